@@ -1,0 +1,66 @@
+import type {
+  CallerIdentity,
+  InstanceSummary,
+  KeyInfo,
+  Outcome,
+  TrailEvent,
+  VolumeInfo,
+} from '../model';
+
+/** Options every port call takes: the diagnosis can be cancelled at any point. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** One answer of IAM `SimulatePrincipalPolicy`. */
+export interface SimulationResult {
+  action: string;
+  resource: string;
+  /** `allowed`, `explicitDeny` or `implicitDeny`, as IAM says it. */
+  decision: 'allowed' | 'explicitDeny' | 'implicitDeny';
+  /** Statements IAM matched, as `policyId` with a character range when IAM gives one. */
+  matchedStatements: { sourcePolicyId?: string; sourcePolicyType?: string }[];
+  /** Condition keys IAM needed but was not given. */
+  missingContextValues: string[];
+  /** `OrganizationsDecisionDetail.AllowedByOrganizations`, when IAM reports it: false means an SCP blocks. */
+  allowedByOrganizations?: boolean;
+  /** `PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary`, when IAM reports it. */
+  allowedByPermissionsBoundary?: boolean;
+}
+
+/**
+ * What the diagnosis needs from AWS for ONE (profile, region). The AWS layer implements it;
+ * unit tests use small hand-written fakes. Every method resolves (never rejects) to an
+ * Outcome, so a failed call becomes evidence instead of an exception.
+ */
+export interface DiagnosisPorts {
+  describeInstance(instanceId: string, options?: CallOptions): Promise<Outcome<InstanceSummary>>;
+  describeVolumes(volumeIds: string[], options?: CallOptions): Promise<Outcome<VolumeInfo[]>>;
+  /** The account's default EBS key (context only) and whether encryption by default is on. */
+  getEbsDefaults(options?: CallOptions): Promise<Outcome<{ defaultKmsKeyId?: string; encryptionByDefault: boolean }>>;
+  describeKey(keyIdOrArn: string, options?: CallOptions): Promise<Outcome<KeyInfo>>;
+  getCallerIdentity(options?: CallOptions): Promise<Outcome<CallerIdentity>>;
+  /**
+   * CloudTrail management events by event name in a time window, newest first. The
+   * implementation respects LookupEvents' 2 requests/second limit.
+   */
+  lookupEvents(
+    query: { eventName: string; startTime: Date; endTime: Date; maxResults?: number },
+    options?: CallOptions,
+  ): Promise<Outcome<TrailEvent[]>>;
+  /**
+   * The key's `default` policy. GetKeyPolicy does not work across accounts, so the
+   * implementation uses a configured profile of the key's account when the key lives
+   * elsewhere; `via` names the profile that read it.
+   */
+  getKeyPolicy(key: KeyInfo, options?: CallOptions): Promise<Outcome<{ policy: string; via: string }>>;
+  simulatePrincipalPolicy(
+    input: {
+      policySourceArn: string;
+      actionNames: string[];
+      resourceArns: string[];
+      context: { key: string; type: 'string' | 'boolean'; values: string[] }[];
+    },
+    options?: CallOptions,
+  ): Promise<Outcome<SimulationResult[]>>;
+}

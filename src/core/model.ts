@@ -1,0 +1,137 @@
+/**
+ * Domain types shared by every layer. Plain data only: the AWS layer maps SDK shapes into
+ * these, the VS Code layer renders them, the core reasons about them.
+ */
+
+/** How a profile signs in; shown on the profile node and used to word credential errors. */
+export type SignInKind =
+  | 'static-keys'
+  | 'assume-role'
+  | 'credential-process'
+  | 'sso'
+  | 'sso-legacy'
+  | 'web-identity'
+  | 'unknown';
+
+/** A profile of the user's shared config / credentials files. */
+export interface ProfileSummary {
+  name: string;
+  signIn: SignInKind;
+  /** The profile's default region, when it has one. */
+  region?: string;
+  /** The account id when the config alone reveals it (sso_account_id, role_arn). */
+  accountId?: string;
+}
+
+export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
+
+/** EC2's `Instance.StateReason`. Both fields matter: see classifyStateReason. */
+export interface StateReason {
+  code: string;
+  message: string;
+}
+
+export interface BlockDevice {
+  deviceName: string;
+  volumeId?: string;
+}
+
+/** The narrow view of an EC2 instance that the tree and the diagnosis need. */
+export interface InstanceSummary {
+  id: string;
+  region: string;
+  name?: string;
+  state: InstanceStateName;
+  stateReason?: StateReason;
+  stateTransitionReason?: string;
+  instanceType?: string;
+  availabilityZone?: string;
+  /** ISO 8601. */
+  launchTime?: string;
+  blockDevices: BlockDevice[];
+  instanceProfileArn?: string;
+}
+
+export interface VolumeInfo {
+  id: string;
+  encrypted: boolean;
+  /** Key id or ARN as EC2 reports it (EC2 reports the ARN). */
+  kmsKeyId?: string;
+  sizeGiB?: number;
+  state?: string;
+  attachedTo?: string;
+}
+
+export type KeyState =
+  | 'Enabled'
+  | 'Disabled'
+  | 'PendingDeletion'
+  | 'PendingImport'
+  | 'PendingReplicaDeletion'
+  | 'Unavailable'
+  | 'Creating'
+  | 'Updating';
+
+export interface KeyInfo {
+  keyId: string;
+  arn: string;
+  accountId: string;
+  state: KeyState | string;
+  manager: 'AWS' | 'CUSTOMER';
+  /** ISO 8601, for keys pending deletion. */
+  deletionDate?: string;
+  aliases?: string[];
+}
+
+export interface CallerIdentity {
+  account: string;
+  arn: string;
+  userId: string;
+}
+
+/** One CloudTrail management event, already parsed out of its `CloudTrailEvent` JSON string. */
+export interface TrailEvent {
+  eventId: string;
+  eventName: string;
+  /** ISO 8601. */
+  eventTime: string;
+  userArn?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  /** `requestParameters.keyId` for KMS events. */
+  keyId?: string;
+  /** Instance ids named in the request (StartInstances) or the grantee principal (CreateGrant). */
+  instanceIds?: string[];
+  granteePrincipal?: string;
+  /**
+   * For assumed-role callers, `userIdentity.sessionContext.sessionIssuer.arn`: the role ARN
+   * WITH its path, which the session ARN in `userArn` omits.
+   */
+  sessionIssuerArn?: string;
+}
+
+/** Stable kinds of AWS failure; the UI words them, tests and JSON output match on them. */
+export type AwsErrorKind =
+  | 'expired-credentials'
+  | 'no-credentials'
+  | 'access-denied'
+  | 'region-disabled'
+  | 'throttled'
+  | 'network'
+  | 'not-found'
+  | 'cancelled'
+  | 'unknown';
+
+/** An AWS call that failed, classified, with what a person can do next. */
+export interface AwsFailure {
+  kind: AwsErrorKind;
+  message: string;
+  nextStep: string;
+  /** The API action that failed, e.g. `kms:GetKeyPolicy`. */
+  action?: string;
+  /** The service's own error code, e.g. `AccessDeniedException`. */
+  code?: string;
+}
+
+/** Either a value or a classified failure: expected failures are data, not exceptions. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: AwsFailure };
