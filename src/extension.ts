@@ -1,27 +1,92 @@
 import * as vscode from 'vscode';
+import { AwsBridge } from './vscode/awsBridge';
+import { watchAwsFiles } from './vscode/awsFilesWatcher';
 import { COMMANDS, registerCommands } from './vscode/commands';
+import { onConfigChange, readConfig } from './vscode/config';
+import { instanceCommands } from './vscode/explorer/instanceCommands';
+import { InstancesProvider } from './vscode/explorer/instancesProvider';
 import { createLogger } from './vscode/log';
+import { PolicyAnalyses } from './vscode/policy/analysisCache';
+import { registerPolicyEditorFeatures } from './vscode/policy/policyCodeActions';
+import { PolicyDiagnostics } from './vscode/policy/policyDiagnostics';
+
+/** What activate() returns: the parts host tests inspect. */
+export interface ExtensionApi {
+  instances: InstancesProvider;
+  analyses: PolicyAnalyses;
+}
 
 /** Wires the parts together. No AWS call and no profile read happens here: both load on first use. */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = createLogger();
-  context.subscriptions.push(log);
+  let config = readConfig();
+  const bridge = new AwsBridge(config, askMfaCode);
 
+  const analyses = new PolicyAnalyses(() => config.principals);
+  const diagnostics = new PolicyDiagnostics(analyses);
+
+  const instances = new InstancesProvider(() => bridge.explorerBackend(), () => config, log);
   const instancesView = vscode.window.createTreeView('ec2LaunchDoctor.instances', {
-    treeDataProvider: { getTreeItem: (item: vscode.TreeItem) => item, getChildren: () => [] },
+    treeDataProvider: instances,
+    showCollapseAll: true,
   });
-  instancesView.message = 'Listing instances is not available in this version yet.';
-  context.subscriptions.push(instancesView);
+  const actions = instanceCommands(instances, bridge, log);
+
+  let filesWatcher = watchAwsFiles(config, onAwsFilesChanged);
+  function onAwsFilesChanged(): void {
+    log.info('The AWS config files changed; listing again.');
+    bridge.invalidate();
+    instances.refresh();
+  }
 
   context.subscriptions.push(
+    log,
+    bridge,
+    diagnostics,
+    instances,
+    instancesView,
+    ...registerPolicyEditorFeatures(analyses),
+    onConfigChange((next) => {
+      config = next;
+      bridge.configure(next);
+      diagnostics.refreshAll();
+      filesWatcher.dispose();
+      filesWatcher = watchAwsFiles(next, onAwsFilesChanged);
+      instances.refresh();
+    }),
+    { dispose: () => filesWatcher.dispose() },
     ...registerCommands({
       [COMMANDS.diagnoseStoppedInstance]: () =>
         vscode.window.showInformationMessage('EC2 Launch Doctor: Diagnose Stopped Instance is not available in this version yet.'),
-      [COMMANDS.refresh]: () => undefined,
+      [COMMANDS.refresh]: () => {
+        bridge.invalidate();
+        instances.refresh();
+      },
+      [COMMANDS.filter]: actions.filter,
+      [COMMANDS.clearFilter]: actions.clearFilter,
+      [COMMANDS.startInstance]: actions.startInstance,
+      [COMMANDS.stopInstance]: actions.stopInstance,
+      [COMMANDS.copyInstanceId]: actions.copyInstanceId,
+      [COMMANDS.openInConsole]: actions.openInConsole,
+      [COMMANDS.ssoLogin]: actions.ssoLogin,
       [COMMANDS.showLog]: () => log.show(),
     }),
   );
   log.info(`EC2 Launch Doctor activated in VS Code ${vscode.version}`);
+  return { instances, analyses };
+}
+
+/** Asks for an MFA code when a profile's role requires one. */
+async function askMfaCode(profile: string, mfaSerial: string): Promise<string> {
+  const code = await vscode.window.showInputBox({
+    title: `MFA code for profile ${profile}`,
+    prompt: `Enter the current code of ${mfaSerial}`,
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (v) => (/^\d{6}$/.test(v) ? undefined : 'Six digits'),
+  });
+  if (!code) throw new Error(`No MFA code entered for profile ${profile}.`);
+  return code;
 }
 
 export function deactivate(): void {

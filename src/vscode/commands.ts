@@ -4,6 +4,13 @@ import * as vscode from 'vscode';
 export const COMMANDS = {
   diagnoseStoppedInstance: 'ec2LaunchDoctor.diagnoseStoppedInstance',
   refresh: 'ec2LaunchDoctor.refresh',
+  filter: 'ec2LaunchDoctor.filter',
+  clearFilter: 'ec2LaunchDoctor.clearFilter',
+  startInstance: 'ec2LaunchDoctor.startInstance',
+  stopInstance: 'ec2LaunchDoctor.stopInstance',
+  copyInstanceId: 'ec2LaunchDoctor.copyInstanceId',
+  openInConsole: 'ec2LaunchDoctor.openInConsole',
+  ssoLogin: 'ec2LaunchDoctor.ssoLogin',
   showLog: 'ec2LaunchDoctor.showLog',
 } as const;
 

@@ -1,0 +1,21 @@
+/**
+ * Links into the AWS Management Console. The console host depends on the partition: China and
+ * GovCloud regions have consoles of their own.
+ */
+export function consoleHost(region: string): string {
+  if (region.startsWith('cn-')) return 'console.amazonaws.cn';
+  if (region.startsWith('us-gov-')) return 'console.amazonaws-us-gov.com';
+  return `${region}.console.aws.amazon.com`;
+}
+
+/** The console page of one EC2 instance, in its own region. */
+export function instanceConsoleUrl(region: string, instanceId: string): string {
+  const r = encodeURIComponent(region);
+  return `https://${consoleHost(region)}/ec2/home?region=${r}#InstanceDetails:instanceId=${encodeURIComponent(instanceId)}`;
+}
+
+/** The console page of one KMS key. */
+export function keyConsoleUrl(region: string, keyId: string): string {
+  const r = encodeURIComponent(region);
+  return `https://${consoleHost(region)}/kms/home?region=${r}#/kms/keys/${encodeURIComponent(keyId)}`;
+}

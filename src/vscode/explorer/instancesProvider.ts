@@ -1,0 +1,249 @@
+import * as vscode from 'vscode';
+import type { CallerIdentity, InstanceSummary, Outcome, ProfileSummary } from '../../core/model';
+import {
+  describeRegionCounts,
+  filterInstances,
+  isTransitional,
+  pollDelayMs,
+  sortInstances,
+  type InstanceFilter,
+} from '../../core/explorer/regionSummary';
+import type { Logger } from '../log';
+import { toTreeItem, type ErrorNode, type ExplorerNode, type InstanceNode, type ProfileNode, type RegionNode } from './nodes';
+
+/** What the tree needs from AWS; the extension implements it over the AWS layer. */
+export interface ExplorerBackend {
+  profiles(): Promise<ProfileSummary[]>;
+  callerIdentity(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<CallerIdentity>>;
+  regions(profile: string, signal?: AbortSignal): Promise<Outcome<string[]>>;
+  instances(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<InstanceSummary[]>>;
+  instancesById(profile: string, region: string, ids: string[], signal?: AbortSignal): Promise<Outcome<InstanceSummary[]>>;
+}
+
+/** Settings the tree reads on every render. */
+export interface ExplorerSettings {
+  profiles: string[];
+  showEmptyRegions: boolean;
+}
+
+/** What one profile's expansion found: a node per listed region and one per failure. */
+interface ProfileContents {
+  regions: RegionNode[];
+  errors: ErrorNode[];
+}
+
+/** Context key that makes the view show its welcome content (no profiles configured). */
+export const NO_PROFILES_CONTEXT = 'ec2LaunchDoctor.noProfiles';
+export const FILTERED_CONTEXT = 'ec2LaunchDoctor.filtered';
+
+/**
+ * Profiles -> regions -> instances. Nothing is fetched until a node is expanded; a profile's
+ * regions are listed in parallel (under the AWS layer's shared concurrency limit) the moment
+ * it expands. Failures become error nodes on the node they concern, never exceptions.
+ */
+export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  private profileNodes: Promise<ProfileNode[]> | undefined;
+  private readonly contents = new Map<string, Promise<ProfileContents>>();
+  private readonly polls = new Map<string, NodeJS.Timeout>();
+  private abort = new AbortController();
+  private filter: InstanceFilter = {};
+
+  constructor(
+    private readonly backend: () => ExplorerBackend,
+    private readonly settings: () => ExplorerSettings,
+    private readonly log: Logger,
+  ) {}
+
+  getTreeItem(node: ExplorerNode): vscode.TreeItem {
+    return toTreeItem(node);
+  }
+
+  getParent(node: ExplorerNode): ExplorerNode | undefined {
+    void node;
+    return undefined;
+  }
+
+  async getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
+    try {
+      if (!node) return await this.rootChildren();
+      if (node.type === 'profile') return await this.profileChildren(node);
+      if (node.type === 'region') return this.regionChildren(node);
+      return [];
+    } catch (error) {
+      // getChildren must never throw: a broken node would blank the whole view.
+      this.log.error(`Listing failed: ${error instanceof Error ? error.message : String(error)}`);
+      return [{ type: 'message', label: 'Could not list this node', description: 'Show Log for details' }];
+    }
+  }
+
+  /** Forgets everything and lists again from the profiles down. */
+  refresh(): void {
+    this.abort.abort();
+    this.abort = new AbortController();
+    for (const timer of this.polls.values()) clearTimeout(timer);
+    this.polls.clear();
+    this.profileNodes = undefined;
+    this.contents.clear();
+    this.changed.fire(undefined);
+  }
+
+  /** Sets (or clears, with `{}`) the instance filter. */
+  setFilter(filter: InstanceFilter): void {
+    this.filter = { ...filter };
+    void vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, !!(filter.text || filter.stoppedAtLaunchOnly));
+    this.changed.fire(undefined);
+  }
+
+  get currentFilter(): InstanceFilter {
+    return { ...this.filter };
+  }
+
+  /** The node of an instance, if its region has been listed. */
+  async findInstance(profile: string, region: string, instanceId: string): Promise<InstanceNode | undefined> {
+    const contents = await this.contents.get(profile);
+    return contents?.regions.find((r) => r.region === region)?.instances.find((i) => i.instance.id === instanceId);
+  }
+
+  /** Shows a state the instance just entered (after Start/Stop) and follows it until it settles. */
+  async instanceChanged(profile: string, region: string, instance: Partial<InstanceSummary> & { id: string }): Promise<void> {
+    const node = await this.findInstance(profile, region, instance.id);
+    if (node) {
+      node.instance = { ...node.instance, ...instance };
+      this.regionUpdated(profile, region);
+      this.changed.fire(node);
+    }
+    this.schedulePoll(profile, region, 0);
+  }
+
+  private async rootChildren(): Promise<ExplorerNode[]> {
+    if (!this.profileNodes) {
+      this.profileNodes = this.backend()
+        .profiles()
+        .then((all) => all.map((profile): ProfileNode => ({ type: 'profile', profile })));
+      this.profileNodes.catch(() => (this.profileNodes = undefined));
+    }
+    let nodes: ProfileNode[];
+    try {
+      nodes = await this.profileNodes;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.error(`Reading the AWS config files failed: ${message}`);
+      return [{ type: 'message', label: 'Could not read the AWS config files', description: message }];
+    }
+    const wanted = this.settings().profiles;
+    const shown = wanted.length > 0 ? nodes.filter((n) => wanted.includes(n.profile.name)) : nodes;
+    void vscode.commands.executeCommand('setContext', NO_PROFILES_CONTEXT, nodes.length === 0);
+    if (nodes.length > 0 && shown.length === 0) {
+      return [{ type: 'message', label: 'No profile matches the ec2LaunchDoctor.profiles setting' }];
+    }
+    return shown;
+  }
+
+  private async profileChildren(node: ProfileNode): Promise<ExplorerNode[]> {
+    const name = node.profile.name;
+    let contents = this.contents.get(name);
+    if (!contents) {
+      contents = this.loadProfile(node);
+      this.contents.set(name, contents);
+    }
+    const { regions, errors } = await contents;
+    const showEmpty = this.settings().showEmptyRegions;
+    const filtering = !!(this.filter.text || this.filter.stoppedAtLaunchOnly);
+    const visible = regions.filter((r) => {
+      const count = filtering ? filterInstances(r.instances.map((i) => i.instance), this.filter).length : r.instances.length;
+      return count > 0 || (showEmpty && !filtering);
+    });
+    const children: ExplorerNode[] = [...errors, ...visible];
+    if (children.length === 0) {
+      children.push({ type: 'message', label: filtering ? 'No instance matches the filter' : 'No instances in any enabled region' });
+    }
+    return children;
+  }
+
+  private regionChildren(node: RegionNode): ExplorerNode[] {
+    const byId = new Map(node.instances.map((n) => [n.instance.id, n]));
+    const shown = sortInstances(filterInstances(node.instances.map((n) => n.instance), this.filter)).map((i) => byId.get(i.id)!);
+    return shown.length > 0 ? shown : [{ type: 'message', label: 'No instance matches the filter' }];
+  }
+
+  private async loadProfile(node: ProfileNode): Promise<ProfileContents> {
+    const backend = this.backend();
+    const profile = node.profile.name;
+    const signal = this.abort.signal;
+    if (!node.profile.accountId && !node.accountId) {
+      // The account id is shown once known; it must not hold up the listing.
+      void backend.callerIdentity(profile, node.profile.region ?? 'us-east-1', signal).then((identity) => {
+        if (identity.ok) {
+          node.accountId = identity.value.account;
+          this.changed.fire(node);
+        }
+      });
+    }
+    const regions = await backend.regions(profile, signal);
+    if (!regions.ok) {
+      this.log.warn(`${profile}: ${regions.error.message}`);
+      return { regions: [], errors: [{ type: 'error', profile, failure: regions.error }] };
+    }
+    const listed = await Promise.all(regions.value.map(async (region) => ({ region, result: await backend.instances(profile, region, signal) })));
+    const contents: ProfileContents = { regions: [], errors: [] };
+    for (const { region, result } of listed) {
+      if (!result.ok) {
+        this.log.warn(`${profile}/${region}: ${result.error.message}`);
+        contents.errors.push({ type: 'error', profile, region, failure: result.error });
+        continue;
+      }
+      const instances = result.value.map((instance): InstanceNode => ({ type: 'instance', profile, region, instance }));
+      contents.regions.push({ type: 'region', profile, region, instances, counts: describeRegionCounts(result.value) });
+      if (result.value.some(isTransitional)) this.schedulePoll(profile, region, 0);
+    }
+    return contents;
+  }
+
+  private regionUpdated(profile: string, region: string): void {
+    void this.contents.get(profile)?.then((contents) => {
+      const node = contents.regions.find((r) => r.region === region);
+      if (!node) return;
+      node.counts = describeRegionCounts(node.instances.map((i) => i.instance));
+      this.changed.fire(node);
+    });
+  }
+
+  /** One DescribeInstances per region for all its transitional instances, with back-off. */
+  private schedulePoll(profile: string, region: string, attempt: number): void {
+    const key = `${profile}\u0000${region}`;
+    if (this.polls.has(key) && attempt === 0) clearTimeout(this.polls.get(key));
+    const signal = this.abort.signal;
+    const timer = setTimeout(async () => {
+      this.polls.delete(key);
+      const contents = await this.contents.get(profile);
+      const regionNode = contents?.regions.find((r) => r.region === region);
+      const moving = regionNode?.instances.filter((n) => isTransitional(n.instance)) ?? [];
+      if (!regionNode || moving.length === 0 || signal.aborted) return;
+      const result = await this.backend().instancesById(profile, region, moving.map((n) => n.instance.id), signal);
+      if (signal.aborted) return;
+      if (result.ok) {
+        for (const fresh of result.value) {
+          const node = regionNode.instances.find((n) => n.instance.id === fresh.id);
+          if (node && (node.instance.state !== fresh.state || node.instance.stateReason?.code !== fresh.stateReason?.code)) {
+            node.instance = fresh;
+            this.changed.fire(node);
+          }
+        }
+        this.regionUpdated(profile, region);
+      } else {
+        this.log.warn(`Polling ${profile}/${region}: ${result.error.message}`);
+      }
+      if (regionNode.instances.some((n) => isTransitional(n.instance))) this.schedulePoll(profile, region, attempt + 1);
+    }, pollDelayMs(attempt));
+    this.polls.set(key, timer);
+  }
+
+  dispose(): void {
+    this.abort.abort();
+    for (const timer of this.polls.values()) clearTimeout(timer);
+    this.changed.dispose();
+  }
+}
