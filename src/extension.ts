@@ -9,11 +9,16 @@ import { createLogger } from './vscode/log';
 import { PolicyAnalyses } from './vscode/policy/analysisCache';
 import { registerPolicyEditorFeatures } from './vscode/policy/policyCodeActions';
 import { PolicyDiagnostics } from './vscode/policy/policyDiagnostics';
+import { diagnoseCommand } from './vscode/diagnose/diagnoseCommand';
+import { KEY_POLICY_SCHEME, KeyPolicyFileSystem } from './vscode/diagnose/keyPolicyFs';
+import { reportCommands } from './vscode/diagnose/reportCommands';
+import { ReportView } from './vscode/diagnose/reportView';
 
 /** What activate() returns: the parts host tests inspect. */
 export interface ExtensionApi {
   instances: InstancesProvider;
   analyses: PolicyAnalyses;
+  reports: ReportView;
 }
 
 /** Wires the parts together. No AWS call and no profile read happens here: both load on first use. */
@@ -22,7 +27,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   let config = readConfig();
   const bridge = new AwsBridge(config, askMfaCode);
 
-  const analyses = new PolicyAnalyses(() => config.principals);
+  const keyPolicies = new KeyPolicyFileSystem(bridge, vscode.Uri.joinPath(context.globalStorageUri, 'key-policy-backups'), log);
+  const reports = new ReportView();
+  const analyses = new PolicyAnalyses((document) => {
+    const diagnosed = document.uri.scheme === KEY_POLICY_SCHEME ? keyPolicies.principalFor(document.uri) : undefined;
+    return diagnosed && !config.principals.includes(diagnosed) ? [...config.principals, diagnosed] : config.principals;
+  });
   const diagnostics = new PolicyDiagnostics(analyses);
 
   const instances = new InstancesProvider(() => bridge.explorerBackend(), () => config, log);
@@ -31,6 +41,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     showCollapseAll: true,
   });
   const actions = instanceCommands(instances, bridge, log);
+  const reportActions = reportCommands(keyPolicies, reports, log);
+  keyPolicies.onSaved = (_uri, { keyArn }) => {
+    const report = reports.latestForKey(keyArn);
+    const offer = report?.instance?.state === 'stopped' ? ['Start instance again'] : [];
+    void vscode.window.showInformationMessage(`Key policy of ${keyArn} saved; the previous policy is backed up.`, ...offer).then((pick) => {
+      if (pick && report) void vscode.commands.executeCommand(COMMANDS.startInstance, { profile: report.profile, region: report.region, instanceId: report.instanceId, name: report.instance?.name });
+    });
+  };
 
   let filesWatcher = watchAwsFiles(config, onAwsFilesChanged);
   function onAwsFilesChanged(): void {
@@ -45,6 +63,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     diagnostics,
     instances,
     instancesView,
+    keyPolicies,
+    reports,
+    vscode.workspace.registerFileSystemProvider(KEY_POLICY_SCHEME, keyPolicies, { isCaseSensitive: true }),
     ...registerPolicyEditorFeatures(analyses),
     onConfigChange((next) => {
       config = next;
@@ -56,8 +77,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
     { dispose: () => filesWatcher.dispose() },
     ...registerCommands({
-      [COMMANDS.diagnoseStoppedInstance]: () =>
-        vscode.window.showInformationMessage('EC2 Launch Doctor: Diagnose Stopped Instance is not available in this version yet.'),
+      [COMMANDS.diagnoseStoppedInstance]: diagnoseCommand(bridge, reports, log),
       [COMMANDS.refresh]: () => {
         bridge.invalidate();
         instances.refresh();
@@ -69,11 +89,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       [COMMANDS.copyInstanceId]: actions.copyInstanceId,
       [COMMANDS.openInConsole]: actions.openInConsole,
       [COMMANDS.ssoLogin]: actions.ssoLogin,
+      [COMMANDS.openKeyPolicy]: reportActions.openKeyPolicy,
+      [COMMANDS.restoreKeyPolicy]: reportActions.restoreKeyPolicy,
+      [COMMANDS.copyStatement]: reportActions.copyStatement,
+      [COMMANDS.copyReport]: reportActions.copyReport,
       [COMMANDS.showLog]: () => log.show(),
     }),
   );
   log.info(`EC2 Launch Doctor activated in VS Code ${vscode.version}`);
-  return { instances, analyses };
+  return { instances, analyses, reports };
 }
 
 /** Asks for an MFA code when a profile's role requires one. */

@@ -11,6 +11,10 @@ export const COMMANDS = {
   copyInstanceId: 'ec2LaunchDoctor.copyInstanceId',
   openInConsole: 'ec2LaunchDoctor.openInConsole',
   ssoLogin: 'ec2LaunchDoctor.ssoLogin',
+  openKeyPolicy: 'ec2LaunchDoctor.openKeyPolicy',
+  restoreKeyPolicy: 'ec2LaunchDoctor.restoreKeyPolicy',
+  copyStatement: 'ec2LaunchDoctor.copyStatement',
+  copyReport: 'ec2LaunchDoctor.copyReport',
   showLog: 'ec2LaunchDoctor.showLog',
 } as const;
 

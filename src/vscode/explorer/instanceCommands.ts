@@ -1,65 +1,118 @@
 import * as vscode from 'vscode';
 import { instanceConsoleUrl } from '../../core/console';
+import { isTransitional, pollDelayMs } from '../../core/explorer/regionSummary';
+import type { InstanceSummary } from '../../core/model';
+import { classifyStateReason } from '../../core/stateReason';
 import type { AwsBridge } from '../awsBridge';
 import type { Logger } from '../log';
 import type { InstancesProvider } from './instancesProvider';
 import type { ErrorNode, InstanceNode } from './nodes';
 
+/** An instance named by a tree node or by a report's command link. */
+export type InstanceRef = { profile: string; region: string; instanceId: string; name?: string };
+
+/** Accepts what menus pass (a tree node) and what report links pass (plain ids). */
+export function toInstanceRef(arg: unknown): InstanceRef | undefined {
+  if (!arg || typeof arg !== 'object') return undefined;
+  const a = arg as Partial<InstanceNode & InstanceRef>;
+  if (a.type === 'instance' && a.instance) return { profile: a.profile!, region: a.region!, instanceId: a.instance.id, name: a.instance.name };
+  if (typeof a.profile === 'string' && typeof a.region === 'string' && typeof a.instanceId === 'string') {
+    return { profile: a.profile, region: a.region, instanceId: a.instanceId, name: a.name };
+  }
+  return undefined;
+}
+
+/** How long Start follows an instance before leaving it to the tree's own polling. */
+const FOLLOW_LIMIT_MS = 5 * 60_000;
+
 /** Handlers of the tree's instance actions. Writes to AWS happen only after a confirmation. */
 export function instanceCommands(provider: InstancesProvider, bridge: AwsBridge, log: Logger) {
+  /** Polls one instance until it leaves pending/stopping, updating the tree on the way. */
+  async function follow(ref: InstanceRef, progress: vscode.Progress<{ message?: string }>, token: vscode.CancellationToken): Promise<InstanceSummary | undefined> {
+    const started = Date.now();
+    for (let attempt = 0; Date.now() - started < FOLLOW_LIMIT_MS && !token.isCancellationRequested; attempt++) {
+      await new Promise((r) => setTimeout(r, pollDelayMs(attempt) / 2));
+      const result = await bridge.aws.describeInstancesById(bridge.current, ref.profile, ref.region, [ref.instanceId]);
+      if (!result.ok) {
+        log.warn(`Following ${ref.instanceId}: ${result.error.message}`);
+        continue;
+      }
+      const instance = result.value[0];
+      if (!instance) return undefined;
+      progress.report({ message: instance.state });
+      await provider.instanceChanged(ref.profile, ref.region, instance);
+      if (!isTransitional(instance)) return instance;
+    }
+    return undefined;
+  }
+
   return {
-    async startInstance(node?: InstanceNode): Promise<boolean> {
-      if (node?.type !== 'instance') return false;
-      const label = describe(node);
+    /** Starts a stopped instance after confirmation, follows it and reports where it ended. */
+    async startInstance(arg?: unknown): Promise<InstanceSummary | undefined> {
+      const ref = toInstanceRef(arg);
+      if (!ref) return undefined;
+      const label = describe(ref);
       const answer = await vscode.window.showWarningMessage(
         `Start ${label}?`,
-        { modal: true, detail: `Profile ${node.profile}, region ${node.region}. EC2 starts the instance and bills it while it runs.` },
+        { modal: true, detail: `Profile ${ref.profile}, region ${ref.region}. EC2 starts the instance and bills it while it runs.` },
         'Start',
       );
-      if (answer !== 'Start') return false;
-      const result = await bridge.aws.startInstance(bridge.current, node.profile, node.region, node.instance.id);
+      if (answer !== 'Start') return undefined;
+      const result = await bridge.aws.startInstance(bridge.current, ref.profile, ref.region, ref.instanceId);
       if (!result.ok) {
-        log.error(`Start ${node.instance.id}: ${result.error.message}`);
+        log.error(`Start ${ref.instanceId}: ${result.error.message}`);
         void vscode.window.showErrorMessage(`Could not start ${label}: ${result.error.message} ${result.error.nextStep}`);
-        return false;
+        return undefined;
       }
-      log.info(`Started ${node.instance.id} (${node.profile}/${node.region}): now ${result.value.currentState ?? 'pending'}`);
-      await provider.instanceChanged(node.profile, node.region, {
-        id: node.instance.id,
-        state: result.value.currentState ?? 'pending',
-        stateReason: undefined,
-      });
-      return true;
+      log.info(`Started ${ref.instanceId} (${ref.profile}/${ref.region}): now ${result.value.currentState ?? 'pending'}`);
+      await provider.instanceChanged(ref.profile, ref.region, { id: ref.instanceId, state: result.value.currentState ?? 'pending', stateReason: undefined });
+      const final = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Starting ${label}`, cancellable: true },
+        (progress, token) => follow(ref, progress, token),
+      );
+      if (final?.state === 'running') {
+        void vscode.window.showInformationMessage(`${label} is running.`);
+      } else if (final) {
+        const c = classifyStateReason(final.stateReason, final.state);
+        const reason = final.stateReason ? ` (${final.stateReason.code})` : '';
+        void vscode.window
+          .showWarningMessage(`${label} is ${final.state} again${reason}. ${c.summary}`, 'Diagnose')
+          .then((pick) => pick && vscode.commands.executeCommand('ec2LaunchDoctor.diagnoseStoppedInstance', ref));
+      }
+      return final;
     },
 
-    async stopInstance(node?: InstanceNode): Promise<boolean> {
-      if (node?.type !== 'instance') return false;
-      const label = describe(node);
+    async stopInstance(arg?: unknown): Promise<boolean> {
+      const ref = toInstanceRef(arg);
+      if (!ref) return false;
+      const label = describe(ref);
       const answer = await vscode.window.showWarningMessage(
         `Stop ${label}?`,
-        { modal: true, detail: `Profile ${node.profile}, region ${node.region}. Whatever runs on it stops; data on instance store volumes is lost.` },
+        { modal: true, detail: `Profile ${ref.profile}, region ${ref.region}. Whatever runs on it stops; data on instance store volumes is lost.` },
         'Stop',
       );
       if (answer !== 'Stop') return false;
-      const result = await bridge.aws.stopInstance(bridge.current, node.profile, node.region, node.instance.id);
+      const result = await bridge.aws.stopInstance(bridge.current, ref.profile, ref.region, ref.instanceId);
       if (!result.ok) {
-        log.error(`Stop ${node.instance.id}: ${result.error.message}`);
+        log.error(`Stop ${ref.instanceId}: ${result.error.message}`);
         void vscode.window.showErrorMessage(`Could not stop ${label}: ${result.error.message} ${result.error.nextStep}`);
         return false;
       }
-      await provider.instanceChanged(node.profile, node.region, { id: node.instance.id, state: result.value.currentState ?? 'stopping' });
+      await provider.instanceChanged(ref.profile, ref.region, { id: ref.instanceId, state: result.value.currentState ?? 'stopping' });
       return true;
     },
 
-    async copyInstanceId(node?: InstanceNode): Promise<void> {
-      if (node?.type !== 'instance') return;
-      await vscode.env.clipboard.writeText(node.instance.id);
-      void vscode.window.setStatusBarMessage(`Copied ${node.instance.id}`, 3000);
+    async copyInstanceId(arg?: unknown): Promise<void> {
+      const ref = toInstanceRef(arg);
+      if (!ref) return;
+      await vscode.env.clipboard.writeText(ref.instanceId);
+      vscode.window.setStatusBarMessage(`Copied ${ref.instanceId}`, 3000);
     },
 
-    async openInConsole(node?: InstanceNode): Promise<void> {
-      if (node?.type !== 'instance') return;
-      await vscode.env.openExternal(vscode.Uri.parse(instanceConsoleUrl(node.region, node.instance.id)));
+    async openInConsole(arg?: unknown): Promise<void> {
+      const ref = toInstanceRef(arg);
+      if (!ref) return;
+      await vscode.env.openExternal(vscode.Uri.parse(instanceConsoleUrl(ref.region, ref.instanceId)));
     },
 
     async filter(): Promise<void> {
@@ -102,8 +155,8 @@ export function instanceCommands(provider: InstancesProvider, bridge: AwsBridge,
   };
 }
 
-function describe(node: InstanceNode): string {
-  return node.instance.name ? `${node.instance.name} (${node.instance.id})` : node.instance.id;
+function describe(ref: InstanceRef): string {
+  return ref.name ? `${ref.name} (${ref.instanceId})` : ref.instanceId;
 }
 
 function shellQuote(value: string): string {

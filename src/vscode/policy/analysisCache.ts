@@ -17,13 +17,15 @@ export const POLICY_LANGUAGES = ['json', 'jsonc'];
 export class PolicyAnalyses {
   private readonly byUri = new Map<string, DocumentAnalysis>();
 
-  constructor(private readonly principals: () => string[]) {}
+  /** `principals` names who the diagnostics check for in a document (settings plus, for a
+   * key policy opened from a diagnosis, the diagnosed principal). */
+  constructor(private readonly principals: (document: vscode.TextDocument) => string[]) {}
 
   /** Analyzes the document as it is now and keeps the result. */
   analyze(document: vscode.TextDocument): DocumentAnalysis {
     const options = formattingFor(document);
     const { findings } = analyzePolicyText(document.getText(), {
-      principals: this.principals(),
+      principals: this.principals(document),
       formatting: options,
     });
     const analysis = { uri: document.uri.toString(), version: document.version, findings };

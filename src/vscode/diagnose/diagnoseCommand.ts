@@ -1,0 +1,138 @@
+import * as vscode from 'vscode';
+import { diagnoseInstance, isAbortError, type DiagnosisReport } from '../../core/diagnosis';
+import { sortInstances, stoppedAtLaunch } from '../../core/explorer/regionSummary';
+import type { AwsBridge } from '../awsBridge';
+import { toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
+import type { Logger } from '../log';
+import type { ReportView } from './reportView';
+
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
+/**
+ * "EC2: Diagnose Stopped Instance". From the tree it diagnoses the clicked instance; from the
+ * palette it asks for a profile, a region and an instance (those stopped at launch first, or
+ * an id typed in). The engine runs under a cancellable progress notification naming each
+ * step; the report opens when it is done.
+ */
+export function diagnoseCommand(bridge: AwsBridge, reports: ReportView, log: Logger) {
+  return async (arg?: unknown): Promise<DiagnosisReport | undefined> => {
+    const target = toInstanceRef(arg) ?? (await pickInstance(bridge));
+    if (!target) return undefined;
+    const session = bridge.current;
+    const ports = bridge.aws.createDiagnosisPorts(session, target.profile, target.region);
+    const profilesByAccount = await knownProfilesByAccount(bridge);
+    try {
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Diagnosing ${target.instanceId}`, cancellable: true },
+        (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          return diagnoseInstance(
+            { instanceId: target.instanceId, profile: target.profile, region: target.region, profilesByAccount },
+            ports,
+            {
+              signal: abort.signal,
+              onStep: (event) => {
+                if (event.phase === 'started') progress.report({ message: `${event.title}…` });
+              },
+            },
+          );
+        },
+      );
+      log.info(`Diagnosis of ${target.instanceId} (${target.profile}/${target.region}): ${report.verdict.code}, confidence ${report.verdict.confidence}, ${report.calls.count} calls in ${report.calls.rounds} rounds, ${report.calls.elapsedMs} ms`);
+      await reports.show(report);
+      return report;
+    } catch (error) {
+      if (isAbortError(error)) {
+        log.info(`Diagnosis of ${target.instanceId} cancelled.`);
+        return undefined;
+      }
+      log.error(error instanceof Error ? error : String(error));
+      void vscode.window.showErrorMessage(`The diagnosis of ${target.instanceId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+}
+
+/** Account id -> profile names, from what is known without new calls (config and cached identities). */
+async function knownProfilesByAccount(bridge: AwsBridge): Promise<Record<string, string[]>> {
+  const byAccount: Record<string, string[]> = {};
+  const session = bridge.current;
+  const profiles = await session.profiles().catch(() => []);
+  for (const profile of profiles) {
+    const account = await session.knownAccountId(profile.name).catch(() => undefined);
+    if (account) (byAccount[account] ??= []).push(profile.name);
+  }
+  return byAccount;
+}
+
+async function pickInstance(bridge: AwsBridge): Promise<InstanceRef | undefined> {
+  const session = bridge.current;
+  const profiles = await session.profiles().catch((error: unknown) => {
+    void vscode.window.showErrorMessage(`Could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+  if (!profiles) return undefined;
+  if (profiles.length === 0) {
+    void vscode.window.showWarningMessage('No AWS profiles are configured. Add one to your AWS config file, or set ec2LaunchDoctor.sharedConfigFile.');
+    return undefined;
+  }
+  const profile = await vscode.window.showQuickPick(
+    profiles.map((p) => ({ label: p.name, description: [p.accountId, p.region].filter(Boolean).join(' · ') })),
+    { title: 'Diagnose Stopped Instance (1/3): profile', placeHolder: 'The profile that sees the instance' },
+  );
+  if (!profile) return undefined;
+
+  const regions = await bridge.aws.listRegions(session, profile.label);
+  const home = profiles.find((p) => p.name === profile.label)?.region;
+  const regionItems = regions.ok ? regions.value : home ? [home] : [];
+  if (!regions.ok) void vscode.window.showWarningMessage(`Could not list regions: ${regions.error.message} ${regions.error.nextStep}`);
+  const region = await vscode.window.showQuickPick(
+    [...regionItems].sort((a, b) => Number(b === home) - Number(a === home)).map((r) => ({ label: r, description: r === home ? 'profile default' : undefined })),
+    { title: 'Diagnose Stopped Instance (2/3): region' },
+  );
+  if (!region) return undefined;
+
+  return pickInstanceInRegion(bridge, profile.label, region.label);
+}
+
+/** Instances of the region, those stopped at launch first; an instance id may also be typed. */
+function pickInstanceInRegion(bridge: AwsBridge, profile: string, region: string): Promise<InstanceRef | undefined> {
+  type Item = vscode.QuickPickItem & { instanceId: string; name?: string };
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = 'Diagnose Stopped Instance (3/3): instance';
+  pick.placeholder = 'Pick an instance, or type an instance id (i-…)';
+  pick.busy = true;
+  pick.matchOnDescription = true;
+  let listed: Item[] = [];
+  void bridge.aws.listInstances(bridge.current, profile, region).then((result) => {
+    pick.busy = false;
+    if (!result.ok) {
+      pick.placeholder = `Could not list instances (${result.error.message}); type an instance id`;
+      return;
+    }
+    listed = sortInstances(result.value).map((i) => ({
+      label: `${stoppedAtLaunch(i) ? '$(warning) ' : ''}${i.name ?? i.id}`,
+      description: `${i.id} · ${i.state}${i.stateReason ? ` · ${i.stateReason.code}` : ''}`,
+      instanceId: i.id,
+      name: i.name,
+    }));
+    pick.items = listed;
+  });
+  pick.onDidChangeValue((value) => {
+    const typed = value.trim();
+    pick.items = INSTANCE_ID.test(typed) && !listed.some((i) => i.instanceId === typed) ? [{ label: typed, description: 'instance id', instanceId: typed }, ...listed] : listed;
+  });
+  return new Promise((resolve) => {
+    pick.onDidAccept(() => {
+      const chosen = pick.selectedItems[0];
+      resolve(chosen ? { profile, region, instanceId: chosen.instanceId, name: chosen.name } : undefined);
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      resolve(undefined);
+      pick.dispose();
+    });
+    pick.show();
+  });
+}

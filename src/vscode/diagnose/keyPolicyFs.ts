@@ -1,0 +1,215 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { OpenKeyPolicyArgs } from '../../core/diagnosis';
+import { summarizePolicyChange } from '../../core/policyChange';
+import type { KeyInfo } from '../../core/model';
+import type { AwsBridge } from '../awsBridge';
+import type { Logger } from '../log';
+
+/** Scheme of live key policies opened as editable documents. */
+export const KEY_POLICY_SCHEME = 'ec2-kms-policy';
+
+const KEY_POLICY_LIMIT_BYTES = 32_768;
+
+/** What an open key policy document knows about where it came from. */
+interface OpenPolicy {
+  /** The profile the person works with; reads and writes may go through `via`. */
+  profile: string;
+  keyArn: string;
+  principalArn?: string;
+  /** The profile that could read the policy (one in the key's account). */
+  via?: string;
+  /** The policy exactly as KMS returned it when the document was read: the base of a save. */
+  live?: string;
+}
+
+/** Parses `arn:aws:kms:REGION:ACCOUNT:key/ID`. */
+export function parseKeyArn(arn: string): { partition: string; region: string; account: string; keyId: string } | undefined {
+  const m = /^arn:(aws[\w-]*):kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/.exec(arn);
+  return m ? { partition: m[1], region: m[2], account: m[3], keyId: m[4] } : undefined;
+}
+
+/** The document URI of a key's policy, as seen through a profile. */
+export function keyPolicyUri(profile: string, keyArn: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: KEY_POLICY_SCHEME, path: `/${profile}/key-policy.json`, query: new URLSearchParams({ arn: keyArn }).toString() });
+}
+
+/**
+ * Live KMS key policies as documents. Reading calls GetKeyPolicy (through a profile of the
+ * key's account when needed). Saving asks for confirmation with a summary of the change,
+ * re-reads the live policy and refuses when it changed meanwhile, keeps the previous policy as
+ * a backup, then calls PutKeyPolicy with the lockout safety check on.
+ */
+export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
+  private readonly open = new Map<string, OpenPolicy>();
+  private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changed.event;
+
+  /** Called after a successful save, e.g. to offer "Start instance again". */
+  onSaved?: (uri: vscode.Uri, state: { keyArn: string; profile: string }) => void;
+
+  constructor(
+    private readonly bridge: AwsBridge,
+    private readonly backupDir: vscode.Uri,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens the policy of the key in an editor; `principalArn` is what its diagnostics check. */
+  async openPolicy(args: OpenKeyPolicyArgs): Promise<vscode.TextEditor> {
+    const uri = keyPolicyUri(args.profile, args.keyArn);
+    const previous = this.open.get(uri.toString());
+    this.open.set(uri.toString(), { ...previous, profile: args.profile, keyArn: args.keyArn, principalArn: args.principalArn ?? previous?.principalArn });
+    const document = await vscode.workspace.openTextDocument(uri);
+    if (document.languageId !== 'json') await vscode.languages.setTextDocumentLanguage(document, 'json');
+    return vscode.window.showTextDocument(document, { preview: false });
+  }
+
+  /** The principal a key policy document's diagnostics check for, if it was opened from a diagnosis. */
+  principalFor(uri: vscode.Uri): string | undefined {
+    return this.open.get(uri.toString())?.principalArn;
+  }
+
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  }
+
+  stat(uri: vscode.Uri): vscode.FileStat {
+    const state = this.state(uri);
+    return { type: vscode.FileType.File, ctime: 0, mtime: Date.now(), size: Buffer.byteLength(state.live ?? '') };
+  }
+
+  readDirectory(): [string, vscode.FileType][] {
+    return [];
+  }
+
+  createDirectory(): void {
+    throw vscode.FileSystemError.NoPermissions('Key policies have no folders.');
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    const state = this.state(uri);
+    const { policy, via } = await this.readLive(state);
+    state.live = policy;
+    state.via = via;
+    return Buffer.from(readable(policy));
+  }
+
+  async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
+    const state = this.state(uri);
+    const text = Buffer.from(content).toString('utf8');
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      throw vscode.FileSystemError.Unavailable(`Not saved: KMS accepts plain JSON only (${error instanceof Error ? error.message : String(error)}).`);
+    }
+    const size = Buffer.byteLength(text);
+    if (size > KEY_POLICY_LIMIT_BYTES) throw vscode.FileSystemError.Unavailable(`Not saved: the policy is ${size} bytes; KMS allows at most ${KEY_POLICY_LIMIT_BYTES}.`);
+    if (state.live === undefined) throw vscode.FileSystemError.Unavailable('Not saved: reopen the key policy first.');
+
+    const change = summarizePolicyChange(state.live, text);
+    const answer = await vscode.window.showWarningMessage(
+      `Replace the key policy of ${state.keyArn}?`,
+      {
+        modal: true,
+        detail: `${change.join('\n')}\n\nPutKeyPolicy through profile ${state.via ?? state.profile}, with the lockout safety check on. The current policy is kept as a backup you can restore.`,
+      },
+      'Save to AWS',
+    );
+    if (answer !== 'Save to AWS') throw vscode.FileSystemError.Unavailable('Not saved: the change was not confirmed. Your edits are still in the editor.');
+
+    const current = await this.readLive(state);
+    if (current.policy !== state.live) {
+      throw vscode.FileSystemError.Unavailable('Not saved: the key policy changed in AWS since you opened it. Copy your edits, reopen the key policy and apply them again.');
+    }
+    const backup = await this.backup(state, current.policy);
+    const parsed = parseKeyArn(state.keyArn);
+    const result = await this.bridge.aws.putKeyPolicy(this.bridge.current, current.via, parsed?.region ?? '', state.keyArn, text);
+    if (!result.ok) throw vscode.FileSystemError.Unavailable(`Not saved: ${result.error.message} ${result.error.nextStep}`);
+    this.log.info(`Key policy of ${state.keyArn} replaced through ${current.via}; previous policy backed up to ${backup.fsPath}`);
+    state.live = text;
+    this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+    this.onSaved?.(uri, { keyArn: state.keyArn, profile: state.profile });
+  }
+
+  delete(): void {
+    throw vscode.FileSystemError.NoPermissions('Key policies cannot be deleted.');
+  }
+
+  rename(): void {
+    throw vscode.FileSystemError.NoPermissions('Key policies cannot be renamed.');
+  }
+
+  /** Backups of a key's policy, newest first. */
+  async backups(keyArn: string): Promise<vscode.Uri[]> {
+    const dir = this.backupFolder(keyArn);
+    try {
+      const entries = await vscode.workspace.fs.readDirectory(dir);
+      return entries
+        .filter(([name]) => name.endsWith('.json'))
+        .map(([name]) => vscode.Uri.joinPath(dir, name))
+        .sort((a, b) => b.path.localeCompare(a.path));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Writes a backup's text into the open document, for the person to review and save. */
+  async restoreInto(uri: vscode.Uri, backup: vscode.Uri): Promise<void> {
+    const text = Buffer.from(await vscode.workspace.fs.readFile(backup)).toString('utf8');
+    const document = await vscode.workspace.openTextDocument(uri);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), text);
+    await vscode.workspace.applyEdit(edit);
+    await vscode.window.showTextDocument(document);
+  }
+
+  private async readLive(state: OpenPolicy): Promise<{ policy: string; via: string }> {
+    const parsed = parseKeyArn(state.keyArn);
+    if (!parsed) throw vscode.FileSystemError.FileNotFound(`Not a KMS key ARN: ${state.keyArn}`);
+    const key: KeyInfo = { keyId: parsed.keyId, arn: state.keyArn, accountId: parsed.account, state: 'Enabled', manager: 'CUSTOMER' };
+    const ports = this.bridge.aws.createDiagnosisPorts(this.bridge.current, state.profile, parsed.region);
+    const result = await ports.getKeyPolicy(key);
+    if (!result.ok) throw vscode.FileSystemError.Unavailable(`${result.error.message} ${result.error.nextStep}`);
+    return result.value;
+  }
+
+  private backupFolder(keyArn: string): vscode.Uri {
+    const parsed = parseKeyArn(keyArn);
+    return vscode.Uri.joinPath(this.backupDir, parsed ? `${parsed.account}-${parsed.region}-${parsed.keyId}` : encodeURIComponent(keyArn));
+  }
+
+  private async backup(state: OpenPolicy, policy: string): Promise<vscode.Uri> {
+    const dir = this.backupFolder(state.keyArn);
+    await vscode.workspace.fs.createDirectory(dir);
+    const file = vscode.Uri.joinPath(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    await vscode.workspace.fs.writeFile(file, Buffer.from(policy));
+    return file;
+  }
+
+  private state(uri: vscode.Uri): OpenPolicy {
+    let state = this.open.get(uri.toString());
+    if (!state) {
+      // A document restored after a reload: its URI carries everything needed to read it again.
+      const keyArn = new URLSearchParams(uri.query).get('arn');
+      const profile = path.posix.dirname(uri.path).replace(/^\//, '');
+      if (!keyArn || !profile) throw vscode.FileSystemError.FileNotFound(uri);
+      state = { profile, keyArn };
+      this.open.set(uri.toString(), state);
+    }
+    return state;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** KMS may return a policy on one line; show it indented so that it can be edited. */
+function readable(policy: string): string {
+  if (policy.includes('\n')) return policy;
+  try {
+    return JSON.stringify(JSON.parse(policy), null, 2) + '\n';
+  } catch {
+    return policy;
+  }
+}

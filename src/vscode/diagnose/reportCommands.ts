@@ -1,0 +1,56 @@
+import * as vscode from 'vscode';
+import { renderMarkdown, type CopyStatementArgs, type InstanceCommandArgs, type OpenKeyPolicyArgs } from '../../core/diagnosis';
+import type { Logger } from '../log';
+import { KEY_POLICY_SCHEME, type KeyPolicyFileSystem } from './keyPolicyFs';
+import type { ReportView } from './reportView';
+
+/** Handlers of the report's links and of the key policy documents' commands. */
+export function reportCommands(policies: KeyPolicyFileSystem, reports: ReportView, log: Logger) {
+  return {
+    async openKeyPolicy(args?: OpenKeyPolicyArgs): Promise<vscode.TextEditor | undefined> {
+      if (!args?.keyArn || !args.profile) return undefined;
+      try {
+        return await policies.openPolicy(args);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log.error(`Open key policy ${args.keyArn}: ${message}`);
+        void vscode.window.showErrorMessage(`Could not open the key policy of ${args.keyArn}: ${message}`);
+        return undefined;
+      }
+    },
+
+    async copyStatement(args?: CopyStatementArgs): Promise<void> {
+      if (!args?.statement) return;
+      await vscode.env.clipboard.writeText(JSON.stringify(args.statement, null, 2));
+      const where = args.target === 'key-policy' ? 'the key policy' : 'an IAM policy of the principal';
+      void vscode.window.showInformationMessage(`Statement copied. Add it to ${where}.`);
+    },
+
+    async copyReport(args?: InstanceCommandArgs): Promise<void> {
+      const report = args && reports.latest(args.profile, args.region, args.instanceId);
+      if (!report) return;
+      await vscode.env.clipboard.writeText(renderMarkdown(report, { commandLinks: false }));
+      vscode.window.setStatusBarMessage('Diagnosis report copied as Markdown', 3000);
+    },
+
+    /** Puts a backed-up key policy back into the editor; saving it goes through the usual confirmation. */
+    async restoreKeyPolicy(uri?: vscode.Uri): Promise<void> {
+      const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+      if (target?.scheme !== KEY_POLICY_SCHEME) {
+        void vscode.window.showInformationMessage('Open a key policy (from a diagnosis report) to restore one of its backups.');
+        return;
+      }
+      const keyArn = new URLSearchParams(target.query).get('arn') ?? '';
+      const backups = await policies.backups(keyArn);
+      if (backups.length === 0) {
+        void vscode.window.showInformationMessage(`No backups of the key policy of ${keyArn} yet: one is kept each time you save it.`);
+        return;
+      }
+      const pick = await vscode.window.showQuickPick(
+        backups.map((uri) => ({ label: uri.path.split('/').pop()!.replace(/\.json$/, ''), uri })),
+        { title: 'Restore which backup? (it opens in the editor; save to put it back in AWS)' },
+      );
+      if (pick) await policies.restoreInto(target, pick.uri);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import * as vscode from 'vscode';
+import { REPORT_COMMANDS, renderMarkdown, type DiagnosisReport } from '../../core/diagnosis';
+
+/** Scheme of the read-only Markdown source of each report. */
+export const REPORT_SCHEME = 'ec2-launch-doctor-report';
+
+/** The report links may run exactly these commands and no others. */
+const ALLOWED_COMMANDS = Object.values(REPORT_COMMANDS);
+
+/**
+ * Shows diagnosis reports. The Markdown is rendered by VS Code's own Markdown engine into a
+ * webview: the built-in Markdown preview refuses `command:` links for security reasons, and
+ * the report's actions (Open key policy, Copy statement, Start instance again, Copy report)
+ * are such links. The webview allows exactly those commands. The same Markdown is also a
+ * read-only virtual document (`ec2-launch-doctor-report:`) for copying or saving.
+ */
+export class ReportView implements vscode.Disposable {
+  private readonly reports = new Map<string, DiagnosisReport>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  private readonly panels = new Map<string, vscode.WebviewPanel>();
+  private readonly registration: vscode.Disposable;
+
+  constructor() {
+    this.registration = vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, {
+      onDidChange: this.changed.event,
+      provideTextDocumentContent: (uri) => {
+        const report = this.reports.get(reportKey(uri));
+        return report ? renderMarkdown(report, { commandLinks: false }) : '# Report no longer available\n\nRun the diagnosis again.';
+      },
+    });
+  }
+
+  /** The latest report for an instance, for Copy report and tests. */
+  latest(profile: string, region: string, instanceId: string): DiagnosisReport | undefined {
+    return this.reports.get(`${profile}/${region}/${instanceId}`);
+  }
+
+  /** The latest report whose fix concerns this key, to offer "Start instance again" after a save. */
+  latestForKey(keyArn: string): DiagnosisReport | undefined {
+    return [...this.reports.values()].reverse().find((r) => r.fixes.some((f) => f.keyArn === keyArn));
+  }
+
+  /** The virtual Markdown document of a report. */
+  sourceUri(report: DiagnosisReport): vscode.Uri {
+    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${report.profile}/${report.region}/${report.instanceId}.md` });
+  }
+
+  /** Shows (or updates) the report's panel. */
+  async show(report: DiagnosisReport): Promise<vscode.WebviewPanel> {
+    const key = `${report.profile}/${report.region}/${report.instanceId}`;
+    this.reports.set(key, report);
+    this.changed.fire(this.sourceUri(report));
+    let panel = this.panels.get(key);
+    if (!panel) {
+      panel = vscode.window.createWebviewPanel('ec2LaunchDoctor.report', `Diagnosis: ${report.instanceId}`, vscode.ViewColumn.Active, {
+        enableScripts: false,
+        enableCommandUris: ALLOWED_COMMANDS,
+        localResourceRoots: [],
+      });
+      this.panels.set(key, panel);
+      panel.onDidDispose(() => this.panels.delete(key));
+    }
+    panel.webview.html = await this.html(panel.webview, renderMarkdown(report, { commandLinks: true }));
+    panel.reveal();
+    return panel;
+  }
+
+  private async html(webview: vscode.Webview, markdown: string): Promise<string> {
+    let body: string;
+    try {
+      body = await vscode.commands.executeCommand<string>('markdown.api.render', markdown);
+    } catch {
+      // Without the built-in Markdown extension the source is still readable.
+      body = `<pre>${escapeHtml(markdown)}</pre>`;
+    }
+    const csp = `default-src 'none'; style-src ${webview.cspSource} 'unsafe-inline'; img-src ${webview.cspSource} data:;`;
+    return `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
+<style>
+body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 24px 24px; line-height: 1.5; }
+table { border-collapse: collapse; margin: 8px 0; } th, td { border: 1px solid var(--vscode-panel-border, #8884); padding: 3px 8px; text-align: left; vertical-align: top; }
+code, pre { font-family: var(--vscode-editor-font-family); } pre { background: var(--vscode-textCodeBlock-background); padding: 8px; overflow-x: auto; }
+a { color: var(--vscode-textLink-foreground); } blockquote { border-left: 3px solid var(--vscode-textBlockQuote-border); margin: 0; padding-left: 10px; }
+</style></head><body>${body}</body></html>`;
+  }
+
+  dispose(): void {
+    for (const panel of this.panels.values()) panel.dispose();
+    this.registration.dispose();
+    this.changed.dispose();
+  }
+}
+
+function reportKey(uri: vscode.Uri): string {
+  return uri.path.replace(/^\//, '').replace(/\.md$/, '');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
