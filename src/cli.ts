@@ -1,25 +1,42 @@
 // The command-line entry point (dist/cli.js, bin `ec2-launch-doctor`): the same core and
 // AWS layers as the extension, from a terminal.
+import { promises as fs } from 'node:fs';
+import { DIAGNOSE_USAGE, runDiagnose } from './cli/diagnose';
+import { LINT_USAGE, runLint } from './cli/lint';
+
 const USAGE = `usage: ec2-launch-doctor <command> [options]
 
 commands:
-  lint [--principal ARN]... [--format text|json|sarif] FILE...
+  ${LINT_USAGE.replace('usage: ec2-launch-doctor ', '')}
       check key policy / IAM policy / CloudFormation JSON files for kms:CreateGrant problems
+      (exit 0: no error finding, 1: an error finding, 2: usage error or unreadable file)
+  ${DIAGNOSE_USAGE.replace('usage: ec2-launch-doctor ', '')}
+      find out why an EC2 instance stopped (read-only AWS calls; exit 0: verdict reached,
+      2: usage or credential error)
   help
       print this text
 `;
 
+const io = {
+  stdout: (s: string) => void process.stdout.write(s),
+  stderr: (s: string) => void process.stderr.write(s),
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'lint':
+      return runLint(rest, { ...io, readFile: (path) => fs.readFile(path, 'utf8') });
+    case 'diagnose':
+      // The AWS layer (and SDK) loads only for commands that talk to AWS.
+      return runDiagnose(rest, { ...io, env: process.env }, await import('./aws'));
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
+      io.stdout(USAGE);
       return 0;
     default:
-      process.stderr.write(command ? `unknown command: ${command}\n\n${USAGE}` : USAGE);
-      void rest;
+      io.stderr(command ? `unknown command: ${command}\n\n${USAGE}` : USAGE);
       return 2;
   }
 }
@@ -29,7 +46,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`ec2-launch-doctor: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`ec2-launch-doctor: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
   },
 );

@@ -68,6 +68,15 @@ export async function startCodeServer({ workspace, env = {}, logFile } = {}) {
   const configFile = path.join(tmp, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\n');
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
+  const childEnv = {
+    ...process.env,
+    XDG_CONFIG_HOME: dirs['xdg-config'],
+    XDG_DATA_HOME: dirs['xdg-data'],
+    XDG_CACHE_HOME: dirs['xdg-cache'],
+    ...env,
+  };
+  // An undefined value removes the variable (e.g. AWS_PROFILE from the caller's shell).
+  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
   const child = spawn(
     node,
     [
@@ -87,13 +96,7 @@ export async function startCodeServer({ workspace, env = {}, logFile } = {}) {
     {
       detached: true,
       stdio: ['ignore', out, out],
-      env: {
-        ...process.env,
-        XDG_CONFIG_HOME: dirs['xdg-config'],
-        XDG_DATA_HOME: dirs['xdg-data'],
-        XDG_CACHE_HOME: dirs['xdg-cache'],
-        ...env,
-      },
+      env: childEnv,
     },
   );
   let exited = false;
