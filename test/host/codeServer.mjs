@@ -40,7 +40,7 @@ export function freePort() {
  * Starts code-server on a free port with its own temporary profile, in its own process group
  * so that stop() also ends the helpers it spawns. Resolves once /healthz answers.
  */
-export async function startCodeServer({ workspace, env = {}, logFile } = {}) {
+export async function startCodeServer({ workspace, env = {}, logFile, installVsix } = {}) {
   const { node, entry } = ensureCodeServer();
   const port = await freePort();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ec2ld-code-server-'));
@@ -65,6 +65,13 @@ export async function startCodeServer({ workspace, env = {}, logFile } = {}) {
       'update.mode': 'none',
     }),
   );
+  if (installVsix) {
+    // The same command a person runs: code-server --install-extension X.vsix.
+    execFileSync(node, [entry, '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions, '--install-extension', installVsix], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'], XDG_CACHE_HOME: dirs['xdg-cache'] },
+    });
+  }
   const configFile = path.join(tmp, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\n');
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';

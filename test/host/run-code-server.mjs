@@ -10,7 +10,17 @@ import { startHostFixtures } from './fixtures.mjs';
 const SUITE_START_MARKER = 'host suite: starting';
 const SUITE_TIMEOUT_MS = Number(process.env.HOST_SUITE_TIMEOUT_MS ?? 10 * 60_000);
 
+/**
+ * `--vsix FILE`: install the packaged extension the way a person does and run the tests that
+ * need no test hooks inside the extension (activation, commands, view, policy diagnostics).
+ */
+function parseArgs(argv) {
+  const i = argv.indexOf('--vsix');
+  return { vsix: i >= 0 ? path.resolve(argv[i + 1]) : undefined };
+}
+
 async function main() {
+  const { vsix } = parseArgs(process.argv.slice(2));
   const suiteDir = await buildHostSuite();
   const artifacts = path.join(repoRoot, '.test-artifacts');
   fs.mkdirSync(artifacts, { recursive: true });
@@ -24,7 +34,8 @@ async function main() {
   let browser;
   let exitCode = 1;
   try {
-    server = await startCodeServer({ workspace: fixtures.workspace, env: fixtures.env, logFile });
+    const env = vsix ? { ...fixtures.env, EC2LD_HOST_GREP: '^(extension host|key policy diagnostics)' } : fixtures.env;
+    server = await startCodeServer({ workspace: fixtures.workspace, env, logFile, installVsix: vsix });
     browser = await launchBrowser();
     const page = await browser.newPage();
     const settled = new Promise((resolve) => {
@@ -44,7 +55,9 @@ async function main() {
     });
     const url = workbenchUrl(server, {
       folder: fixtures.workspace,
-      extensionDevelopmentPath: repoRoot,
+      // With a .vsix the extension comes from the extensions folder; a bare carrier extension
+      // hosts the tests so that nothing loads the extension from the source tree.
+      extensionDevelopmentPath: vsix ? path.join(repoRoot, 'test', 'host', 'carrier') : repoRoot,
       extensionTestsPath: path.join(suiteDir, 'index.js'),
     });
     await page.goto(url);

@@ -1,0 +1,233 @@
+import type { AwsErrorKind, AwsFailure, SignInKind } from '../core/model';
+
+/**
+ * The fields of a thrown value that classification looks at. SDK service exceptions,
+ * credential provider errors, Node socket errors and abort errors all fit.
+ */
+export interface ErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  Code?: string;
+  errno?: number | string;
+  $metadata?: { httpStatusCode?: number };
+  cause?: unknown;
+}
+
+/** What was being done when the error happened; it makes the message and next step precise. */
+export interface ErrorContext {
+  profile?: string;
+  region?: string;
+  /** `service:Action`, e.g. `ec2:DescribeInstances`. */
+  action?: string;
+  signIn?: SignInKind;
+}
+
+/**
+ * Regions AWS ships disabled (opt-in). A credential rejection there almost always means the
+ * region is not enabled for the account, not that the keys are wrong.
+ */
+export const OPT_IN_REGIONS: ReadonlySet<string> = new Set([
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-west-1',
+  'eu-central-2',
+  'eu-south-1',
+  'eu-south-2',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'mx-central-1',
+]);
+
+/**
+ * RequestExpired is also EC2's answer to expired temporary credentials; the SDK corrects
+ * clock skew on its own, so when it persists the credentials are the likely cause.
+ */
+const EXPIRED_CODES = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'RequestExpired']);
+const ACCESS_DENIED_CODES = new Set([
+  'UnauthorizedOperation',
+  'Client.UnauthorizedOperation',
+  'AccessDenied',
+  'AccessDeniedException',
+  'AuthorizationError',
+  'UnauthorizedException',
+]);
+const CREDENTIAL_REJECTED_CODES = new Set([
+  'AuthFailure',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+]);
+const THROTTLING_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'SlowDown',
+  'EC2ThrottledException',
+  'ProvisionedThroughputExceededException',
+  'BandwidthLimitExceeded',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EPROTO',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError']);
+const NOT_FOUND_CODES = new Set(['NotFoundException', 'NoSuchEntity', 'NoSuchEntityException', 'ResourceNotFoundException']);
+
+const SSO_EXPIRED = /sso session .*(has )?expired|token is expired|sso token .*expired|aws sso login|refresh this sso session/i;
+
+/**
+ * Classifies a thrown value into a stable kind with a message and a next step a person can
+ * act on. Pure: it looks only at the value's fields and the context.
+ */
+export function classifyAwsError(error: unknown, context: ErrorContext = {}): AwsFailure {
+  const e = asErrorLike(error);
+  const code = errorCode(e);
+  const message = (e.message ?? String(error ?? 'Unknown error')).trim() || code || 'Unknown error';
+  const profile = context.profile ?? 'default';
+  const where = context.region ? ` in ${context.region}` : '';
+  const failure = (kind: AwsErrorKind, text: string, nextStep: string, action = context.action): AwsFailure => {
+    const result: AwsFailure = { kind, message: text, nextStep };
+    if (action) result.action = action;
+    if (code) result.code = code;
+    return result;
+  };
+
+  if (isAbort(e)) return failure('cancelled', 'Cancelled.', 'Run it again when you are ready.');
+
+  if (isSsoExpiry(e, message) || EXPIRED_CODES.has(code)) {
+    const sso = isSsoExpiry(e, message) || context.signIn === 'sso' || context.signIn === 'sso-legacy';
+    return failure(
+      'expired-credentials',
+      sso
+        ? `The SSO session of profile ${profile} has expired.`
+        : `The credentials of profile ${profile} have expired (${code || 'expired token'}).`,
+      sso
+        ? `Run: aws sso login --profile ${profile}`
+        : `Refresh the temporary credentials of profile ${profile} (for SSO: aws sso login --profile ${profile}).`,
+    );
+  }
+
+  if (code === 'OptInRequired' || (CREDENTIAL_REJECTED_CODES.has(code) && isOptInRegion(context.region))) {
+    return failure(
+      'region-disabled',
+      `Region ${context.region ?? '(unknown)'} is not enabled for the account of profile ${profile}.`,
+      `Enable the region in the account settings, or leave it out with the ec2LaunchDoctor.regions setting.`,
+    );
+  }
+
+  if (ACCESS_DENIED_CODES.has(code) || (e.$metadata?.httpStatusCode === 403 && !CREDENTIAL_REJECTED_CODES.has(code))) {
+    const action = deniedAction(message) ?? context.action;
+    return failure(
+      'access-denied',
+      `Access denied${action ? ` to ${action}` : ''}${where} for profile ${profile}.`,
+      action
+        ? `Ask for ${action} permission for the identity of profile ${profile}, or use a profile that has it.`
+        : `Ask for the missing permission for the identity of profile ${profile}: ${message}`,
+      action,
+    );
+  }
+
+  if (CREDENTIAL_REJECTED_CODES.has(code)) {
+    return failure(
+      'no-credentials',
+      `AWS did not accept the credentials of profile ${profile}${where} (${code}).`,
+      `Check the keys or sign-in of profile ${profile} in the shared AWS files.`,
+    );
+  }
+
+  if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError' || /could not load credentials/i.test(message)) {
+    return failure(
+      'no-credentials',
+      `No credentials for profile ${profile}: ${message}`,
+      `Configure credentials for profile ${profile} (aws configure --profile ${profile}) or pick another profile.`,
+    );
+  }
+
+  if (THROTTLING_CODES.has(code) || e.$metadata?.httpStatusCode === 429) {
+    return failure(
+      'throttled',
+      `AWS throttled the requests${where} for profile ${profile}, even after retries.`,
+      'Wait a minute and refresh, or lower ec2LaunchDoctor.maxConcurrentRequests.',
+    );
+  }
+
+  if (isNetwork(e, code, message)) {
+    return failure(
+      'network',
+      `Could not reach AWS${where}: ${message}`,
+      'Check the network, proxy or the endpoint_url of the profile, then refresh.',
+    );
+  }
+
+  if (NOT_FOUND_CODES.has(code) || code.endsWith('.NotFound') || code.endsWith('NotFoundException')) {
+    return failure('not-found', message, 'Check the id and the region; it may have been deleted.');
+  }
+
+  return failure('unknown', message, 'See the log for details (Show details).');
+}
+
+function asErrorLike(error: unknown): ErrorLike {
+  if (error && typeof error === 'object') return error as ErrorLike;
+  return { message: typeof error === 'string' ? error : undefined };
+}
+
+function errorCode(e: ErrorLike): string {
+  const code = e.Code ?? (typeof e.code === 'string' ? e.code : undefined);
+  if (code) return code;
+  if (e.name && e.name !== 'Error' && !/Error$/.test(e.name)) return e.name;
+  return e.name && (THROTTLING_CODES.has(e.name) || NETWORK_NAMES.has(e.name)) ? e.name : '';
+}
+
+function isAbort(e: ErrorLike): boolean {
+  return e.name === 'AbortError' || e.code === 'ABORT_ERR';
+}
+
+function isSsoExpiry(e: ErrorLike, message: string): boolean {
+  if (e.name === 'TokenProviderError' && /expired|refresh/i.test(message)) return true;
+  return SSO_EXPIRED.test(message);
+}
+
+function isOptInRegion(region: string | undefined): boolean {
+  return !!region && OPT_IN_REGIONS.has(region);
+}
+
+function isNetwork(e: ErrorLike, code: string, message: string, depth = 0): boolean {
+  if (NETWORK_CODES.has(code) || NETWORK_NAMES.has(e.name ?? '')) return true;
+  if (/socket hang up|timed? ?out|ECONNREFUSED|ECONNRESET|network/i.test(message)) return true;
+  if (depth < 3 && e.cause && typeof e.cause === 'object') {
+    const cause = e.cause as ErrorLike;
+    return isNetwork(cause, errorCode(cause), cause.message ?? '', depth + 1);
+  }
+  return false;
+}
+
+/** The `service:Action` AWS names in its denial messages ("... not authorized to perform: kms:X ..."). */
+export function deniedAction(message: string): string | undefined {
+  return /perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)/.exec(message)?.[1];
+}

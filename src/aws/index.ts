@@ -1,0 +1,31 @@
+/**
+ * The AWS access layer: the only code that loads the AWS SDK. The VS Code layer and the CLI
+ * import it lazily, on first use, so activation never pays for the SDK.
+ */
+export { AwsSession, type AwsSessionOptions, type CallSettings, type ClientFor } from './session';
+export {
+  listProfiles,
+  summariseProfiles,
+  signInKind,
+  accountIdOf,
+  accountOfArn,
+  type SharedFileOptions,
+  type ProfileSection,
+} from './profiles';
+export { resolveEndpoint, endpointUrlSelectors, ignoreConfiguredEndpointSelectors, type ServiceId } from './endpoints';
+export { classifyAwsError, deniedAction, OPT_IN_REGIONS, type ErrorContext, type ErrorLike } from './errors';
+export {
+  listRegions,
+  listInstances,
+  describeInstance,
+  describeInstancesById,
+  startInstance,
+  stopInstance,
+  mapInstance,
+  INSTANCES_PAGE_SIZE,
+  type SignalOption,
+  type StateChange,
+} from './ec2';
+export { describeKey, listAliases, getKeyPolicy, putKeyPolicy, enableKey, cancelKeyDeletion, mapKey } from './kms';
+export { lookupEvents, mapTrailEvent, type TrailQuery } from './cloudtrail';
+export { createDiagnosisPorts, mapVolume, mapEvaluation, regionOfArn } from './ports';

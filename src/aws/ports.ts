@@ -1,0 +1,232 @@
+import {
+  DescribeVolumesCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  type Volume,
+} from '@aws-sdk/client-ec2';
+import {
+  SimulatePrincipalPolicyCommand,
+  type ContextKeyTypeEnum,
+  type EvaluationResult,
+  type SimulatePrincipalPolicyCommandOutput,
+} from '@aws-sdk/client-iam';
+import type { CallOptions, DiagnosisPorts, SimulationResult } from '../core/diagnosis/ports';
+import type { AwsFailure, KeyInfo, Outcome, VolumeInfo } from '../core/model';
+import { lookupEvents } from './cloudtrail';
+import { describeInstance } from './ec2';
+import { describeKey, getKeyPolicy, listAliases } from './kms';
+import type { AwsSession } from './session';
+
+/** SimulatePrincipalPolicy answers in pages; a diagnosis asks about a handful of actions. */
+const MAX_SIMULATION_PAGES = 10;
+/** How many profiles of unknown account may be asked who they are to find a key's account. */
+const MAX_ACCOUNT_PROBES = 10;
+
+/**
+ * The diagnosis ports for one (profile, region), over real AWS calls. Every method resolves
+ * to an Outcome; none throws.
+ */
+export function createDiagnosisPorts(session: AwsSession, profile: string, region: string): DiagnosisPorts {
+  return {
+    describeInstance: (instanceId, options) => describeInstance(session, profile, region, instanceId, options),
+
+    describeVolumes: async (volumeIds, options) => {
+      if (volumeIds.length === 0) return { ok: true, value: [] };
+      return session.call(
+        'EC2',
+        profile,
+        region,
+        async (ec2, abortSignal) => {
+          const out = await ec2.send(new DescribeVolumesCommand({ VolumeIds: volumeIds }), { abortSignal });
+          return (out.Volumes ?? []).map(mapVolume);
+        },
+        { signal: options?.signal, action: 'ec2:DescribeVolumes' },
+      );
+    },
+
+    getEbsDefaults: async (options) => {
+      const settings = { signal: options?.signal };
+      const [keyId, byDefault] = await Promise.all([
+        session.call(
+          'EC2',
+          profile,
+          region,
+          (ec2, abortSignal) => ec2.send(new GetEbsDefaultKmsKeyIdCommand({}), { abortSignal }),
+          { ...settings, action: 'ec2:GetEbsDefaultKmsKeyId' },
+        ),
+        session.call(
+          'EC2',
+          profile,
+          region,
+          (ec2, abortSignal) => ec2.send(new GetEbsEncryptionByDefaultCommand({}), { abortSignal }),
+          { ...settings, action: 'ec2:GetEbsEncryptionByDefault' },
+        ),
+      ]);
+      if (!keyId.ok) return keyId;
+      if (!byDefault.ok) return byDefault;
+      const value: { defaultKmsKeyId?: string; encryptionByDefault: boolean } = {
+        encryptionByDefault: byDefault.value.EbsEncryptionByDefault === true,
+      };
+      if (keyId.value.KmsKeyId) value.defaultKmsKeyId = keyId.value.KmsKeyId;
+      return { ok: true, value };
+    },
+
+    describeKey: async (keyIdOrArn, options) => {
+      const keyRegion = regionOfArn(keyIdOrArn) ?? region;
+      const key = await describeKey(session, profile, keyRegion, keyIdOrArn, options);
+      if (!key.ok) return key;
+      // Aliases are context only; a key the profile may not list aliases for is still a key.
+      const aliases = await listAliases(session, profile, keyRegion, key.value.keyId, options);
+      if (aliases.ok && aliases.value.length > 0) return { ok: true, value: { ...key.value, aliases: aliases.value } };
+      return key;
+    },
+
+    getCallerIdentity: (options) => session.callerIdentity(profile, region, options?.signal),
+
+    lookupEvents: (query, options) => lookupEvents(session, profile, region, query, options),
+
+    getKeyPolicy: (key, options) => readKeyPolicy(session, profile, region, key, options),
+
+    simulatePrincipalPolicy: (input, options) =>
+      session.call(
+        'IAM',
+        profile,
+        region,
+        async (iam, abortSignal) => {
+          const results: SimulationResult[] = [];
+          let marker: string | undefined;
+          for (let page = 0; page < MAX_SIMULATION_PAGES; page++) {
+            const out: SimulatePrincipalPolicyCommandOutput = await iam.send(
+              new SimulatePrincipalPolicyCommand({
+                PolicySourceArn: input.policySourceArn,
+                ActionNames: input.actionNames,
+                ResourceArns: input.resourceArns,
+                ContextEntries: input.context.map((entry) => ({
+                  ContextKeyName: entry.key,
+                  ContextKeyType: entry.type as ContextKeyTypeEnum,
+                  ContextKeyValues: entry.values,
+                })),
+                Marker: marker,
+              }),
+              { abortSignal },
+            );
+            results.push(...(out.EvaluationResults ?? []).map(mapEvaluation));
+            marker = out.IsTruncated ? out.Marker : undefined;
+            if (!marker) break;
+          }
+          return results;
+        },
+        { signal: options?.signal, action: 'iam:SimulatePrincipalPolicy' },
+      ),
+  };
+}
+
+/**
+ * GetKeyPolicy works only from the key's own account. When the diagnosed profile is in
+ * another account, a configured profile of the key's account reads it; without one, the
+ * failure says whose access is needed.
+ */
+async function readKeyPolicy(
+  session: AwsSession,
+  profile: string,
+  region: string,
+  key: KeyInfo,
+  options: CallOptions | undefined,
+): Promise<Outcome<{ policy: string; via: string }>> {
+  const keyRegion = regionOfArn(key.arn) ?? region;
+  const keyRef = key.arn || key.keyId;
+  let reader = profile;
+  if (key.accountId) {
+    const own = await accountOf(session, profile, region, options?.signal);
+    if (own !== key.accountId) {
+      const other = await findProfileInAccount(session, key.accountId, profile, region, options?.signal);
+      if (!other) return { ok: false, error: crossAccountFailure(key, profile, own) };
+      reader = other;
+    }
+  }
+  const policy = await getKeyPolicy(session, reader, keyRegion, keyRef, options);
+  if (!policy.ok) return policy;
+  return { ok: true, value: { policy: policy.value, via: reader } };
+}
+
+async function accountOf(
+  session: AwsSession,
+  profile: string,
+  region: string,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const known = await session.knownAccountId(profile).catch(() => undefined);
+  if (known) return known;
+  const identity = await session.callerIdentity(profile, region, signal);
+  return identity.ok ? identity.value.account : undefined;
+}
+
+/**
+ * A configured profile in `accountId`: first those whose account the config or an earlier
+ * GetCallerIdentity revealed, then a bounded number of others asked in parallel.
+ */
+async function findProfileInAccount(
+  session: AwsSession,
+  accountId: string,
+  exclude: string,
+  region: string,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const profiles = (await session.profiles().catch(() => [])).filter((p) => p.name !== exclude);
+  const unknown: string[] = [];
+  for (const candidate of profiles) {
+    const known = await session.knownAccountId(candidate.name).catch(() => undefined);
+    if (known === accountId) return candidate.name;
+    if (!known) unknown.push(candidate.name);
+  }
+  const probes = unknown.slice(0, MAX_ACCOUNT_PROBES);
+  const answers = await Promise.all(probes.map((name) => session.callerIdentity(name, region, signal)));
+  const index = answers.findIndex((answer) => answer.ok && answer.value.account === accountId);
+  return index >= 0 ? probes[index] : undefined;
+}
+
+function crossAccountFailure(key: KeyInfo, profile: string, own: string | undefined): AwsFailure {
+  return {
+    kind: 'access-denied',
+    message:
+      `Key ${key.arn || key.keyId} is in account ${key.accountId}` +
+      `${own ? `, not in ${own} of profile ${profile}` : ''}; GetKeyPolicy does not work across accounts ` +
+      `and no configured profile belongs to account ${key.accountId}.`,
+    nextStep: `Add a profile with kms:GetKeyPolicy access in account ${key.accountId}, or ask its administrators for the key policy.`,
+    action: 'kms:GetKeyPolicy',
+  };
+}
+
+/** Maps an SDK volume to VolumeInfo. Pure. */
+export function mapVolume(volume: Volume): VolumeInfo {
+  const info: VolumeInfo = { id: volume.VolumeId ?? '', encrypted: volume.Encrypted === true };
+  if (volume.KmsKeyId) info.kmsKeyId = volume.KmsKeyId;
+  if (volume.Size !== undefined) info.sizeGiB = volume.Size;
+  if (volume.State) info.state = volume.State;
+  const attachedTo = volume.Attachments?.find((a) => a.InstanceId)?.InstanceId;
+  if (attachedTo) info.attachedTo = attachedTo;
+  return info;
+}
+
+/** Maps one IAM evaluation result. Pure. */
+export function mapEvaluation(result: EvaluationResult): SimulationResult {
+  const decision = result.EvalDecision;
+  return {
+    action: result.EvalActionName ?? '',
+    resource: result.EvalResourceName ?? '*',
+    decision: decision === 'allowed' || decision === 'explicitDeny' ? decision : 'implicitDeny',
+    matchedStatements: (result.MatchedStatements ?? []).map((statement) => {
+      const matched: { sourcePolicyId?: string; sourcePolicyType?: string } = {};
+      if (statement.SourcePolicyId) matched.sourcePolicyId = statement.SourcePolicyId;
+      if (statement.SourcePolicyType) matched.sourcePolicyType = statement.SourcePolicyType;
+      return matched;
+    }),
+    missingContextValues: result.MissingContextValues ?? [],
+  };
+}
+
+/** The region field of an ARN, if the value is an ARN with one. */
+export function regionOfArn(value: string): string | undefined {
+  if (!value.startsWith('arn:')) return undefined;
+  return value.split(':')[3] || undefined;
+}

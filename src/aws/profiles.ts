@@ -1,0 +1,107 @@
+import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
+import type { ProfileSummary, SignInKind } from '../core/model';
+
+/**
+ * Where the shared files are. Unset fields fall back to `AWS_CONFIG_FILE` /
+ * `AWS_SHARED_CREDENTIALS_FILE`, then to `~/.aws/config` and `~/.aws/credentials`, exactly as
+ * the SDK does; the extension fills them from its settings.
+ */
+export interface SharedFileOptions {
+  configFile?: string;
+  credentialsFile?: string;
+}
+
+/** The `key = value` pairs of one profile section, as the SDK's ini loader returns them. */
+export type ProfileSection = Record<string, string | undefined>;
+
+/** Sections of the config file that are not profiles carry these prefixes. */
+const NON_PROFILE_PREFIXES = ['sso-session.', 'services.'];
+
+/**
+ * Lists every profile of the shared config and credentials files, read with the SDK's own
+ * loader so that names and precedence match what credential resolution will see.
+ * `ignoreCache` re-reads the files (after they changed on disk).
+ */
+export async function listProfiles(
+  options: SharedFileOptions & { ignoreCache?: boolean } = {},
+): Promise<ProfileSummary[]> {
+  const files = await loadSharedConfigFiles(loaderInit(options));
+  return summariseProfiles(files.configFile, files.credentialsFile);
+}
+
+/** The init object the SDK's loaders take for the given file options. */
+export function loaderInit(options: SharedFileOptions & { ignoreCache?: boolean }): {
+  configFilepath?: string;
+  filepath?: string;
+  ignoreCache?: boolean;
+} {
+  const init: { configFilepath?: string; filepath?: string; ignoreCache?: boolean } = {};
+  if (options.configFile) init.configFilepath = options.configFile;
+  if (options.credentialsFile) init.filepath = options.credentialsFile;
+  if (options.ignoreCache) init.ignoreCache = true;
+  return init;
+}
+
+/**
+ * Builds summaries from parsed config and credentials sections. A profile in both files is
+ * one profile; the credentials file wins per key, as in the SDK's `parseKnownFiles`.
+ * `default` comes first, then names in alphabetical order.
+ */
+export function summariseProfiles(
+  configFile: Record<string, ProfileSection>,
+  credentialsFile: Record<string, ProfileSection>,
+): ProfileSummary[] {
+  const merged = new Map<string, ProfileSection>();
+  for (const [name, section] of Object.entries(configFile)) {
+    if (NON_PROFILE_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
+    merged.set(name, { ...section });
+  }
+  for (const [name, section] of Object.entries(credentialsFile)) {
+    merged.set(name, { ...(merged.get(name) ?? {}), ...section });
+  }
+  const summaries: ProfileSummary[] = [];
+  for (const [name, section] of merged) {
+    const summary: ProfileSummary = { name, signIn: signInKind(section) };
+    if (section.region) summary.region = section.region;
+    const accountId = accountIdOf(section);
+    if (accountId) summary.accountId = accountId;
+    summaries.push(summary);
+  }
+  return summaries.sort(byProfileName);
+}
+
+function byProfileName(a: ProfileSummary, b: ProfileSummary): number {
+  if (a.name === 'default') return b.name === 'default' ? 0 : -1;
+  if (b.name === 'default') return 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * How a profile signs in, checked in the order the SDK's `fromIni` resolves them: a role
+ * with a web identity token, a role over another profile, static keys, a process, SSO.
+ */
+export function signInKind(section: ProfileSection): SignInKind {
+  if (section.role_arn && section.web_identity_token_file) return 'web-identity';
+  if (section.role_arn && (section.source_profile || section.credential_source)) return 'assume-role';
+  if (section.aws_access_key_id && section.aws_secret_access_key) return 'static-keys';
+  if (section.credential_process) return 'credential-process';
+  if (section.sso_session) return 'sso';
+  if (section.sso_start_url) return 'sso-legacy';
+  if (section.aws_access_key_id) return 'static-keys';
+  return 'unknown';
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** The account a profile works in when the config alone says so. */
+export function accountIdOf(section: ProfileSection): string | undefined {
+  const candidates = [section.sso_account_id, section.aws_account_id, accountOfArn(section.role_arn)];
+  return candidates.find((value): value is string => !!value && ACCOUNT_ID.test(value));
+}
+
+/** The account field of an ARN (`arn:partition:service:region:account:resource`). */
+export function accountOfArn(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  const account = arn.split(':')[4];
+  return account && ACCOUNT_ID.test(account) ? account : undefined;
+}

@@ -1,0 +1,249 @@
+/**
+ * Finding the policies in a JSON text: a key policy, an IAM policy, or the policies
+ * embedded in a CloudFormation template. Works on the jsonc-parser tree so every value
+ * keeps its offset; tolerant of comments, trailing commas and broken input.
+ */
+import { parseTree, type JSONPath, type Node, type ParseError } from 'jsonc-parser';
+
+export type DocumentKind = 'key-policy' | 'identity-policy' | 'cloudformation' | 'not-a-policy';
+
+/** One policy document found in the text. */
+export interface PolicyView {
+  kind: 'key' | 'identity';
+  /** The policy object node. */
+  node: Node;
+  /** JSON path of the policy object from the root (empty for a standalone policy). */
+  path: JSONPath;
+  /** The policy as plain data; CloudFormation intrinsics resolved where possible. */
+  value: unknown;
+  /** Set when the policy sits in a CloudFormation template. */
+  cloudFormation?: { logicalId: string; accountId: string; /** Logical ids of the template's KMS keys. */ kmsKeys: string[] };
+}
+
+export interface ParsedDocument {
+  kind: DocumentKind;
+  root: Node | undefined;
+  errors: ParseError[];
+  policies: PolicyView[];
+}
+
+/** Returned for CloudFormation values that cannot be resolved statically; matches nothing. */
+export const UNRESOLVED = '${cloudformation:unresolved}';
+
+/** A property's value node, by exact key. */
+export function propertyValue(node: Node | undefined, key: string): Node | undefined {
+  const property = propertyNode(node, key);
+  return property?.children?.[1];
+}
+
+/** The `"key": value` property node of an object node. */
+export function propertyNode(node: Node | undefined, key: string): Node | undefined {
+  if (!node || node.type !== 'object' || !node.children) return undefined;
+  let found: Node | undefined;
+  for (const property of node.children) {
+    // JSON.parse keeps the last duplicate: do the same so tree and value agree.
+    if (property.children?.[0]?.value === key) found = property;
+  }
+  return found;
+}
+
+/** The statement nodes of a policy object node (`Statement` may be one object). */
+export function statementNodes(policy: Node): Node[] {
+  const statement = propertyValue(policy, 'Statement');
+  if (!statement) return [];
+  if (statement.type === 'array') return statement.children ?? [];
+  if (statement.type === 'object') return [statement];
+  return [];
+}
+
+interface ResolveEnv {
+  accountId: string;
+  region: string;
+  /** Logical id -> ARN, for `Fn::GetAtt [Role, Arn]`. */
+  arns: Map<string, string>;
+}
+
+/** Plain value of a node; with `env`, CloudFormation intrinsics become strings. */
+export function nodeValue(node: Node | undefined, env?: ResolveEnv): unknown {
+  if (!node) return undefined;
+  switch (node.type) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return node.value;
+    case 'null':
+      return null;
+    case 'array':
+      return (node.children ?? []).map((c) => nodeValue(c, env));
+    case 'object': {
+      if (env) {
+        const intrinsic = resolveIntrinsic(node, env);
+        if (intrinsic !== undefined) return intrinsic;
+      }
+      const out: Record<string, unknown> = {};
+      for (const property of node.children ?? []) {
+        const key = property.children?.[0]?.value;
+        if (typeof key === 'string') out[key] = nodeValue(property.children?.[1], env);
+      }
+      return out;
+    }
+  }
+}
+
+function resolveSub(template: string, env: ResolveEnv, variables: Record<string, unknown>): string {
+  return template.replace(/\$\{([^}!][^}]*)\}/g, (_all, name: string) => {
+    if (name in variables) return typeof variables[name] === 'string' ? (variables[name] as string) : UNRESOLVED;
+    if (name === 'AWS::AccountId') return env.accountId;
+    if (name === 'AWS::Region') return env.region;
+    if (name === 'AWS::Partition') return 'aws';
+    if (name === 'AWS::URLSuffix') return 'amazonaws.com';
+    const [logicalId, attribute] = name.split('.');
+    if (attribute === 'Arn' && env.arns.has(logicalId)) return env.arns.get(logicalId)!;
+    return UNRESOLVED;
+  });
+}
+
+/** Resolves `Ref`, `Fn::Sub`, `Fn::Join`, `Fn::GetAtt`; other intrinsics become UNRESOLVED. */
+function resolveIntrinsic(node: Node, env: ResolveEnv): unknown {
+  const children = node.children ?? [];
+  if (children.length !== 1) return undefined;
+  const key = children[0].children?.[0]?.value;
+  if (typeof key !== 'string' || (key !== 'Ref' && !key.startsWith('Fn::'))) return undefined;
+  const argument = nodeValue(children[0].children?.[1], env);
+  if (key === 'Ref') {
+    if (argument === 'AWS::AccountId') return env.accountId;
+    if (argument === 'AWS::Region') return env.region;
+    if (argument === 'AWS::Partition') return 'aws';
+    return UNRESOLVED;
+  }
+  if (key === 'Fn::Sub') {
+    if (typeof argument === 'string') return resolveSub(argument, env, {});
+    if (Array.isArray(argument) && typeof argument[0] === 'string') {
+      const vars = argument[1] && typeof argument[1] === 'object' ? (argument[1] as Record<string, unknown>) : {};
+      return resolveSub(argument[0], env, vars);
+    }
+    return UNRESOLVED;
+  }
+  if (key === 'Fn::Join') {
+    if (Array.isArray(argument) && typeof argument[0] === 'string' && Array.isArray(argument[1]) && argument[1].every((p) => typeof p === 'string')) {
+      return (argument[1] as string[]).join(argument[0]);
+    }
+    return UNRESOLVED;
+  }
+  if (key === 'Fn::GetAtt') {
+    const [logicalId, attribute] = Array.isArray(argument) ? argument : typeof argument === 'string' ? argument.split('.') : [];
+    if (attribute === 'Arn' && typeof logicalId === 'string' && env.arns.has(logicalId)) return env.arns.get(logicalId);
+    return UNRESOLVED;
+  }
+  return UNRESOLVED;
+}
+
+function hasStatement(node: Node): boolean {
+  return propertyNode(node, 'Statement') !== undefined;
+}
+
+/** Key policy when any statement carries Principal/NotPrincipal; identity policy otherwise. */
+function policyKindOf(node: Node): 'key' | 'identity' {
+  for (const statement of statementNodes(node)) {
+    if (propertyNode(statement, 'Principal') || propertyNode(statement, 'NotPrincipal')) return 'key';
+  }
+  return 'identity';
+}
+
+/**
+ * A resource policy about something else (an S3 bucket, a role trust policy) is not ours:
+ * it must name a KMS action, a wildcard reaching KMS, or use NotAction.
+ */
+function concernsKms(node: Node): boolean {
+  for (const statement of statementNodes(node)) {
+    if (propertyNode(statement, 'NotAction')) return true;
+    const action = propertyValue(statement, 'Action');
+    const actions = action?.type === 'array' ? action.children ?? [] : action ? [action] : [];
+    for (const a of actions) {
+      if (a.type !== 'string') return true;
+      const text = String(a.value).toLowerCase();
+      const colon = text.indexOf(':');
+      const service = colon >= 0 ? text.slice(0, colon) : text;
+      if (service === 'kms' || /[*?]/.test(service)) return true;
+    }
+    if (!action) return true;
+  }
+  return false;
+}
+
+const IDENTITY_POLICY_TYPES = new Set(['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy', 'AWS::IAM::UserPolicy', 'AWS::IAM::GroupPolicy']);
+const INLINE_POLICY_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group']);
+
+function templatePolicies(resources: Node, accountId: string, region: string): PolicyView[] {
+  const env: ResolveEnv = { accountId, region, arns: new Map() };
+  for (const resource of resources.children ?? []) {
+    const logicalId = resource.children?.[0]?.value;
+    const body = resource.children?.[1];
+    if (typeof logicalId !== 'string' || !body) continue;
+    if (propertyValue(body, 'Type')?.value !== 'AWS::IAM::Role') continue;
+    const roleName = propertyValue(propertyValue(body, 'Properties'), 'RoleName');
+    const name = roleName?.type === 'string' ? String(roleName.value) : logicalId;
+    const pathNode = propertyValue(propertyValue(body, 'Properties'), 'Path');
+    const path = pathNode?.type === 'string' ? String(pathNode.value) : '/';
+    env.arns.set(logicalId, `arn:aws:iam::${accountId}:role${path}${name}`);
+  }
+  const kmsKeys = (resources.children ?? [])
+    .filter((r) => {
+      const type = propertyValue(r.children?.[1], 'Type')?.value;
+      return type === 'AWS::KMS::Key' || type === 'AWS::KMS::ReplicaKey';
+    })
+    .map((r) => String(r.children?.[0]?.value));
+  const found: PolicyView[] = [];
+  const add = (kind: 'key' | 'identity', node: Node | undefined, path: JSONPath, logicalId: string): void => {
+    if (!node || node.type !== 'object') return;
+    found.push({ kind, node, path, value: nodeValue(node, env), cloudFormation: { logicalId, accountId, kmsKeys } });
+  };
+  for (const resource of resources.children ?? []) {
+    const logicalId = resource.children?.[0]?.value;
+    const body = resource.children?.[1];
+    if (typeof logicalId !== 'string' || !body) continue;
+    const type = propertyValue(body, 'Type')?.value;
+    const properties = propertyValue(body, 'Properties');
+    const base: JSONPath = ['Resources', logicalId, 'Properties'];
+    if (type === 'AWS::KMS::Key' || type === 'AWS::KMS::ReplicaKey') {
+      add('key', propertyValue(properties, 'KeyPolicy'), [...base, 'KeyPolicy'], logicalId);
+    } else if (typeof type === 'string' && IDENTITY_POLICY_TYPES.has(type)) {
+      add('identity', propertyValue(properties, 'PolicyDocument'), [...base, 'PolicyDocument'], logicalId);
+    } else if (typeof type === 'string' && INLINE_POLICY_TYPES.has(type)) {
+      const policies = propertyValue(properties, 'Policies');
+      (policies?.type === 'array' ? policies.children ?? [] : []).forEach((p, i) => {
+        add('identity', propertyValue(p, 'PolicyDocument'), [...base, 'Policies', i, 'PolicyDocument'], logicalId);
+      });
+    }
+  }
+  return found;
+}
+
+/**
+ * Parses and classifies a text. Classification is by content, never by file name:
+ * `Statement` (or a policy `Version`) at the root makes a policy; `Resources` holding KMS
+ * keys or IAM policies makes a CloudFormation template.
+ */
+export function parseDocument(text: string, options: { accountId?: string; region?: string } = {}): ParsedDocument {
+  const errors: ParseError[] = [];
+  let root: Node | undefined;
+  try {
+    root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  } catch {
+    root = undefined;
+  }
+  const none: ParsedDocument = { kind: 'not-a-policy', root, errors, policies: [] };
+  if (!root || root.type !== 'object') return none;
+  const resources = propertyValue(root, 'Resources');
+  if (resources?.type === 'object' && !hasStatement(root)) {
+    const policies = templatePolicies(resources, options.accountId ?? '123456789012', options.region ?? 'us-east-1');
+    return policies.length > 0 ? { kind: 'cloudformation', root, errors, policies } : none;
+  }
+  const version = propertyValue(root, 'Version');
+  const looksLikePolicy = hasStatement(root) || (version?.type === 'string' && (version.value === '2012-10-17' || version.value === '2008-10-17'));
+  if (!looksLikePolicy) return none;
+  const kind = policyKindOf(root);
+  if (kind === 'key' && !concernsKms(root)) return none;
+  const view: PolicyView = { kind, node: root, path: [], value: nodeValue(root) };
+  return { kind: kind === 'key' ? 'key-policy' : 'identity-policy', root, errors, policies: [view] };
+}
