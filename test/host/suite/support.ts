@@ -43,7 +43,7 @@ export async function callsOf(action: string): Promise<Record<string, number>> {
  * Answers the next modal confirmations with `answer` (as a person clicking that button would),
  * records their texts, and restores the real dialog afterwards.
  */
-export async function answeringConfirmations<T>(answer: string | undefined, run: (asked: string[]) => Promise<T>): Promise<T> {
+export async function answeringConfirmations<T>(answer: string | undefined, run: (asked: string[]) => PromiseLike<T>): Promise<T> {
   const window = vscode.window as { showWarningMessage: (...args: any[]) => Thenable<unknown> };
   const real = window.showWarningMessage;
   const asked: string[] = [];

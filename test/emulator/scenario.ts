@@ -1,0 +1,198 @@
+/**
+ * Scenario files: the accounts, principals, regions and resources the emulator serves.
+ * A scenario is plain JSON so people can write one by hand; `builder.ts` makes big ones.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+/** An IAM identity policy attached to a principal (for a session: to its role). */
+export interface NamedPolicy {
+  name: string;
+  document: unknown;
+}
+
+export interface ScenarioAccount {
+  id: string;
+  alias?: string;
+  /** Opt-in regions enabled for this account; when absent each region's own `enabled` flag applies. */
+  enabledOptInRegions?: string[];
+}
+
+export interface ScenarioRegion {
+  name: string;
+  /** An opt-in region (af-south-1, ap-east-1, ...): callable only once enabled. */
+  optIn?: boolean;
+  /** For opt-in regions: enabled in every account unless the account says otherwise. */
+  enabled?: boolean;
+}
+
+/** An action the principal is refused, `service:Action` with `*`/`?` wildcards, optionally in one region. */
+export type DenyRule = string | { action: string; region?: string };
+
+export interface ScenarioPrincipal {
+  /** Also the profile name `writeAwsConfig` writes. */
+  name: string;
+  account: string;
+  /** The IAM user or role ARN. */
+  arn: string;
+  /** When set the caller is the session `arn:aws:sts::<acct>:assumed-role/<role>/<sessionName>`. */
+  sessionName?: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** The profile's default region. */
+  region?: string;
+  policies?: NamedPolicy[];
+  deny?: DenyRule[];
+  /** Every call answers with the service's expired-token error. */
+  expired?: boolean;
+}
+
+export interface ScenarioStateReason {
+  code: string;
+  message: string;
+}
+
+export interface ScenarioBlockDevice {
+  deviceName: string;
+  volumeId: string;
+}
+
+export type ScenarioInstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
+
+export interface ScenarioInstance {
+  id: string;
+  account: string;
+  region: string;
+  name?: string;
+  state: ScenarioInstanceState;
+  stateReason?: ScenarioStateReason;
+  stateTransitionReason?: string;
+  instanceType?: string;
+  availabilityZone?: string;
+  /** ISO 8601. */
+  launchTime?: string;
+  blockDevices: ScenarioBlockDevice[];
+  instanceProfileArn?: string;
+  tags?: Record<string, string>;
+  /** A launch failure unrelated to KMS that every start reproduces (capacity, volume quota...). */
+  startFailure?: ScenarioStateReason;
+}
+
+export interface ScenarioVolume {
+  id: string;
+  account: string;
+  region: string;
+  availabilityZone?: string;
+  sizeGiB?: number;
+  volumeType?: string;
+  encrypted: boolean;
+  /** Key id or ARN; stored and reported as the ARN, as EC2 does. */
+  kmsKeyId?: string;
+}
+
+export type ScenarioKeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Unavailable' | 'Creating' | 'Updating';
+
+export interface ScenarioKey {
+  id: string;
+  account: string;
+  region: string;
+  state: ScenarioKeyState;
+  manager: 'AWS' | 'CUSTOMER';
+  /** The `default` key policy: an object, or its exact text. AWS managed keys get theirs generated when absent. */
+  policy?: unknown;
+  /** Alias names, `alias/...`. */
+  aliases?: string[];
+  description?: string;
+  /** ISO 8601. */
+  creationDate?: string;
+  /** ISO 8601, for keys pending deletion. */
+  deletionDate?: string;
+}
+
+export interface ScenarioEbsDefault {
+  account: string;
+  /** All regions of the account when absent. */
+  region?: string;
+  encryptionByDefault: boolean;
+  /** Key id, ARN or alias; `alias/aws/ebs` when absent. */
+  kmsKeyId?: string;
+}
+
+export interface Scenario {
+  name?: string;
+  description?: string;
+  /** How long `pending`/`stopping` last, in ms (default 1500; 0 settles at once). */
+  launchDelayMs?: number;
+  accounts: ScenarioAccount[];
+  regions: ScenarioRegion[];
+  principals: ScenarioPrincipal[];
+  keys: ScenarioKey[];
+  volumes: ScenarioVolume[];
+  instances: ScenarioInstance[];
+  ebsDefaults?: ScenarioEbsDefault[];
+  /** Past CloudTrail records, exactly as `CloudTrailEvent` holds them (recipientAccountId and awsRegion place them). */
+  trailEvents?: Record<string, unknown>[];
+}
+
+const SCENARIO_DIR = path.join(__dirname, 'scenarios');
+
+/**
+ * Loads a scenario by name (a file of `test/emulator/scenarios`) or by path, and checks
+ * that its references hold (volumes of instances, keys of volumes, accounts).
+ */
+export function loadScenario(nameOrPath: string): Scenario {
+  const file = /[\\/]|\.json$/.test(nameOrPath) ? path.resolve(nameOrPath) : path.join(SCENARIO_DIR, `${nameOrPath}.json`);
+  const scenario = JSON.parse(readFileSync(file, 'utf8')) as Scenario;
+  validateScenario(scenario);
+  return scenario;
+}
+
+/** The ARN of a scenario key. */
+export function keyArnOf(key: Pick<ScenarioKey, 'id' | 'account' | 'region'>): string {
+  return `arn:aws:kms:${key.region}:${key.account}:key/${key.id}`;
+}
+
+/** The ARN a principal calls as: its user/role, or the role session. */
+export function callerArnOf(principal: Pick<ScenarioPrincipal, 'arn' | 'sessionName' | 'account'>): string {
+  if (!principal.sessionName) return principal.arn;
+  const roleName = principal.arn.split('/').pop() ?? principal.arn;
+  return `arn:aws:sts::${principal.account}:assumed-role/${roleName}/${principal.sessionName}`;
+}
+
+/** Throws with every broken reference listed; a scenario with a typo should not half-work. */
+export function validateScenario(scenario: Scenario): void {
+  const problems: string[] = [];
+  for (const field of ['accounts', 'regions', 'principals', 'keys', 'volumes', 'instances'] as const) {
+    if (!Array.isArray(scenario[field])) problems.push(`"${field}" must be an array`);
+  }
+  if (problems.length) throw new Error(`Invalid scenario: ${problems.join('; ')}`);
+  const accounts = new Set(scenario.accounts.map((a) => a.id));
+  const regions = new Set(scenario.regions.map((r) => r.name));
+  const volumes = new Set(scenario.volumes.map((v) => v.id));
+  const keyRefs = new Set<string>();
+  for (const k of scenario.keys) {
+    keyRefs.add(k.id);
+    keyRefs.add(keyArnOf(k));
+  }
+  const accessKeys = new Set<string>();
+  const place = (what: string, account: string, region?: string): void => {
+    if (!accounts.has(account)) problems.push(`${what}: unknown account ${account}`);
+    if (region !== undefined && !regions.has(region)) problems.push(`${what}: unknown region ${region}`);
+  };
+  for (const p of scenario.principals) {
+    place(`principal ${p.name}`, p.account);
+    if (accessKeys.has(p.accessKeyId)) problems.push(`principal ${p.name}: access key reused`);
+    accessKeys.add(p.accessKeyId);
+  }
+  for (const k of scenario.keys) place(`key ${k.id}`, k.account, k.region);
+  for (const v of scenario.volumes) {
+    place(`volume ${v.id}`, v.account, v.region);
+    if (v.kmsKeyId && !keyRefs.has(v.kmsKeyId)) problems.push(`volume ${v.id}: unknown key ${v.kmsKeyId}`);
+  }
+  for (const i of scenario.instances) {
+    place(`instance ${i.id}`, i.account, i.region);
+    for (const b of i.blockDevices) if (!volumes.has(b.volumeId)) problems.push(`instance ${i.id}: unknown volume ${b.volumeId}`);
+  }
+  if (problems.length) throw new Error(`Invalid scenario: ${problems.slice(0, 20).join('; ')}`);
+}

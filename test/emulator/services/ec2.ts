@@ -1,0 +1,449 @@
+/**
+ * EC2 in its own Query flavour: lower-camel element names, lists of `<item>`, no Result
+ * wrapper, `<requestId>` first. Start/stop move through pending/stopping like EC2 does.
+ */
+import { randomUUID } from 'node:crypto';
+import { queryList, queryString, queryStrings, requirePermission, trailIdentity, type CallContext, type Handler, type QueryTree } from '../context';
+import { AwsError, XML_NAMESPACES } from '../errors';
+import { decideCreateGrant } from '../grant';
+import type { ScenarioInstanceState, ScenarioStateReason } from '../scenario';
+import type { Caller, InstanceRecord, KeyRecord, World } from '../state';
+import { document, element, list, text } from '../xml';
+
+const STATE_CODES: Record<ScenarioInstanceState, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
+
+export const LAUNCH_FAILURE: ScenarioStateReason = { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' };
+export const USER_SHUTDOWN: ScenarioStateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+
+function respond(ctx: CallContext, body: string): string {
+  return document(`${ctx.action}Response`, XML_NAMESPACES.ec2, text('requestId', ctx.requestId) + body);
+}
+
+function stateXml(name: string, state: ScenarioInstanceState): string {
+  return element(name, text('code', STATE_CODES[state]) + text('name', state));
+}
+
+function instanceXml(i: InstanceRecord, world: World): string {
+  let out =
+    text('instanceId', i.id) +
+    text('imageId', 'ami-0abcdef1234567890') +
+    stateXml('instanceState', i.state) +
+    text('privateDnsName', `ip-10-0-0-1.${i.region}.compute.internal`) +
+    text('reason', i.stateTransitionReason ?? '') +
+    text('amiLaunchIndex', 0) +
+    text('instanceType', i.instanceType ?? 't3.micro') +
+    text('launchTime', i.launchTime ?? '2024-01-15T09:00:00.000Z') +
+    element('placement', text('availabilityZone', i.availabilityZone ?? `${i.region}a`) + text('tenancy', 'default')) +
+    element('monitoring', text('state', 'disabled'));
+  if (i.stateReason) out += element('stateReason', text('code', i.stateReason.code) + text('message', i.stateReason.message));
+  out += text('architecture', 'x86_64') + text('rootDeviceType', 'ebs') + text('rootDeviceName', i.blockDevices[0]?.deviceName ?? '/dev/xvda');
+  out += list(
+    'blockDeviceMapping',
+    'item',
+    i.blockDevices.map((b) =>
+      text('deviceName', b.deviceName) +
+      element(
+        'ebs',
+        text('volumeId', b.volumeId) + text('status', 'attached') + text('attachTime', world.volumes.get(b.volumeId)?.createTime) + text('deleteOnTermination', true),
+      ),
+    ),
+  );
+  if (i.instanceProfileArn) out += element('iamInstanceProfile', text('arn', i.instanceProfileArn) + text('id', 'AIPA' + i.id.slice(2, 18).toUpperCase()));
+  const tags = { ...(i.name !== undefined ? { Name: i.name } : {}), ...(i.tags ?? {}) };
+  const tagItems = Object.entries(tags).map(([k, v]) => text('key', k) + text('value', v));
+  if (tagItems.length) out += list('tagSet', 'item', tagItems);
+  out += text('virtualizationType', 'hvm') + text('hypervisor', 'xen');
+  return out;
+}
+
+function reservationXml(i: InstanceRecord, world: World): string {
+  return (
+    '<item>' +
+    text('reservationId', i.reservationId) +
+    text('ownerId', i.ownerId) +
+    '<instancesSet><item>' +
+    instanceXml(i, world) +
+    '</item></instancesSet></item>'
+  );
+}
+
+interface Filter {
+  name: string;
+  values: string[];
+}
+
+function filtersOf(query: QueryTree): Filter[] {
+  return queryList(query.Filter).map((f) => {
+    const node = typeof f === 'object' ? f : {};
+    return { name: queryString(node.Name) ?? '', values: queryStrings(node.Value) };
+  });
+}
+
+function instanceFilter(filters: Filter[]): (i: InstanceRecord) => boolean {
+  const tests = filters.map(({ name, values }): ((i: InstanceRecord) => boolean) => {
+    const set = new Set(values);
+    if (name === 'instance-id') return (i) => set.has(i.id);
+    if (name === 'instance-state-name') return (i) => set.has(i.state);
+    if (name === 'instance-state-code') return (i) => set.has(String(STATE_CODES[i.state]));
+    if (name === 'instance-type') return (i) => set.has(i.instanceType ?? 't3.micro');
+    if (name === 'availability-zone') return (i) => set.has(i.availabilityZone ?? `${i.region}a`);
+    if (name.startsWith('tag:')) {
+      const key = name.slice(4);
+      return (i) => {
+        const value = key === 'Name' ? (i.name ?? i.tags?.Name) : i.tags?.[key];
+        return value !== undefined && set.has(value);
+      };
+    }
+    throw new AwsError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  });
+  return (i) => tests.every((t) => t(i));
+}
+
+/** NextToken: the offset in the filtered list, tied to the request so it cannot be replayed against another query. */
+function encodeToken(offset: number, signature: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, s: signature })).toString('base64');
+}
+
+function decodeToken(token: string | undefined, signature: string): number {
+  if (token === undefined || token === '') return 0;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { o?: unknown; s?: unknown };
+    if (typeof parsed.o === 'number' && parsed.s === signature) return parsed.o;
+  } catch {
+    // fall through to the error AWS gives for a foreign token
+  }
+  throw new AwsError('InvalidParameterValue', 'Invalid value for parameter NextToken');
+}
+
+function maxResultsOf(query: QueryTree, min: number, max: number): number | undefined {
+  const raw = queryString(query.MaxResults);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new AwsError('InvalidParameterValue', `Value ( ${raw} ) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`);
+  }
+  return n;
+}
+
+function page<T>(items: readonly T[], query: QueryTree, signature: string, min: number, max: number): { items: readonly T[]; nextToken?: string } {
+  const maxResults = maxResultsOf(query, min, max);
+  const offset = decodeToken(queryString(query.NextToken), signature);
+  if (maxResults === undefined) return { items: offset ? items.slice(offset) : items };
+  const end = offset + maxResults;
+  return { items: items.slice(offset, end), nextToken: end < items.length ? encodeToken(end, signature) : undefined };
+}
+
+function notFound(kind: 'instance' | 'volume', missing: string[]): AwsError {
+  if (kind === 'volume') {
+    return new AwsError('InvalidVolume.NotFound', `The volume${missing.length > 1 ? 's' : ''} '${missing.join(', ')}' ${missing.length > 1 ? 'do' : 'does'} not exist.`);
+  }
+  return missing.length > 1
+    ? new AwsError('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`)
+    : new AwsError('InvalidInstanceID.NotFound', `The instance ID '${missing[0]}' does not exist`);
+}
+
+/** The caller's instances named by `ids`, or InvalidInstanceID errors like EC2's. */
+function namedInstances(ctx: CallContext, ids: string[]): InstanceRecord[] {
+  const malformed = ids.find((id) => !/^i-[0-9a-f]{8,17}$/.test(id));
+  if (malformed !== undefined) throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${malformed}"`);
+  const found: InstanceRecord[] = [];
+  const missing: string[] = [];
+  for (const id of ids) {
+    const i = ctx.world.instances.get(id);
+    if (i && i.account === ctx.caller.account && i.region === ctx.region) found.push(i);
+    else missing.push(id);
+  }
+  if (missing.length) throw notFound('instance', missing);
+  return found;
+}
+
+const describeRegions: Handler = (ctx) => {
+  requirePermission(ctx, 'ec2:DescribeRegions');
+  const all = queryString(ctx.query.AllRegions) === 'true';
+  const names = new Set(queryStrings(ctx.query.RegionName));
+  const items: string[] = [];
+  for (const region of ctx.world.regions.values()) {
+    if (names.size && !names.has(region.name)) continue;
+    const enabled = ctx.world.regionEnabled(ctx.caller.account, region.name);
+    if (!enabled && !all) continue;
+    const optInStatus = !region.optIn ? 'opt-in-not-required' : enabled ? 'opted-in' : 'not-opted-in';
+    items.push(text('regionName', region.name) + text('regionEndpoint', `ec2.${region.name}.amazonaws.com`) + text('optInStatus', optInStatus));
+  }
+  return respond(ctx, list('regionInfo', 'item', items));
+};
+
+const describeInstances: Handler = (ctx) => {
+  requirePermission(ctx, 'ec2:DescribeInstances');
+  const ids = queryStrings(ctx.query.InstanceId);
+  if (ids.length && queryString(ctx.query.MaxResults) !== undefined) {
+    throw new AwsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+  }
+  const filters = filtersOf(ctx.query);
+  const keep = instanceFilter(filters);
+  const source = ids.length ? namedInstances(ctx, ids) : ctx.world.instancesIn(ctx.caller.account, ctx.region);
+  const matching = filters.length ? source.filter(keep) : source;
+  const signature = JSON.stringify([ctx.caller.account, ctx.region, ids, filters]);
+  const { items, nextToken } = page(matching, ctx.query, signature, 5, 1000);
+  let body = '<reservationSet>';
+  for (const i of items) body += reservationXml(i, ctx.world);
+  body += '</reservationSet>' + text('nextToken', nextToken);
+  return respond(ctx, body);
+};
+
+const describeVolumes: Handler = (ctx) => {
+  requirePermission(ctx, 'ec2:DescribeVolumes');
+  const ids = queryStrings(ctx.query.VolumeId);
+  if (ids.length && queryString(ctx.query.MaxResults) !== undefined) {
+    throw new AwsError('InvalidParameterCombination', 'The parameter volumeSet cannot be used with the parameter maxResults');
+  }
+  const scoped = ctx.world.volumesIn(ctx.caller.account, ctx.region);
+  let volumes = scoped;
+  if (ids.length) {
+    const byId = new Map(scoped.map((v) => [v.id, v]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length) throw notFound('volume', missing);
+    volumes = ids.map((id) => byId.get(id)!);
+  }
+  const attachments = new Map<string, { instanceId: string; device: string }>();
+  for (const i of ctx.world.instancesIn(ctx.caller.account, ctx.region)) {
+    for (const b of i.blockDevices) attachments.set(b.volumeId, { instanceId: i.id, device: b.deviceName });
+  }
+  const filters = filtersOf(ctx.query).map(({ name, values }) => {
+    const set = new Set(values);
+    if (name === 'volume-id') return (v: (typeof volumes)[number]) => set.has(v.id);
+    if (name === 'attachment.instance-id') return (v: (typeof volumes)[number]) => set.has(attachments.get(v.id)?.instanceId ?? '');
+    if (name === 'encrypted') return (v: (typeof volumes)[number]) => set.has(String(v.encrypted));
+    throw new AwsError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  });
+  if (filters.length) volumes = volumes.filter((v) => filters.every((f) => f(v)));
+  const signature = JSON.stringify([ctx.caller.account, ctx.region, ids, filtersOf(ctx.query)]);
+  const { items, nextToken } = page(volumes, ctx.query, signature, 5, 500);
+  const xmlItems = items.map((v) => {
+    const attachment = attachments.get(v.id);
+    return (
+      text('volumeId', v.id) +
+      text('size', v.sizeGiB ?? 8) +
+      text('snapshotId', '') +
+      text('availabilityZone', v.availabilityZone ?? `${v.region}a`) +
+      text('status', attachment ? 'in-use' : 'available') +
+      text('createTime', v.createTime) +
+      list(
+        'attachmentSet',
+        'item',
+        attachment
+          ? [
+              text('volumeId', v.id) +
+                text('instanceId', attachment.instanceId) +
+                text('device', attachment.device) +
+                text('status', 'attached') +
+                text('attachTime', v.createTime) +
+                text('deleteOnTermination', true),
+            ]
+          : [],
+      ) +
+      text('volumeType', v.volumeType ?? 'gp3') +
+      text('encrypted', v.encrypted) +
+      (v.encrypted ? text('kmsKeyId', v.kmsKeyId) : '')
+    );
+  });
+  return respond(ctx, list('volumeSet', 'item', xmlItems) + text('nextToken', nextToken));
+};
+
+const getEbsDefaultKmsKeyId: Handler = (ctx) => {
+  requirePermission(ctx, 'ec2:GetEbsDefaultKmsKeyId');
+  return respond(ctx, text('kmsKeyId', ctx.world.ebsDefault(ctx.caller.account, ctx.region).kmsKeyId));
+};
+
+const getEbsEncryptionByDefault: Handler = (ctx) => {
+  requirePermission(ctx, 'ec2:GetEbsEncryptionByDefault');
+  return respond(ctx, text('ebsEncryptionByDefault', ctx.world.ebsDefault(ctx.caller.account, ctx.region).encryptionByDefault) + text('sseType', 'sse-ebs'));
+};
+
+function changeXml(i: InstanceRecord, previous: ScenarioInstanceState): string {
+  return '<item>' + text('instanceId', i.id) + stateXml('currentState', i.state) + stateXml('previousState', previous) + '</item>';
+}
+
+function trailRecord(ctx: { caller: Caller; region: string }, fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    eventVersion: '1.09',
+    userIdentity: trailIdentity(ctx.caller),
+    eventTime: new Date().toISOString(),
+    awsRegion: ctx.region,
+    sourceIPAddress: '127.0.0.1',
+    userAgent: 'aws-sdk-js',
+    requestID: randomUUID(),
+    eventID: randomUUID(),
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ctx.caller.account,
+    eventCategory: 'Management',
+    ...fields,
+  };
+}
+
+function instanceEvent(ctx: CallContext, eventName: string, changes: { i: InstanceRecord; previous: ScenarioInstanceState }[]): void {
+  ctx.world.recordTrailEvent(
+    trailRecord(ctx, {
+      eventSource: 'ec2.amazonaws.com',
+      eventName,
+      requestParameters: { instancesSet: { items: changes.map((c) => ({ instanceId: c.i.id })) } },
+      responseElements: {
+        requestId: ctx.requestId,
+        instancesSet: {
+          items: changes.map((c) => ({
+            instanceId: c.i.id,
+            currentState: { code: STATE_CODES[c.i.state], name: c.i.state },
+            previousState: { code: STATE_CODES[c.previous], name: c.previous },
+          })),
+        },
+      },
+      resources: changes.map((c) => ({ accountId: ctx.caller.account, type: 'AWS::EC2::Instance', ARN: `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${c.i.id}` })),
+    }),
+  );
+}
+
+function userInitiatedReason(): string {
+  const stamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' GMT');
+  return `User initiated (${stamp})`;
+}
+
+/** The failure of the grant EC2 asks KMS for on the caller's behalf, in CloudTrail's words; undefined when it succeeds. */
+function grantFailure(caller: Caller, key: KeyRecord | undefined, keyRef: string, region: string): { errorCode: string; errorMessage: string } | undefined {
+  if (!key) return { errorCode: 'NotFoundException', errorMessage: `Key '${keyRef}' does not exist` };
+  const decision = decideCreateGrant(caller, key, region);
+  if (!decision.allowed) return { errorCode: 'AccessDenied', errorMessage: decision.errorMessage };
+  if (key.state === 'Disabled') return { errorCode: 'DisabledException', errorMessage: `${key.arn} is disabled.` };
+  if (key.state === 'PendingDeletion') return { errorCode: 'KMSInvalidStateException', errorMessage: `${key.arn} is pending deletion.` };
+  if (key.state !== 'Enabled') return { errorCode: 'KMSInvalidStateException', errorMessage: `${key.arn} is ${key.state.toLowerCase()}.` };
+  return undefined;
+}
+
+/** Ends a launch the way EC2 does: every encrypted volume needs a grant on a usable key. */
+function settleStart(world: World, caller: Caller, instance: InstanceRecord): void {
+  if (instance.state !== 'pending') return;
+  let failed = false;
+  for (const device of instance.blockDevices) {
+    const volume = world.volumes.get(device.volumeId);
+    if (!volume?.encrypted || !volume.kmsKeyId) continue;
+    const key = world.findKeyByIdOrArn(volume.kmsKeyId, volume.account, volume.region);
+    const failure = grantFailure(caller, key, volume.kmsKeyId, instance.region);
+    const keyArn = key?.arn ?? volume.kmsKeyId;
+    const event = trailRecord(
+      { caller, region: instance.region },
+      {
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'CreateGrant',
+        sourceIPAddress: 'AWS Internal',
+        userAgent: 'AWS Internal',
+        ...(failure ?? {}),
+        requestParameters: {
+          keyId: keyArn,
+          granteePrincipal: `${instance.account}:aws:ec2-infrastructure:${instance.id}`,
+          constraints: { encryptionContextSubset: { 'aws:ebs:id': volume.id } },
+          operations: ['Decrypt'],
+          retiringPrincipal: `ec2.${instance.region}.amazonaws.com`,
+        },
+        responseElements: failure ? null : { grantId: randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, ''), keyId: keyArn },
+        resources: [{ accountId: key?.account ?? instance.account, type: 'AWS::KMS::Key', ARN: keyArn }],
+      },
+    );
+    world.recordTrailEvent(event);
+    // A key in another account also logs the call in the key owner's trail.
+    if (key && key.account !== caller.account) world.recordTrailEvent({ ...event, eventID: randomUUID(), recipientAccountId: key.account, awsRegion: key.region });
+    if (failure) {
+      failed = true;
+      break;
+    }
+  }
+  if (!failed && instance.startFailure) {
+    instance.state = 'stopped';
+    instance.stateReason = { ...instance.startFailure };
+    instance.stateTransitionReason = '';
+    return;
+  }
+  if (failed) {
+    instance.state = 'stopped';
+    instance.stateReason = { ...LAUNCH_FAILURE };
+    instance.stateTransitionReason = '';
+    return;
+  }
+  instance.state = 'running';
+  instance.stateReason = undefined;
+  instance.stateTransitionReason = '';
+}
+
+const startInstances: Handler = (ctx) => {
+  const ids = queryStrings(ctx.query.InstanceId);
+  if (!ids.length) throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
+  const instances = namedInstances(ctx, ids);
+  for (const i of instances) requirePermission(ctx, 'ec2:StartInstances', `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${i.id}`);
+  const blocked = instances.find((i) => i.state !== 'stopped' && i.state !== 'running' && i.state !== 'pending');
+  if (blocked) throw new AwsError('IncorrectInstanceState', `The instance '${blocked.id}' is not in a state from which it can be started.`);
+  const changes = instances.map((i) => {
+    const previous = i.state;
+    if (i.state === 'stopped') {
+      i.state = 'pending';
+      i.stateReason = undefined;
+      i.stateTransitionReason = '';
+      i.launchTime = new Date().toISOString().replace(/\.\d+Z$/, '.000Z');
+    }
+    return { i, previous };
+  });
+  const body = '<instancesSet>' + changes.map((c) => changeXml(c.i, c.previous)).join('') + '</instancesSet>';
+  instanceEvent(ctx, 'StartInstances', changes);
+  const { world, caller } = ctx;
+  for (const c of changes) if (c.previous === 'stopped') world.later(() => settleStart(world, caller, c.i));
+  return respond(ctx, body);
+};
+
+const stopInstances: Handler = (ctx) => {
+  const ids = queryStrings(ctx.query.InstanceId);
+  if (!ids.length) throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
+  const instances = namedInstances(ctx, ids);
+  for (const i of instances) requirePermission(ctx, 'ec2:StopInstances', `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${i.id}`);
+  const blocked = instances.find((i) => i.state === 'terminated' || i.state === 'shutting-down');
+  if (blocked) throw new AwsError('IncorrectInstanceState', `This instance '${blocked.id}' is not in a state from which it can be stopped.`);
+  const changes = instances.map((i) => {
+    const previous = i.state;
+    if (i.state === 'running' || i.state === 'pending') {
+      i.state = 'stopping';
+      i.stateReason = { code: 'Client.UserInitiatedShutdown', message: USER_SHUTDOWN.message };
+      i.stateTransitionReason = userInitiatedReason();
+    }
+    return { i, previous };
+  });
+  instanceEvent(ctx, 'StopInstances', changes);
+  for (const c of changes) {
+    if (c.i.state !== 'stopping') continue;
+    const i = c.i;
+    ctx.world.later(() => {
+      if (i.state === 'stopping') i.state = 'stopped';
+    });
+  }
+  return respond(ctx, '<instancesSet>' + changes.map((c) => changeXml(c.i, c.previous)).join('') + '</instancesSet>');
+};
+
+/** EC2 operations by action name. */
+export const ec2Handlers: Record<string, Handler> = {
+  DescribeRegions: describeRegions,
+  DescribeInstances: describeInstances,
+  DescribeVolumes: describeVolumes,
+  GetEbsDefaultKmsKeyId: getEbsDefaultKmsKeyId,
+  GetEbsEncryptionByDefault: getEbsEncryptionByDefault,
+  StartInstances: startInstances,
+  StopInstances: stopInstances,
+};
+
+/** Exposed for the control endpoint: the instance as plain JSON. */
+export function instanceSnapshot(i: InstanceRecord): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(i)) as Record<string, unknown>;
+}
+
