@@ -118,6 +118,9 @@ export class World {
     for (const i of scenario.instances) {
       const record: InstanceRecord = {
         ...structuredClone(i),
+        // EC2 sets LaunchTime at every start attempt, failed ones included; scenarios write
+        // it relative (`now-3h`) so that it lines up with their CloudTrail events.
+        ...(i.launchTime ? { launchTime: resolveEventTime(i.launchTime) } : {}),
         reservationId: 'r-' + i.id.replace(/^i-/, '').padStart(17, '0').slice(-17),
         ownerId: i.account,
       };
@@ -227,7 +230,8 @@ export class World {
 
   /**
    * Stores a CloudTrail record under its recipient account and region. Scenario files may
-   * write `eventTime` as `now-3h` (s, m, h, d) so shipped events stay inside the 90-day window.
+   * write `eventTime` (and instances their `launchTime`) as `now-3h` (s, m, h, d) so shipped
+   * events stay inside the 90-day window.
    */
   recordTrailEvent(input: Record<string, unknown>): TrailRecord {
     const event: Record<string, unknown> & { eventTime: string } = { ...input, eventTime: resolveEventTime(input.eventTime) };
