@@ -1,0 +1,110 @@
+/**
+ * `ec2-launch-doctor diagnose` (the built dist/cli.js) against the emulator's demo scenario:
+ * every instance yields its expected verdict in the CLI's JSON output, through the real SDK
+ * and an AWS config whose profiles point at the emulator.
+ */
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { startEmulator, writeAwsConfig, type Emulator } from '../emulator';
+
+const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
+
+/** Expected verdict per demo instance. The profile is the one of the instance's account. */
+const EXPECTED: Record<string, string> = {
+  'i-00de0000000000001': 'not-stopped',
+  'i-00de0000000000002': 'not-stopped',
+  'i-00de0000000000003': 'not-stopped',
+  'i-00de0000000000004': 'kms-create-grant-not-allowed',
+  'i-00de0000000000005': 'kms-key-disabled',
+  'i-00de0000000000006': 'kms-key-pending-deletion',
+  'i-00de0000000000007': 'kms-create-grant-explicit-deny',
+  'i-00de0000000000008': 'kms-create-grant-not-allowed',
+  'i-00de0000000000009': 'user-initiated-stop',
+  'i-00de0000000000010': 'volume-limit-exceeded',
+  'i-00de0000000000011': 'insufficient-capacity',
+  'i-00de0000000000012': 'not-stopped',
+  'i-00de0000000000013': 'user-initiated-stop',
+  'i-00de0000000000014': 'not-stopped',
+  'i-00de0000000000015': 'user-initiated-stop',
+  'i-00de0000000000016': 'not-stopped',
+  'i-00de0000000000017': 'not-stopped',
+  'i-00de0000000000018': 'not-stopped',
+  'i-00de0000000000019': 'not-stopped',
+};
+const PROFILE_OF_ACCOUNT: Record<string, string> = { '111111111111': 'dev-admin', '222222222222': 'sec-admin' };
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', HOME: env.HOME, ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('CLI diagnose against the demo scenario', function () {
+  this.timeout(120_000);
+  let emulator: Emulator;
+  let dir: string;
+  let env: Record<string, string>;
+
+  before(async () => {
+    assert.ok(existsSync(CLI), 'dist/cli.js is missing: run npm run build');
+    emulator = await startEmulator({ scenario: 'demo', launchDelayMs: 0 });
+    dir = mkdtempSync(path.join(tmpdir(), 'ec2ld-cli-'));
+    const files = writeAwsConfig(dir, emulator, emulator.scenario);
+    env = { AWS_CONFIG_FILE: files.configFile, AWS_SHARED_CREDENTIALS_FILE: files.credentialsFile, HOME: dir };
+  });
+
+  after(async () => {
+    await emulator?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('covers every instance of the scenario', () => {
+    assert.deepEqual(emulator.scenario.instances.map((i) => i.id).sort(), Object.keys(EXPECTED).sort());
+  });
+
+  for (const [instanceId, verdict] of Object.entries(EXPECTED)) {
+    it(`${instanceId} -> ${verdict}`, async () => {
+      const instance = emulator.scenario.instances.find((i) => i.id === instanceId)!;
+      const run = await cli(['diagnose', '--instance', instanceId, '--profile', PROFILE_OF_ACCOUNT[instance.account], '--region', instance.region, '--format', 'json'], env);
+      assert.equal(run.code, 0, run.stderr);
+      const json = JSON.parse(run.stdout);
+      assert.equal(json.verdict.code, verdict, `${json.verdict.code}: ${json.verdict.summary ?? ''}`);
+      assert.ok(['high', 'medium', 'low'].includes(json.verdict.confidence));
+      assert.ok(Array.isArray(json.steps) && json.steps.length > 0);
+      for (const step of json.steps) assert.ok(step.name && step.status && Array.isArray(step.evidence), JSON.stringify(step));
+      if (verdict === 'kms-create-grant-not-allowed') {
+        const fixes = Array.isArray(json.fix) ? json.fix : [json.fix];
+        assert.ok(fixes.some((f: any) => f?.target === 'key-policy' && /kms:GrantIsForAWSResource/.test(JSON.stringify(f.statement))), JSON.stringify(json.fix));
+      }
+    });
+  }
+
+  it('exits 2 with a message on usage errors', async () => {
+    const run = await cli(['diagnose', '--profile', 'dev-admin'], env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--instance is required/);
+    assert.equal(run.stdout, '');
+  });
+
+  it('exits 2 when the profile signs in with expired credentials', async () => {
+    const run = await cli(['diagnose', '--instance', 'i-00de0000000000004', '--profile', 'dev-expired', '--region', 'eu-west-1', '--format', 'json'], env);
+    assert.equal(run.code, 2, run.stdout);
+    assert.match(run.stderr, /expired/);
+  });
+
+  it('keeps stdout pure JSON even when the SDK warns on stderr', async () => {
+    const run = await cli(['diagnose', '--instance', 'i-00de0000000000009', '--profile', 'dev-admin', '--region', 'eu-west-1', '--format', 'json'], env);
+    assert.doesNotThrow(() => JSON.parse(run.stdout));
+  });
+});
