@@ -74,7 +74,7 @@ interface RecordShape {
   eventTime?: string;
   errorCode?: string;
   errorMessage?: string;
-  userIdentity?: { arn?: string };
+  userIdentity?: { arn?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
   requestParameters?: {
     keyId?: string;
     granteePrincipal?: string;
@@ -93,6 +93,9 @@ export function mapTrailEvent(event: Event): TrailEvent {
   const result: TrailEvent = { eventId: event.EventId ?? '', eventName: event.EventName ?? '', eventTime: time };
   const userArn = record.userIdentity?.arn;
   if (userArn) result.userArn = userArn;
+  // For a role session this is the role's ARN with its path, which the session ARN lacks.
+  const issuer = record.userIdentity?.sessionContext?.sessionIssuer?.arn;
+  if (issuer) result.sessionIssuerArn = issuer;
   if (record.errorCode) result.errorCode = record.errorCode;
   if (record.errorMessage) result.errorMessage = record.errorMessage;
   const params = record.requestParameters ?? undefined;

@@ -222,6 +222,13 @@ export function mapEvaluation(result: EvaluationResult): SimulationResult {
       return matched;
     }),
     missingContextValues: result.MissingContextValues ?? [],
+    // Lets the diagnosis blame an explicit deny on an SCP or a permissions boundary.
+    ...(result.OrganizationsDecisionDetail?.AllowedByOrganizations !== undefined
+      ? { allowedByOrganizations: result.OrganizationsDecisionDetail.AllowedByOrganizations }
+      : {}),
+    ...(result.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary !== undefined
+      ? { allowedByPermissionsBoundary: result.PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary }
+      : {}),
   };
 }
 

@@ -103,6 +103,20 @@ describe('mapTrailEvent', () => {
     });
   });
 
+  it('keeps the role ARN (with its path) of a role session', () => {
+    const event = mapTrailEvent({
+      EventId: 'e-4',
+      EventName: 'CreateGrant',
+      CloudTrailEvent: JSON.stringify({
+        userIdentity: {
+          arn: 'arn:aws:sts::111122223333:assumed-role/Deployer/alice',
+          sessionContext: { sessionIssuer: { type: 'Role', arn: 'arn:aws:iam::111122223333:role/ci/Deployer' } },
+        },
+      }),
+    });
+    assert.equal(event.sessionIssuerArn, 'arn:aws:iam::111122223333:role/ci/Deployer');
+  });
+
   it('collects instance ids of StartInstances and survives a broken record', () => {
     const start = mapTrailEvent({
       EventId: 'e-2',
@@ -150,6 +164,17 @@ describe('mapVolume and mapEvaluation', () => {
       },
     );
     assert.equal(mapEvaluation({ EvalActionName: 'x', EvalDecision: 'implicitDeny' }).decision, 'implicitDeny');
+  });
+
+  it('says when an SCP or a permissions boundary is what denies', () => {
+    const result = mapEvaluation({
+      EvalActionName: 'kms:CreateGrant',
+      EvalDecision: 'explicitDeny',
+      OrganizationsDecisionDetail: { AllowedByOrganizations: false },
+      PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: true },
+    });
+    assert.equal(result.allowedByOrganizations, false);
+    assert.equal(result.allowedByPermissionsBoundary, true);
   });
 
   it('reads the region of an ARN', () => {

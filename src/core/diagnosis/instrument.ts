@@ -1,0 +1,90 @@
+/**
+ * Wraps the ports to count calls and rounds, and to make every call honour the AbortSignal
+ * even when an implementation ignores it.
+ */
+import { abortError } from '../limiter';
+import type { AwsFailure, Outcome } from '../model';
+import type { DiagnosisPorts } from './ports';
+import type { CallStats } from './types';
+
+/** The IAM action behind each port method, for counts and "which permission" hints. */
+export const PORT_ACTIONS: Record<keyof DiagnosisPorts, string> = {
+  describeInstance: 'ec2:DescribeInstances',
+  describeVolumes: 'ec2:DescribeVolumes',
+  getEbsDefaults: 'ec2:GetEbsDefaultKmsKeyId',
+  describeKey: 'kms:DescribeKey',
+  getCallerIdentity: 'sts:GetCallerIdentity',
+  lookupEvents: 'cloudtrail:LookupEvents',
+  getKeyPolicy: 'kms:GetKeyPolicy',
+  simulatePrincipalPolicy: 'iam:SimulatePrincipalPolicy',
+};
+
+export interface InstrumentedPorts {
+  ports: DiagnosisPorts;
+  stats(elapsedMs: number): CallStats;
+  /** Removes the abort listener; call once the diagnosis is over. */
+  dispose(): void;
+}
+
+/**
+ * Instruments `ports`. A call's depth is one more than the deepest call that had finished
+ * when it started, so `rounds` is the longest chain of calls that waited on each other:
+ * calls started together count once however many there are.
+ * A port that rejects (breaking its contract) yields a failure Outcome, so one faulty
+ * call never aborts the diagnosis; only the signal does.
+ */
+export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal): InstrumentedPorts {
+  let count = 0;
+  let deepestFinished = 0;
+  const byAction: Record<string, number> = {};
+
+  // One listener for the whole run: many parallel calls must not pile listeners on the signal.
+  let onAbort: (() => void) | undefined;
+  const aborted = signal
+    ? new Promise<never>((_, reject) => {
+        onAbort = () => reject(abortError(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+      })
+    : undefined;
+  aborted?.catch(() => undefined);
+
+  const call = async <T>(method: keyof DiagnosisPorts, work: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+    if (signal?.aborted) throw abortError(signal);
+    const action = PORT_ACTIONS[method];
+    const depth = deepestFinished + 1;
+    count++;
+    byAction[action] = (byAction[action] ?? 0) + 1;
+    try {
+      return await (aborted ? Promise.race([work(), aborted]) : work());
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal);
+      return { ok: false, error: unexpectedFailure(action, error) };
+    } finally {
+      deepestFinished = Math.max(deepestFinished, depth);
+    }
+  };
+
+  const wrapped: DiagnosisPorts = {
+    describeInstance: (id, o) => call('describeInstance', () => ports.describeInstance(id, o)),
+    describeVolumes: (ids, o) => call('describeVolumes', () => ports.describeVolumes(ids, o)),
+    getEbsDefaults: (o) => call('getEbsDefaults', () => ports.getEbsDefaults(o)),
+    describeKey: (key, o) => call('describeKey', () => ports.describeKey(key, o)),
+    getCallerIdentity: (o) => call('getCallerIdentity', () => ports.getCallerIdentity(o)),
+    lookupEvents: (query, o) => call('lookupEvents', () => ports.lookupEvents(query, o)),
+    getKeyPolicy: (key, o) => call('getKeyPolicy', () => ports.getKeyPolicy(key, o)),
+    simulatePrincipalPolicy: (input, o) => call('simulatePrincipalPolicy', () => ports.simulatePrincipalPolicy(input, o)),
+  };
+
+  return {
+    ports: wrapped,
+    stats: (elapsedMs) => ({ count, rounds: deepestFinished, elapsedMs: Math.round(elapsedMs), byAction: { ...byAction } }),
+    dispose: () => {
+      if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+function unexpectedFailure(action: string, error: unknown): AwsFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: 'unknown', message: `${action} failed unexpectedly: ${message}`, nextStep: 'Show the log for details and try again.', action };
+}

@@ -1,0 +1,252 @@
+/**
+ * Pure renderings of a report: Markdown for the VS Code preview (with optional command
+ * links), plain text for the terminal, and the CLI's JSON shape.
+ */
+import type { DiagnosisReport, DiagnosisStep, Fix, StepStatus } from './types';
+
+/** Commands the report links to; the VS Code layer registers them under these ids. */
+export const REPORT_COMMANDS = {
+  openKeyPolicy: 'ec2LaunchDoctor.openKeyPolicy',
+  copyStatement: 'ec2LaunchDoctor.copyStatement',
+  startInstance: 'ec2LaunchDoctor.startInstance',
+  copyReport: 'ec2LaunchDoctor.copyReport',
+} as const;
+
+/** Arguments each report command receives (one object, the first command argument). */
+export interface OpenKeyPolicyArgs {
+  profile: string;
+  region: string;
+  keyArn: string;
+  /** The principal the policy diagnostics check for. */
+  principalArn?: string;
+}
+export interface CopyStatementArgs {
+  statement: Record<string, unknown>;
+  target: Fix['target'];
+}
+export interface InstanceCommandArgs {
+  profile: string;
+  region: string;
+  instanceId: string;
+}
+
+/**
+ * A `command:` URI whose single argument is `args`, URL-encoded JSON as VS Code expects.
+ * Parentheses are encoded too: a bare `)` would end the Markdown link early.
+ */
+export function commandUri(command: string, args: unknown): string {
+  const encoded = encodeURIComponent(JSON.stringify([args])).replace(/\(/g, '%28').replace(/\)/g, '%29');
+  return `command:${command}?${encoded}`;
+}
+
+const STATUS_LABEL: Record<StepStatus, string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' };
+const STATUS_ICON: Record<StepStatus, string> = { pass: '✅', fail: '❌', skip: '⏭️', error: '⚠️' };
+
+/** Escapes text for a Markdown table cell or paragraph: no pipes, no line breaks, no HTML. */
+function cell(text: string): string {
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/([|*_`[\]])/g, '\\$1')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, ' ');
+}
+
+function code(text: string): string {
+  const fence = text.includes('`') ? '``' : '`';
+  return `${fence}${text}${fence}`;
+}
+
+function fixHeading(fix: Fix): string {
+  const role = fix.role === 'alternative' ? ' (alternative)' : '';
+  switch (fix.target) {
+    case 'key-policy':
+      return `Add to the key policy of ${code(fix.keyArn)}${role}`;
+    case 'identity-policy':
+      return `Add to an IAM policy of ${code(fix.principalArn)} (for key ${code(fix.keyArn)})${role}`;
+    case 'key-state':
+      return `Change the state of key ${code(fix.keyArn)}: ${fix.action.replace(/-/g, ' ')}`;
+  }
+}
+
+function stepMarkdown(step: DiagnosisStep, index: number): string[] {
+  const lines = [`### ${index + 1}. ${STATUS_ICON[step.status]} ${step.title}: ${STATUS_LABEL[step.status]}`, '', cell(step.summary), ''];
+  if (step.evidence.length > 0) {
+    lines.push('| Evidence | Value |', '| --- | --- |');
+    for (const e of step.evidence) lines.push(`| ${cell(e.label)} | ${cell(e.value)} |`);
+    lines.push('');
+  }
+  if (step.nextStep) lines.push(`*Next step:* ${cell(step.nextStep)}`, '');
+  return lines;
+}
+
+/**
+ * The report as Markdown: verdict, fix (as JSON), timeline, evidence per step and the AWS
+ * calls made. With `commandLinks`, adds Open key policy, Copy statement, Start instance
+ * again and Copy report as `command:` links (the preview must trust them).
+ */
+export function renderMarkdown(report: DiagnosisReport, options: { commandLinks?: boolean } = {}): string {
+  const links = options.commandLinks === true;
+  const instanceArgs: InstanceCommandArgs = { profile: report.profile, region: report.region, instanceId: report.instanceId };
+  const { verdict } = report;
+  const name = report.instance?.name ? ` (${cell(report.instance.name)})` : '';
+  const lines: string[] = [
+    `# Why ${code(report.instanceId)}${name} stopped`,
+    '',
+    `Profile ${code(report.profile)}, Region ${code(report.region)}, ${report.instance ? `state **${report.instance.state}**` : 'state unknown'}, diagnosed ${report.generatedAt}.`,
+    '',
+    `## Verdict: ${cell(verdict.title)}`,
+    '',
+    `**${code(verdict.code)}**, confidence **${verdict.confidence}**`,
+    '',
+    cell(verdict.summary),
+    '',
+    `**Next step:** ${cell(verdict.nextStep)}`,
+    '',
+  ];
+  if (verdict.caveats.length > 0) {
+    lines.push('**Confidence lowered because:**', '');
+    for (const caveat of verdict.caveats) lines.push(`- ${cell(caveat)}`);
+    lines.push('');
+  }
+
+  if (report.fixes.length > 0) {
+    lines.push('## Fix', '');
+    for (const fix of report.fixes) {
+      lines.push(`### ${fixHeading(fix)}`, '');
+      if (fix.note) lines.push(`> ${cell(fix.note)}`, '');
+      if (fix.target !== 'key-state') {
+        lines.push('```json', JSON.stringify(fix.statement, null, 2), '```', '');
+        if (links) {
+          const actions: string[] = [];
+          if (fix.target === 'key-policy') {
+            const args: OpenKeyPolicyArgs = { profile: report.profile, region: report.region, keyArn: fix.keyArn, principalArn: fix.principalArn };
+            actions.push(`[Open key policy](${commandUri(REPORT_COMMANDS.openKeyPolicy, args)})`);
+          }
+          const copy: CopyStatementArgs = { statement: fix.statement, target: fix.target };
+          actions.push(`[Copy statement](${commandUri(REPORT_COMMANDS.copyStatement, copy)})`);
+          lines.push(actions.join(' · '), '');
+        }
+      }
+    }
+  }
+  if (links) {
+    const actions: string[] = [];
+    if (report.instance && report.instance.state === 'stopped') actions.push(`[Start instance again](${commandUri(REPORT_COMMANDS.startInstance, instanceArgs)})`);
+    actions.push(`[Copy report](${commandUri(REPORT_COMMANDS.copyReport, instanceArgs)})`);
+    lines.push(actions.join(' · '), '');
+  }
+
+  if (report.timeline.length > 0) {
+    lines.push('## Timeline', '', '| Time | Event | Detail |', '| --- | --- | --- |');
+    for (const entry of report.timeline) lines.push(`| ${cell(entry.time)} | ${cell(entry.label)} | ${cell(entry.detail ?? '')} |`);
+    lines.push('');
+  }
+
+  lines.push('## Evidence', '');
+  report.steps.forEach((step, i) => lines.push(...stepMarkdown(step, i)));
+
+  lines.push('## AWS calls', '', callsSentence(report), '');
+  return lines.join('\n');
+}
+
+function callsSentence(report: DiagnosisReport): string {
+  const { calls } = report;
+  const by = Object.entries(calls.byAction)
+    .map(([action, n]) => `${action} ×${n}`)
+    .join(', ');
+  return `${calls.count} call(s) in ${calls.rounds} round(s), ${calls.elapsedMs} ms${by ? ` (${by})` : ''}.`;
+}
+
+function indent(text: string, by: string): string {
+  return text
+    .split('\n')
+    .map((line) => `${by}${line}`)
+    .join('\n');
+}
+
+/** The report as plain text for a terminal. */
+export function renderText(report: DiagnosisReport): string {
+  const { verdict } = report;
+  const out: string[] = [
+    `EC2 Launch Doctor: ${report.instanceId}${report.instance?.name ? ` (${report.instance.name})` : ''} in ${report.region}, profile ${report.profile}`,
+    '',
+    `Verdict: ${verdict.code} (confidence: ${verdict.confidence})`,
+    `  ${verdict.title}`,
+    `  ${verdict.summary}`,
+    `Next step: ${verdict.nextStep}`,
+  ];
+  for (const caveat of verdict.caveats) out.push(`Caveat: ${caveat}`);
+  for (const fix of report.fixes) {
+    out.push('', `${fixHeading(fix).replace(/`/g, '')}:`);
+    if (fix.note) out.push(`  Note: ${fix.note}`);
+    if (fix.target !== 'key-state') out.push(indent(JSON.stringify(fix.statement, null, 2), '  '));
+  }
+  if (report.timeline.length > 0) {
+    out.push('', 'Timeline:');
+    for (const entry of report.timeline) out.push(`  ${entry.time}  ${entry.label}${entry.detail ? `  ${entry.detail}` : ''}`);
+  }
+  out.push('', 'Steps:');
+  report.steps.forEach((step, i) => {
+    out.push(`  [${STATUS_LABEL[step.status]}] ${i + 1}. ${step.title}: ${step.summary}`);
+    for (const e of step.evidence) out.push(`      - ${e.label}: ${e.value}`);
+    if (step.nextStep) out.push(`      Next: ${step.nextStep}`);
+  });
+  out.push('', `AWS calls: ${callsSentence(report)}`);
+  return out.join('\n');
+}
+
+/** The CLI's JSON: `verdict.code`, `verdict.confidence`, `steps[]` (name, status, evidence) and `fix`. */
+export interface DiagnosisJson {
+  schemaVersion: 1;
+  instance: {
+    id: string;
+    profile: string;
+    region: string;
+    name?: string;
+    state?: string;
+    stateReason?: { code: string; message: string };
+    stateReasonKind?: string;
+  };
+  generatedAt: string;
+  verdict: DiagnosisReport['verdict'];
+  steps: { name: string; title: string; status: StepStatus; summary: string; evidence: { label: string; value: string }[]; nextStep?: string }[];
+  /** The fix to apply first, or null when there is no statement or key change to make. */
+  fix: Fix | null;
+  fixes: Fix[];
+  timeline: DiagnosisReport['timeline'];
+  principal: DiagnosisReport['principal'] | null;
+  keys: DiagnosisReport['keys'];
+  calls: DiagnosisReport['calls'];
+}
+
+/** The report in the CLI's JSON shape (a plain object; the caller stringifies it). */
+export function toJson(report: DiagnosisReport): DiagnosisJson {
+  return {
+    schemaVersion: 1,
+    instance: {
+      id: report.instanceId,
+      profile: report.profile,
+      region: report.region,
+      ...(report.instance?.name ? { name: report.instance.name } : {}),
+      ...(report.instance ? { state: report.instance.state, stateReasonKind: report.instance.stateReasonKind } : {}),
+      ...(report.instance?.stateReason ? { stateReason: report.instance.stateReason } : {}),
+    },
+    generatedAt: report.generatedAt,
+    verdict: report.verdict,
+    steps: report.steps.map((step) => ({
+      name: step.id,
+      title: step.title,
+      status: step.status,
+      summary: step.summary,
+      evidence: step.evidence.map((e) => ({ label: e.label, value: e.value })),
+      ...(step.nextStep ? { nextStep: step.nextStep } : {}),
+    })),
+    fix: report.fixes[0] ?? null,
+    fixes: report.fixes,
+    timeline: report.timeline,
+    principal: report.principal ?? null,
+    keys: report.keys,
+    calls: report.calls,
+  };
+}

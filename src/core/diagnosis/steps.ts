@@ -1,0 +1,336 @@
+/**
+ * Builds each report step from what its stage learned. Pure: the same stage data always
+ * gives the same step, which is what the tests and the progress UI rely on.
+ */
+import type { AwsFailure, KeyInfo, TrailEvent } from '../model';
+import type { DiagnosisInput, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, PrincipalStage, VolumeStage } from './stages';
+import { describeDenial, denialKind, eventCaller, eventKeyRef, isAccessDenied } from './trail';
+import { rolePathCaveat } from './principal';
+import { STEP_TITLES, type DiagnosisStep, type Evidence, type StepId, type StepStatus } from './types';
+
+function step(id: StepId, status: StepStatus, summary: string, evidence: Evidence[], nextStep?: string): DiagnosisStep {
+  const built: DiagnosisStep = { id, title: STEP_TITLES[id], status, summary, evidence };
+  if (nextStep) built.nextStep = nextStep;
+  return built;
+}
+
+/** A step that did not run because an earlier finding made it unnecessary or impossible. */
+export function skippedStep(id: StepId, reason: string): DiagnosisStep {
+  return step(id, 'skip', reason, []);
+}
+
+/**
+ * What would let a failed call succeed: for access denied, the permission and the identity
+ * that needs it; otherwise the AWS layer's own next step.
+ */
+export function permissionHint(failure: AwsFailure, action: string, profile: string, resource?: string): string {
+  if (failure.kind === 'access-denied') {
+    return `Allow ${failure.action ?? action}${resource ? ` on ${resource}` : ''} for the identity of profile "${profile}" to let this check run.`;
+  }
+  return failure.nextStep;
+}
+
+function failureText(failure: AwsFailure): string {
+  return `${failure.kind}: ${failure.message}`;
+}
+
+/** Step 1: the instance's state and its classified StateReason; `fail` for a launch failure. */
+export function instanceStep(stage: InstanceStage, input: DiagnosisInput): DiagnosisStep {
+  if (!stage.instance || !stage.classification) {
+    const failure = stage.failure ?? { kind: 'unknown', message: 'no answer', nextStep: 'Try again.' };
+    return step(
+      'instance-state',
+      'error',
+      `Could not read instance ${input.instanceId} in ${input.region}.`,
+      [{ label: 'DescribeInstances', value: failureText(failure) }],
+      failure.kind === 'not-found'
+        ? `Check the instance id and the Region (${input.region}), and that profile "${input.profile}" is in the instance's account.`
+        : permissionHint(failure, 'ec2:DescribeInstances', input.profile),
+    );
+  }
+  const { instance, classification } = stage;
+  const evidence: Evidence[] = [];
+  if (instance.name) evidence.push({ label: 'Name', value: instance.name });
+  evidence.push({ label: 'State', value: instance.state });
+  evidence.push({ label: 'StateReason code', value: instance.stateReason?.code || '(none)' });
+  evidence.push({ label: 'StateReason message', value: instance.stateReason?.message || '(none)' });
+  if (instance.stateTransitionReason) evidence.push({ label: 'State transition reason', value: instance.stateTransitionReason });
+  if (instance.launchTime) evidence.push({ label: 'Last launch time', value: instance.launchTime });
+  evidence.push({ label: 'Classified as', value: `${classification.kind}${classification.isLaunchFailure ? ' (launch failure)' : ' (not a launch failure)'}` });
+  return step('instance-state', classification.isLaunchFailure ? 'fail' : 'pass', classification.summary, evidence, classification.nextStep);
+}
+
+/** Step 2: which volumes are encrypted and with which key, plus the account's EBS defaults as context. */
+export function volumesStep(stage: VolumeStage, input: DiagnosisInput, instanceVolumeIds: string[]): DiagnosisStep {
+  const evidence: Evidence[] = [];
+  if (stage.defaults) {
+    evidence.push({ label: 'Encryption by default', value: stage.defaults.encryptionByDefault ? 'on' : 'off' });
+    evidence.push({ label: 'Default EBS key', value: stage.defaults.defaultKmsKeyId ?? 'alias/aws/ebs (AWS managed)' });
+  } else if (stage.defaultsFailure) {
+    evidence.push({ label: 'Default EBS key', value: `unavailable (${failureText(stage.defaultsFailure)})` });
+  }
+  if (stage.failure) {
+    return step(
+      'volumes',
+      'error',
+      `Could not read the instance's volumes (${instanceVolumeIds.join(', ') || 'none listed'}).`,
+      [{ label: 'DescribeVolumes', value: failureText(stage.failure) }, ...evidence],
+      permissionHint(stage.failure, 'ec2:DescribeVolumes', input.profile),
+    );
+  }
+  if (instanceVolumeIds.length === 0) {
+    return step('volumes', 'skip', 'The instance lists no EBS volumes.', evidence);
+  }
+  for (const volume of stage.volumes) {
+    evidence.unshift({
+      label: volume.id,
+      value: volume.encrypted ? `encrypted with ${volume.kmsKeyId ?? 'an unnamed key'}` : 'not encrypted',
+    });
+  }
+  const encrypted = stage.volumes.filter((v) => v.encrypted);
+  if (encrypted.length === 0) {
+    return step('volumes', 'pass', 'No volume is encrypted: KMS cannot have stopped this instance.', evidence);
+  }
+  const keyCount = stage.keyRefs.length;
+  return step(
+    'volumes',
+    'pass',
+    `${encrypted.length} of ${stage.volumes.length} volume(s) encrypted, with ${keyCount} KMS key(s).`,
+    evidence,
+  );
+}
+
+/** The remedy for a key that is not Enabled (domain.md section 3.1). */
+export function keyStateRemedy(key: KeyInfo): string {
+  switch (key.state) {
+    case 'Disabled':
+      return `Enable the key (kms:EnableKey on ${key.arn}), then start the instance again.`;
+    case 'PendingDeletion':
+    case 'PendingReplicaDeletion':
+      return `Cancel the scheduled deletion (kms:CancelKeyDeletion on ${key.arn})${key.deletionDate ? ` before ${key.deletionDate}` : ''}, enable the key (it comes back Disabled), then start the instance again.`;
+    case 'PendingImport':
+      return `Import the key material (kms:ImportKeyMaterial on ${key.arn}), then start the instance again.`;
+    case 'Unavailable':
+      return `Reconnect the key's custom key store (kms:ConnectCustomKeyStore), then start the instance again.`;
+    case 'Creating':
+    case 'Updating':
+      return 'Wait until the key is Enabled, then start the instance again.';
+    default:
+      return `Bring the key back to Enabled (it is ${key.state}), then start the instance again.`;
+  }
+}
+
+function describeKeyInfo(key: KeyInfo): string {
+  const aliases = key.aliases && key.aliases.length > 0 ? `, aliases ${key.aliases.join(', ')}` : '';
+  return `${key.state}, ${key.manager === 'AWS' ? 'AWS managed' : 'customer managed'}, account ${key.accountId}${aliases}${key.deletionDate ? `, deletion on ${key.deletionDate}` : ''}`;
+}
+
+/** Step 3: each key's state and manager; `fail` names a key that is gone or not Enabled, with its remedy. */
+export function keysStep(records: KeyRecord[], input: DiagnosisInput, volumesFailed: boolean): DiagnosisStep {
+  if (records.length === 0) {
+    return skippedStep(
+      'kms-keys',
+      volumesFailed ? 'No key to check: the volumes could not be read and CloudTrail named no key for this instance.' : 'No encrypted volume: no key to check.',
+    );
+  }
+  const evidence: Evidence[] = [];
+  const problems: string[] = [];
+  const remedies: string[] = [];
+  const errors: string[] = [];
+  for (const record of records) {
+    const label = record.key?.arn ?? record.ref;
+    const used = record.volumeIds.length > 0 ? ` (${record.volumeIds.join(', ')})` : record.fromTrail ? ' (named by CloudTrail)' : '';
+    if (record.described && record.key) {
+      evidence.push({ label: `${label}${used}`, value: describeKeyInfo(record.key) });
+      if (record.key.state !== 'Enabled') {
+        problems.push(`${label} is ${record.key.state}`);
+        remedies.push(keyStateRemedy(record.key));
+      }
+    } else if (record.failure?.kind === 'not-found') {
+      evidence.push({ label: `${label}${used}`, value: `does not exist (${record.failure.message})` });
+      problems.push(`${label} does not exist`);
+      remedies.push(`The volume's key is gone; its data cannot be decrypted. Restore the volume from a backup encrypted with an existing key.`);
+    } else {
+      const failure = record.failure ?? { kind: 'unknown', message: 'no answer', nextStep: 'Try again.' };
+      evidence.push({ label: `${label}${used}`, value: `DescribeKey failed: ${failureText(failure)}` });
+      errors.push(permissionHint(failure, 'kms:DescribeKey', input.profile, label));
+    }
+  }
+  if (problems.length > 0) return step('kms-keys', 'fail', `Key problem: ${problems.join('; ')}.`, evidence, remedies.join(' '));
+  if (errors.length > 0) {
+    return step('kms-keys', 'error', `Could not describe ${errors.length} of ${records.length} key(s).`, evidence, errors.join(' '));
+  }
+  const aws = records.filter((r) => r.key?.manager === 'AWS').length;
+  return step(
+    'kms-keys',
+    'pass',
+    `Every key is Enabled${aws > 0 ? ` (${aws} AWS managed: only an explicit Deny in IAM or an SCP can block it)` : ''}.`,
+    evidence,
+  );
+}
+
+function eventLine(event: TrailEvent): string {
+  const parts = [event.eventTime, eventCaller(event) ?? 'unknown caller', event.errorCode ?? ''];
+  const key = eventKeyRef(event);
+  if (key) parts.push(`key ${key}`);
+  parts.push(isAccessDenied(event) ? describeDenial(denialKind(event.errorMessage)) : (event.errorMessage ?? ''));
+  return parts.filter((p) => p !== '').join(' | ');
+}
+
+/** Step 4: who started the instance, from CloudTrail's failed grant, its StartInstances, or the profile identity. */
+export function principalStep(stage: PrincipalStage, input: DiagnosisInput, now: Date): DiagnosisStep {
+  const evidence: Evidence[] = [];
+  evidence.push({
+    label: `Identity of profile "${input.profile}"`,
+    value: stage.caller ? stage.caller.arn : `unavailable (${stage.callerFailure ? failureText(stage.callerFailure) : 'no answer'})`,
+  });
+  evidence.push({
+    label: 'CloudTrail window',
+    value: `${stage.window.startTime.toISOString()} to ${stage.window.endTime.toISOString()} (${stage.window.anchor})`,
+  });
+  if (stage.grantFailure) evidence.push({ label: 'CreateGrant events', value: `unavailable (${failureText(stage.grantFailure)})` });
+  else if (stage.failedGrants.length === 0) evidence.push({ label: 'Failed CreateGrant events', value: 'none for this instance or its keys' });
+  stage.failedGrants.slice(0, 5).forEach((event, i) =>
+    evidence.push({ label: `${isAccessDenied(event) ? 'Denied' : 'Failed'} CreateGrant ${i + 1}`, value: eventLine(event) }),
+  );
+  if (stage.startFailure) evidence.push({ label: 'StartInstances events', value: `unavailable (${failureText(stage.startFailure)})` });
+  else if (!stage.startEvents) evidence.push({ label: 'StartInstances events', value: 'not looked up: the failed CreateGrant names the caller' });
+  else if (stage.starts.length === 0) evidence.push({ label: 'StartInstances events', value: 'none naming this instance' });
+  else evidence.push({ label: 'Last StartInstances', value: `${stage.starts[0].eventTime} by ${stage.starts[0].userArn ?? 'unknown caller'}` });
+  const principal = stage.principal;
+  if (principal) {
+    const from =
+      principal.source === 'cloudtrail-create-grant'
+        ? 'the denied CreateGrant event (strongest evidence)'
+        : principal.source === 'cloudtrail-start-instances'
+          ? 'the StartInstances event'
+          : `the identity of profile "${input.profile}" (assumed: CloudTrail did not name who started it)`;
+    evidence.push({ label: 'Principal under test', value: `${principal.arn}, from ${from}` });
+    if (principal.policyArn && principal.policyArn !== principal.arn) evidence.push({ label: 'IAM entity', value: principal.policyArn });
+    const caveat = rolePathCaveat(principal);
+    if (caveat) evidence.push({ label: 'Role path', value: caveat });
+  }
+  const trailFailure = stage.grantFailure ?? stage.startFailure;
+  const trailHint = trailFailure
+    ? permissionHint(trailFailure, 'cloudtrail:LookupEvents', input.profile) +
+      ' CloudTrail names who started the instance and whether KMS denied the grant.'
+    : undefined;
+  const recent = now.getTime() - stage.window.endTime.getTime() < 15 * 60 * 1000;
+  if (!principal) {
+    return step('principal', 'error', 'Could not tell who started the instance.', evidence, trailHint ?? stage.callerFailure?.nextStep);
+  }
+  if (stage.denials.length > 0) {
+    const caller = eventCaller(stage.denials[0]) ?? principal.arn;
+    return step('principal', 'fail', `KMS denied CreateGrant to ${caller} (${describeDenial(denialKind(stage.denials[0].errorMessage))}).`, evidence, trailHint);
+  }
+  const otherFailure = stage.failedGrants[0];
+  if (otherFailure && !trailFailure) {
+    return step(
+      'principal',
+      'pass',
+      `Started by ${principal.arn}; KMS refused the grant with ${otherFailure.errorCode ?? 'an error'} (${otherFailure.errorMessage ?? 'no message'}), a key state problem rather than a permission.`,
+      evidence,
+    );
+  }
+  if (trailFailure) {
+    return step('principal', 'error', `CloudTrail could not be read; assuming ${principal.arn} starts the instance.`, evidence, trailHint);
+  }
+  const delayNote =
+    recent && stage.starts.length === 0 ? ' CloudTrail delivers events within about 5 minutes (sometimes 15): diagnose again shortly for stronger evidence.' : '';
+  return step(
+    'principal',
+    'pass',
+    principal.source === 'caller-identity'
+      ? `CloudTrail shows no start or denied grant for this instance; checking the permissions of ${principal.arn}.${delayNote}`
+      : `Started by ${principal.arn}; CloudTrail shows no denied CreateGrant for its keys.`,
+    evidence,
+    delayNote ? delayNote.trim() : undefined,
+  );
+}
+
+/** Step 5: the key policy evaluated for the principal; `fail` when it cannot allow EC2's grant. */
+export function keyPolicyStep(results: KeyPolicyResult[], skipReason: string | undefined): DiagnosisStep {
+  if (results.length === 0) return skippedStep('key-policy', skipReason ?? 'No customer managed key to check.');
+  const evidence: Evidence[] = [];
+  const denied: string[] = [];
+  const failed: string[] = [];
+  for (const result of results) {
+    if (result.outcome === 'evaluated') {
+      evidence.push({ label: result.keyArn, value: `${result.verdict}: ${result.reason}` });
+      evidence.push({ label: 'Read with profile', value: result.via });
+      if (result.verdict === 'denied') denied.push(result.reason);
+    } else if (result.outcome === 'failed') {
+      evidence.push({ label: result.keyArn, value: `GetKeyPolicy failed: ${failureText(result.failure)}` });
+      failed.push(result.nextStep);
+    } else {
+      evidence.push({ label: result.keyArn, value: `skipped: ${result.reason}` });
+    }
+  }
+  if (denied.length > 0) return step('key-policy', 'fail', denied.join(' '), evidence, failed.join(' ') || undefined);
+  if (failed.length > 0) return step('key-policy', 'error', 'Could not read the key policy.', evidence, failed.join(' '));
+  const evaluated = results.filter((r) => r.outcome === 'evaluated');
+  if (evaluated.length === 0) return step('key-policy', 'skip', results.map((r) => (r.outcome === 'skipped' ? r.reason : '')).join(' ').trim(), evidence);
+  const relies = evaluated.some((r) => r.outcome === 'evaluated' && r.verdict === 'relies-on-iam');
+  return step(
+    'key-policy',
+    'pass',
+    relies ? 'The key policy lets IAM decide (account delegation): the IAM step tells whether the caller may create the grant.' : 'The key policy allows the caller to create the grant.',
+    evidence,
+  );
+}
+
+/** Whether the caller's IAM policies decide for this key, given the key policy result. */
+export function identityDecides(key: KeyInfo, keyPolicy: KeyPolicyResult | undefined, principalAccount: string | undefined): boolean {
+  if (key.manager === 'AWS') return false;
+  if (principalAccount !== undefined && principalAccount !== key.accountId) return true;
+  if (!keyPolicy || keyPolicy.outcome !== 'evaluated') return true;
+  return keyPolicy.verdict === 'relies-on-iam';
+}
+
+/** Step 6: the IAM simulation per key; implicit denies count only where IAM decides for that key. */
+export function iamStep(
+  stage: IamStage,
+  keys: KeyInfo[],
+  keyPolicies: KeyPolicyResult[],
+  principalAccount: string | undefined,
+  roleCaveat: string | undefined,
+): DiagnosisStep {
+  if (stage.outcome === 'skipped') {
+    return step('iam-policy', 'skip', stage.reason, [], stage.nextStep);
+  }
+  if (stage.outcome === 'failed') {
+    const evidence: Evidence[] = [{ label: 'SimulatePrincipalPolicy', value: failureText(stage.failure) }];
+    if (roleCaveat && stage.failure.kind === 'not-found') evidence.push({ label: 'Role path', value: roleCaveat });
+    return step('iam-policy', 'error', 'Could not simulate the IAM policies.', evidence, stage.nextStep);
+  }
+  const evidence: Evidence[] = [{ label: 'Simulated for', value: stage.policyArn }];
+  if (roleCaveat) evidence.push({ label: 'Role path', value: roleCaveat });
+  evidence.push({ label: 'Context', value: 'kms:GrantIsForAWSResource=true, kms:ViaService=ec2.<region>.amazonaws.com' });
+  const problems: string[] = [];
+  for (const key of keys) {
+    const result = simulationFor(stage.results, key);
+    if (!result) {
+      evidence.push({ label: key.arn, value: 'no result' });
+      continue;
+    }
+    const sources = result.matchedStatements.map((s) => [s.sourcePolicyType, s.sourcePolicyId].filter(Boolean).join(' ')).filter((s) => s !== '');
+    const extras: string[] = [];
+    if (result.allowedByOrganizations === false) extras.push('blocked by an SCP');
+    if (result.allowedByPermissionsBoundary === false) extras.push('blocked by the permissions boundary');
+    if (result.missingContextValues.length > 0) extras.push(`missing context: ${result.missingContextValues.join(', ')}`);
+    const decides = identityDecides(key, keyPolicies.find((p) => p.keyArn === key.arn), principalAccount);
+    evidence.push({
+      label: key.arn,
+      value: `${result.decision}${sources.length > 0 ? ` (${sources.join('; ')})` : ''}${extras.length > 0 ? `, ${extras.join(', ')}` : ''}${decides ? '' : ' (IAM does not decide for this key unless it denies)'}`,
+    });
+    if (result.decision === 'explicitDeny') problems.push(`an explicit Deny blocks kms:CreateGrant on ${key.arn}`);
+    else if (result.decision === 'implicitDeny' && decides) problems.push(`no IAM policy allows kms:CreateGrant on ${key.arn}`);
+  }
+  if (problems.length > 0) return step('iam-policy', 'fail', `IAM: ${problems.join('; ')}.`, evidence);
+  return step('iam-policy', 'pass', 'The IAM policies allow the grant (or are not needed for these keys).', evidence);
+}
+
+/** The simulation result for a key: by resource ARN, else the only result there is. */
+export function simulationFor<T extends { resource: string }>(results: readonly T[], key: KeyInfo): T | undefined {
+  return results.find((r) => r.resource === key.arn) ?? (results.length === 1 && (results[0].resource === '*' || results[0].resource === '') ? results[0] : undefined);
+}

@@ -1,0 +1,455 @@
+/**
+ * Step 7: from the stages to one verdict with a stable code, a confidence and the fixes.
+ * Confidence counts independent sources that agree (CloudTrail's denied event, the key
+ * policy evaluation, the IAM simulation); a relevant check that could not run caps it.
+ */
+import { identityPolicyGrantStatement, keyPolicyGrantStatement, type MatchedStatement } from '../policy';
+import type { KeyInfo, TrailEvent } from '../model';
+import type { StateReasonClassification, StateReasonKind } from '../stateReason';
+import type { SimulationResult } from './ports';
+import { rolePathCaveat } from './principal';
+import type { DiagnosisInput, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, Limitation, PrincipalStage, VolumeStage } from './stages';
+import { identityDecides, keyStateRemedy, simulationFor } from './steps';
+import { denialKind, describeDenial, eventCaller, eventKeyRef, isExplicitDenial, refersToKey, type DenialKind } from './trail';
+import type { Confidence, Fix, IdentityPolicyFix, KeyPolicyFix, KeyStateFix, PrincipalInfo, Verdict, VerdictCode } from './types';
+
+/** A short title per verdict code, for headings and notifications. */
+export const VERDICT_TITLES: Record<VerdictCode, string> = {
+  'kms-create-grant-not-allowed': 'Missing kms:CreateGrant permission',
+  'kms-create-grant-explicit-deny': 'An explicit Deny blocks kms:CreateGrant',
+  'kms-key-disabled': 'The volume key is disabled',
+  'kms-key-pending-deletion': 'The volume key is pending deletion',
+  'kms-key-pending-import': 'The volume key has no key material',
+  'kms-key-unavailable': 'The volume key is unavailable',
+  'kms-key-not-found': 'The volume key does not exist',
+  'volume-limit-exceeded': 'EBS volume limit exceeded',
+  'snapshot-not-found': 'Snapshot not found',
+  'insufficient-capacity': 'Insufficient instance capacity',
+  'user-initiated-stop': 'Stopped on request',
+  'instance-initiated-shutdown': 'The operating system shut the instance down',
+  'scheduled-stop': 'Stopped by AWS (scheduled)',
+  'spot-interruption': 'Spot interruption',
+  'not-stopped': 'Not stopped',
+  unknown: 'No verdict',
+};
+
+/** Verdicts straight from the state reason, when the KMS checks are not needed. */
+const VERDICT_BY_REASON: Partial<Record<StateReasonKind, VerdictCode>> = {
+  'user-initiated-stop': 'user-initiated-stop',
+  'user-initiated-hibernate': 'user-initiated-stop',
+  'instance-initiated-shutdown': 'instance-initiated-shutdown',
+  'scheduled-stop': 'scheduled-stop',
+  'spot-interruption': 'spot-interruption',
+  'not-stopped': 'not-stopped',
+  'volume-limit-exceeded': 'volume-limit-exceeded',
+  'snapshot-not-found': 'snapshot-not-found',
+  'insufficient-capacity': 'insufficient-capacity',
+};
+
+const VERDICT_BY_KEY_STATE: Record<string, { code: VerdictCode; action: KeyStateFix['action'] }> = {
+  Disabled: { code: 'kms-key-disabled', action: 'enable-key' },
+  PendingDeletion: { code: 'kms-key-pending-deletion', action: 'cancel-key-deletion' },
+  PendingReplicaDeletion: { code: 'kms-key-pending-deletion', action: 'cancel-key-deletion' },
+  PendingImport: { code: 'kms-key-pending-import', action: 'import-key-material' },
+  Unavailable: { code: 'kms-key-unavailable', action: 'connect-custom-key-store' },
+  Creating: { code: 'kms-key-unavailable', action: 'wait' },
+  Updating: { code: 'kms-key-unavailable', action: 'wait' },
+};
+
+/** Lower rank wins when several keys have findings: a gone or unusable key beats permissions. */
+const RANK: Partial<Record<VerdictCode, number>> = {
+  'kms-key-not-found': 0,
+  'kms-key-pending-deletion': 1,
+  'kms-key-disabled': 1,
+  'kms-key-pending-import': 1,
+  'kms-key-unavailable': 1,
+  'kms-create-grant-explicit-deny': 2,
+  'kms-create-grant-not-allowed': 3,
+};
+
+interface Finding {
+  code: VerdictCode;
+  confidence: Confidence;
+  summary: string;
+  nextStep: string;
+  keyArn?: string;
+  principalArn?: string;
+  fixes: Fix[];
+}
+
+export interface VerdictInput {
+  input: DiagnosisInput;
+  instance: InstanceStage;
+  volumes?: VolumeStage;
+  keys: KeyRecord[];
+  principal?: PrincipalStage;
+  keyPolicies: KeyPolicyResult[];
+  iam?: IamStage;
+  limitations: Limitation[];
+}
+
+function cap(confidence: Confidence, limit: Confidence): Confidence {
+  const order: Confidence[] = ['low', 'medium', 'high'];
+  return order[Math.min(order.indexOf(confidence), order.indexOf(limit))];
+}
+
+function fromSources(sources: number): Confidence {
+  return sources >= 2 ? 'high' : sources === 1 ? 'medium' : 'low';
+}
+
+/** Decides the verdict and the fixes, most important first. */
+export function decideVerdict(x: VerdictInput): { verdict: Verdict; fixes: Fix[] } {
+  const caveats = x.limitations.map((l) => l.text);
+  const classification = x.instance.classification;
+  if (!x.instance.instance || !classification) {
+    return {
+      verdict: {
+        code: 'unknown',
+        confidence: 'low',
+        title: VERDICT_TITLES.unknown,
+        summary: `Could not read instance ${x.input.instanceId}: ${x.instance.failure?.message ?? 'no answer'}.`,
+        nextStep: x.instance.failure?.nextStep ?? 'Check the instance id, profile and Region, then diagnose again.',
+        caveats,
+      },
+      fixes: [],
+    };
+  }
+  if (!classification.needsKmsChecks) return { verdict: verdictFromReason(classification, caveats), fixes: [] };
+
+  const findings: Finding[] = [];
+  for (const record of x.keys) {
+    const stateFinding = assessKeyState(record);
+    if (stateFinding) findings.push(stateFinding);
+  }
+  const principal = x.principal?.principal;
+  const grantFindings: Finding[] = [];
+  let uncheckedKeys = 0;
+  if (principal) {
+    for (const record of x.keys) {
+      if (!record.key || (record.described && record.key.state !== 'Enabled')) continue;
+      const result = assessGrant(record, principal, x);
+      if (result === 'unchecked') uncheckedKeys++;
+      else if (result) grantFindings.push(result);
+    }
+  }
+  findings.push(...grantFindings);
+  findings.sort((a, b) => (RANK[a.code] ?? 9) - (RANK[b.code] ?? 9));
+  const best = findings[0];
+  if (best) {
+    const fixes = dedupeFixes([...best.fixes, ...findings.slice(1).flatMap((f) => f.fixes)]);
+    return {
+      verdict: {
+        code: best.code,
+        confidence: best.confidence,
+        title: VERDICT_TITLES[best.code],
+        summary: best.summary,
+        nextStep: best.nextStep,
+        ...(best.keyArn ? { keyArn: best.keyArn } : {}),
+        ...(best.principalArn ? { principalArn: best.principalArn } : {}),
+        caveats,
+      },
+      fixes,
+    };
+  }
+  return { verdict: noFindingVerdict(x, classification, principal, uncheckedKeys, caveats), fixes: [] };
+}
+
+function verdictFromReason(classification: StateReasonClassification, caveats: string[]): Verdict {
+  const code = VERDICT_BY_REASON[classification.kind] ?? 'unknown';
+  return {
+    code,
+    confidence: code === 'unknown' ? 'low' : 'high',
+    title: VERDICT_TITLES[code],
+    summary: classification.summary,
+    nextStep: classification.nextStep,
+    caveats,
+  };
+}
+
+function assessKeyState(record: KeyRecord): Finding | undefined {
+  const confidence: Confidence = record.fromTrail ? 'medium' : 'high';
+  if (!record.described && record.failure?.kind === 'not-found') {
+    const volumes = record.volumeIds.length > 0 ? record.volumeIds.join(', ') : 'the instance';
+    return {
+      code: 'kms-key-not-found',
+      confidence,
+      keyArn: record.ref,
+      summary: `The key ${record.ref} of ${volumes} does not exist (KMS: ${record.failure.message}). EC2 cannot decrypt the volume.`,
+      nextStep: "A deleted key cannot be recovered, nor can the volume's data. Restore the volume from a backup encrypted with an existing key, or check that the key ARN is the one you expect.",
+      fixes: [],
+    };
+  }
+  const key = record.key;
+  if (!record.described || !key || key.state === 'Enabled') return undefined;
+  const mapped = VERDICT_BY_KEY_STATE[key.state] ?? { code: 'kms-key-unavailable', action: 'wait' as const };
+  const fix: KeyStateFix = { target: 'key-state', keyArn: key.arn, action: mapped.action, role: 'required' };
+  if (key.manager === 'AWS') fix.note = 'AWS managed keys cannot be changed by the account; contact AWS Support.';
+  return {
+    code: mapped.code,
+    confidence,
+    keyArn: key.arn,
+    summary: `The key ${key.arn} used by ${record.volumeIds.join(', ') || 'the instance'} is ${key.state}${key.deletionDate ? ` (deletion on ${key.deletionDate})` : ''}: EC2 cannot use it to decrypt the volume.`,
+    nextStep: keyStateRemedy(key),
+    fixes: [fix],
+  };
+}
+
+function denialsForKey(denials: readonly TrailEvent[], key: KeyInfo, keyCount: number): TrailEvent[] {
+  return denials.filter((event) => {
+    const ref = eventKeyRef(event);
+    return ref ? refersToKey(ref, key) : keyCount === 1;
+  });
+}
+
+function describeStatements(matched: MatchedStatement[]): string {
+  return matched.map((m) => (m.sid !== undefined ? `"${m.sid}"` : `#${m.index + 1}`)).join(', ');
+}
+
+function iamDenyWhere(sim: SimulationResult): string {
+  if (sim.allowedByOrganizations === false) return 'a service control policy (SCP)';
+  if (sim.allowedByPermissionsBoundary === false) return "the caller's permissions boundary";
+  const sources = sim.matchedStatements.map((s) => s.sourcePolicyId).filter((s): s is string => Boolean(s));
+  return sources.length > 0 ? `the IAM policy ${sources.join(', ')}` : "the caller's IAM policies";
+}
+
+function policyArnOf(principal: PrincipalInfo): string {
+  return principal.policyArn ?? principal.arn;
+}
+
+function keyPolicyFix(key: KeyInfo, principal: PrincipalInfo, role: KeyPolicyFix['role']): KeyPolicyFix {
+  const principalArn = policyArnOf(principal);
+  const fix: KeyPolicyFix = {
+    target: 'key-policy',
+    keyArn: key.arn,
+    principalArn,
+    statement: keyPolicyGrantStatement([principalArn]) as Record<string, unknown>,
+    role,
+  };
+  const caveat = rolePathCaveat(principal);
+  if (caveat) fix.note = caveat;
+  return fix;
+}
+
+function identityFix(key: KeyInfo, principal: PrincipalInfo, role: IdentityPolicyFix['role']): IdentityPolicyFix | undefined {
+  // Only users and roles carry IAM policies.
+  if (principal.kind !== 'user' && principal.kind !== 'role' && principal.kind !== 'assumed-role') return undefined;
+  const fix: IdentityPolicyFix = {
+    target: 'identity-policy',
+    principalArn: policyArnOf(principal),
+    keyArn: key.arn,
+    statement: identityPolicyGrantStatement([key.arn]) as Record<string, unknown>,
+    role,
+  };
+  const caveat = rolePathCaveat(principal);
+  if (caveat) fix.note = caveat;
+  return fix;
+}
+
+type Needed = { target: 'key-policy' | 'identity-policy'; role: 'required' | 'alternative' };
+
+/**
+ * Whether this principal may have EC2 create the grant on this key. `unchecked` when a
+ * needed source is missing and nothing else shows a denial; undefined when it may.
+ */
+function assessGrant(record: KeyRecord, principal: PrincipalInfo, x: VerdictInput): Finding | 'unchecked' | undefined {
+  const key = record.key!;
+  const keyCount = x.keys.filter((r) => r.key).length;
+  const denials = denialsForKey(x.principal?.denials ?? [], key, keyCount);
+  const kinds: DenialKind[] = denials.map((e) => denialKind(e.errorMessage));
+  const trailExplicit = kinds.find(isExplicitDenial);
+  const keyPolicy = x.keyPolicies.find((p) => p.keyArn === key.arn);
+  const evaluated = keyPolicy?.outcome === 'evaluated' ? keyPolicy : undefined;
+  const sim = x.iam?.outcome === 'simulated' ? simulationFor(x.iam.results, key) : undefined;
+  const crossAccount = principal.account !== undefined && principal.account !== key.accountId;
+  const who = principal.arn;
+  const trailText = denials.length > 0 ? ` CloudTrail: KMS denied CreateGrant to ${eventCaller(denials[0]) ?? who} at ${denials[0].eventTime} (${describeDenial(kinds[0])}).` : '';
+
+  const identityMatters = identityDecides(key, keyPolicy, principal.account);
+  let limit: Confidence = 'high';
+  const relevant = x.limitations.filter(
+    (l) =>
+      l.step === 'volumes' ||
+      l.step === 'principal' ||
+      (l.step === 'kms-keys' && !record.described) ||
+      (l.step === 'key-policy' && keyPolicy?.outcome === 'failed') ||
+      (l.step === 'iam-policy' && identityMatters),
+  );
+  if (relevant.length > 0 || principal.source === 'caller-identity' || record.fromTrail) limit = 'medium';
+
+  const kpDenies = evaluated?.verdict === 'denied' ? evaluated.matched.filter((m) => m.effect === 'Deny') : [];
+  const iamDenies = sim?.decision === 'explicitDeny';
+  if (trailExplicit || kpDenies.length > 0 || iamDenies) {
+    const where: string[] = [];
+    if (kpDenies.length > 0) where.push(`the key policy (statement ${describeStatements(kpDenies)})`);
+    if (iamDenies && sim) where.push(iamDenyWhere(sim));
+    if (trailExplicit && where.length === 0) where.push(describeDenial(trailExplicit));
+    const sources = (trailExplicit ? 1 : 0) + (kpDenies.length > 0 ? 1 : 0) + (iamDenies ? 1 : 0);
+    return {
+      code: 'kms-create-grant-explicit-deny',
+      confidence: cap(fromSources(sources), limit),
+      keyArn: key.arn,
+      principalArn: policyArnOf(principal),
+      summary: `An explicit Deny in ${where.join(' and ')} blocks kms:CreateGrant for ${who} on ${key.arn}; a Deny wins over any Allow.${trailText}`,
+      nextStep: `Remove or narrow the Deny in ${where.join(' and ')} so it does not match EC2's grant (kms:GrantIsForAWSResource is true, kms:ViaService is ec2.${x.input.region}.amazonaws.com), then start the instance again. Adding an Allow will not help.`,
+      fixes: [],
+    };
+  }
+
+  if (key.manager === 'AWS') {
+    if (denials.length === 0) return undefined;
+    return {
+      code: 'kms-create-grant-explicit-deny',
+      confidence: cap('medium', limit),
+      keyArn: key.arn,
+      principalArn: policyArnOf(principal),
+      summary: `KMS denied CreateGrant on the AWS managed key ${key.arn}, whose fixed policy allows callers in the account through EC2: only an explicit Deny can block it, most likely a service control policy or a permissions boundary.${trailText}`,
+      nextStep: "Look for a Deny on kms:CreateGrant (or kms:*) in the organization's SCPs and the caller's permissions boundary; narrow it to exclude grants for AWS resources.",
+      fixes: [],
+    };
+  }
+
+  const needed: Needed[] = [];
+  let sources = 0;
+  let otherCause = false;
+  const newest = kinds[0];
+  const byTrail = (): Needed[] => {
+    if (newest === 'no-identity-policy-allow') {
+      return [{ target: 'identity-policy', role: 'required' }, ...(crossAccount ? [] : [{ target: 'key-policy', role: 'alternative' } as Needed])];
+    }
+    if (newest === 'no-key-policy-allow') {
+      return [{ target: 'key-policy', role: 'required' }, ...(crossAccount ? [{ target: 'identity-policy', role: 'required' } as Needed] : [])];
+    }
+    return [{ target: 'key-policy', role: 'required' }, { target: 'identity-policy', role: crossAccount ? 'required' : 'alternative' }];
+  };
+
+  if (evaluated) {
+    if (evaluated.verdict === 'denied') {
+      sources++;
+      needed.push({ target: 'key-policy', role: 'required' });
+      if (crossAccount && sim?.decision !== 'allowed') {
+        needed.push({ target: 'identity-policy', role: 'required' });
+        if (sim?.decision === 'implicitDeny') sources++;
+      }
+    } else if (identityMatters) {
+      if (sim?.decision === 'implicitDeny') {
+        sources += 2;
+        needed.push({ target: 'identity-policy', role: 'required' });
+        if (!crossAccount) needed.push({ target: 'key-policy', role: 'alternative' });
+      } else if (!sim && denials.length > 0) {
+        needed.push({ target: 'identity-policy', role: 'required' });
+        if (!crossAccount) needed.push({ target: 'key-policy', role: 'alternative' });
+      } else if (sim?.decision === 'allowed' && denials.length > 0) {
+        otherCause = true;
+      } else if (!sim) {
+        return 'unchecked';
+      }
+    } else if (denials.length > 0) {
+      otherCause = true;
+    }
+  } else if (sim?.decision === 'implicitDeny') {
+    sources++;
+    needed.push(...byTrail());
+  } else if (sim?.decision === 'allowed') {
+    if (denials.length === 0) return 'unchecked';
+    needed.push({ target: 'key-policy', role: 'required' });
+  } else if (denials.length > 0) {
+    needed.push(...byTrail());
+  } else {
+    return 'unchecked';
+  }
+
+  if (otherCause) {
+    return {
+      code: 'kms-create-grant-not-allowed',
+      confidence: cap('medium', limit),
+      keyArn: key.arn,
+      principalArn: policyArnOf(principal),
+      summary: `KMS denied CreateGrant to ${who} on ${key.arn}, yet the key policy and the IAM policies allow it: something else denies it.${trailText}`,
+      nextStep:
+        'Check service control policies, the permissions boundary and session policies, and conditions such as aws:SourceIp, aws:SourceVpc or aws:SourceVpce on KMS access, which EC2\'s own call cannot meet.',
+      fixes: [],
+    };
+  }
+  if (needed.length === 0) return undefined;
+  if (denials.length > 0) sources++;
+
+  const fixes: Fix[] = [];
+  for (const need of needed) {
+    const fix = need.target === 'key-policy' ? keyPolicyFix(key, principal, need.role) : identityFix(key, principal, need.role);
+    if (fix) fixes.push(fix);
+  }
+  // A required fix goes first; an alternative only when nothing is required.
+  fixes.sort((a, b) => (a.role === b.role ? 0 : a.role === 'required' ? -1 : 1));
+  const reason = evaluated ? ` ${evaluated.reason}` : '';
+  const simText = sim && identityMatters ? ` IAM simulation: ${sim.decision}.` : '';
+  return {
+    code: 'kms-create-grant-not-allowed',
+    confidence: cap(fromSources(sources), limit),
+    keyArn: key.arn,
+    principalArn: policyArnOf(principal),
+    summary: `${who} may not have EC2 create the grant on ${key.arn}, so the volume cannot be decrypted at launch.${reason}${simText}${trailText}`,
+    nextStep: fixNextStep(fixes, key),
+    fixes,
+  };
+}
+
+function fixNextStep(fixes: Fix[], key: KeyInfo): string {
+  const required = fixes.filter((f) => f.role === 'required');
+  const parts = required.map((f) =>
+    f.target === 'key-policy' ? `add the statement to the key policy of ${key.arn} (Open key policy)` : f.target === 'identity-policy' ? `add the statement to an IAM policy of ${f.principalArn}` : '',
+  );
+  const alternative = fixes.find((f) => f.role === 'alternative');
+  const alt =
+    alternative?.target === 'key-policy'
+      ? ' Alternatively, name the principal in the key policy of the key instead.'
+      : alternative?.target === 'identity-policy'
+        ? ` Alternatively, if the key policy delegates to the account, allow it in an IAM policy of ${alternative.principalArn}.`
+        : '';
+  const action = parts.filter((p) => p !== '');
+  const first = action.length > 0 ? action.join(', and ') : 'add the statement';
+  return `${first.charAt(0).toUpperCase()}${first.slice(1)}, then start the instance again.${alt}`;
+}
+
+function dedupeFixes(fixes: Fix[]): Fix[] {
+  const seen = new Set<string>();
+  return fixes.filter((fix) => {
+    const id = JSON.stringify([fix.target, fix.keyArn, 'principalArn' in fix ? fix.principalArn : '', fix.role]);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function noFindingVerdict(
+  x: VerdictInput,
+  classification: StateReasonClassification,
+  principal: PrincipalInfo | undefined,
+  uncheckedKeys: number,
+  caveats: string[],
+): Verdict {
+  const base = { code: 'unknown' as const, title: VERDICT_TITLES.unknown, caveats };
+  if (x.volumes && !x.volumes.failure && x.volumes.keyRefs.length === 0) {
+    return {
+      ...base,
+      confidence: 'medium',
+      summary: `No volume is encrypted, so KMS did not stop the instance. ${classification.summary}`,
+      nextStep:
+        'Other documented causes: a service control policy denying the instance identity, or a transient error. Start the instance again; if it stops again, diagnose right away.',
+    };
+  }
+  if (!principal || uncheckedKeys > 0 || caveats.length > 0 || x.keys.length === 0) {
+    return {
+      ...base,
+      confidence: 'low',
+      summary: `Could not reach a verdict: ${caveats.length > 0 ? 'some checks could not run' : !principal ? 'who starts the instance is unknown' : 'the evidence is incomplete'}. ${classification.summary}`,
+      nextStep: caveats.length > 0 ? caveats.join(' ') : 'Run the diagnosis with a profile that can read CloudTrail, the key policy and simulate IAM policies.',
+    };
+  }
+  return {
+    ...base,
+    confidence: 'low',
+    summary: `Every key is usable and ${principal.arn} may have EC2 create the grant; CloudTrail shows no denial. ${classification.summary}`,
+    nextStep:
+      'Check service control policies and aws:SourceIp / aws:SourceVpc conditions on KMS access, then start the instance again; if it stops again, diagnose within a few minutes so CloudTrail holds the failed grant.',
+  };
+}
