@@ -84,9 +84,11 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
     const output =
       parsed.format === 'json' ? JSON.stringify(toJson(report), null, 2) + '\n' : parsed.format === 'markdown' ? renderMarkdown(report) + '\n' : renderText(report) + '\n';
     io.stdout(output);
-    const credentialProblem = report.steps.some((s) => s.status === 'error' && /expired|credential/i.test(`${s.summary} ${s.nextStep ?? ''}`)) && report.verdict.code === 'unknown';
-    if (credentialProblem) {
-      io.stderr(`the credentials of profile "${parsed.profile}" are missing or expired; see the report's next step\n`);
+    // Without a readable instance there is no verdict; missing or expired credentials are the
+    // person's to fix, so they count as a usage-level failure.
+    const instanceStep = report.steps.find((s) => s.id === 'instance-state');
+    if (instanceStep?.failureKind === 'expired-credentials' || instanceStep?.failureKind === 'no-credentials') {
+      io.stderr(`the credentials of profile "${parsed.profile}" are ${instanceStep.failureKind === 'no-credentials' ? 'missing' : 'expired'}: ${instanceStep.nextStep ?? ''}\n`);
       return 2;
     }
     return 0;

@@ -38,7 +38,7 @@ function failureText(failure: AwsFailure): string {
 export function instanceStep(stage: InstanceStage, input: DiagnosisInput): DiagnosisStep {
   if (!stage.instance || !stage.classification) {
     const failure = stage.failure ?? { kind: 'unknown', message: 'no answer', nextStep: 'Try again.' };
-    return step(
+    const failed = step(
       'instance-state',
       'error',
       `Could not read instance ${input.instanceId} in ${input.region}.`,
@@ -47,6 +47,7 @@ export function instanceStep(stage: InstanceStage, input: DiagnosisInput): Diagn
         ? `Check the instance id and the Region (${input.region}), and that profile "${input.profile}" is in the instance's account.`
         : permissionHint(failure, 'ec2:DescribeInstances', input.profile),
     );
+    return { ...failed, failureKind: failure.kind };
   }
   const { instance, classification } = stage;
   const evidence: Evidence[] = [];

@@ -2,7 +2,7 @@
  * The diagnosis report: plain data that the VS Code view, the CLI and tests all read.
  * Codes are stable (tests, JSON output and quick fixes match on them); texts are for people.
  */
-import type { InstanceStateName, KeyInfo, StateReason } from '../model';
+import type { AwsErrorKind, InstanceStateName, KeyInfo, StateReason } from '../model';
 import type { StateReasonKind } from '../stateReason';
 
 /** Stable verdict codes. `scheduled-stop` and `spot-interruption` name stops that are neither launch failures nor user stops. */
@@ -63,6 +63,8 @@ export interface DiagnosisStep {
   summary: string;
   evidence: Evidence[];
   nextStep?: string;
+  /** For an `error` step that failed on an AWS call: the kind of failure (e.g. expired-credentials). */
+  failureKind?: AwsErrorKind;
 }
 
 /** What the progress UI hears: a step starting, then the same step finished. */

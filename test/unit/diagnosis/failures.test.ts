@@ -38,6 +38,12 @@ describe('diagnoseInstance with one failing call', () => {
   it('DescribeInstances says not found: the next step is about the id and Region, not a permission', async () => {
     const report = await diagnose(failing('describeInstance', 'not-found'));
     assert.match(stepOf(report, 'instance-state').nextStep ?? '', /instance id and the Region/);
+    assert.equal(stepOf(report, 'instance-state').failureKind, 'not-found');
+  });
+
+  it('DescribeInstances fails on expired credentials: the step carries the kind for the CLI exit code', async () => {
+    const report = await diagnose(failing('describeInstance', 'expired-credentials'));
+    assert.equal(stepOf(report, 'instance-state').failureKind, 'expired-credentials');
   });
 
   it('DescribeVolumes fails: the key still comes from the denied CreateGrant naming the instance; confidence drops', async () => {

@@ -1,0 +1,115 @@
+/**
+ * Policy benchmarks: analysis time of a 32 KB key policy and of a 1 MB CloudFormation
+ * template, and the CreateGrant evaluator's throughput against @cloud-copilot/iam-simulate
+ * on the same questions. Run by run.mjs in its own process; sends raw samples back.
+ */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { analyzePolicyText, evaluateCreateGrant, ec2GrantRequest, type CreateGrantVerdict } from '../../src/core/policy';
+import { ACCOUNT, KEY_ARN, REGION } from '../unit/policy/generators';
+import { grantQuestions, largeKeyPolicyText, largeTemplateText, type GrantQuestion } from './policyFixtures';
+import { progress, sendResult, timeMs } from './protocol';
+
+const KEY_POLICY_RUNS = 60;
+const TEMPLATE_RUNS = 9;
+const QUESTIONS = 10_000;
+const EVALUATOR_PASSES = 5;
+const SIMULATOR_PASSES = 3;
+const KMS_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
+/** Principals a person has configured (ec2LaunchDoctor.principals), so the per-principal rules run too. */
+const WATCHED = [`arn:aws:iam::${ACCOUNT}:role/team-7/app-7-0-service-role`, `arn:aws:iam::444455556666:role/team-4/app-4-1-service-role`];
+
+function analysisSamples(text: string, runs: number, warmup: number): { samplesMs: number[]; firstCallMs: number; kind: string; findings: number } {
+  const first = timeMs(() => analyzePolicyText(text, { principals: WATCHED }));
+  for (let i = 0; i < warmup; i++) analyzePolicyText(text, { principals: WATCHED });
+  const samplesMs: number[] = [];
+  for (let i = 0; i < runs; i++) samplesMs.push(timeMs(() => analyzePolicyText(text, { principals: WATCHED })).ms);
+  return { samplesMs, firstCallMs: first.ms, kind: first.value.kind, findings: first.value.findings.length };
+}
+
+function evaluatorVerdict(q: GrantQuestion): CreateGrantVerdict {
+  return evaluateCreateGrant(q.keyPolicy, q.caller, { region: REGION, keyArn: KEY_ARN }).verdict;
+}
+
+async function simulateDecision(q: GrantQuestion, context: Record<string, string>, identity: unknown[]): Promise<string> {
+  const response = await runSimulation(
+    {
+      request: { principal: q.caller, action: 'kms:CreateGrant', resource: { resource: KEY_ARN, accountId: ACCOUNT }, contextVariables: context },
+      identityPolicies: identity.map((policy, i) => ({ name: `identity${i}`, policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: q.keyPolicy,
+    },
+    {},
+  );
+  if (response.resultType !== 'single') throw new Error(`the simulator could not run: ${JSON.stringify(response).slice(0, 300)}`);
+  return response.overallResult;
+}
+
+/**
+ * The same verdict from the simulator: the key policy alone first; only when that does not
+ * allow, again with an identity policy allowing kms:* (does IAM decide?).
+ */
+async function simulatorVerdict(q: GrantQuestion): Promise<{ verdict: CreateGrantVerdict; simulations: number }> {
+  const request = ec2GrantRequest(q.caller, { region: REGION, keyArn: KEY_ARN });
+  const context = Object.fromEntries(Object.entries(request.conditionKeys).map(([k, v]) => [k, String(v)]));
+  if ((await simulateDecision(q, context, [])) === 'Allowed') return { verdict: 'allowed', simulations: 1 };
+  const withIam = await simulateDecision(q, context, [KMS_ALL]);
+  return { verdict: withIam === 'Allowed' ? 'relies-on-iam' : 'denied', simulations: 2 };
+}
+
+async function throughput(questions: GrantQuestion[]): Promise<Record<string, unknown>> {
+  const evaluatorAnswers: CreateGrantVerdict[] = [];
+  for (const q of questions.slice(0, 1000)) evaluatorVerdict(q);
+  const evaluatorPerSecond: number[] = [];
+  for (let pass = 0; pass < EVALUATOR_PASSES; pass++) {
+    evaluatorAnswers.length = 0;
+    const { ms } = timeMs(() => {
+      for (const q of questions) evaluatorAnswers.push(evaluatorVerdict(q));
+    });
+    evaluatorPerSecond.push((questions.length / ms) * 1000);
+  }
+  progress(`policy: evaluator ${Math.round(evaluatorPerSecond[0])} questions/s; simulator running`);
+
+  for (const q of questions.slice(0, 200)) await simulatorVerdict(q);
+  const simulatorPerSecond: number[] = [];
+  const simulationsPerSecond: number[] = [];
+  let disagreements = 0;
+  let simulations = 0;
+  for (let pass = 0; pass < SIMULATOR_PASSES; pass++) {
+    simulations = 0;
+    disagreements = 0;
+    const started = performance.now();
+    for (let i = 0; i < questions.length; i++) {
+      const answer = await simulatorVerdict(questions[i]);
+      simulations += answer.simulations;
+      if (answer.verdict !== evaluatorAnswers[i]) disagreements++;
+    }
+    const ms = performance.now() - started;
+    simulatorPerSecond.push((questions.length / ms) * 1000);
+    simulationsPerSecond.push((simulations / ms) * 1000);
+  }
+  const verdicts: Record<string, number> = {};
+  for (const v of evaluatorAnswers) verdicts[v] = (verdicts[v] ?? 0) + 1;
+  return { questions: questions.length, verdicts, disagreements, simulationsPerPass: simulations, evaluatorPerSecond, simulatorPerSecond, simulationsPerSecond };
+}
+
+async function main(): Promise<void> {
+  const keyPolicy = largeKeyPolicyText();
+  const statements = (JSON.parse(keyPolicy) as { Statement: unknown[] }).Statement.length;
+  const keyAnalysis = analysisSamples(keyPolicy, KEY_POLICY_RUNS, 20);
+  progress(`policy: 32 KB key policy analysed (${keyAnalysis.findings} findings)`);
+  const template = largeTemplateText();
+  const templateAnalysis = analysisSamples(template, TEMPLATE_RUNS, 2);
+  progress(`policy: 1 MB template analysed (${templateAnalysis.findings} findings)`);
+  const rates = await throughput(grantQuestions(QUESTIONS));
+  sendResult({
+    keyPolicy: { bytes: Buffer.byteLength(keyPolicy), statements, ...keyAnalysis },
+    template: { bytes: Buffer.byteLength(template), ...templateAnalysis },
+    throughput: rates,
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
