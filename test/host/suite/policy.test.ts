@@ -43,6 +43,12 @@ describe('key policy diagnostics and quick fix', () => {
     assert.match(finding.message, /AppDeployer/);
     assert.ok(typeof finding.code === 'object' && finding.code.target.scheme === 'ec2-launch-doctor-help', 'the code links to its explanation');
 
+    // The hover on the flagged statement explains the verdict for each principal.
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, finding.range.start.translate(0, 2));
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(hoverText, /missing-create-grant/);
+    assert.match(hoverText, /AppDeployer/);
+
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
       'vscode.executeCodeActionProvider',
       uri,
