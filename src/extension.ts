@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     showCollapseAll: true,
   });
   const actions = instanceCommands(instances, bridge, log);
-  const reportActions = reportCommands(keyPolicies, reports, log);
+  const reportActions = reportCommands(keyPolicies, reports, bridge, log);
   keyPolicies.onSaved = (_uri, { keyArn }) => {
     const report = reports.latestForKey(keyArn);
     const offer = report?.instance?.state === 'stopped' ? ['Start instance again'] : [];
@@ -93,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       [COMMANDS.restoreKeyPolicy]: reportActions.restoreKeyPolicy,
       [COMMANDS.copyStatement]: reportActions.copyStatement,
       [COMMANDS.copyReport]: reportActions.copyReport,
+      [COMMANDS.changeKeyState]: reportActions.changeKeyState,
       [COMMANDS.showLog]: () => log.show(),
     }),
   );

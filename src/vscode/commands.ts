@@ -15,6 +15,7 @@ export const COMMANDS = {
   restoreKeyPolicy: 'ec2LaunchDoctor.restoreKeyPolicy',
   copyStatement: 'ec2LaunchDoctor.copyStatement',
   copyReport: 'ec2LaunchDoctor.copyReport',
+  changeKeyState: 'ec2LaunchDoctor.changeKeyState',
   showLog: 'ec2LaunchDoctor.showLog',
 } as const;
 

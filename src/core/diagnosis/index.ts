@@ -9,6 +9,7 @@ export {
   renderMarkdown,
   renderText,
   toJson,
+  type ChangeKeyStateArgs,
   type CopyStatementArgs,
   type DiagnosisJson,
   type InstanceCommandArgs,

@@ -10,6 +10,7 @@ export const REPORT_COMMANDS = {
   copyStatement: 'ec2LaunchDoctor.copyStatement',
   startInstance: 'ec2LaunchDoctor.startInstance',
   copyReport: 'ec2LaunchDoctor.copyReport',
+  changeKeyState: 'ec2LaunchDoctor.changeKeyState',
 } as const;
 
 /** Arguments each report command receives (one object, the first command argument). */
@@ -23,6 +24,11 @@ export interface OpenKeyPolicyArgs {
 export interface CopyStatementArgs {
   statement: Record<string, unknown>;
   target: Fix['target'];
+}
+export interface ChangeKeyStateArgs {
+  profile: string;
+  keyArn: string;
+  action: 'enable-key' | 'cancel-key-deletion';
 }
 export interface InstanceCommandArgs {
   profile: string;
@@ -115,6 +121,11 @@ export function renderMarkdown(report: DiagnosisReport, options: { commandLinks?
     for (const fix of report.fixes) {
       lines.push(`### ${fixHeading(fix)}`, '');
       if (fix.note) lines.push(`> ${cell(fix.note)}`, '');
+      if (fix.target === 'key-state' && links && (fix.action === 'enable-key' || fix.action === 'cancel-key-deletion')) {
+        const args: ChangeKeyStateArgs = { profile: report.profile, keyArn: fix.keyArn, action: fix.action };
+        const label = fix.action === 'enable-key' ? 'Enable key' : 'Cancel key deletion';
+        lines.push(`[${label}](${commandUri(REPORT_COMMANDS.changeKeyState, args)})`, '');
+      }
       if (fix.target !== 'key-state') {
         lines.push('```json', JSON.stringify(fix.statement, null, 2), '```', '');
         if (links) {

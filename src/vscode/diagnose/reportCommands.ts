@@ -1,12 +1,42 @@
 import * as vscode from 'vscode';
-import { renderMarkdown, type CopyStatementArgs, type InstanceCommandArgs, type OpenKeyPolicyArgs } from '../../core/diagnosis';
+import { renderMarkdown, type ChangeKeyStateArgs, type CopyStatementArgs, type InstanceCommandArgs, type OpenKeyPolicyArgs } from '../../core/diagnosis';
+import type { AwsBridge } from '../awsBridge';
+import { parseKeyArn } from './keyPolicyFs';
 import type { Logger } from '../log';
 import { KEY_POLICY_SCHEME, type KeyPolicyFileSystem } from './keyPolicyFs';
 import type { ReportView } from './reportView';
 
 /** Handlers of the report's links and of the key policy documents' commands. */
-export function reportCommands(policies: KeyPolicyFileSystem, reports: ReportView, log: Logger) {
+export function reportCommands(policies: KeyPolicyFileSystem, reports: ReportView, bridge: AwsBridge, log: Logger) {
   return {
+    /** Enables a disabled key or cancels its deletion, after the person confirms. */
+    async changeKeyState(args?: ChangeKeyStateArgs): Promise<boolean> {
+      const key = args && parseKeyArn(args.keyArn);
+      if (!args || !key) return false;
+      const enable = args.action === 'enable-key';
+      const answer = await vscode.window.showWarningMessage(
+        enable ? `Enable KMS key ${args.keyArn}?` : `Cancel the scheduled deletion of KMS key ${args.keyArn}?`,
+        {
+          modal: true,
+          detail: enable
+            ? `EnableKey through profile ${args.profile}. Everything the key policy allows becomes possible again.`
+            : `CancelKeyDeletion through profile ${args.profile}. The key comes back Disabled; enable it afterwards for EC2 to use it.`,
+        },
+        enable ? 'Enable Key' : 'Cancel Deletion',
+      );
+      if (!answer) return false;
+      const call = enable ? bridge.aws.enableKey : bridge.aws.cancelKeyDeletion;
+      const result = await call(bridge.current, args.profile, key.region, args.keyArn);
+      if (!result.ok) {
+        log.error(`${args.action} ${args.keyArn}: ${result.error.message}`);
+        void vscode.window.showErrorMessage(`${result.error.message} ${result.error.nextStep}`);
+        return false;
+      }
+      log.info(`${args.action} ${args.keyArn} through ${args.profile}: done`);
+      void vscode.window.showInformationMessage(enable ? `Key ${key.keyId} is enabled.` : `Deletion of key ${key.keyId} cancelled; the key is Disabled until you enable it.`);
+      return true;
+    },
+
     async openKeyPolicy(args?: OpenKeyPolicyArgs): Promise<vscode.TextEditor | undefined> {
       if (!args?.keyArn || !args.profile) return undefined;
       try {

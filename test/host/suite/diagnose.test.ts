@@ -84,4 +84,22 @@ describe('Diagnose Stopped Instance: the whole loop against the emulator', funct
     assert.equal(final?.state, 'running');
     assert.equal((await emulator('GET', `instances/${INSTANCE}`)).state, 'running');
   });
+
+  it('enables a disabled key from the report, only after confirmation', async () => {
+    const report = await vscode.commands.executeCommand<DiagnosisReport>('ec2LaunchDoctor.diagnoseStoppedInstance', {
+      profile: 'dev-admin',
+      region: 'eu-west-1',
+      instanceId: 'i-00de0000000000005',
+    });
+    assert.equal(report?.verdict.code, 'kms-key-disabled');
+    const fix = report.fixes.find((f) => f.target === 'key-state');
+    assert.ok(fix && fix.target === 'key-state' && fix.action === 'enable-key', JSON.stringify(report.fixes));
+    const args = { profile: report.profile, keyArn: fix.keyArn, action: fix.action };
+
+    assert.equal(await answeringConfirmations(undefined, () => vscode.commands.executeCommand('ec2LaunchDoctor.changeKeyState', args)), false);
+    assert.equal((await emulator('GET', `keys/${encodeURIComponent(fix.keyArn)}`)).state, 'Disabled');
+
+    assert.equal(await answeringConfirmations('Enable Key', () => vscode.commands.executeCommand('ec2LaunchDoctor.changeKeyState', args)), true);
+    assert.equal((await emulator('GET', `keys/${encodeURIComponent(fix.keyArn)}`)).state, 'Enabled');
+  });
 });

@@ -40,6 +40,13 @@ describe('report rendering', () => {
     assert.deepEqual(byCommand.get('ec2LaunchDoctor.copyReport'), { profile: 'dev', region: REGION, instanceId: INSTANCE_ID });
   });
 
+  it('offers to enable a disabled key through a link the report trusts', async () => {
+    const r = await report(baseWorld({ keys: [key({ state: 'Disabled' })] }));
+    assert.equal(r.verdict.code, 'kms-key-disabled');
+    const change = commandLinks(renderMarkdown(r, { commandLinks: true })).find((l) => l.command === 'ec2LaunchDoctor.changeKeyState');
+    assert.deepEqual(change?.args, { profile: 'dev', keyArn: KEY_ARN, action: 'enable-key' });
+  });
+
   it('keeps links intact when an argument holds parentheses', async () => {
     const r = await report();
     const links = commandLinks(renderMarkdown({ ...r, profile: 'team (prod)' }, { commandLinks: true }));
