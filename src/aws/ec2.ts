@@ -135,42 +135,36 @@ export interface StateChange {
 }
 
 /** Starts a stopped instance. Callers confirm with the person first. */
-export function startInstance(
-  session: AwsSession,
-  profile: string,
-  region: string,
-  instanceId: string,
-  options: SignalOption = {},
-): Promise<Outcome<StateChange>> {
-  return session.call(
-    'EC2',
-    profile,
-    region,
-    async (ec2, abortSignal) => {
-      const out = await ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal });
-      return mapStateChange(out.StartingInstances, instanceId);
-    },
-    { signal: options.signal, action: 'ec2:StartInstances' },
-  );
+export function startInstance(session: AwsSession, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<StateChange>> {
+  return changeState(session, profile, region, instanceId, 'start', options);
 }
 
 /** Stops a running instance. Callers confirm with the person first. */
-export function stopInstance(
+export function stopInstance(session: AwsSession, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<StateChange>> {
+  return changeState(session, profile, region, instanceId, 'stop', options);
+}
+
+function changeState(
   session: AwsSession,
   profile: string,
   region: string,
   instanceId: string,
-  options: SignalOption = {},
+  change: 'start' | 'stop',
+  options: SignalOption,
 ): Promise<Outcome<StateChange>> {
   return session.call(
     'EC2',
     profile,
     region,
     async (ec2, abortSignal) => {
+      if (change === 'start') {
+        const out = await ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal });
+        return mapStateChange(out.StartingInstances, instanceId);
+      }
       const out = await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal });
       return mapStateChange(out.StoppingInstances, instanceId);
     },
-    { signal: options.signal, action: 'ec2:StopInstances' },
+    { signal: options.signal, action: change === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances' },
   );
 }
 
