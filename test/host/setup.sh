@@ -38,8 +38,14 @@ if [ ! -f "$CS_DIR/node_modules/code-server/out/node/entry.js" ] || [ ! -f "$CS_
   echo "setup: installing code-server $CODE_SERVER_VERSION into $CS_DIR (a few minutes, once)" >&2
   rm -rf "$CS_DIR"; mkdir -p "$CS_DIR"
   # code-server's postinstall reads the Node version from npm's user agent, so Node 24 must
-  # come first on PATH; nodedir points node-gyp at local headers instead of downloading them.
-  PATH="$NODE24_PKG/bin:$PATH" npm_config_nodedir="$NODE24_PKG" \
+  # come first on PATH, and the npm_* variables of an enclosing `npm test` (whose user agent
+  # names Node 20) must not leak in; nodedir points node-gyp at local headers instead of
+  # downloading them.
+  unset_npm=()
+  while IFS='=' read -r name _; do
+    case "$name" in npm_*) unset_npm+=(-u "$name") ;; esac
+  done < <(env)
+  env "${unset_npm[@]}" PATH="$NODE24_PKG/bin:$PATH" npm_config_nodedir="$NODE24_PKG" \
     npm install --prefix "$CS_DIR" --no-save --no-package-lock --loglevel=error --unsafe-perm "code-server@$CODE_SERVER_VERSION" >&2
   touch "$CS_DIR/.complete"
 fi
