@@ -1,11 +1,13 @@
-// `npm test`: builds, type-checks and lints, then runs the three tiers (unit, integration
-// against the local AWS emulator, host inside a real VS Code) and totals them on one line.
+// `npm test`: builds, type-checks and lints, then runs the tiers (unit, integration against
+// the local AWS emulator, host inside a real VS Code, and the end-to-end UI tier driving that
+// VS Code in Chromium) and totals them on one line.
 import { spawn } from 'node:child_process';
 
 const tiers = [
   { name: 'unit', cmd: ['npx', 'mocha', '--config', 'test/unit/.mocharc.json'], parse: parseMocha },
   { name: 'integration', cmd: ['npx', 'mocha', '--config', 'test/integration/.mocharc.json'], parse: parseMocha },
-  { name: 'host', cmd: ['node', 'test/host/run-code-server.mjs'], parse: parseHost },
+  { name: 'host', cmd: ['node', 'test/host/run-code-server.mjs'], parse: (output) => parseSummary(output, 'host') },
+  { name: 'ui', cmd: ['node', 'test/host/run-ui.mjs'], parse: (output) => parseSummary(output, 'ui') },
 ];
 const checks = [
   ['node', 'esbuild.mjs'],
@@ -36,8 +38,9 @@ function parseMocha(output) {
   return { passed, failed };
 }
 
-function parseHost(output) {
-  const match = /^host: (\d+) passed, (\d+) failed$/m.exec(output);
+/** The `NAME: N passed, M failed` line the host and UI runners print. */
+function parseSummary(output, name) {
+  const match = new RegExp(`^${name}: (\\d+) passed, (\\d+) failed$`, 'm').exec(output);
   return match ? { passed: Number(match[1]), failed: Number(match[2]) } : { passed: 0, failed: 0 };
 }
 

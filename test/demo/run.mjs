@@ -65,9 +65,6 @@ async function runDesktop(code, started, stop) {
 
 async function runCodeServer(options, started, stop) {
   const demo = await startDemo({ port: options.port });
-  if (options.port && demo.server.port !== options.port) {
-    console.warn(`demo: --port ${options.port} is not supported by this code-server starter; using port ${demo.server.port}.`);
-  }
   console.log('');
   console.log(`EC2 Launch Doctor demo is ready (${seconds(started)}). Open this URL in a browser:`);
   console.log('');

@@ -5,32 +5,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as util from 'node:util';
 import { launchBrowser, repoRoot } from '../host/codeServer.mjs';
+import { closeSecondarySideBar, expand, openInstancesView, resizeSideBar, STEP_TIMEOUT_MS, treeRow, waitForWebviewText } from '../host/workbench.mjs';
 import { startDemo } from './session.mjs';
 
 const OUT_DIR = path.join(repoRoot, 'media', 'screenshots');
 const VIEWPORT = { width: 1400, height: 900 };
-const STEP_TIMEOUT_MS = 60_000;
+const TREE_SIDE_BAR_WIDTH = 560;
+const EXPLORER_SIDE_BAR_WIDTH = 320;
 const PROFILE = 'dev-admin';
 const REGION = 'eu-west-1';
 const INSTANCE_NAME = 'app-1';
 const INSTANCE_ID = 'i-00de0000000000004';
 const POLICY_FILE = 'key-policy-missing-grant.json';
+/** The closing brace of the statement that lacks the grant in that file. */
+const QUICK_FIX_LINE = 24;
 
 function log(message) {
   console.log(`screenshots: ${message}`);
-}
-
-/** A tree row of the Instances view whose accessible name starts with `label`. */
-function treeRow(page, label) {
-  const view = page.locator('.pane:has(.pane-header[aria-label*="Instances"]), [id="workbench.view.extension.ec2LaunchDoctor"]').first();
-  return view.locator(`.monaco-list-row[role="treeitem"][aria-label^="${label}"]`).first();
-}
-
-/** Expands a collapsed tree row (a click toggles it) and waits until it reports expanded. */
-async function expand(row) {
-  await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-  await row.page().waitForFunction((el) => el.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: STEP_TIMEOUT_MS });
 }
 
 /** Moves the pointer away so that no hover card or tooltip covers the picture. */
@@ -45,9 +36,8 @@ async function shoot(page, name) {
 }
 
 async function showTree(page) {
-  const icon = page.locator('.activitybar [role="tab"][aria-label^="EC2 Launch Doctor"], .activitybar a[aria-label^="EC2 Launch Doctor"]').first();
-  await icon.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await icon.click();
+  await openInstancesView(page);
+  await resizeSideBar(page, TREE_SIDE_BAR_WIDTH);
   await expand(treeRow(page, PROFILE));
   await expand(treeRow(page, REGION));
   await treeRow(page, INSTANCE_NAME).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
@@ -71,34 +61,30 @@ async function showReport(page) {
   await shoot(page, 'report.png');
 }
 
-async function waitForWebviewText(page, pattern) {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    for (const frame of page.frames()) {
-      const text = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
-      if (pattern.test(text)) return;
-    }
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`no webview showed ${pattern} within ${STEP_TIMEOUT_MS / 1000} s`);
-}
-
 async function showQuickFix(page) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await input.fill(POLICY_FILE);
-  await page.locator('.quick-input-widget .monaco-list-row').first().waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.press('Enter');
+  await page.locator('.activitybar a[aria-label^="Explorer"]').first().click();
+  await resizeSideBar(page, EXPLORER_SIDE_BAR_WIDTH);
+  const file = page
+    .locator('.part.sidebar .monaco-list-row[role="treeitem"]')
+    .filter({ has: page.locator('.label-name', { hasText: POLICY_FILE }) })
+    .first();
+  await file.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await file.click();
   await page.locator(`.tabs-container [role="tab"][aria-label^="${POLICY_FILE}"]`).first().waitFor({ timeout: STEP_TIMEOUT_MS });
   const editor = page.locator('.editor-instance .monaco-editor').first();
   // Warnings are drawn as squiggles once the extension has analyzed the file.
   await editor.locator('.squiggly-warning, .squiggly-error').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  // The Problems panel shows the finding's message under the editor.
+  await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel .monaco-list-row', { hasText: 'missing-create-grant' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  // The cursor goes to the last line of the flagged statement so that the menu opens below it.
   await editor.locator('.view-lines').click();
-  // Go to the first problem, close its peek, then open the quick fixes at the cursor.
-  await page.keyboard.press('F8');
-  await page.waitForTimeout(500);
-  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await input.fill(`:${QUICK_FIX_LINE}`);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
   await page.keyboard.press('Control+.');
   await page.locator('.action-widget').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   await page.waitForTimeout(500);
@@ -121,6 +107,7 @@ async function main() {
     await page.exposeFunction('codeAutomationExit', () => undefined);
     await page.goto(demo.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await closeSecondarySideBar(page);
     for (const [name, step] of [
       ['tree', showTree],
       ['report', showReport],

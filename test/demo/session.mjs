@@ -70,10 +70,6 @@ export async function startDemoBackend() {
  * from this repository. `port` asks for a fixed port (0 or undefined: any free one).
  */
 export async function startDemo({ port, logFile } = {}) {
-  // Under `npm run`, npm exports its own user agent (naming this Node 20); the nested npm
-  // install of code-server would report it and code-server's postinstall, which requires
-  // Node 24, would refuse.
-  delete process.env.npm_config_user_agent;
   const backend = await startDemoBackend();
   const serverLog = logFile ?? path.join(backend.tmp, 'code-server.log');
   let server;

@@ -40,9 +40,9 @@ export function freePort() {
  * Starts code-server on a free port with its own temporary profile, in its own process group
  * so that stop() also ends the helpers it spawns. Resolves once /healthz answers.
  */
-export async function startCodeServer({ workspace, env = {}, logFile, installVsix } = {}) {
+export async function startCodeServer({ workspace, env = {}, logFile, installVsix, port: fixedPort } = {}) {
   const { node, entry } = ensureCodeServer();
-  const port = await freePort();
+  const port = fixedPort || (await freePort());
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ec2ld-code-server-'));
   const dirs = Object.fromEntries(
     ['user-data', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache'].map((name) => {
