@@ -1,0 +1,75 @@
+import * as assert from 'node:assert/strict';
+import { instanceConsoleUrl, keyConsoleUrl } from '../../../src/core/console';
+import {
+  describeRegionCounts,
+  filterInstances,
+  isTransitional,
+  pollDelayMs,
+  sortInstances,
+  stoppedAtLaunch,
+} from '../../../src/core/explorer/regionSummary';
+import type { InstanceSummary } from '../../../src/core/model';
+
+function instance(id: string, overrides: Partial<InstanceSummary> = {}): InstanceSummary {
+  return { id, region: 'eu-west-1', state: 'running', blockDevices: [], ...overrides };
+}
+
+const launchFailure = { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' };
+const userStop = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+
+describe('instances in the tree', () => {
+  it('marks only stopped (or terminated) instances whose reason is a launch failure', () => {
+    assert.equal(stoppedAtLaunch(instance('i-1', { state: 'stopped', stateReason: launchFailure })), true);
+    assert.equal(stoppedAtLaunch(instance('i-2', { state: 'terminated', stateReason: launchFailure })), true);
+    assert.equal(stoppedAtLaunch(instance('i-3', { state: 'stopped', stateReason: userStop })), false);
+    assert.equal(stoppedAtLaunch(instance('i-4', { state: 'running' })), false);
+    assert.equal(stoppedAtLaunch(instance('i-5', { state: 'stopped' })), false);
+  });
+
+  it('counts a region the way its node says it', () => {
+    assert.equal(describeRegionCounts([]), '0 instances');
+    assert.equal(describeRegionCounts([instance('i-1')]), '1 instance');
+    assert.equal(
+      describeRegionCounts([instance('i-1'), instance('i-2', { state: 'stopped', stateReason: launchFailure }), instance('i-3', { state: 'stopped', stateReason: userStop })]),
+      '3 instances, 1 stopped at launch',
+    );
+  });
+
+  it('puts instances stopped at launch first, then orders by name or id', () => {
+    const sorted = sortInstances([
+      instance('i-3', { name: 'web' }),
+      instance('i-1'),
+      instance('i-2', { name: 'zeta', state: 'stopped', stateReason: launchFailure }),
+      instance('i-4', { name: 'api' }),
+    ]);
+    assert.deepEqual(sorted.map((i) => i.id), ['i-2', 'i-4', 'i-1', 'i-3']);
+  });
+
+  it('filters on name or id, case-insensitively, and on "stopped at launch only"', () => {
+    const all = [instance('i-0abc', { name: 'Web-1' }), instance('i-0def', { name: 'db', state: 'stopped', stateReason: launchFailure })];
+    assert.deepEqual(filterInstances(all, {}).map((i) => i.id), ['i-0abc', 'i-0def']);
+    assert.deepEqual(filterInstances(all, { text: 'WEB' }).map((i) => i.id), ['i-0abc']);
+    assert.deepEqual(filterInstances(all, { text: '0de' }).map((i) => i.id), ['i-0def']);
+    assert.deepEqual(filterInstances(all, { stoppedAtLaunchOnly: true }).map((i) => i.id), ['i-0def']);
+    assert.deepEqual(filterInstances(all, { text: 'web', stoppedAtLaunchOnly: true }), []);
+  });
+
+  it('follows pending, stopping and shutting-down instances with a growing delay', () => {
+    assert.deepEqual(
+      (['pending', 'stopping', 'shutting-down', 'running', 'stopped', 'terminated'] as const).map((state) => isTransitional(instance('i', { state }))),
+      [true, true, true, false, false, false],
+    );
+    const delays = [0, 1, 2, 3, 4, 10].map(pollDelayMs);
+    for (let i = 1; i < delays.length; i++) assert.ok(delays[i] >= delays[i - 1]);
+    assert.equal(pollDelayMs(100), pollDelayMs(4), 'the delay stops growing');
+  });
+});
+
+describe('AWS console links', () => {
+  it('point at the instance in its own region and partition', () => {
+    assert.equal(instanceConsoleUrl('eu-west-1', 'i-0123'), 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0123');
+    assert.match(instanceConsoleUrl('cn-north-1', 'i-1'), /^https:\/\/console\.amazonaws\.cn\/ec2\/home\?region=cn-north-1#/);
+    assert.match(instanceConsoleUrl('us-gov-west-1', 'i-1'), /^https:\/\/console\.amazonaws-us-gov\.com\//);
+    assert.equal(keyConsoleUrl('us-east-1', 'k-1'), 'https://us-east-1.console.aws.amazon.com/kms/home?region=us-east-1#/kms/keys/k-1');
+  });
+});
