@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { AwsBridge } from './vscode/awsBridge';
 import { watchAwsFiles } from './vscode/awsFilesWatcher';
 import { COMMANDS, registerCommands } from './vscode/commands';
-import { onConfigChange, readConfig } from './vscode/config';
+import { onConfigChange, readConfig, type Config } from './vscode/config';
 import { instanceCommands } from './vscode/explorer/instanceCommands';
 import { InstancesProvider } from './vscode/explorer/instancesProvider';
 import { createLogger } from './vscode/log';
@@ -68,12 +68,19 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.workspace.registerFileSystemProvider(KEY_POLICY_SCHEME, keyPolicies, { isCaseSensitive: true }),
     ...registerPolicyEditorFeatures(analyses),
     onConfigChange((next) => {
+      const before = config;
       config = next;
+      if (next.principals.join() !== before.principals.join()) diagnostics.refreshAll();
+      // The session drops its clients only when their settings changed.
       bridge.configure(next);
-      diagnostics.refreshAll();
-      filesWatcher.dispose();
-      filesWatcher = watchAwsFiles(next, onAwsFilesChanged);
-      instances.refresh();
+      if (needsNewListing(before, next)) {
+        filesWatcher.dispose();
+        filesWatcher = watchAwsFiles(next, onAwsFilesChanged);
+        instances.refresh();
+      } else if (next.showEmptyRegions !== before.showEmptyRegions || next.profiles.join() !== before.profiles.join()) {
+        // Only what is shown changed: re-render from what was already listed.
+        instances.rerender();
+      }
     }),
     { dispose: () => filesWatcher.dispose() },
     ...registerCommands({
@@ -99,6 +106,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   );
   log.info(`EC2 Launch Doctor activated in VS Code ${vscode.version}`);
   return { instances, analyses, reports };
+}
+
+/** True when a settings change means other profiles or regions: list again from AWS. */
+function needsNewListing(before: Config, next: Config): boolean {
+  return (
+    before.sharedConfigFile !== next.sharedConfigFile ||
+    before.sharedCredentialsFile !== next.sharedCredentialsFile ||
+    before.regions.join() !== next.regions.join()
+  );
 }
 
 /** Asks for an MFA code when a profile's role requires one. */

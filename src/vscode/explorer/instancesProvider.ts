@@ -61,11 +61,6 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     return toTreeItem(node);
   }
 
-  getParent(node: ExplorerNode): ExplorerNode | undefined {
-    void node;
-    return undefined;
-  }
-
   async getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
     try {
       if (!node) return await this.rootChildren();
@@ -87,6 +82,11 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     this.polls.clear();
     this.profileNodes = undefined;
     this.contents.clear();
+    this.changed.fire(undefined);
+  }
+
+  /** Renders again from what was already listed (after a display setting changed). */
+  rerender(): void {
     this.changed.fire(undefined);
   }
 

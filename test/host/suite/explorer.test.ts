@@ -36,6 +36,23 @@ describe('Instances tree against the emulator', function () {
     assert.match(String(api.instances.getTreeItem(sso).description), /SSO/);
   });
 
+  it('shows only the profiles of the ec2LaunchDoctor.profiles setting, without listing again', async () => {
+    const api = await extensionApi();
+    const listedBefore = await callsOf('DescribeInstances');
+    const settings = vscode.workspace.getConfiguration('ec2LaunchDoctor');
+    await settings.update('profiles', ['dev-admin', 'sec-admin'], vscode.ConfigurationTarget.Global);
+    try {
+      const names = await eventually(async () => {
+        const roots = (await api.instances.getChildren()).map((n) => (n.type === 'profile' ? n.profile.name : n.type));
+        return roots.length === 2 ? roots : undefined;
+      }, 'the tree to follow the setting');
+      assert.deepEqual(names, ['dev-admin', 'sec-admin']);
+      assert.deepEqual(await callsOf('DescribeInstances'), listedBefore, 'a display setting does not call AWS');
+    } finally {
+      await settings.update('profiles', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('shows regions with counts, hides empty ones and skips opt-in regions that are not enabled', () => {
     const regions = children.filter((n): n is RegionNode => n.type === 'region');
     const names = regions.map((r) => r.region).sort();
