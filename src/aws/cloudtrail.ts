@@ -32,8 +32,7 @@ export async function lookupEvents(
   options: SignalOption = {},
 ): Promise<Outcome<TrailEvent[]>> {
   const wanted = Math.max(1, query.maxResults ?? PAGE_SIZE);
-  const account = (await session.knownAccountId(profile).catch(() => undefined)) ?? `profile:${profile}`;
-  const gate = session.rateGate(`cloudtrail\u0000${account}\u0000${region}`, LOOKUPS_PER_SECOND);
+  const gate = session.rateGate(`cloudtrail\u0000${await gateOwner(session, profile)}\u0000${region}`, LOOKUPS_PER_SECOND);
   const events: TrailEvent[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES && events.length < wanted; page++) {
@@ -68,6 +67,17 @@ export async function lookupEvents(
   }
   events.sort((a, b) => (a.eventTime < b.eventTime ? 1 : a.eventTime > b.eventTime ? -1 : 0));
   return { ok: true, value: events.slice(0, wanted) };
+}
+
+/**
+ * Whose limit a lookup counts against: the account when the config names it, else the
+ * profile. Never waits for GetCallerIdentity: the diagnosis asks it in the same round, and
+ * waiting for it only to name the gate made every lookup a round later. The name must
+ * not change once an identity arrives, or one account would get two gates.
+ */
+async function gateOwner(session: AwsSession, profile: string): Promise<string> {
+  const fromConfig = (await session.profile(profile).catch(() => undefined))?.accountId;
+  return fromConfig ?? `profile:${profile}`;
 }
 
 interface RecordShape {

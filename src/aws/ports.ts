@@ -73,10 +73,15 @@ export function createDiagnosisPorts(session: AwsSession, profile: string, regio
 
     describeKey: async (keyIdOrArn, options) => {
       const keyRegion = regionOfArn(keyIdOrArn) ?? region;
-      const key = await describeKey(session, profile, keyRegion, keyIdOrArn, options);
+      // ListAliases takes a key id or key ARN as given, so both calls share one round trip;
+      // an alias must first resolve to its key.
+      const [key, early] = await Promise.all([
+        describeKey(session, profile, keyRegion, keyIdOrArn, options),
+        isAliasReference(keyIdOrArn) ? undefined : listAliases(session, profile, keyRegion, keyIdOrArn, options),
+      ]);
       if (!key.ok) return key;
       // Aliases are context only; a key the profile may not list aliases for is still a key.
-      const aliases = await listAliases(session, profile, keyRegion, key.value.keyId, options);
+      const aliases = early ?? (await listAliases(session, profile, keyRegion, key.value.keyId, options));
       if (aliases.ok && aliases.value.length > 0) return { ok: true, value: { ...key.value, aliases: aliases.value } };
       return key;
     },
@@ -230,6 +235,11 @@ export function mapEvaluation(result: EvaluationResult): SimulationResult {
       ? { allowedByPermissionsBoundary: result.PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary }
       : {}),
   };
+}
+
+/** True for `alias/name` or an alias ARN, which ListAliases does not accept as KeyId. */
+export function isAliasReference(value: string): boolean {
+  return value.startsWith('alias/') || /^arn:[^:]*:kms:[^:]*:[^:]*:alias\//.test(value);
 }
 
 /** The region field of an ARN, if the value is an ARN with one. */

@@ -82,6 +82,9 @@ function resourceMatches(patterns: readonly string[], resource: string): boolean
  * How one principal entry names the caller: `direct` (the caller's ARN, its role for a
  * session, or `*`), `account` (the caller's account), or undefined.
  * Wildcards other than a lone `*` do not work in Principal (IAM User Guide, "Principal").
+ * The reference the principal index must agree with; used directly for one-off
+ * evaluations (indexing would cost more than one scan) and for requests whose fields are
+ * not strings.
  */
 function principalEntryMatch(entry: string, request: RequestContext): 'direct' | 'account' | undefined {
   if (entry === '*') return 'direct';
@@ -103,8 +106,8 @@ function principalEntryMatch(entry: string, request: RequestContext): 'direct' |
   return undefined;
 }
 
-/** Matches a Principal/NotPrincipal value; returns the strongest match, `invalid` when malformed. */
-function principalValueMatch(value: unknown, request: RequestContext): 'direct' | 'account' | 'none' | 'invalid' {
+/** Matches a Principal/NotPrincipal value entry by entry; returns the strongest match, `invalid` when malformed. */
+function principalValueMatchByEntry(value: unknown, request: RequestContext): PrincipalMatch {
   if (value === '*') return 'direct';
   if (!isObject(value)) return 'invalid';
   let best: 'direct' | 'account' | 'none' = 'none';
@@ -116,13 +119,129 @@ function principalValueMatch(value: unknown, request: RequestContext): 'direct' 
     for (const entry of list) {
       let m: 'direct' | 'account' | undefined;
       if (type === 'AWS') m = principalEntryMatch(entry, request);
-      else if (type === 'Service' || type === 'Federated' || type === 'CanonicalUser') m = entry === request.principalArn ? 'direct' : undefined;
+      else if (isExactPrincipalType(type)) m = entry === request.principalArn ? 'direct' : undefined;
       else return 'invalid';
       if (m === 'direct') best = 'direct';
       else if (m === 'account' && best === 'none') best = 'account';
     }
   }
   return best;
+}
+
+type PrincipalMatch = 'direct' | 'account' | 'none' | 'invalid';
+
+/** Principal types matched by plain string equality with the caller (case-sensitive). */
+function isExactPrincipalType(type: string): boolean {
+  return type === 'Service' || type === 'Federated' || type === 'CanonicalUser';
+}
+
+/**
+ * A Principal/NotPrincipal value reduced to set lookups. The analyzer evaluates one policy
+ * for hundreds of principals; scanning every entry of every statement per request made
+ * the work grow with the square of the number of principals in a policy.
+ * Answers exactly as `principalValueMatchByEntry`.
+ */
+interface PrincipalIndex {
+  /** Malformed (not `*` nor an object, empty, a non-string list, an unknown type with entries): never applies. */
+  invalid: boolean;
+  /** `"*"`, or `*` among the AWS entries. */
+  any: boolean;
+  /** Every entry of every type: an entry equal to the caller's ARN names it directly. */
+  exact: Set<string>;
+  /** Accounts named by a 12-digit id or a `:root` ARN. */
+  accounts: Set<string>;
+  /**
+   * Role ARNs by `partition:account:roleName` (neither partition nor account holds a
+   * colon, so the key is unambiguous), for matching assumed-role sessions; the entries
+   * are kept for the account-substring gate of the entry-by-entry match.
+   */
+  roles: Map<string, string[]>;
+}
+
+function indexPrincipal(value: unknown): PrincipalIndex {
+  const index: PrincipalIndex = { invalid: false, any: false, exact: new Set(), accounts: new Set(), roles: new Map() };
+  const invalid = (): PrincipalIndex => ({ ...index, invalid: true });
+  if (value === '*') return { ...index, any: true };
+  if (!isObject(value)) return invalid();
+  const entries = Object.entries(value);
+  if (entries.length === 0) return invalid();
+  for (const [type, raw] of entries) {
+    const list = stringList(raw);
+    if (!list) return invalid();
+    if (list.length === 0) continue;
+    if (type === 'AWS') {
+      for (const entry of list) indexAwsEntry(index, entry);
+    } else if (isExactPrincipalType(type)) {
+      for (const entry of list) index.exact.add(entry);
+    } else {
+      return invalid();
+    }
+  }
+  return index;
+}
+
+function indexAwsEntry(index: PrincipalIndex, entry: string): void {
+  index.exact.add(entry);
+  if (entry === '*') {
+    index.any = true;
+    return;
+  }
+  if (isAccountId(entry)) {
+    index.accounts.add(entry);
+    return;
+  }
+  const named = parsePrincipalArn(entry);
+  if (named?.kind === 'root') index.accounts.add(named.account);
+  else if (named?.kind === 'role') {
+    const key = roleKey(named.partition, named.account, named.roleName ?? '');
+    const list = index.roles.get(key);
+    if (list) list.push(entry);
+    else index.roles.set(key, [entry]);
+  }
+}
+
+function roleKey(partition: string, account: string, roleName: string): string {
+  return `${partition}:${account}:${roleName}`;
+}
+
+/** The request as statement matching needs it, computed once per evaluation. */
+interface CallerFacts {
+  request: RequestContext;
+  /**
+   * The condition keys lower-cased, built on the first statement with a Condition that
+   * gets that far: most statements of a large policy fail on action or principal first.
+   */
+  context?: ConditionContext;
+  /**
+   * Whether to answer from the principal index: only for a policy compiled ahead (asked
+   * again and again), and only when the request's ARN and account are strings (otherwise
+   * only the entry-by-entry match gives the exact answer). A one-off evaluation scans.
+   */
+  indexable: boolean;
+  /** The role key of an assumed-role session, undefined for any other caller. */
+  sessionRoleKey?: string;
+}
+
+function callerFacts(request: RequestContext, reused: boolean): CallerFacts {
+  const indexable = reused && typeof request.principalArn === 'string' && typeof request.principalAccount === 'string';
+  if (!indexable) return { request, indexable };
+  const parsed = parsePrincipalArn(request.principalArn);
+  const sessionRoleKey = parsed?.kind === 'assumed-role' ? roleKey(parsed.partition, parsed.account, parsed.roleName ?? '') : undefined;
+  return { request, indexable, sessionRoleKey };
+}
+
+/** Matches a statement's Principal/NotPrincipal; returns the strongest match, `invalid` when malformed. */
+function principalValueMatch(statement: CompiledStatement, caller: CallerFacts): PrincipalMatch {
+  if (!caller.indexable) return principalValueMatchByEntry(statement.principal, caller.request);
+  const index = (statement.principalIndex ??= indexPrincipal(statement.principal));
+  if (index.invalid) return 'invalid';
+  const request = caller.request;
+  if (index.any || index.exact.has(request.principalArn)) return 'direct';
+  if (caller.sessionRoleKey !== undefined && index.roles.size > 0) {
+    const roles = index.roles.get(caller.sessionRoleKey);
+    if (roles?.some((entry) => entry.includes(request.principalAccount))) return 'direct';
+  }
+  return index.accounts.has(request.principalAccount) ? 'account' : 'none';
 }
 
 /** A statement checked once for shape, so each request only does the matching. */
@@ -138,6 +257,8 @@ interface CompiledStatement {
   principal?: unknown;
   notPrincipal: boolean;
   hasPrincipalElement: boolean;
+  /** Built on the first resource-policy request: identity policies never need it. */
+  principalIndex?: PrincipalIndex;
   condition: unknown;
   /** Per action, whether the Action/NotAction element lets it through. */
   actionCache: Map<string, boolean>;
@@ -210,12 +331,12 @@ function actionApplies(statement: CompiledStatement, action: string): boolean {
 /** Whether a statement applies to the request, and how its principal matched. */
 function statementApplies(
   statement: CompiledStatement,
-  request: RequestContext,
-  context: ConditionContext,
+  caller: CallerFacts,
   kind: 'resource' | 'identity',
   variables: boolean,
 ): { applies: false } | { applies: true; principalMatch?: 'direct' | 'account' } {
   const no = { applies: false } as const;
+  const request = caller.request;
   if (!actionApplies(statement, request.action)) return no;
 
   const resources = statement.resources;
@@ -232,7 +353,7 @@ function statementApplies(
   let principalMatch: 'direct' | 'account' | undefined;
   if (kind === 'resource') {
     if (!statement.hasPrincipalElement) return no;
-    const m = principalValueMatch(statement.principal, request);
+    const m = principalValueMatch(statement, caller);
     if (m === 'invalid') return no;
     if (!statement.notPrincipal) {
       if (m === 'none') return no;
@@ -244,7 +365,10 @@ function statementApplies(
     }
   }
 
-  if (!evaluateCondition(statement.condition, context, variables)) return no;
+  if (statement.condition !== undefined) {
+    caller.context ??= normalizeContext(request.conditionKeys);
+    if (!evaluateCondition(statement.condition, caller.context, variables)) return no;
+  }
   return { applies: true, principalMatch };
 }
 
@@ -265,19 +389,17 @@ function asDocument(policy: unknown): unknown {
  */
 export function evaluatePolicy(policy: unknown, request: RequestContext, kind: 'resource' | 'identity'): PolicyEvaluation {
   try {
-    const compiled = isCompiled(policy) ? policy : compilePolicy(policy);
-    const context = normalizeContext(request.conditionKeys);
+    const reused = isCompiled(policy);
+    const compiled = reused ? policy : compilePolicy(policy);
+    const caller = callerFacts(request, reused);
     const matched: MatchedStatement[] = [];
     let denied = false;
     let allowed = false;
     let iamDelegation = false;
     for (const statement of compiled.statements) {
-      const result = statementApplies(statement, request, context, kind, compiled.variables);
+      const result = statementApplies(statement, caller, kind, compiled.variables);
       if (!result.applies) continue;
-      const entry: MatchedStatement = { index: statement.index, effect: statement.effect };
-      if (statement.sid !== undefined) entry.sid = statement.sid;
-      if (result.principalMatch) entry.principalMatch = result.principalMatch;
-      matched.push(entry);
+      matched.push(matchedStatement(statement, result.principalMatch));
       // A Deny applies whether it names the principal or its account.
       if (statement.effect === 'Deny') denied = true;
       else if (result.principalMatch === 'account') iamDelegation = true;
@@ -287,6 +409,32 @@ export function evaluatePolicy(policy: unknown, request: RequestContext, kind: '
     return { decision, matched, iamDelegation };
   } catch {
     return { decision: 'implicit-deny', matched: [], iamDelegation: false };
+  }
+}
+
+function matchedStatement(statement: CompiledStatement, principalMatch: 'direct' | 'account' | undefined): MatchedStatement {
+  const entry: MatchedStatement = { index: statement.index, effect: statement.effect };
+  if (statement.sid !== undefined) entry.sid = statement.sid;
+  if (principalMatch) entry.principalMatch = principalMatch;
+  return entry;
+}
+
+/**
+ * Whether statement `index` (its position in the document) applies to the request on its
+ * own, as it would appear in `evaluatePolicy(...).matched`; undefined when it does not (or
+ * did not compile). Lets a caller skip a whole-policy evaluation that can only matter when
+ * this one statement applies: a statement not reported here is never in that list. (On a
+ * malformed request the whole evaluation can fail and list nothing, while this still
+ * reports the statement.) Never throws.
+ */
+export function statementMatch(policy: CompiledPolicy, index: number, request: RequestContext, kind: 'resource' | 'identity'): MatchedStatement | undefined {
+  try {
+    const statement = policy.statements.find((s) => s.index === index);
+    if (!statement) return undefined;
+    const result = statementApplies(statement, callerFacts(request, true), kind, policy.variables);
+    return result.applies ? matchedStatement(statement, result.principalMatch) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,8 +11,10 @@ import {
   ec2GrantRequest,
   evaluateCreateGrant,
   evaluatePolicy,
+  statementMatch,
   stringList,
   type CompiledPolicy,
+  type MatchedStatement,
   type PolicyEvaluation,
   type RequestContext,
 } from './evaluate';
@@ -79,6 +81,7 @@ class PolicyFacts {
   /** The account the key belongs to, when the delegation statement reveals it. */
   readonly keyAccount?: string;
   private readonly cache = new Map<string, PolicyEvaluation>();
+  private readonly requests = new Map<string, RequestContext>();
 
   constructor(readonly view: PolicyView, readonly ctx: RuleContext) {
     const statementsValue = (view.value as Record<string, unknown> | undefined)?.Statement;
@@ -134,10 +137,25 @@ class PolicyFacts {
     const key = `${variant}\u0000${kind}\u0000${principal}`;
     let result = this.cache.get(key);
     if (!result) {
-      result = evaluatePolicy(this.compiled, requestFor(principal, variant, this.region), kind);
+      result = evaluatePolicy(this.compiled, this.request(principal, variant), kind);
       this.cache.set(key, result);
     }
     return result;
+  }
+
+  /** Whether statement `index` alone applies to the principal's key-policy request of that variant. */
+  statementApplies(index: number, principal: string, variant: 'ec2' | 'direct-false' | 'direct-absent'): MatchedStatement | undefined {
+    return statementMatch(this.compiled, index, this.request(principal, variant), 'resource');
+  }
+
+  private request(principal: string, variant: 'ec2' | 'direct-false' | 'direct-absent'): RequestContext {
+    const key = `${variant}\u0000${principal}`;
+    let request = this.requests.get(key);
+    if (!request) {
+      request = requestFor(principal, variant, this.region);
+      this.requests.set(key, request);
+    }
+    return request;
   }
 
   nextSid(base: string): string {
@@ -439,6 +457,9 @@ function unscopedCreateGrant(facts: PolicyFacts): Finding[] {
     }
     const flagged = candidates.filter((p) =>
       (['direct-false', 'direct-absent'] as const).some((variant) => {
+        // Most statements scope CreateGrant with a condition: when this one does not let the
+        // principal call it directly, the whole-policy evaluation cannot flag it.
+        if (facts.statementApplies(s.index, p, variant)?.principalMatch !== 'direct') return false;
         const ev = facts.evaluate(p, variant);
         return ev.decision === 'allow' && ev.matched.some((m) => m.index === s.index && m.principalMatch === 'direct');
       }),

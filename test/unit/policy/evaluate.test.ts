@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { authorizeKmsRequest, ec2GrantRequest, evaluateCreateGrant, evaluatePolicy, type RequestContext } from '../../../src/core/policy';
+import { authorizeKmsRequest, compilePolicy, ec2GrantRequest, evaluateCreateGrant, evaluatePolicy, type RequestContext } from '../../../src/core/policy';
+import { statementMatch } from '../../../src/core/policy/evaluate';
+import { pick, seededRandom } from './generators';
 
 const ACCOUNT = '111122223333';
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
@@ -174,5 +176,114 @@ describe('evaluatePolicy and authorizeKmsRequest', () => {
     const withVariable = (version: string): unknown => ({ Version: version, Statement: [allow({ Principal: '*', Condition: { StringEquals: { 'kms:CallerAccount': '${aws:PrincipalAccount}' } } })] });
     assert.equal(evaluatePolicy(withVariable('2012-10-17'), request, 'resource').decision, 'allow');
     assert.equal(evaluatePolicy(withVariable('2008-10-17'), request, 'resource').decision, 'implicit-deny');
+  });
+});
+
+/**
+ * The Principal rules spelled out entry by entry, as IAM states them: the evaluator answers
+ * from a per-statement index, and must give the same answer for any element and caller.
+ */
+function referencePrincipalMatch(value: unknown, request: RequestContext): 'direct' | 'account' | 'none' | 'invalid' {
+  if (value === '*') return 'direct';
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) return 'invalid';
+  const session = /^arn:([^:]*):sts:[^:]*:([^:]*):assumed-role\/([^/]*)/.exec(request.principalArn);
+  let best: 'direct' | 'account' | 'none' = 'none';
+  for (const [type, raw] of Object.entries(value)) {
+    const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) && raw.every((e) => typeof e === 'string') ? (raw as string[]) : undefined;
+    if (!list) return 'invalid';
+    if (list.length > 0 && !['AWS', 'Service', 'Federated', 'CanonicalUser'].includes(type)) return 'invalid';
+    for (const entry of list) {
+      if (entry === request.principalArn || (type === 'AWS' && entry === '*')) best = 'direct';
+      if (type !== 'AWS') continue;
+      const root = /^arn:[^:]*:iam:[^:]*:([^:]*):root$/.exec(entry);
+      if ((/^\d{12}$/.test(entry) ? entry : root?.[1]) === request.principalAccount && best === 'none') best = 'account';
+      const role = /^arn:([^:]*):iam:[^:]*:([^:]*):role\/(?:.*\/)?([^/]*)$/.exec(entry);
+      if (role && session && role[1] === session[1] && role[2] === session[2] && role[3] === session[3]) best = 'direct';
+    }
+  }
+  return best;
+}
+
+describe('principal matching: the per-statement index answers as the entry-by-entry rules', () => {
+  const A = ACCOUNT;
+  const B = '444455556666';
+  const ENTRIES = [
+    '*', A, B, `arn:aws:iam::${A}:root`, `arn:aws-cn:iam::${A}:root`, `arn:aws:iam::${B}:root`, ROLE, PATH_ROLE, `arn:aws-cn:iam::${A}:role/AppRole`,
+    `arn:aws:iam::${B}:role/AppRole`, `arn:aws:iam::${A}:role/App*`, `arn:aws:iam::${A}:ROLE/AppRole`, `arn:aws:iam::${A}:role/a:b`, USER, SESSION,
+    'ec2.amazonaws.com', 'EC2.amazonaws.com', `arn:aws:iam::${A}1:root`, '',
+  ];
+  const TYPES = ['AWS', 'AWS', 'AWS', 'Service', 'Federated', 'CanonicalUser', 'aws', 'Other'];
+  const CALLERS = [ROLE, SESSION, USER, FOREIGN, ROOT, A, 'ec2.amazonaws.com', `arn:aws-cn:sts::${A}:assumed-role/AppRole/s`, `arn:aws:sts::${B}:assumed-role/AppRole/s`, `arn:aws:sts::${A}:assumed-role/a:b/s`];
+
+  function randomPrincipal(random: () => number): unknown {
+    const r = random();
+    if (r < 0.05) return '*';
+    if (r < 0.1) return pick(random, [{}, ROLE, null, [ROLE], { AWS: 12 }, { AWS: [ROLE, 1] }, { Other: [] }, { AWS: '*', Other: USER }]);
+    const element: Record<string, unknown> = {};
+    for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+      const list = Array.from({ length: Math.floor(random() * 4) }, () => pick(random, ENTRIES));
+      element[pick(random, TYPES)] = list.length === 1 && random() < 0.5 ? list[0] : list;
+    }
+    return element;
+  }
+
+  it('agrees on 3,000 generated Principal and NotPrincipal elements, for every caller', () => {
+    const random = seededRandom(2024);
+    const counts = { direct: 0, account: 0, none: 0, invalid: 0 };
+    for (let i = 0; i < 3000; i++) {
+      const value = randomPrincipal(random);
+      const notPrincipal = random() < 0.3;
+      const document = { Version: '2012-10-17', Statement: [{ Sid: 'S', Effect: 'Allow', [notPrincipal ? 'NotPrincipal' : 'Principal']: value, Action: 'kms:CreateGrant', Resource: '*' }] };
+      const policy = compilePolicy(document);
+      for (const caller of CALLERS) {
+        const request = ec2GrantRequest(caller, { region: REGION });
+        const expected = referencePrincipalMatch(value, request);
+        counts[expected]++;
+        const applies = notPrincipal ? (expected === 'none' ? 'direct' : undefined) : expected === 'direct' || expected === 'account' ? expected : undefined;
+        const matched = evaluatePolicy(policy, request, 'resource').matched;
+        assert.deepEqual(matched[0]?.principalMatch, applies, `${JSON.stringify(value)} ${notPrincipal ? 'NotPrincipal' : 'Principal'} for ${caller}`);
+        assert.equal(matched.length, applies ? 1 : 0);
+        // A one-off evaluation of the document scans the entries instead: same answer.
+        assert.deepEqual(evaluatePolicy(document, request, 'resource').matched, matched);
+      }
+    }
+    // Every outcome must be exercised, or the comparison proves little.
+    for (const [outcome, count] of Object.entries(counts)) assert.ok(count > 300, `${outcome}: only ${count}`);
+  });
+
+  it('a session matches its role whatever the path, only in the same partition, account and name', () => {
+    const policy = (entry: string): unknown => ({ Statement: [allow({ Principal: { AWS: entry } })] });
+    const session = ec2GrantRequest(SESSION, { region: REGION });
+    assert.equal(evaluatePolicy(policy(PATH_ROLE), session, 'resource').decision, 'allow');
+    assert.equal(evaluatePolicy(policy(`arn:aws-cn:iam::${ACCOUNT}:role/AppRole`), session, 'resource').decision, 'implicit-deny');
+    assert.equal(evaluatePolicy(policy(`arn:aws:iam::444455556666:role/AppRole`), session, 'resource').decision, 'implicit-deny');
+    assert.equal(evaluatePolicy(policy(`arn:aws:iam::${ACCOUNT}:role/App*`), session, 'resource').decision, 'implicit-deny');
+    // The role entry must also contain the request's account, as IAM compares the session's account.
+    assert.equal(evaluatePolicy(policy(ROLE), { ...session, principalAccount: '444455556666' }, 'resource').decision, 'implicit-deny');
+  });
+
+  it('an unknown principal type with entries makes the statement void, an empty one is ignored', () => {
+    const request = ec2GrantRequest(ROLE, { region: REGION });
+    assert.equal(evaluatePolicy({ Statement: [allow({ Principal: { AWS: '*', Other: ROLE } })] }, request, 'resource').matched.length, 0);
+    assert.equal(evaluatePolicy({ Statement: [allow({ Principal: { AWS: ROLE, Other: [] } })] }, request, 'resource').decision, 'allow');
+    assert.equal(evaluatePolicy({ Statement: [allow({ Principal: {} })] }, request, 'resource').matched.length, 0);
+  });
+
+  it('statementMatch reports exactly the statements evaluatePolicy lists', () => {
+    const random = seededRandom(7);
+    for (let i = 0; i < 500; i++) {
+      const statements = Array.from({ length: 1 + Math.floor(random() * 4) }, (_, n) => ({
+        Sid: `S${n}`,
+        Effect: random() < 0.7 ? 'Allow' : 'Deny',
+        Principal: randomPrincipal(random),
+        Action: pick(random, ['kms:CreateGrant', 'kms:Decrypt', 'kms:*']),
+        Resource: '*',
+        ...(random() < 0.4 ? { Condition: { Bool: { 'kms:GrantIsForAWSResource': pick(random, [true, false]) } } } : {}),
+      }));
+      const policy = compilePolicy({ Version: '2012-10-17', Statement: statements });
+      const request = ec2GrantRequest(pick(random, CALLERS), { region: REGION });
+      const matched = evaluatePolicy(policy, request, 'resource').matched;
+      statements.forEach((_, index) => assert.deepEqual(statementMatch(policy, index, request, 'resource'), matched.find((m) => m.index === index)));
+    }
   });
 });
