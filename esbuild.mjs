@@ -1,7 +1,8 @@
 // Builds three bundles:
 //  - dist/extension.js: what VS Code loads at activation. It must stay small and must not
 //    contain the AWS SDK, so the AWS layer is a separate bundle required on first AWS use.
-//  - dist/aws.js: src/aws (with the AWS SDK), loaded lazily by the extension.
+//  - dist/aws.js: src/aws (with the AWS SDK) and the diagnosis engine, loaded lazily by the
+//    extension.
 //  - dist/cli.js: the command-line tool, everything in one file.
 import * as esbuild from 'esbuild';
 
@@ -33,7 +34,7 @@ const builds = [
     external: ['vscode', './aws'],
     metafile: true,
   },
-  { ...common, entryPoints: { aws: 'src/aws/index.ts' }, outdir: 'dist', external: ['vscode'] },
+  { ...common, entryPoints: { aws: 'src/aws/bundle.ts' }, outdir: 'dist', external: ['vscode'] },
   {
     ...common,
     entryPoints: { cli: 'src/cli.ts' },

@@ -1,4 +1,4 @@
-import type * as AwsModule from '../aws';
+import type * as AwsModule from '../aws/bundle';
 import type { Config } from './config';
 import type { ExplorerBackend } from './explorer/instancesProvider';
 

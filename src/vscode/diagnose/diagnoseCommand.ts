@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { diagnoseInstance, isAbortError, type DiagnosisReport } from '../../core/diagnosis';
+import type { DiagnosisReport } from '../../core/diagnosis';
 import { sortInstances, stoppedAtLaunch } from '../../core/explorer/regionSummary';
 import type { AwsBridge } from '../awsBridge';
 import { toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
@@ -27,7 +27,7 @@ export function diagnoseCommand(bridge: AwsBridge, reports: ReportView, log: Log
         (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
-          return diagnoseInstance(
+          return bridge.aws.diagnoseInstance(
             { instanceId: target.instanceId, profile: target.profile, region: target.region, profilesByAccount },
             ports,
             {
@@ -40,10 +40,13 @@ export function diagnoseCommand(bridge: AwsBridge, reports: ReportView, log: Log
         },
       );
       log.info(`Diagnosis of ${target.instanceId} (${target.profile}/${target.region}): ${report.verdict.code}, confidence ${report.verdict.confidence}, ${report.calls.count} calls in ${report.calls.rounds} rounds, ${report.calls.elapsedMs} ms`);
-      await reports.show(report);
+      await reports.show(report, {
+        linked: bridge.aws.renderMarkdown(report, { commandLinks: true }),
+        plain: bridge.aws.renderMarkdown(report, { commandLinks: false }),
+      });
       return report;
     } catch (error) {
-      if (isAbortError(error)) {
+      if (bridge.aws.isAbortError(error)) {
         log.info(`Diagnosis of ${target.instanceId} cancelled.`);
         return undefined;
       }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { renderMarkdown, type ChangeKeyStateArgs, type CopyStatementArgs, type InstanceCommandArgs, type OpenKeyPolicyArgs } from '../../core/diagnosis';
+import type { ChangeKeyStateArgs, CopyStatementArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from '../../core/diagnosis';
 import type { AwsBridge } from '../awsBridge';
 import { parseKeyArn } from './keyPolicyFs';
 import type { Logger } from '../log';
@@ -57,9 +57,9 @@ export function reportCommands(policies: KeyPolicyFileSystem, reports: ReportVie
     },
 
     async copyReport(args?: InstanceCommandArgs): Promise<void> {
-      const report = args && reports.latest(args.profile, args.region, args.instanceId);
-      if (!report) return;
-      await vscode.env.clipboard.writeText(renderMarkdown(report, { commandLinks: false }));
+      const rendered = args && reports.latest(args.profile, args.region, args.instanceId);
+      if (!rendered) return;
+      await vscode.env.clipboard.writeText(rendered.plain);
       vscode.window.setStatusBarMessage('Diagnosis report copied as Markdown', 3000);
     },
 

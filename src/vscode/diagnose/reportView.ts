@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { REPORT_COMMANDS, renderMarkdown, type DiagnosisReport } from '../../core/diagnosis';
+import { REPORT_COMMANDS } from '../../core/diagnosis/render';
+import type { DiagnosisReport } from '../../core/diagnosis/types';
 
 /** Scheme of the read-only Markdown source of each report. */
 export const REPORT_SCHEME = 'ec2-launch-doctor-report';
@@ -14,8 +15,15 @@ const ALLOWED_COMMANDS = Object.values(REPORT_COMMANDS);
  * are such links. The webview allows exactly those commands. The same Markdown is also a
  * read-only virtual document (`ec2-launch-doctor-report:`) for copying or saving.
  */
+/** A report with its Markdown, rendered by the engine's bundle (with and without command links). */
+export interface RenderedReport {
+  report: DiagnosisReport;
+  linked: string;
+  plain: string;
+}
+
 export class ReportView implements vscode.Disposable {
-  private readonly reports = new Map<string, DiagnosisReport>();
+  private readonly reports = new Map<string, RenderedReport>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   private readonly registration: vscode.Disposable;
@@ -24,20 +32,20 @@ export class ReportView implements vscode.Disposable {
     this.registration = vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, {
       onDidChange: this.changed.event,
       provideTextDocumentContent: (uri) => {
-        const report = this.reports.get(reportKey(uri));
-        return report ? renderMarkdown(report, { commandLinks: false }) : '# Report no longer available\n\nRun the diagnosis again.';
+        const rendered = this.reports.get(reportKey(uri));
+        return rendered ? rendered.plain : '# Report no longer available\n\nRun the diagnosis again.';
       },
     });
   }
 
   /** The latest report for an instance, for Copy report and tests. */
-  latest(profile: string, region: string, instanceId: string): DiagnosisReport | undefined {
+  latest(profile: string, region: string, instanceId: string): RenderedReport | undefined {
     return this.reports.get(`${profile}/${region}/${instanceId}`);
   }
 
   /** The latest report whose fix concerns this key, to offer "Start instance again" after a save. */
   latestForKey(keyArn: string): DiagnosisReport | undefined {
-    return [...this.reports.values()].reverse().find((r) => r.fixes.some((f) => f.keyArn === keyArn));
+    return [...this.reports.values()].reverse().find((r) => r.report.fixes.some((f) => f.keyArn === keyArn))?.report;
   }
 
   /** The virtual Markdown document of a report. */
@@ -46,9 +54,9 @@ export class ReportView implements vscode.Disposable {
   }
 
   /** Shows (or updates) the report's panel. */
-  async show(report: DiagnosisReport): Promise<vscode.WebviewPanel> {
+  async show(report: DiagnosisReport, markdown: { linked: string; plain: string }): Promise<vscode.WebviewPanel> {
     const key = `${report.profile}/${report.region}/${report.instanceId}`;
-    this.reports.set(key, report);
+    this.reports.set(key, { report, ...markdown });
     this.changed.fire(this.sourceUri(report));
     let panel = this.panels.get(key);
     if (!panel) {
@@ -60,7 +68,7 @@ export class ReportView implements vscode.Disposable {
       this.panels.set(key, panel);
       panel.onDidDispose(() => this.panels.delete(key));
     }
-    panel.webview.html = await this.html(panel.webview, renderMarkdown(report, { commandLinks: true }));
+    panel.webview.html = await this.html(panel.webview, markdown.linked);
     panel.reveal();
     return panel;
   }
