@@ -3,7 +3,7 @@
 // Missed targets are reported, not fatal: the exit code is non-zero only when a benchmark
 // crashed. `node test/bench/run.mjs activation policy` runs a subset (nothing is written).
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,8 +70,10 @@ async function main() {
       renameSync(`${file}.tmp`, file);
     };
     write('latest.json', stableJson({ generatedAt: new Date().toISOString(), ...info, rows, benchmarks: summarizeSamples(results) }));
-    write('latest.md', markdown(rows, info));
-    process.stdout.write(`Wrote ${path.relative(root, path.join(resultsDir, 'latest.json'))} and latest.md\n`);
+    const table = markdown(rows, info);
+    write('latest.md', table);
+    updateReadme(table);
+    process.stdout.write(`Wrote ${path.relative(root, path.join(resultsDir, 'latest.json'))}, latest.md and the README's table\n`);
   }
   const failed = rows.filter((r) => r.result === 'FAIL').map((r) => r.id);
   if (failed.length > 0) process.stdout.write(`Targets missed: ${failed.join(', ')}\n`);
@@ -82,3 +84,18 @@ main().catch((error) => {
   process.stderr.write(`bench: ${error?.stack ?? error}\n`);
   process.exitCode = 1;
 });
+
+/** Replaces the table between the README's bench markers, so the README shows the latest run. */
+function updateReadme(table) {
+  const readme = path.join(root, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) {
+    process.stderr.write('bench: README.md has no bench markers; its table was left alone\n');
+    return;
+  }
+  writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table.trim()}\n${text.slice(to)}`);
+}
