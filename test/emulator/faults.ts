@@ -3,6 +3,7 @@
  * throttle, force an error or drop the connection. Random rates use a seeded generator so a
  * failing test can be replayed.
  */
+import { seededRandom } from '../support/random';
 import type { ServiceName } from './errors';
 
 /** Errors a rule can force; each maps to the service's real code (see errors.ts). */
@@ -40,24 +41,13 @@ export interface FaultTarget {
 
 export type FaultOutcome = { latencyMs: number; drop: boolean; error?: ForcedError };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Holds the active rules; `decide` is called once per API call. */
 export class FaultInjector {
   private rules: { rule: FaultRule; remaining: number }[] = [];
   private random: () => number;
 
   constructor(rules: readonly FaultRule[] = [], seed = 1) {
-    this.random = mulberry32(seed);
+    this.random = seededRandom(seed);
     this.set(rules);
   }
 
