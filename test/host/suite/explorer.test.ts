@@ -73,6 +73,20 @@ describe('Instances tree against the emulator', function () {
     assert.ok(String(item.description).length > 0, 'the error node says what to do next');
   });
 
+  it('shows an SSO profile without a valid token as "Session expired", with the sign-in action', async () => {
+    const api = await extensionApi();
+    const sso = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === 'emulator-sso');
+    assert.ok(sso);
+    const [node] = await api.instances.getChildren(sso);
+    assert.ok(node?.type === 'error', `children of emulator-sso: ${node?.type}`);
+    assert.equal(node.failure.kind, 'expired-credentials');
+    const item = api.instances.getTreeItem(node);
+    assert.equal(item.label, 'Session expired');
+    assert.equal(item.contextValue, 'error.expiredSession');
+    assert.equal(item.command?.command, 'ec2LaunchDoctor.ssoLogin');
+    assert.match(String(item.description), /aws sso login --profile emulator-sso/);
+  });
+
   it('marks the instance stopped at launch and puts it first', async () => {
     const api = await extensionApi();
     const euWest = children.find((n): n is RegionNode => n.type === 'region' && n.region === 'eu-west-1')!;
