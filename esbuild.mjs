@@ -30,7 +30,7 @@ const builds = [
     ...common,
     entryPoints: { extension: 'src/extension.ts' },
     outdir: 'dist',
-    // `./aws` is resolved at run time from dist/aws.js (see src/vscode/awsLoader.ts).
+    // `./aws` is resolved at run time from dist/aws.js (see src/vscode/awsBridge.ts).
     external: ['vscode', './aws'],
     metafile: true,
   },

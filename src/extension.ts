@@ -42,13 +42,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   });
   const actions = instanceCommands(instances, bridge, log);
   const reportActions = reportCommands(keyPolicies, reports, bridge, log);
-  keyPolicies.onSaved = (_uri, { keyArn }) => {
-    const report = reports.latestForKey(keyArn);
-    const offer = report?.instance?.state === 'stopped' ? ['Start instance again'] : [];
-    void vscode.window.showInformationMessage(`Key policy of ${keyArn} saved; the previous policy is backed up.`, ...offer).then((pick) => {
-      if (pick && report) void vscode.commands.executeCommand(COMMANDS.startInstance, { profile: report.profile, region: report.region, instanceId: report.instanceId, name: report.instance?.name });
-    });
-  };
+  keyPolicies.onSaved = (_uri, { keyArn }) => reportActions.keyPolicySaved(keyArn);
 
   let filesWatcher = watchAwsFiles(config, onAwsFilesChanged);
   function onAwsFilesChanged(): void {
@@ -63,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     diagnostics,
     instances,
     instancesView,
+    actions,
     keyPolicies,
     reports,
     vscode.workspace.registerFileSystemProvider(KEY_POLICY_SCHEME, keyPolicies, { isCaseSensitive: true }),

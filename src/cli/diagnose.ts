@@ -5,6 +5,7 @@
  */
 import type * as AwsModule from '../aws';
 import { diagnoseInstance, renderMarkdown, renderText, toJson } from '../core/diagnosis';
+import { isInstanceId } from '../core/ids';
 
 export interface DiagnoseIo {
   stdout(s: string): void;
@@ -40,7 +41,7 @@ export function parseDiagnoseArguments(args: readonly string[], env: DiagnoseIo[
   }
   const instanceId = values.get('instance');
   if (!instanceId) return '--instance is required';
-  if (!/^i-[0-9a-f]{8,17}$/.test(instanceId)) return `not an instance id: ${instanceId}`;
+  if (!isInstanceId(instanceId)) return `not an instance id: ${instanceId}`;
   const format = (values.get('format') ?? 'text') as DiagnoseFormat;
   if (!FORMATS.includes(format)) return `--format must be one of ${FORMATS.join(', ')}`;
   return {

@@ -34,7 +34,7 @@ export function parseLintArguments(args: readonly string[]): LintArguments | str
       parsed.files.push(...args.slice(i + 1));
       break;
     }
-    if (!arg.startsWith('--') || arg === '-') {
+    if (!arg.startsWith('--')) {
       parsed.files.push(arg);
       continue;
     }

@@ -1,12 +1,11 @@
 import * as vscode from 'vscode';
 import type { DiagnosisReport } from '../../core/diagnosis';
 import { sortInstances, stoppedAtLaunch } from '../../core/explorer/regionSummary';
+import { isInstanceId } from '../../core/ids';
 import type { AwsBridge } from '../awsBridge';
 import { toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
 import type { Logger } from '../log';
 import type { ReportView } from './reportView';
-
-const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
 /**
  * "EC2: Diagnose Stopped Instance". From the tree it diagnoses the clicked instance; from the
@@ -124,7 +123,7 @@ function pickInstanceInRegion(bridge: AwsBridge, profile: string, region: string
   });
   pick.onDidChangeValue((value) => {
     const typed = value.trim();
-    pick.items = INSTANCE_ID.test(typed) && !listed.some((i) => i.instanceId === typed) ? [{ label: typed, description: 'instance id', instanceId: typed }, ...listed] : listed;
+    pick.items = isInstanceId(typed) && !listed.some((i) => i.instanceId === typed) ? [{ label: typed, description: 'instance id', instanceId: typed }, ...listed] : listed;
   });
   return new Promise((resolve) => {
     pick.onDidAccept(() => {

@@ -1,14 +1,25 @@
 import * as vscode from 'vscode';
 import type { ChangeKeyStateArgs, CopyStatementArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from '../../core/diagnosis';
 import type { AwsBridge } from '../awsBridge';
-import { parseKeyArn } from './keyPolicyFs';
+import { COMMANDS } from '../commands';
 import type { Logger } from '../log';
-import { KEY_POLICY_SCHEME, type KeyPolicyFileSystem } from './keyPolicyFs';
+import { KEY_POLICY_SCHEME, parseKeyArn, type KeyPolicyFileSystem } from './keyPolicyFs';
 import type { ReportView } from './reportView';
 
 /** Handlers of the report's links and of the key policy documents' commands. */
 export function reportCommands(policies: KeyPolicyFileSystem, reports: ReportView, bridge: AwsBridge, log: Logger) {
   return {
+    /** After a key policy is saved: offers to start the diagnosed instance again. */
+    keyPolicySaved(keyArn: string): void {
+      const report = reports.latestForKey(keyArn);
+      const offer = report?.instance?.state === 'stopped' ? ['Start instance again'] : [];
+      void vscode.window.showInformationMessage(`Key policy of ${keyArn} saved; the previous policy is backed up.`, ...offer).then((pick) => {
+        if (pick && report) {
+          void vscode.commands.executeCommand(COMMANDS.startInstance, { profile: report.profile, region: report.region, instanceId: report.instanceId, name: report.instance?.name });
+        }
+      });
+    },
+
     /** Enables a disabled key or cancels its deletion, after the person confirms. */
     async changeKeyState(args?: ChangeKeyStateArgs): Promise<boolean> {
       const key = args && parseKeyArn(args.keyArn);

@@ -2,19 +2,9 @@ import * as vscode from 'vscode';
 import { REPORT_COMMANDS } from '../../core/diagnosis/render';
 import type { DiagnosisReport } from '../../core/diagnosis/types';
 
-/** Scheme of the read-only Markdown source of each report. */
-export const REPORT_SCHEME = 'ec2-launch-doctor-report';
-
 /** The report links may run exactly these commands and no others. */
 const ALLOWED_COMMANDS = Object.values(REPORT_COMMANDS);
 
-/**
- * Shows diagnosis reports. The Markdown is rendered by VS Code's own Markdown engine into a
- * webview: the built-in Markdown preview refuses `command:` links for security reasons, and
- * the report's actions (Open key policy, Copy statement, Start instance again, Copy report)
- * are such links. The webview allows exactly those commands. The same Markdown is also a
- * read-only virtual document (`ec2-launch-doctor-report:`) for copying or saving.
- */
 /** A report with its Markdown, rendered by the engine's bundle (with and without command links). */
 export interface RenderedReport {
   report: DiagnosisReport;
@@ -22,21 +12,16 @@ export interface RenderedReport {
   plain: string;
 }
 
+/**
+ * Shows diagnosis reports. The Markdown is rendered by VS Code's own Markdown engine into a
+ * webview: the built-in Markdown preview refuses `command:` links for security reasons, and
+ * the report's actions (Open key policy, Copy statement, Start instance again, Copy report)
+ * are such links. The webview allows exactly those commands; Copy report gives the Markdown.
+ */
 export class ReportView implements vscode.Disposable {
+  /** Latest report per instance; the newest is always last (see show()). */
   private readonly reports = new Map<string, RenderedReport>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   private readonly panels = new Map<string, vscode.WebviewPanel>();
-  private readonly registration: vscode.Disposable;
-
-  constructor() {
-    this.registration = vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, {
-      onDidChange: this.changed.event,
-      provideTextDocumentContent: (uri) => {
-        const rendered = this.reports.get(reportKey(uri));
-        return rendered ? rendered.plain : '# Report no longer available\n\nRun the diagnosis again.';
-      },
-    });
-  }
 
   /** The latest report for an instance, for Copy report and tests. */
   latest(profile: string, region: string, instanceId: string): RenderedReport | undefined {
@@ -48,16 +33,12 @@ export class ReportView implements vscode.Disposable {
     return [...this.reports.values()].reverse().find((r) => r.report.fixes.some((f) => f.keyArn === keyArn))?.report;
   }
 
-  /** The virtual Markdown document of a report. */
-  sourceUri(report: DiagnosisReport): vscode.Uri {
-    return vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${report.profile}/${report.region}/${report.instanceId}.md` });
-  }
-
   /** Shows (or updates) the report's panel. */
   async show(report: DiagnosisReport, markdown: { linked: string; plain: string }): Promise<vscode.WebviewPanel> {
     const key = `${report.profile}/${report.region}/${report.instanceId}`;
+    // Re-inserting moves the key to the end, so "latest" lookups see insertion order as age.
+    this.reports.delete(key);
     this.reports.set(key, { report, ...markdown });
-    this.changed.fire(this.sourceUri(report));
     let panel = this.panels.get(key);
     if (!panel) {
       panel = vscode.window.createWebviewPanel('ec2LaunchDoctor.report', `Diagnosis: ${report.instanceId}`, vscode.ViewColumn.Active, {
@@ -93,14 +74,9 @@ a { color: var(--vscode-textLink-foreground); } blockquote { border-left: 3px so
 
   dispose(): void {
     for (const panel of this.panels.values()) panel.dispose();
-    this.registration.dispose();
-    this.changed.dispose();
   }
 }
 
-function reportKey(uri: vscode.Uri): string {
-  return uri.path.replace(/^\//, '').replace(/\.md$/, '');
-}
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -4,6 +4,7 @@ import { isTransitional, pollDelayMs } from '../../core/explorer/regionSummary';
 import type { InstanceSummary } from '../../core/model';
 import { classifyStateReason } from '../../core/stateReason';
 import type { AwsBridge } from '../awsBridge';
+import { COMMANDS } from '../commands';
 import type { Logger } from '../log';
 import type { InstancesProvider } from './instancesProvider';
 import type { ErrorNode, InstanceNode } from './nodes';
@@ -27,6 +28,7 @@ const FOLLOW_LIMIT_MS = 5 * 60_000;
 
 /** Handlers of the tree's instance actions. Writes to AWS happen only after a confirmation. */
 export function instanceCommands(provider: InstancesProvider, bridge: AwsBridge, log: Logger) {
+  const terminalWatchers = new Set<vscode.Disposable>();
   /** Polls one instance until it leaves pending/stopping, updating the tree on the way. */
   async function follow(ref: InstanceRef, progress: vscode.Progress<{ message?: string }>, token: vscode.CancellationToken): Promise<InstanceSummary | undefined> {
     const started = Date.now();
@@ -40,7 +42,8 @@ export function instanceCommands(provider: InstancesProvider, bridge: AwsBridge,
       const instance = result.value[0];
       if (!instance) return undefined;
       progress.report({ message: instance.state });
-      await provider.instanceChanged(ref.profile, ref.region, instance);
+      // This loop follows the instance; the tree only shows it (no second poll of its own).
+      await provider.showInstance(ref.profile, ref.region, instance);
       if (!isTransitional(instance)) return instance;
     }
     return undefined;
@@ -65,7 +68,7 @@ export function instanceCommands(provider: InstancesProvider, bridge: AwsBridge,
         return undefined;
       }
       log.info(`Started ${ref.instanceId} (${ref.profile}/${ref.region}): now ${result.value.currentState ?? 'pending'}`);
-      await provider.instanceChanged(ref.profile, ref.region, { id: ref.instanceId, state: result.value.currentState ?? 'pending', stateReason: undefined });
+      await provider.showInstance(ref.profile, ref.region, { id: ref.instanceId, state: result.value.currentState ?? 'pending', stateReason: undefined });
       const final = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Starting ${label}`, cancellable: true },
         (progress, token) => follow(ref, progress, token),
@@ -77,7 +80,7 @@ export function instanceCommands(provider: InstancesProvider, bridge: AwsBridge,
         const reason = final.stateReason ? ` (${final.stateReason.code})` : '';
         void vscode.window
           .showWarningMessage(`${label} is ${final.state} again${reason}. ${c.summary}`, 'Diagnose')
-          .then((pick) => pick && vscode.commands.executeCommand('ec2LaunchDoctor.diagnoseStoppedInstance', ref));
+          .then((pick) => pick && vscode.commands.executeCommand(COMMANDS.diagnoseStoppedInstance, ref));
       }
       return final;
     },
@@ -138,19 +141,28 @@ export function instanceCommands(provider: InstancesProvider, bridge: AwsBridge,
       provider.setFilter({});
     },
 
-    /** Opens a terminal that signs the profile in again; the tree refreshes afterwards. */
+    /**
+     * Opens a terminal that signs the profile in again. The tree lists again when that terminal
+     * closes; Refresh does it sooner.
+     */
     ssoLogin(node?: ErrorNode): void {
       if (node?.type !== 'error') return;
       const terminal = vscode.window.createTerminal({ name: `AWS SSO: ${node.profile}` });
       terminal.show();
       terminal.sendText(`aws sso login --profile ${shellQuote(node.profile)}`);
       const watcher = vscode.window.onDidCloseTerminal((closed) => {
-        if (closed === terminal) {
-          watcher.dispose();
-          bridge.invalidate();
-          provider.refresh();
-        }
+        if (closed !== terminal) return;
+        watcher.dispose();
+        terminalWatchers.delete(watcher);
+        bridge.invalidate();
+        provider.refresh();
       });
+      terminalWatchers.add(watcher);
+    },
+
+    dispose(): void {
+      for (const watcher of terminalWatchers) watcher.dispose();
+      terminalWatchers.clear();
     },
   };
 }

@@ -107,14 +107,18 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     return contents?.regions.find((r) => r.region === region)?.instances.find((i) => i.instance.id === instanceId);
   }
 
-  /** Shows a state the instance just entered (after Start/Stop) and follows it until it settles. */
-  async instanceChanged(profile: string, region: string, instance: Partial<InstanceSummary> & { id: string }): Promise<void> {
+  /** Shows what is now known of an instance, if its region is listed. */
+  async showInstance(profile: string, region: string, instance: Partial<InstanceSummary> & { id: string }): Promise<void> {
     const node = await this.findInstance(profile, region, instance.id);
-    if (node) {
-      node.instance = { ...node.instance, ...instance };
-      this.regionUpdated(profile, region);
-      this.changed.fire(node);
-    }
+    if (!node) return;
+    node.instance = { ...node.instance, ...instance };
+    this.regionUpdated(profile, region);
+    this.changed.fire(node);
+  }
+
+  /** Shows a state the instance just entered (after Stop) and follows it until it settles. */
+  async instanceChanged(profile: string, region: string, instance: Partial<InstanceSummary> & { id: string }): Promise<void> {
+    await this.showInstance(profile, region, instance);
     this.schedulePoll(profile, region, 0);
   }
 
@@ -166,7 +170,9 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   private regionChildren(node: RegionNode): ExplorerNode[] {
     const byId = new Map(node.instances.map((n) => [n.instance.id, n]));
     const shown = sortInstances(filterInstances(node.instances.map((n) => n.instance), this.filter)).map((i) => byId.get(i.id)!);
-    return shown.length > 0 ? shown : [{ type: 'message', label: 'No instance matches the filter' }];
+    if (shown.length > 0) return shown;
+    const filtering = !!(this.filter.text || this.filter.stoppedAtLaunchOnly);
+    return [{ type: 'message', label: filtering ? 'No instance matches the filter' : 'No instances in this region' }];
   }
 
   private async loadProfile(node: ProfileNode): Promise<ProfileContents> {
@@ -182,17 +188,18 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
         }
       });
     }
+    const sso = node.profile.signIn === 'sso' || node.profile.signIn === 'sso-legacy';
     const regions = await backend.regions(profile, signal);
     if (!regions.ok) {
       this.log.warn(`${profile}: ${regions.error.message}`);
-      return { regions: [], errors: [{ type: 'error', profile, failure: regions.error }] };
+      return { regions: [], errors: [{ type: 'error', profile, sso, failure: regions.error }] };
     }
     const listed = await Promise.all(regions.value.map(async (region) => ({ region, result: await backend.instances(profile, region, signal) })));
     const contents: ProfileContents = { regions: [], errors: [] };
     for (const { region, result } of listed) {
       if (!result.ok) {
         this.log.warn(`${profile}/${region}: ${result.error.message}`);
-        contents.errors.push({ type: 'error', profile, region, failure: result.error });
+        contents.errors.push({ type: 'error', profile, sso, region, failure: result.error });
         continue;
       }
       const instances = result.value.map((instance): InstanceNode => ({ type: 'instance', profile, region, instance }));
@@ -214,7 +221,8 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   /** One DescribeInstances per region for all its transitional instances, with back-off. */
   private schedulePoll(profile: string, region: string, attempt: number): void {
     const key = `${profile}\u0000${region}`;
-    if (this.polls.has(key) && attempt === 0) clearTimeout(this.polls.get(key));
+    // One poll per region at a time: a newer schedule replaces a pending one.
+    clearTimeout(this.polls.get(key));
     const signal = this.abort.signal;
     const timer = setTimeout(async () => {
       this.polls.delete(key);
@@ -236,7 +244,8 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
       } else {
         this.log.warn(`Polling ${profile}/${region}: ${result.error.message}`);
       }
-      if (regionNode.instances.some((n) => isTransitional(n.instance))) this.schedulePoll(profile, region, attempt + 1);
+      // A schedule made while this poll waited (Stop on another instance) already covers the region.
+      if (!this.polls.has(key) && regionNode.instances.some((n) => isTransitional(n.instance))) this.schedulePoll(profile, region, attempt + 1);
     }, pollDelayMs(attempt));
     this.polls.set(key, timer);
   }

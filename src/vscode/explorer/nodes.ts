@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { AwsFailure, InstanceStateName, InstanceSummary, ProfileSummary } from '../../core/model';
 import { stoppedAtLaunch } from '../../core/explorer/regionSummary';
 import { classifyStateReason } from '../../core/stateReason';
+import { COMMANDS } from '../commands';
+import { escapeMarkdown } from '../markdown';
 
 /** `contextValue`s; package.json `when` clauses match on these exact strings. */
 export const CONTEXT = {
@@ -10,6 +12,8 @@ export const CONTEXT = {
   instanceRunning: 'instance.running',
   instanceStopped: 'instance.stopped',
   instanceStoppedAtLaunch: 'instance.stopped.atLaunch',
+  /** RunInstances failed: diagnosable, but nothing to start. */
+  instanceTerminatedAtLaunch: 'instance.terminated.atLaunch',
   instanceOther: 'instance.other',
   error: 'error',
   errorExpiredSession: 'error.expiredSession',
@@ -44,6 +48,8 @@ export interface InstanceNode {
 export interface ErrorNode {
   type: 'error';
   profile: string;
+  /** The profile signs in with SSO: expired credentials mean `aws sso login`. */
+  sso: boolean;
   region?: string;
   failure: AwsFailure;
 }
@@ -87,18 +93,18 @@ export function toTreeItem(node: ExplorerNode): vscode.TreeItem {
     case 'instance':
       return instanceItem(node);
     case 'error': {
-      const item = new vscode.TreeItem(errorLabel(node.failure), vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(errorLabel(node), vscode.TreeItemCollapsibleState.None);
       item.id = `error:${node.profile}:${node.region ?? ''}`;
       item.description = node.region ? `${node.region}: ${node.failure.nextStep}` : node.failure.nextStep;
       item.tooltip = new vscode.MarkdownString(
-        `**${errorLabel(node.failure)}**${node.region ? ` in ${node.region}` : ''}\n\n${node.failure.message}\n\n*Next step:* ${node.failure.nextStep}`,
+        `**${errorLabel(node)}**${node.region ? ` in ${node.region}` : ''}\n\n${node.failure.message}\n\n*Next step:* ${node.failure.nextStep}`,
       );
       item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
-      item.contextValue = node.failure.kind === 'expired-credentials' ? CONTEXT.errorExpiredSession : CONTEXT.error;
-      item.command =
-        node.failure.kind === 'expired-credentials'
-          ? { command: 'ec2LaunchDoctor.ssoLogin', title: 'Sign in', arguments: [node] }
-          : { command: 'ec2LaunchDoctor.showLog', title: 'Show details' };
+      const ssoExpired = node.sso && node.failure.kind === 'expired-credentials';
+      item.contextValue = ssoExpired ? CONTEXT.errorExpiredSession : CONTEXT.error;
+      item.command = ssoExpired
+        ? { command: COMMANDS.ssoLogin, title: 'Sign in', arguments: [node] }
+        : { command: COMMANDS.showLog, title: 'Show details' };
       return item;
     }
     case 'message': {
@@ -120,7 +126,9 @@ function instanceItem(node: InstanceNode): vscode.TreeItem {
   const [icon, color] = failedLaunch ? ['warning', 'problemsWarningIcon.foreground'] : STATE_ICONS[i.state] ?? ['vm'];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.contextValue = failedLaunch
-    ? CONTEXT.instanceStoppedAtLaunch
+    ? i.state === 'terminated'
+      ? CONTEXT.instanceTerminatedAtLaunch
+      : CONTEXT.instanceStoppedAtLaunch
     : i.state === 'stopped'
       ? CONTEXT.instanceStopped
       : i.state === 'running'
@@ -134,7 +142,7 @@ function instanceItem(node: InstanceNode): vscode.TreeItem {
 export function instanceTooltip(node: InstanceNode): vscode.MarkdownString {
   const i = node.instance;
   const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**${escape(i.name ?? i.id)}** \`${i.id}\`\n\n`);
+  md.appendMarkdown(`**${escapeMarkdown(i.name ?? i.id)}** \`${i.id}\`\n\n`);
   const rows: [string, string | undefined][] = [
     ['State', i.state],
     ['Type', i.instanceType],
@@ -145,19 +153,19 @@ export function instanceTooltip(node: InstanceNode): vscode.MarkdownString {
     ['Volumes', i.blockDevices.map((b) => `${b.deviceName} ${b.volumeId ?? ''}`.trim()).join(', ') || undefined],
     ['Profile / region', `${node.profile} / ${node.region}`],
   ];
-  for (const [label, value] of rows) if (value) md.appendMarkdown(`- ${label}: ${escape(value)}\n`);
+  for (const [label, value] of rows) if (value) md.appendMarkdown(`- ${label}: ${escapeMarkdown(value)}\n`);
   if (stoppedAtLaunch(i)) {
     const c = classifyStateReason(i.stateReason, i.state);
-    md.appendMarkdown(`\n$(warning) ${escape(c.summary)}\n\n${escape(c.nextStep)}\n`);
+    md.appendMarkdown(`\n$(warning) ${escapeMarkdown(c.summary)}\n\n${escapeMarkdown(c.nextStep)}\n`);
   }
   md.supportThemeIcons = true;
   return md;
 }
 
-function errorLabel(failure: AwsFailure): string {
+function errorLabel({ failure, sso }: ErrorNode): string {
   switch (failure.kind) {
     case 'expired-credentials':
-      return 'Session expired';
+      return sso ? 'Session expired' : 'Credentials expired';
     case 'no-credentials':
       return 'No credentials';
     case 'access-denied':
@@ -188,6 +196,3 @@ function signInLabel(kind: ProfileSummary['signIn']): string {
   return labels[kind];
 }
 
-function escape(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1');
-}

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { escapeMarkdown } from '../markdown';
 import { DIAGNOSTIC_SOURCE, POLICY_LANGUAGES, PolicyAnalyses, toRange } from './analysisCache';
 
 /**
@@ -55,9 +56,6 @@ export class PolicyHover implements vscode.HoverProvider {
   }
 }
 
-function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1');
-}
 
 /** Registers the quick fixes and the hover for JSON and JSONC documents of any scheme. */
 export function registerPolicyEditorFeatures(analyses: PolicyAnalyses): vscode.Disposable[] {

@@ -87,6 +87,19 @@ describe('Instances tree against the emulator', function () {
     assert.match(String(item.description), /aws sso login --profile emulator-sso/);
   });
 
+  it('shows expired access keys as "Credentials expired", pointing at the log rather than SSO', async () => {
+    const api = await extensionApi();
+    const expired = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === 'dev-expired');
+    assert.ok(expired);
+    const [node] = await api.instances.getChildren(expired);
+    assert.ok(node?.type === 'error', `children of dev-expired: ${node?.type}`);
+    assert.equal(node.failure.kind, 'expired-credentials');
+    const item = api.instances.getTreeItem(node);
+    assert.equal(item.label, 'Credentials expired');
+    assert.equal(item.contextValue, 'error');
+    assert.equal(item.command?.command, 'ec2LaunchDoctor.showLog');
+  });
+
   it('marks the instance stopped at launch and puts it first', async () => {
     const api = await extensionApi();
     const euWest = children.find((n): n is RegionNode => n.type === 'region' && n.region === 'eu-west-1')!;
@@ -105,9 +118,9 @@ describe('Instances tree against the emulator', function () {
   });
 
   it('made one DescribeRegions for the profile and one DescribeInstances page per region', async () => {
-    const regions = await callsOf('DescribeRegions');
+    const regions = await callsOf('DescribeRegions', 'dev-admin');
     assert.equal(Object.values(regions).reduce((a, b) => a + b, 0), 1, JSON.stringify(regions));
-    const pages = await callsOf('DescribeInstances');
+    const pages = await callsOf('DescribeInstances', 'dev-admin');
     // ap-southeast-2 answered AccessDenied, which the SDK does not retry.
     assert.deepEqual(pages, { 'ap-east-1': 1, 'ap-southeast-2': 1, 'eu-central-1': 1, 'eu-west-1': 1, 'us-east-1': 1 });
   });

@@ -31,11 +31,11 @@ export async function emulator<T = any>(method: 'GET' | 'POST' | 'DELETE', path:
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** Calls of one action counted by the emulator since the last reset, by region. */
-export async function callsOf(action: string): Promise<Record<string, number>> {
-  const { calls } = await emulator<{ calls: { action: string; region: string; count: number }[] }>('GET', 'calls');
+/** Calls of one action (by one principal, if given) counted by the emulator since the last reset, by region. */
+export async function callsOf(action: string, principal?: string): Promise<Record<string, number>> {
+  const { calls } = await emulator<{ calls: { action: string; region: string; principal?: string; count: number }[] }>('GET', 'calls');
   const byRegion: Record<string, number> = {};
-  for (const row of calls.filter((c) => c.action === action)) byRegion[row.region] = (byRegion[row.region] ?? 0) + row.count;
+  for (const row of calls.filter((c) => c.action === action && (!principal || c.principal === principal))) byRegion[row.region] = (byRegion[row.region] ?? 0) + row.count;
   return byRegion;
 }
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { instanceConsoleUrl, keyConsoleUrl } from '../../../src/core/console';
+import { isInstanceId } from '../../../src/core/ids';
 import {
   describeRegionCounts,
   filterInstances,
@@ -71,5 +72,13 @@ describe('AWS console links', () => {
     assert.match(instanceConsoleUrl('cn-north-1', 'i-1'), /^https:\/\/console\.amazonaws\.cn\/ec2\/home\?region=cn-north-1#/);
     assert.match(instanceConsoleUrl('us-gov-west-1', 'i-1'), /^https:\/\/console\.amazonaws-us-gov\.com\//);
     assert.equal(keyConsoleUrl('us-east-1', 'k-1'), 'https://us-east-1.console.aws.amazon.com/kms/home?region=us-east-1#/kms/keys/k-1');
+  });
+});
+
+describe('isInstanceId', () => {
+  it('accepts the short and long forms and nothing else', () => {
+    assert.equal(isInstanceId('i-0123abcd'), true);
+    assert.equal(isInstanceId('i-00de0000000000004'), true);
+    for (const bad of ['i-0123abc', 'i-0123ABCD', 'vol-0123abcd', ' i-0123abcd', 'i-00de00000000000041']) assert.equal(isInstanceId(bad), false, bad);
   });
 });
