@@ -58,7 +58,7 @@ export async function lookupEvents(
           }),
           { abortSignal },
         ),
-      { signal: options.signal, action: 'cloudtrail:LookupEvents' },
+      { signal: options.signal, onRequest: options.onRequest, action: 'cloudtrail:LookupEvents' },
     );
     if (!outcome.ok) return outcome;
     events.push(...(outcome.value.Events ?? []).map(mapTrailEvent));

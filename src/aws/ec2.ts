@@ -11,9 +11,11 @@ import {
 import type { InstanceStateName, InstanceSummary, Outcome } from '../core/model';
 import type { AwsSession } from './session';
 
-/** Cancellation for one listing or action. */
+/** Cancellation for one listing or action, and an optional count of its API requests. */
 export interface SignalOption {
   signal?: AbortSignal;
+  /** Told once per API request sent (every page counts). */
+  onRequest?: () => void;
 }
 
 /** DescribeInstances returns at most 1,000 instances a page. */
@@ -49,7 +51,7 @@ export async function listRegions(
         .map((r) => r.RegionName!)
         .sort();
     },
-    { signal: options.signal, action: 'ec2:DescribeRegions' },
+    { signal: options.signal, onRequest: options.onRequest, action: 'ec2:DescribeRegions' },
   );
 }
 
@@ -60,7 +62,7 @@ export function listInstances(
   region: string,
   options: SignalOption = {},
 ): Promise<Outcome<InstanceSummary[]>> {
-  return describeAllPages(session, profile, region, { MaxResults: INSTANCES_PAGE_SIZE }, options.signal);
+  return describeAllPages(session, profile, region, { MaxResults: INSTANCES_PAGE_SIZE }, options);
 }
 
 /**
@@ -83,7 +85,7 @@ export async function describeInstancesById(
       profile,
       region,
       { Filters: [{ Name: 'instance-id', Values: chunk }], MaxResults: INSTANCES_PAGE_SIZE },
-      options.signal,
+      options,
     );
     if (!page.ok) return page;
     results.push(...page.value);
@@ -110,7 +112,7 @@ export async function describeInstance(
       const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal });
       return instancesOf(out.Reservations, region);
     },
-    { signal: options.signal, action: 'ec2:DescribeInstances' },
+    { signal: options.signal, onRequest: options.onRequest, action: 'ec2:DescribeInstances' },
   );
   if (!outcome.ok) return outcome;
   const found = outcome.value.find((i) => i.id === instanceId);
@@ -164,7 +166,7 @@ function changeState(
       const out = await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal });
       return mapStateChange(out.StoppingInstances, instanceId);
     },
-    { signal: options.signal, action: change === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances' },
+    { signal: options.signal, onRequest: options.onRequest, action: change === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances' },
   );
 }
 
@@ -173,7 +175,7 @@ async function describeAllPages(
   profile: string,
   region: string,
   input: DescribeInstancesCommandInput,
-  signal: AbortSignal | undefined,
+  options: SignalOption,
 ): Promise<Outcome<InstanceSummary[]>> {
   const instances: InstanceSummary[] = [];
   let nextToken: string | undefined;
@@ -183,7 +185,7 @@ async function describeAllPages(
       profile,
       region,
       (ec2, abortSignal) => ec2.send(new DescribeInstancesCommand({ ...input, NextToken: nextToken }), { abortSignal }),
-      { signal, action: 'ec2:DescribeInstances' },
+      { signal: options.signal, onRequest: options.onRequest, action: 'ec2:DescribeInstances' },
     );
     if (!outcome.ok) return outcome;
     instances.push(...instancesOf(outcome.value.Reservations, region));

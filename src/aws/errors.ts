@@ -108,7 +108,8 @@ const SSO_EXPIRED = /sso session .*(has )?expired|token is expired|sso token .*e
 export function classifyAwsError(error: unknown, context: ErrorContext = {}): AwsFailure {
   const e = asErrorLike(error);
   const code = errorCode(e);
-  const message = (e.message ?? String(error ?? 'Unknown error')).trim() || code || 'Unknown error';
+  const said = redactCommandOutput((e.message ?? String(error ?? '')).trim());
+  const message = said || code || 'Unknown error';
   const profile = context.profile ?? 'default';
   const where = context.region ? ` in ${context.region}` : '';
   const failure = (kind: AwsErrorKind, text: string, nextStep: string, action = context.action): AwsFailure => {
@@ -162,10 +163,16 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
   }
 
   if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError' || /could not load credentials/i.test(message)) {
+    // A credential_process failure quotes the command line and its stderr, which may hold
+    // tokens, and failures end up in logs and reports: such a profile gets a fixed text.
+    const kind = context.signIn ? ` (${SIGN_IN_WORDS[context.signIn]})` : '';
+    const detail = said && context.signIn !== 'credential-process' ? said : 'signing in failed.';
     return failure(
       'no-credentials',
-      `No credentials for profile ${profile}: ${message}`,
-      `Configure credentials for profile ${profile} (aws configure --profile ${profile}) or pick another profile.`,
+      `No credentials for profile ${profile}${kind}: ${detail}`,
+      context.signIn === 'credential-process'
+        ? `Run the credential_process command of profile ${profile} in a terminal to see why it fails, or pick another profile.`
+        : `Configure credentials for profile ${profile} (aws configure --profile ${profile}) or pick another profile.`,
     );
   }
 
@@ -190,6 +197,26 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
   }
 
   return failure('unknown', message, 'See the log for details (Show details).');
+}
+
+/** How each sign-in kind is named in failure messages. */
+const SIGN_IN_WORDS: Record<SignInKind, string> = {
+  'static-keys': 'access keys',
+  'assume-role': 'role',
+  'credential-process': 'credential_process',
+  sso: 'SSO',
+  'sso-legacy': 'legacy SSO',
+  'web-identity': 'web identity token',
+  unknown: 'no sign-in configured',
+};
+
+/**
+ * Node's exec failure reads `Command failed: <command line>\n<stderr>`; neither part may
+ * reach a message, whichever classification the error ends in.
+ */
+export function redactCommandOutput(message: string): string {
+  const at = message.search(/Command failed:/i);
+  return at < 0 ? message : message.slice(0, at).trim();
 }
 
 function asErrorLike(error: unknown): ErrorLike {

@@ -32,7 +32,7 @@ export function describeKey(
       if (!out.KeyMetadata) throw Object.assign(new Error(`KMS returned no metadata for ${keyIdOrArn}.`), { name: 'NotFoundException' });
       return mapKey(out.KeyMetadata);
     },
-    { signal: options.signal, action: 'kms:DescribeKey' },
+    { signal: options.signal, onRequest: options.onRequest, action: 'kms:DescribeKey' },
   );
 }
 
@@ -52,7 +52,7 @@ export function listAliases(
       const out = await kms.send(new ListAliasesCommand({ KeyId: keyId }), { abortSignal });
       return (out.Aliases ?? []).map((a) => a.AliasName ?? '').filter((name) => name !== '');
     },
-    { signal: options.signal, action: 'kms:ListAliases' },
+    { signal: options.signal, onRequest: options.onRequest, action: 'kms:ListAliases' },
   );
 }
 
@@ -72,7 +72,7 @@ export function getKeyPolicy(
       const out = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: POLICY_NAME }), { abortSignal });
       return out.Policy ?? '';
     },
-    { signal: options.signal, action: 'kms:GetKeyPolicy' },
+    { signal: options.signal, onRequest: options.onRequest, action: 'kms:GetKeyPolicy' },
   );
 }
 
@@ -99,7 +99,7 @@ export function putKeyPolicy(
         { abortSignal },
       );
     },
-    { signal: options.signal, action: 'kms:PutKeyPolicy' },
+    { signal: options.signal, onRequest: options.onRequest, action: 'kms:PutKeyPolicy' },
   );
 }
 
@@ -118,7 +118,7 @@ export function enableKey(
     async (kms, abortSignal) => {
       await kms.send(new EnableKeyCommand({ KeyId: keyId }), { abortSignal });
     },
-    { signal: options.signal, action: 'kms:EnableKey' },
+    { signal: options.signal, onRequest: options.onRequest, action: 'kms:EnableKey' },
   );
 }
 
@@ -138,7 +138,7 @@ export function cancelKeyDeletion(
       const out = await kms.send(new CancelKeyDeletionCommand({ KeyId: keyId }), { abortSignal });
       return { keyId: out.KeyId ?? keyId };
     },
-    { signal: options.signal, action: 'kms:CancelKeyDeletion' },
+    { signal: options.signal, onRequest: options.onRequest, action: 'kms:CancelKeyDeletion' },
   );
 }
 

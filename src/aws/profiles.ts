@@ -65,6 +65,9 @@ export function summariseProfiles(
     if (section.region) summary.region = section.region;
     const accountId = accountIdOf(section);
     if (accountId) summary.accountId = accountId;
+    const needs = interactiveSignIn(name, merged);
+    if (needs.needsMfa) summary.needsMfa = true;
+    if (needs.runsProcess) summary.runsProcess = true;
     summaries.push(summary);
   }
   return summaries.sort(byProfileName);
@@ -89,6 +92,42 @@ export function signInKind(section: ProfileSection): SignInKind {
   if (section.sso_start_url) return 'sso-legacy';
   if (section.aws_access_key_id) return 'static-keys';
   return 'unknown';
+}
+
+/** Longer `source_profile` chains than this are not followed (the SDK would reject a cycle). */
+const MAX_SOURCE_HOPS = 16;
+
+/**
+ * Whether signing in with `name` asks for an MFA code or runs a `credential_process`
+ * command, following `source_profile` the way the SDK's `fromIni` does: every role hop
+ * with `mfa_serial` asks for a code, a source profile with static keys ends the chain, and
+ * the chain's last profile may run a process. Code that signs in with profiles the person
+ * did not pick (to find a key's account) must leave these alone: they could prompt.
+ */
+export function interactiveSignIn(
+  name: string,
+  sections: ReadonlyMap<string, ProfileSection>,
+): { needsMfa: boolean; runsProcess: boolean } {
+  const result = { needsMfa: false, runsProcess: false };
+  const visited = new Set<string>();
+  let current: string | undefined = name;
+  while (current !== undefined && !visited.has(current) && visited.size < MAX_SOURCE_HOPS) {
+    const section = sections.get(current);
+    if (!section) break;
+    const hasKeys = !!(section.aws_access_key_id && section.aws_secret_access_key);
+    if (visited.size > 0 && hasKeys) break;
+    visited.add(current);
+    if (section.role_arn && (section.source_profile || section.credential_source)) {
+      if (section.mfa_serial) result.needsMfa = true;
+      current = section.credential_source ? undefined : section.source_profile;
+      continue;
+    }
+    if (!hasKeys && !(section.role_arn && section.web_identity_token_file) && section.credential_process) {
+      result.runsProcess = true;
+    }
+    break;
+  }
+  return result;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;

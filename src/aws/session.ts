@@ -39,6 +39,8 @@ export interface ClientFor {
 export interface CallSettings {
   signal?: AbortSignal;
   action?: string;
+  /** Told once per API request the call sends (every page counts), e.g. to count them. */
+  onRequest?: () => void;
 }
 
 /** IAM is global; its endpoint lives in us-east-1 whatever region is being looked at. */
@@ -63,6 +65,10 @@ export class AwsSession {
   private readonly clients = new Map<string, Promise<AnyClient>>();
   private readonly credentials = new Map<string, AwsCredentialIdentityProvider>();
   private readonly accounts = new Map<string, Promise<Outcome<CallerIdentity>>>();
+  /** Identities already answered, readable without waiting on a call in flight. */
+  private readonly identities = new Map<string, CallerIdentity>();
+  /** The last credentials each profile signed in with, to tell whether signing in again would prompt. */
+  private readonly signedIn = new Map<string, AwsCredentialIdentity>();
   private readonly gates = new Map<string, RateGate>();
   private profileList: Promise<ProfileSummary[]> | undefined;
   /** Set after invalidate(): the next file read bypasses the SDK's file cache. */
@@ -104,6 +110,8 @@ export class AwsSession {
     this.clients.clear();
     this.credentials.clear();
     this.accounts.clear();
+    this.identities.clear();
+    this.signedIn.clear();
     this.profileList = undefined;
     this.reloadFiles = true;
   }
@@ -146,7 +154,9 @@ export class AwsSession {
     try {
       this.assertUsable();
       const client = await this.client(service, profile, region);
-      const value = await this.limiter.run(() => task(client, settings.signal), settings.signal);
+      const onRequest = settings.onRequest;
+      const used = onRequest ? countingSends(client, onRequest) : client;
+      const value = await this.limiter.run(() => task(used, settings.signal), settings.signal);
       return { ok: true, value };
     } catch (error) {
       const summary = await this.profile(profile).catch(() => undefined);
@@ -176,27 +186,63 @@ export class AwsSession {
   /**
    * The caller identity of a profile, asked once (STS GetCallerIdentity) and cached until
    * invalidate(). Failures are not cached, so a fixed sign-in works on the next try.
+   *
+   * Concurrent callers share one request, sent without any caller's signal: each caller's
+   * `signal` cancels only that caller's wait, so one cancelled diagnosis never cancels the
+   * others. `onRequest` is told when this caller's ask sent the request (not when it was
+   * answered from the cache or joined one in flight).
    */
-  callerIdentity(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<CallerIdentity>> {
-    let cached = this.accounts.get(profile);
-    if (!cached) {
+  callerIdentity(
+    profile: string,
+    region: string,
+    signal?: AbortSignal,
+    onRequest?: () => void,
+  ): Promise<Outcome<CallerIdentity>> {
+    const action = 'sts:GetCallerIdentity';
+    if (signal?.aborted) return Promise.resolve(cancelledOutcome(profile, region, action));
+    let shared = this.accounts.get(profile);
+    if (!shared) {
       const pending = this.call(
         'STS',
         profile,
         region,
-        async (sts, abortSignal) => {
-          const out = await sts.send(new GetCallerIdentityCommand({}), { abortSignal });
+        async (sts) => {
+          const out = await sts.send(new GetCallerIdentityCommand({}));
           return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
         },
-        { signal, action: 'sts:GetCallerIdentity' },
+        { action, ...(onRequest ? { onRequest } : {}) },
       );
-      cached = pending;
+      shared = pending;
       this.accounts.set(profile, pending);
       void pending.then((outcome) => {
-        if (!outcome.ok && this.accounts.get(profile) === pending) this.accounts.delete(profile);
+        if (this.accounts.get(profile) !== pending) return;
+        if (outcome.ok) this.identities.set(profile, outcome.value);
+        else this.accounts.delete(profile);
       });
     }
-    return cached;
+    return raceSignal(shared, signal, () => cancelledOutcome(profile, region, action));
+  }
+
+  /**
+   * Account id -> names of the profiles known to be in it, from the config files and from
+   * identities already answered. Never calls AWS and never waits for a call in flight.
+   */
+  async profilesByAccount(): Promise<Record<string, string[]>> {
+    const byAccount: Record<string, string[]> = {};
+    for (const profile of await this.profiles().catch(() => [])) {
+      const account = profile.accountId ?? this.identities.get(profile.name)?.account;
+      if (account) (byAccount[account] ??= []).push(profile.name);
+    }
+    return byAccount;
+  }
+
+  /**
+   * True while the session holds unexpired credentials of the profile, so signing in with
+   * it again asks for nothing and runs nothing.
+   */
+  hasLiveCredentials(profile: string): boolean {
+    const identity = this.signedIn.get(profile);
+    return !!identity && !expiresSoon(identity);
   }
 
   /** The account of a profile when already known, without calling AWS. */
@@ -285,9 +331,14 @@ export class AwsSession {
       base ??= this.baseProvider(profile);
       const next = base.then((resolve) => resolve());
       current = next;
-      next.catch(() => {
-        if (current === next) current = undefined;
-      });
+      next.then(
+        (identity) => {
+          if (current === next && this.credentials.get(profile) === provider) this.signedIn.set(profile, identity);
+        },
+        () => {
+          if (current === next) current = undefined;
+        },
+      );
       return next;
     };
     this.credentials.set(profile, provider);
@@ -317,6 +368,45 @@ export class AwsSession {
       ...(mfa ? { mfaCodeProvider: (serial: string) => mfa(profile, serial) } : {}),
     });
   }
+}
+
+/**
+ * The client with `send` counted. Tasks only send commands, but the rest of the client
+ * (config, middleware) stays reachable unchanged.
+ */
+function countingSends<C extends AnyClient>(client: C, onRequest: () => void): C {
+  return new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property !== 'send' || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        onRequest();
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+/** `shared`, or the cancelled outcome as soon as `signal` aborts, whichever comes first. */
+function raceSignal<T>(
+  shared: Promise<Outcome<T>>,
+  signal: AbortSignal | undefined,
+  cancelled: () => Outcome<T>,
+): Promise<Outcome<T>> {
+  if (!signal) return shared;
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    void shared.then((outcome) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    });
+  });
+}
+
+function cancelledOutcome<T>(profile: string, region: string, action: string): Outcome<T> {
+  const abort = Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
+  return { ok: false, error: classifyAwsError(abort, { profile, region, action }) };
 }
 
 function expiresSoon(identity: AwsCredentialIdentity): boolean {

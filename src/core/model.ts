@@ -21,6 +21,16 @@ export interface ProfileSummary {
   region?: string;
   /** The account id when the config alone reveals it (sso_account_id, role_arn). */
   accountId?: string;
+  /**
+   * Signing in asks the person for an MFA code (a role with `mfa_serial`, here or along its
+   * `source_profile` chain). Set only when true.
+   */
+  needsMfa?: boolean;
+  /**
+   * Signing in runs a `credential_process` command (here or along its `source_profile`
+   * chain), which may open a prompt of its own. Set only when true.
+   */
+  runsProcess?: boolean;
 }
 
 export type InstanceStateName = 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,6 +17,7 @@ import {
 import type { InstanceSummary, Outcome } from '../../src/core/model';
 import {
   adminPolicy,
+  createGrantFailedEvent,
   createGrantFixStatement,
   loadScenario,
   ScenarioBuilder,
@@ -47,6 +48,14 @@ const REGION = 'eu-west-1';
 const GRANT_STOPPED = 'i-00de0000000000004';
 const GRANT_KEY = 'arn:aws:kms:eu-west-1:111111111111:key/1a2b3c4d-0001-4abc-8def-000000000001';
 const OPERATOR_ROLE = 'arn:aws:iam::111111111111:role/Operator';
+const CROSS_ACCOUNT_KEY = 'arn:aws:kms:eu-west-1:222222222222:key/2b3c4d5e-0001-4abc-8def-000000000001';
+/** A role of the key's account that asks for an MFA code. */
+const MFA_READER = 'mfa-reader';
+/** A profile whose credential_process leaves a file behind when it runs. */
+const MARKER_PROCESS = 'marker-process';
+/** A profile whose credential_process fails with a token in its command line and stderr. */
+const LEAKY_PROCESS = 'leaky-process';
+const LEAKED_TOKEN = 'LEAKED-TOKEN-7f3a9c';
 
 function value<T>(outcome: Outcome<T>): T {
   if (!outcome.ok) assert.fail(`${outcome.error.kind}: ${outcome.error.message}`);
@@ -71,9 +80,11 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
   let emulator: Emulator;
   let files: AwsConfigFiles;
   let session: AwsSession;
+  let marker: string;
 
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'eld-aws-it-'));
+    marker = join(home, 'process-ran');
     ISOLATED_ENV.forEach((name) => delete process.env[name]);
     // SSO tokens are read from $HOME/.aws/sso/cache: a private home keeps the person's own out.
     process.env.HOME = home;
@@ -83,7 +94,13 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
     appendFileSync(
       files.configFile,
       `\n[profile via-services]\nregion = ${REGION}\nservices = emulated\n\n[services emulated]\nec2 =\n  endpoint_url = ${emulator.url}\n` +
-        `\n[profile ci-web-identity]\nrole_arn = ${OPERATOR_ROLE}\nweb_identity_token_file = ${join(home, 'token')}\n`,
+        `\n[profile ci-web-identity]\nrole_arn = ${OPERATOR_ROLE}\nweb_identity_token_file = ${join(home, 'token')}\n` +
+        `\n[profile ${MFA_READER}]\nregion = ${REGION}\nendpoint_url = ${emulator.url}\n` +
+        `role_arn = arn:aws:iam::222222222222:role/KeyAdmin\nsource_profile = dev-admin\nmfa_serial = arn:aws:iam::111111111111:mfa/jane\n` +
+        `\n[profile ${MARKER_PROCESS}]\nregion = ${REGION}\nendpoint_url = ${emulator.url}\n` +
+        `credential_process = "${process.execPath}" -e "require('fs').writeFileSync('${marker}','ran')"\n` +
+        `\n[profile ${LEAKY_PROCESS}]\nregion = ${REGION}\nendpoint_url = ${emulator.url}\n` +
+        `credential_process = "${process.execPath}" -e "process.stderr.write('token=${LEAKED_TOKEN}');process.exit(3)"\n`,
     );
     appendFileSync(
       files.credentialsFile,
@@ -256,11 +273,124 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
 
   it('reads a cross-account key policy through a profile of the key account', async () => {
     const ports = createDiagnosisPorts(session, 'dev-operator', REGION);
-    const key = value(await ports.describeKey('arn:aws:kms:eu-west-1:222222222222:key/2b3c4d5e-0001-4abc-8def-000000000001'));
+    const key = value(await ports.describeKey(CROSS_ACCOUNT_KEY));
     assert.equal(key.accountId, '222222222222');
     const read = value(await ports.getKeyPolicy(key));
     assert.equal(read.via, 'sec-admin');
     assert.ok(JSON.parse(read.policy).Statement);
+  });
+
+  it("looks for the key's account without asking for MFA codes or running other profiles' commands", async () => {
+    const prompts: string[] = [];
+    const asking = new AwsSession({
+      ...files,
+      maxAttempts: 2,
+      mfaCodeProvider: async (profile) => {
+        prompts.push(profile);
+        return '123456';
+      },
+    });
+    try {
+      const ports = createDiagnosisPorts(asking, 'dev-operator', REGION);
+      const key = value(await ports.describeKey(CROSS_ACCOUNT_KEY));
+      assert.equal(value(await ports.getKeyPolicy(key)).via, 'sec-admin', `not ${MFA_READER}, whose role asks for a code`);
+      const elsewhere = await ports.getKeyPolicy({ ...key, accountId: '444444444444', arn: key.arn.replace('222222222222', '444444444444') });
+      assert.ok(!elsewhere.ok && elsewhere.error.kind === 'access-denied', JSON.stringify(elsewhere));
+      assert.deepEqual(prompts, []);
+      assert.equal(existsSync(marker), false, 'no credential_process of another profile ran');
+      assert.equal(emulator.callCount({ service: 'sts', action: 'AssumeRole' }), 0);
+    } finally {
+      asking.dispose();
+    }
+  });
+
+  it('reports a failing credential_process without its command line or output', async () => {
+    const outcome = await listRegions(session, LEAKY_PROCESS);
+    assert.ok(!outcome.ok);
+    assert.equal(outcome.error.kind, 'no-credentials');
+    const text = JSON.stringify(outcome.error);
+    assert.ok(!text.includes(LEAKED_TOKEN) && !text.includes('Command failed') && !text.includes(process.execPath), text);
+    assert.match(outcome.error.message, new RegExp(`profile ${LEAKY_PROCESS} \\(credential_process\\)`));
+  });
+
+  it('cancels only the caller whose signal aborts while others share one GetCallerIdentity', async () => {
+    emulator.setFaults([{ service: 'sts', action: 'GetCallerIdentity', latencyMs: 400 }]);
+    const impatient = new AbortController();
+    const started = Date.now();
+    const first = session.callerIdentity('dev-admin', REGION, impatient.signal);
+    const second = session.callerIdentity('dev-admin', REGION, new AbortController().signal);
+    setTimeout(() => impatient.abort(), 50);
+    const cancelled = await first;
+    assert.ok(!cancelled.ok && cancelled.error.kind === 'cancelled', JSON.stringify(cancelled));
+    assert.ok(Date.now() - started < 350, 'the cancelled caller stops waiting at once');
+    assert.equal(value(await second).account, '111111111111');
+    assert.equal(value(await session.callerIdentity('dev-admin', REGION)).account, '111111111111');
+    assert.equal(emulator.callCount({ service: 'sts', action: 'GetCallerIdentity' }), 1);
+  });
+
+  it('still answers and keeps an identity whose only caller gave up', async () => {
+    emulator.setFaults([{ service: 'sts', action: 'GetCallerIdentity', latencyMs: 200 }]);
+    const gone = new AbortController();
+    gone.abort();
+    const early = await session.callerIdentity('dev-admin', REGION, gone.signal);
+    assert.ok(!early.ok && early.error.kind === 'cancelled');
+    assert.equal(emulator.callCount({ service: 'sts' }), 0, 'an already cancelled caller starts nothing');
+    const impatient = new AbortController();
+    const first = session.callerIdentity('dev-admin', REGION, impatient.signal);
+    impatient.abort();
+    assert.equal((await first).ok, false);
+    assert.equal(value(await session.callerIdentity('dev-admin', REGION)).account, '111111111111');
+    assert.equal(emulator.callCount({ service: 'sts', action: 'GetCallerIdentity' }), 1);
+  });
+
+  it('counts the AWS API requests made through the diagnosis ports', async () => {
+    const ports = createDiagnosisPorts(session, 'dev-operator', REGION);
+    assert.equal(ports.apiCallCount?.(), 0);
+    const instance = value(await ports.describeInstance(GRANT_STOPPED));
+    await ports.describeVolumes(instance.blockDevices.map((d) => d.volumeId!));
+    assert.equal(ports.apiCallCount!(), 2);
+    await ports.getEbsDefaults();
+    assert.equal(ports.apiCallCount!(), 4, 'GetEbsDefaultKmsKeyId and GetEbsEncryptionByDefault');
+    const key = value(await ports.describeKey(GRANT_KEY));
+    assert.equal(ports.apiCallCount!(), 6, 'DescribeKey and ListAliases');
+    await ports.getKeyPolicy(key);
+    assert.equal(ports.apiCallCount!(), 8, 'GetCallerIdentity to tell the account, then GetKeyPolicy');
+    value(await ports.getCallerIdentity());
+    assert.equal(ports.apiCallCount!(), 8, 'a cached identity costs no request');
+    await ports.lookupEvents({ eventName: 'CreateGrant', startTime: new Date(Date.now() - 86_400_000), endTime: new Date() });
+    await ports.simulatePrincipalPolicy({ policySourceArn: OPERATOR_ROLE, actionNames: ['kms:CreateGrant'], resourceArns: [GRANT_KEY], context: [] });
+    assert.equal(ports.apiCallCount!(), 10);
+    assert.equal(ports.apiCallCount!(), emulator.callCount(), 'the same number the endpoint saw');
+    assert.equal(createDiagnosisPorts(session, 'dev-operator', REGION).apiCallCount!(), 0, 'each set of ports counts its own');
+  });
+
+  it('knows which profiles it holds live credentials of, until invalidate()', async () => {
+    assert.equal(session.hasLiveCredentials('dev-admin'), false);
+    value(await listRegions(session, 'dev-admin'));
+    assert.equal(session.hasLiveCredentials('dev-admin'), true);
+    assert.equal((await listRegions(session, LEAKY_PROCESS)).ok, false);
+    assert.equal(session.hasLiveCredentials(LEAKY_PROCESS), false);
+    session.invalidate();
+    assert.equal(session.hasLiveCredentials('dev-admin'), false);
+  });
+
+  it('maps accounts to profiles from the config and answered identities, without calling AWS', async () => {
+    const known = await session.profilesByAccount();
+    assert.equal(emulator.callCount(), 0);
+    assert.deepEqual(known, {
+      '111111111111': ['ci-web-identity', 'emulator-assume-role', 'emulator-sso', 'emulator-sso-legacy'],
+      '222222222222': [MFA_READER],
+    });
+    value(await session.callerIdentity('sec-admin', REGION));
+    value(await session.callerIdentity('dev-admin', REGION));
+    assert.equal((await session.callerIdentity('dev-expired', REGION)).ok, false);
+    const calls = emulator.callCount();
+    const after = await session.profilesByAccount();
+    assert.equal(emulator.callCount(), calls);
+    assert.deepEqual(after, {
+      '111111111111': ['ci-web-identity', 'dev-admin', 'emulator-assume-role', 'emulator-sso', 'emulator-sso-legacy'],
+      '222222222222': [MFA_READER, 'sec-admin'],
+    });
   });
 });
 
@@ -273,8 +403,20 @@ describe('AWS layer paging against a 2,500-instance region', function () {
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'eld-aws-paging-'));
     const builder = new ScenarioBuilder('paging', 0).account('333333333333').region(REGION);
-    builder.principal({ name: 'bulk', account: '333333333333', region: REGION, policies: [adminPolicy()] });
+    const bulk = builder.principal({ name: 'bulk', account: '333333333333', region: REGION, policies: [adminPolicy()] });
     builder.instances(2500, { account: '333333333333', region: REGION });
+    for (let i = 0; i < 60; i++) {
+      builder.trailEvent(
+        createGrantFailedEvent({
+          principal: bulk,
+          region: REGION,
+          keyArn: 'arn:aws:kms:eu-west-1:333333333333:key/3c4d5e6f-0001-4abc-8def-000000000001',
+          instanceId: `i-${String(i).padStart(17, '0')}`,
+          volumeId: `vol-${String(i).padStart(17, '0')}`,
+          eventTime: `now-${i + 1}m`,
+        }),
+      );
+    }
     const scenario = builder.build();
     emulator = await startEmulator({ scenario });
     const files = writeAwsConfig(home, emulator, scenario);
@@ -293,5 +435,16 @@ describe('AWS layer paging against a 2,500-instance region', function () {
     assert.equal(new Set(instances.map((i) => i.id)).size, 2500);
     assert.equal(emulator.callCount({ service: 'ec2', action: 'DescribeInstances' }), 3);
     assert.ok(instances.every((i) => i.state === 'running' && i.blockDevices.length === 1));
+  });
+
+  it('counts every LookupEvents page as an API request of the ports', async () => {
+    emulator.resetCalls();
+    const ports = createDiagnosisPorts(session, 'bulk', REGION);
+    const events = value(
+      await ports.lookupEvents({ eventName: 'CreateGrant', startTime: new Date(Date.now() - 3_600_000 * 3), endTime: new Date(), maxResults: 60 }),
+    );
+    assert.equal(events.length, 60);
+    assert.equal(emulator.callCount({ service: 'cloudtrail', action: 'LookupEvents' }), 2);
+    assert.equal(ports.apiCallCount!(), 2);
   });
 });

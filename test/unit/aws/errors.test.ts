@@ -44,6 +44,45 @@ describe('classifyAwsError', () => {
     assert.match(failure.nextStep, /aws configure --profile nobody/);
   });
 
+  describe('a failing credential_process', () => {
+    // What the SDK passes on: Node's exec message, command line and stderr included.
+    const secretCommand = '/opt/vault/bin/aws-creds --role prod --token=s3cr3t-T0KEN-value';
+    const processError = (): Error =>
+      Object.assign(new Error(`Command failed: ${secretCommand}\nerror: session s3cr3t-T0KEN-value rejected by the vault`), {
+        name: 'CredentialsProviderError',
+      });
+    const text = (failure: { message: string; nextStep: string }): string => `${failure.message}\n${failure.nextStep}`;
+
+    it('names the profile and its sign-in kind, never the command line or its output', () => {
+      const failure = classifyAwsError(processError(), { profile: 'vault', region: 'eu-west-1', signIn: 'credential-process' });
+      assert.equal(failure.kind, 'no-credentials');
+      assert.doesNotMatch(text(failure), /s3cr3t|aws-creds|Command failed|rejected by the vault/);
+      assert.match(failure.message, /profile vault \(credential_process\)/);
+      assert.match(failure.nextStep, /credential_process command of profile vault/);
+    });
+
+    it('drops the command output when a role signs in through such a profile too', () => {
+      const failure = classifyAwsError(processError(), { profile: 'admin', signIn: 'assume-role' });
+      assert.equal(failure.kind, 'no-credentials');
+      assert.doesNotMatch(text(failure), /s3cr3t|aws-creds|Command failed/);
+      assert.match(failure.message, /profile admin \(role\)/);
+    });
+
+    it('drops it from any other classification as well', () => {
+      const plain = Object.assign(new Error(`Command failed: ${secretCommand}\nconnect ETIMEDOUT`), { code: 'ETIMEDOUT' });
+      const failure = classifyAwsError(plain, { profile: 'vault' });
+      assert.doesNotMatch(text(failure), /s3cr3t|aws-creds|Command failed/);
+    });
+
+    it("keeps the SDK's own explanation for other sign-in failures", () => {
+      const mfa = Object.assign(new Error('Profile admin requires multi-factor authentication, but no MFA code callback was provided.'), {
+        name: 'CredentialsProviderError',
+      });
+      const failure = classifyAwsError(mfa, { profile: 'admin', signIn: 'assume-role' });
+      assert.match(failure.message, /requires multi-factor authentication/);
+    });
+  });
+
   for (const code of ['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException']) {
     it(`names the denied action for ${code}`, () => {
       const error = serviceError(

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listProfiles, signInKind } from '../../../src/aws/profiles';
+import { interactiveSignIn, listProfiles, signInKind, summariseProfiles } from '../../../src/aws/profiles';
 
 const CONFIG = `
 [default]
@@ -90,9 +90,10 @@ describe('listProfiles', () => {
     );
     assert.deepEqual(byName.default, { name: 'default', signIn: 'static-keys', region: 'eu-west-1' });
     assert.deepEqual(byName.keys, { name: 'keys', signIn: 'static-keys', region: 'us-east-2' });
-    assert.deepEqual(byName.admin, { name: 'admin', signIn: 'assume-role', accountId: '222233334444' });
+    assert.deepEqual(byName.admin, { name: 'admin', signIn: 'assume-role', accountId: '222233334444', needsMfa: true });
     assert.equal(byName['ec2-role']!.signIn, 'assume-role');
     assert.equal(byName.vault!.signIn, 'credential-process');
+    assert.equal(byName.vault!.runsProcess, true);
     assert.deepEqual(byName['corp-dev'], { name: 'corp-dev', signIn: 'sso', region: 'eu-central-1', accountId: '555566667777' });
     assert.deepEqual(byName['old-sso'], { name: 'old-sso', signIn: 'sso-legacy', accountId: '888899990000' });
     assert.deepEqual(byName.ci, { name: 'ci', signIn: 'web-identity', accountId: '121212121212' });
@@ -150,6 +151,45 @@ describe('signInKind', () => {
     assert.equal(signInKind({ credential_process: 'x', sso_session: 's' }), 'credential-process');
     assert.equal(signInKind({ sso_session: 's', sso_start_url: 'u' }), 'sso');
     assert.equal(signInKind({}), 'unknown');
+  });
+});
+
+describe('profiles whose sign-in could prompt or run a command', () => {
+  const config = {
+    keys: { aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'x' },
+    'keys-with-serial': { aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'x', mfa_serial: 'arn:aws:iam::111122223333:mfa/me' },
+    vault: { credential_process: '/usr/local/bin/vault-aws' },
+    'keys-and-process': { aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'x', credential_process: '/bin/false' },
+    'mfa-role': { role_arn: 'arn:aws:iam::222233334444:role/Admin', source_profile: 'keys', mfa_serial: 'arn:aws:iam::111122223333:mfa/me' },
+    'over-mfa': { role_arn: 'arn:aws:iam::333344445555:role/Ops', source_profile: 'mfa-role' },
+    'over-vault': { role_arn: 'arn:aws:iam::333344445555:role/Ops', source_profile: 'vault' },
+    // A source profile with keys ends the chain even when it names a role itself.
+    'over-keyed-role': { role_arn: 'arn:aws:iam::333344445555:role/Ops', source_profile: 'keyed-role' },
+    'keyed-role': { aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'x', role_arn: 'arn:aws:iam::1:role/R', source_profile: 'vault' },
+    'from-metadata': { role_arn: 'arn:aws:iam::333344445555:role/Ops', credential_source: 'Ec2InstanceMetadata', mfa_serial: 'arn:aws:iam::1:mfa/x' },
+    'loop-a': { role_arn: 'arn:aws:iam::333344445555:role/A', source_profile: 'loop-b' },
+    'loop-b': { role_arn: 'arn:aws:iam::333344445555:role/B', source_profile: 'loop-a' },
+    sso: { sso_session: 'corp', sso_account_id: '555566667777', sso_role_name: 'Dev' },
+  };
+
+  it('marks roles with mfa_serial and credential_process profiles, also through source_profile', () => {
+    const byName = Object.fromEntries(summariseProfiles(config, {}).map((p) => [p.name, p]));
+    const flags = (name: string) => ({ needsMfa: byName[name]!.needsMfa ?? false, runsProcess: byName[name]!.runsProcess ?? false });
+    assert.deepEqual(flags('mfa-role'), { needsMfa: true, runsProcess: false });
+    assert.deepEqual(flags('over-mfa'), { needsMfa: true, runsProcess: false });
+    assert.deepEqual(flags('vault'), { needsMfa: false, runsProcess: true });
+    assert.deepEqual(flags('over-vault'), { needsMfa: false, runsProcess: true });
+    assert.deepEqual(flags('from-metadata'), { needsMfa: true, runsProcess: false });
+    for (const quiet of ['keys', 'keys-with-serial', 'keys-and-process', 'over-keyed-role', 'loop-a', 'sso']) {
+      assert.deepEqual(flags(quiet), { needsMfa: false, runsProcess: false }, quiet);
+      assert.ok(!('needsMfa' in byName[quiet]!) && !('runsProcess' in byName[quiet]!), `${quiet} carries no flags`);
+    }
+  });
+
+  it('follows source_profile to a process profile and stops at a missing one', () => {
+    const sections = new Map(Object.entries({ role: { role_arn: 'arn:aws:iam::1:role/R', source_profile: 'base' }, base: { credential_process: 'x' } }));
+    assert.deepEqual(interactiveSignIn('role', sections), { needsMfa: false, runsProcess: true });
+    assert.deepEqual(interactiveSignIn('missing', sections), { needsMfa: false, runsProcess: false });
   });
 });
 
