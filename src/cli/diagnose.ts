@@ -76,10 +76,7 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
       io.stderr(`no region: pass --region, set AWS_REGION, or give profile "${parsed.profile}" a region\n${DIAGNOSE_USAGE}\n`);
       return 2;
     }
-    const profilesByAccount: Record<string, string[]> = {};
-    for (const p of profiles) {
-      if (p.accountId) (profilesByAccount[p.accountId] ??= []).push(p.name);
-    }
+    const profilesByAccount = await session.profilesByAccount();
     const ports = aws.createDiagnosisPorts(session, parsed.profile, region);
     const report = await diagnoseInstance({ instanceId: parsed.instanceId, profile: parsed.profile, region, profilesByAccount }, ports);
     const output =

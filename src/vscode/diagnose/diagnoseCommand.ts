@@ -19,7 +19,7 @@ export function diagnoseCommand(bridge: AwsBridge, reports: ReportView, log: Log
     if (!target) return undefined;
     const session = bridge.current;
     const ports = bridge.aws.createDiagnosisPorts(session, target.profile, target.region);
-    const profilesByAccount = await knownProfilesByAccount(bridge);
+    const profilesByAccount = await session.profilesByAccount();
     try {
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Diagnosing ${target.instanceId}`, cancellable: true },
@@ -54,18 +54,6 @@ export function diagnoseCommand(bridge: AwsBridge, reports: ReportView, log: Log
       return undefined;
     }
   };
-}
-
-/** Account id -> profile names, from what is known without new calls (config and cached identities). */
-async function knownProfilesByAccount(bridge: AwsBridge): Promise<Record<string, string[]>> {
-  const byAccount: Record<string, string[]> = {};
-  const session = bridge.current;
-  const profiles = await session.profiles().catch(() => []);
-  for (const profile of profiles) {
-    const account = await session.knownAccountId(profile.name).catch(() => undefined);
-    if (account) (byAccount[account] ??= []).push(profile.name);
-  }
-  return byAccount;
 }
 
 async function pickInstance(bridge: AwsBridge): Promise<InstanceRef | undefined> {
