@@ -18,6 +18,8 @@ export interface TrailQuery {
   endTime: Date;
   /** Default 50. */
   maxResults?: number;
+  /** Stops paging after a page holding an event this accepts. */
+  stopWhen?: (event: TrailEvent) => boolean;
 }
 
 /**
@@ -61,9 +63,11 @@ export async function lookupEvents(
       { signal: options.signal, onRequest: options.onRequest, action: 'cloudtrail:LookupEvents' },
     );
     if (!outcome.ok) return outcome;
-    events.push(...(outcome.value.Events ?? []).map(mapTrailEvent));
+    const mapped = (outcome.value.Events ?? []).map(mapTrailEvent);
+    events.push(...mapped);
     nextToken = outcome.value.NextToken || undefined;
-    if (!nextToken) break;
+    // The caller found what it looks for: more pages would only cost time under the 2/s limit.
+    if (!nextToken || (query.stopWhen && mapped.some(query.stopWhen))) break;
   }
   events.sort((a, b) => (a.eventTime < b.eventTime ? 1 : a.eventTime > b.eventTime ? -1 : 0));
   return { ok: true, value: events.slice(0, wanted) };

@@ -5,7 +5,7 @@
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { analyzePolicyText, evaluateCreateGrant, ec2GrantRequest, type CreateGrantVerdict } from '../../src/core/policy';
-import { ACCOUNT, KEY_ARN, REGION } from '../unit/policy/generators';
+import { ACCOUNT, documentedNotPrincipal, KEY_ARN, REGION, type KeyPolicy } from '../unit/policy/generators';
 import { grantQuestions, largeKeyPolicyText, largeTemplateText, type GrantQuestion } from './policyFixtures';
 import { progress, sendResult, timeMs } from './protocol';
 
@@ -37,7 +37,9 @@ async function simulateDecision(q: GrantQuestion, context: Record<string, string
       identityPolicies: identity.map((policy, i) => ({ name: `identity${i}`, policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      resourcePolicy: q.keyPolicy,
+      // Deny + NotPrincipal: the simulator reads it otherwise than the IAM User Guide; it gets
+      // the documented meaning, as in the differential test.
+      resourcePolicy: documentedNotPrincipal(q.keyPolicy as KeyPolicy, q.caller) ?? q.keyPolicy,
     },
     {},
   );

@@ -447,4 +447,18 @@ describe('AWS layer paging against a 2,500-instance region', function () {
     assert.equal(emulator.callCount({ service: 'cloudtrail', action: 'LookupEvents' }), 2);
     assert.equal(ports.apiCallCount!(), 2);
   });
+
+  it('stops paging LookupEvents once a page holds the event looked for', async () => {
+    emulator.resetCalls();
+    const ports = createDiagnosisPorts(session, 'bulk', REGION);
+    const window = { eventName: 'CreateGrant', startTime: new Date(Date.now() - 3_600_000 * 3), endTime: new Date(), maxResults: 500 };
+    const all = value(await ports.lookupEvents(window));
+    assert.equal(all.length, 60);
+    assert.equal(emulator.callCount({ service: 'cloudtrail', action: 'LookupEvents' }), 2);
+    emulator.resetCalls();
+    const wanted = all[10].eventId; // on the first page (newest first)
+    const some = value(await ports.lookupEvents({ ...window, stopWhen: (e) => e.eventId === wanted }));
+    assert.equal(emulator.callCount({ service: 'cloudtrail', action: 'LookupEvents' }), 1);
+    assert.ok(some.some((e) => e.eventId === wanted));
+  });
 });

@@ -15,12 +15,12 @@ import { evaluateCreateGrant } from '../policy';
 import { classifyStateReason } from '../stateReason';
 import { instrumentPorts, type InstrumentedPorts } from './instrument';
 import type { CallOptions, DiagnosisPorts } from './ports';
-import { canSimulate, principalFromArn, rolePathCaveat } from './principal';
+import { canSimulate, isPrincipalUnderTest, principalFromArn, rolePathCaveat } from './principal';
 import type { DiagnosisInput, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, Limitation, PrincipalStage, VolumeStage } from './stages';
 
 type KeyRef = Omit<KeyRecord, 'described'>;
 import { iamStep, instanceStep, keyPolicyStep, keysStep, permissionHint, principalStep, skippedStep, volumesStep } from './steps';
-import { failedGrantEvents, isAccessDenied, eventCaller, eventKeyRef, keyToken, startEventsFor, timeFromTransitionReason, trailWindow } from './trail';
+import { eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isAccessDenied, keyToken, startEventsFor, timeFromTransitionReason, trailWindow } from './trail';
 import { STEP_ORDER, STEP_TITLES, type DiagnosisReport, type PrincipalInfo, type DiagnosisStep, type StepEvent, type StepId, type TimelineEntry } from './types';
 import { decideVerdict } from './verdict';
 
@@ -40,7 +40,13 @@ export function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
 
-const CLOUDTRAIL_PAGE = 50;
+/**
+ * How many events one LookupEvents question may read: ten pages of 50. A key shared by many
+ * instances fills the window with other instances' grants; one page would hold only the
+ * newest 50 and could miss this instance's. Paging stops earlier once a page holds the
+ * event sought (`stopWhen`), where the AWS layer supports it.
+ */
+const CLOUDTRAIL_MAX_EVENTS = 500;
 
 /**
  * Diagnoses why `input.instanceId` stopped. Never rejects for AWS failures (they become
@@ -102,14 +108,16 @@ async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, opt
   const volumesP: Promise<Outcome<VolumeInfo[]>> = volumeIds.length > 0 ? p.describeVolumes(volumeIds, call) : Promise.resolve({ ok: true, value: [] });
   const defaultsP = p.getEbsDefaults(call);
   const callerP = p.getCallerIdentity(call);
-  const lookup = { startTime: window.startTime, endTime: window.endTime, maxResults: CLOUDTRAIL_PAGE };
-  const grantsP = p.lookupEvents({ eventName: 'CreateGrant', ...lookup }, call);
+  const lookup = { startTime: window.startTime, endTime: window.endTime, maxResults: CLOUDTRAIL_MAX_EVENTS };
+  const failedGrantForInstance = (e: TrailEvent): boolean => e.eventName === 'CreateGrant' && e.errorCode !== undefined && eventInstance(e, input.instanceId) === 'this';
+  const startOfInstance = (e: TrailEvent): boolean => startEventsFor([e], input.instanceId).length > 0;
+  const grantsP = p.lookupEvents({ eventName: 'CreateGrant', ...lookup, stopWhen: failedGrantForInstance }, call);
   // LookupEvents allows 2 requests/s: ask for StartInstances only when no failed grant
   // (whose grantee names the instance) already says who started it.
   const startsP = grantsP.then((grants): Promise<Outcome<TrailEvent[]> | undefined> =>
-    grants.ok && failedGrantEvents(grants.value, input.instanceId, []).some((e) => eventCaller(e))
+    grants.ok && grants.value.some((e) => failedGrantForInstance(e) && eventCaller(e))
       ? Promise.resolve(undefined)
-      : p.lookupEvents({ eventName: 'StartInstances', ...lookup }, call),
+      : p.lookupEvents({ eventName: 'StartInstances', ...lookup, stopWhen: startOfInstance }, call),
   );
 
   const volumeStageP = Promise.all([volumesP, defaultsP]).then(([volumes, defaults]) => {
@@ -289,13 +297,32 @@ function principalStageOf(
     stage.starts = startEventsFor(starts.value, instanceId);
   } else if (starts) stage.startFailure = starts.error;
 
-  // A failed grant names who started the instance whatever the error; a denial is the strongest.
-  const denied = stage.denials.find((e) => eventCaller(e)) ?? stage.failedGrants.find((e) => eventCaller(e));
-  const started = stage.starts.find((e) => e.userArn);
-  if (denied) stage.principal = principalFromArn(eventCaller(denied)!, 'cloudtrail-create-grant', denied.sessionIssuerArn);
-  else if (started) stage.principal = principalFromArn(started.userArn!, 'cloudtrail-start-instances', started.sessionIssuerArn);
-  else if (stage.caller) stage.principal = principalFromArn(stage.caller.arn, 'caller-identity');
+  stage.principal = principalUnderTest(stage, instanceId);
   return stage;
+}
+
+/** The newest event with a known caller, a denial before any other failure. */
+function newestCalling(events: readonly TrailEvent[]): TrailEvent | undefined {
+  return events.find((e) => isAccessDenied(e) && eventCaller(e)) ?? events.find((e) => eventCaller(e));
+}
+
+/**
+ * Who started the instance, strongest evidence first: a failed grant naming this instance
+ * (it names the caller whatever the error); a failed grant on its keys naming no instance,
+ * only when nothing names this one, and only from the caller of its StartInstances when
+ * there is one; that StartInstances; the profile's identity. A failed grant naming another
+ * instance (a key shared by several) never decides.
+ */
+function principalUnderTest(stage: PrincipalStage, instanceId: string): PrincipalInfo | undefined {
+  const forInstance = newestCalling(stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'this'));
+  if (forInstance) return principalFromArn(eventCaller(forInstance)!, 'cloudtrail-create-grant', forInstance.sessionIssuerArn);
+  const started = stage.starts.find((e) => e.userArn);
+  const starter = started ? principalFromArn(started.userArn!, 'cloudtrail-start-instances', started.sessionIssuerArn) : undefined;
+  const unnamed = stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'unknown' && (!starter || isPrincipalUnderTest(eventCaller(e) ?? '', starter)));
+  const keyOnly = newestCalling(unnamed);
+  if (keyOnly) return principalFromArn(eventCaller(keyOnly)!, 'cloudtrail-create-grant', keyOnly.sessionIssuerArn ?? started?.sessionIssuerArn);
+  if (starter) return starter;
+  return stage.caller ? principalFromArn(stage.caller.arn, 'caller-identity') : undefined;
 }
 
 /** Says which account's access a cross-account key policy needs, and which profiles could give it. */
@@ -329,7 +356,13 @@ function keyPolicyFromOutcome(
   caller: CallerIdentity | undefined,
 ): KeyPolicyResult {
   if (!outcome.ok) return { keyArn: key.arn, outcome: 'failed', failure: outcome.error, nextStep: keyPolicyHint(outcome.error, key, input, caller) };
-  const evaluation = evaluateCreateGrant(outcome.value.policy, principal.arn, { region: input.region, keyArn: key.arn, keyAccount: key.accountId });
+  const evaluation = evaluateCreateGrant(outcome.value.policy, principal.arn, {
+    region: input.region,
+    keyArn: key.arn,
+    keyAccount: key.accountId,
+    // aws:PrincipalArn carries the role's path only when CloudTrail (or a known path) gave it.
+    ...(principal.policyArnCertain && principal.policyArn ? { principalPolicyArn: principal.policyArn } : {}),
+  });
   return { keyArn: key.arn, outcome: 'evaluated', verdict: evaluation.verdict, reason: evaluation.reason, matched: evaluation.matched, via: outcome.value.via };
 }
 

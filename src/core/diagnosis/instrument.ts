@@ -7,8 +7,11 @@ import type { AwsFailure, Outcome } from '../model';
 import type { DiagnosisPorts } from './ports';
 import type { CallStats } from './types';
 
+/** The port methods that call AWS (the rest only report on the ports). */
+type CallingPort = Exclude<keyof DiagnosisPorts, 'apiCallCount'>;
+
 /** The IAM action behind each port method, for counts and "which permission" hints. */
-export const PORT_ACTIONS: Record<keyof DiagnosisPorts, string> = {
+export const PORT_ACTIONS: Record<CallingPort, string> = {
   describeInstance: 'ec2:DescribeInstances',
   describeVolumes: 'ec2:DescribeVolumes',
   getEbsDefaults: 'ec2:GetEbsDefaultKmsKeyId',
@@ -35,6 +38,8 @@ export interface InstrumentedPorts {
  */
 export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal): InstrumentedPorts {
   let count = 0;
+  // The ports may outlive one diagnosis: count only the requests made from here on.
+  const requestsBefore = ports.apiCallCount?.();
   let deepestFinished = 0;
   const byAction: Record<string, number> = {};
 
@@ -48,7 +53,7 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal): In
     : undefined;
   aborted?.catch(() => undefined);
 
-  const call = async <T>(method: keyof DiagnosisPorts, work: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+  const call = async <T>(method: CallingPort, work: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
     if (signal?.aborted) throw abortError(signal);
     const action = PORT_ACTIONS[method];
     const depth = deepestFinished + 1;
@@ -74,10 +79,17 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal): In
     getKeyPolicy: (key, o) => call('getKeyPolicy', () => ports.getKeyPolicy(key, o)),
     simulatePrincipalPolicy: (input, o) => call('simulatePrincipalPolicy', () => ports.simulatePrincipalPolicy(input, o)),
   };
+  const apiCallCount = ports.apiCallCount;
+  if (apiCallCount) wrapped.apiCallCount = () => apiCallCount.call(ports);
 
   return {
     ports: wrapped,
-    stats: (elapsedMs) => ({ count, rounds: deepestFinished, elapsedMs: Math.round(elapsedMs), byAction: { ...byAction } }),
+    stats: (elapsedMs) => {
+      const stats: CallStats = { count, rounds: deepestFinished, elapsedMs: Math.round(elapsedMs), byAction: { ...byAction } };
+      const requestsNow = ports.apiCallCount?.();
+      if (requestsBefore !== undefined && requestsNow !== undefined) stats.apiRequests = requestsNow - requestsBefore;
+      return stats;
+    },
     dispose: () => {
       if (signal && onAbort) signal.removeEventListener('abort', onAbort);
     },

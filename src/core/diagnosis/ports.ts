@@ -45,7 +45,18 @@ export interface DiagnosisPorts {
    * implementation respects LookupEvents' 2 requests/second limit.
    */
   lookupEvents(
-    query: { eventName: string; startTime: Date; endTime: Date; maxResults?: number },
+    query: {
+      eventName: string;
+      startTime: Date;
+      endTime: Date;
+      maxResults?: number;
+      /**
+       * The event the caller looks for. Pages come newest first, so once a page holds an
+       * event for which this is true, later pages can only hold older ones: the
+       * implementation may stop paging there, before `maxResults`. Optional to honour.
+       */
+      stopWhen?: (event: TrailEvent) => boolean;
+    },
     options?: CallOptions,
   ): Promise<Outcome<TrailEvent[]>>;
   /**
@@ -63,4 +74,9 @@ export interface DiagnosisPorts {
     },
     options?: CallOptions,
   ): Promise<Outcome<SimulationResult[]>>;
+  /**
+   * A running total of the AWS API requests made through these ports so far: every page and
+   * every request behind a port (a port may make several, or none when cached).
+   */
+  apiCallCount?(): number;
 }

@@ -2,6 +2,9 @@
  * From the caller ARN AWS reports to the IAM entity whose policies decide: a role session
  * is governed by its role, whose path the session ARN does not carry.
  */
+import type { TrailEvent } from '../model';
+import { parsePrincipalArn, type ParsedPrincipal } from '../policy';
+import { eventCaller, eventInstance } from './trail';
 import type { PrincipalInfo, PrincipalSource } from './types';
 
 /** Service-linked role paths documented by AWS, by role name (domain.md section 3.5). */
@@ -15,43 +18,60 @@ const KNOWN_ROLE_PATHS: Record<string, string> = {
  * `policyArnCertain` says so.
  */
 export function principalFromArn(arn: string, source: PrincipalSource, sessionIssuerArn?: string): PrincipalInfo {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') {
-    return { arn, source, kind: 'other', policyArnCertain: false };
+  // parsePrincipalArn also reads a bare account id; AWS reports callers as ARNs only.
+  const parsed = arn.startsWith('arn:') ? parsePrincipalArn(arn) : undefined;
+  if (!parsed) return { arn, source, kind: 'other', policyArnCertain: false };
+  const { account, kind } = parsed;
+  switch (kind) {
+    case 'root':
+    case 'user':
+    case 'role':
+      return { arn, source, account, kind, policyArn: arn, policyArnCertain: true };
+    case 'assumed-role':
+      return { arn, source, account, kind, ...sessionRole(parsed, sessionIssuerArn) };
+    case 'federated-user':
+      return { arn, source, account, kind, policyArnCertain: false };
+    default:
+      return { arn, source, account, kind: 'other', policyArnCertain: false };
   }
-  const [, partition, service, , account] = parts;
-  const resource = parts.slice(5).join(':');
-  if (service === 'iam') {
-    if (resource === 'root') return { arn, source, account, kind: 'root', policyArn: arn, policyArnCertain: true };
-    if (resource.startsWith('user/')) return { arn, source, account, kind: 'user', policyArn: arn, policyArnCertain: true };
-    if (resource.startsWith('role/')) return { arn, source, account, kind: 'role', policyArn: arn, policyArnCertain: true };
+}
+
+/** The role governing a session: the issuer when it names that role, else a known or guessed path. */
+function sessionRole(session: ParsedPrincipal, sessionIssuerArn: string | undefined): Pick<PrincipalInfo, 'policyArn' | 'policyArnCertain'> {
+  const { partition, account } = session;
+  const roleName = session.roleName ?? '';
+  const issuer = sessionIssuerArn ? parsePrincipalArn(sessionIssuerArn) : undefined;
+  if (issuer?.kind === 'role' && issuer.account === account && issuer.roleName === roleName) {
+    return { policyArn: issuer.principalArn, policyArnCertain: true };
   }
-  if (service === 'sts' && resource.startsWith('assumed-role/')) {
-    const roleName = resource.split('/')[1] ?? '';
-    if (sessionIssuerArn && /:iam::\d{12}:role\//.test(sessionIssuerArn) && sessionIssuerArn.endsWith(`/${roleName}`)) {
-      return { arn, source, account, kind: 'assumed-role', policyArn: sessionIssuerArn, policyArnCertain: true };
-    }
-    const knownPath = KNOWN_ROLE_PATHS[roleName];
-    if (knownPath) {
-      return { arn, source, account, kind: 'assumed-role', policyArn: `arn:${partition}:iam::${account}:role/${knownPath}${roleName}`, policyArnCertain: true };
-    }
-    if (roleName.startsWith('AWSReservedSSO_')) {
-      // Identity Center roles live under aws-reserved/sso.amazonaws.com/, sometimes with a Region segment.
-      return {
-        arn,
-        source,
-        account,
-        kind: 'assumed-role',
-        policyArn: `arn:${partition}:iam::${account}:role/aws-reserved/sso.amazonaws.com/${roleName}`,
-        policyArnCertain: false,
-      };
-    }
-    return { arn, source, account, kind: 'assumed-role', policyArn: `arn:${partition}:iam::${account}:role/${roleName}`, policyArnCertain: false };
+  const knownPath = KNOWN_ROLE_PATHS[roleName];
+  if (knownPath) return { policyArn: `arn:${partition}:iam::${account}:role/${knownPath}${roleName}`, policyArnCertain: true };
+  if (roleName.startsWith('AWSReservedSSO_')) {
+    // Identity Center roles live under aws-reserved/sso.amazonaws.com/, sometimes with a Region segment.
+    return { policyArn: `arn:${partition}:iam::${account}:role/aws-reserved/sso.amazonaws.com/${roleName}`, policyArnCertain: false };
   }
-  if (service === 'sts' && resource.startsWith('federated-user/')) {
-    return { arn, source, account, kind: 'federated-user', policyArnCertain: false };
-  }
-  return { arn, source, account, kind: 'other', policyArnCertain: false };
+  return { policyArn: session.principalArn, policyArnCertain: false };
+}
+
+/**
+ * True when `callerArn` (an event's caller) is the principal under test: the same ARN, or
+ * another session of the same role, whose policies are the same.
+ */
+export function isPrincipalUnderTest(callerArn: string, principal: PrincipalInfo): boolean {
+  if (callerArn === principal.arn) return true;
+  const caller = callerArn.startsWith('arn:') ? parsePrincipalArn(callerArn) : undefined;
+  const tested = principal.arn.startsWith('arn:') ? parsePrincipalArn(principal.arn) : undefined;
+  return caller !== undefined && tested !== undefined && caller.kind !== 'other' && caller.principalArn === tested.principalArn;
+}
+
+/**
+ * True when a CloudTrail event is evidence about the principal under test: its caller is
+ * that principal, or, naming no caller, it names this instance. On a key shared by several
+ * instances, other callers' failures say nothing about this one.
+ */
+export function concernsPrincipal(event: TrailEvent, principal: PrincipalInfo, instanceId: string): boolean {
+  const caller = eventCaller(event);
+  return caller ? isPrincipalUnderTest(caller, principal) : eventInstance(event, instanceId) === 'this';
 }
 
 /** Why the role ARN may be wrong, for evidence and fix notes; undefined when it is certain. */

@@ -166,7 +166,8 @@ function callsSentence(report: DiagnosisReport): string {
   const by = Object.entries(calls.byAction)
     .map(([action, n]) => `${action} ×${n}`)
     .join(', ');
-  return `${calls.count} call(s) in ${calls.rounds} round(s), ${calls.elapsedMs} ms${by ? ` (${by})` : ''}.`;
+  const requests = calls.apiRequests === undefined ? '' : `; ${calls.apiRequests} AWS API request(s) in all`;
+  return `${calls.count} call(s) in ${calls.rounds} round(s), ${calls.elapsedMs} ms${by ? ` (${by})` : ''}${requests}.`;
 }
 
 function indent(text: string, by: string): string {

@@ -5,7 +5,7 @@
 import type { AwsFailure, KeyInfo, TrailEvent } from '../model';
 import type { DiagnosisInput, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, PrincipalStage, VolumeStage } from './stages';
 import { describeDenial, denialKind, eventCaller, eventKeyRef, isAccessDenied } from './trail';
-import { rolePathCaveat } from './principal';
+import { concernsPrincipal, rolePathCaveat } from './principal';
 import { STEP_TITLES, type DiagnosisStep, type Evidence, type StepId, type StepStatus } from './types';
 
 function step(id: StepId, status: StepStatus, summary: string, evidence: Evidence[], nextStep?: string): DiagnosisStep {
@@ -220,11 +220,13 @@ export function principalStep(stage: PrincipalStage, input: DiagnosisInput, now:
   if (!principal) {
     return step('principal', 'error', 'Could not tell who started the instance.', evidence, trailHint ?? stage.callerFailure?.nextStep);
   }
-  if (stage.denials.length > 0) {
-    const caller = eventCaller(stage.denials[0]) ?? principal.arn;
-    return step('principal', 'fail', `KMS denied CreateGrant to ${caller} (${describeDenial(denialKind(stage.denials[0].errorMessage))}).`, evidence, trailHint);
+  const ofPrincipal = (event: TrailEvent): boolean => concernsPrincipal(event, principal, input.instanceId);
+  const denial = stage.denials.find(ofPrincipal);
+  if (denial) {
+    const caller = eventCaller(denial) ?? principal.arn;
+    return step('principal', 'fail', `KMS denied CreateGrant to ${caller} (${describeDenial(denialKind(denial.errorMessage))}).`, evidence, trailHint);
   }
-  const otherFailure = stage.failedGrants[0];
+  const otherFailure = stage.failedGrants.find(ofPrincipal);
   if (otherFailure && !trailFailure) {
     return step(
       'principal',
@@ -238,12 +240,15 @@ export function principalStep(stage: PrincipalStage, input: DiagnosisInput, now:
   }
   const delayNote =
     recent && stage.starts.length === 0 ? ' CloudTrail delivers events within about 5 minutes (sometimes 15): diagnose again shortly for stronger evidence.' : '';
+  const others = [...new Set(stage.denials.map((e) => eventCaller(e) ?? 'an unknown caller'))];
+  const trailSays =
+    others.length > 0 ? `CloudTrail shows CreateGrant on its keys denied only to other callers (${others.join(', ')}), not to it.` : 'CloudTrail shows no denied CreateGrant for its keys.';
   return step(
     'principal',
     'pass',
     principal.source === 'caller-identity'
       ? `CloudTrail shows no start or denied grant for this instance; checking the permissions of ${principal.arn}.${delayNote}`
-      : `Started by ${principal.arn}; CloudTrail shows no denied CreateGrant for its keys.`,
+      : `Started by ${principal.arn}; ${trailSays}`,
     evidence,
     delayNote ? delayNote.trim() : undefined,
   );

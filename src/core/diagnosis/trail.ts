@@ -38,26 +38,37 @@ export function isExplicitDenial(kind: DenialKind): boolean {
   return kind.startsWith('explicit-deny');
 }
 
-/** Words a denial kind for people: where the blocking (or missing) statement is. */
-export function describeDenial(kind: DenialKind): string {
+/** Where the explicit Deny of a denial kind is, for people; undefined when KMS did not say. */
+export function denialPlace(kind: DenialKind): string | undefined {
   switch (kind) {
     case 'explicit-deny-key-policy':
-      return 'an explicit Deny in the key policy';
+      return 'the key policy';
     case 'explicit-deny-identity-policy':
-      return "an explicit Deny in the caller's IAM policies";
+      return "the caller's IAM policies";
     case 'explicit-deny-scp':
-      return 'an explicit Deny in a service control policy (SCP)';
+      return 'a service control policy (SCP)';
     case 'explicit-deny-permissions-boundary':
-      return "an explicit Deny in the caller's permissions boundary";
+      return "the caller's permissions boundary";
     case 'explicit-deny-session-policy':
-      return 'an explicit Deny in the session policy';
-    case 'explicit-deny':
-      return 'an explicit Deny';
+      return 'the session policy';
+    default:
+      return undefined;
+  }
+}
+
+/** Words a denial kind for people: where the blocking (or missing) statement is. */
+export function describeDenial(kind: DenialKind): string {
+  if (isExplicitDenial(kind)) {
+    const place = denialPlace(kind);
+    return place ? `an explicit Deny in ${place}` : 'an explicit Deny';
+  }
+  switch (kind) {
     case 'no-key-policy-allow':
       return 'no key policy statement allows it';
     case 'no-identity-policy-allow':
       return "no IAM policy of the caller allows it";
     case 'not-authorized':
+    default:
       return 'not authorized (KMS gave no reason)';
   }
 }
@@ -104,22 +115,31 @@ export function isAccessDenied(event: TrailEvent): boolean {
 /**
  * The failed CreateGrant events that concern this instance: for one of its volume keys, or
  * naming the instance in the grantee (`<acct>:aws:ec2-infrastructure:i-...`). Newest first.
- * Besides AccessDenied they include key-state failures (DisabledException, ...).
+ * Besides AccessDenied they include key-state failures (DisabledException, ...). A key
+ * shared by several instances brings their failures too: `eventInstance` tells them apart.
  */
 export function failedGrantEvents(events: readonly TrailEvent[], instanceId: string, keyRefs: readonly string[]): TrailEvent[] {
   return events
     .filter((event) => event.eventName === 'CreateGrant' && event.errorCode !== undefined)
     .filter((event) => {
-      const keyRef = event.keyId ?? resourceFromDenialMessage(event.errorMessage);
+      const keyRef = eventKeyRef(event);
       if (keyRef && keyRefs.some((ref) => sameKeyRef(keyRef, ref))) return true;
-      return event.granteePrincipal?.includes(instanceId) === true || event.instanceIds?.includes(instanceId) === true;
+      return eventInstance(event, instanceId) === 'this';
     })
     .sort(byTimeDescending);
 }
 
-/** The failed CreateGrant events about this instance that were permission denials. Newest first. */
-export function deniedGrantEvents(events: readonly TrailEvent[], instanceId: string, keyRefs: readonly string[]): TrailEvent[] {
-  return failedGrantEvents(events, instanceId, keyRefs).filter(isAccessDenied);
+/**
+ * Which instance an event is about: `this` when its instance ids or its grantee name the
+ * instance, `other` when they name only other instances, `unknown` when they name none.
+ */
+export function eventInstance(event: TrailEvent, instanceId: string): 'this' | 'other' | 'unknown' {
+  // The grantee is `<acct>:aws:ec2-infrastructure:<instance id>`: compare whole segments, as
+  // an 8-digit instance id is a prefix of a 17-digit one.
+  const fromGrantee = event.granteePrincipal ? event.granteePrincipal.split(/[:/]/).filter((part) => /^i-[0-9a-f]+$/.test(part)) : [];
+  const named = [...(event.instanceIds ?? []), ...fromGrantee];
+  if (named.length === 0) return 'unknown';
+  return named.includes(instanceId) ? 'this' : 'other';
 }
 
 /** Successful StartInstances calls that named this instance, newest first. */

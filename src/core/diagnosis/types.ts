@@ -129,10 +129,13 @@ export interface TimelineEntry {
 
 /** AWS calls the diagnosis made. `rounds`: the longest chain of calls each started after the previous one finished. */
 export interface CallStats {
+  /** Port calls: one per check (a check may take several requests). */
   count: number;
   rounds: number;
   elapsedMs: number;
   byAction: Record<string, number>;
+  /** AWS API requests actually sent (pages included), when the ports count them. */
+  apiRequests?: number;
 }
 
 /** Where the principal under test came from, strongest first. */

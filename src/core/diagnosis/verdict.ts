@@ -7,10 +7,10 @@ import { identityPolicyGrantStatement, keyPolicyGrantStatement, type MatchedStat
 import type { KeyInfo, TrailEvent } from '../model';
 import type { StateReasonClassification, StateReasonKind } from '../stateReason';
 import type { SimulationResult } from './ports';
-import { rolePathCaveat } from './principal';
+import { concernsPrincipal, rolePathCaveat } from './principal';
 import type { DiagnosisInput, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, Limitation, PrincipalStage, VolumeStage } from './stages';
 import { identityDecides, keyStateRemedy, simulationFor } from './steps';
-import { denialKind, describeDenial, eventCaller, eventKeyRef, isExplicitDenial, refersToKey, type DenialKind } from './trail';
+import { denialKind, denialPlace, describeDenial, eventCaller, eventKeyRef, isExplicitDenial, refersToKey, type DenialKind } from './trail';
 import type { Confidence, Fix, IdentityPolicyFix, KeyPolicyFix, KeyStateFix, PrincipalInfo, Verdict, VerdictCode } from './types';
 
 /** A short title per verdict code, for headings and notifications. */
@@ -194,8 +194,10 @@ function assessKeyState(record: KeyRecord): Finding | undefined {
   };
 }
 
-function denialsForKey(denials: readonly TrailEvent[], key: KeyInfo, keyCount: number): TrailEvent[] {
+/** The denials that are evidence about this principal on this key (see `concernsPrincipal`). */
+function denialsForKey(denials: readonly TrailEvent[], key: KeyInfo, keyCount: number, principal: PrincipalInfo, instanceId: string): TrailEvent[] {
   return denials.filter((event) => {
+    if (!concernsPrincipal(event, principal, instanceId)) return false;
     const ref = eventKeyRef(event);
     return ref ? refersToKey(ref, key) : keyCount === 1;
   });
@@ -254,7 +256,7 @@ type Needed = { target: 'key-policy' | 'identity-policy'; role: 'required' | 'al
 function assessGrant(record: KeyRecord, principal: PrincipalInfo, x: VerdictInput): Finding | 'unchecked' | undefined {
   const key = record.key!;
   const keyCount = x.keys.filter((r) => r.key).length;
-  const denials = denialsForKey(x.principal?.denials ?? [], key, keyCount);
+  const denials = denialsForKey(x.principal?.denials ?? [], key, keyCount, principal, x.input.instanceId);
   const kinds: DenialKind[] = denials.map((e) => denialKind(e.errorMessage));
   const trailExplicit = kinds.find(isExplicitDenial);
   const keyPolicy = x.keyPolicies.find((p) => p.keyArn === key.arn);
@@ -282,15 +284,19 @@ function assessGrant(record: KeyRecord, principal: PrincipalInfo, x: VerdictInpu
     const where: string[] = [];
     if (kpDenies.length > 0) where.push(`the key policy (statement ${describeStatements(kpDenies)})`);
     if (iamDenies && sim) where.push(iamDenyWhere(sim));
-    if (trailExplicit && where.length === 0) where.push(describeDenial(trailExplicit));
+    const trailPlace = trailExplicit ? denialPlace(trailExplicit) : undefined;
+    if (trailPlace && where.length === 0) where.push(trailPlace);
     const sources = (trailExplicit ? 1 : 0) + (kpDenies.length > 0 ? 1 : 0) + (iamDenies ? 1 : 0);
+    // KMS may report a Deny without saying where: then name where to look.
+    const inWhere = where.length > 0 ? ` in ${where.join(' and ')}` : '';
+    const lookIn = where.length > 0 ? where.join(' and ') : "the key policy, the caller's IAM policies, its permissions boundary and the SCPs";
     return {
       code: 'kms-create-grant-explicit-deny',
       confidence: cap(fromSources(sources), limit),
       keyArn: key.arn,
       principalArn: policyArnOf(principal),
-      summary: `An explicit Deny in ${where.join(' and ')} blocks kms:CreateGrant for ${who} on ${key.arn}; a Deny wins over any Allow.${trailText}`,
-      nextStep: `Remove or narrow the Deny in ${where.join(' and ')} so it does not match EC2's grant (kms:GrantIsForAWSResource is true, kms:ViaService is ec2.${x.input.region}.amazonaws.com), then start the instance again. Adding an Allow will not help.`,
+      summary: `An explicit Deny${inWhere} blocks kms:CreateGrant for ${who} on ${key.arn}; a Deny wins over any Allow.${trailText}`,
+      nextStep: `Remove or narrow the Deny in ${lookIn} so it does not match EC2's grant (kms:GrantIsForAWSResource is true, kms:ViaService is ec2.${x.input.region}.amazonaws.com), then start the instance again. Adding an Allow will not help.`,
       fixes: [],
     };
   }

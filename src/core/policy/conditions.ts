@@ -205,9 +205,11 @@ function evaluateKey(op: ParsedOperator, key: string, raw: unknown, context: Con
     }
   }
   if (present === undefined) {
+    // IfExists holds for a missing key whatever the set operator: ForAnyValue:...IfExists too.
+    if (op.ifExists) return true;
     if (op.set === 'all') return true;
     if (op.set === 'any') return false;
-    return op.ifExists || spec.negated;
+    return spec.negated;
   }
   const actual = contextValues(present);
   if (op.set === 'all') {

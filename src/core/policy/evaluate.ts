@@ -79,56 +79,62 @@ function resourceMatches(patterns: readonly string[], resource: string): boolean
 }
 
 /**
- * How one principal entry names the caller: `direct` (the caller's ARN, its role for a
- * session, or `*`), `account` (the caller's account), or undefined.
+ * How a Principal/NotPrincipal value names the caller, as bit flags: `NAMES_CALLER` (the
+ * caller's ARN, its role for a session, or `*`) and `NAMES_ACCOUNT` (the caller's account,
+ * as `"123456789012"` or `arn:aws:iam::123456789012:root`, or `*`); `INVALID_PRINCIPAL`
+ * for a malformed value. Both flags matter: a NotPrincipal with Deny excludes a user or a
+ * role session only when it names the principal AND its account.
+ */
+type PrincipalMatch = number;
+const NAMES_CALLER = 1;
+const NAMES_ACCOUNT = 2;
+const NAMES_BOTH = NAMES_CALLER | NAMES_ACCOUNT;
+const INVALID_PRINCIPAL = -1;
+
+/**
+ * How one principal entry names the caller (flags of `PrincipalMatch`).
  * Wildcards other than a lone `*` do not work in Principal (IAM User Guide, "Principal").
  * The reference the principal index must agree with; used directly for one-off
  * evaluations (indexing would cost more than one scan) and for requests whose fields are
  * not strings.
  */
-function principalEntryMatch(entry: string, request: RequestContext): 'direct' | 'account' | undefined {
-  if (entry === '*') return 'direct';
+function principalEntryMatch(entry: string, request: RequestContext): PrincipalMatch {
+  if (entry === '*') return NAMES_BOTH;
   const caller = request.principalArn;
-  if (entry === caller) return 'direct';
-  if (isAccountId(entry)) return entry === request.principalAccount ? 'account' : undefined;
+  const flags = entry === caller ? NAMES_CALLER : 0;
+  if (isAccountId(entry)) return entry === request.principalAccount ? flags | NAMES_ACCOUNT : flags;
   // Every match below needs the caller's account in the entry: skip the parsing otherwise.
-  if (!entry.includes(request.principalAccount)) return undefined;
+  if (!entry.includes(request.principalAccount)) return flags;
   const named = parsePrincipalArn(entry);
-  if (!named) return undefined;
-  if (named.kind === 'root') return named.account === request.principalAccount ? 'account' : undefined;
+  if (!named) return flags;
+  if (named.kind === 'root') return named.account === request.principalAccount ? flags | NAMES_ACCOUNT : flags;
   const parsedCaller = parsePrincipalArn(caller);
   if (named.kind === 'role' && parsedCaller?.kind === 'assumed-role') {
     // A session is matched by its role whatever the role's path; the session ARN omits the path.
-    return named.account === parsedCaller.account && named.partition === parsedCaller.partition && named.roleName === parsedCaller.roleName
-      ? 'direct'
-      : undefined;
+    const sameRole = named.account === parsedCaller.account && named.partition === parsedCaller.partition && named.roleName === parsedCaller.roleName;
+    return sameRole ? flags | NAMES_CALLER : flags;
   }
-  return undefined;
+  return flags;
 }
 
-/** Matches a Principal/NotPrincipal value entry by entry; returns the strongest match, `invalid` when malformed. */
+/** Matches a Principal/NotPrincipal value entry by entry: the union of every entry's flags. */
 function principalValueMatchByEntry(value: unknown, request: RequestContext): PrincipalMatch {
-  if (value === '*') return 'direct';
-  if (!isObject(value)) return 'invalid';
-  let best: 'direct' | 'account' | 'none' = 'none';
+  if (value === '*') return NAMES_BOTH;
+  if (!isObject(value)) return INVALID_PRINCIPAL;
+  let flags = 0;
   const entries = Object.entries(value);
-  if (entries.length === 0) return 'invalid';
+  if (entries.length === 0) return INVALID_PRINCIPAL;
   for (const [type, raw] of entries) {
     const list = stringList(raw);
-    if (!list) return 'invalid';
+    if (!list) return INVALID_PRINCIPAL;
     for (const entry of list) {
-      let m: 'direct' | 'account' | undefined;
-      if (type === 'AWS') m = principalEntryMatch(entry, request);
-      else if (isExactPrincipalType(type)) m = entry === request.principalArn ? 'direct' : undefined;
-      else return 'invalid';
-      if (m === 'direct') best = 'direct';
-      else if (m === 'account' && best === 'none') best = 'account';
+      if (type === 'AWS') flags |= principalEntryMatch(entry, request);
+      else if (isExactPrincipalType(type)) flags |= entry === request.principalArn ? NAMES_CALLER : 0;
+      else return INVALID_PRINCIPAL;
     }
   }
-  return best;
+  return flags;
 }
-
-type PrincipalMatch = 'direct' | 'account' | 'none' | 'invalid';
 
 /** Principal types matched by plain string equality with the caller (case-sensitive). */
 function isExactPrincipalType(type: string): boolean {
@@ -220,28 +226,46 @@ interface CallerFacts {
   indexable: boolean;
   /** The role key of an assumed-role session, undefined for any other caller. */
   sessionRoleKey?: string;
+  /** The caller is an account root: naming its account names the caller itself. */
+  root: boolean;
 }
 
 function callerFacts(request: RequestContext, reused: boolean): CallerFacts {
+  const parsed = typeof request.principalArn === 'string' ? parsePrincipalArn(request.principalArn) : undefined;
+  const root = parsed?.kind === 'root';
   const indexable = reused && typeof request.principalArn === 'string' && typeof request.principalAccount === 'string';
-  if (!indexable) return { request, indexable };
-  const parsed = parsePrincipalArn(request.principalArn);
+  if (!indexable) return { request, indexable, root };
   const sessionRoleKey = parsed?.kind === 'assumed-role' ? roleKey(parsed.partition, parsed.account, parsed.roleName ?? '') : undefined;
-  return { request, indexable, sessionRoleKey };
+  return { request, indexable, sessionRoleKey, root };
 }
 
-/** Matches a statement's Principal/NotPrincipal; returns the strongest match, `invalid` when malformed. */
+/** Matches a statement's Principal/NotPrincipal (flags of `PrincipalMatch`). */
 function principalValueMatch(statement: CompiledStatement, caller: CallerFacts): PrincipalMatch {
   if (!caller.indexable) return principalValueMatchByEntry(statement.principal, caller.request);
   const index = (statement.principalIndex ??= indexPrincipal(statement.principal));
-  if (index.invalid) return 'invalid';
+  if (index.invalid) return INVALID_PRINCIPAL;
+  if (index.any) return NAMES_BOTH;
   const request = caller.request;
-  if (index.any || index.exact.has(request.principalArn)) return 'direct';
+  let flags = index.accounts.has(request.principalAccount) ? NAMES_ACCOUNT : 0;
+  if (index.exact.has(request.principalArn)) return flags | NAMES_CALLER;
   if (caller.sessionRoleKey !== undefined && index.roles.size > 0) {
     const roles = index.roles.get(caller.sessionRoleKey);
-    if (roles?.some((entry) => entry.includes(request.principalAccount))) return 'direct';
+    if (roles?.some((entry) => entry.includes(request.principalAccount))) flags |= NAMES_CALLER;
   }
-  return index.accounts.has(request.principalAccount) ? 'account' : 'none';
+  return flags;
+}
+
+/**
+ * Whether a NotPrincipal list leaves the caller out of its statement. With Deny, a user or
+ * a role session is left out only when the list names it (or its role) AND its account:
+ * AWS checks the account first, and an unlisted account is denied with everything in it
+ * (IAM User Guide, "AWS JSON policy elements: NotPrincipal", key points). For an account
+ * root the two are the same principal. NotPrincipal with Allow is unsupported by AWS;
+ * any mention excludes there, which never allows more than the policy says.
+ */
+function notPrincipalExcludes(flags: PrincipalMatch, effect: 'Allow' | 'Deny', callerIsRoot: boolean): boolean {
+  if (effect === 'Allow' || callerIsRoot) return flags !== 0;
+  return (flags & NAMES_BOTH) === NAMES_BOTH;
 }
 
 /** A statement checked once for shape, so each request only does the matching. */
@@ -353,14 +377,14 @@ function statementApplies(
   let principalMatch: 'direct' | 'account' | undefined;
   if (kind === 'resource') {
     if (!statement.hasPrincipalElement) return no;
-    const m = principalValueMatch(statement, caller);
-    if (m === 'invalid') return no;
+    const flags = principalValueMatch(statement, caller);
+    if (flags === INVALID_PRINCIPAL) return no;
     if (!statement.notPrincipal) {
-      if (m === 'none') return no;
-      principalMatch = m;
+      if (flags & NAMES_CALLER) principalMatch = 'direct';
+      else if (flags & NAMES_ACCOUNT) principalMatch = 'account';
+      else return no;
     } else {
-      // NotPrincipal: applies to everyone the list does not name; an account entry names all its principals.
-      if (m !== 'none') return no;
+      if (notPrincipalExcludes(flags, statement.effect, caller.root)) return no;
       principalMatch = 'direct';
     }
   }
@@ -487,12 +511,24 @@ export function accountOfKeyArn(keyArn: string | undefined): string | undefined 
   return parts && isAccountId(parts[4]) ? parts[4] : undefined;
 }
 
+/** Options of EC2's grant request. */
+export interface GrantRequestOptions {
+  region: string;
+  keyArn?: string;
+  /**
+   * The caller's IAM user or role ARN with its path, when known (for a role session,
+   * CloudTrail's sessionIssuer). `aws:PrincipalArn` is then that ARN; without it a
+   * session's role is named without a path, which the session ARN does not carry.
+   */
+  principalPolicyArn?: string;
+}
+
 /**
  * EC2's request context for the grant it creates on the caller's behalf when it starts an
  * instance with an encrypted volume (domain.md section 1). The caller is the principal;
  * `kms:GrantIsForAWSResource` is true and `kms:ViaService` names EC2 in the Region.
  */
-export function ec2GrantRequest(principalArn: string, options: { region: string; keyArn?: string }): RequestContext {
+export function ec2GrantRequest(principalArn: string, options: GrantRequestOptions): RequestContext {
   const parsed = parsePrincipalArn(principalArn);
   const account = parsed?.account ?? '';
   const principalType =
@@ -501,7 +537,7 @@ export function ec2GrantRequest(principalArn: string, options: { region: string;
     'kms:GrantIsForAWSResource': true,
     'kms:ViaService': `ec2.${options.region}.amazonaws.com`,
     'kms:CallerAccount': account,
-    'aws:PrincipalArn': parsed?.principalArn ?? principalArn,
+    'aws:PrincipalArn': options.principalPolicyArn ?? parsed?.principalArn ?? principalArn,
     'aws:PrincipalAccount': account,
     'aws:PrincipalIsAWSService': false,
     'aws:ViaAWSService': true,
@@ -532,11 +568,25 @@ function describeStatement(s: MatchedStatement): string {
 export function evaluateCreateGrant(
   keyPolicy: unknown,
   principalArn: string,
-  options: { region: string; keyArn?: string; keyAccount?: string },
-): { verdict: CreateGrantVerdict; reason: string; matched: MatchedStatement[] } {
+  options: GrantRequestOptions & { keyAccount?: string },
+): CreateGrantResult {
   const request = ec2GrantRequest(principalArn, options);
   const result = evaluatePolicy(keyPolicy, request, 'resource');
-  const keyAccount = options.keyAccount ?? accountOfKeyArn(options.keyArn);
+  return createGrantVerdict(result, request, options.keyAccount ?? accountOfKeyArn(options.keyArn));
+}
+
+export interface CreateGrantResult {
+  verdict: CreateGrantVerdict;
+  reason: string;
+  matched: MatchedStatement[];
+}
+
+/**
+ * The verdict of `evaluateCreateGrant` from a key policy evaluation already made for EC2's
+ * grant request (`ec2GrantRequest`), so a caller holding one need not evaluate again.
+ */
+export function createGrantVerdict(result: PolicyEvaluation, request: RequestContext, keyAccount: string | undefined): CreateGrantResult {
+  const principalArn = request.principalArn;
   const matched = result.matched;
   if (result.decision === 'explicit-deny') {
     const denies = matched.filter((m) => m.effect === 'Deny').map(describeStatement);

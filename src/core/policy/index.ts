@@ -2,6 +2,7 @@
 export {
   evaluatePolicy,
   evaluateCreateGrant,
+  createGrantVerdict,
   ec2GrantRequest,
   authorizeKmsRequest,
   compilePolicy,
@@ -16,7 +17,10 @@ export {
   type PolicyEvaluation,
   type CompiledPolicy,
   type CreateGrantVerdict,
+  type CreateGrantResult,
+  type GrantRequestOptions,
 } from './evaluate';
+export { parsePrincipalArn, type ParsedPrincipal } from './match';
 export { analyzePolicyText, type AnalyzeOptions, type AnalysisResult } from './analyze';
 export { type DocumentKind } from './document';
 export { FINDING_CODES, FINDING_SEVERITY, FINDING_TITLES, isFindingCode, type Finding, type FindingCode, type PolicyFix, type Severity } from './findings';

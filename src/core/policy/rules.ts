@@ -8,12 +8,13 @@ import {
   accountOfPrincipal,
   actionMatches,
   compilePolicy,
+  createGrantVerdict,
   ec2GrantRequest,
-  evaluateCreateGrant,
   evaluatePolicy,
   statementMatch,
   stringList,
   type CompiledPolicy,
+  type CreateGrantResult,
   type MatchedStatement,
   type PolicyEvaluation,
   type RequestContext,
@@ -101,14 +102,12 @@ class PolicyFacts {
       accountCounts.set(account, (accountCounts.get(account) ?? 0) + 1);
     };
     let viaService: string | undefined;
-    let delegationAccount: string | undefined;
     for (const s of this.statements) {
       if (typeof s.value.Sid === 'string') this.sids.add(s.value.Sid);
       for (const entry of awsPrincipalEntries(s.value.Principal).concat(awsPrincipalEntries(s.value.NotPrincipal))) {
         const account = principalAccount(entry);
         if (account) count(account);
         if (entry !== '*' && !isAccountPrincipal(entry) && parsePrincipalArn(entry) && !named.includes(entry)) named.push(entry);
-        if (s.value.Effect === 'Allow' && isAccountPrincipal(entry) && delegationAccount === undefined && account) delegationAccount = account;
       }
       walkStrings(s.value.Condition, (v) => {
         if (isAccountId(v)) count(v);
@@ -123,7 +122,7 @@ class PolicyFacts {
     this.accounts = [...accountCounts.entries()].sort((a, b) => b[1] - a[1]).map(([a]) => a);
     this.namedPrincipals = named;
     this.region = ctx.region ?? viaService ?? 'us-east-1';
-    this.keyAccount = delegationAccount;
+    this.keyAccount = keyOwnerAccount(this.statements);
     this.anchor = propertyNode(view.node, 'Statement')?.children?.[0] ?? view.node;
   }
 
@@ -141,6 +140,11 @@ class PolicyFacts {
       this.cache.set(key, result);
     }
     return result;
+  }
+
+  /** `evaluateCreateGrant` for the principal, from the cached evaluation of EC2's request. */
+  createGrant(principal: string): CreateGrantResult {
+    return createGrantVerdict(this.evaluate(principal, 'ec2'), this.request(principal, 'ec2'), this.keyAccount);
   }
 
   /** Whether statement `index` alone applies to the principal's key-policy request of that variant. */
@@ -209,6 +213,32 @@ function awsPrincipalEntries(principal: unknown): string[] {
   if (principal === '*') return ['*'];
   if (!isRecord(principal)) return [];
   return stringList(principal.AWS) ?? [];
+}
+
+/** The accounts an Allow statement delegates kms:CreateGrant to (its account principals). */
+function createGrantDelegations(s: StatementInfo): string[] {
+  if (s.value.Effect !== 'Allow' || !grantsAction(s, 'kms:CreateGrant')) return [];
+  return awsPrincipalEntries(s.value.Principal)
+    .filter(isAccountPrincipal)
+    .map(principalAccount)
+    .filter((a): a is string => a !== undefined);
+}
+
+/**
+ * The account owning the key, as its delegation reveals it: an account principal allowed
+ * kms:CreateGrant, preferring one also allowed kms:PutKeyPolicy (the owner's "Enable IAM
+ * User Permissions" allows kms:*; an external account is given the use of the key, not its
+ * administration). An account allowed only, say, kms:Describe* says nothing about the owner.
+ */
+function keyOwnerAccount(statements: readonly StatementInfo[]): string | undefined {
+  let first: string | undefined;
+  for (const s of statements) {
+    const [account] = createGrantDelegations(s);
+    if (account === undefined) continue;
+    if (grantsAction(s, 'kms:PutKeyPolicy')) return account;
+    first ??= account;
+  }
+  return first;
 }
 
 function isAccountPrincipal(entry: string): boolean {
@@ -338,7 +368,7 @@ function missingCreateGrantForUsers(facts: PolicyFacts): Finding[] {
     affected.forEach((p) => reported.add(p));
     const sid = facts.nextSid(DEFAULT_GRANT_SID);
     const details = affected.map((p) => {
-      const v = evaluateCreateGrant(facts.compiled, p, { region: facts.region, keyAccount: facts.keyAccount });
+      const v = facts.createGrant(p);
       return `${p}: ${v.verdict} (${v.reason})`;
     });
     findings.push(
@@ -479,13 +509,16 @@ function unscopedCreateGrant(facts: PolicyFacts): Finding[] {
 }
 
 function noIamDelegation(facts: PolicyFacts): Finding[] {
-  const delegates = facts.statements.some((s) => s.value.Effect === 'Allow' && awsPrincipalEntries(s.value.Principal).some(isAccountPrincipal));
-  if (delegates) return [];
+  // Principal "*" lets every principal in (its conditions aside): nothing is left for IAM to open.
+  const opensCreateGrant = facts.statements.some(
+    (s) => createGrantDelegations(s).length > 0 || (s.value.Effect === 'Allow' && grantsAction(s, 'kms:CreateGrant') && awsPrincipalEntries(s.value.Principal).includes('*')),
+  );
+  if (opensCreateGrant) return [];
   return [
     finding(
       'no-iam-delegation',
       facts.anchor,
-      'This key policy does not delegate to the account (Principal arn:aws:iam::<account>:root): IAM policies cannot allow anything on this key, only the principals named here can use it.',
+      "This key policy does not delegate kms:CreateGrant to the account (Principal arn:aws:iam::<account>:root, usually with kms:*): IAM policies cannot allow EC2's grant on this key, only the principals named here can get it.",
       delegationFix(facts),
     ),
   ];
@@ -495,7 +528,7 @@ function principalVerdicts(facts: PolicyFacts): Finding[] {
   const findings: Finding[] = [];
   for (const principal of facts.ctx.principals) {
     if (!parsePrincipalArn(principal)) continue;
-    const result = evaluateCreateGrant(facts.compiled, principal, { region: facts.region, keyAccount: facts.keyAccount });
+    const result = facts.createGrant(principal);
     const detail = [`${principal}: ${result.verdict}. ${result.reason}`];
     const crossAccount = facts.keyAccount !== undefined && accountOfPrincipal(principal) !== facts.keyAccount;
     const grantFix = (preferred: boolean): PolicyFix[] => {

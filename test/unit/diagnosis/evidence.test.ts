@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { principalFromArn, rolePathCaveat } from '../../../src/core/diagnosis/principal';
+import { isPrincipalUnderTest, principalFromArn, rolePathCaveat } from '../../../src/core/diagnosis/principal';
 import {
-  deniedGrantEvents,
   denialKind,
+  eventInstance,
   failedGrantEvents,
+  isAccessDenied,
   keyToken,
   refersToKey,
   resourceFromDenialMessage,
@@ -38,17 +39,27 @@ describe('CloudTrail evidence', () => {
     assert.equal(keyToken(KEY_ARN), KEY_ID);
   });
 
-  it('keeps only denied CreateGrant events for this instance or its keys, newest first', () => {
+  it('keeps only failed CreateGrant events for this instance or its keys, newest first, and tells the denials apart', () => {
     const events = [
       deniedGrant({ eventId: 'by-id', keyId: KEY_ID, granteePrincipal: undefined, eventTime: '2024-05-01T10:00:01Z' }),
       deniedGrant({ eventId: 'other-key', keyId: 'arn:aws:kms:eu-west-1:111122223333:key/other', granteePrincipal: 'x:aws:ec2-infrastructure:i-other' }),
       deniedGrant({ eventId: 'by-grantee', keyId: undefined, errorMessage: 'denied', eventTime: '2024-05-01T10:00:09Z' }),
       deniedGrant({ eventId: 'succeeded', errorCode: undefined, errorMessage: undefined }),
     ];
+    const failed = failedGrantEvents(events, INSTANCE_ID, [KEY_ARN]);
     assert.deepEqual(
-      deniedGrantEvents(events, INSTANCE_ID, [KEY_ARN]).map((e) => e.eventId),
+      failed.map((e) => e.eventId),
       ['by-grantee', 'by-id'],
     );
+    assert.deepEqual(failed.filter(isAccessDenied).map((e) => e.eventId), ['by-grantee', 'by-id']);
+  });
+
+  it('tells which instance an event is about, by whole instance ids', () => {
+    assert.equal(eventInstance(deniedGrant(), INSTANCE_ID), 'this');
+    assert.equal(eventInstance(deniedGrant({ granteePrincipal: `${ACCOUNT}:aws:ec2-infrastructure:i-0fedcba9876543210` }), INSTANCE_ID), 'other');
+    assert.equal(eventInstance(deniedGrant({ granteePrincipal: undefined }), INSTANCE_ID), 'unknown');
+    assert.equal(eventInstance(deniedGrant(), INSTANCE_ID.slice(0, 10)), 'other', 'an 8-digit id is not the 17-digit id it prefixes');
+    assert.equal(eventInstance(startEvent(), INSTANCE_ID), 'this');
   });
 
   it('keeps only successful StartInstances naming the instance', () => {
@@ -83,7 +94,7 @@ describe('CloudTrail evidence', () => {
   it('keeps key-state failures of CreateGrant as failed grants, not as denials', () => {
     const disabled = deniedGrant({ eventId: 'disabled', errorCode: 'DisabledException', errorMessage: `${KEY_ARN} is disabled.` });
     assert.deepEqual(failedGrantEvents([disabled], INSTANCE_ID, [KEY_ARN]).map((e) => e.eventId), ['disabled']);
-    assert.deepEqual(deniedGrantEvents([disabled], INSTANCE_ID, [KEY_ARN]), []);
+    assert.deepEqual(failedGrantEvents([disabled], INSTANCE_ID, [KEY_ARN]).filter(isAccessDenied), []);
   });
 });
 
@@ -103,6 +114,21 @@ describe('principal under test', () => {
     assert.equal(p.policyArnCertain, true);
     const mismatched = principalFromArn(`arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/alice`, 'cloudtrail-create-grant', `arn:aws:iam::${ACCOUNT}:role/Other`);
     assert.equal(mismatched.policyArn, `arn:aws:iam::${ACCOUNT}:role/Deployer`);
+  });
+
+  it('takes the session issuer only when it is the same role in the same account', () => {
+    const session = `arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/alice`;
+    const elsewhere = principalFromArn(session, 'cloudtrail-create-grant', 'arn:aws:iam::444455556666:role/team/Deployer');
+    assert.equal(elsewhere.policyArn, `arn:aws:iam::${ACCOUNT}:role/Deployer`);
+    assert.equal(elsewhere.policyArnCertain, false);
+  });
+
+  it('another session of the same role is the same principal under test; another user is not', () => {
+    const p = principalFromArn(`arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/alice`, 'cloudtrail-start-instances');
+    assert.ok(isPrincipalUnderTest(`arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/bob`, p));
+    assert.ok(!isPrincipalUnderTest(`arn:aws:sts::${ACCOUNT}:assumed-role/Other/alice`, p));
+    assert.ok(isPrincipalUnderTest(USER_ARN, principalFromArn(USER_ARN, 'caller-identity')));
+    assert.ok(!isPrincipalUnderTest(`arn:aws:iam::${ACCOUNT}:user/intern`, principalFromArn(USER_ARN, 'caller-identity')));
   });
 
   it('knows the Auto Scaling service-linked role path', () => {

@@ -147,6 +147,26 @@ export interface FakePorts extends DiagnosisPorts {
   /** Port methods in call order, with their first argument when it helps. */
   log: string[];
   simulateInputs: Parameters<DiagnosisPorts['simulatePrincipalPolicy']>[0][];
+  lookupQueries: Parameters<DiagnosisPorts['lookupEvents']>[0][];
+}
+
+/** LookupEvents' page size. */
+const TRAIL_PAGE = 50;
+
+/**
+ * Events as LookupEvents would return them: newest first, 50 a page, at most `maxResults`
+ * (all when absent), stopping after a page that holds an event `stopWhen` accepts.
+ */
+function pagedEvents(events: TrailEvent[], query: Parameters<DiagnosisPorts['lookupEvents']>[0]): TrailEvent[] {
+  const newestFirst = [...events].sort((a, b) => Date.parse(b.eventTime) - Date.parse(a.eventTime));
+  const limit = query.maxResults ?? newestFirst.length;
+  const read: TrailEvent[] = [];
+  while (read.length < Math.min(limit, newestFirst.length)) {
+    const page = newestFirst.slice(read.length, Math.min(read.length + TRAIL_PAGE, limit));
+    read.push(...page);
+    if (query.stopWhen && page.some(query.stopWhen)) break;
+  }
+  return read;
 }
 
 function sameRef(a: string, b: KeyInfo): boolean {
@@ -157,6 +177,7 @@ function sameRef(a: string, b: KeyInfo): boolean {
 export function fakePorts(world: World): FakePorts {
   const log: string[] = [];
   const simulateInputs: FakePorts['simulateInputs'] = [];
+  const lookupQueries: FakePorts['lookupQueries'] = [];
   const wait = (signal?: AbortSignal): Promise<void> =>
     new Promise((resolve, reject) => {
       if (world.delayMs <= 0) return resolve();
@@ -182,6 +203,7 @@ export function fakePorts(world: World): FakePorts {
   return {
     log,
     simulateInputs,
+    lookupQueries,
     describeInstance: (id, o) => {
       log.push(`describeInstance ${id}`);
       return answer('describeInstance', o?.signal, () => (id === world.instance.id ? { ok: true, value: world.instance } : { ok: false, error: failure('not-found') }));
@@ -209,12 +231,16 @@ export function fakePorts(world: World): FakePorts {
     },
     lookupEvents: (query, o) => {
       log.push(`lookupEvents ${query.eventName}`);
+      lookupQueries.push(query);
       return answer('lookupEvents', o?.signal, () => ({
         ok: true,
-        value: world.events.filter((e) => {
-          const t = Date.parse(e.eventTime);
-          return e.eventName === query.eventName && t >= query.startTime.getTime() && t <= query.endTime.getTime();
-        }),
+        value: pagedEvents(
+          world.events.filter((e) => {
+            const t = Date.parse(e.eventTime);
+            return e.eventName === query.eventName && t >= query.startTime.getTime() && t <= query.endTime.getTime();
+          }),
+          query,
+        ),
       }));
     },
     getKeyPolicy: (k, o) => {

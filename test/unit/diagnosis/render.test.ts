@@ -47,6 +47,19 @@ describe('report rendering', () => {
     assert.deepEqual(change?.args, { profile: 'dev', keyArn: KEY_ARN, action: 'enable-key' });
   });
 
+  it('reports the AWS API requests the ports counted, apart from the checks', async () => {
+    const ports = fakePorts(baseWorld());
+    let requests = 7; // requests made before this diagnosis do not count
+    const counting = Object.fromEntries(
+      Object.entries(ports).map(([name, fn]) => [name, typeof fn === 'function' ? (...args: unknown[]) => ((requests += 2), (fn as (...a: unknown[]) => unknown)(...args)) : fn]),
+    ) as unknown as typeof ports;
+    const r = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, { ...counting, apiCallCount: () => requests }, { now: () => NOW });
+    assert.equal(r.calls.apiRequests, r.calls.count * 2);
+    assert.match(renderMarkdown(r), new RegExp(`; ${r.calls.count * 2} AWS API request\\(s\\) in all\\.`));
+    const plain = await report();
+    assert.equal(plain.calls.apiRequests, undefined, 'ports that do not count leave it out');
+  });
+
   it('keeps links intact when an argument holds parentheses', async () => {
     const r = await report();
     const links = commandLinks(renderMarkdown({ ...r, profile: 'team (prod)' }, { commandLinks: true }));

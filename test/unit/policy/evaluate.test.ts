@@ -204,6 +204,27 @@ function referencePrincipalMatch(value: unknown, request: RequestContext): 'dire
   return best;
 }
 
+/**
+ * What a NotPrincipal list names, spelled out for the Deny rule of the IAM User Guide
+ * ("AWS JSON policy elements: NotPrincipal"): the caller itself (its ARN, its role for a
+ * session, or "*"), and its account (id, root ARN, or "*"). For an account root both are one.
+ */
+function referenceNotPrincipalNames(value: unknown, request: RequestContext): 'invalid' | { principal: boolean; account: boolean; root: boolean } {
+  const best = referencePrincipalMatch(value, request);
+  if (best === 'invalid') return 'invalid';
+  const root = /^\d{12}$/.test(request.principalArn) || /^arn:[^:]*:iam::\d{12}:root$/.test(request.principalArn);
+  if (value === '*') return { principal: true, account: true, root };
+  let account = false;
+  for (const [type, raw] of Object.entries(value as Record<string, unknown>)) {
+    if (type !== 'AWS') continue;
+    for (const entry of typeof raw === 'string' ? [raw] : (raw as string[])) {
+      const rootOf = /^arn:[^:]*:iam:[^:]*:([^:]*):root$/.exec(entry)?.[1];
+      if (entry === '*' || (/^\d{12}$/.test(entry) ? entry : rootOf) === request.principalAccount) account = true;
+    }
+  }
+  return { principal: best === 'direct', account, root };
+}
+
 describe('principal matching: the per-statement index answers as the entry-by-entry rules', () => {
   const A = ACCOUNT;
   const B = '444455556666';
@@ -249,6 +270,26 @@ describe('principal matching: the per-statement index answers as the entry-by-en
     }
     // Every outcome must be exercised, or the comparison proves little.
     for (const [outcome, count] of Object.entries(counts)) assert.ok(count > 300, `${outcome}: only ${count}`);
+  });
+
+  it('agrees on 3,000 generated NotPrincipal elements with Deny: the caller is left out only when its account is named too', () => {
+    const random = seededRandom(2025);
+    const counts = { excluded: 0, partly: 0, unnamed: 0, invalid: 0 };
+    for (let i = 0; i < 3000; i++) {
+      const value = randomPrincipal(random);
+      const document = { Version: '2012-10-17', Statement: [{ Sid: 'S', Effect: 'Deny', NotPrincipal: value, Action: 'kms:CreateGrant', Resource: '*' }] };
+      const policy = compilePolicy(document);
+      for (const caller of CALLERS) {
+        const request = ec2GrantRequest(caller, { region: REGION });
+        const names = referenceNotPrincipalNames(value, request);
+        const excluded = names === 'invalid' || (names.principal && names.account) || (names.root && (names.principal || names.account));
+        counts[names === 'invalid' ? 'invalid' : excluded ? 'excluded' : names.principal || names.account ? 'partly' : 'unnamed']++;
+        const matched = evaluatePolicy(policy, request, 'resource').matched;
+        assert.deepEqual(matched.map((m) => [m.effect, m.principalMatch]), excluded ? [] : [['Deny', 'direct']], `${JSON.stringify(value)} for ${caller}`);
+        assert.deepEqual(evaluatePolicy(document, request, 'resource').matched, matched);
+      }
+    }
+    for (const [outcome, count] of Object.entries(counts)) assert.ok(count > 100, `${outcome}: only ${count}`);
   });
 
   it('a session matches its role whatever the path, only in the same partition, account and name', () => {

@@ -114,3 +114,46 @@ export function randomKeyPolicy(random: () => number): { Version: string; Statem
   const statements = Array.from({ length: count }, (_, i) => randomStatement(random, i));
   return { Version: '2012-10-17', Statement: statements };
 }
+
+export type KeyPolicy = ReturnType<typeof randomKeyPolicy>;
+
+/** AWS entries of a generated Principal/NotPrincipal value (`"*"` stands for everyone). */
+function awsEntries(value: unknown): string[] {
+  if (value === '*') return ['*'];
+  const aws = (value as { AWS?: string | string[] } | undefined)?.AWS;
+  return aws === undefined ? [] : Array.isArray(aws) ? aws : [aws];
+}
+
+/** Whether a NotPrincipal list names the caller (its ARN or, for a session, its role) and whether it names its account. */
+function notPrincipalNames(value: unknown, caller: string): { principal: boolean; account: boolean } {
+  const account = caller.split(':')[4];
+  const sessionRole = /^arn:aws:sts::\d{12}:assumed-role\/([^/]+)\//.exec(caller)?.[1];
+  const entries = awsEntries(value);
+  const principal = entries.some((e) => {
+    if (e === '*' || e === caller) return true;
+    const role = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(e);
+    return sessionRole !== undefined && role !== null && role[1] === account && role[2] === sessionRole;
+  });
+  const accountNamed = entries.some((e) => e === '*' || e === account || e === `arn:aws:iam::${account}:root`);
+  return { principal, account: accountNamed };
+}
+
+/**
+ * The policy as AWS documents it for this caller, for comparisons with iam-simulate, which
+ * leaves the caller out of a Deny whose NotPrincipal names either the caller or its
+ * account: AWS needs both (IAM User Guide, "AWS JSON policy elements: NotPrincipal"), so
+ * such a Deny applies to the caller and becomes `Principal: "*"`. Undefined when no
+ * statement needs it.
+ */
+export function documentedNotPrincipal(policy: KeyPolicy, caller: string): KeyPolicy | undefined {
+  let changed = false;
+  const statements = policy.Statement.map((statement) => {
+    if (statement.Effect !== 'Deny' || statement.NotPrincipal === undefined) return statement;
+    const names = notPrincipalNames(statement.NotPrincipal, caller);
+    if (names.principal === names.account) return statement;
+    changed = true;
+    const { NotPrincipal: _excluded, ...rest } = statement;
+    return { ...rest, Principal: '*' };
+  });
+  return changed ? { ...policy, Statement: statements } : undefined;
+}
