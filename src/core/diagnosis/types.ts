@@ -24,26 +24,6 @@ export type VerdictCode =
   | 'not-stopped'
   | 'unknown';
 
-/** Every verdict code, for validation and exhaustive tests. */
-export const VERDICT_CODES: readonly VerdictCode[] = [
-  'kms-create-grant-not-allowed',
-  'kms-create-grant-explicit-deny',
-  'kms-key-disabled',
-  'kms-key-pending-deletion',
-  'kms-key-pending-import',
-  'kms-key-unavailable',
-  'kms-key-not-found',
-  'volume-limit-exceeded',
-  'snapshot-not-found',
-  'insufficient-capacity',
-  'user-initiated-stop',
-  'instance-initiated-shutdown',
-  'scheduled-stop',
-  'spot-interruption',
-  'not-stopped',
-  'unknown',
-];
-
 export type Confidence = 'high' | 'medium' | 'low';
 
 export type StepId = 'instance-state' | 'volumes' | 'kms-keys' | 'principal' | 'key-policy' | 'iam-policy';

@@ -3,6 +3,7 @@ import { instanceConsoleUrl } from '../../core/console';
 import { isTransitional, pollDelayMs } from '../../core/explorer/regionSummary';
 import type { InstanceSummary } from '../../core/model';
 import { classifyStateReason } from '../../core/stateReason';
+import type { StateChange } from '../../aws';
 import type { AwsBridge } from '../awsBridge';
 import { COMMANDS } from '../commands';
 import type { Logger } from '../log';
@@ -49,26 +50,33 @@ export function instanceCommands(provider: InstancesProvider, bridge: AwsBridge,
     return undefined;
   }
 
+  /**
+   * Asks the person, then starts or stops the instance. Undefined when they declined or the
+   * call failed (the failure is logged and shown).
+   */
+  async function changeStateConfirmed(ref: InstanceRef, change: 'start' | 'stop', consequence: string): Promise<StateChange | undefined> {
+    const label = describe(ref);
+    const verb = change === 'start' ? 'Start' : 'Stop';
+    const answer = await vscode.window.showWarningMessage(`${verb} ${label}?`, { modal: true, detail: `Profile ${ref.profile}, region ${ref.region}. ${consequence}` }, verb);
+    if (answer !== verb) return undefined;
+    const call = change === 'start' ? bridge.aws.startInstance : bridge.aws.stopInstance;
+    const result = await call(bridge.current, ref.profile, ref.region, ref.instanceId);
+    if (result.ok) return result.value;
+    log.error(`${verb} ${ref.instanceId}: ${result.error.message}`);
+    void vscode.window.showErrorMessage(`Could not ${change} ${label}: ${result.error.message} ${result.error.nextStep}`);
+    return undefined;
+  }
+
   return {
     /** Starts a stopped instance after confirmation, follows it and reports where it ended. */
     async startInstance(arg?: unknown): Promise<InstanceSummary | undefined> {
       const ref = toInstanceRef(arg);
       if (!ref) return undefined;
       const label = describe(ref);
-      const answer = await vscode.window.showWarningMessage(
-        `Start ${label}?`,
-        { modal: true, detail: `Profile ${ref.profile}, region ${ref.region}. EC2 starts the instance and bills it while it runs.` },
-        'Start',
-      );
-      if (answer !== 'Start') return undefined;
-      const result = await bridge.aws.startInstance(bridge.current, ref.profile, ref.region, ref.instanceId);
-      if (!result.ok) {
-        log.error(`Start ${ref.instanceId}: ${result.error.message}`);
-        void vscode.window.showErrorMessage(`Could not start ${label}: ${result.error.message} ${result.error.nextStep}`);
-        return undefined;
-      }
-      log.info(`Started ${ref.instanceId} (${ref.profile}/${ref.region}): now ${result.value.currentState ?? 'pending'}`);
-      await provider.showInstance(ref.profile, ref.region, { id: ref.instanceId, state: result.value.currentState ?? 'pending', stateReason: undefined });
+      const result = await changeStateConfirmed(ref, 'start', 'EC2 starts the instance and bills it while it runs.');
+      if (!result) return undefined;
+      log.info(`Started ${ref.instanceId} (${ref.profile}/${ref.region}): now ${result.currentState ?? 'pending'}`);
+      await provider.showInstance(ref.profile, ref.region, { id: ref.instanceId, state: result.currentState ?? 'pending', stateReason: undefined });
       const final = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Starting ${label}`, cancellable: true },
         (progress, token) => follow(ref, progress, token),
@@ -88,20 +96,9 @@ export function instanceCommands(provider: InstancesProvider, bridge: AwsBridge,
     async stopInstance(arg?: unknown): Promise<boolean> {
       const ref = toInstanceRef(arg);
       if (!ref) return false;
-      const label = describe(ref);
-      const answer = await vscode.window.showWarningMessage(
-        `Stop ${label}?`,
-        { modal: true, detail: `Profile ${ref.profile}, region ${ref.region}. Whatever runs on it stops; data on instance store volumes is lost.` },
-        'Stop',
-      );
-      if (answer !== 'Stop') return false;
-      const result = await bridge.aws.stopInstance(bridge.current, ref.profile, ref.region, ref.instanceId);
-      if (!result.ok) {
-        log.error(`Stop ${ref.instanceId}: ${result.error.message}`);
-        void vscode.window.showErrorMessage(`Could not stop ${label}: ${result.error.message} ${result.error.nextStep}`);
-        return false;
-      }
-      await provider.instanceChanged(ref.profile, ref.region, { id: ref.instanceId, state: result.value.currentState ?? 'stopping' });
+      const result = await changeStateConfirmed(ref, 'stop', 'Whatever runs on it stops; data on instance store volumes is lost.');
+      if (!result) return false;
+      await provider.instanceChanged(ref.profile, ref.region, { id: ref.instanceId, state: result.currentState ?? 'stopping' });
       return true;
     },
 

@@ -1,7 +1,17 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ExplorerNode, InstanceNode, ProfileNode, RegionNode } from '../../../src/vscode/explorer/nodes';
+import type { ErrorNode, ExplorerNode, InstanceNode, ProfileNode, RegionNode } from '../../../src/vscode/explorer/nodes';
 import { answeringConfirmations, callsOf, emulator, eventually, extensionApi } from './support';
+
+/** Expands a profile whose listing fails and returns its error node with the TreeItem. */
+async function onlyErrorOf(profileName: string): Promise<{ node: ErrorNode; item: vscode.TreeItem }> {
+  const api = await extensionApi();
+  const profile = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === profileName);
+  assert.ok(profile, `no profile ${profileName}`);
+  const [node] = await api.instances.getChildren(profile);
+  assert.ok(node?.type === 'error', `children of ${profileName}: ${node?.type}`);
+  return { node, item: api.instances.getTreeItem(node) };
+}
 
 describe('Instances tree against the emulator', function () {
   this.timeout(90_000);
@@ -74,13 +84,8 @@ describe('Instances tree against the emulator', function () {
   });
 
   it('shows an SSO profile without a valid token as "Session expired", with the sign-in action', async () => {
-    const api = await extensionApi();
-    const sso = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === 'emulator-sso');
-    assert.ok(sso);
-    const [node] = await api.instances.getChildren(sso);
-    assert.ok(node?.type === 'error', `children of emulator-sso: ${node?.type}`);
+    const { node, item } = await onlyErrorOf('emulator-sso');
     assert.equal(node.failure.kind, 'expired-credentials');
-    const item = api.instances.getTreeItem(node);
     assert.equal(item.label, 'Session expired');
     assert.equal(item.contextValue, 'error.expiredSession');
     assert.equal(item.command?.command, 'ec2LaunchDoctor.ssoLogin');
@@ -88,13 +93,8 @@ describe('Instances tree against the emulator', function () {
   });
 
   it('shows expired access keys as "Credentials expired", pointing at the log rather than SSO', async () => {
-    const api = await extensionApi();
-    const expired = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === 'dev-expired');
-    assert.ok(expired);
-    const [node] = await api.instances.getChildren(expired);
-    assert.ok(node?.type === 'error', `children of dev-expired: ${node?.type}`);
+    const { node, item } = await onlyErrorOf('dev-expired');
     assert.equal(node.failure.kind, 'expired-credentials');
-    const item = api.instances.getTreeItem(node);
     assert.equal(item.label, 'Credentials expired');
     assert.equal(item.contextValue, 'error');
     assert.equal(item.command?.command, 'ec2LaunchDoctor.showLog');
