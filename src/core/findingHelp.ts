@@ -1,6 +1,6 @@
 /**
  * The long explanation of each policy finding code, in Markdown. Diagnostics link to it, the
- * CLI's SARIF output carries it as rule help. Sources: domain.md sections 3 to 5.
+ * CLI's SARIF output carries it as rule help. Sources: src/domain.md sections 3 to 5.
  */
 export const FINDING_HELP: Record<string, { title: string; markdown: string }> = {
   'missing-create-grant': {

@@ -1,5 +1,5 @@
 /**
- * Classifies EC2's `Instance.StateReason` (domain.md section 2). Both Code and Message are
+ * Classifies EC2's `Instance.StateReason` (src/domain.md section 2). Both Code and Message are
  * read: EC2 pairs a generic Code with a specific Message (its own example pairs
  * `Server.InternalError` with `Client.VolumeLimitExceeded: Volume limit exceeded`), so the
  * Message wins whenever it names a more specific cause.

@@ -6,7 +6,7 @@ import { callerArnOf, keyArnOf, type NamedPolicy, type Scenario, type ScenarioIn
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0').slice(-width);
 
-/** The delegation statement every customer managed key gets by default (domain.md section 4). */
+/** The delegation statement every customer managed key gets by default (src/domain.md section 4). */
 export function delegationStatement(account: string): Record<string, unknown> {
   return { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' };
 }
@@ -16,7 +16,7 @@ export function keyPolicy(account: string, ...statements: Record<string, unknown
   return { Version: '2012-10-17', Id: 'key-default-1', Statement: [delegationStatement(account), ...statements] };
 }
 
-/** The least-privilege key policy statement the product inserts for a principal (domain.md section 4). */
+/** The least-privilege key policy statement the product inserts for a principal (src/domain.md section 4). */
 export function createGrantFixStatement(principalArn: string): Record<string, unknown> {
   return {
     Sid: 'AllowEC2GrantsForEncryptedVolumes',

@@ -1,7 +1,7 @@
 /**
  * May the caller obtain the grant EC2 creates on its behalf when an instance starts?
  * Decided with the project's own policy evaluator, combined as KMS does: key policy plus
- * the caller's identity policies, explicit Deny first (domain.md section 3).
+ * the caller's identity policies, explicit Deny first (src/domain.md section 3).
  */
 import { ec2GrantRequest, evaluatePolicy } from '../../src/core/policy';
 import { deniedByScenario } from './context';

@@ -7,7 +7,7 @@ import { parsePrincipalArn, type ParsedPrincipal } from '../policy';
 import { eventCaller, eventInstance } from './trail';
 import type { PrincipalInfo, PrincipalSource } from './types';
 
-/** Service-linked role paths documented by AWS, by role name (domain.md section 3.5). */
+/** Service-linked role paths documented by AWS, by role name (src/domain.md section 3.5). */
 const KNOWN_ROLE_PATHS: Record<string, string> = {
   AWSServiceRoleForAutoScaling: 'aws-service-role/autoscaling.amazonaws.com/',
 };

@@ -101,7 +101,7 @@ export function volumesStep(stage: VolumeStage, input: DiagnosisInput, instanceV
   );
 }
 
-/** The remedy for a key that is not Enabled (domain.md section 3.1). */
+/** The remedy for a key that is not Enabled (src/domain.md section 3.1). */
 export function keyStateRemedy(key: KeyInfo): string {
   switch (key.state) {
     case 'Disabled':

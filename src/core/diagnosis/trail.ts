@@ -1,6 +1,6 @@
 /**
  * Reading CloudTrail evidence: which CreateGrant denials concern this instance's keys, what
- * kind of denial KMS reported, and when the instance stopped (domain.md section 1).
+ * kind of denial KMS reported, and when the instance stopped (src/domain.md section 1).
  */
 import type { KeyInfo, TrailEvent } from '../model';
 

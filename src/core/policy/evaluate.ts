@@ -1,7 +1,7 @@
 /**
  * The policy evaluator: does one policy document allow, deny or say nothing about a
  * request, and may a principal obtain the grant EC2 creates on its behalf?
- * Grammar: domain.md section 5. Never throws, whatever the input.
+ * Grammar: src/domain.md section 5. Never throws, whatever the input.
  */
 import { parse as parseJsonc } from 'jsonc-parser';
 import { evaluateCondition, normalizeContext, type ConditionContext } from './conditions';
@@ -525,7 +525,7 @@ export interface GrantRequestOptions {
 
 /**
  * EC2's request context for the grant it creates on the caller's behalf when it starts an
- * instance with an encrypted volume (domain.md section 1). The caller is the principal;
+ * instance with an encrypted volume (src/domain.md section 1). The caller is the principal;
  * `kms:GrantIsForAWSResource` is true and `kms:ViaService` names EC2 in the Region.
  */
 export function ec2GrantRequest(principalArn: string, options: GrantRequestOptions): RequestContext {

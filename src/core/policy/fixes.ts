@@ -1,5 +1,5 @@
 /**
- * The statements the product inserts (domain.md section 4) and the text edits that put
+ * The statements the product inserts (src/domain.md section 4) and the text edits that put
  * them in place. Every edit goes through jsonc-parser `modify` with the document's own
  * formatting, so comments and layout elsewhere stay as they were.
  */

@@ -96,7 +96,7 @@ const CASES: Case[] = [
   { name: 'no statements', statements: [], verdict: 'denied' },
 ];
 
-describe('evaluateCreateGrant: the grammar of domain.md section 5', () => {
+describe('evaluateCreateGrant: the grammar of src/domain.md section 5', () => {
   assert.ok(CASES.length >= 40);
   for (const c of CASES) {
     it(c.name, () => {

@@ -774,7 +774,7 @@ describe('policy fixes: exact before and after', () => {
   });
 });
 
-describe('statement builders (domain.md section 4)', () => {
+describe('statement builders (src/domain.md section 4)', () => {
   it('key policy statement', () => {
     assert.deepEqual(keyPolicyGrantStatement(['arn:aws:iam::123456789012:role/Role_Name']), {
       Sid: 'AllowEC2GrantsForEncryptedVolumes',
