@@ -15,7 +15,7 @@ export interface Arn {
 }
 
 /** True when the string is a 12-digit AWS account id. */
-export function isAccountId(value: string | undefined): value is string {
+export function isAccountId(value: string | undefined): boolean {
   return typeof value === 'string' && /^\d{12}$/.test(value);
 }
 
@@ -45,7 +45,7 @@ export function parseArn(value: string | undefined): Arn | undefined {
 /** The account field of an ARN, when it is a 12-digit account id. */
 export function accountOfArn(value: string | undefined): string | undefined {
   const account = parseArn(value)?.account;
-  return isAccountId(account) ? account : undefined;
+  return account !== undefined && isAccountId(account) ? account : undefined;
 }
 
 /** The region field of an ARN, if the value is an ARN with one. */
