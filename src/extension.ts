@@ -6,8 +6,9 @@ import { onConfigChange, readConfig, type Config } from './vscode/config';
 import { instanceCommands } from './vscode/explorer/instanceCommands';
 import { InstancesProvider } from './vscode/explorer/instancesProvider';
 import { createLogger } from './vscode/log';
-import { PolicyAnalyses } from './vscode/policy/analysisCache';
-import { registerPolicyEditorFeatures } from './vscode/policy/policyCodeActions';
+import { registerFindingHelpPages } from './vscode/policy/findingHelpPages';
+import { PolicyAnalyses } from './vscode/policy/policyAnalyses';
+import { registerPolicyEditorFeatures } from './vscode/policy/policyEditorFeatures';
 import { PolicyDiagnostics } from './vscode/policy/policyDiagnostics';
 import { diagnoseCommand } from './vscode/diagnose/diagnoseCommand';
 import { KEY_POLICY_SCHEME, KeyPolicyFileSystem } from './vscode/diagnose/keyPolicyFs';
@@ -27,7 +28,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   let config = readConfig();
   const bridge = new AwsBridge(config, askMfaCode);
 
-  const keyPolicies = new KeyPolicyFileSystem(bridge, vscode.Uri.joinPath(context.globalStorageUri, 'key-policy-backups'), log);
+  const keyPolicies = new KeyPolicyFileSystem(
+    bridge,
+    vscode.Uri.joinPath(context.globalStorageUri, 'key-policy-backups'),
+    log,
+  );
   const reports = new ReportView();
   const analyses = new PolicyAnalyses((document) => {
     const diagnosed = document.uri.scheme === KEY_POLICY_SCHEME ? keyPolicies.principalFor(document.uri) : undefined;
@@ -35,7 +40,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   });
   const diagnostics = new PolicyDiagnostics(analyses);
 
-  const instances = new InstancesProvider(() => bridge.explorerBackend(), () => config, log);
+  const instances = new InstancesProvider(
+    () => bridge.explorerBackend(),
+    () => config,
+    log,
+  );
   const instancesView = vscode.window.createTreeView('ec2LaunchDoctor.instances', {
     treeDataProvider: instances,
     showCollapseAll: true,
@@ -62,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     reports,
     vscode.workspace.registerFileSystemProvider(KEY_POLICY_SCHEME, keyPolicies, { isCaseSensitive: true }),
     ...registerPolicyEditorFeatures(analyses),
+    registerFindingHelpPages(),
     onConfigChange((next) => {
       const before = config;
       config = next;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { escapeMarkdown } from '../markdown';
-import { DIAGNOSTIC_SOURCE, POLICY_LANGUAGES, PolicyAnalyses, toRange } from './analysisCache';
+import { toRange } from './editorText';
+import type { PolicyAnalyses } from './policyAnalyses';
+import { DIAGNOSTIC_SOURCE } from './policyDocuments';
 
 /**
  * Quick fixes for the policy findings. They come from the analysis of the document's current
@@ -11,7 +12,11 @@ export class PolicyCodeActions implements vscode.CodeActionProvider {
 
   constructor(private readonly analyses: PolicyAnalyses) {}
 
-  provideCodeActions(document: vscode.TextDocument, range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const analysis = this.analyses.current(document);
     if (!analysis) return [];
     const actions: vscode.CodeAction[] = [];
@@ -36,34 +41,4 @@ export class PolicyCodeActions implements vscode.CodeActionProvider {
     }
     return actions;
   }
-}
-
-/** Explains, on a flagged statement, what the analyzer concluded for each principal. */
-export class PolicyHover implements vscode.HoverProvider {
-  constructor(private readonly analyses: PolicyAnalyses) {}
-
-  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const analysis = this.analyses.current(document);
-    const findings = analysis?.findings.filter((f) => f.details?.length && toRange(document, f.range).contains(position)) ?? [];
-    if (findings.length === 0) return undefined;
-    const markdown = new vscode.MarkdownString();
-    for (const finding of findings) {
-      markdown.appendMarkdown(`**EC2 Launch Doctor** \`${finding.code}\`\n\n`);
-      for (const line of finding.details ?? []) markdown.appendMarkdown(`- ${escapeMarkdown(line)}\n`);
-      markdown.appendMarkdown('\n');
-    }
-    return new vscode.Hover(markdown, toRange(document, findings[0].range));
-  }
-}
-
-
-/** Registers the quick fixes and the hover for JSON and JSONC documents of any scheme. */
-export function registerPolicyEditorFeatures(analyses: PolicyAnalyses): vscode.Disposable[] {
-  const selector = POLICY_LANGUAGES.map((language) => ({ language }));
-  return [
-    vscode.languages.registerCodeActionsProvider(selector, new PolicyCodeActions(analyses), {
-      providedCodeActionKinds: PolicyCodeActions.providedCodeActionKinds,
-    }),
-    vscode.languages.registerHoverProvider(selector, new PolicyHover(analyses)),
-  ];
 }

@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
 import type { Finding } from '../../core/policy';
-import { FINDING_HELP } from '../../core/findingHelp';
-import { DIAGNOSTIC_SOURCE, POLICY_LANGUAGES, PolicyAnalyses, toRange } from './analysisCache';
-
-/** Scheme of the read-only explanation pages that diagnostic codes link to. */
-export const HELP_SCHEME = 'ec2-launch-doctor-help';
+import { toRange } from './editorText';
+import { helpUri } from './findingHelpPages';
+import type { PolicyAnalyses } from './policyAnalyses';
+import { DIAGNOSTIC_SOURCE, isPolicyCandidate } from './policyDocuments';
 
 const DEBOUNCE_MS = 250;
 
@@ -13,11 +12,6 @@ const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
   warning: vscode.DiagnosticSeverity.Warning,
   information: vscode.DiagnosticSeverity.Information,
 };
-
-/** The link a diagnostic's code points to. */
-export function helpUri(code: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: HELP_SCHEME, path: `/${code}.md` });
-}
 
 /**
  * Keeps the Problems of every open JSON document that is a policy up to date: analyzed on open,
@@ -35,13 +29,6 @@ export class PolicyDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri)),
-      vscode.workspace.registerTextDocumentContentProvider(HELP_SCHEME, {
-        provideTextDocumentContent: (uri) => {
-          const code = uri.path.replace(/^\//, '').replace(/\.md$/, '');
-          const help = FINDING_HELP[code];
-          return help ? `# ${help.title}\n\n\`${code}\`\n\n${help.markdown}\n` : `# Unknown finding code \`${code}\`\n`;
-        },
-      }),
     );
     for (const document of vscode.workspace.textDocuments) this.refresh(document);
   }
@@ -52,7 +39,7 @@ export class PolicyDiagnostics implements vscode.Disposable {
   }
 
   private schedule(document: vscode.TextDocument): void {
-    if (!isCandidate(document)) return;
+    if (!isPolicyCandidate(document)) return;
     const key = document.uri.toString();
     clearTimeout(this.timers.get(key));
     this.timers.set(
@@ -66,9 +53,12 @@ export class PolicyDiagnostics implements vscode.Disposable {
 
   /** Analyzes the document now and publishes its diagnostics. */
   refresh(document: vscode.TextDocument): void {
-    if (!isCandidate(document) || document.isClosed) return;
+    if (!isPolicyCandidate(document) || document.isClosed) return;
     const analysis = this.analyses.analyze(document);
-    this.collection.set(document.uri, analysis.findings.map((f) => toDiagnostic(document, f)));
+    this.collection.set(
+      document.uri,
+      analysis.findings.map((f) => toDiagnostic(document, f)),
+    );
   }
 
   private clear(uri: vscode.Uri): void {
@@ -84,12 +74,12 @@ export class PolicyDiagnostics implements vscode.Disposable {
   }
 }
 
-function isCandidate(document: vscode.TextDocument): boolean {
-  return POLICY_LANGUAGES.includes(document.languageId) && document.uri.scheme !== 'git';
-}
-
 function toDiagnostic(document: vscode.TextDocument, finding: Finding): vscode.Diagnostic {
-  const diagnostic = new vscode.Diagnostic(toRange(document, finding.range), finding.message, SEVERITY[finding.severity]);
+  const diagnostic = new vscode.Diagnostic(
+    toRange(document, finding.range),
+    finding.message,
+    SEVERITY[finding.severity],
+  );
   diagnostic.source = DIAGNOSTIC_SOURCE;
   diagnostic.code = { value: finding.code, target: helpUri(finding.code) };
   return diagnostic;

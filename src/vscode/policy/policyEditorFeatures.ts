@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+import { PolicyCodeActions } from './policyCodeActions';
+import { PolicyHover } from './policyHover';
+import type { PolicyAnalyses } from './policyAnalyses';
+import { POLICY_LANGUAGES } from './policyDocuments';
+
+/** Registers the quick fixes and the hover for JSON and JSONC documents of any scheme. */
+export function registerPolicyEditorFeatures(analyses: PolicyAnalyses): vscode.Disposable[] {
+  const selector = POLICY_LANGUAGES.map((language) => ({ language }));
+  return [
+    vscode.languages.registerCodeActionsProvider(selector, new PolicyCodeActions(analyses), {
+      providedCodeActionKinds: PolicyCodeActions.providedCodeActionKinds,
+    }),
+    vscode.languages.registerHoverProvider(selector, new PolicyHover(analyses)),
+  ];
+}
