@@ -68,20 +68,31 @@ export async function startDemoBackend() {
 /**
  * Starts the whole demo in code-server and resolves with the page URL that loads the extension
  * from this repository. `port` asks for a fixed port (0 or undefined: any free one).
+ * `testDriver` is for the UI tier only: it makes VS Code hide notification toasts, which a
+ * person trying the demo (and the screenshots) must see.
  */
-export async function startDemo({ port, logFile } = {}) {
+export async function startDemo({ port, logFile, testDriver = false } = {}) {
   const backend = await startDemoBackend();
   const serverLog = logFile ?? path.join(backend.tmp, 'code-server.log');
   let server;
   try {
-    server = await startCodeServer({ workspace: backend.workspace, env: backend.env, logFile: serverLog, port: port || undefined });
+    server = await startCodeServer({
+      workspace: backend.workspace,
+      env: backend.env,
+      logFile: serverLog,
+      port: port || undefined,
+      testDriver,
+      linkExtension: testDriver ? undefined : repoRoot,
+    });
   } catch (error) {
     // The log lives in the folder that stop() removes: keep its end in the error.
     const tail = readTail(serverLog, 20);
     await backend.stop();
     throw new Error(`${error instanceof Error ? error.message : error}${tail ? `\ncode-server's last lines:\n${tail}` : ''}`);
   }
-  const url = workbenchUrl(server, { folder: backend.workspace, extensionDevelopmentPath: repoRoot });
+  const url = testDriver
+    ? workbenchUrl(server, { folder: backend.workspace, extensionDevelopmentPath: repoRoot })
+    : `${server.url}/?${new URLSearchParams({ folder: backend.workspace })}`;
   let stopped = false;
   return {
     url,

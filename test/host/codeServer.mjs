@@ -39,8 +39,22 @@ export function freePort() {
 /**
  * Starts code-server on a free port with its own temporary profile, in its own process group
  * so that stop() also ends the helpers it spawns. Resolves once /healthz answers.
+ *
+ * `testDriver` (the default) passes `enable-smoke-test-driver`, which the test tiers need: only
+ * then does VS Code honour the page's extensionDevelopmentPath/extensionTestsPath payload. It also
+ * hides every notification toast, so a session meant for a person (the demo, the screenshots)
+ * passes `testDriver: false` with `linkExtension` instead: the extension folder is linked into
+ * the extensions directory, where VS Code finds it like any installed extension.
  */
-export async function startCodeServer({ workspace, env = {}, logFile, installVsix, port: fixedPort } = {}) {
+export async function startCodeServer({
+  workspace,
+  env = {},
+  logFile,
+  installVsix,
+  port: fixedPort,
+  testDriver = true,
+  linkExtension,
+} = {}) {
   const { node, entry } = ensureCodeServer();
   const port = fixedPort || (await freePort());
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ec2ld-code-server-'));
@@ -65,6 +79,11 @@ export async function startCodeServer({ workspace, env = {}, logFile, installVsi
       'update.mode': 'none',
     }),
   );
+  if (linkExtension) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(linkExtension, 'package.json'), 'utf8'));
+    const folder = `${manifest.publisher}.${manifest.name}-${manifest.version}`;
+    fs.symlinkSync(linkExtension, path.join(dirs.extensions, folder), 'dir');
+  }
   if (installVsix) {
     // The same command a person runs: code-server --install-extension X.vsix.
     execFileSync(node, [entry, '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions, '--install-extension', installVsix], {
@@ -97,7 +116,7 @@ export async function startCodeServer({ workspace, env = {}, logFile, installVsi
       '--disable-update-check',
       '--disable-workspace-trust',
       '--reconnection-grace-time', '5',
-      '--vscode-option', 'enable-smoke-test-driver',
+      ...(testDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
       workspace ?? tmp,
     ],
     {

@@ -44,7 +44,7 @@ const steps = [
 
 async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
-  const demo = await startDemo({ logFile: path.join(artifacts, 'ui-code-server.log') });
+  const demo = await startDemo({ logFile: path.join(artifacts, 'ui-code-server.log'), testDriver: true });
   let browser;
   let passed = 0;
   let failed = 0;
