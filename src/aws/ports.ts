@@ -153,7 +153,7 @@ async function readKeyPolicy(
   session: AwsSession,
   profile: string,
   region: string,
-  key: KeyInfo,
+  key: Pick<KeyInfo, 'keyId' | 'arn' | 'accountId'>,
   call: PortCall,
 ): Promise<Outcome<{ policy: string; via: string }>> {
   const keyRegion = regionOfArn(key.arn) ?? region;
@@ -215,7 +215,7 @@ async function findProfileInAccount(
   return index >= 0 ? { profile: probes[index], interactive } : { interactive };
 }
 
-function crossAccountFailure(key: KeyInfo, profile: string, own: string, interactive: string[]): AwsFailure {
+function crossAccountFailure(key: Pick<KeyInfo, 'keyId' | 'arn' | 'accountId'>, profile: string, own: string, interactive: string[]): AwsFailure {
   const skipped =
     interactive.length > 0
       ? ` Profiles ${interactive.join(', ')} of that account were not used: signing in with them asks for an MFA code or runs a command.`

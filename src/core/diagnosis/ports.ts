@@ -64,7 +64,7 @@ export interface DiagnosisPorts {
    * implementation uses a configured profile of the key's account when the key lives
    * elsewhere; `via` names the profile that read it.
    */
-  getKeyPolicy(key: KeyInfo, options?: CallOptions): Promise<Outcome<{ policy: string; via: string }>>;
+  getKeyPolicy(key: Pick<KeyInfo, 'keyId' | 'arn' | 'accountId'>, options?: CallOptions): Promise<Outcome<{ policy: string; via: string }>>;
   simulatePrincipalPolicy(
     input: {
       policySourceArn: string;
