@@ -57,6 +57,7 @@ async function runDesktop(code, started, stop) {
   );
   const closed = new Promise((resolve) => child.on('exit', resolve));
   console.log(`demo: VS Code opened with the demo workspace ${backend.workspace} (${seconds(started)}).`);
+  printCliHint(backend.env);
   console.log('demo: close its window or press Ctrl+C here to stop the demo.');
   await Promise.race([stop, closed]);
   if (child.exitCode === null) child.kill('SIGTERM');
@@ -72,10 +73,21 @@ async function runCodeServer(options, started, stop) {
   console.log('');
   console.log('Open the EC2 Launch Doctor view in the activity bar, expand dev-admin > eu-west-1,');
   console.log('and run "Diagnose Stopped Instance" on app-1. The policy files are in the workspace.');
+  console.log('');
+  printCliHint(demo.backend.env);
   console.log('Press Ctrl+C to stop the demo.');
   await stop;
   console.log('demo: stopping...');
   await demo.stop();
+}
+
+/** The lines that point a shell (the CLI, the AWS CLI) at the demo's emulator profiles. */
+function printCliHint(env) {
+  console.log('The command-line tool against the same emulator, from another shell in this repository:');
+  console.log(`  export AWS_CONFIG_FILE=${env.AWS_CONFIG_FILE}`);
+  console.log(`  export AWS_SHARED_CREDENTIALS_FILE=${env.AWS_SHARED_CREDENTIALS_FILE}`);
+  console.log('  node dist/cli.js diagnose --profile dev-admin --region eu-west-1 --instance <app-1 instance id>');
+  console.log('');
 }
 
 function seconds(started) {
