@@ -1,8 +1,11 @@
 /**
  * What every operation handler receives, plus the helpers they share: Query parameter
- * decoding, the principal's deny list, and the CloudTrail identity of a caller.
+ * decoding, authorization of the call, and the CloudTrail identity of a caller.
  */
-import { accessDenied, type ServiceName } from './errors';
+import { randomUUID } from 'node:crypto';
+import { accessDenied, TRAIL_DENIAL_CODE } from './authz/denials';
+import type { ContextValues } from './authz/requestContext';
+import type { ServiceName } from './errors';
 import type { Caller, World } from './state';
 
 /** A decoded Query parameter tree: `Filter.1.Value.2=x` becomes `{Filter: {1: {Value: {2: 'x'}}}}`. */
@@ -23,8 +26,8 @@ export interface CallContext {
   json: Record<string, unknown>;
 }
 
-/** Returns the response body; throws AwsError for a service error. */
-export type Handler = (ctx: CallContext) => string;
+/** Returns the response body; throws (or rejects with) AwsError for a service error. */
+export type Handler = (ctx: CallContext) => string | Promise<string>;
 
 /** Decodes a form-encoded Query body into a tree. */
 export function parseQuery(body: string): QueryTree {
@@ -60,25 +63,59 @@ export function queryStrings(value: string | QueryTree | undefined): string[] {
   return queryList(value).filter((v): v is string => typeof v === 'string');
 }
 
-function wildcardRegExp(pattern: string): RegExp {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 'i');
+/** What a handler asks AWS's authorization to decide. */
+export interface Permission {
+  /** `service:Action`. */
+  action: string;
+  /** Default `*`. */
+  resource?: string;
+  /** Default: the caller's account. */
+  resourceAccount?: string;
+  resourcePolicy?: unknown;
+  context?: ContextValues;
 }
 
-/** True when the principal's deny list refuses `iamAction` (e.g. `kms:GetKeyPolicy`) in `region`. */
-export function deniedByScenario(ctx: Pick<CallContext, 'caller' | 'region'>, iamAction: string): boolean {
-  for (const rule of ctx.caller.principal.deny ?? []) {
-    const action = typeof rule === 'string' ? rule : rule.action;
-    const region = typeof rule === 'string' ? undefined : rule.region;
-    if (region && region !== ctx.region) continue;
-    if (wildcardRegExp(action).test(iamAction)) return true;
-  }
-  return false;
-}
-
-/** Throws the service's access-denied error when the scenario refuses the caller `iamAction`. */
-export function requirePermission(ctx: CallContext, iamAction: string, resource?: string): void {
-  if (deniedByScenario(ctx, iamAction)) throw accessDenied(ctx.service, ctx.caller.arn, iamAction, resource);
+/**
+ * Authorizes the call as AWS does and throws the service's access-denied error when refused.
+ * A refused call is logged in the caller's account, as CloudTrail logs denied requests
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-concepts.html).
+ */
+export async function authorize(ctx: CallContext, permission: Permission): Promise<void> {
+  const resource = permission.resource ?? '*';
+  const decision = await ctx.world.authorizer.decide({
+    caller: ctx.caller,
+    action: permission.action,
+    resource,
+    resourceAccount: permission.resourceAccount ?? ctx.caller.account,
+    region: ctx.region,
+    resourcePolicy: permission.resourcePolicy,
+    context: permission.context,
+  });
+  if (decision.allowed) return;
+  const error = accessDenied(ctx.service, ctx.caller.arn, permission.action, resource === '*' ? undefined : resource, decision.reason);
+  ctx.world.recordTrailEvent({
+    eventVersion: '1.11',
+    userIdentity: trailIdentity(ctx.caller),
+    eventTime: new Date().toISOString(),
+    eventSource: `${ctx.service}.amazonaws.com`,
+    eventName: ctx.action,
+    awsRegion: ctx.region,
+    sourceIPAddress: '198.51.100.7',
+    userAgent: 'aws-sdk-js',
+    errorCode: TRAIL_DENIAL_CODE[ctx.service],
+    errorMessage: error.message,
+    requestParameters: null,
+    responseElements: null,
+    requestID: ctx.requestId,
+    eventID: randomUUID(),
+    readOnly: /^(Describe|Get|List|Lookup|Simulate)/.test(ctx.action),
+    ...(resource !== '*' && permission.resourceAccount ? { resources: [{ accountId: permission.resourceAccount, ARN: resource }] } : {}),
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ctx.caller.account,
+    eventCategory: 'Management',
+  });
+  throw error;
 }
 
 /** The `userIdentity` block CloudTrail writes for a caller. */

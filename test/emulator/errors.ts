@@ -52,37 +52,6 @@ export function renderError(service: ServiceName, error: AwsError, requestId: st
   return { status: error.status, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: error.code, message: error.message }) };
 }
 
-/** Why an identity was refused, in AWS's wording. */
-export type DenialReason = 'no-identity-allow' | 'no-resource-allow' | 'explicit-identity-deny' | 'explicit-resource-deny';
-
-/** AWS's authorization failure sentence: `User: <arn> is not authorized to perform: <action> on resource: <res> because ...`. */
-export function notAuthorizedMessage(callerArn: string, action: string, resource: string | undefined, reason: DenialReason): string {
-  const on = resource ? ` on resource: ${resource}` : '';
-  const tail =
-    reason === 'explicit-identity-deny'
-      ? 'with an explicit deny in an identity-based policy'
-      : reason === 'explicit-resource-deny'
-        ? 'with an explicit deny in a resource-based policy'
-        : reason === 'no-resource-allow'
-          ? `because no resource-based policy allows the ${action} action`
-          : `because no identity-based policy allows the ${action} action`;
-  return `User: ${callerArn} is not authorized to perform: ${action}${on} ${tail}`;
-}
-
-/** The service's access-denied error. */
-export function accessDenied(service: ServiceName, callerArn: string, action: string, resource?: string, reason: DenialReason = 'no-identity-allow'): AwsError {
-  const message = notAuthorizedMessage(callerArn, action, resource, reason);
-  switch (service) {
-    case 'ec2':
-      return new AwsError('UnauthorizedOperation', `You are not authorized to perform this operation. ${message}`, 403);
-    case 'kms':
-    case 'cloudtrail':
-      return new AwsError('AccessDeniedException', message, 400);
-    default:
-      return new AwsError('AccessDenied', message, 403);
-  }
-}
-
 /** The service's throttling error; the SDK retries these with its throttling back-off. */
 export function throttled(service: ServiceName): AwsError {
   switch (service) {
@@ -96,7 +65,39 @@ export function throttled(service: ServiceName): AwsError {
   }
 }
 
-/** What a region not enabled for the account (or an unknown access key) answers. */
+/**
+ * A signature that does not match the secret key. STS, IAM and the JSON services repeat the
+ * canonical request and string to sign they computed; EC2 answers AuthFailure
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html).
+ */
+export function signatureMismatch(service: ServiceName, canonicalRequest: string, stringToSign: string): AwsError {
+  if (service === 'ec2') return authFailure(service);
+  const message =
+    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' +
+    `\n\nThe Canonical String for this request should have been\n'${canonicalRequest}'\n\nThe String-to-Sign should have been\n'${stringToSign}'\n`;
+  return service === 'kms' || service === 'cloudtrail' ? new AwsError('InvalidSignatureException', message, 400) : new AwsError('SignatureDoesNotMatch', message, 403);
+}
+
+/** `20250101T120000Z` from a Date. */
+function amzDate(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/**
+ * A request signed more than 5 minutes away from the service's clock (signature-v4-troubleshooting.html).
+ * The SDK reads the response's Date header, corrects its clock offset and retries.
+ */
+export function signatureOutOfTime(service: ServiceName, signed: Date, now: Date): AwsError {
+  if (service === 'ec2') return new AwsError('RequestExpired', 'Request has expired.', 400);
+  const limit = 5 * 60_000;
+  const message =
+    signed.getTime() < now.getTime()
+      ? `Signature expired: ${amzDate(signed)} is now earlier than ${amzDate(new Date(now.getTime() - limit))} (${amzDate(now)} - 5 min.)`
+      : `Signature not yet current: ${amzDate(signed)} is still later than ${amzDate(new Date(now.getTime() + limit))} (${amzDate(now)} + 5 min.)`;
+  return service === 'kms' || service === 'cloudtrail' ? new AwsError('InvalidSignatureException', message, 400) : new AwsError('SignatureDoesNotMatch', message, 403);
+}
+
+/** What a region not enabled for the account, an unknown access key or a wrong session token answers. */
 export function authFailure(service: ServiceName): AwsError {
   switch (service) {
     case 'ec2':

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, writeAwsConfig, type FaultRule } from './index';
+import { LOOKUP_EVENTS_PER_SECOND } from './services/cloudtrail';
 
 function parseArgs(argv: string[]): Map<string, string> {
   const args = new Map<string, string>();
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
     port: numberArg(args, 'port') ?? 0,
     launchDelayMs: numberArg(args, 'launch-delay'),
     faults,
+    // Standalone, CloudTrail's rate limit holds as in AWS.
+    lookupEventsPerSecond: LOOKUP_EVENTS_PER_SECOND,
   });
   const dir = args.get('config-dir') ?? mkdtempSync(path.join(tmpdir(), 'ec2-launch-doctor-emulator-'));
   const files = writeAwsConfig(dir, emulator, emulator.scenario);

@@ -42,10 +42,50 @@ export interface ScenarioPrincipal {
   sessionToken?: string;
   /** The profile's default region. */
   region?: string;
+  /** Identity policies of the user or role (managed and inline alike). */
   policies?: NamedPolicy[];
+  /** Shorthand for identity Deny statements; evaluated like any identity policy. */
   deny?: DenyRule[];
+  /** Names of `groups` this IAM user belongs to: their policies apply too. */
+  groups?: string[];
+  /** The permissions boundary of the user or role. */
+  permissionsBoundary?: NamedPolicy;
+  /** The session policy the session was created with (role sessions only). */
+  sessionPolicy?: unknown;
+  /** For roles: who may assume it. Absent: the role's own account (`arn:aws:iam::<acct>:root`). */
+  trustPolicy?: unknown;
+  /** The IAM unique id (`AIDA...` / `AROA...`); derived from the ARN when absent. */
+  uniqueId?: string;
   /** Every call answers with the service's expired-token error. */
   expired?: boolean;
+}
+
+/** An IAM group and its policies. */
+export interface ScenarioGroup {
+  name: string;
+  account: string;
+  policies: NamedPolicy[];
+}
+
+/** A service control policy or resource control policy. */
+export interface OrganizationPolicy {
+  name: string;
+  document: unknown;
+  /** Account ids it is attached to; absent: the organization root (every account). */
+  targets?: string[];
+}
+
+/**
+ * An AWS Organizations organization. Like AWS, `FullAWSAccess` is attached to the root and to
+ * every member account unless `detachFullAwsAccess` lists the account; `RCPFullAWSAccess` always applies.
+ */
+export interface ScenarioOrganization {
+  id: string;
+  accounts: string[];
+  serviceControlPolicies?: OrganizationPolicy[];
+  resourceControlPolicies?: OrganizationPolicy[];
+  /** Accounts whose `FullAWSAccess` SCP was detached (an SCP allow list then applies). */
+  detachFullAwsAccess?: string[];
 }
 
 export interface ScenarioStateReason {
@@ -108,6 +148,8 @@ export interface ScenarioKey {
   creationDate?: string;
   /** ISO 8601, for keys pending deletion. */
   deletionDate?: string;
+  /** A multi-Region primary key (`mrk-` id): DescribeKey reports MultiRegion and its configuration. */
+  multiRegion?: boolean;
 }
 
 export interface ScenarioEbsDefault {
@@ -133,6 +175,12 @@ export interface Scenario {
   ebsDefaults?: ScenarioEbsDefault[];
   /** Past CloudTrail records, exactly as `CloudTrailEvent` holds them (recipientAccountId and awsRegion place them). */
   trailEvents?: Record<string, unknown>[];
+  groups?: ScenarioGroup[];
+  organization?: ScenarioOrganization;
+  /** IAM users and roles that exist without an access key here (key policies may name them). */
+  identities?: string[];
+  /** ARNs of keys already deleted: volumes may still name them, KMS answers NotFoundException. */
+  deletedKeys?: string[];
 }
 
 const SCENARIO_DIR = path.join(__dirname, 'scenarios');
@@ -175,6 +223,7 @@ export function validateScenario(scenario: Scenario): void {
     keyRefs.add(k.id);
     keyRefs.add(keyArnOf(k));
   }
+  for (const arn of scenario.deletedKeys ?? []) keyRefs.add(arn);
   const accessKeys = new Set<string>();
   const place = (what: string, account: string, region?: string): void => {
     if (!accounts.has(account)) problems.push(`${what}: unknown account ${account}`);
@@ -184,6 +233,7 @@ export function validateScenario(scenario: Scenario): void {
     place(`principal ${p.name}`, p.account);
     if (accessKeys.has(p.accessKeyId)) problems.push(`principal ${p.name}: access key reused`);
     accessKeys.add(p.accessKeyId);
+    for (const g of p.groups ?? []) if (!scenario.groups?.some((x) => x.name === g && x.account === p.account)) problems.push(`principal ${p.name}: unknown group ${g}`);
   }
   for (const k of scenario.keys) place(`key ${k.id}`, k.account, k.region);
   for (const v of scenario.volumes) {

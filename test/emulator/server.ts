@@ -7,7 +7,22 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseQuery, type CallContext, type Handler } from './context';
-import { authFailure, AwsError, expiredToken, accessDenied, internalError, renderError, SERVICES, throttled, unknownAction, type ServiceName, type WireResponse } from './errors';
+import { accessDenied } from './authz/denials';
+import { parseAmzDate, parseAuthorization, verifySignature, type Authorization } from './authz/sigv4';
+import {
+  authFailure,
+  AwsError,
+  expiredToken,
+  internalError,
+  renderError,
+  SERVICES,
+  signatureMismatch,
+  signatureOutOfTime,
+  throttled,
+  unknownAction,
+  type ServiceName,
+  type WireResponse,
+} from './errors';
 import { FaultInjector, type FaultOutcome, type FaultRule } from './faults';
 import { loadScenario, type Scenario } from './scenario';
 import { cloudTrailHandlers, LookupRateLimiter } from './services/cloudtrail';
@@ -29,6 +44,8 @@ export interface EmulatorOptions {
   seed?: number;
   /** Enforce CloudTrail's LookupEvents limit (2/s per account and region) when set. */
   lookupEventsPerSecond?: number;
+  /** How far a request's signing time may be from the emulator's clock; AWS allows 5 minutes. */
+  maxClockSkewMs?: number;
 }
 
 /** One row of the call counter. */
@@ -68,21 +85,19 @@ const HANDLERS: Record<ServiceName, Record<string, Handler>> = {
 };
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-const CREDENTIAL_SCOPE = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
+/** AWS refuses a request signed more than 5 minutes away from its clock (IAM User Guide, signature-v4-troubleshooting.html). */
+const DEFAULT_MAX_SKEW_MS = 5 * 60_000;
 
-interface Signed {
-  accessKeyId: string;
-  region: string;
+interface Signed extends Authorization {
   service: ServiceName;
 }
 
 function readSignature(req: IncomingMessage): Signed | undefined {
-  const header = req.headers.authorization;
-  const match = header ? CREDENTIAL_SCOPE.exec(header) : null;
-  if (!match) return undefined;
-  const service = match[3] as ServiceName;
+  const auth = parseAuthorization(req.headers.authorization);
+  if (!auth) return undefined;
+  const service = auth.service as ServiceName;
   if (!SERVICES.includes(service)) return undefined;
-  return { accessKeyId: match[1], region: match[2], service };
+  return { ...auth, service };
 }
 
 /** The service an unsigned request was meant for, to answer it in the right shape. */
@@ -207,14 +222,25 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const fail = (error: AwsError): void => send(res, renderError(service, error, requestId), requestId);
     if (!caller) return fail(authFailure(service));
     if (outcome.error) return fail(forcedError(service, outcome, caller.arn, action));
-    if (caller.principal.expired) return fail(expiredToken(service));
+    // Temporary credentials are the access key id, secret and session token together: a
+    // missing or different token is an unknown credential (STS API reference, "Temporary credentials").
+    const token = req.headers['x-amz-security-token'];
+    if ((caller.principal.sessionToken ?? undefined) !== (typeof token === 'string' ? token : undefined)) return fail(authFailure(service));
+    const amzDate = String(req.headers['x-amz-date'] ?? '');
+    const signedAt = parseAmzDate(amzDate);
+    if (!signedAt) return fail(new AwsError('IncompleteSignature', 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.', 400));
+    const check = await verifySignature(req, body, signed, caller.principal.secretAccessKey, amzDate);
+    if (!check.ok) return fail(signatureMismatch(service, check.canonicalRequest, check.stringToSign));
+    const now = new Date();
+    if (Math.abs(now.getTime() - signedAt.getTime()) > (options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS)) return fail(signatureOutOfTime(service, signedAt, now));
+    if (caller.principal.expired || (caller.expiresAt !== undefined && caller.expiresAt < now.getTime())) return fail(expiredToken(service));
     if (service !== 'iam' && !world.regionEnabled(caller.account, region)) return fail(authFailure(service));
     const handler = HANDLERS[service][action];
     if (!handler) return fail(unknownAction(service, action));
     if (limiter && service === 'cloudtrail' && action === 'LookupEvents' && !limiter.admit(`${caller.account}|${region}`)) return fail(throttled(service));
     const ctx: CallContext = { world, caller, service, region, action, requestId, query, json };
     try {
-      const responseBody = handler(ctx);
+      const responseBody = await handler(ctx);
       send(res, { status: 200, contentType: isJson ? 'application/x-amz-json-1.1' : 'text/xml;charset=UTF-8', body: responseBody }, requestId);
     } catch (error) {
       if (error instanceof AwsError) return fail(error);

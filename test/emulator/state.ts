@@ -13,6 +13,7 @@ import {
   type ScenarioRegion,
   type ScenarioVolume,
 } from './scenario';
+import { Authorizer } from './authz/authorizer';
 
 export interface InstanceRecord extends ScenarioInstance {
   reservationId: string;
@@ -54,6 +55,14 @@ export interface Caller {
   arn: string;
   account: string;
   userId: string;
+  /** Epoch ms after which temporary credentials are refused (issued by AssumeRole). */
+  expiresAt?: number;
+}
+
+/** Credentials STS issued during the run: a session of a scenario role. */
+interface IssuedSession {
+  principal: ScenarioPrincipal;
+  expiresAt: number;
 }
 
 const scopeKey = (account: string, region: string): string => `${account}|${region}`;
@@ -103,9 +112,21 @@ export class World {
   private readonly aliases = new Map<string, KeyRecord>();
   private readonly trail = new Map<string, TrailRecord[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly issued = new Map<string, IssuedSession>();
+  private readonly parsedPolicies = new Map<string, { text: string; document: unknown }>();
+  /** Every call is authorized here; see authz/authorizer.ts. */
+  readonly authorizer: Authorizer;
+  /** IAM users and roles that exist (scenario principals and `identities`). */
+  readonly identities = new Set<string>();
+  /** Key ARNs that were deleted; volumes may still name them. */
+  readonly deletedKeys: Set<string>;
 
   constructor(readonly scenario: Scenario, launchDelayMs?: number) {
     this.launchDelayMs = launchDelayMs ?? scenario.launchDelayMs ?? 1500;
+    this.authorizer = new Authorizer(scenario);
+    this.deletedKeys = new Set(scenario.deletedKeys ?? []);
+    for (const p of scenario.principals) this.identities.add(p.arn);
+    for (const arn of scenario.identities ?? []) this.identities.add(arn);
     for (const r of scenario.regions) this.regions.set(r.name, r);
     for (const p of scenario.principals) this.principalsByAccessKey.set(p.accessKeyId, p);
     for (const k of scenario.keys) this.addKey(k);
@@ -172,11 +193,54 @@ export class World {
   }
 
   callerFor(accessKeyId: string): Caller | undefined {
-    const principal = this.principalsByAccessKey.get(accessKeyId);
+    const issued = this.issued.get(accessKeyId);
+    const principal = issued?.principal ?? this.principalsByAccessKey.get(accessKeyId);
     if (!principal) return undefined;
     const arn = callerArnOf(principal);
-    const uniqueId = stableId(principal.sessionName ? 'AROA' : 'AIDA', principal.arn);
-    return { principal, arn, account: principal.account, userId: principal.sessionName ? `${uniqueId}:${principal.sessionName}` : uniqueId };
+    const uniqueId = this.uniqueIdOf(principal);
+    const userId = principal.sessionName ? `${uniqueId}:${principal.sessionName}` : uniqueId;
+    return { principal, arn, account: principal.account, userId, ...(issued ? { expiresAt: issued.expiresAt } : {}) };
+  }
+
+  /** The IAM unique id of a user (`AIDA...`) or role (`AROA...`). */
+  uniqueIdOf(principal: Pick<ScenarioPrincipal, 'arn' | 'uniqueId'>): string {
+    return principal.uniqueId ?? stableId(/:role\//.test(principal.arn) ? 'AROA' : 'AIDA', principal.arn);
+  }
+
+  /** Remembers credentials STS issued for a session of `role` and returns them. */
+  issueSession(role: ScenarioPrincipal, sessionName: string, durationSeconds: number, sessionPolicy?: unknown): ScenarioPrincipal {
+    const n = this.issued.size + 1;
+    const accessKeyId = `ASIAEMUISSUED${String(n).padStart(7, '0')}`;
+    const principal: ScenarioPrincipal = {
+      ...role,
+      sessionName,
+      accessKeyId,
+      secretAccessKey: randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '').slice(0, 8),
+      sessionToken: `IQoJb3JpZ2luX2VtdWxhdG9y${Buffer.from(randomUUID()).toString('base64')}`,
+      expired: false,
+      ...(sessionPolicy !== undefined ? { sessionPolicy } : {}),
+    };
+    this.issued.set(accessKeyId, { principal, expiresAt: Date.now() + durationSeconds * 1000 });
+    return principal;
+  }
+
+  /** The key's policy as a document (parsed once per text). */
+  keyPolicyOf(key: KeyRecord): unknown {
+    const cached = this.parsedPolicies.get(key.arn);
+    if (cached && cached.text === key.policyText) return cached.document;
+    let document: unknown;
+    try {
+      document = JSON.parse(key.policyText);
+    } catch {
+      document = { Version: '2012-10-17', Statement: [] };
+    }
+    this.parsedPolicies.set(key.arn, { text: key.policyText, document });
+    return document;
+  }
+
+  /** Call after a policy changes: cached authorization decisions are dropped. */
+  policiesChanged(): void {
+    this.authorizer.invalidate();
   }
 
   /** The scenario principals whose IAM identity (user or role) is `arn`. */

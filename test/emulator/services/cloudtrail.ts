@@ -2,13 +2,19 @@
  * CloudTrail `LookupEvents` in AWS JSON 1.1: management events of the caller's account in
  * the request's region, newest first, one lookup attribute, at most 50 a page, 90 days back.
  */
-import { requirePermission, type Handler } from '../context';
+import { authorize, type Handler } from '../context';
 import { AwsError } from '../errors';
 import type { TrailRecord } from '../state';
 
 const RETENTION_MS = 90 * 24 * 3600 * 1000;
 
-/** Per (account, region): the times of recent LookupEvents calls, for the optional rate limit. */
+/**
+ * Per (account, region): the times of recent LookupEvents calls. "The rate of lookup requests
+ * is limited to two per second, per account, per Region" (CloudTrail API reference, LookupEvents).
+ */
+export const LOOKUP_EVENTS_PER_SECOND = 2;
+
+/** Per (account, region): the times of recent LookupEvents calls, for the rate limit. */
 export class LookupRateLimiter {
   private readonly recent = new Map<string, number[]>();
   constructor(readonly perSecond: number) {}
@@ -53,8 +59,8 @@ function timeOf(value: unknown, name: string): number | undefined {
   return ms;
 }
 
-const lookupEvents: Handler = (ctx) => {
-  requirePermission(ctx, 'cloudtrail:LookupEvents');
+const lookupEvents: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'cloudtrail:LookupEvents' });
   const attributes = Array.isArray(ctx.json.LookupAttributes) ? (ctx.json.LookupAttributes as Record<string, unknown>[]) : [];
   if (attributes.length > 1) throw new AwsError('InvalidLookupAttributesException', 'You cannot specify more than one lookup attribute.');
   const tests = attributes.map((a) => attributeTest(String(a.AttributeKey), String(a.AttributeValue ?? '')));

@@ -3,8 +3,9 @@
  * wrapper, `<requestId>` first. Start/stop move through pending/stopping like EC2 does.
  */
 import { randomUUID } from 'node:crypto';
-import { queryList, queryString, queryStrings, requirePermission, trailIdentity, type CallContext, type Handler, type QueryTree } from '../context';
+import { authorize, queryList, queryString, queryStrings, trailIdentity, type CallContext, type Handler, type QueryTree } from '../context';
 import { AwsError, XML_NAMESPACES } from '../errors';
+import { ec2Grantee, type Ec2GrantInput } from '../authz/requestContext';
 import { decideCreateGrant } from '../grant';
 import type { ScenarioInstanceState, ScenarioStateReason } from '../scenario';
 import type { Caller, InstanceRecord, KeyRecord, World } from '../state';
@@ -164,8 +165,9 @@ function namedInstances(ctx: CallContext, ids: string[]): InstanceRecord[] {
   return found;
 }
 
-const describeRegions: Handler = (ctx) => {
-  requirePermission(ctx, 'ec2:DescribeRegions');
+const describeRegions: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'ec2:DescribeRegions' });
+  dryRunCheck(ctx);
   const all = queryString(ctx.query.AllRegions) === 'true';
   const names = new Set(queryStrings(ctx.query.RegionName));
   const items: string[] = [];
@@ -179,8 +181,9 @@ const describeRegions: Handler = (ctx) => {
   return respond(ctx, list('regionInfo', 'item', items));
 };
 
-const describeInstances: Handler = (ctx) => {
-  requirePermission(ctx, 'ec2:DescribeInstances');
+const describeInstances: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'ec2:DescribeInstances' });
+  dryRunCheck(ctx);
   const ids = queryStrings(ctx.query.InstanceId);
   if (ids.length && queryString(ctx.query.MaxResults) !== undefined) {
     throw new AwsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
@@ -197,8 +200,9 @@ const describeInstances: Handler = (ctx) => {
   return respond(ctx, body);
 };
 
-const describeVolumes: Handler = (ctx) => {
-  requirePermission(ctx, 'ec2:DescribeVolumes');
+const describeVolumes: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'ec2:DescribeVolumes' });
+  dryRunCheck(ctx);
   const ids = queryStrings(ctx.query.VolumeId);
   if (ids.length && queryString(ctx.query.MaxResults) !== undefined) {
     throw new AwsError('InvalidParameterCombination', 'The parameter volumeSet cannot be used with the parameter maxResults');
@@ -256,13 +260,15 @@ const describeVolumes: Handler = (ctx) => {
   return respond(ctx, list('volumeSet', 'item', xmlItems) + text('nextToken', nextToken));
 };
 
-const getEbsDefaultKmsKeyId: Handler = (ctx) => {
-  requirePermission(ctx, 'ec2:GetEbsDefaultKmsKeyId');
+const getEbsDefaultKmsKeyId: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'ec2:GetEbsDefaultKmsKeyId' });
+  dryRunCheck(ctx);
   return respond(ctx, text('kmsKeyId', ctx.world.ebsDefault(ctx.caller.account, ctx.region).kmsKeyId));
 };
 
-const getEbsEncryptionByDefault: Handler = (ctx) => {
-  requirePermission(ctx, 'ec2:GetEbsEncryptionByDefault');
+const getEbsEncryptionByDefault: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'ec2:GetEbsEncryptionByDefault' });
+  dryRunCheck(ctx);
   return respond(ctx, text('ebsEncryptionByDefault', ctx.world.ebsDefault(ctx.caller.account, ctx.region).encryptionByDefault) + text('sseType', 'sse-ebs'));
 };
 
@@ -316,9 +322,11 @@ function userInitiatedReason(): string {
 }
 
 /** The failure of the grant EC2 asks KMS for on the caller's behalf, in CloudTrail's words; undefined when it succeeds. */
-function grantFailure(caller: Caller, key: KeyRecord | undefined, keyRef: string, region: string): { errorCode: string; errorMessage: string } | undefined {
+async function grantFailure(world: World, caller: Caller, key: KeyRecord | undefined, keyRef: string, input: Ec2GrantInput): Promise<{ errorCode: string; errorMessage: string } | undefined> {
+  // A deleted key (or one that never existed) is not found, whoever asks.
   if (!key) return { errorCode: 'NotFoundException', errorMessage: `Key '${keyRef}' does not exist` };
-  const decision = decideCreateGrant(caller, key, region);
+  // KMS authorizes before it looks at the key state (KMS Developer Guide, "Key states").
+  const decision = await decideCreateGrant(world, caller, key, input);
   if (!decision.allowed) return { errorCode: 'AccessDenied', errorMessage: decision.errorMessage };
   if (key.state === 'Disabled') return { errorCode: 'DisabledException', errorMessage: `${key.arn} is disabled.` };
   if (key.state === 'PendingDeletion') return { errorCode: 'KMSInvalidStateException', errorMessage: `${key.arn} is pending deletion.` };
@@ -326,43 +334,59 @@ function grantFailure(caller: Caller, key: KeyRecord | undefined, keyRef: string
   return undefined;
 }
 
+/**
+ * EC2's CreateGrant as CloudTrail records it today (src/aws-records.md F1, F5): the caller's
+ * identity invoked by the EC2 front end, and the instance's ec2-infrastructure session as grantee.
+ */
+function grantRecord(caller: Caller, instance: InstanceRecord, volumeId: string, keyArn: string, keyAccount: string, failure: { errorCode: string; errorMessage: string } | undefined): Record<string, unknown> {
+  const frontEnd = 'ec2-frontend-api.amazonaws.com';
+  return {
+    ...trailRecord(
+      { caller, region: instance.region },
+      {
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'CreateGrant',
+        sourceIPAddress: frontEnd,
+        userAgent: frontEnd,
+        ...(failure ?? {}),
+        requestParameters: {
+          constraints: { encryptionContextSubset: { 'aws:ebs:id': volumeId } },
+          retiringPrincipal: `ec2.${instance.region}.amazonaws.com`,
+          operations: ['Decrypt'],
+          keyId: keyArn,
+          granteePrincipal: ec2Grantee({ instanceAccount: instance.account, instanceId: instance.id }),
+        },
+        responseElements: failure ? null : { grantId: randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, ''), keyId: keyArn },
+        resources: [{ accountId: keyAccount, type: 'AWS::KMS::Key', ARN: keyArn }],
+      },
+    ),
+    userIdentity: { ...trailIdentity(caller), invokedBy: frontEnd },
+  };
+}
+
 /** Ends a launch the way EC2 does: every encrypted volume needs a grant on a usable key. */
-function settleStart(world: World, caller: Caller, instance: InstanceRecord): void {
+async function settleStart(world: World, caller: Caller, instance: InstanceRecord): Promise<void> {
   if (instance.state !== 'pending') return;
   let failed = false;
   for (const device of instance.blockDevices) {
     const volume = world.volumes.get(device.volumeId);
     if (!volume?.encrypted || !volume.kmsKeyId) continue;
-    const key = world.findKeyByIdOrArn(volume.kmsKeyId, volume.account, volume.region);
-    const failure = grantFailure(caller, key, volume.kmsKeyId, instance.region);
+    const key = world.deletedKeys.has(volume.kmsKeyId) ? undefined : world.findKeyByIdOrArn(volume.kmsKeyId, volume.account, volume.region);
+    const input = { region: instance.region, instanceId: instance.id, instanceAccount: instance.account, volumeId: volume.id };
+    const failure = await grantFailure(world, caller, key, volume.kmsKeyId, input);
     const keyArn = key?.arn ?? volume.kmsKeyId;
-    const event = trailRecord(
-      { caller, region: instance.region },
-      {
-        eventSource: 'kms.amazonaws.com',
-        eventName: 'CreateGrant',
-        sourceIPAddress: 'AWS Internal',
-        userAgent: 'AWS Internal',
-        ...(failure ?? {}),
-        requestParameters: {
-          keyId: keyArn,
-          granteePrincipal: `${instance.account}:aws:ec2-infrastructure:${instance.id}`,
-          constraints: { encryptionContextSubset: { 'aws:ebs:id': volume.id } },
-          operations: ['Decrypt'],
-          retiringPrincipal: `ec2.${instance.region}.amazonaws.com`,
-        },
-        responseElements: failure ? null : { grantId: randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, ''), keyId: keyArn },
-        resources: [{ accountId: key?.account ?? instance.account, type: 'AWS::KMS::Key', ARN: keyArn }],
-      },
-    );
+    const keyAccount = key?.account ?? keyArn.split(':')[4] ?? instance.account;
+    const event = grantRecord(caller, instance, volume.id, keyArn, keyAccount, failure);
     world.recordTrailEvent(event);
-    // A key in another account also logs the call in the key owner's trail.
-    if (key && key.account !== caller.account) world.recordTrailEvent({ ...event, eventID: randomUUID(), recipientAccountId: key.account, awsRegion: key.region });
+    // A cross-account call is logged in both accounts, but a refused one only in the caller's
+    // (KMS Developer Guide, "Logging AWS KMS API calls with AWS CloudTrail").
+    if (key && key.account !== caller.account && !failure) world.recordTrailEvent({ ...event, eventID: randomUUID(), recipientAccountId: key.account, awsRegion: key.region });
     if (failure) {
       failed = true;
       break;
     }
   }
+  if (instance.state !== 'pending') return;
   if (!failed && instance.startFailure) {
     instance.state = 'stopped';
     instance.stateReason = { ...instance.startFailure };
@@ -380,11 +404,19 @@ function settleStart(world: World, caller: Caller, instance: InstanceRecord): vo
   instance.stateTransitionReason = '';
 }
 
-const startInstances: Handler = (ctx) => {
+/** EC2's DryRun answer: the caller has the permission, nothing happened (EC2 API, "DryRun"). */
+function dryRunCheck(ctx: CallContext): void {
+  if (queryString(ctx.query.DryRun) === 'true') throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+}
+
+const instanceArn = (ctx: CallContext, id: string): string => `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${id}`;
+
+const startInstances: Handler = async (ctx) => {
   const ids = queryStrings(ctx.query.InstanceId);
   if (!ids.length) throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
   const instances = namedInstances(ctx, ids);
-  for (const i of instances) requirePermission(ctx, 'ec2:StartInstances', `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${i.id}`);
+  for (const i of instances) await authorize(ctx, { action: 'ec2:StartInstances', resource: instanceArn(ctx, i.id) });
+  dryRunCheck(ctx);
   const blocked = instances.find((i) => i.state !== 'stopped' && i.state !== 'running' && i.state !== 'pending');
   if (blocked) throw new AwsError('IncorrectInstanceState', `The instance '${blocked.id}' is not in a state from which it can be started.`);
   const changes = instances.map((i) => {
@@ -400,15 +432,27 @@ const startInstances: Handler = (ctx) => {
   const body = '<instancesSet>' + changes.map((c) => changeXml(c.i, c.previous)).join('') + '</instancesSet>';
   instanceEvent(ctx, 'StartInstances', changes);
   const { world, caller } = ctx;
-  for (const c of changes) if (c.previous === 'stopped') world.later(() => settleStart(world, caller, c.i));
+  const settling: Promise<void>[] = [];
+  for (const c of changes) {
+    if (c.previous !== 'stopped') continue;
+    const settle = (): Promise<void> =>
+      settleStart(world, caller, c.i).catch((error: unknown) => {
+        process.stderr.write(`emulator: launch of ${c.i.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      });
+    // With no launch delay the start settles before the answer, as the scenario asks.
+    if (world.launchDelayMs <= 0) settling.push(settle());
+    else world.later(() => void settle());
+  }
+  await Promise.all(settling);
   return respond(ctx, body);
 };
 
-const stopInstances: Handler = (ctx) => {
+const stopInstances: Handler = async (ctx) => {
   const ids = queryStrings(ctx.query.InstanceId);
   if (!ids.length) throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
   const instances = namedInstances(ctx, ids);
-  for (const i of instances) requirePermission(ctx, 'ec2:StopInstances', `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${i.id}`);
+  for (const i of instances) await authorize(ctx, { action: 'ec2:StopInstances', resource: instanceArn(ctx, i.id) });
+  dryRunCheck(ctx);
   const blocked = instances.find((i) => i.state === 'terminated' || i.state === 'shutting-down');
   if (blocked) throw new AwsError('IncorrectInstanceState', `This instance '${blocked.id}' is not in a state from which it can be stopped.`);
   const changes = instances.map((i) => {

@@ -3,12 +3,16 @@
  * them: a bare id or alias only in the caller's account and region, an ARN anywhere.
  */
 import { randomUUID } from 'node:crypto';
-import { evaluatePolicy, type RequestContext } from '../../../src/core/policy';
-import { requirePermission, trailIdentity, type CallContext, type Handler } from '../context';
-import { accessDenied, AwsError } from '../errors';
+import { accessDenied } from '../authz/denials';
+import { kmsContext } from '../authz/requestContext';
+import { authorize, trailIdentity, type CallContext, type Handler } from '../context';
+import { AwsError } from '../errors';
 import type { KeyRecord } from '../state';
 
-/** KMS's key policy size quota, in bytes of UTF-8. */
+/**
+ * KMS's key policy size quota: "The key policy size quota is 32 kilobytes (32768 bytes)"
+ * (KMS API reference, PutKeyPolicy, Policy).
+ */
 export const KEY_POLICY_MAX_BYTES = 32768;
 
 const epochSeconds = (iso: string): number => Date.parse(iso) / 1000;
@@ -37,7 +41,15 @@ function resolveKey(ctx: CallContext, options: { aliases: boolean }): KeyRecord 
   return key;
 }
 
-/** Operations that KMS refuses across accounts whatever the key policy says. */
+/**
+ * Every KMS call on a key is authorized by its key policy first; IAM policies count only when
+ * the key policy delegates to the account (KMS Developer Guide, key-policy-overview.html).
+ */
+function authorizeKey(ctx: CallContext, key: KeyRecord, action: string): Promise<void> {
+  return authorize(ctx, { action, resource: key.arn, resourceAccount: key.account, resourcePolicy: ctx.world.keyPolicyOf(key), context: kmsContext(ctx.caller) });
+}
+
+/** Operations that KMS refuses across accounts whatever the key policy says ("Cross-account use: No"). */
 function requireOwnAccount(ctx: CallContext, key: KeyRecord, iamAction: string): void {
   if (key.account !== ctx.caller.account) throw accessDenied('kms', ctx.caller.arn, iamAction, key.arn, 'no-resource-allow');
 }
@@ -57,8 +69,12 @@ function keyMetadata(key: KeyRecord): Record<string, unknown> {
     CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
     KeySpec: 'SYMMETRIC_DEFAULT',
     EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
-    MultiRegion: false,
+    MultiRegion: key.multiRegion === true,
   };
+  if (key.multiRegion) {
+    // A primary without replicas (KMS API reference, MultiRegionConfiguration).
+    metadata.MultiRegionConfiguration = { MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: key.arn, Region: key.region }, ReplicaKeys: [] };
+  }
   if (key.state === 'PendingDeletion' && key.deletionDate) {
     metadata.DeletionDate = epochSeconds(key.deletionDate);
     metadata.PendingDeletionWindowInDays = 30;
@@ -89,23 +105,23 @@ function recordKeyEvent(ctx: CallContext, key: KeyRecord, eventName: string, req
   });
 }
 
-const describeKey: Handler = (ctx) => {
+const describeKey: Handler = async (ctx) => {
   const key = resolveKey(ctx, { aliases: true });
-  requirePermission(ctx, 'kms:DescribeKey', key.arn);
+  await authorizeKey(ctx, key, 'kms:DescribeKey');
   return JSON.stringify({ KeyMetadata: keyMetadata(key) });
 };
 
-const getKeyPolicy: Handler = (ctx) => {
+const getKeyPolicy: Handler = async (ctx) => {
   const key = resolveKey(ctx, { aliases: false });
   requireOwnAccount(ctx, key, 'kms:GetKeyPolicy');
-  requirePermission(ctx, 'kms:GetKeyPolicy', key.arn);
+  await authorizeKey(ctx, key, 'kms:GetKeyPolicy');
   const policyName = stringField(ctx, 'PolicyName', false) ?? 'default';
   if (policyName !== 'default') throw new AwsError('NotFoundException', 'No such policy exists');
   return JSON.stringify({ Policy: key.policyText, PolicyName: 'default' });
 };
 
 /** Structural checks KMS applies before storing a key policy. */
-function validateKeyPolicy(text: string): unknown {
+function validateKeyPolicy(ctx: CallContext, text: string): unknown {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -126,48 +142,83 @@ function validateKeyPolicy(text: string): unknown {
     if (!('Action' in st) && !('NotAction' in st)) throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with no action.');
     if (!('Resource' in st) && !('NotResource' in st)) throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with no resource.');
   }
+  checkPrincipals(ctx, list as Record<string, unknown>[]);
   return document;
 }
 
-/** KMS refuses a policy that would stop the caller from changing it again, unless told to bypass. */
-function locksOutCaller(ctx: CallContext, key: KeyRecord, document: unknown): boolean {
-  const request: RequestContext = {
-    action: 'kms:PutKeyPolicy',
-    resource: key.arn,
-    principalArn: ctx.caller.arn,
-    principalAccount: ctx.caller.account,
-    conditionKeys: { 'aws:PrincipalArn': ctx.caller.principal.arn, 'aws:PrincipalAccount': ctx.caller.account, 'kms:CallerAccount': ctx.caller.account },
-  };
-  const keySide = evaluatePolicy(document, request, 'resource');
-  if (keySide.decision === 'explicit-deny') return true;
-  if (keySide.decision === 'allow') return false;
-  if (!keySide.iamDelegation) return true;
-  const identity = (ctx.caller.principal.policies ?? []).map((p) => evaluatePolicy(p.document, request, 'identity'));
-  return identity.some((e) => e.decision === 'explicit-deny') || !identity.some((e) => e.decision === 'allow');
+const INVALID_PRINCIPALS = 'Policy contains a statement with one or more invalid principals.';
+
+function principalValues(statement: Record<string, unknown>): string[] {
+  const principal = statement.Principal ?? statement.NotPrincipal;
+  if (principal === '*') return ['*'];
+  if (typeof principal !== 'object' || principal === null) return [];
+  const aws = (principal as Record<string, unknown>).AWS;
+  return (Array.isArray(aws) ? aws : aws === undefined ? [] : [aws]).map(String);
 }
 
-const putKeyPolicy: Handler = (ctx) => {
+/**
+ * "The principals specified in the key policy must exist and be visible to AWS KMS"; an orphaned
+ * unique id (AIDA.../AROA...) left by a deleted user or role is refused with this message
+ * (KMS API reference, PutKeyPolicy; re:Post knowledge-center/kms-policy-error-invalid-principals).
+ * Principals of accounts the scenario does not model cannot be checked and are accepted.
+ */
+function checkPrincipals(ctx: CallContext, statements: Record<string, unknown>[]): void {
+  const accounts = new Set(ctx.world.scenario.accounts.map((a) => a.id));
+  for (const statement of statements) {
+    for (const value of principalValues(statement)) {
+      if (value === '*' || /^\d{12}$/.test(value) || /^arn:aws:iam::\d{12}:root$/.test(value)) continue;
+      const arn = /^arn:aws:(iam|sts)::(\d{12}):(.+)$/.exec(value);
+      if (!arn) throw new AwsError('MalformedPolicyDocumentException', INVALID_PRINCIPALS);
+      if (!accounts.has(arn[2])) continue;
+      const session = /^assumed-role\/([^/]+)\/[^/]+$/.exec(arn[3]);
+      const exists = session
+        ? [...ctx.world.identities].some((i) => i.startsWith(`arn:aws:iam::${arn[2]}:role/`) && i.endsWith(`/${session[1]}`))
+        : arn[1] === 'iam' && ctx.world.identities.has(value);
+      if (!exists) throw new AwsError('MalformedPolicyDocumentException', INVALID_PRINCIPALS);
+    }
+  }
+}
+
+/**
+ * The lockout safety check: the new policy must let the caller make a later PutKeyPolicy
+ * request, unless BypassPolicyLockoutSafetyCheck is set (KMS API reference, PutKeyPolicy).
+ */
+async function locksOutCaller(ctx: CallContext, key: KeyRecord, document: unknown): Promise<boolean> {
+  const decision = await ctx.world.authorizer.decide({
+    caller: ctx.caller,
+    action: 'kms:PutKeyPolicy',
+    resource: key.arn,
+    resourceAccount: key.account,
+    region: ctx.region,
+    resourcePolicy: document,
+    context: kmsContext(ctx.caller),
+  });
+  return !decision.allowed;
+}
+
+const putKeyPolicy: Handler = async (ctx) => {
   const key = resolveKey(ctx, { aliases: false });
   requireOwnAccount(ctx, key, 'kms:PutKeyPolicy');
-  requirePermission(ctx, 'kms:PutKeyPolicy', key.arn);
-  if (key.manager === 'AWS') throw accessDenied('kms', ctx.caller.arn, 'kms:PutKeyPolicy', key.arn, 'no-resource-allow');
+  // An AWS managed key's policy allows no one to replace it, so this refuses those too.
+  await authorizeKey(ctx, key, 'kms:PutKeyPolicy');
   const policyName = stringField(ctx, 'PolicyName', false) ?? 'default';
   if (policyName !== 'default') throw new AwsError('NotFoundException', 'No such policy exists');
   const text = stringField(ctx, 'Policy')!;
   if (Buffer.byteLength(text, 'utf8') > KEY_POLICY_MAX_BYTES) {
     throw new AwsError('LimitExceededException', `Policy document exceeds the maximum size of ${KEY_POLICY_MAX_BYTES} bytes.`);
   }
-  const document = validateKeyPolicy(text);
-  if (ctx.json.BypassPolicyLockoutSafetyCheck !== true && locksOutCaller(ctx, key, document)) {
+  const document = validateKeyPolicy(ctx, text);
+  if (ctx.json.BypassPolicyLockoutSafetyCheck !== true && (await locksOutCaller(ctx, key, document))) {
     throw new AwsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
   }
   key.policyText = text;
+  ctx.world.policiesChanged();
   recordKeyEvent(ctx, key, 'PutKeyPolicy', { keyId: key.arn, policyName: 'default', policy: text, bypassPolicyLockoutSafetyCheck: ctx.json.BypassPolicyLockoutSafetyCheck === true });
   return '{}';
 };
 
-const listAliases: Handler = (ctx) => {
-  requirePermission(ctx, 'kms:ListAliases');
+const listAliases: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'kms:ListAliases', context: kmsContext(ctx.caller) });
   const keyRef = stringField(ctx, 'KeyId', false);
   const limit = ctx.json.Limit === undefined ? 50 : Number(ctx.json.Limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
@@ -197,11 +248,10 @@ const listAliases: Handler = (ctx) => {
   });
 };
 
-const enableKey: Handler = (ctx) => {
+const enableKey: Handler = async (ctx) => {
   const key = resolveKey(ctx, { aliases: false });
   requireOwnAccount(ctx, key, 'kms:EnableKey');
-  requirePermission(ctx, 'kms:EnableKey', key.arn);
-  if (key.manager === 'AWS') throw accessDenied('kms', ctx.caller.arn, 'kms:EnableKey', key.arn, 'no-resource-allow');
+  await authorizeKey(ctx, key, 'kms:EnableKey');
   if (key.state === 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
   if (key.state !== 'Enabled' && key.state !== 'Disabled') throw new AwsError('KMSInvalidStateException', `${key.arn} is ${key.state.toLowerCase()}.`);
   key.state = 'Enabled';
@@ -209,10 +259,10 @@ const enableKey: Handler = (ctx) => {
   return '{}';
 };
 
-const cancelKeyDeletion: Handler = (ctx) => {
+const cancelKeyDeletion: Handler = async (ctx) => {
   const key = resolveKey(ctx, { aliases: false });
   requireOwnAccount(ctx, key, 'kms:CancelKeyDeletion');
-  requirePermission(ctx, 'kms:CancelKeyDeletion', key.arn);
+  await authorizeKey(ctx, key, 'kms:CancelKeyDeletion');
   if (key.state !== 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
   // KMS leaves a key whose deletion was cancelled Disabled: it must be enabled again.
   key.state = 'Disabled';
