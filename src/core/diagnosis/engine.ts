@@ -6,22 +6,24 @@
  * (3) every key's DescribeKey, every key policy and the IAM simulation together, using the
  * key ARNs EC2 reports. The StartInstances lookup (only when no failed grant names the
  * caller) and keys named without an ARN can add one round each: never more than 5.
- * Failed calls become step evidence and lower the confidence; only the AbortSignal stops
- * the engine, and then the returned promise rejects with an `AbortError`.
+ * Each round is a function that returns what it learned; nothing is shared between them
+ * but their results. Failed calls become step evidence and lower the confidence; only the
+ * AbortSignal stops the engine, and then the returned promise rejects with an `AbortError`.
  */
+import { keyToken } from '../arn';
 import { abortError } from '../limiter';
-import type { AwsFailure, CallerIdentity, InstanceSummary, KeyInfo, Outcome, TrailEvent, VolumeInfo } from '../model';
+import type { CallerIdentity, InstanceSummary, KeyInfo, Outcome, TrailEvent, VolumeInfo } from '../model';
 import { evaluateCreateGrant } from '../policy';
 import { classifyStateReason } from '../stateReason';
 import { instrumentPorts, type InstrumentedPorts } from './instrument';
+import { messagesFor, type ProfileMessages } from './messages';
 import type { CallOptions, DiagnosisPorts } from './ports';
-import { canSimulate, isPrincipalUnderTest, principalFromArn, rolePathCaveat } from './principal';
-import type { DiagnosisInput, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, Limitation, PrincipalStage, VolumeStage } from './stages';
-
-type KeyRef = Omit<KeyRecord, 'described'>;
-import { iamStep, instanceStep, keyPolicyStep, keysStep, permissionHint, principalStep, skippedStep, volumesStep } from './steps';
-import { eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isAccessDenied, keyToken, startEventsFor, timeFromTransitionReason, trailWindow } from './trail';
-import { STEP_ORDER, STEP_TITLES, type DiagnosisReport, type PrincipalInfo, type DiagnosisStep, type StepEvent, type StepId, type TimelineEntry } from './types';
+import { isPrincipalUnderTest, principalFromArn, rolePathCaveat, simulatedEntity } from './principal';
+import { grantContext, keyFromArn, knownKey, usableKey } from './rules';
+import type { DiagnosisInput, EbsDefaults, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, KeySource, Limitation, PrincipalStage, VolumeStage } from './stages';
+import { iamStep, instanceStep, keyPolicyStep, keysStep, principalStep, skippedStep, volumesStep } from './steps';
+import { eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isAccessDenied, startEventsFor, timeFromTransitionReason, trailWindow, type TrailWindow } from './trail';
+import { STEP_ORDER, STEP_TITLES, type DiagnosisReport, type DiagnosisStep, type PrincipalInfo, type StepEvent, type StepId, type TimelineEntry } from './types';
 import { decideVerdict } from './verdict';
 
 export type { DiagnosisInput } from './stages';
@@ -62,13 +64,20 @@ export async function diagnoseInstance(input: DiagnosisInput, ports: DiagnosisPo
   }
 }
 
-async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, options: DiagnoseOptions): Promise<DiagnosisReport> {
-  const { signal } = options;
-  const now = options.now ?? (() => new Date());
-  const startedAt = performance.now();
-  const p = meter.ports;
-  const call: CallOptions = { signal };
-  const steps = new Map<StepId, DiagnosisStep>();
+/** What every round needs: the ports, the call options, the words for the profile, the clock and the progress listener. */
+interface Run {
+  input: DiagnosisInput;
+  ports: DiagnosisPorts;
+  call: CallOptions;
+  say: ProfileMessages;
+  now: () => Date;
+  /** Tells the listener a step started. */
+  begin(id: StepId): void;
+  /** Tells the listener a step finished, and returns it. */
+  finish(step: DiagnosisStep): DiagnosisStep;
+}
+
+function runOf(input: DiagnosisInput, ports: DiagnosisPorts, options: DiagnoseOptions): Run {
   const notify = (event: StepEvent): void => {
     try {
       options.onStep?.(event);
@@ -76,234 +85,322 @@ async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, opt
       // A faulty progress listener must not change the diagnosis.
     }
   };
-  const begin = (id: StepId): void => notify({ phase: 'started', id, title: STEP_TITLES[id] });
-  const finish = (step: DiagnosisStep): void => {
-    steps.set(step.id, step);
-    notify({ phase: 'finished', id: step.id, title: step.title, step });
+  return {
+    input,
+    ports,
+    call: { signal: options.signal },
+    say: messagesFor(input.profile),
+    now: options.now ?? (() => new Date()),
+    begin: (id) => notify({ phase: 'started', id, title: STEP_TITLES[id] }),
+    finish: (step) => {
+      notify({ phase: 'finished', id: step.id, title: step.title, step });
+      return step;
+    },
   };
-  const limitations: Limitation[] = [];
+}
 
-  // Round 1: the instance and its state reason decide whether anything else is needed.
-  begin('instance-state');
-  const instanceOutcome = await p.describeInstance(input.instanceId, call);
-  const instanceStage: InstanceStage = instanceOutcome.ok
-    ? { instance: instanceOutcome.value, classification: classifyStateReason(instanceOutcome.value.stateReason, instanceOutcome.value.state) }
-    : { failure: instanceOutcome.error };
-  finish(instanceStep(instanceStage, input));
-  const instance = instanceStage.instance;
-  if (!instance || !instanceStage.classification?.needsKmsChecks) {
-    const reason = instance
-      ? `Not needed: ${instanceStage.classification?.summary ?? 'not a launch failure.'}`
-      : 'Not run: the instance could not be read.';
-    for (const id of STEP_ORDER) if (!steps.has(id)) finish(skippedStep(id, reason));
-    const { verdict, fixes } = decideVerdict({ input, instance: instanceStage, keys: [], keyPolicies: [], limitations });
-    return assemble({ input, instanceStage, steps, verdict, fixes, keys: [], timeline: timelineOf(instance, undefined), stats: meter.stats(performance.now() - startedAt), now });
+async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, options: DiagnoseOptions): Promise<DiagnosisReport> {
+  const startedAt = performance.now();
+  const run = runOf(input, meter.ports, options);
+  const stats = (): DiagnosisReport['calls'] => meter.stats(performance.now() - startedAt);
+
+  const instance = await instanceRound(run);
+  if (instance.stage.outcome === 'failed' || !instance.stage.classification.needsKmsChecks) {
+    return noKmsChecksReport(run, instance.stage, instance.step, stats);
   }
+  const { instance: summary } = instance.stage;
+  const evidence = await volumesAndTrailRound(run, summary);
+  const principal = evidence.principal.stage.principal;
+  const caller = evidence.principal.stage.caller;
+  const keys = await keysRound(run, evidence.keySources, principal, caller, evidence.volumes.stage.outcome === 'failed');
+  const policies = await lateKeyPolicyRound(run, keys, principal, caller);
+  if (options.signal?.aborted) throw abortError(options.signal);
 
-  // Round 2: everything that needs only the instance.
-  const window = trailWindow(timeFromTransitionReason(instance.stateTransitionReason), instance.launchTime, now());
+  const usable = keys.records.map(usableKey).filter((k): k is KeyInfo => k !== undefined);
+  const keyPolicySkip = !principal
+    ? 'Who starts the instance is unknown: no principal to evaluate the key policy for.'
+    : keys.records.length === 0
+      ? 'No key to check.'
+      : undefined;
+  const keyPolicy = run.finish(keyPolicyStep(policies.keyPolicies, keyPolicySkip));
+  const iam = run.finish(iamStep(policies.iam, usable, policies.keyPolicies, principal?.account, principal ? rolePathCaveat(principal) : undefined));
+
+  const limitations = limitationsOf(run.say, evidence.volumes.stage, evidence.principal.stage, keys.records, policies.keyPolicies, policies.iam);
+  const { verdict, fixes } = decideVerdict({
+    target: input,
+    instance: instance.stage,
+    volumes: evidence.volumes.stage,
+    keys: keys.records,
+    principal: evidence.principal.stage,
+    keyPolicies: policies.keyPolicies,
+    iam: policies.iam,
+    limitations,
+  });
+  return assemble({
+    input,
+    instanceStage: instance.stage,
+    steps: [instance.step, evidence.volumes.step, keys.step, evidence.principal.step, keyPolicy, iam],
+    verdict,
+    fixes,
+    keys: keys.records.flatMap((r) => (r.outcome === 'described' ? [r.key] : [])),
+    principal,
+    timeline: timelineOf(summary, evidence.principal.stage),
+    stats: stats(),
+    now: run.now,
+  });
+}
+
+/** A stage with the step that reports it. */
+interface Checked<S> {
+  stage: S;
+  step: DiagnosisStep;
+}
+
+/** Round 1: the instance and its state reason decide whether anything else is needed. */
+async function instanceRound(run: Run): Promise<Checked<InstanceStage>> {
+  run.begin('instance-state');
+  const outcome = await run.ports.describeInstance(run.input.instanceId, run.call);
+  const stage: InstanceStage = outcome.ok
+    ? { outcome: 'read', instance: outcome.value, classification: classifyStateReason(outcome.value.stateReason, outcome.value.state) }
+    : { outcome: 'failed', failure: outcome.error };
+  return { stage, step: run.finish(instanceStep(stage, run.input, run.say)) };
+}
+
+/** The report when the instance could not be read, or its state reason needs no KMS check. */
+function noKmsChecksReport(run: Run, stage: InstanceStage, step: DiagnosisStep, stats: () => DiagnosisReport['calls']): DiagnosisReport {
+  const reason = stage.outcome === 'read' ? `Not needed: ${stage.classification.summary}` : 'Not run: the instance could not be read.';
+  const skipped = STEP_ORDER.filter((id) => id !== step.id).map((id) => run.finish(skippedStep(id, reason)));
+  const { verdict, fixes } = decideVerdict({ target: run.input, instance: stage, keys: [], keyPolicies: [], limitations: [] });
+  return assemble({
+    input: run.input,
+    instanceStage: stage,
+    steps: [step, ...skipped],
+    verdict,
+    fixes,
+    keys: [],
+    timeline: timelineOf(stage.outcome === 'read' ? stage.instance : undefined, undefined),
+    stats: stats(),
+    now: run.now,
+  });
+}
+
+/** What round 2 learned: the volumes, the keys to check, and who started the instance. */
+interface VolumesAndTrail {
+  volumes: Checked<VolumeStage>;
+  keySources: KeySource[];
+  principal: Checked<PrincipalStage>;
+}
+
+/**
+ * Round 2: everything that needs only the instance, at once. The StartInstances lookup
+ * waits for the CreateGrant one (LookupEvents allows 2 requests/s), and only runs when no
+ * failed grant naming the instance already says who started it.
+ */
+async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promise<VolumesAndTrail> {
+  const { ports, call } = run;
+  const instanceId = instance.id;
+  const window = trailWindow(timeFromTransitionReason(instance.stateTransitionReason), instance.launchTime, run.now());
   const volumeIds = unique(instance.blockDevices.map((b) => b.volumeId).filter((id): id is string => Boolean(id)));
-  begin('volumes');
-  begin('principal');
-  const volumesP: Promise<Outcome<VolumeInfo[]>> = volumeIds.length > 0 ? p.describeVolumes(volumeIds, call) : Promise.resolve({ ok: true, value: [] });
-  const defaultsP = p.getEbsDefaults(call);
-  const callerP = p.getCallerIdentity(call);
+  run.begin('volumes');
+  run.begin('principal');
+  const volumesP: Promise<Outcome<VolumeInfo[]>> = volumeIds.length > 0 ? ports.describeVolumes(volumeIds, call) : Promise.resolve({ ok: true, value: [] });
+  const defaultsP = ports.getEbsDefaults(call);
+  const callerP = ports.getCallerIdentity(call);
   const lookup = { startTime: window.startTime, endTime: window.endTime, maxResults: CLOUDTRAIL_MAX_EVENTS };
-  const failedGrantForInstance = (e: TrailEvent): boolean => e.eventName === 'CreateGrant' && e.errorCode !== undefined && eventInstance(e, input.instanceId) === 'this';
-  const startOfInstance = (e: TrailEvent): boolean => startEventsFor([e], input.instanceId).length > 0;
-  const grantsP = p.lookupEvents({ eventName: 'CreateGrant', ...lookup, stopWhen: failedGrantForInstance }, call);
-  // LookupEvents allows 2 requests/s: ask for StartInstances only when no failed grant
-  // (whose grantee names the instance) already says who started it.
+  const failedGrantForInstance = (e: TrailEvent): boolean => e.eventName === 'CreateGrant' && e.errorCode !== undefined && eventInstance(e, instanceId) === 'this';
+  const startOfInstance = (e: TrailEvent): boolean => startEventsFor([e], instanceId).length > 0;
+  const grantsP = ports.lookupEvents({ eventName: 'CreateGrant', ...lookup, stopWhen: failedGrantForInstance }, call);
   const startsP = grantsP.then((grants): Promise<Outcome<TrailEvent[]> | undefined> =>
     grants.ok && grants.value.some((e) => failedGrantForInstance(e) && eventCaller(e))
       ? Promise.resolve(undefined)
-      : p.lookupEvents({ eventName: 'StartInstances', ...lookup, stopWhen: startOfInstance }, call),
+      : ports.lookupEvents({ eventName: 'StartInstances', ...lookup, stopWhen: startOfInstance }, call),
   );
 
-  const volumeStageP = Promise.all([volumesP, defaultsP]).then(([volumes, defaults]) => {
+  const volumesCheckedP = Promise.all([volumesP, defaultsP]).then(([volumes, defaults]): Checked<VolumeStage> => {
     const stage = volumeStageOf(volumes, defaults);
-    if (stage.failure) limitations.push({ step: 'volumes', text: `Volumes: ${permissionHint(stage.failure, 'ec2:DescribeVolumes', input.profile)}` });
-    finish(volumesStep(stage, input, volumeIds));
-    return stage;
+    return { stage, step: run.finish(volumesStep(stage, run.say, volumeIds)) };
   });
+  const keySourcesP = volumesCheckedP.then(async ({ stage }) => keySourcesOf(stage, await grantsP, instanceId));
+  const principalP = Promise.all([callerP, grantsP, startsP, keySourcesP]).then(([caller, grants, starts, sources]): Checked<PrincipalStage> => {
+    const stage = principalStageOf(
+      window,
+      caller,
+      grants,
+      starts,
+      instanceId,
+      sources.map((s) => s.ref),
+    );
+    return { stage, step: run.finish(principalStep(stage, instanceId, run.say, run.now())) };
+  });
+  const [volumes, keySources, principal] = await Promise.all([volumesCheckedP, keySourcesP, principalP]);
+  return { volumes, keySources, principal };
+}
 
-  // The keys: from the volumes or, without them, from a denied grant naming the instance.
-  const keyRefsP = volumeStageP.then(async (stage): Promise<KeyRef[]> => {
-    if (!stage.failure) return stage.keyRefs.map((ref) => ({ ref, volumeIds: stage.volumesByKeyRef.get(ref) ?? [], fromTrail: false }));
-    const grants = await grantsP;
-    if (!grants.ok) return [];
-    const refs = unique(failedGrantEvents(grants.value, input.instanceId, []).map(eventKeyRef).filter((r): r is string => Boolean(r)));
-    return refs.map((ref) => ({ ref, volumeIds: [], fromTrail: true }));
-  });
-  const principalP = Promise.all([callerP, grantsP, startsP, keyRefsP]).then(([caller, grants, starts, refs]) => {
-    const stage = principalStageOf(window, caller, grants, starts, input.instanceId, refs.map((r) => r.ref));
-    const trailFailure = stage.grantFailure ?? stage.startFailure;
-    if (trailFailure) {
-      limitations.push({ step: 'principal', text: `CloudTrail: ${permissionHint(trailFailure, 'cloudtrail:LookupEvents', input.profile)}` });
-    } else if (!stage.principal) {
-      limitations.push({ step: 'principal', text: `Caller identity: ${stage.callerFailure?.nextStep ?? 'unknown'}` });
-    }
-    finish(principalStep(stage, input, now()));
-    return stage;
-  });
-  const [volumeStage, refs, principalStage] = await Promise.all([volumeStageP, keyRefsP, principalP]);
-  const principal = principalStage.principal;
-  const caller = principalStage.caller;
+/** The keys: from the volumes or, when they could not be read, from a denied grant naming the instance. */
+function keySourcesOf(volumes: VolumeStage, grants: Outcome<TrailEvent[]>, instanceId: string): KeySource[] {
+  if (volumes.outcome === 'read') return volumes.keyRefs.map((ref) => ({ ref, volumeIds: volumes.volumesByKeyRef.get(ref) ?? [], fromTrail: false }));
+  if (!grants.ok) return [];
+  const refs = unique(failedGrantEvents(grants.value, instanceId, []).flatMap((e) => eventKeyRef(e) ?? []));
+  return refs.map((ref) => ({ ref, volumeIds: [], fromTrail: true }));
+}
 
-  // Round 3: DescribeKey for every key and, from the key ARNs EC2 gave, the key policies and
-  // the IAM simulation at the same time. Answers about keys that turn out AWS managed or
-  // unusable are ignored: a spare read costs less than another round.
-  begin('kms-keys');
-  begin('key-policy');
-  begin('iam-policy');
-  const arnKeys = refs.map((r) => keyFromArn(r.ref));
-  const recordsP = Promise.all(refs.map((r) => p.describeKey(r.ref, call))).then((outcomes) => {
-    const records = refs.map((r, i) => keyRecordOf(r, outcomes[i]));
-    for (const record of records) {
-      if (!record.described && record.failure && record.failure.kind !== 'not-found') {
-        limitations.push({ step: 'kms-keys', text: `Key ${record.ref}: ${permissionHint(record.failure, 'kms:DescribeKey', input.profile, record.ref)}` });
-      }
-    }
-    finish(keysStep(records, input, Boolean(volumeStage.failure)));
-    return records;
-  });
-  const earlyPoliciesP = Promise.all(arnKeys.map((key) => (key && principal ? p.getKeyPolicy(key, call) : Promise.resolve(undefined))));
-  const allArns = arnKeys.length > 0 && arnKeys.every((key) => key !== undefined);
-  const earlyIamP = allArns ? iamStageOf(principal, arnKeys as KeyInfo[], p, call, input, caller) : Promise.resolve(undefined);
-  const [records, earlyPolicies, earlyIam] = await Promise.all([recordsP, earlyPoliciesP, earlyIamP]);
+/** What round 3 learned, with what it read ahead for round 4. */
+interface KeysChecked {
+  records: KeyRecord[];
+  step: DiagnosisStep;
+  /** Key policies read by key ARN, by the index of their key source. */
+  earlyPolicies: (Outcome<{ policy: string; via: string }> | undefined)[];
+  /** The simulation, when every key was named by ARN. */
+  earlyIam: IamStage | undefined;
+}
 
-  // Round 4, only for keys named without a key ARN (an id or an alias).
-  const usable = records.filter((r) => r.key && (!r.described || r.key.state === 'Enabled')).map((r) => r.key!);
+/**
+ * Round 3: DescribeKey for every key and, from the key ARNs EC2 gave, the key policies and
+ * the IAM simulation at the same time. Answers about keys that turn out AWS managed or
+ * unusable are ignored: a spare read costs less than another round.
+ */
+async function keysRound(
+  run: Run,
+  sources: KeySource[],
+  principal: PrincipalInfo | undefined,
+  caller: Outcome<CallerIdentity>,
+  volumesFailed: boolean,
+): Promise<KeysChecked> {
+  const { ports, call } = run;
+  run.begin('kms-keys');
+  run.begin('key-policy');
+  run.begin('iam-policy');
+  const arnKeys = sources.map((s) => keyFromArn(s.ref));
+  const recordsP = Promise.all(sources.map((s) => ports.describeKey(s.ref, call))).then((outcomes) => {
+    const records = sources.map((s, i) => keyRecordOf(s, outcomes[i]));
+    return { records, step: run.finish(keysStep(records, run.say, volumesFailed)) };
+  });
+  const earlyPoliciesP = Promise.all(arnKeys.map((key) => (key && principal ? ports.getKeyPolicy(key, call) : Promise.resolve(undefined))));
+  const earlyIamP =
+    arnKeys.length > 0 && arnKeys.every((key): key is KeyInfo => key !== undefined) ? iamStageOf(run, principal, arnKeys, caller) : Promise.resolve(undefined);
+  const [{ records, step }, earlyPolicies, earlyIam] = await Promise.all([recordsP, earlyPoliciesP, earlyIamP]);
+  return { records, step, earlyPolicies, earlyIam };
+}
+
+/** Round 4, only for keys named without a key ARN (an id or an alias): their policies and the simulation. */
+async function lateKeyPolicyRound(
+  run: Run,
+  keys: KeysChecked,
+  principal: PrincipalInfo | undefined,
+  caller: Outcome<CallerIdentity>,
+): Promise<{ keyPolicies: KeyPolicyResult[]; iam: IamStage }> {
+  const usable = keys.records.map(usableKey).filter((k): k is KeyInfo => k !== undefined);
   const keyPoliciesP = Promise.all(
-    records.map(async (record, i): Promise<KeyPolicyResult | undefined> => {
-      if (!record.key) return undefined;
-      const skipped = keyPolicySkip(record, principal);
+    keys.records.map(async (record, i): Promise<KeyPolicyResult | undefined> => {
+      const key = knownKey(record);
+      if (!key) return undefined;
+      const skipped = keyPolicySkip(record, key, principal);
       if (skipped || !principal) return skipped;
-      const outcome = earlyPolicies[i] ?? (await p.getKeyPolicy(record.key, call));
-      return keyPolicyFromOutcome(record.key, outcome, principal, input, caller);
+      const outcome = keys.earlyPolicies[i] ?? (await run.ports.getKeyPolicy(key, run.call));
+      return keyPolicyFromOutcome(run, key, outcome, principal, caller);
     }),
   );
   const iamP: Promise<IamStage> =
     usable.length === 0
       ? Promise.resolve({ outcome: 'skipped', reason: 'No usable key to check.', notPermitted: false })
-      : earlyIam
-        ? Promise.resolve(earlyIam)
-        : iamStageOf(principal, usable, p, call, input, caller);
+      : keys.earlyIam
+        ? Promise.resolve(keys.earlyIam)
+        : iamStageOf(run, principal, usable, caller);
   const [policyResults, iam] = await Promise.all([keyPoliciesP, iamP]);
-  const keyPolicyResults = policyResults.filter((r): r is KeyPolicyResult => r !== undefined);
-  if (signal?.aborted) throw abortError(signal);
+  return { keyPolicies: policyResults.filter((r): r is KeyPolicyResult => r !== undefined), iam };
+}
 
-  for (const result of keyPolicyResults) {
+/**
+ * The checks that could not run, in report order, each with what would let it run: they
+ * lower the confidence of what depends on them.
+ */
+function limitationsOf(
+  say: ProfileMessages,
+  volumes: VolumeStage,
+  principal: PrincipalStage,
+  records: KeyRecord[],
+  keyPolicies: KeyPolicyResult[],
+  iam: IamStage,
+): Limitation[] {
+  const limitations: Limitation[] = [];
+  if (volumes.outcome === 'failed') limitations.push({ step: 'volumes', text: `Volumes: ${say.permissionHint(volumes.failure, 'ec2:DescribeVolumes')}` });
+  const trailFailure =
+    principal.grantLookup.outcome === 'failed' ? principal.grantLookup.failure : principal.startLookup.outcome === 'failed' ? principal.startLookup.failure : undefined;
+  if (trailFailure) {
+    limitations.push({ step: 'principal', text: `CloudTrail: ${say.permissionHint(trailFailure, 'cloudtrail:LookupEvents')}` });
+  } else if (!principal.principal) {
+    limitations.push({ step: 'principal', text: `Caller identity: ${principal.caller.ok ? 'unknown' : principal.caller.error.nextStep}` });
+  }
+  for (const record of records) {
+    if (record.outcome === 'derived' || record.outcome === 'unreadable') {
+      limitations.push({ step: 'kms-keys', text: `Key ${record.ref}: ${say.permissionHint(record.failure, 'kms:DescribeKey', record.ref)}` });
+    }
+  }
+  for (const result of keyPolicies) {
     if (result.outcome === 'failed') limitations.push({ step: 'key-policy', text: `Key policy of ${result.keyArn}: ${result.nextStep}` });
   }
   if (iam.outcome === 'failed') limitations.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep}` });
   if (iam.outcome === 'skipped' && iam.notPermitted) limitations.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep ?? iam.reason}` });
-
-  finish(
-    keyPolicyStep(
-      keyPolicyResults,
-      !principal ? 'Who starts the instance is unknown: no principal to evaluate the key policy for.' : records.length === 0 ? 'No key to check.' : undefined,
-    ),
-  );
-  const roleCaveat = principal ? rolePathCaveat(principal) : undefined;
-  finish(iamStep(iam, usable, keyPolicyResults, principal?.account, roleCaveat));
-
-  const { verdict, fixes } = decideVerdict({
-    input,
-    instance: instanceStage,
-    volumes: volumeStage,
-    keys: records,
-    principal: principalStage,
-    keyPolicies: keyPolicyResults,
-    iam,
-    limitations,
-  });
-  return assemble({
-    input,
-    instanceStage,
-    steps,
-    verdict,
-    fixes,
-    keys: records.filter((r) => r.described && r.key).map((r) => r.key!),
-    principal,
-    timeline: timelineOf(instance, principalStage),
-    stats: meter.stats(performance.now() - startedAt),
-    now,
-  });
+  return limitations;
 }
 
 function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
-function volumeStageOf(
-  volumes: Outcome<VolumeInfo[]>,
-  defaults: Outcome<{ defaultKmsKeyId?: string; encryptionByDefault: boolean }>,
-): VolumeStage {
-  const stage: VolumeStage = { volumes: [], keyRefs: [], volumesByKeyRef: new Map() };
-  if (defaults.ok) stage.defaults = defaults.value;
-  else stage.defaultsFailure = defaults.error;
-  if (!volumes.ok) {
-    stage.failure = volumes.error;
-    return stage;
-  }
-  stage.volumes = volumes.value;
+function volumeStageOf(volumes: Outcome<VolumeInfo[]>, defaults: Outcome<EbsDefaults>): VolumeStage {
+  if (!volumes.ok) return { outcome: 'failed', failure: volumes.error, defaults };
+  const keyRefs: string[] = [];
+  const volumesByKeyRef = new Map<string, string[]>();
   for (const volume of volumes.value) {
-    if (!volume.encrypted || !volume.kmsKeyId) continue;
+    const keyId = volume.kmsKeyId;
+    if (!volume.encrypted || !keyId) continue;
     // The same key may appear as an id on one volume and an ARN on another.
-    const existing = stage.keyRefs.find((ref) => keyToken(ref) === keyToken(volume.kmsKeyId!));
-    const ref = existing ?? volume.kmsKeyId;
-    if (!existing) stage.keyRefs.push(ref);
-    stage.volumesByKeyRef.set(ref, [...(stage.volumesByKeyRef.get(ref) ?? []), volume.id]);
+    const existing = keyRefs.find((ref) => keyToken(ref) === keyToken(keyId));
+    const ref = existing ?? keyId;
+    if (!existing) keyRefs.push(ref);
+    volumesByKeyRef.set(ref, [...(volumesByKeyRef.get(ref) ?? []), volume.id]);
   }
-  return stage;
+  return { outcome: 'read', volumes: volumes.value, keyRefs, volumesByKeyRef, defaults };
 }
 
-/** A KeyInfo from a key ARN alone, so later checks can run when DescribeKey could not. */
-function keyFromArn(ref: string): KeyInfo | undefined {
-  const match = ref.match(/^arn:[\w-]+:kms:[\w-]+:(\d{12}):key\/(.+)$/);
-  if (!match) return undefined;
-  return { keyId: match[2], arn: ref, accountId: match[1], state: 'unknown', manager: 'CUSTOMER' };
-}
-
-function keyRecordOf(ref: KeyRef, outcome: Outcome<KeyInfo>): KeyRecord {
-  if (outcome.ok) return { ...ref, key: outcome.value, described: true };
-  const record: KeyRecord = { ...ref, described: false, failure: outcome.error };
-  if (outcome.error.kind !== 'not-found') {
-    const derived = keyFromArn(ref.ref);
-    if (derived) record.key = derived;
-  }
-  return record;
+function keyRecordOf(source: KeySource, outcome: Outcome<KeyInfo>): KeyRecord {
+  if (outcome.ok) return { ...source, outcome: 'described', key: outcome.value };
+  const failure = outcome.error;
+  if (failure.kind === 'not-found') return { ...source, outcome: 'not-found', failure };
+  const derived = keyFromArn(source.ref);
+  return derived ? { ...source, outcome: 'derived', key: derived, failure } : { ...source, outcome: 'unreadable', failure };
 }
 
 function principalStageOf(
-  window: PrincipalStage['window'],
+  window: TrailWindow,
   caller: Outcome<CallerIdentity>,
   grants: Outcome<TrailEvent[]>,
   starts: Outcome<TrailEvent[]> | undefined,
   instanceId: string,
   keyRefs: string[],
 ): PrincipalStage {
-  const stage: PrincipalStage = { window, failedGrants: [], denials: [], starts: [] };
-  if (caller.ok) stage.caller = caller.value;
-  else stage.callerFailure = caller.error;
-  if (grants.ok) {
-    stage.grantEvents = grants.value;
-    stage.failedGrants = failedGrantEvents(grants.value, instanceId, keyRefs);
-    stage.denials = stage.failedGrants.filter(isAccessDenied);
-  } else stage.grantFailure = grants.error;
-  if (starts?.ok) {
-    stage.startEvents = starts.value;
-    stage.starts = startEventsFor(starts.value, instanceId);
-  } else if (starts) stage.startFailure = starts.error;
-
-  stage.principal = principalUnderTest(stage, instanceId);
-  return stage;
+  const failedGrants = grants.ok ? failedGrantEvents(grants.value, instanceId, keyRefs) : [];
+  const stage: PrincipalStage = {
+    window,
+    caller,
+    grantLookup: grants.ok ? { outcome: 'read', events: grants.value } : { outcome: 'failed', failure: grants.error },
+    startLookup: !starts ? { outcome: 'not-looked-up' } : starts.ok ? { outcome: 'read', events: starts.value } : { outcome: 'failed', failure: starts.error },
+    failedGrants,
+    denials: failedGrants.filter(isAccessDenied),
+    starts: starts?.ok ? startEventsFor(starts.value, instanceId) : [],
+    principal: undefined,
+  };
+  return { ...stage, principal: principalUnderTest(stage, instanceId) };
 }
 
 /** The newest event with a known caller, a denial before any other failure. */
-function newestCalling(events: readonly TrailEvent[]): TrailEvent | undefined {
-  return events.find((e) => isAccessDenied(e) && eventCaller(e)) ?? events.find((e) => eventCaller(e));
+function newestCalling(events: readonly TrailEvent[]): { event: TrailEvent; caller: string } | undefined {
+  const withCaller = events.flatMap((event) => {
+    const caller = eventCaller(event);
+    return caller ? [{ event, caller }] : [];
+  });
+  return withCaller.find(({ event }) => isAccessDenied(event)) ?? withCaller[0];
 }
 
 /**
@@ -315,30 +412,19 @@ function newestCalling(events: readonly TrailEvent[]): TrailEvent | undefined {
  */
 function principalUnderTest(stage: PrincipalStage, instanceId: string): PrincipalInfo | undefined {
   const forInstance = newestCalling(stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'this'));
-  if (forInstance) return principalFromArn(eventCaller(forInstance)!, 'cloudtrail-create-grant', forInstance.sessionIssuerArn);
-  const started = stage.starts.find((e) => e.userArn);
-  const starter = started ? principalFromArn(started.userArn!, 'cloudtrail-start-instances', started.sessionIssuerArn) : undefined;
+  if (forInstance) return principalFromArn(forInstance.caller, 'cloudtrail-create-grant', forInstance.event.sessionIssuerArn);
+  const started = stage.starts.flatMap((event) => (event.userArn ? [{ event, userArn: event.userArn }] : []))[0];
+  const starter = started ? principalFromArn(started.userArn, 'cloudtrail-start-instances', started.event.sessionIssuerArn) : undefined;
   const unnamed = stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'unknown' && (!starter || isPrincipalUnderTest(eventCaller(e) ?? '', starter)));
   const keyOnly = newestCalling(unnamed);
-  if (keyOnly) return principalFromArn(eventCaller(keyOnly)!, 'cloudtrail-create-grant', keyOnly.sessionIssuerArn ?? started?.sessionIssuerArn);
+  if (keyOnly) return principalFromArn(keyOnly.caller, 'cloudtrail-create-grant', keyOnly.event.sessionIssuerArn ?? started?.event.sessionIssuerArn);
   if (starter) return starter;
-  return stage.caller ? principalFromArn(stage.caller.arn, 'caller-identity') : undefined;
-}
-
-/** Says which account's access a cross-account key policy needs, and which profiles could give it. */
-function keyPolicyHint(failure: AwsFailure, key: KeyInfo, input: DiagnosisInput, caller: CallerIdentity | undefined): string {
-  const base = permissionHint(failure, 'kms:GetKeyPolicy', input.profile, key.arn);
-  if (!caller || caller.account === key.accountId) return base;
-  const profiles = input.profilesByAccount?.[key.accountId] ?? [];
-  return profiles.length > 0
-    ? `The key is in account ${key.accountId} and GetKeyPolicy does not work across accounts: allow kms:GetKeyPolicy on the key for profile ${profiles.map((p) => `"${p}"`).join(' or ')} of that account.`
-    : `The key is in account ${key.accountId} and GetKeyPolicy does not work across accounts: configure a profile for account ${key.accountId} with kms:GetKeyPolicy on the key, or ask the key's owner for its policy.`;
+  return stage.caller.ok ? principalFromArn(stage.caller.value.arn, 'caller-identity') : undefined;
 }
 
 /** Why a key's policy needs no evaluation, or undefined when it does. */
-function keyPolicySkip(record: KeyRecord, principal: PrincipalStage['principal']): KeyPolicyResult | undefined {
-  const key = record.key!;
-  if (record.described && key.state !== 'Enabled') {
+function keyPolicySkip(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo | undefined): KeyPolicyResult | undefined {
+  if (record.outcome === 'described' && key.state !== 'Enabled') {
     return { keyArn: key.arn, outcome: 'skipped', reason: `the key is ${key.state}: its state blocks the start whatever the policy says.` };
   }
   if (key.manager === 'AWS') {
@@ -349,15 +435,21 @@ function keyPolicySkip(record: KeyRecord, principal: PrincipalStage['principal']
 }
 
 function keyPolicyFromOutcome(
+  run: Run,
   key: KeyInfo,
   outcome: Outcome<{ policy: string; via: string }>,
   principal: PrincipalInfo,
-  input: DiagnosisInput,
-  caller: CallerIdentity | undefined,
+  caller: Outcome<CallerIdentity>,
 ): KeyPolicyResult {
-  if (!outcome.ok) return { keyArn: key.arn, outcome: 'failed', failure: outcome.error, nextStep: keyPolicyHint(outcome.error, key, input, caller) };
+  if (!outcome.ok) {
+    const sameAccount = !caller.ok || caller.value.account === key.accountId;
+    const nextStep = sameAccount
+      ? run.say.permissionHint(outcome.error, 'kms:GetKeyPolicy', key.arn)
+      : run.say.crossAccountKeyPolicy(key.accountId, run.input.profilesByAccount?.[key.accountId] ?? []);
+    return { keyArn: key.arn, outcome: 'failed', failure: outcome.error, nextStep };
+  }
   const evaluation = evaluateCreateGrant(outcome.value.policy, principal.arn, {
-    region: input.region,
+    region: run.input.region,
     keyArn: key.arn,
     keyAccount: key.accountId,
     // aws:PrincipalArn carries the role's path only when CloudTrail (or a known path) gave it.
@@ -366,39 +458,28 @@ function keyPolicyFromOutcome(
   return { keyArn: key.arn, outcome: 'evaluated', verdict: evaluation.verdict, reason: evaluation.reason, matched: evaluation.matched, via: outcome.value.via };
 }
 
-const GRANT_CONTEXT = (region: string) => [
-  { key: 'kms:GrantIsForAWSResource', type: 'boolean' as const, values: ['true'] },
-  { key: 'kms:ViaService', type: 'string' as const, values: [`ec2.${region}.amazonaws.com`] },
-];
-
-async function iamStageOf(
-  principal: PrincipalStage['principal'],
-  keys: KeyInfo[],
-  ports: DiagnosisPorts,
-  call: CallOptions,
-  input: DiagnosisInput,
-  caller: CallerIdentity | undefined,
-): Promise<IamStage> {
-  if (keys.length === 0) return { outcome: 'skipped', reason: 'No usable key to check.', notPermitted: false };
+/** Why IAM cannot be simulated for this principal, or undefined with the entity to simulate. */
+function iamSkip(run: Run, principal: PrincipalInfo | undefined, caller: Outcome<CallerIdentity>): IamStage | { policyArn: string } {
   if (!principal) return { outcome: 'skipped', reason: 'Who starts the instance is unknown: nothing to simulate.', notPermitted: false };
   if (principal.kind === 'root') {
     return { outcome: 'skipped', reason: `${principal.arn} is the account root: IAM policies do not restrict it (only SCPs and the key policy can).`, notPermitted: false };
   }
-  if (!canSimulate(principal)) {
-    return { outcome: 'skipped', reason: `IAM can simulate users and roles only, not ${principal.arn}.`, notPermitted: false };
+  const policyArn = simulatedEntity(principal);
+  if (!policyArn) return { outcome: 'skipped', reason: `IAM can simulate users and roles only, not ${principal.arn}.`, notPermitted: false };
+  if (caller.ok && principal.account && caller.value.account !== principal.account) {
+    return { outcome: 'skipped', ...run.say.crossAccountSimulation(policyArn, principal.account, caller.value.account), notPermitted: true };
   }
-  const policyArn = principal.policyArn!;
-  if (caller && principal.account && caller.account !== principal.account) {
-    return {
-      outcome: 'skipped',
-      reason: `${policyArn} is in account ${principal.account}; profile "${input.profile}" is in ${caller.account} and cannot simulate it.`,
-      nextStep: `Diagnose with a profile of account ${principal.account} allowed iam:SimulatePrincipalPolicy on ${policyArn} to check the IAM side.`,
-      notPermitted: true,
-    };
-  }
-  const outcome = await ports.simulatePrincipalPolicy(
-    { policySourceArn: policyArn, actionNames: ['kms:CreateGrant'], resourceArns: keys.map((k) => k.arn), context: GRANT_CONTEXT(input.region) },
-    call,
+  return { policyArn };
+}
+
+async function iamStageOf(run: Run, principal: PrincipalInfo | undefined, keys: KeyInfo[], caller: Outcome<CallerIdentity>): Promise<IamStage> {
+  if (keys.length === 0) return { outcome: 'skipped', reason: 'No usable key to check.', notPermitted: false };
+  const target = iamSkip(run, principal, caller);
+  if ('outcome' in target) return target;
+  const { policyArn } = target;
+  const outcome = await run.ports.simulatePrincipalPolicy(
+    { policySourceArn: policyArn, actionNames: ['kms:CreateGrant'], resourceArns: keys.map((k) => k.arn), context: grantContext(run.input.region) },
+    run.call,
   );
   if (outcome.ok) return { outcome: 'simulated', policyArn, results: outcome.value };
   const failure = outcome.error;
@@ -406,15 +487,15 @@ async function iamStageOf(
     return {
       outcome: 'skipped',
       reason: `Not permitted to simulate the IAM policies of ${policyArn} (${failure.message}).`,
-      nextStep: permissionHint(failure, 'iam:SimulatePrincipalPolicy', input.profile, policyArn),
+      nextStep: run.say.permissionHint(failure, 'iam:SimulatePrincipalPolicy', policyArn),
       notPermitted: true,
     };
   }
-  const caveat = failure.kind === 'not-found' ? rolePathCaveat(principal) : undefined;
+  const caveat = failure.kind === 'not-found' && principal ? rolePathCaveat(principal) : undefined;
   return {
     outcome: 'failed',
     failure,
-    nextStep: caveat ? `IAM has no ${policyArn}. ${caveat}` : permissionHint(failure, 'iam:SimulatePrincipalPolicy', input.profile, policyArn),
+    nextStep: caveat ? `IAM has no ${policyArn}. ${caveat}` : run.say.permissionHint(failure, 'iam:SimulatePrincipalPolicy', policyArn),
   };
 }
 
@@ -444,7 +525,7 @@ function timelineOf(instance: InstanceSummary | undefined, principal: PrincipalS
 function assemble(parts: {
   input: DiagnosisInput;
   instanceStage: InstanceStage;
-  steps: Map<StepId, DiagnosisStep>;
+  steps: DiagnosisStep[];
   verdict: DiagnosisReport['verdict'];
   fixes: DiagnosisReport['fixes'];
   keys: KeyInfo[];
@@ -454,6 +535,7 @@ function assemble(parts: {
   now: () => Date;
 }): DiagnosisReport {
   const { input, instanceStage } = parts;
+  const byId = new Map(parts.steps.map((step) => [step.id, step]));
   const report: DiagnosisReport = {
     schemaVersion: 1,
     instanceId: input.instanceId,
@@ -461,17 +543,17 @@ function assemble(parts: {
     region: input.region,
     generatedAt: parts.now().toISOString(),
     verdict: parts.verdict,
-    steps: STEP_ORDER.map((id) => parts.steps.get(id)).filter((s): s is DiagnosisStep => s !== undefined),
+    steps: STEP_ORDER.flatMap((id) => byId.get(id) ?? []),
     fixes: parts.fixes,
     timeline: parts.timeline,
     keys: parts.keys,
     calls: parts.stats,
   };
-  const instance = instanceStage.instance;
-  if (instance && instanceStage.classification) {
+  if (instanceStage.outcome === 'read') {
+    const { instance, classification } = instanceStage;
     report.instance = {
       state: instance.state,
-      stateReasonKind: instanceStage.classification.kind,
+      stateReasonKind: classification.kind,
       ...(instance.name ? { name: instance.name } : {}),
       ...(instance.stateReason ? { stateReason: instance.stateReason } : {}),
       ...(instance.launchTime ? { launchTime: instance.launchTime } : {}),

@@ -11,7 +11,7 @@ import type { CallStats } from './types';
 type CallingPort = Exclude<keyof DiagnosisPorts, 'apiCallCount'>;
 
 /** The IAM action behind each port method, for counts and "which permission" hints. */
-export const PORT_ACTIONS: Record<CallingPort, string> = {
+const PORT_ACTIONS: Record<CallingPort, string> = {
   describeInstance: 'ec2:DescribeInstances',
   describeVolumes: 'ec2:DescribeVolumes',
   getEbsDefaults: 'ec2:GetEbsDefaultKmsKeyId',

@@ -3,7 +3,7 @@
  * is governed by its role, whose path the session ARN does not carry.
  */
 import type { TrailEvent } from '../model';
-import { parsePrincipalArn, type ParsedPrincipal } from '../policy';
+import { parsePrincipalArn, type ParsedPrincipal } from '../arn';
 import { eventCaller, eventInstance } from './trail';
 import type { PrincipalInfo, PrincipalSource } from './types';
 
@@ -83,7 +83,8 @@ export function rolePathCaveat(principal: PrincipalInfo): string | undefined {
   return `${principal.policyArn} is inferred from the session ARN, which omits the role's path: if the role has a path (e.g. role/service/${principal.policyArn.split('/').pop()}), use the role's full ARN from IAM.`;
 }
 
-/** IAM can simulate users and roles only. */
-export function canSimulate(principal: PrincipalInfo): boolean {
-  return principal.policyArn !== undefined && (principal.kind === 'user' || principal.kind === 'role' || principal.kind === 'assumed-role');
+/** The IAM entity to simulate for the principal; undefined when IAM cannot (it simulates users and roles only). */
+export function simulatedEntity(principal: PrincipalInfo): string | undefined {
+  const simulable = principal.kind === 'user' || principal.kind === 'role' || principal.kind === 'assumed-role';
+  return simulable ? principal.policyArn : undefined;
 }

@@ -2,6 +2,7 @@
  * Pure renderings of a report: Markdown for the VS Code preview (with optional command
  * links), plain text for the terminal, and the CLI's JSON shape.
  */
+import type { ChangeKeyStateArgs, CopyStatementArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from './commandArgs';
 import type { DiagnosisReport, DiagnosisStep, Fix, StepStatus } from './types';
 
 /** Commands the report links to; the VS Code layer registers them under these ids. */
@@ -12,29 +13,6 @@ export const REPORT_COMMANDS = {
   copyReport: 'ec2LaunchDoctor.copyReport',
   changeKeyState: 'ec2LaunchDoctor.changeKeyState',
 } as const;
-
-/** Arguments each report command receives (one object, the first command argument). */
-export interface OpenKeyPolicyArgs {
-  profile: string;
-  region: string;
-  keyArn: string;
-  /** The principal the policy diagnostics check for. */
-  principalArn?: string;
-}
-export interface CopyStatementArgs {
-  statement: Record<string, unknown>;
-  target: Fix['target'];
-}
-export interface ChangeKeyStateArgs {
-  profile: string;
-  keyArn: string;
-  action: 'enable-key' | 'cancel-key-deletion';
-}
-export interface InstanceCommandArgs {
-  profile: string;
-  region: string;
-  instanceId: string;
-}
 
 /**
  * A `command:` URI whose single argument is `args`, URL-encoded JSON as VS Code expects.

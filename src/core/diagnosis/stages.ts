@@ -1,9 +1,11 @@
 /**
- * What each stage of the diagnosis learned, as plain data. The engine fills these from the
- * ports; step builders and the verdict read them. Failures are kept as data.
+ * What each stage of the diagnosis learned, as plain data: internal to the diagnosis (the
+ * report contract is `types.ts`). The engine fills these from the ports; step builders and
+ * the verdict read them. Each stage is a union of what can happen, so a reader never has to
+ * guess which optional fields go together; failures are kept as data.
  */
 import type { CreateGrantVerdict, MatchedStatement } from '../policy';
-import type { AwsFailure, CallerIdentity, InstanceSummary, KeyInfo, TrailEvent, VolumeInfo } from '../model';
+import type { AwsFailure, CallerIdentity, InstanceSummary, KeyInfo, Outcome, TrailEvent, VolumeInfo } from '../model';
 import type { StateReasonClassification } from '../stateReason';
 import type { SimulationResult } from './ports';
 import type { PrincipalInfo, StepId } from './types';
@@ -19,52 +21,73 @@ export interface DiagnosisInput {
    * can be read (GetKeyPolicy does not work across accounts) and with which profile.
    */
   profilesByAccount?: Record<string, string[]>;
+  /**
+   * How long the whole diagnosis may take, in ms (default 60 000). Checks still waiting then
+   * end as timed out and the report says which; the diagnosis itself still returns.
+   */
+  deadlineMs?: number;
 }
 
-export interface InstanceStage {
-  instance?: InstanceSummary;
-  failure?: AwsFailure;
-  classification?: StateReasonClassification;
+export type InstanceStage =
+  | { outcome: 'read'; instance: InstanceSummary; classification: StateReasonClassification }
+  | { outcome: 'failed'; failure: AwsFailure };
+
+/** The account's EBS defaults: context only, never decisive. */
+export interface EbsDefaults {
+  defaultKmsKeyId?: string;
+  encryptionByDefault: boolean;
 }
 
-export interface VolumeStage {
-  volumes: VolumeInfo[];
-  failure?: AwsFailure;
-  /** Distinct key references of the encrypted volumes, as EC2 gives them. */
-  keyRefs: string[];
-  volumesByKeyRef: Map<string, string[]>;
-  defaults?: { defaultKmsKeyId?: string; encryptionByDefault: boolean };
-  defaultsFailure?: AwsFailure;
-}
+export type VolumeStage =
+  | {
+      outcome: 'read';
+      volumes: VolumeInfo[];
+      /** Distinct key references of the encrypted volumes, as EC2 gives them. */
+      keyRefs: string[];
+      volumesByKeyRef: Map<string, string[]>;
+      defaults: Outcome<EbsDefaults>;
+    }
+  | { outcome: 'failed'; failure: AwsFailure; defaults: Outcome<EbsDefaults> };
 
-export interface KeyRecord {
+/** Where a key reference came from. */
+export interface KeySource {
   /** The reference that led to the key (volume or CloudTrail). */
   ref: string;
   volumeIds: string[];
-  /** From DescribeKey; when that failed, derived from the ARN with state `unknown`. */
-  key?: KeyInfo;
-  described: boolean;
-  failure?: AwsFailure;
   /** Found only through a CloudTrail event naming the instance (volumes unreadable). */
   fromTrail: boolean;
 }
 
+/**
+ * A key as the diagnosis knows it: `described` by DescribeKey; `derived` from its ARN when
+ * DescribeKey failed otherwise (state `unknown`, so later checks can still run); `unreadable`
+ * when DescribeKey failed and the reference is no ARN; `not-found` when KMS says it is gone.
+ */
+export type KeyRecord = KeySource &
+  (
+    | { outcome: 'described'; key: KeyInfo }
+    | { outcome: 'derived'; key: KeyInfo; failure: AwsFailure }
+    | { outcome: 'unreadable'; failure: AwsFailure }
+    | { outcome: 'not-found'; failure: AwsFailure }
+  );
+
+/** A CloudTrail lookup: read, failed, or not made because earlier evidence made it needless. */
+export type TrailLookup = { outcome: 'read'; events: TrailEvent[] } | { outcome: 'failed'; failure: AwsFailure } | { outcome: 'not-looked-up' };
+
 export interface PrincipalStage {
   window: TrailWindow;
-  caller?: CallerIdentity;
-  callerFailure?: AwsFailure;
-  grantEvents?: TrailEvent[];
-  grantFailure?: AwsFailure;
-  /** Undefined when not looked up: a failed grant already named the caller. */
-  startEvents?: TrailEvent[];
-  startFailure?: AwsFailure;
+  caller: Outcome<CallerIdentity>;
+  grantLookup: Exclude<TrailLookup, { outcome: 'not-looked-up' }>;
+  /** `not-looked-up`: a failed grant already named the caller. */
+  startLookup: TrailLookup;
   /** Failed CreateGrant events about this instance or its keys (any error), newest first. */
   failedGrants: TrailEvent[];
   /** The AccessDenied ones among them, newest first. */
   denials: TrailEvent[];
   /** StartInstances events naming the instance, newest first. */
   starts: TrailEvent[];
-  principal?: PrincipalInfo;
+  /** Undefined when neither CloudTrail nor the caller identity gave one. */
+  principal: PrincipalInfo | undefined;
 }
 
 export type KeyPolicyResult =

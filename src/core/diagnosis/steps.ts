@@ -3,9 +3,11 @@
  * gives the same step, which is what the tests and the progress UI rely on.
  */
 import type { AwsFailure, KeyInfo, TrailEvent } from '../model';
-import type { DiagnosisInput, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, PrincipalStage, VolumeStage } from './stages';
-import { describeDenial, denialKind, eventCaller, eventKeyRef, isAccessDenied } from './trail';
+import { failureText, type ProfileMessages } from './messages';
 import { concernsPrincipal, rolePathCaveat } from './principal';
+import { identityDecides, keyStateRemedy, simulationFor } from './rules';
+import type { IamStage, InstanceStage, KeyPolicyResult, KeyRecord, PrincipalStage, VolumeStage } from './stages';
+import { describeDenial, denialKind, eventCaller, eventKeyRef, isAccessDenied } from './trail';
 import { STEP_TITLES, type DiagnosisStep, type Evidence, type StepId, type StepStatus } from './types';
 
 function step(id: StepId, status: StepStatus, summary: string, evidence: Evidence[], nextStep?: string): DiagnosisStep {
@@ -19,33 +21,16 @@ export function skippedStep(id: StepId, reason: string): DiagnosisStep {
   return step(id, 'skip', reason, []);
 }
 
-/**
- * What would let a failed call succeed: for access denied, the permission and the identity
- * that needs it; otherwise the AWS layer's own next step.
- */
-export function permissionHint(failure: AwsFailure, action: string, profile: string, resource?: string): string {
-  if (failure.kind === 'access-denied') {
-    return `Allow ${failure.action ?? action}${resource ? ` on ${resource}` : ''} for the identity of profile "${profile}" to let this check run.`;
-  }
-  return failure.nextStep;
-}
-
-function failureText(failure: AwsFailure): string {
-  return `${failure.kind}: ${failure.message}`;
-}
-
 /** Step 1: the instance's state and its classified StateReason; `fail` for a launch failure. */
-export function instanceStep(stage: InstanceStage, input: DiagnosisInput): DiagnosisStep {
-  if (!stage.instance || !stage.classification) {
-    const failure = stage.failure ?? { kind: 'unknown', message: 'no answer', nextStep: 'Try again.' };
+export function instanceStep(stage: InstanceStage, target: { instanceId: string; region: string }, say: ProfileMessages): DiagnosisStep {
+  if (stage.outcome === 'failed') {
+    const { failure } = stage;
     const failed = step(
       'instance-state',
       'error',
-      `Could not read instance ${input.instanceId} in ${input.region}.`,
+      `Could not read instance ${target.instanceId} in ${target.region}.`,
       [{ label: 'DescribeInstances', value: failureText(failure) }],
-      failure.kind === 'not-found'
-        ? `Check the instance id and the Region (${input.region}), and that profile "${input.profile}" is in the instance's account.`
-        : permissionHint(failure, 'ec2:DescribeInstances', input.profile),
+      failure.kind === 'not-found' ? say.instanceNotFound(target.region) : say.permissionHint(failure, 'ec2:DescribeInstances'),
     );
     return { ...failed, failureKind: failure.kind };
   }
@@ -62,21 +47,21 @@ export function instanceStep(stage: InstanceStage, input: DiagnosisInput): Diagn
 }
 
 /** Step 2: which volumes are encrypted and with which key, plus the account's EBS defaults as context. */
-export function volumesStep(stage: VolumeStage, input: DiagnosisInput, instanceVolumeIds: string[]): DiagnosisStep {
+export function volumesStep(stage: VolumeStage, say: ProfileMessages, instanceVolumeIds: string[]): DiagnosisStep {
   const evidence: Evidence[] = [];
-  if (stage.defaults) {
-    evidence.push({ label: 'Encryption by default', value: stage.defaults.encryptionByDefault ? 'on' : 'off' });
-    evidence.push({ label: 'Default EBS key', value: stage.defaults.defaultKmsKeyId ?? 'alias/aws/ebs (AWS managed)' });
-  } else if (stage.defaultsFailure) {
-    evidence.push({ label: 'Default EBS key', value: `unavailable (${failureText(stage.defaultsFailure)})` });
+  if (stage.defaults.ok) {
+    evidence.push({ label: 'Encryption by default', value: stage.defaults.value.encryptionByDefault ? 'on' : 'off' });
+    evidence.push({ label: 'Default EBS key', value: stage.defaults.value.defaultKmsKeyId ?? 'alias/aws/ebs (AWS managed)' });
+  } else {
+    evidence.push({ label: 'Default EBS key', value: `unavailable (${failureText(stage.defaults.error)})` });
   }
-  if (stage.failure) {
+  if (stage.outcome === 'failed') {
     return step(
       'volumes',
       'error',
       `Could not read the instance's volumes (${instanceVolumeIds.join(', ') || 'none listed'}).`,
       [{ label: 'DescribeVolumes', value: failureText(stage.failure) }, ...evidence],
-      permissionHint(stage.failure, 'ec2:DescribeVolumes', input.profile),
+      say.permissionHint(stage.failure, 'ec2:DescribeVolumes'),
     );
   }
   if (instanceVolumeIds.length === 0) {
@@ -93,32 +78,7 @@ export function volumesStep(stage: VolumeStage, input: DiagnosisInput, instanceV
     return step('volumes', 'pass', 'No volume is encrypted: KMS cannot have stopped this instance.', evidence);
   }
   const keyCount = stage.keyRefs.length;
-  return step(
-    'volumes',
-    'pass',
-    `${encrypted.length} of ${stage.volumes.length} volume(s) encrypted, with ${keyCount} KMS key(s).`,
-    evidence,
-  );
-}
-
-/** The remedy for a key that is not Enabled (src/domain.md section 3.1). */
-export function keyStateRemedy(key: KeyInfo): string {
-  switch (key.state) {
-    case 'Disabled':
-      return `Enable the key (kms:EnableKey on ${key.arn}), then start the instance again.`;
-    case 'PendingDeletion':
-    case 'PendingReplicaDeletion':
-      return `Cancel the scheduled deletion (kms:CancelKeyDeletion on ${key.arn})${key.deletionDate ? ` before ${key.deletionDate}` : ''}, enable the key (it comes back Disabled), then start the instance again.`;
-    case 'PendingImport':
-      return `Import the key material (kms:ImportKeyMaterial on ${key.arn}), then start the instance again.`;
-    case 'Unavailable':
-      return `Reconnect the key's custom key store (kms:ConnectCustomKeyStore), then start the instance again.`;
-    case 'Creating':
-    case 'Updating':
-      return 'Wait until the key is Enabled, then start the instance again.';
-    default:
-      return `Bring the key back to Enabled (it is ${key.state}), then start the instance again.`;
-  }
+  return step('volumes', 'pass', `${encrypted.length} of ${stage.volumes.length} volume(s) encrypted, with ${keyCount} KMS key(s).`, evidence);
 }
 
 function describeKeyInfo(key: KeyInfo): string {
@@ -127,7 +87,7 @@ function describeKeyInfo(key: KeyInfo): string {
 }
 
 /** Step 3: each key's state and manager; `fail` names a key that is gone or not Enabled, with its remedy. */
-export function keysStep(records: KeyRecord[], input: DiagnosisInput, volumesFailed: boolean): DiagnosisStep {
+export function keysStep(records: KeyRecord[], say: ProfileMessages, volumesFailed: boolean): DiagnosisStep {
   if (records.length === 0) {
     return skippedStep(
       'kms-keys',
@@ -139,29 +99,28 @@ export function keysStep(records: KeyRecord[], input: DiagnosisInput, volumesFai
   const remedies: string[] = [];
   const errors: string[] = [];
   for (const record of records) {
-    const label = record.key?.arn ?? record.ref;
+    const label = record.outcome === 'described' || record.outcome === 'derived' ? record.key.arn : record.ref;
     const used = record.volumeIds.length > 0 ? ` (${record.volumeIds.join(', ')})` : record.fromTrail ? ' (named by CloudTrail)' : '';
-    if (record.described && record.key) {
+    if (record.outcome === 'described') {
       evidence.push({ label: `${label}${used}`, value: describeKeyInfo(record.key) });
       if (record.key.state !== 'Enabled') {
         problems.push(`${label} is ${record.key.state}`);
         remedies.push(keyStateRemedy(record.key));
       }
-    } else if (record.failure?.kind === 'not-found') {
+    } else if (record.outcome === 'not-found') {
       evidence.push({ label: `${label}${used}`, value: `does not exist (${record.failure.message})` });
       problems.push(`${label} does not exist`);
       remedies.push(`The volume's key is gone; its data cannot be decrypted. Restore the volume from a backup encrypted with an existing key.`);
     } else {
-      const failure = record.failure ?? { kind: 'unknown', message: 'no answer', nextStep: 'Try again.' };
-      evidence.push({ label: `${label}${used}`, value: `DescribeKey failed: ${failureText(failure)}` });
-      errors.push(permissionHint(failure, 'kms:DescribeKey', input.profile, label));
+      evidence.push({ label: `${label}${used}`, value: `DescribeKey failed: ${failureText(record.failure)}` });
+      errors.push(say.permissionHint(record.failure, 'kms:DescribeKey', label));
     }
   }
   if (problems.length > 0) return step('kms-keys', 'fail', `Key problem: ${problems.join('; ')}.`, evidence, remedies.join(' '));
   if (errors.length > 0) {
     return step('kms-keys', 'error', `Could not describe ${errors.length} of ${records.length} key(s).`, evidence, errors.join(' '));
   }
-  const aws = records.filter((r) => r.key?.manager === 'AWS').length;
+  const aws = records.filter((r) => r.outcome === 'described' && r.key.manager === 'AWS').length;
   return step(
     'kms-keys',
     'pass',
@@ -178,24 +137,28 @@ function eventLine(event: TrailEvent): string {
   return parts.filter((p) => p !== '').join(' | ');
 }
 
-/** Step 4: who started the instance, from CloudTrail's failed grant, its StartInstances, or the profile identity. */
-export function principalStep(stage: PrincipalStage, input: DiagnosisInput, now: Date): DiagnosisStep {
+function lookupFailure(lookup: PrincipalStage['startLookup']): AwsFailure | undefined {
+  return lookup.outcome === 'failed' ? lookup.failure : undefined;
+}
+
+/** The evidence of step 4: the profile's identity, the CloudTrail window and what it held. */
+function principalEvidence(stage: PrincipalStage, say: ProfileMessages): Evidence[] {
   const evidence: Evidence[] = [];
   evidence.push({
-    label: `Identity of profile "${input.profile}"`,
-    value: stage.caller ? stage.caller.arn : `unavailable (${stage.callerFailure ? failureText(stage.callerFailure) : 'no answer'})`,
+    label: say.profileIdentityLabel(),
+    value: stage.caller.ok ? stage.caller.value.arn : `unavailable (${failureText(stage.caller.error)})`,
   });
   evidence.push({
     label: 'CloudTrail window',
     value: `${stage.window.startTime.toISOString()} to ${stage.window.endTime.toISOString()} (${stage.window.anchor})`,
   });
-  if (stage.grantFailure) evidence.push({ label: 'CreateGrant events', value: `unavailable (${failureText(stage.grantFailure)})` });
+  if (stage.grantLookup.outcome === 'failed') evidence.push({ label: 'CreateGrant events', value: `unavailable (${failureText(stage.grantLookup.failure)})` });
   else if (stage.failedGrants.length === 0) evidence.push({ label: 'Failed CreateGrant events', value: 'none for this instance or its keys' });
   stage.failedGrants.slice(0, 5).forEach((event, i) =>
     evidence.push({ label: `${isAccessDenied(event) ? 'Denied' : 'Failed'} CreateGrant ${i + 1}`, value: eventLine(event) }),
   );
-  if (stage.startFailure) evidence.push({ label: 'StartInstances events', value: `unavailable (${failureText(stage.startFailure)})` });
-  else if (!stage.startEvents) evidence.push({ label: 'StartInstances events', value: 'not looked up: the failed CreateGrant names the caller' });
+  if (stage.startLookup.outcome === 'failed') evidence.push({ label: 'StartInstances events', value: `unavailable (${failureText(stage.startLookup.failure)})` });
+  else if (stage.startLookup.outcome === 'not-looked-up') evidence.push({ label: 'StartInstances events', value: 'not looked up: the failed CreateGrant names the caller' });
   else if (stage.starts.length === 0) evidence.push({ label: 'StartInstances events', value: 'none naming this instance' });
   else evidence.push({ label: 'Last StartInstances', value: `${stage.starts[0].eventTime} by ${stage.starts[0].userArn ?? 'unknown caller'}` });
   const principal = stage.principal;
@@ -205,22 +168,27 @@ export function principalStep(stage: PrincipalStage, input: DiagnosisInput, now:
         ? 'the denied CreateGrant event (strongest evidence)'
         : principal.source === 'cloudtrail-start-instances'
           ? 'the StartInstances event'
-          : `the identity of profile "${input.profile}" (assumed: CloudTrail did not name who started it)`;
+          : say.assumedFromProfile();
     evidence.push({ label: 'Principal under test', value: `${principal.arn}, from ${from}` });
     if (principal.policyArn && principal.policyArn !== principal.arn) evidence.push({ label: 'IAM entity', value: principal.policyArn });
     const caveat = rolePathCaveat(principal);
     if (caveat) evidence.push({ label: 'Role path', value: caveat });
   }
-  const trailFailure = stage.grantFailure ?? stage.startFailure;
+  return evidence;
+}
+
+/** Step 4: who started the instance, from CloudTrail's failed grant, its StartInstances, or the profile identity. */
+export function principalStep(stage: PrincipalStage, instanceId: string, say: ProfileMessages, now: Date): DiagnosisStep {
+  const evidence = principalEvidence(stage, say);
+  const trailFailure = lookupFailure(stage.grantLookup) ?? lookupFailure(stage.startLookup);
   const trailHint = trailFailure
-    ? permissionHint(trailFailure, 'cloudtrail:LookupEvents', input.profile) +
-      ' CloudTrail names who started the instance and whether KMS denied the grant.'
+    ? say.permissionHint(trailFailure, 'cloudtrail:LookupEvents') + ' CloudTrail names who started the instance and whether KMS denied the grant.'
     : undefined;
-  const recent = now.getTime() - stage.window.endTime.getTime() < 15 * 60 * 1000;
+  const principal = stage.principal;
   if (!principal) {
-    return step('principal', 'error', 'Could not tell who started the instance.', evidence, trailHint ?? stage.callerFailure?.nextStep);
+    return step('principal', 'error', 'Could not tell who started the instance.', evidence, trailHint ?? (stage.caller.ok ? undefined : stage.caller.error.nextStep));
   }
-  const ofPrincipal = (event: TrailEvent): boolean => concernsPrincipal(event, principal, input.instanceId);
+  const ofPrincipal = (event: TrailEvent): boolean => concernsPrincipal(event, principal, instanceId);
   const denial = stage.denials.find(ofPrincipal);
   if (denial) {
     const caller = eventCaller(denial) ?? principal.arn;
@@ -238,6 +206,7 @@ export function principalStep(stage: PrincipalStage, input: DiagnosisInput, now:
   if (trailFailure) {
     return step('principal', 'error', `CloudTrail could not be read; assuming ${principal.arn} starts the instance.`, evidence, trailHint);
   }
+  const recent = now.getTime() - stage.window.endTime.getTime() < 15 * 60 * 1000;
   const delayNote =
     recent && stage.starts.length === 0 ? ' CloudTrail delivers events within about 5 minutes (sometimes 15): diagnose again shortly for stronger evidence.' : '';
   const others = [...new Set(stage.denials.map((e) => eventCaller(e) ?? 'an unknown caller'))];
@@ -285,14 +254,6 @@ export function keyPolicyStep(results: KeyPolicyResult[], skipReason: string | u
   );
 }
 
-/** Whether the caller's IAM policies decide for this key, given the key policy result. */
-export function identityDecides(key: KeyInfo, keyPolicy: KeyPolicyResult | undefined, principalAccount: string | undefined): boolean {
-  if (key.manager === 'AWS') return false;
-  if (principalAccount !== undefined && principalAccount !== key.accountId) return true;
-  if (!keyPolicy || keyPolicy.outcome !== 'evaluated') return true;
-  return keyPolicy.verdict === 'relies-on-iam';
-}
-
 /** Step 6: the IAM simulation per key; implicit denies count only where IAM decides for that key. */
 export function iamStep(
   stage: IamStage,
@@ -334,9 +295,4 @@ export function iamStep(
   }
   if (problems.length > 0) return step('iam-policy', 'fail', `IAM: ${problems.join('; ')}.`, evidence);
   return step('iam-policy', 'pass', 'The IAM policies allow the grant (or are not needed for these keys).', evidence);
-}
-
-/** The simulation result for a key: by resource ARN, else the only result there is. */
-export function simulationFor<T extends { resource: string }>(results: readonly T[], key: KeyInfo): T | undefined {
-  return results.find((r) => r.resource === key.arn) ?? (results.length === 1 && (results[0].resource === '*' || results[0].resource === '') ? results[0] : undefined);
 }

@@ -2,6 +2,7 @@
  * Reading CloudTrail evidence: which CreateGrant denials concern this instance's keys, what
  * kind of denial KMS reported, and when the instance stopped (src/domain.md section 1).
  */
+import { keyToken } from '../arn';
 import type { KeyInfo, TrailEvent } from '../model';
 
 /** What KMS's AccessDenied message says about the cause. */
@@ -82,16 +83,6 @@ export function userFromDenialMessage(message: string | undefined): string | und
 export function resourceFromDenialMessage(message: string | undefined): string | undefined {
   const found = message?.match(/on resource:\s*(arn:[^\s]+)/i)?.[1];
   return found?.replace(/[.,;)]+$/, '');
-}
-
-/**
- * The comparable part of a key reference: the key id for `key/...` ARNs and bare ids, the
- * alias name for aliases. Lower-cased: key ids are UUIDs (or mrk- ids), compared without case.
- */
-export function keyToken(ref: string): string {
-  const trimmed = ref.trim();
-  const resource = trimmed.startsWith('arn:') ? trimmed.split(':').slice(5).join(':') : trimmed;
-  return resource.replace(/^key\//i, '').toLowerCase();
 }
 
 /** True when `ref` (a key id, key ARN, alias name or alias ARN) names this key. */

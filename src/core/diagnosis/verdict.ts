@@ -1,20 +1,21 @@
 /**
- * Step 7: from the stages to one verdict with a stable code, a confidence and the fixes.
+ * The verdict: from the stages to one verdict with a stable code, a confidence and the fixes.
  * Confidence counts independent sources that agree (CloudTrail's denied event, the key
  * policy evaluation, the IAM simulation); a relevant check that could not run caps it.
  */
 import { identityPolicyGrantStatement, keyPolicyGrantStatement, type MatchedStatement } from '../policy';
 import type { KeyInfo, TrailEvent } from '../model';
 import type { StateReasonClassification, StateReasonKind } from '../stateReason';
+import { grantRuleFor, neededFixes, type GrantFacts, type NeededFix } from './grantRules';
 import type { SimulationResult } from './ports';
 import { concernsPrincipal, rolePathCaveat } from './principal';
-import type { DiagnosisInput, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, Limitation, PrincipalStage, VolumeStage } from './stages';
-import { identityDecides, keyStateRemedy, simulationFor } from './steps';
+import { identityDecides, keyStateRemedy, knownKey, simulationFor, usableKey } from './rules';
+import type { IamStage, InstanceStage, KeyPolicyResult, KeyRecord, Limitation, PrincipalStage, VolumeStage } from './stages';
 import { denialKind, denialPlace, describeDenial, eventCaller, eventKeyRef, isExplicitDenial, refersToKey, type DenialKind } from './trail';
 import type { Confidence, Fix, IdentityPolicyFix, KeyPolicyFix, KeyStateFix, PrincipalInfo, Verdict, VerdictCode } from './types';
 
 /** A short title per verdict code, for headings and notifications. */
-export const VERDICT_TITLES: Record<VerdictCode, string> = {
+const VERDICT_TITLES: Record<VerdictCode, string> = {
   'kms-create-grant-not-allowed': 'Missing kms:CreateGrant permission',
   'kms-create-grant-explicit-deny': 'An explicit Deny blocks kms:CreateGrant',
   'kms-key-disabled': 'The volume key is disabled',
@@ -67,7 +68,8 @@ const RANK: Partial<Record<VerdictCode, number>> = {
   'kms-create-grant-not-allowed': 3,
 };
 
-interface Finding {
+/** A verdict one key could lead to; the best ranked becomes the report's verdict. */
+interface Candidate {
   code: VerdictCode;
   confidence: Confidence;
   summary: string;
@@ -77,8 +79,15 @@ interface Finding {
   fixes: Fix[];
 }
 
-export interface VerdictInput {
-  input: DiagnosisInput;
+/** The instance the verdict is about, for its sentences. */
+export interface VerdictTarget {
+  instanceId: string;
+  region: string;
+}
+
+/** Everything the verdict weighs: each stage that ran, and the checks that could not. */
+export interface VerdictStages {
+  target: VerdictTarget;
   instance: InstanceStage;
   volumes?: VolumeStage;
   keys: KeyRecord[];
@@ -98,60 +107,52 @@ function fromSources(sources: number): Confidence {
 }
 
 /** Decides the verdict and the fixes, most important first. */
-export function decideVerdict(x: VerdictInput): { verdict: Verdict; fixes: Fix[] } {
-  const caveats = x.limitations.map((l) => l.text);
-  const classification = x.instance.classification;
-  if (!x.instance.instance || !classification) {
+export function decideVerdict(stages: VerdictStages): { verdict: Verdict; fixes: Fix[] } {
+  const caveats = stages.limitations.map((l) => l.text);
+  if (stages.instance.outcome === 'failed') {
     return {
       verdict: {
         code: 'unknown',
         confidence: 'low',
         title: VERDICT_TITLES.unknown,
-        summary: `Could not read instance ${x.input.instanceId}: ${x.instance.failure?.message ?? 'no answer'}.`,
-        nextStep: x.instance.failure?.nextStep ?? 'Check the instance id, profile and Region, then diagnose again.',
+        summary: `Could not read instance ${stages.target.instanceId}: ${stages.instance.failure.message}.`,
+        nextStep: stages.instance.failure.nextStep,
         caveats,
       },
       fixes: [],
     };
   }
+  const { classification } = stages.instance;
   if (!classification.needsKmsChecks) return { verdict: verdictFromReason(classification, caveats), fixes: [] };
 
-  const findings: Finding[] = [];
-  for (const record of x.keys) {
-    const stateFinding = assessKeyState(record);
-    if (stateFinding) findings.push(stateFinding);
-  }
-  const principal = x.principal?.principal;
-  const grantFindings: Finding[] = [];
+  const candidates: Candidate[] = stages.keys.map(assessKeyState).filter((c): c is Candidate => c !== undefined);
+  const principal = stages.principal?.principal;
   let uncheckedKeys = 0;
   if (principal) {
-    for (const record of x.keys) {
-      if (!record.key || (record.described && record.key.state !== 'Enabled')) continue;
-      const result = assessGrant(record, principal, x);
+    for (const record of stages.keys) {
+      const key = usableKey(record);
+      if (!key) continue;
+      const result = assessGrant(record, key, principal, stages);
       if (result === 'unchecked') uncheckedKeys++;
-      else if (result) grantFindings.push(result);
+      else if (result) candidates.push(result);
     }
   }
-  findings.push(...grantFindings);
-  findings.sort((a, b) => (RANK[a.code] ?? 9) - (RANK[b.code] ?? 9));
-  const best = findings[0];
-  if (best) {
-    const fixes = dedupeFixes([...best.fixes, ...findings.slice(1).flatMap((f) => f.fixes)]);
-    return {
-      verdict: {
-        code: best.code,
-        confidence: best.confidence,
-        title: VERDICT_TITLES[best.code],
-        summary: best.summary,
-        nextStep: best.nextStep,
-        ...(best.keyArn ? { keyArn: best.keyArn } : {}),
-        ...(best.principalArn ? { principalArn: best.principalArn } : {}),
-        caveats,
-      },
-      fixes,
-    };
-  }
-  return { verdict: noFindingVerdict(x, classification, principal, uncheckedKeys, caveats), fixes: [] };
+  candidates.sort((a, b) => (RANK[a.code] ?? 9) - (RANK[b.code] ?? 9));
+  const best = candidates[0];
+  if (!best) return { verdict: noFindingVerdict(stages, classification, principal, uncheckedKeys, caveats), fixes: [] };
+  return {
+    verdict: {
+      code: best.code,
+      confidence: best.confidence,
+      title: VERDICT_TITLES[best.code],
+      summary: best.summary,
+      nextStep: best.nextStep,
+      ...(best.keyArn ? { keyArn: best.keyArn } : {}),
+      ...(best.principalArn ? { principalArn: best.principalArn } : {}),
+      caveats,
+    },
+    fixes: dedupeFixes([...best.fixes, ...candidates.slice(1).flatMap((c) => c.fixes)]),
+  };
 }
 
 function verdictFromReason(classification: StateReasonClassification, caveats: string[]): Verdict {
@@ -166,9 +167,9 @@ function verdictFromReason(classification: StateReasonClassification, caveats: s
   };
 }
 
-function assessKeyState(record: KeyRecord): Finding | undefined {
+function assessKeyState(record: KeyRecord): Candidate | undefined {
   const confidence: Confidence = record.fromTrail ? 'medium' : 'high';
-  if (!record.described && record.failure?.kind === 'not-found') {
+  if (record.outcome === 'not-found') {
     const volumes = record.volumeIds.length > 0 ? record.volumeIds.join(', ') : 'the instance';
     return {
       code: 'kms-key-not-found',
@@ -179,8 +180,8 @@ function assessKeyState(record: KeyRecord): Finding | undefined {
       fixes: [],
     };
   }
-  const key = record.key;
-  if (!record.described || !key || key.state === 'Enabled') return undefined;
+  if (record.outcome !== 'described' || record.key.state === 'Enabled') return undefined;
+  const { key } = record;
   const mapped = VERDICT_BY_KEY_STATE[key.state] ?? { code: 'kms-key-unavailable', action: 'wait' as const };
   const fix: KeyStateFix = { target: 'key-state', keyArn: key.arn, action: mapped.action, role: 'required' };
   if (key.manager === 'AWS') fix.note = 'AWS managed keys cannot be changed by the account; contact AWS Support.';
@@ -207,10 +208,10 @@ function describeStatements(matched: MatchedStatement[]): string {
   return matched.map((m) => (m.sid !== undefined ? `"${m.sid}"` : `#${m.index + 1}`)).join(', ');
 }
 
-function iamDenyWhere(sim: SimulationResult): string {
-  if (sim.allowedByOrganizations === false) return 'a service control policy (SCP)';
-  if (sim.allowedByPermissionsBoundary === false) return "the caller's permissions boundary";
-  const sources = sim.matchedStatements.map((s) => s.sourcePolicyId).filter((s): s is string => Boolean(s));
+function iamDenyWhere(simulation: SimulationResult): string {
+  if (simulation.allowedByOrganizations === false) return 'a service control policy (SCP)';
+  if (simulation.allowedByPermissionsBoundary === false) return "the caller's permissions boundary";
+  const sources = simulation.matchedStatements.map((s) => s.sourcePolicyId).filter((s): s is string => Boolean(s));
   return sources.length > 0 ? `the IAM policy ${sources.join(', ')}` : "the caller's IAM policies";
 }
 
@@ -247,138 +248,151 @@ function identityFix(key: KeyInfo, principal: PrincipalInfo, role: IdentityPolic
   return fix;
 }
 
-type Needed = { target: 'key-policy' | 'identity-policy'; role: 'required' | 'alternative' };
+/** What the checks said about one principal on one usable key. */
+interface GrantEvidence {
+  key: KeyInfo;
+  principal: PrincipalInfo;
+  /** CloudTrail's denials of this principal on this key, newest first, with their kinds. */
+  denials: TrailEvent[];
+  kinds: DenialKind[];
+  keyPolicy: KeyPolicyResult | undefined;
+  simulation: SimulationResult | undefined;
+  identityMatters: boolean;
+  crossAccount: boolean;
+  /** The best confidence the checks that ran allow. */
+  limit: Confidence;
+  /** CloudTrail's newest denial as a sentence to append, or ''. */
+  trailText: string;
+}
 
-/**
- * Whether this principal may have EC2 create the grant on this key. `unchecked` when a
- * needed source is missing and nothing else shows a denial; undefined when it may.
- */
-function assessGrant(record: KeyRecord, principal: PrincipalInfo, x: VerdictInput): Finding | 'unchecked' | undefined {
-  const key = record.key!;
-  const keyCount = x.keys.filter((r) => r.key).length;
-  const denials = denialsForKey(x.principal?.denials ?? [], key, keyCount, principal, x.input.instanceId);
-  const kinds: DenialKind[] = denials.map((e) => denialKind(e.errorMessage));
-  const trailExplicit = kinds.find(isExplicitDenial);
-  const keyPolicy = x.keyPolicies.find((p) => p.keyArn === key.arn);
-  const evaluated = keyPolicy?.outcome === 'evaluated' ? keyPolicy : undefined;
-  const sim = x.iam?.outcome === 'simulated' ? simulationFor(x.iam.results, key) : undefined;
-  const crossAccount = principal.account !== undefined && principal.account !== key.accountId;
-  const who = principal.arn;
-  const trailText = denials.length > 0 ? ` CloudTrail: KMS denied CreateGrant to ${eventCaller(denials[0]) ?? who} at ${denials[0].eventTime} (${describeDenial(kinds[0])}).` : '';
-
+function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo, stages: VerdictStages): GrantEvidence {
+  const keyCount = stages.keys.filter((r) => knownKey(r) !== undefined).length;
+  const denials = denialsForKey(stages.principal?.denials ?? [], key, keyCount, principal, stages.target.instanceId);
+  const kinds = denials.map((e) => denialKind(e.errorMessage));
+  const keyPolicy = stages.keyPolicies.find((p) => p.keyArn === key.arn);
+  const simulation = stages.iam?.outcome === 'simulated' ? simulationFor(stages.iam.results, key) : undefined;
   const identityMatters = identityDecides(key, keyPolicy, principal.account);
-  let limit: Confidence = 'high';
-  const relevant = x.limitations.filter(
+  const relevant = stages.limitations.filter(
     (l) =>
       l.step === 'volumes' ||
       l.step === 'principal' ||
-      (l.step === 'kms-keys' && !record.described) ||
+      (l.step === 'kms-keys' && record.outcome !== 'described') ||
       (l.step === 'key-policy' && keyPolicy?.outcome === 'failed') ||
       (l.step === 'iam-policy' && identityMatters),
   );
-  if (relevant.length > 0 || principal.source === 'caller-identity' || record.fromTrail) limit = 'medium';
-
-  const kpDenies = evaluated?.verdict === 'denied' ? evaluated.matched.filter((m) => m.effect === 'Deny') : [];
-  const iamDenies = sim?.decision === 'explicitDeny';
-  if (trailExplicit || kpDenies.length > 0 || iamDenies) {
-    const where: string[] = [];
-    if (kpDenies.length > 0) where.push(`the key policy (statement ${describeStatements(kpDenies)})`);
-    if (iamDenies && sim) where.push(iamDenyWhere(sim));
-    const trailPlace = trailExplicit ? denialPlace(trailExplicit) : undefined;
-    if (trailPlace && where.length === 0) where.push(trailPlace);
-    const sources = (trailExplicit ? 1 : 0) + (kpDenies.length > 0 ? 1 : 0) + (iamDenies ? 1 : 0);
-    // KMS may report a Deny without saying where: then name where to look.
-    const inWhere = where.length > 0 ? ` in ${where.join(' and ')}` : '';
-    const lookIn = where.length > 0 ? where.join(' and ') : "the key policy, the caller's IAM policies, its permissions boundary and the SCPs";
-    return {
-      code: 'kms-create-grant-explicit-deny',
-      confidence: cap(fromSources(sources), limit),
-      keyArn: key.arn,
-      principalArn: policyArnOf(principal),
-      summary: `An explicit Deny${inWhere} blocks kms:CreateGrant for ${who} on ${key.arn}; a Deny wins over any Allow.${trailText}`,
-      nextStep: `Remove or narrow the Deny in ${lookIn} so it does not match EC2's grant (kms:GrantIsForAWSResource is true, kms:ViaService is ec2.${x.input.region}.amazonaws.com), then start the instance again. Adding an Allow will not help.`,
-      fixes: [],
-    };
-  }
-
-  if (key.manager === 'AWS') {
-    if (denials.length === 0) return undefined;
-    return {
-      code: 'kms-create-grant-explicit-deny',
-      confidence: cap('medium', limit),
-      keyArn: key.arn,
-      principalArn: policyArnOf(principal),
-      summary: `KMS denied CreateGrant on the AWS managed key ${key.arn}, whose fixed policy allows callers in the account through EC2: only an explicit Deny can block it, most likely a service control policy or a permissions boundary.${trailText}`,
-      nextStep: "Look for a Deny on kms:CreateGrant (or kms:*) in the organization's SCPs and the caller's permissions boundary; narrow it to exclude grants for AWS resources.",
-      fixes: [],
-    };
-  }
-
-  const needed: Needed[] = [];
-  let sources = 0;
-  let otherCause = false;
-  const newest = kinds[0];
-  const byTrail = (): Needed[] => {
-    if (newest === 'no-identity-policy-allow') {
-      return [{ target: 'identity-policy', role: 'required' }, ...(crossAccount ? [] : [{ target: 'key-policy', role: 'alternative' } as Needed])];
-    }
-    if (newest === 'no-key-policy-allow') {
-      return [{ target: 'key-policy', role: 'required' }, ...(crossAccount ? [{ target: 'identity-policy', role: 'required' } as Needed] : [])];
-    }
-    return [{ target: 'key-policy', role: 'required' }, { target: 'identity-policy', role: crossAccount ? 'required' : 'alternative' }];
+  const limit: Confidence = relevant.length > 0 || principal.source === 'caller-identity' || record.fromTrail ? 'medium' : 'high';
+  const newest = denials[0];
+  const trailText = newest
+    ? ` CloudTrail: KMS denied CreateGrant to ${eventCaller(newest) ?? principal.arn} at ${newest.eventTime} (${describeDenial(kinds[0])}).`
+    : '';
+  return {
+    key,
+    principal,
+    denials,
+    kinds,
+    keyPolicy,
+    simulation,
+    identityMatters,
+    crossAccount: principal.account !== undefined && principal.account !== key.accountId,
+    limit,
+    trailText,
   };
+}
 
-  if (evaluated) {
-    if (evaluated.verdict === 'denied') {
-      sources++;
-      needed.push({ target: 'key-policy', role: 'required' });
-      if (crossAccount && sim?.decision !== 'allowed') {
-        needed.push({ target: 'identity-policy', role: 'required' });
-        if (sim?.decision === 'implicitDeny') sources++;
-      }
-    } else if (identityMatters) {
-      if (sim?.decision === 'implicitDeny') {
-        sources += 2;
-        needed.push({ target: 'identity-policy', role: 'required' });
-        if (!crossAccount) needed.push({ target: 'key-policy', role: 'alternative' });
-      } else if (!sim && denials.length > 0) {
-        needed.push({ target: 'identity-policy', role: 'required' });
-        if (!crossAccount) needed.push({ target: 'key-policy', role: 'alternative' });
-      } else if (sim?.decision === 'allowed' && denials.length > 0) {
-        otherCause = true;
-      } else if (!sim) {
-        return 'unchecked';
-      }
-    } else if (denials.length > 0) {
-      otherCause = true;
-    }
-  } else if (sim?.decision === 'implicitDeny') {
-    sources++;
-    needed.push(...byTrail());
-  } else if (sim?.decision === 'allowed') {
-    if (denials.length === 0) return 'unchecked';
-    needed.push({ target: 'key-policy', role: 'required' });
-  } else if (denials.length > 0) {
-    needed.push(...byTrail());
-  } else {
-    return 'unchecked';
-  }
+/** A Deny statement blocks the grant, as the key policy, the simulation or CloudTrail shows; undefined when none does. */
+function explicitDenyCandidate(evidence: GrantEvidence, region: string): Candidate | undefined {
+  const { key, principal, keyPolicy, simulation } = evidence;
+  const trailExplicit = evidence.kinds.find(isExplicitDenial);
+  const keyPolicyDenies = keyPolicy?.outcome === 'evaluated' && keyPolicy.verdict === 'denied' ? keyPolicy.matched.filter((m) => m.effect === 'Deny') : [];
+  const iamDeny = simulation?.decision === 'explicitDeny' ? simulation : undefined;
+  if (!trailExplicit && keyPolicyDenies.length === 0 && !iamDeny) return undefined;
+  const where: string[] = [];
+  if (keyPolicyDenies.length > 0) where.push(`the key policy (statement ${describeStatements(keyPolicyDenies)})`);
+  if (iamDeny) where.push(iamDenyWhere(iamDeny));
+  const trailPlace = trailExplicit ? denialPlace(trailExplicit) : undefined;
+  if (trailPlace && where.length === 0) where.push(trailPlace);
+  const sources = (trailExplicit ? 1 : 0) + (keyPolicyDenies.length > 0 ? 1 : 0) + (iamDeny ? 1 : 0);
+  // KMS may report a Deny without saying where: then name where to look.
+  const inWhere = where.length > 0 ? ` in ${where.join(' and ')}` : '';
+  const lookIn = where.length > 0 ? where.join(' and ') : "the key policy, the caller's IAM policies, its permissions boundary and the SCPs";
+  return {
+    code: 'kms-create-grant-explicit-deny',
+    confidence: cap(fromSources(sources), evidence.limit),
+    keyArn: key.arn,
+    principalArn: policyArnOf(principal),
+    summary: `An explicit Deny${inWhere} blocks kms:CreateGrant for ${principal.arn} on ${key.arn}; a Deny wins over any Allow.${evidence.trailText}`,
+    nextStep: `Remove or narrow the Deny in ${lookIn} so it does not match EC2's grant (kms:GrantIsForAWSResource is true, kms:ViaService is ec2.${region}.amazonaws.com), then start the instance again. Adding an Allow will not help.`,
+    fixes: [],
+  };
+}
 
-  if (otherCause) {
-    return {
-      code: 'kms-create-grant-not-allowed',
-      confidence: cap('medium', limit),
-      keyArn: key.arn,
-      principalArn: policyArnOf(principal),
-      summary: `KMS denied CreateGrant to ${who} on ${key.arn}, yet the key policy and the IAM policies allow it: something else denies it.${trailText}`,
-      nextStep:
-        'Check service control policies, the permissions boundary and session policies, and conditions such as aws:SourceIp, aws:SourceVpc or aws:SourceVpce on KMS access, which EC2\'s own call cannot meet.',
-      fixes: [],
-    };
+/** KMS denied the grant on an AWS managed key, whose fixed policy allows it: something outside denies. */
+function awsManagedKeyCandidate(evidence: GrantEvidence): Candidate | undefined {
+  if (evidence.denials.length === 0) return undefined;
+  return {
+    code: 'kms-create-grant-explicit-deny',
+    confidence: cap('medium', evidence.limit),
+    keyArn: evidence.key.arn,
+    principalArn: policyArnOf(evidence.principal),
+    summary: `KMS denied CreateGrant on the AWS managed key ${evidence.key.arn}, whose fixed policy allows callers in the account through EC2: only an explicit Deny can block it, most likely a service control policy or a permissions boundary.${evidence.trailText}`,
+    nextStep: "Look for a Deny on kms:CreateGrant (or kms:*) in the organization's SCPs and the caller's permissions boundary; narrow it to exclude grants for AWS resources.",
+    fixes: [],
+  };
+}
+
+/** The facts the decision table reads. */
+function grantFactsOf(evidence: GrantEvidence): GrantFacts {
+  const { keyPolicy, simulation } = evidence;
+  const evaluated = keyPolicy?.outcome === 'evaluated' ? keyPolicy : undefined;
+  return {
+    keyPolicy: !evaluated ? 'unread' : evaluated.verdict === 'denied' ? 'denies' : evidence.identityMatters ? 'defers-to-iam' : 'allows',
+    simulation: simulation?.decision === 'allowed' || simulation?.decision === 'implicitDeny' ? simulation.decision : 'not-run',
+    trailDenial: evidence.denials.length > 0,
+    crossAccount: evidence.crossAccount,
+  };
+}
+
+/**
+ * Whether this principal may have EC2 create the grant on this key: a candidate verdict
+ * when it may not, `unchecked` when a needed source is missing and nothing else shows a
+ * denial, undefined when it may.
+ */
+function assessGrant(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo, stages: VerdictStages): Candidate | 'unchecked' | undefined {
+  const evidence = grantEvidenceOf(record, key, principal, stages);
+  const denied = explicitDenyCandidate(evidence, stages.target.region);
+  if (denied) return denied;
+  if (key.manager === 'AWS') return awsManagedKeyCandidate(evidence);
+
+  const facts = grantFactsOf(evidence);
+  const decision = grantRuleFor(facts).then;
+  switch (decision.outcome) {
+    case 'allowed':
+      return undefined;
+    case 'unchecked':
+      return 'unchecked';
+    case 'other-cause':
+      return otherCauseCandidate(evidence);
+    case 'fix':
+      return missingAllowCandidate(evidence, neededFixes(decision.fixes, evidence.kinds[0], facts.crossAccount), decision.sources + (facts.trailDenial ? 1 : 0));
   }
+}
+
+function otherCauseCandidate(evidence: GrantEvidence): Candidate {
+  return {
+    code: 'kms-create-grant-not-allowed',
+    confidence: cap('medium', evidence.limit),
+    keyArn: evidence.key.arn,
+    principalArn: policyArnOf(evidence.principal),
+    summary: `KMS denied CreateGrant to ${evidence.principal.arn} on ${evidence.key.arn}, yet the key policy and the IAM policies allow it: something else denies it.${evidence.trailText}`,
+    nextStep:
+      "Check service control policies, the permissions boundary and session policies, and conditions such as aws:SourceIp, aws:SourceVpc or aws:SourceVpce on KMS access, which EC2's own call cannot meet.",
+    fixes: [],
+  };
+}
+
+function missingAllowCandidate(evidence: GrantEvidence, needed: readonly NeededFix[], sources: number): Candidate | undefined {
+  const { key, principal, keyPolicy, simulation } = evidence;
   if (needed.length === 0) return undefined;
-  if (denials.length > 0) sources++;
-
   const fixes: Fix[] = [];
   for (const need of needed) {
     const fix = need.target === 'key-policy' ? keyPolicyFix(key, principal, need.role) : identityFix(key, principal, need.role);
@@ -386,14 +400,14 @@ function assessGrant(record: KeyRecord, principal: PrincipalInfo, x: VerdictInpu
   }
   // A required fix goes first; an alternative only when nothing is required.
   fixes.sort((a, b) => (a.role === b.role ? 0 : a.role === 'required' ? -1 : 1));
-  const reason = evaluated ? ` ${evaluated.reason}` : '';
-  const simText = sim && identityMatters ? ` IAM simulation: ${sim.decision}.` : '';
+  const reason = keyPolicy?.outcome === 'evaluated' ? ` ${keyPolicy.reason}` : '';
+  const simText = simulation && evidence.identityMatters ? ` IAM simulation: ${simulation.decision}.` : '';
   return {
     code: 'kms-create-grant-not-allowed',
-    confidence: cap(fromSources(sources), limit),
+    confidence: cap(fromSources(sources), evidence.limit),
     keyArn: key.arn,
     principalArn: policyArnOf(principal),
-    summary: `${who} may not have EC2 create the grant on ${key.arn}, so the volume cannot be decrypted at launch.${reason}${simText}${trailText}`,
+    summary: `${principal.arn} may not have EC2 create the grant on ${key.arn}, so the volume cannot be decrypted at launch.${reason}${simText}${evidence.trailText}`,
     nextStep: fixNextStep(fixes, key),
     fixes,
   };
@@ -427,14 +441,14 @@ function dedupeFixes(fixes: Fix[]): Fix[] {
 }
 
 function noFindingVerdict(
-  x: VerdictInput,
+  stages: VerdictStages,
   classification: StateReasonClassification,
   principal: PrincipalInfo | undefined,
   uncheckedKeys: number,
   caveats: string[],
 ): Verdict {
   const base = { code: 'unknown' as const, title: VERDICT_TITLES.unknown, caveats };
-  if (x.volumes && !x.volumes.failure && x.volumes.keyRefs.length === 0) {
+  if (stages.volumes?.outcome === 'read' && stages.volumes.keyRefs.length === 0) {
     return {
       ...base,
       confidence: 'medium',
@@ -443,7 +457,7 @@ function noFindingVerdict(
         'Other documented causes: a service control policy denying the instance identity, or a transient error. Start the instance again; if it stops again, diagnose right away.',
     };
   }
-  if (!principal || uncheckedKeys > 0 || caveats.length > 0 || x.keys.length === 0) {
+  if (!principal || uncheckedKeys > 0 || caveats.length > 0 || stages.keys.length === 0) {
     return {
       ...base,
       confidence: 'low',

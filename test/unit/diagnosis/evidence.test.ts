@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
+import { keyToken } from '../../../src/core/arn';
 import { isPrincipalUnderTest, principalFromArn, rolePathCaveat } from '../../../src/core/diagnosis/principal';
 import {
   denialKind,
   eventInstance,
   failedGrantEvents,
   isAccessDenied,
-  keyToken,
   refersToKey,
   resourceFromDenialMessage,
   startEventsFor,

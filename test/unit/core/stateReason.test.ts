@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import type { InstanceStateName } from '../../src/core/model';
-import { classifyStateReason, type StateReasonKind } from '../../src/core/stateReason';
+import type { InstanceStateName } from '../../../src/core/model';
+import { classifyStateReason, type StateReasonKind } from '../../../src/core/stateReason';
 
 type Row = [code: string, message: string, state: InstanceStateName, kind: StateReasonKind, launchFailure: boolean, kmsChecks: boolean];
 

@@ -1,0 +1,30 @@
+/**
+ * The contract between the report's command links and the editor commands they run: each
+ * command receives one object, the first command argument, of these shapes.
+ */
+import type { Fix } from './types';
+
+export interface OpenKeyPolicyArgs {
+  profile: string;
+  region: string;
+  keyArn: string;
+  /** The principal the policy diagnostics check for. */
+  principalArn?: string;
+}
+
+export interface CopyStatementArgs {
+  statement: Record<string, unknown>;
+  target: Fix['target'];
+}
+
+export interface ChangeKeyStateArgs {
+  profile: string;
+  keyArn: string;
+  action: 'enable-key' | 'cancel-key-deletion';
+}
+
+export interface InstanceCommandArgs {
+  profile: string;
+  region: string;
+  instanceId: string;
+}

@@ -1,0 +1,56 @@
+/**
+ * The sentences that name the diagnosing profile, in one place. Stages, step builders and
+ * the verdict decide with data; when a sentence must say which profile needs which
+ * permission, they ask the `ProfileMessages` made for that profile.
+ */
+import type { AwsFailure } from '../model';
+
+export interface ProfileMessages {
+  /** The profile the diagnosis acts as. */
+  readonly profile: string;
+  /**
+   * What would let a failed call succeed: for access denied, the permission and the identity
+   * that needs it; otherwise the AWS layer's own next step.
+   */
+  permissionHint(failure: AwsFailure, action: string, resource?: string): string;
+  /** The evidence label of the profile's own identity. */
+  profileIdentityLabel(): string;
+  /** Where the principal came from when nothing in CloudTrail named who started the instance. */
+  assumedFromProfile(): string;
+  /** The next step when the instance is not found. */
+  instanceNotFound(region: string): string;
+  /** Which profile could read a key policy in another account. */
+  crossAccountKeyPolicy(keyAccount: string, profiles: readonly string[]): string;
+  /** Why the profile cannot simulate a principal of another account, and what would. */
+  crossAccountSimulation(policyArn: string, principalAccount: string, callerAccount: string): { reason: string; nextStep: string };
+}
+
+/** The messages for `profile`. */
+export function messagesFor(profile: string): ProfileMessages {
+  const quoted = `"${profile}"`;
+  return {
+    profile,
+    permissionHint(failure, action, resource) {
+      if (failure.kind === 'access-denied') {
+        return `Allow ${failure.action ?? action}${resource ? ` on ${resource}` : ''} for the identity of profile ${quoted} to let this check run.`;
+      }
+      return failure.nextStep;
+    },
+    profileIdentityLabel: () => `Identity of profile ${quoted}`,
+    assumedFromProfile: () => `the identity of profile ${quoted} (assumed: CloudTrail did not name who started it)`,
+    instanceNotFound: (region) => `Check the instance id and the Region (${region}), and that profile ${quoted} is in the instance's account.`,
+    crossAccountKeyPolicy: (keyAccount, profiles) =>
+      profiles.length > 0
+        ? `The key is in account ${keyAccount} and GetKeyPolicy does not work across accounts: allow kms:GetKeyPolicy on the key for profile ${profiles.map((p) => `"${p}"`).join(' or ')} of that account.`
+        : `The key is in account ${keyAccount} and GetKeyPolicy does not work across accounts: configure a profile for account ${keyAccount} with kms:GetKeyPolicy on the key, or ask the key's owner for its policy.`,
+    crossAccountSimulation: (policyArn, principalAccount, callerAccount) => ({
+      reason: `${policyArn} is in account ${principalAccount}; profile ${quoted} is in ${callerAccount} and cannot simulate it.`,
+      nextStep: `Diagnose with a profile of account ${principalAccount} allowed iam:SimulatePrincipalPolicy on ${policyArn} to check the IAM side.`,
+    }),
+  };
+}
+
+/** A failure as evidence: its kind and AWS's message. */
+export function failureText(failure: AwsFailure): string {
+  return `${failure.kind}: ${failure.message}`;
+}
