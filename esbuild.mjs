@@ -44,11 +44,32 @@ const builds = [
   },
 ];
 
+/**
+ * In watch mode a rebuild (of one bundle or several) says when it starts and when the last
+ * bundle is done, and prints each error on one line: the editor's watch task
+ * (.vscode/tasks.json) waits for these lines and reads the errors.
+ */
+let building = 0;
+const watchReporter = {
+  name: 'watch-reporter',
+  setup(build) {
+    build.onStart(() => {
+      if (building++ === 0) console.log('[watch] build started');
+    });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.log(`[watch] error ${location ? `${location.file}:${location.line}:${location.column}: ` : ''}${text}`);
+      }
+      if (--building === 0) console.log('[watch] build finished');
+    });
+  },
+};
+
 if (watch) {
-  for (const options of builds) {
-    const ctx = await esbuild.context(options);
-    await ctx.watch();
-  }
+  const contexts = await Promise.all(
+    builds.map((options) => esbuild.context({ ...options, plugins: [watchReporter] })),
+  );
+  await Promise.all(contexts.map((ctx) => ctx.watch()));
 } else {
   const results = await Promise.all(builds.map((options) => esbuild.build(options)));
   const activation = results[0].metafile;

@@ -1,19 +1,19 @@
 import * as vscode from 'vscode';
 import { AwsBridge } from './vscode/awsBridge';
-import { watchAwsFiles } from './vscode/awsFilesWatcher';
-import { COMMANDS, registerCommands } from './vscode/commands';
+import { AwsFilesFollower } from './vscode/awsFilesWatcher';
+import type { CommandContext } from './vscode/commandContext';
+import { registerCommands } from './vscode/commands';
 import { onConfigChange, readConfig, type Config } from './vscode/config';
-import { instanceCommands } from './vscode/explorer/instanceCommands';
+import { KEY_POLICY_SCHEME, KeyPolicyFileSystem } from './vscode/diagnose/keyPolicyFs';
+import { offerStartAfterSave } from './vscode/diagnose/reportCommands';
+import { ReportView } from './vscode/diagnose/reportView';
 import { InstancesProvider } from './vscode/explorer/instancesProvider';
 import { createLogger } from './vscode/log';
 import { registerFindingHelpPages } from './vscode/policy/findingHelpPages';
 import { PolicyAnalyses } from './vscode/policy/policyAnalyses';
-import { registerPolicyEditorFeatures } from './vscode/policy/policyEditorFeatures';
 import { PolicyDiagnostics } from './vscode/policy/policyDiagnostics';
-import { diagnoseCommand } from './vscode/diagnose/diagnoseCommand';
-import { KEY_POLICY_SCHEME, KeyPolicyFileSystem } from './vscode/diagnose/keyPolicyFs';
-import { reportCommands } from './vscode/diagnose/reportCommands';
-import { ReportView } from './vscode/diagnose/reportView';
+import { registerPolicyEditorFeatures } from './vscode/policy/policyEditorFeatures';
+import { settingEffects, type SettingEffect } from './vscode/settingEffects';
 
 /** What activate() returns: the parts host tests inspect. */
 export interface ExtensionApi {
@@ -26,100 +26,63 @@ export interface ExtensionApi {
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = createLogger();
   let config = readConfig();
+  const settings = () => config;
   const bridge = new AwsBridge(config, askMfaCode);
+  const aws = bridge.commandsBackend();
 
-  const keyPolicies = new KeyPolicyFileSystem(
-    bridge,
-    vscode.Uri.joinPath(context.globalStorageUri, 'key-policy-backups'),
-    log,
-  );
+  const backupDir = vscode.Uri.joinPath(context.globalStorageUri, 'key-policy-backups');
+  const keyPolicies = new KeyPolicyFileSystem(aws, backupDir, log);
   const reports = new ReportView();
-  const analyses = new PolicyAnalyses((document) => {
-    const diagnosed = document.uri.scheme === KEY_POLICY_SCHEME ? keyPolicies.principalFor(document.uri) : undefined;
-    return diagnosed && !config.principals.includes(diagnosed) ? [...config.principals, diagnosed] : config.principals;
-  });
+  const analyses = new PolicyAnalyses((document) => principalsFor(document, settings(), keyPolicies));
   const diagnostics = new PolicyDiagnostics(analyses);
-
-  const instances = new InstancesProvider(
-    () => bridge.explorerBackend(),
-    () => config,
-    log,
-  );
-  const instancesView = vscode.window.createTreeView('ec2LaunchDoctor.instances', {
-    treeDataProvider: instances,
-    showCollapseAll: true,
-  });
-  const actions = instanceCommands(instances, bridge, log);
-  const reportActions = reportCommands(keyPolicies, reports, bridge, log);
-  keyPolicies.onSaved = (_uri, { keyArn }) => reportActions.keyPolicySaved(keyArn);
-
-  let filesWatcher = watchAwsFiles(config, onAwsFilesChanged);
-  function onAwsFilesChanged(): void {
+  const instances = new InstancesProvider(() => bridge.explorerBackend(), settings, log);
+  keyPolicies.onSaved = (_uri, { keyArn }) => offerStartAfterSave(reports, keyArn);
+  const filesWatcher = new AwsFilesFollower(config, () => {
     log.info('The AWS config files changed; listing again.');
     bridge.invalidate();
     instances.refresh();
-  }
+  });
+
+  const onSettingsEffect: Record<SettingEffect, () => void> = {
+    reanalyzePolicies: () => diagnostics.refreshAll(),
+    reconfigureSession: () => bridge.configure(config),
+    watchOtherFiles: () => filesWatcher.follow(config),
+    listAgain: () => instances.refresh(),
+    rerender: () => instances.rerender(),
+  };
+  const commandContext: CommandContext = { aws, instances, reports, keyPolicies, log, subscriptions: [] };
 
   context.subscriptions.push(
     log,
     bridge,
     diagnostics,
     instances,
-    instancesView,
-    actions,
+    vscode.window.createTreeView('ec2LaunchDoctor.instances', { treeDataProvider: instances, showCollapseAll: true }),
     keyPolicies,
     reports,
+    filesWatcher,
     vscode.workspace.registerFileSystemProvider(KEY_POLICY_SCHEME, keyPolicies, { isCaseSensitive: true }),
     ...registerPolicyEditorFeatures(analyses),
     registerFindingHelpPages(),
     onConfigChange((next) => {
       const before = config;
       config = next;
-      if (next.principals.join() !== before.principals.join()) diagnostics.refreshAll();
-      // The session drops its clients only when their settings changed.
-      bridge.configure(next);
-      if (needsNewListing(before, next)) {
-        filesWatcher.dispose();
-        filesWatcher = watchAwsFiles(next, onAwsFilesChanged);
-        instances.refresh();
-      } else if (next.showEmptyRegions !== before.showEmptyRegions || next.profiles.join() !== before.profiles.join()) {
-        // Only what is shown changed: re-render from what was already listed.
-        instances.rerender();
-      }
+      for (const effect of settingEffects(before, next)) onSettingsEffect[effect]();
     }),
-    { dispose: () => filesWatcher.dispose() },
-    ...registerCommands({
-      [COMMANDS.diagnoseStoppedInstance]: diagnoseCommand(bridge, reports, log),
-      [COMMANDS.refresh]: () => {
-        bridge.invalidate();
-        instances.refresh();
-      },
-      [COMMANDS.filter]: actions.filter,
-      [COMMANDS.clearFilter]: actions.clearFilter,
-      [COMMANDS.startInstance]: actions.startInstance,
-      [COMMANDS.stopInstance]: actions.stopInstance,
-      [COMMANDS.copyInstanceId]: actions.copyInstanceId,
-      [COMMANDS.openInConsole]: actions.openInConsole,
-      [COMMANDS.ssoLogin]: actions.ssoLogin,
-      [COMMANDS.openKeyPolicy]: reportActions.openKeyPolicy,
-      [COMMANDS.restoreKeyPolicy]: reportActions.restoreKeyPolicy,
-      [COMMANDS.copyStatement]: reportActions.copyStatement,
-      [COMMANDS.copyReport]: reportActions.copyReport,
-      [COMMANDS.changeKeyState]: reportActions.changeKeyState,
-      [COMMANDS.showLog]: () => log.show(),
-    }),
+    ...registerCommands(commandContext),
+    { dispose: () => vscode.Disposable.from(...commandContext.subscriptions).dispose() },
   );
   log.info(`EC2 Launch Doctor activated in VS Code ${vscode.version}`);
   return { instances, analyses, reports };
 }
 
-/** True when a settings change means other profiles or regions: list again from AWS. */
-function needsNewListing(before: Config, next: Config): boolean {
-  return (
-    before.sharedConfigFile !== next.sharedConfigFile ||
-    before.sharedCredentialsFile !== next.sharedCredentialsFile ||
-    before.regions.join() !== next.regions.join()
-  );
+/**
+ * Who a policy document is checked for: the principals setting plus, for a key policy opened
+ * from a diagnosis, the diagnosed principal.
+ */
+function principalsFor(document: vscode.TextDocument, config: Config, keyPolicies: KeyPolicyFileSystem): string[] {
+  const diagnosed = document.uri.scheme === KEY_POLICY_SCHEME ? keyPolicies.principalFor(document.uri) : undefined;
+  return diagnosed && !config.principals.includes(diagnosed) ? [...config.principals, diagnosed] : config.principals;
 }
 
 /** Asks for an MFA code when a profile's role requires one. */

@@ -1,4 +1,8 @@
 import type * as AwsModule from '../aws/bundle';
+import type { StateChange } from '../aws';
+import { parseKeyArn } from '../core/arn';
+import type { DiagnoseOptions, DiagnosisReport } from '../core/diagnosis';
+import type { AwsFailure, InstanceSummary, Outcome, ProfileSummary } from '../core/model';
 import type { Config } from './config';
 import type { ExplorerBackend } from './explorer/instancesProvider';
 
@@ -12,10 +16,71 @@ function loadAwsModule(): typeof AwsModule {
   return require('./aws') as typeof AwsModule;
 }
 
+/** An instance to diagnose, as the command names it. */
+export interface DiagnosisTarget {
+  profile: string;
+  region: string;
+  instanceId: string;
+}
+
+/**
+ * Exactly the AWS calls the editor's commands make, over the one shared session. Commands
+ * get this instead of the AWS module and the session, so what they can do to AWS is listed
+ * here and tests can hand them a fake.
+ */
+export interface AwsFacade {
+  /** Profiles of the shared config and credentials files. Rejects when the files cannot be read. */
+  profiles(): Promise<ProfileSummary[]>;
+  regions(profile: string): Promise<Outcome<string[]>>;
+  instances(profile: string, region: string): Promise<Outcome<InstanceSummary[]>>;
+  instancesById(profile: string, region: string, ids: string[]): Promise<Outcome<InstanceSummary[]>>;
+  /** StartInstances or StopInstances. Callers confirm with the person first. */
+  changeInstanceState(
+    profile: string,
+    region: string,
+    instanceId: string,
+    change: 'start' | 'stop',
+  ): Promise<Outcome<StateChange>>;
+  /** EnableKey or CancelKeyDeletion in the key's own region. Callers confirm first. */
+  changeKeyState(
+    profile: string,
+    keyArn: string,
+    action: 'enable-key' | 'cancel-key-deletion',
+  ): Promise<Outcome<unknown>>;
+  /**
+   * GetKeyPolicy of a key, through `profile` or, for a key of another account, a configured
+   * profile of that account; `via` names the profile that read it.
+   */
+  readKeyPolicy(profile: string, keyArn: string): Promise<Outcome<{ policy: string; via: string }>>;
+  /** PutKeyPolicy through exactly `profile`, with the lockout safety check on. Callers confirm first. */
+  putKeyPolicy(profile: string, keyArn: string, policy: string): Promise<Outcome<void>>;
+  /** Runs the diagnosis engine over the AWS ports of the target's profile and region. */
+  diagnose(target: DiagnosisTarget, options: Pick<DiagnoseOptions, 'signal' | 'onStep'>): Promise<DiagnosisReport>;
+  /** The report as Markdown, with the command links (for the webview) and without (to copy). */
+  renderReport(report: DiagnosisReport): { linked: string; plain: string };
+  /** True for the error a cancelled diagnosis rejects with. */
+  isAbortError(error: unknown): boolean;
+  /** Drops clients and caches, e.g. after signing in again. */
+  invalidate(): void;
+}
+
+/** A failure for a key ARN the KMS calls cannot be pointed at. */
+function notAKeyArn(keyArn: string): { ok: false; error: AwsFailure } {
+  return {
+    ok: false,
+    error: {
+      kind: 'not-found',
+      message: `Not a KMS key ARN: ${keyArn}`,
+      nextStep: 'Run the diagnosis again and use its links.',
+    },
+  };
+}
+
 /** One AWS session for the whole extension, created on first use and reconfigured on change. */
 export class AwsBridge {
   private module: typeof AwsModule | undefined;
   private session: AwsModule.AwsSession | undefined;
+  private facade: AwsFacade | undefined;
 
   constructor(
     private config: Config,
@@ -23,13 +88,13 @@ export class AwsBridge {
   ) {}
 
   /** The loaded AWS layer (loads it on the first call). */
-  get aws(): typeof AwsModule {
+  private get aws(): typeof AwsModule {
     this.module ??= loadAwsModule();
     return this.module;
   }
 
   /** The shared session; creating it reads nothing until a call needs the files. */
-  get current(): AwsModule.AwsSession {
+  private get current(): AwsModule.AwsSession {
     this.session ??= new this.aws.AwsSession(this.sessionOptions());
     return this.session;
   }
@@ -58,7 +123,64 @@ export class AwsBridge {
       callerIdentity: (profile, region, signal) => session.callerIdentity(profile, region, signal),
       regions: (profile, signal) => aws.listRegions(session, profile, { signal }),
       instances: (profile, region, signal) => aws.listInstances(session, profile, region, { signal }),
-      instancesById: (profile, region, ids, signal) => aws.describeInstancesById(session, profile, region, ids, { signal }),
+      instancesById: (profile, region, ids, signal) =>
+        aws.describeInstancesById(session, profile, region, ids, { signal }),
+    };
+  }
+
+  /**
+   * The commands' view of AWS, built once. Nothing loads until a method is called: the AWS
+   * bundle is required on the first call, so building it at activation costs nothing.
+   */
+  commandsBackend(): AwsFacade {
+    this.facade ??= this.createFacade();
+    return this.facade;
+  }
+
+  private createFacade(): AwsFacade {
+    // `this.current` is read on every call: a session is created lazily and survives
+    // configure() and invalidate(), but reading it late keeps activation free of AWS code.
+    return {
+      profiles: () => this.current.profiles(),
+      regions: (profile) => this.aws.listRegions(this.current, profile),
+      instances: (profile, region) => this.aws.listInstances(this.current, profile, region),
+      instancesById: (profile, region, ids) => this.aws.describeInstancesById(this.current, profile, region, ids),
+      changeInstanceState: (profile, region, instanceId, change) =>
+        (change === 'start' ? this.aws.startInstance : this.aws.stopInstance)(
+          this.current,
+          profile,
+          region,
+          instanceId,
+        ),
+      changeKeyState: async (profile, keyArn, action) => {
+        const key = parseKeyArn(keyArn);
+        if (!key) return notAKeyArn(keyArn);
+        const call = action === 'enable-key' ? this.aws.enableKey : this.aws.cancelKeyDeletion;
+        return call(this.current, profile, key.region, keyArn);
+      },
+      readKeyPolicy: async (profile, keyArn) => {
+        const key = parseKeyArn(keyArn);
+        if (!key) return notAKeyArn(keyArn);
+        const ports = this.aws.createDiagnosisPorts(this.current, profile, key.region);
+        return ports.getKeyPolicy({ keyId: key.keyId, arn: keyArn, accountId: key.account });
+      },
+      putKeyPolicy: async (profile, keyArn, policy) => {
+        const key = parseKeyArn(keyArn);
+        if (!key) return notAKeyArn(keyArn);
+        return this.aws.putKeyPolicy(this.current, profile, key.region, keyArn, policy);
+      },
+      diagnose: async (target, options) => {
+        const session = this.current;
+        const ports = this.aws.createDiagnosisPorts(session, target.profile, target.region);
+        const profilesByAccount = await session.profilesByAccount();
+        return this.aws.diagnoseInstance({ ...target, profilesByAccount }, ports, options);
+      },
+      renderReport: (report) => ({
+        linked: this.aws.renderMarkdown(report, { commandLinks: true }),
+        plain: this.aws.renderMarkdown(report, { commandLinks: false }),
+      }),
+      isAbortError: (error) => this.aws.isAbortError(error),
+      invalidate: () => this.invalidate(),
     };
   }
 

@@ -15,8 +15,35 @@ export function awsFilePaths(config: Config): string[] {
 /** Calls `onChange` when one of the AWS files is created, changed or deleted. */
 export function watchAwsFiles(config: Config, onChange: () => void): vscode.Disposable {
   const watchers = awsFilePaths(config).map((file) =>
-    vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file))),
+    vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
+    ),
   );
-  const subscriptions = watchers.flatMap((w) => [w.onDidChange(onChange), w.onDidCreate(onChange), w.onDidDelete(onChange)]);
+  const subscriptions = watchers.flatMap((w) => [
+    w.onDidChange(onChange),
+    w.onDidCreate(onChange),
+    w.onDidDelete(onChange),
+  ]);
   return vscode.Disposable.from(...subscriptions, ...watchers);
+}
+
+/** Watches the AWS config files in effect, and the other ones after a settings change. */
+export class AwsFilesFollower implements vscode.Disposable {
+  private watcher: vscode.Disposable;
+
+  constructor(
+    config: Config,
+    private readonly onChange: () => void,
+  ) {
+    this.watcher = watchAwsFiles(config, onChange);
+  }
+
+  follow(config: Config): void {
+    this.watcher.dispose();
+    this.watcher = watchAwsFiles(config, this.onChange);
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+  }
 }

@@ -1,30 +1,43 @@
 import * as vscode from 'vscode';
+import { COMMAND_IDS, type CommandName } from '../core/commandIds';
+import type { CommandContext, CommandFactory } from './commandContext';
+import { diagnoseStoppedInstance } from './diagnose/diagnoseCommand';
+import { changeKeyState, copyReport, copyStatement, openKeyPolicy, restoreKeyPolicy } from './diagnose/reportCommands';
+import { copyInstanceId, openInConsole, startInstance, stopInstance } from './explorer/instanceCommands';
+import { clearFilter, filter, refresh, ssoLogin } from './explorer/treeCommands';
 
-/** Every command the extension contributes; package.json uses the same ids. */
-export const COMMANDS = {
-  diagnoseStoppedInstance: 'ec2LaunchDoctor.diagnoseStoppedInstance',
-  refresh: 'ec2LaunchDoctor.refresh',
-  filter: 'ec2LaunchDoctor.filter',
-  clearFilter: 'ec2LaunchDoctor.clearFilter',
-  startInstance: 'ec2LaunchDoctor.startInstance',
-  stopInstance: 'ec2LaunchDoctor.stopInstance',
-  copyInstanceId: 'ec2LaunchDoctor.copyInstanceId',
-  openInConsole: 'ec2LaunchDoctor.openInConsole',
-  ssoLogin: 'ec2LaunchDoctor.ssoLogin',
-  openKeyPolicy: 'ec2LaunchDoctor.openKeyPolicy',
-  restoreKeyPolicy: 'ec2LaunchDoctor.restoreKeyPolicy',
-  copyStatement: 'ec2LaunchDoctor.copyStatement',
-  copyReport: 'ec2LaunchDoctor.copyReport',
-  changeKeyState: 'ec2LaunchDoctor.changeKeyState',
-  showLog: 'ec2LaunchDoctor.showLog',
-} as const;
+/** "Show Log": the extension's output channel. */
+function showLog(ctx: CommandContext) {
+  return (): void => ctx.log.show();
+}
 
-export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+/**
+ * The one command table: every command of COMMAND_IDS (the type makes a missing one an
+ * error) with the function that makes its handler.
+ */
+export function createCommands(): Record<CommandName, CommandFactory> {
+  return {
+    diagnoseStoppedInstance,
+    refresh,
+    filter,
+    clearFilter,
+    startInstance,
+    stopInstance,
+    copyInstanceId,
+    openInConsole,
+    ssoLogin,
+    openKeyPolicy,
+    restoreKeyPolicy,
+    copyStatement,
+    copyReport,
+    changeKeyState,
+    showLog,
+  };
+}
 
-/** The one command table: each id maps to its handler. */
-export type CommandTable = Record<CommandId, (...args: any[]) => unknown>;
-
-/** Registers the whole table; the returned disposables go into the context's subscriptions. */
-export function registerCommands(table: CommandTable): vscode.Disposable[] {
-  return Object.entries(table).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
+/** Registers every command of the table; the disposables go into the context's subscriptions. */
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return Object.entries(createCommands()).map(([name, factory]) =>
+    vscode.commands.registerCommand(COMMAND_IDS[name as CommandName], factory(ctx)),
+  );
 }

@@ -1,4 +1,19 @@
-/** Escapes text for a Markdown string VS Code renders (hovers, tooltips): no markup from data. */
+// Escaping for text from AWS or files that VS Code renders. No `vscode` import: the builders
+// that use these are tested in plain mocha.
+
+/**
+ * Escapes text for the Markdown VS Code renders (hovers, tooltips): no markup from data. Use it
+ * for pieces spliced into `appendMarkdown`; whole paragraphs of data go through `appendText`.
+ * Escaping `(` also defeats `$(icon)` where theme icons are enabled.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1');
+  return text.replace(/([\\`*_{}[\]()#+!|<>~])/g, '\\$1').replace(/\r?\n/g, ' ');
+}
+
+/**
+ * Escapes `$(name)` icon syntax for labels, descriptions and details of quick picks, which
+ * render it as an icon: a Name tag `$(warning) prod` must show as typed.
+ */
+export function escapeIcons(text: string): string {
+  return text.replace(/\$\(/g, '\\$(');
 }

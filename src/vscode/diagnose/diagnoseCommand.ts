@@ -2,10 +2,9 @@ import * as vscode from 'vscode';
 import type { DiagnosisReport } from '../../core/diagnosis';
 import { sortInstances, stoppedAtLaunch } from '../../core/explorer/regionSummary';
 import { isInstanceId } from '../../core/ids';
-import type { AwsBridge } from '../awsBridge';
+import type { AwsFacade } from '../awsBridge';
+import type { CommandContext } from '../commandContext';
 import { toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
-import type { Logger } from '../log';
-import type { ReportView } from './reportView';
 
 /**
  * "EC2: Diagnose Stopped Instance". From the tree it diagnoses the clicked instance; from the
@@ -13,22 +12,19 @@ import type { ReportView } from './reportView';
  * an id typed in). The engine runs under a cancellable progress notification naming each
  * step; the report opens when it is done.
  */
-export function diagnoseCommand(bridge: AwsBridge, reports: ReportView, log: Logger) {
+export function diagnoseStoppedInstance(ctx: CommandContext) {
   return async (arg?: unknown): Promise<DiagnosisReport | undefined> => {
-    const target = toInstanceRef(arg) ?? (await pickInstance(bridge));
+    const { aws, log, reports } = ctx;
+    const target = toInstanceRef(arg) ?? (await pickInstance(aws));
     if (!target) return undefined;
-    const session = bridge.current;
-    const ports = bridge.aws.createDiagnosisPorts(session, target.profile, target.region);
-    const profilesByAccount = await session.profilesByAccount();
     try {
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Diagnosing ${target.instanceId}`, cancellable: true },
         (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
-          return bridge.aws.diagnoseInstance(
-            { instanceId: target.instanceId, profile: target.profile, region: target.region, profilesByAccount },
-            ports,
+          return aws.diagnose(
+            { instanceId: target.instanceId, profile: target.profile, region: target.region },
             {
               signal: abort.signal,
               onStep: (event) => {
@@ -38,33 +34,38 @@ export function diagnoseCommand(bridge: AwsBridge, reports: ReportView, log: Log
           );
         },
       );
-      log.info(`Diagnosis of ${target.instanceId} (${target.profile}/${target.region}): ${report.verdict.code}, confidence ${report.verdict.confidence}, ${report.calls.count} calls in ${report.calls.rounds} rounds, ${report.calls.elapsedMs} ms`);
-      await reports.show(report, {
-        linked: bridge.aws.renderMarkdown(report, { commandLinks: true }),
-        plain: bridge.aws.renderMarkdown(report, { commandLinks: false }),
-      });
+      log.info(
+        `Diagnosis of ${target.instanceId} (${target.profile}/${target.region}): ${report.verdict.code}, ` +
+          `confidence ${report.verdict.confidence}, ${report.calls.count} calls in ${report.calls.rounds} rounds, ` +
+          `${report.calls.elapsedMs} ms`,
+      );
+      await reports.show(report, aws.renderReport(report));
       return report;
     } catch (error) {
-      if (bridge.aws.isAbortError(error)) {
+      if (aws.isAbortError(error)) {
         log.info(`Diagnosis of ${target.instanceId} cancelled.`);
         return undefined;
       }
       log.error(error instanceof Error ? error : String(error));
-      void vscode.window.showErrorMessage(`The diagnosis of ${target.instanceId} failed: ${error instanceof Error ? error.message : String(error)}`);
+      const message = error instanceof Error ? error.message : String(error);
+      void vscode.window.showErrorMessage(`The diagnosis of ${target.instanceId} failed: ${message}`);
       return undefined;
     }
   };
 }
 
-async function pickInstance(bridge: AwsBridge): Promise<InstanceRef | undefined> {
-  const session = bridge.current;
-  const profiles = await session.profiles().catch((error: unknown) => {
-    void vscode.window.showErrorMessage(`Could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`);
+async function pickInstance(aws: AwsFacade): Promise<InstanceRef | undefined> {
+  const profiles = await aws.profiles().catch((error: unknown) => {
+    void vscode.window.showErrorMessage(
+      `Could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return undefined;
   });
   if (!profiles) return undefined;
   if (profiles.length === 0) {
-    void vscode.window.showWarningMessage('No AWS profiles are configured. Add one to your AWS config file, or set ec2LaunchDoctor.sharedConfigFile.');
+    void vscode.window.showWarningMessage(
+      'No AWS profiles are configured. Add one to your AWS config file, or set ec2LaunchDoctor.sharedConfigFile.',
+    );
     return undefined;
   }
   const profile = await vscode.window.showQuickPick(
@@ -73,21 +74,24 @@ async function pickInstance(bridge: AwsBridge): Promise<InstanceRef | undefined>
   );
   if (!profile) return undefined;
 
-  const regions = await bridge.aws.listRegions(session, profile.label);
+  const regions = await aws.regions(profile.label);
   const home = profiles.find((p) => p.name === profile.label)?.region;
   const regionItems = regions.ok ? regions.value : home ? [home] : [];
-  if (!regions.ok) void vscode.window.showWarningMessage(`Could not list regions: ${regions.error.message} ${regions.error.nextStep}`);
+  if (!regions.ok)
+    void vscode.window.showWarningMessage(`Could not list regions: ${regions.error.message} ${regions.error.nextStep}`);
   const region = await vscode.window.showQuickPick(
-    [...regionItems].sort((a, b) => Number(b === home) - Number(a === home)).map((r) => ({ label: r, description: r === home ? 'profile default' : undefined })),
+    [...regionItems]
+      .sort((a, b) => Number(b === home) - Number(a === home))
+      .map((r) => ({ label: r, description: r === home ? 'profile default' : undefined })),
     { title: 'Diagnose Stopped Instance (2/3): region' },
   );
   if (!region) return undefined;
 
-  return pickInstanceInRegion(bridge, profile.label, region.label);
+  return pickInstanceInRegion(aws, profile.label, region.label);
 }
 
 /** Instances of the region, those stopped at launch first; an instance id may also be typed. */
-function pickInstanceInRegion(bridge: AwsBridge, profile: string, region: string): Promise<InstanceRef | undefined> {
+function pickInstanceInRegion(aws: AwsFacade, profile: string, region: string): Promise<InstanceRef | undefined> {
   type Item = vscode.QuickPickItem & { instanceId: string; name?: string };
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'Diagnose Stopped Instance (3/3): instance';
@@ -95,7 +99,7 @@ function pickInstanceInRegion(bridge: AwsBridge, profile: string, region: string
   pick.busy = true;
   pick.matchOnDescription = true;
   let listed: Item[] = [];
-  void bridge.aws.listInstances(bridge.current, profile, region).then((result) => {
+  void aws.instances(profile, region).then((result) => {
     pick.busy = false;
     if (!result.ok) {
       pick.placeholder = `Could not list instances (${result.error.message}); type an instance id`;
@@ -111,7 +115,10 @@ function pickInstanceInRegion(bridge: AwsBridge, profile: string, region: string
   });
   pick.onDidChangeValue((value) => {
     const typed = value.trim();
-    pick.items = isInstanceId(typed) && !listed.some((i) => i.instanceId === typed) ? [{ label: typed, description: 'instance id', instanceId: typed }, ...listed] : listed;
+    pick.items =
+      isInstanceId(typed) && !listed.some((i) => i.instanceId === typed)
+        ? [{ label: typed, description: 'instance id', instanceId: typed }, ...listed]
+        : listed;
   });
   return new Promise((resolve) => {
     pick.onDidAccept(() => {

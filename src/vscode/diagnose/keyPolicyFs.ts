@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseKeyArn } from '../../core/arn';
 import type { OpenKeyPolicyArgs } from '../../core/diagnosis';
 import { summarizePolicyChange } from '../../core/policyChange';
-import type { KeyInfo } from '../../core/model';
-import type { AwsBridge } from '../awsBridge';
+import type { AwsFacade } from '../awsBridge';
 import type { Logger } from '../log';
 
 /** Scheme of live key policies opened as editable documents. */
@@ -23,15 +23,13 @@ interface OpenPolicy {
   live?: string;
 }
 
-/** Parses `arn:aws:kms:REGION:ACCOUNT:key/ID`. */
-export function parseKeyArn(arn: string): { partition: string; region: string; account: string; keyId: string } | undefined {
-  const m = /^arn:(aws[\w-]*):kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/.exec(arn);
-  return m ? { partition: m[1], region: m[2], account: m[3], keyId: m[4] } : undefined;
-}
-
 /** The document URI of a key's policy, as seen through a profile. */
 export function keyPolicyUri(profile: string, keyArn: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: KEY_POLICY_SCHEME, path: `/${profile}/key-policy.json`, query: new URLSearchParams({ arn: keyArn }).toString() });
+  return vscode.Uri.from({
+    scheme: KEY_POLICY_SCHEME,
+    path: `/${profile}/key-policy.json`,
+    query: new URLSearchParams({ arn: keyArn }).toString(),
+  });
 }
 
 /**
@@ -49,7 +47,7 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
   onSaved?: (uri: vscode.Uri, state: { keyArn: string; profile: string }) => void;
 
   constructor(
-    private readonly bridge: AwsBridge,
+    private readonly aws: AwsFacade,
     private readonly backupDir: vscode.Uri,
     private readonly log: Logger,
   ) {}
@@ -58,7 +56,12 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
   async openPolicy(args: OpenKeyPolicyArgs): Promise<vscode.TextEditor> {
     const uri = keyPolicyUri(args.profile, args.keyArn);
     const previous = this.open.get(uri.toString());
-    this.open.set(uri.toString(), { ...previous, profile: args.profile, keyArn: args.keyArn, principalArn: args.principalArn ?? previous?.principalArn });
+    this.open.set(uri.toString(), {
+      ...previous,
+      profile: args.profile,
+      keyArn: args.keyArn,
+      principalArn: args.principalArn ?? previous?.principalArn,
+    });
     const document = await vscode.workspace.openTextDocument(uri);
     if (document.languageId !== 'json') await vscode.languages.setTextDocumentLanguage(document, 'json');
     return vscode.window.showTextDocument(document, { preview: false });
@@ -100,10 +103,15 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
     try {
       JSON.parse(text);
     } catch (error) {
-      throw vscode.FileSystemError.Unavailable(`Not saved: KMS accepts plain JSON only (${error instanceof Error ? error.message : String(error)}).`);
+      throw vscode.FileSystemError.Unavailable(
+        `Not saved: KMS accepts plain JSON only (${error instanceof Error ? error.message : String(error)}).`,
+      );
     }
     const size = Buffer.byteLength(text);
-    if (size > KEY_POLICY_LIMIT_BYTES) throw vscode.FileSystemError.Unavailable(`Not saved: the policy is ${size} bytes; KMS allows at most ${KEY_POLICY_LIMIT_BYTES}.`);
+    if (size > KEY_POLICY_LIMIT_BYTES)
+      throw vscode.FileSystemError.Unavailable(
+        `Not saved: the policy is ${size} bytes; KMS allows at most ${KEY_POLICY_LIMIT_BYTES}.`,
+      );
     if (state.live === undefined) throw vscode.FileSystemError.Unavailable('Not saved: reopen the key policy first.');
 
     const change = summarizePolicyChange(state.live, text);
@@ -115,17 +123,24 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
       },
       'Save to AWS',
     );
-    if (answer !== 'Save to AWS') throw vscode.FileSystemError.Unavailable('Not saved: the change was not confirmed. Your edits are still in the editor.');
+    if (answer !== 'Save to AWS')
+      throw vscode.FileSystemError.Unavailable(
+        'Not saved: the change was not confirmed. Your edits are still in the editor.',
+      );
 
     const current = await this.readLive(state);
     if (current.policy !== state.live) {
-      throw vscode.FileSystemError.Unavailable('Not saved: the key policy changed in AWS since you opened it. Copy your edits, reopen the key policy and apply them again.');
+      throw vscode.FileSystemError.Unavailable(
+        'Not saved: the key policy changed in AWS since you opened it. Copy your edits, reopen the key policy and apply them again.',
+      );
     }
     const backup = await this.backup(state, current.policy);
-    const parsed = parseKeyArn(state.keyArn);
-    const result = await this.bridge.aws.putKeyPolicy(this.bridge.current, current.via, parsed?.region ?? '', state.keyArn, text);
-    if (!result.ok) throw vscode.FileSystemError.Unavailable(`Not saved: ${result.error.message} ${result.error.nextStep}`);
-    this.log.info(`Key policy of ${state.keyArn} replaced through ${current.via}; previous policy backed up to ${backup.fsPath}`);
+    const result = await this.aws.putKeyPolicy(current.via, state.keyArn, text);
+    if (!result.ok)
+      throw vscode.FileSystemError.Unavailable(`Not saved: ${result.error.message} ${result.error.nextStep}`);
+    this.log.info(
+      `Key policy of ${state.keyArn} replaced through ${current.via}; previous policy backed up to ${backup.fsPath}`,
+    );
     state.live = text;
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
     this.onSaved?.(uri, { keyArn: state.keyArn, profile: state.profile });
@@ -164,18 +179,18 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
   }
 
   private async readLive(state: OpenPolicy): Promise<{ policy: string; via: string }> {
-    const parsed = parseKeyArn(state.keyArn);
-    if (!parsed) throw vscode.FileSystemError.FileNotFound(`Not a KMS key ARN: ${state.keyArn}`);
-    const key: KeyInfo = { keyId: parsed.keyId, arn: state.keyArn, accountId: parsed.account, state: 'Enabled', manager: 'CUSTOMER' };
-    const ports = this.bridge.aws.createDiagnosisPorts(this.bridge.current, state.profile, parsed.region);
-    const result = await ports.getKeyPolicy(key);
+    if (!parseKeyArn(state.keyArn)) throw vscode.FileSystemError.FileNotFound(`Not a KMS key ARN: ${state.keyArn}`);
+    const result = await this.aws.readKeyPolicy(state.profile, state.keyArn);
     if (!result.ok) throw vscode.FileSystemError.Unavailable(`${result.error.message} ${result.error.nextStep}`);
     return result.value;
   }
 
   private backupFolder(keyArn: string): vscode.Uri {
     const parsed = parseKeyArn(keyArn);
-    return vscode.Uri.joinPath(this.backupDir, parsed ? `${parsed.account}-${parsed.region}-${parsed.keyId}` : encodeURIComponent(keyArn));
+    return vscode.Uri.joinPath(
+      this.backupDir,
+      parsed ? `${parsed.account}-${parsed.region}-${parsed.keyId}` : encodeURIComponent(keyArn),
+    );
   }
 
   private async backup(state: OpenPolicy, policy: string): Promise<vscode.Uri> {

@@ -41,11 +41,16 @@ export class ReportView implements vscode.Disposable {
     this.reports.set(key, { report, ...markdown });
     let panel = this.panels.get(key);
     if (!panel) {
-      panel = vscode.window.createWebviewPanel('ec2LaunchDoctor.report', `Diagnosis: ${report.instanceId}`, vscode.ViewColumn.Active, {
-        enableScripts: false,
-        enableCommandUris: ALLOWED_COMMANDS,
-        localResourceRoots: [],
-      });
+      panel = vscode.window.createWebviewPanel(
+        'ec2LaunchDoctor.report',
+        `Diagnosis: ${report.instanceId}`,
+        vscode.ViewColumn.Active,
+        {
+          enableScripts: false,
+          enableCommandUris: ALLOWED_COMMANDS,
+          localResourceRoots: [],
+        },
+      );
       this.panels.set(key, panel);
       panel.onDidDispose(() => this.panels.delete(key));
     }
@@ -76,7 +81,6 @@ a { color: var(--vscode-textLink-foreground); } blockquote { border-left: 3px so
     for (const panel of this.panels.values()) panel.dispose();
   }
 }
-
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -9,7 +9,14 @@ import {
   type InstanceFilter,
 } from '../../core/explorer/regionSummary';
 import type { Logger } from '../log';
-import { toTreeItem, type ErrorNode, type ExplorerNode, type InstanceNode, type ProfileNode, type RegionNode } from './nodes';
+import {
+  toTreeItem,
+  type ErrorNode,
+  type ExplorerNode,
+  type InstanceNode,
+  type ProfileNode,
+  type RegionNode,
+} from './nodes';
 
 /** What the tree needs from AWS; the extension implements it over the AWS layer. */
 export interface ExplorerBackend {
@@ -17,7 +24,12 @@ export interface ExplorerBackend {
   callerIdentity(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<CallerIdentity>>;
   regions(profile: string, signal?: AbortSignal): Promise<Outcome<string[]>>;
   instances(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<InstanceSummary[]>>;
-  instancesById(profile: string, region: string, ids: string[], signal?: AbortSignal): Promise<Outcome<InstanceSummary[]>>;
+  instancesById(
+    profile: string,
+    region: string,
+    ids: string[],
+    signal?: AbortSignal,
+  ): Promise<Outcome<InstanceSummary[]>>;
 }
 
 /** Settings the tree reads on every render. */
@@ -30,6 +42,11 @@ export interface ExplorerSettings {
 interface ProfileContents {
   regions: RegionNode[];
   errors: ErrorNode[];
+}
+
+/** True when the filter hides something: a text to match or "stopped at launch only". */
+export function isFiltering(filter: InstanceFilter): boolean {
+  return Boolean(filter.text || filter.stoppedAtLaunchOnly);
 }
 
 /** Context key that makes the view show its welcome content (no profiles configured). */
@@ -93,7 +110,7 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   /** Sets (or clears, with `{}`) the instance filter. */
   setFilter(filter: InstanceFilter): void {
     this.filter = { ...filter };
-    void vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, !!(filter.text || filter.stoppedAtLaunchOnly));
+    void vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, isFiltering(filter));
     this.changed.fire(undefined);
   }
 
@@ -107,17 +124,29 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     return contents?.regions.find((r) => r.region === region)?.instances.find((i) => i.instance.id === instanceId);
   }
 
-  /** Shows what is now known of an instance, if its region is listed. */
-  async showInstance(profile: string, region: string, instance: Partial<InstanceSummary> & { id: string }): Promise<void> {
-    const node = await this.findInstance(profile, region, instance.id);
-    if (!node) return;
-    node.instance = { ...node.instance, ...instance };
-    this.regionUpdated(profile, region);
-    this.changed.fire(node);
+  /**
+   * Shows what is now known of an instance, if its region is listed. The instance's node is
+   * replaced, not changed: whoever holds the old node (a command's argument) keeps what it saw.
+   */
+  async showInstance(
+    profile: string,
+    region: string,
+    instance: Partial<InstanceSummary> & { id: string },
+  ): Promise<void> {
+    const regionNode = (await this.contents.get(profile))?.regions.find((r) => r.region === region);
+    const index = regionNode?.instances.findIndex((n) => n.instance.id === instance.id) ?? -1;
+    if (!regionNode || index < 0) return;
+    const old = regionNode.instances[index];
+    this.replaceInstance(regionNode, index, { ...old.instance, ...instance });
+    this.regionChanged(regionNode);
   }
 
   /** Shows a state the instance just entered (after Stop) and follows it until it settles. */
-  async instanceChanged(profile: string, region: string, instance: Partial<InstanceSummary> & { id: string }): Promise<void> {
+  async instanceChanged(
+    profile: string,
+    region: string,
+    instance: Partial<InstanceSummary> & { id: string },
+  ): Promise<void> {
     await this.showInstance(profile, region, instance);
     this.schedulePoll(profile, region, 0);
   }
@@ -155,23 +184,36 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     }
     const { regions, errors } = await contents;
     const showEmpty = this.settings().showEmptyRegions;
-    const filtering = !!(this.filter.text || this.filter.stoppedAtLaunchOnly);
+    const filtering = isFiltering(this.filter);
     const visible = regions.filter((r) => {
-      const count = filtering ? filterInstances(r.instances.map((i) => i.instance), this.filter).length : r.instances.length;
+      const count = filtering
+        ? filterInstances(
+            r.instances.map((i) => i.instance),
+            this.filter,
+          ).length
+        : r.instances.length;
       return count > 0 || (showEmpty && !filtering);
     });
     const children: ExplorerNode[] = [...errors, ...visible];
     if (children.length === 0) {
-      children.push({ type: 'message', label: filtering ? 'No instance matches the filter' : 'No instances in any enabled region' });
+      children.push({
+        type: 'message',
+        label: filtering ? 'No instance matches the filter' : 'No instances in any enabled region',
+      });
     }
     return children;
   }
 
   private regionChildren(node: RegionNode): ExplorerNode[] {
     const byId = new Map(node.instances.map((n) => [n.instance.id, n]));
-    const shown = sortInstances(filterInstances(node.instances.map((n) => n.instance), this.filter)).map((i) => byId.get(i.id)!);
+    const shown = sortInstances(
+      filterInstances(
+        node.instances.map((n) => n.instance),
+        this.filter,
+      ),
+    ).map((i) => byId.get(i.id)!);
     if (shown.length > 0) return shown;
-    const filtering = !!(this.filter.text || this.filter.stoppedAtLaunchOnly);
+    const filtering = isFiltering(this.filter);
     return [{ type: 'message', label: filtering ? 'No instance matches the filter' : 'No instances in this region' }];
   }
 
@@ -194,7 +236,9 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
       this.log.warn(`${profile}: ${regions.error.message}`);
       return { regions: [], errors: [{ type: 'error', profile, sso, failure: regions.error }] };
     }
-    const listed = await Promise.all(regions.value.map(async (region) => ({ region, result: await backend.instances(profile, region, signal) })));
+    const listed = await Promise.all(
+      regions.value.map(async (region) => ({ region, result: await backend.instances(profile, region, signal) })),
+    );
     const contents: ProfileContents = { regions: [], errors: [] };
     for (const { region, result } of listed) {
       if (!result.ok) {
@@ -209,13 +253,17 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     return contents;
   }
 
-  private regionUpdated(profile: string, region: string): void {
-    void this.contents.get(profile)?.then((contents) => {
-      const node = contents.regions.find((r) => r.region === region);
-      if (!node) return;
-      node.counts = describeRegionCounts(node.instances.map((i) => i.instance));
-      this.changed.fire(node);
-    });
+  private replaceInstance(regionNode: RegionNode, index: number, instance: InstanceSummary): void {
+    regionNode.instances[index] = { ...regionNode.instances[index], instance };
+  }
+
+  /**
+   * Its instances changed: the region's counts follow, and the region is rendered again (its
+   * children are new nodes, which VS Code matches to the old items by id).
+   */
+  private regionChanged(regionNode: RegionNode): void {
+    regionNode.counts = describeRegionCounts(regionNode.instances.map((i) => i.instance));
+    this.changed.fire(regionNode);
   }
 
   /** One DescribeInstances per region for all its transitional instances, with back-off. */
@@ -230,22 +278,30 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
       const regionNode = contents?.regions.find((r) => r.region === region);
       const moving = regionNode?.instances.filter((n) => isTransitional(n.instance)) ?? [];
       if (!regionNode || moving.length === 0 || signal.aborted) return;
-      const result = await this.backend().instancesById(profile, region, moving.map((n) => n.instance.id), signal);
+      const result = await this.backend().instancesById(
+        profile,
+        region,
+        moving.map((n) => n.instance.id),
+        signal,
+      );
       if (signal.aborted) return;
       if (result.ok) {
+        let moved = false;
         for (const fresh of result.value) {
-          const node = regionNode.instances.find((n) => n.instance.id === fresh.id);
-          if (node && (node.instance.state !== fresh.state || node.instance.stateReason?.code !== fresh.stateReason?.code)) {
-            node.instance = fresh;
-            this.changed.fire(node);
+          const index = regionNode.instances.findIndex((n) => n.instance.id === fresh.id);
+          const known = regionNode.instances[index]?.instance;
+          if (known && (known.state !== fresh.state || known.stateReason?.code !== fresh.stateReason?.code)) {
+            this.replaceInstance(regionNode, index, fresh);
+            moved = true;
           }
         }
-        this.regionUpdated(profile, region);
+        if (moved) this.regionChanged(regionNode);
       } else {
         this.log.warn(`Polling ${profile}/${region}: ${result.error.message}`);
       }
       // A schedule made while this poll waited (Stop on another instance) already covers the region.
-      if (!this.polls.has(key) && regionNode.instances.some((n) => isTransitional(n.instance))) this.schedulePoll(profile, region, attempt + 1);
+      if (!this.polls.has(key) && regionNode.instances.some((n) => isTransitional(n.instance)))
+        this.schedulePoll(profile, region, attempt + 1);
     }, pollDelayMs(attempt));
     this.polls.set(key, timer);
   }

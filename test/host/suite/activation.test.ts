@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { COMMAND_IDS } from '../../../src/core/commandIds';
 
 const EXTENSION_ID = 'ec2-launch-doctor.ec2-launch-doctor';
 
@@ -16,10 +17,14 @@ describe('extension host', () => {
     assert.equal(extension.isActive, true);
   });
 
-  it('registers its commands', async () => {
+  it('registers every command it contributes', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['ec2LaunchDoctor.diagnoseStoppedInstance', 'ec2LaunchDoctor.refresh']) {
-      assert.ok(commands.includes(id), `command ${id} is not registered`);
+    const ids = Object.values(COMMAND_IDS);
+    assert.ok(ids.length >= 15, `only ${ids.length} command ids`);
+    for (const id of ids) assert.ok(commands.includes(id), `command ${id} is not registered`);
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    for (const { command } of manifest.contributes.commands as { command: string }[]) {
+      assert.ok(commands.includes(command), `contributed command ${command} is not registered`);
     }
   });
 

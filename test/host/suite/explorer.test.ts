@@ -1,12 +1,20 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ErrorNode, ExplorerNode, InstanceNode, ProfileNode, RegionNode } from '../../../src/vscode/explorer/nodes';
+import type {
+  ErrorNode,
+  ExplorerNode,
+  InstanceNode,
+  ProfileNode,
+  RegionNode,
+} from '../../../src/vscode/explorer/nodes';
 import { answeringConfirmations, callsOf, emulator, eventually, extensionApi } from './support';
 
 /** Expands a profile whose listing fails and returns its error node with the TreeItem. */
 async function onlyErrorOf(profileName: string): Promise<{ node: ErrorNode; item: vscode.TreeItem }> {
   const api = await extensionApi();
-  const profile = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === profileName);
+  const profile = (await api.instances.getChildren()).find(
+    (n): n is ProfileNode => n.type === 'profile' && n.profile.name === profileName,
+  );
   assert.ok(profile, `no profile ${profileName}`);
   const [node] = await api.instances.getChildren(profile);
   assert.ok(node?.type === 'error', `children of ${profileName}: ${node?.type}`);
@@ -24,11 +32,16 @@ describe('Instances tree against the emulator', function () {
     await emulator('POST', 'reset');
     await emulator('DELETE', 'calls');
     // One region of the profile refuses to list: the others must list all the same.
-    await emulator('POST', 'faults', { faults: [{ service: 'ec2', region: 'ap-southeast-2', action: 'DescribeInstances', error: 'AccessDenied' }] });
+    await emulator('POST', 'faults', {
+      faults: [{ service: 'ec2', region: 'ap-southeast-2', action: 'DescribeInstances', error: 'AccessDenied' }],
+    });
     api.instances.refresh();
     const roots = await api.instances.getChildren();
     const found = roots.find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === 'dev-admin');
-    assert.ok(found, `profiles listed: ${roots.map((n) => (n.type === 'profile' ? n.profile.name : n.type)).join(', ')}`);
+    assert.ok(
+      found,
+      `profiles listed: ${roots.map((n) => (n.type === 'profile' ? n.profile.name : n.type)).join(', ')}`,
+    );
     profile = found;
     children = await api.instances.getChildren(profile);
   });
@@ -41,7 +54,8 @@ describe('Instances tree against the emulator', function () {
     const api = await extensionApi();
     const roots = (await api.instances.getChildren()).filter((n): n is ProfileNode => n.type === 'profile');
     const names = roots.map((n) => n.profile.name);
-    for (const name of ['dev-admin', 'dev-operator', 'sec-admin', 'emulator-sso', 'emulator-process']) assert.ok(names.includes(name), `${name} missing from ${names}`);
+    for (const name of ['dev-admin', 'dev-operator', 'sec-admin', 'emulator-sso', 'emulator-process'])
+      assert.ok(names.includes(name), `${name} missing from ${names}`);
     const sso = roots.find((n) => n.profile.name === 'emulator-sso')!;
     assert.match(String(api.instances.getTreeItem(sso).description), /SSO/);
   });
@@ -114,12 +128,17 @@ describe('Instances tree against the emulator', function () {
     const userStop = instances.find((n) => n.instance.name === 'worker-1')!;
     assert.equal(api.instances.getTreeItem(userStop).contextValue, 'instance.stopped');
     const tooltip = (item.tooltip as vscode.MarkdownString).value;
-    for (const expected of ['i-00de0000000000004', 't3.medium', 'eu-west-1a', 'Client error on launch', 'vol-']) assert.ok(tooltip.includes(expected), `tooltip lacks ${expected}`);
+    for (const expected of ['i-00de0000000000004', 't3.medium', 'eu-west-1a', 'Client error on launch', 'vol-'])
+      assert.ok(tooltip.includes(expected), `tooltip lacks ${expected}`);
   });
 
   it('made one DescribeRegions for the profile and one DescribeInstances page per region', async () => {
     const regions = await callsOf('DescribeRegions', 'dev-admin');
-    assert.equal(Object.values(regions).reduce((a, b) => a + b, 0), 1, JSON.stringify(regions));
+    assert.equal(
+      Object.values(regions).reduce((a, b) => a + b, 0),
+      1,
+      JSON.stringify(regions),
+    );
     const pages = await callsOf('DescribeInstances', 'dev-admin');
     // ap-southeast-2 answered AccessDenied, which the SDK does not retry.
     assert.deepEqual(pages, { 'ap-east-1': 1, 'ap-southeast-2': 1, 'eu-central-1': 1, 'eu-west-1': 1, 'us-east-1': 1 });
@@ -131,27 +150,44 @@ describe('Instances tree against the emulator', function () {
     const node = usEast.instances.find((n) => n.instance.name === 'api-2')!;
     assert.equal(node.instance.state, 'stopped');
 
-    const declined = await answeringConfirmations(undefined, () => vscode.commands.executeCommand('ec2LaunchDoctor.startInstance', node));
+    const declined = await answeringConfirmations(undefined, () =>
+      vscode.commands.executeCommand('ec2LaunchDoctor.startInstance', node),
+    );
     assert.equal(declined, undefined);
-    assert.equal((await emulator('GET', `instances/${node.instance.id}`)).state, 'stopped', 'nothing happens without confirmation');
+    assert.equal(
+      (await emulator('GET', `instances/${node.instance.id}`)).state,
+      'stopped',
+      'nothing happens without confirmation',
+    );
 
+    // The tree replaces an instance's node when it learns more, and renders its region again.
     const seen: string[] = [];
     const listener = api.instances.onDidChangeTreeData((changed) => {
-      if (changed && changed.type === 'instance' && changed.instance.id === node.instance.id) seen.push(changed.instance.state);
+      if (changed?.type !== 'region' || changed.region !== 'us-east-1' || changed.profile !== 'dev-admin') return;
+      const state = changed.instances.find((n) => n.instance.id === node.instance.id)?.instance.state;
+      if (state && seen[seen.length - 1] !== state) seen.push(state);
     });
+    const shown = async () =>
+      (await api.instances.findInstance('dev-admin', 'us-east-1', node.instance.id))?.instance.state;
     try {
       await answeringConfirmations('Start', async (asked) => {
         await vscode.commands.executeCommand('ec2LaunchDoctor.startInstance', node);
         assert.equal(asked.length, 1);
         assert.match(asked[0], /Start api-2/);
       });
-      await eventually(() => (node.instance.state === 'running' ? true : undefined), 'the tree to show api-2 running');
+      await eventually(
+        async () => ((await shown()) === 'running' ? true : undefined),
+        'the tree to show api-2 running',
+      );
     } finally {
       listener.dispose();
     }
     assert.equal(seen[0], 'pending');
     assert.equal(seen[seen.length - 1], 'running');
+    assert.equal(node.instance.state, 'stopped', 'the node the command was given is not changed under it');
     assert.equal((await emulator('GET', `instances/${node.instance.id}`)).state, 'running');
-    assert.equal(api.instances.getTreeItem(node).contextValue, 'instance.running');
+    const current = await api.instances.findInstance('dev-admin', 'us-east-1', node.instance.id);
+    assert.ok(current);
+    assert.equal(api.instances.getTreeItem(current).contextValue, 'instance.running');
   });
 });

@@ -1,0 +1,28 @@
+/**
+ * Every command the extension contributes, by id. The editor layer registers exactly these,
+ * package.json declares exactly these (a unit test compares the two), and the diagnosis
+ * report links to some of them. Plain data: the core, the CLI and tests can import it.
+ */
+export const COMMAND_IDS = {
+  diagnoseStoppedInstance: 'ec2LaunchDoctor.diagnoseStoppedInstance',
+  refresh: 'ec2LaunchDoctor.refresh',
+  filter: 'ec2LaunchDoctor.filter',
+  clearFilter: 'ec2LaunchDoctor.clearFilter',
+  startInstance: 'ec2LaunchDoctor.startInstance',
+  stopInstance: 'ec2LaunchDoctor.stopInstance',
+  copyInstanceId: 'ec2LaunchDoctor.copyInstanceId',
+  openInConsole: 'ec2LaunchDoctor.openInConsole',
+  ssoLogin: 'ec2LaunchDoctor.ssoLogin',
+  openKeyPolicy: 'ec2LaunchDoctor.openKeyPolicy',
+  restoreKeyPolicy: 'ec2LaunchDoctor.restoreKeyPolicy',
+  copyStatement: 'ec2LaunchDoctor.copyStatement',
+  copyReport: 'ec2LaunchDoctor.copyReport',
+  changeKeyState: 'ec2LaunchDoctor.changeKeyState',
+  showLog: 'ec2LaunchDoctor.showLog',
+} as const;
+
+/** The name of a command in COMMAND_IDS (`startInstance`). */
+export type CommandName = keyof typeof COMMAND_IDS;
+
+/** A command id (`ec2LaunchDoctor.startInstance`). */
+export type CommandId = (typeof COMMAND_IDS)[CommandName];

@@ -1,0 +1,81 @@
+// The tree's labels and tooltips as plain text and Markdown source. No `vscode` import (the
+// nodes are imported for their types only): the escaping is tested in plain mocha.
+import { stoppedAtLaunch } from '../../core/explorer/regionSummary';
+import { isInstanceId } from '../../core/ids';
+import type { ProfileSummary } from '../../core/model';
+import { classifyStateReason } from '../../core/stateReason';
+import { escapeMarkdown } from '../markdown';
+import type { ErrorNode, InstanceNode } from './nodes';
+
+/**
+ * The Markdown of an instance's tooltip: everything a person checks before acting on it.
+ * It is rendered with theme icons on (for the warning sign), so every value from AWS is
+ * escaped, which also keeps `$(icon)` in a Name tag from rendering.
+ */
+export function instanceTooltipMarkdown(node: InstanceNode): string {
+  const i = node.instance;
+  const rows: [string, string | undefined][] = [
+    ['State', i.state],
+    ['Type', i.instanceType],
+    ['Availability Zone', i.availabilityZone],
+    ['Launch time', i.launchTime],
+    ['State reason', i.stateReason ? `${i.stateReason.code}: ${i.stateReason.message}` : undefined],
+    ['Transition', i.stateTransitionReason || undefined],
+    ['Volumes', i.blockDevices.map((b) => `${b.deviceName} ${b.volumeId ?? ''}`.trim()).join(', ') || undefined],
+    ['Profile / region', `${node.profile} / ${node.region}`],
+  ];
+  const id = isInstanceId(i.id) ? `\`${i.id}\`` : escapeMarkdown(i.id);
+  let md = `**${escapeMarkdown(i.name ?? i.id)}** ${id}\n\n`;
+  for (const [label, value] of rows) if (value) md += `- ${label}: ${escapeMarkdown(value)}\n`;
+  if (stoppedAtLaunch(i)) {
+    const c = classifyStateReason(i.stateReason, i.state);
+    md += `\n$(warning) ${escapeMarkdown(c.summary)}\n\n${escapeMarkdown(c.nextStep)}\n`;
+  }
+  return md;
+}
+
+/** The Markdown of an error node's tooltip; the failure's texts come from AWS and are escaped. */
+export function errorTooltipMarkdown(node: ErrorNode): string {
+  const where = node.region ? ` in ${escapeMarkdown(node.region)}` : '';
+  return (
+    `**${escapeMarkdown(errorLabel(node))}**${where}\n\n` +
+    `${escapeMarkdown(node.failure.message)}\n\n*Next step:* ${escapeMarkdown(node.failure.nextStep)}`
+  );
+}
+
+/** The label of an error node: what went wrong, in a few words. */
+export function errorLabel({ failure, sso }: ErrorNode): string {
+  switch (failure.kind) {
+    case 'expired-credentials':
+      return sso ? 'Session expired' : 'Credentials expired';
+    case 'no-credentials':
+      return 'No credentials';
+    case 'access-denied':
+      return failure.action ? `Access denied (${failure.action})` : 'Access denied';
+    case 'region-disabled':
+      return 'Region not enabled';
+    case 'throttled':
+      return 'Throttled';
+    case 'network':
+      return 'Network error';
+    case 'cancelled':
+      return 'Cancelled';
+    default:
+      return 'Error';
+  }
+}
+
+const SIGN_IN_LABELS: Record<ProfileSummary['signIn'], string> = {
+  'static-keys': 'access keys',
+  'assume-role': 'assume role',
+  'credential-process': 'credential process',
+  sso: 'SSO',
+  'sso-legacy': 'SSO (legacy)',
+  'web-identity': 'web identity',
+  unknown: 'unknown sign-in',
+};
+
+/** How a profile signs in, as the profile node says it. */
+export function signInLabel(kind: ProfileSummary['signIn']): string {
+  return SIGN_IN_LABELS[kind] ?? SIGN_IN_LABELS.unknown;
+}
