@@ -1,8 +1,7 @@
 import { LookupEventsCommand, type Event } from '@aws-sdk/client-cloudtrail';
 import type { Outcome, TrailEvent } from '../core/model';
-import type { SignalOption } from './ec2';
 import { classifyAwsError } from './errors';
-import type { AwsSession } from './session';
+import type { SessionPort, SignalOption } from './session';
 
 /** LookupEvents returns at most 50 events a page. */
 const PAGE_SIZE = 50;
@@ -10,6 +9,7 @@ const PAGE_SIZE = 50;
 const LOOKUPS_PER_SECOND = 2;
 /** Never read more than this many pages for one question. */
 const MAX_PAGES = 10;
+const ACTION = 'cloudtrail:LookupEvents';
 
 /** What to look up: one event name (CloudTrail takes ONE lookup attribute) in a window. */
 export interface TrailQuery {
@@ -27,7 +27,7 @@ export interface TrailQuery {
  * 2 requests/second limit per (account, region) across the whole session.
  */
 export async function lookupEvents(
-  session: AwsSession,
+  session: SessionPort,
   profile: string,
   region: string,
   query: TrailQuery,
@@ -43,25 +43,16 @@ export async function lookupEvents(
     try {
       await gate.wait(options.signal);
     } catch (error) {
-      return { ok: false, error: classifyAwsError(error, { profile, region, action: 'cloudtrail:LookupEvents' }) };
+      return { ok: false, error: classifyAwsError(error, { profile, region, action: ACTION }) };
     }
-    const outcome = await session.call(
-      'CloudTrail',
-      profile,
-      region,
-      (trail, abortSignal) =>
-        trail.send(
-          new LookupEventsCommand({
-            LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: query.eventName }],
-            StartTime: query.startTime,
-            EndTime: query.endTime,
-            MaxResults: Math.min(PAGE_SIZE, wanted - events.length),
-            NextToken: nextToken,
-          }),
-          { abortSignal },
-        ),
-      { signal: options.signal, onRequest: options.onRequest, action: 'cloudtrail:LookupEvents' },
-    );
+    const command = new LookupEventsCommand({
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: query.eventName }],
+      StartTime: query.startTime,
+      EndTime: query.endTime,
+      MaxResults: Math.min(PAGE_SIZE, wanted - events.length),
+      NextToken: nextToken,
+    });
+    const outcome = await session.send('CloudTrail', profile, region, command, ACTION, options);
     if (!outcome.ok) return outcome;
     const mapped = (outcome.value.Events ?? []).map(mapTrailEvent);
     events.push(...mapped);
@@ -79,7 +70,7 @@ export async function lookupEvents(
  * waiting for it only to name the gate made every lookup a round later. The name must
  * not change once an identity arrives, or one account would get two gates.
  */
-async function gateOwner(session: AwsSession, profile: string): Promise<string> {
+async function gateOwner(session: SessionPort, profile: string): Promise<string> {
   const fromConfig = (await session.profile(profile).catch(() => undefined))?.accountId;
   return fromConfig ?? `profile:${profile}`;
 }

@@ -1,29 +1,27 @@
 import {
   DescribeInstancesCommand,
   DescribeRegionsCommand,
+  DescribeVolumesCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
   StartInstancesCommand,
   StopInstancesCommand,
   type DescribeInstancesCommandInput,
   type Instance,
   type InstanceStateChange,
   type Reservation,
+  type Volume,
 } from '@aws-sdk/client-ec2';
-import type { InstanceStateName, InstanceSummary, Outcome } from '../core/model';
-import type { AwsSession } from './session';
+import type { InstanceStateName, InstanceSummary, Outcome, VolumeInfo } from '../core/model';
+import { DEFAULT_REGION } from './partitions';
+import type { SessionPort, SignalOption } from './session';
 
-/** Cancellation for one listing or action, and an optional count of its API requests. */
-export interface SignalOption {
-  signal?: AbortSignal;
-  /** Told once per API request sent (every page counts). */
-  onRequest?: () => void;
-}
+export type { SignalOption } from './session';
 
 /** DescribeInstances returns at most 1,000 instances a page. */
 export const INSTANCES_PAGE_SIZE = 1000;
 /** A guard against a service that keeps returning NextToken: 1,000 pages is 1,000,000 instances. */
 const MAX_PAGES = 1000;
-/** Region asked for the region list when the profile names none. */
-const FALLBACK_REGION = 'us-east-1';
 
 const STATES: ReadonlySet<string> = new Set(['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped']);
 
@@ -33,31 +31,22 @@ const STATES: ReadonlySet<string> = new Set(['pending', 'running', 'shutting-dow
  * replaces the call.
  */
 export async function listRegions(
-  session: AwsSession,
+  session: SessionPort,
   profile: string,
   options: SignalOption = {},
 ): Promise<Outcome<string[]>> {
   const fixed = session.fixedRegions();
   if (fixed) return { ok: true, value: fixed };
-  const home = (await session.profile(profile).catch(() => undefined))?.region ?? FALLBACK_REGION;
-  return session.call(
-    'EC2',
-    profile,
-    home,
-    async (ec2, abortSignal) => {
-      const out = await ec2.send(new DescribeRegionsCommand({ AllRegions: false }), { abortSignal });
-      return (out.Regions ?? [])
-        .filter((r) => r.RegionName && r.OptInStatus !== 'not-opted-in')
-        .map((r) => r.RegionName!)
-        .sort();
-    },
-    { signal: options.signal, onRequest: options.onRequest, action: 'ec2:DescribeRegions' },
-  );
+  const home = (await session.profile(profile).catch(() => undefined))?.region ?? DEFAULT_REGION;
+  const out = await session.send('EC2', profile, home, new DescribeRegionsCommand({ AllRegions: false }), 'ec2:DescribeRegions', options);
+  if (!out.ok) return out;
+  const enabled = (out.value.Regions ?? []).filter((r) => r.OptInStatus !== 'not-opted-in');
+  return { ok: true, value: enabled.flatMap((r) => (r.RegionName ? [r.RegionName] : [])).sort() };
 }
 
 /** Every instance of a region, 1,000 per DescribeInstances page, with no per-instance calls. */
 export function listInstances(
-  session: AwsSession,
+  session: SessionPort,
   profile: string,
   region: string,
   options: SignalOption = {},
@@ -70,7 +59,7 @@ export function listInstances(
  * instances. Ids that no longer exist are simply absent, instead of failing the whole poll.
  */
 export async function describeInstancesById(
-  session: AwsSession,
+  session: SessionPort,
   profile: string,
   region: string,
   ids: string[],
@@ -98,24 +87,15 @@ export async function describeInstancesById(
  * than an empty answer).
  */
 export async function describeInstance(
-  session: AwsSession,
+  session: SessionPort,
   profile: string,
   region: string,
   instanceId: string,
   options: SignalOption = {},
 ): Promise<Outcome<InstanceSummary>> {
-  const outcome = await session.call(
-    'EC2',
-    profile,
-    region,
-    async (ec2, abortSignal) => {
-      const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal });
-      return instancesOf(out.Reservations, region);
-    },
-    { signal: options.signal, onRequest: options.onRequest, action: 'ec2:DescribeInstances' },
-  );
-  if (!outcome.ok) return outcome;
-  const found = outcome.value.find((i) => i.id === instanceId);
+  const out = await session.send('EC2', profile, region, new DescribeInstancesCommand({ InstanceIds: [instanceId] }), 'ec2:DescribeInstances', options);
+  if (!out.ok) return out;
+  const found = instancesOf(out.value.Reservations, region).find((i) => i.id === instanceId);
   if (found) return { ok: true, value: found };
   return {
     ok: false,
@@ -137,41 +117,70 @@ export interface StateChange {
 }
 
 /** Starts a stopped instance. Callers confirm with the person first. */
-export function startInstance(session: AwsSession, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<StateChange>> {
+export function startInstance(session: SessionPort, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<StateChange>> {
   return changeState(session, profile, region, instanceId, 'start', options);
 }
 
 /** Stops a running instance. Callers confirm with the person first. */
-export function stopInstance(session: AwsSession, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<StateChange>> {
+export function stopInstance(session: SessionPort, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<StateChange>> {
   return changeState(session, profile, region, instanceId, 'stop', options);
 }
 
-function changeState(
-  session: AwsSession,
+async function changeState(
+  session: SessionPort,
   profile: string,
   region: string,
   instanceId: string,
   change: 'start' | 'stop',
   options: SignalOption,
 ): Promise<Outcome<StateChange>> {
-  return session.call(
-    'EC2',
-    profile,
-    region,
-    async (ec2, abortSignal) => {
-      if (change === 'start') {
-        const out = await ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal });
-        return mapStateChange(out.StartingInstances, instanceId);
-      }
-      const out = await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal });
-      return mapStateChange(out.StoppingInstances, instanceId);
-    },
-    { signal: options.signal, onRequest: options.onRequest, action: change === 'start' ? 'ec2:StartInstances' : 'ec2:StopInstances' },
-  );
+  if (change === 'start') {
+    const out = await session.send('EC2', profile, region, new StartInstancesCommand({ InstanceIds: [instanceId] }), 'ec2:StartInstances', options);
+    return out.ok ? { ok: true, value: mapStateChange(out.value.StartingInstances, instanceId) } : out;
+  }
+  const out = await session.send('EC2', profile, region, new StopInstancesCommand({ InstanceIds: [instanceId] }), 'ec2:StopInstances', options);
+  return out.ok ? { ok: true, value: mapStateChange(out.value.StoppingInstances, instanceId) } : out;
+}
+
+/** The given volumes (DescribeVolumes), mapped to VolumeInfo. */
+export async function describeVolumes(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  volumeIds: string[],
+  options: SignalOption = {},
+): Promise<Outcome<VolumeInfo[]>> {
+  if (volumeIds.length === 0) return { ok: true, value: [] };
+  const out = await session.send('EC2', profile, region, new DescribeVolumesCommand({ VolumeIds: volumeIds }), 'ec2:DescribeVolumes', options);
+  return out.ok ? { ok: true, value: (out.value.Volumes ?? []).map(mapVolume) } : out;
+}
+
+/** The region's EBS encryption defaults: whether new volumes are encrypted, and with which key. */
+export interface EbsDefaults {
+  defaultKmsKeyId?: string;
+  encryptionByDefault: boolean;
+}
+
+/** GetEbsDefaultKmsKeyId and GetEbsEncryptionByDefault, asked together. */
+export async function getEbsDefaults(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  options: SignalOption = {},
+): Promise<Outcome<EbsDefaults>> {
+  const [keyId, byDefault] = await Promise.all([
+    session.send('EC2', profile, region, new GetEbsDefaultKmsKeyIdCommand({}), 'ec2:GetEbsDefaultKmsKeyId', options),
+    session.send('EC2', profile, region, new GetEbsEncryptionByDefaultCommand({}), 'ec2:GetEbsEncryptionByDefault', options),
+  ]);
+  if (!keyId.ok) return keyId;
+  if (!byDefault.ok) return byDefault;
+  const value: EbsDefaults = { encryptionByDefault: byDefault.value.EbsEncryptionByDefault === true };
+  if (keyId.value.KmsKeyId) value.defaultKmsKeyId = keyId.value.KmsKeyId;
+  return { ok: true, value };
 }
 
 async function describeAllPages(
-  session: AwsSession,
+  session: SessionPort,
   profile: string,
   region: string,
   input: DescribeInstancesCommandInput,
@@ -180,13 +189,8 @@ async function describeAllPages(
   const instances: InstanceSummary[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const outcome = await session.call(
-      'EC2',
-      profile,
-      region,
-      (ec2, abortSignal) => ec2.send(new DescribeInstancesCommand({ ...input, NextToken: nextToken }), { abortSignal }),
-      { signal: options.signal, onRequest: options.onRequest, action: 'ec2:DescribeInstances' },
-    );
+    const command = new DescribeInstancesCommand({ ...input, NextToken: nextToken });
+    const outcome = await session.send('EC2', profile, region, command, 'ec2:DescribeInstances', options);
     if (!outcome.ok) return outcome;
     instances.push(...instancesOf(outcome.value.Reservations, region));
     nextToken = outcome.value.NextToken || undefined;
@@ -241,4 +245,15 @@ function stateName(value: string | undefined): InstanceStateName | undefined {
 function toIso(value: Date | string): string {
   const date = value instanceof Date ? value : new Date(value);
   return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+}
+
+/** Maps an SDK volume to VolumeInfo. Pure. */
+export function mapVolume(volume: Volume): VolumeInfo {
+  const info: VolumeInfo = { id: volume.VolumeId ?? '', encrypted: volume.Encrypted === true };
+  if (volume.KmsKeyId) info.kmsKeyId = volume.KmsKeyId;
+  if (volume.Size !== undefined) info.sizeGiB = volume.Size;
+  if (volume.State) info.state = volume.State;
+  const attachedTo = volume.Attachments?.find((a) => a.InstanceId)?.InstanceId;
+  if (attachedTo) info.attachedTo = attachedTo;
+  return info;
 }

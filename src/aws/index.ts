@@ -2,7 +2,14 @@
  * The AWS access layer: the only code that loads the AWS SDK. The VS Code layer and the CLI
  * import it lazily, on first use, so activation never pays for the SDK.
  */
-export { AwsSession, type AwsSessionOptions, type CallSettings, type ClientFor } from './session';
+export {
+  AwsSession,
+  type AwsSessionOptions,
+  type CallSettings,
+  type ClientFor,
+  type SdkCommand,
+  type SessionPort,
+} from './session';
 export {
   listProfiles,
   summariseProfiles,
@@ -22,10 +29,18 @@ export {
   startInstance,
   stopInstance,
   mapInstance,
+  describeVolumes,
+  getEbsDefaults,
+  mapVolume,
   INSTANCES_PAGE_SIZE,
+  type EbsDefaults,
   type SignalOption,
   type StateChange,
 } from './ec2';
+export { simulatePrincipalPolicy, mapEvaluation, type SimulationInput } from './iam';
 export { describeKey, listAliases, getKeyPolicy, putKeyPolicy, enableKey, cancelKeyDeletion, mapKey } from './kms';
 export { lookupEvents, mapTrailEvent, type TrailQuery } from './cloudtrail';
-export { createDiagnosisPorts, mapVolume, mapEvaluation, regionOfArn } from './ports';
+export { createDiagnosisPorts } from './diagnosisPorts';
+export { DEFAULT_REGION, iamRegionFor, partitionOfRegion, type Partition } from './partitions';
+/** Kept here for callers that import them from the AWS layer; the one ARN module is core/arn. */
+export { regionOfArn, isAliasReference } from '../core/arn';

@@ -7,73 +7,54 @@ import {
   PutKeyPolicyCommand,
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
+import { accountOfArn } from '../core/arn';
 import type { KeyInfo, Outcome } from '../core/model';
-import { accountOfArn } from './profiles';
-import type { SignalOption } from './ec2';
-import type { AwsSession } from './session';
+import { classifyAwsError } from './errors';
+import type { SessionPort, SignalOption } from './session';
 
 /** KMS keeps one policy per key, always named `default`. */
 const POLICY_NAME = 'default';
 
 /** DescribeKey, mapped to KeyInfo; works in every key state and across accounts with the ARN. */
-export function describeKey(
-  session: AwsSession,
+export async function describeKey(
+  session: SessionPort,
   profile: string,
   region: string,
   keyIdOrArn: string,
   options: SignalOption = {},
 ): Promise<Outcome<KeyInfo>> {
-  return session.call(
-    'KMS',
-    profile,
-    region,
-    async (kms, abortSignal) => {
-      const out = await kms.send(new DescribeKeyCommand({ KeyId: keyIdOrArn }), { abortSignal });
-      if (!out.KeyMetadata) throw Object.assign(new Error(`KMS returned no metadata for ${keyIdOrArn}.`), { name: 'NotFoundException' });
-      return mapKey(out.KeyMetadata);
-    },
-    { signal: options.signal, onRequest: options.onRequest, action: 'kms:DescribeKey' },
-  );
+  const action = 'kms:DescribeKey';
+  const out = await session.send('KMS', profile, region, new DescribeKeyCommand({ KeyId: keyIdOrArn }), action, options);
+  if (!out.ok) return out;
+  if (out.value.KeyMetadata) return { ok: true, value: mapKey(out.value.KeyMetadata) };
+  const missing = Object.assign(new Error(`KMS returned no metadata for ${keyIdOrArn}.`), { name: 'NotFoundException' });
+  return { ok: false, error: classifyAwsError(missing, { profile, region, action }) };
 }
 
 /** The alias names of a key (context for people; keys are known by alias). */
-export function listAliases(
-  session: AwsSession,
+export async function listAliases(
+  session: SessionPort,
   profile: string,
   region: string,
   keyId: string,
   options: SignalOption = {},
 ): Promise<Outcome<string[]>> {
-  return session.call(
-    'KMS',
-    profile,
-    region,
-    async (kms, abortSignal) => {
-      const out = await kms.send(new ListAliasesCommand({ KeyId: keyId }), { abortSignal });
-      return (out.Aliases ?? []).map((a) => a.AliasName ?? '').filter((name) => name !== '');
-    },
-    { signal: options.signal, onRequest: options.onRequest, action: 'kms:ListAliases' },
-  );
+  const out = await session.send('KMS', profile, region, new ListAliasesCommand({ KeyId: keyId }), 'kms:ListAliases', options);
+  if (!out.ok) return out;
+  return { ok: true, value: (out.value.Aliases ?? []).map((a) => a.AliasName ?? '').filter((name) => name !== '') };
 }
 
 /** The key's `default` policy text. Only a profile of the key's own account can read it. */
-export function getKeyPolicy(
-  session: AwsSession,
+export async function getKeyPolicy(
+  session: SessionPort,
   profile: string,
   region: string,
   keyId: string,
   options: SignalOption = {},
 ): Promise<Outcome<string>> {
-  return session.call(
-    'KMS',
-    profile,
-    region,
-    async (kms, abortSignal) => {
-      const out = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: POLICY_NAME }), { abortSignal });
-      return out.Policy ?? '';
-    },
-    { signal: options.signal, onRequest: options.onRequest, action: 'kms:GetKeyPolicy' },
-  );
+  const command = new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: POLICY_NAME });
+  const out = await session.send('KMS', profile, region, command, 'kms:GetKeyPolicy', options);
+  return out.ok ? { ok: true, value: out.value.Policy ?? '' } : out;
 }
 
 /**
@@ -81,65 +62,44 @@ export function getKeyPolicy(
  * policy that would lock the caller out, and this function never bypasses that. Callers
  * confirm with the person first and keep the previous policy as a backup.
  */
-export function putKeyPolicy(
-  session: AwsSession,
+export async function putKeyPolicy(
+  session: SessionPort,
   profile: string,
   region: string,
   keyId: string,
   policy: string,
   options: SignalOption = {},
 ): Promise<Outcome<void>> {
-  return session.call(
-    'KMS',
-    profile,
-    region,
-    async (kms, abortSignal) => {
-      await kms.send(
-        new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: POLICY_NAME, Policy: policy, BypassPolicyLockoutSafetyCheck: false }),
-        { abortSignal },
-      );
-    },
-    { signal: options.signal, onRequest: options.onRequest, action: 'kms:PutKeyPolicy' },
-  );
+  const command = new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: POLICY_NAME, Policy: policy, BypassPolicyLockoutSafetyCheck: false });
+  return done(await session.send('KMS', profile, region, command, 'kms:PutKeyPolicy', options));
 }
 
 /** Enables a disabled key. Callers confirm first. */
-export function enableKey(
-  session: AwsSession,
+export async function enableKey(
+  session: SessionPort,
   profile: string,
   region: string,
   keyId: string,
   options: SignalOption = {},
 ): Promise<Outcome<void>> {
-  return session.call(
-    'KMS',
-    profile,
-    region,
-    async (kms, abortSignal) => {
-      await kms.send(new EnableKeyCommand({ KeyId: keyId }), { abortSignal });
-    },
-    { signal: options.signal, onRequest: options.onRequest, action: 'kms:EnableKey' },
-  );
+  return done(await session.send('KMS', profile, region, new EnableKeyCommand({ KeyId: keyId }), 'kms:EnableKey', options));
 }
 
 /** Cancels a scheduled deletion; the key comes back Disabled and still needs enableKey. */
-export function cancelKeyDeletion(
-  session: AwsSession,
+export async function cancelKeyDeletion(
+  session: SessionPort,
   profile: string,
   region: string,
   keyId: string,
   options: SignalOption = {},
 ): Promise<Outcome<{ keyId: string }>> {
-  return session.call(
-    'KMS',
-    profile,
-    region,
-    async (kms, abortSignal) => {
-      const out = await kms.send(new CancelKeyDeletionCommand({ KeyId: keyId }), { abortSignal });
-      return { keyId: out.KeyId ?? keyId };
-    },
-    { signal: options.signal, onRequest: options.onRequest, action: 'kms:CancelKeyDeletion' },
-  );
+  const out = await session.send('KMS', profile, region, new CancelKeyDeletionCommand({ KeyId: keyId }), 'kms:CancelKeyDeletion', options);
+  return out.ok ? { ok: true, value: { keyId: out.value.KeyId ?? keyId } } : out;
+}
+
+/** An answer whose content does not matter, only that it came. */
+function done(outcome: Outcome<unknown>): Outcome<void> {
+  return outcome.ok ? { ok: true, value: undefined } : outcome;
 }
 
 /** Maps KMS key metadata to KeyInfo. Pure. */

@@ -1,5 +1,8 @@
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
+import { accountOfArn, isAccountId } from '../core/arn';
 import type { ProfileSummary, SignInKind } from '../core/model';
+
+export { accountOfArn } from '../core/arn';
 
 /**
  * Where the shared files are. Unset fields fall back to `AWS_CONFIG_FILE` /
@@ -130,17 +133,8 @@ export function interactiveSignIn(
   return result;
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
-
 /** The account a profile works in when the config alone says so. */
 export function accountIdOf(section: ProfileSection): string | undefined {
   const candidates = [section.sso_account_id, section.aws_account_id, accountOfArn(section.role_arn)];
-  return candidates.find((value): value is string => !!value && ACCOUNT_ID.test(value));
-}
-
-/** The account field of an ARN (`arn:partition:service:region:account:resource`). */
-export function accountOfArn(arn: string | undefined): string | undefined {
-  if (!arn) return undefined;
-  const account = arn.split(':')[4];
-  return account && ACCOUNT_ID.test(account) ? account : undefined;
+  return candidates.find((value): value is string => !!value && isAccountId(value));
 }

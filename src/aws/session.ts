@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -8,6 +9,8 @@ import { createLimiter, createRateGate, type Limiter, type RateGate } from '../c
 import type { CallerIdentity, Outcome, ProfileSummary } from '../core/model';
 import { resolveEndpoint, type ServiceId } from './endpoints';
 import { classifyAwsError } from './errors';
+import { Memo } from './memo';
+import { iamRegionFor } from './partitions';
 import { listProfiles, loaderInit, type SharedFileOptions } from './profiles';
 
 /** Settings of a session; the extension fills them from its configuration. */
@@ -35,22 +38,56 @@ export interface ClientFor {
   CloudTrail: CloudTrailClient;
 }
 
-/** Per call: cancellation and the `service:Action` that names the call in failures. */
-export interface CallSettings {
+/** Cancellation for one call, listing or action, and an optional count of its API requests. */
+export interface SignalOption {
   signal?: AbortSignal;
-  action?: string;
-  /** Told once per API request the call sends (every page counts), e.g. to count them. */
+  /** Told once per API request sent (every page counts). */
   onRequest?: () => void;
 }
 
-/** IAM is global; its endpoint lives in us-east-1 whatever region is being looked at. */
-const IAM_REGION = 'us-east-1';
+/** Per call: cancellation and the `service:Action` that names the call in failures. */
+export interface CallSettings extends SignalOption {
+  action?: string;
+}
+
+/**
+ * An SDK command of any service whose answer is `Output`: the part of the SDK's `Command`
+ * that `send` needs, so one `send` takes every service's commands with their own types.
+ */
+export interface SdkCommand<Output> {
+  readonly input: object;
+  resolveMiddleware(stack: any, configuration: any, options: any): (args: any) => Promise<{ output: Output }>;
+}
+
+/** A client as `send` uses it: every SDK client fits. */
+interface CommandSender {
+  send<Output>(command: SdkCommand<Output>, options: { abortSignal?: AbortSignal }): Promise<Output>;
+}
+
+/**
+ * What the AWS functions (listing, KMS, CloudTrail, the diagnosis ports) need of a session.
+ * They take this rather than the class, so tests hand them fakes the compiler checks.
+ */
+export type SessionPort = Pick<
+  AwsSession,
+  'send' | 'profile' | 'profiles' | 'knownAccountId' | 'callerIdentity' | 'hasLiveCredentials' | 'rateGate' | 'fixedRegions'
+>;
+
 /** Credentials this close to expiry are refreshed before use. */
 const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
+/** The one key of the profile list's memo. */
+const ALL_PROFILES = 'all';
 
 type AnyClient = ClientFor[ServiceId];
 type AwsCredentialIdentityProvider = ReturnType<typeof fromIni>;
 type AwsCredentialIdentity = Awaited<ReturnType<AwsCredentialIdentityProvider>>;
+
+/**
+ * Who counts the API requests of the call running now. Clients are shared by every caller,
+ * so the counting middleware of a client asks this store whom to tell.
+ */
+const requestCounter = new AsyncLocalStorage<() => void>();
+const noCounter = (): void => undefined;
 
 /**
  * Everything that talks to AWS for one configuration of the extension: clients created on
@@ -62,15 +99,15 @@ type AwsCredentialIdentity = Awaited<ReturnType<AwsCredentialIdentityProvider>>;
 export class AwsSession {
   private options: AwsSessionOptions;
   private readonly limiter: Limiter;
-  private readonly clients = new Map<string, Promise<AnyClient>>();
-  private readonly credentials = new Map<string, AwsCredentialIdentityProvider>();
-  private readonly accounts = new Map<string, Promise<Outcome<CallerIdentity>>>();
-  /** Identities already answered, readable without waiting on a call in flight. */
-  private readonly identities = new Map<string, CallerIdentity>();
-  /** The last credentials each profile signed in with, to tell whether signing in again would prompt. */
-  private readonly signedIn = new Map<string, AwsCredentialIdentity>();
+  private readonly profileList = new Memo<typeof ALL_PROFILES, ProfileSummary[]>();
+  private readonly clients = new Memo<string, AnyClient>();
+  /** GetCallerIdentity per profile; failures are not kept. */
+  private readonly identities = new Memo<string, Outcome<CallerIdentity>>((outcome) => outcome.ok);
+  /** The SDK credential provider per profile (fromIni or fromSSO). */
+  private readonly providers = new Memo<string, AwsCredentialIdentityProvider>();
+  /** The credentials each profile signed in with, to reuse and to tell whether signing in again would prompt. */
+  private readonly signIns = new Memo<string, AwsCredentialIdentity>();
   private readonly gates = new Map<string, RateGate>();
-  private profileList: Promise<ProfileSummary[]> | undefined;
   /** Set after invalidate(): the next file read bypasses the SDK's file cache. */
   private reloadFiles = false;
   private disposed = false;
@@ -106,13 +143,11 @@ export class AwsSession {
 
   /** Drops clients, credentials and caches; the next call re-reads the config files. */
   invalidate(): void {
-    for (const client of this.clients.values()) void client.then((c) => c.destroy(), () => undefined);
-    this.clients.clear();
-    this.credentials.clear();
-    this.accounts.clear();
+    this.clients.clear((client) => void client.then((c) => c.destroy(), () => undefined));
+    this.providers.clear();
+    this.signIns.clear();
     this.identities.clear();
-    this.signedIn.clear();
-    this.profileList = undefined;
+    this.profileList.clear();
     this.reloadFiles = true;
   }
 
@@ -124,15 +159,7 @@ export class AwsSession {
 
   /** Profiles of the configured files, read once until invalidate(). */
   profiles(): Promise<ProfileSummary[]> {
-    if (!this.profileList) {
-      const ignoreCache = this.takeReload();
-      const list = listProfiles({ ...this.files(), ignoreCache });
-      this.profileList = list;
-      list.catch(() => {
-        if (this.profileList === list) this.profileList = undefined;
-      });
-    }
-    return this.profileList;
+    return this.profileList.get(ALL_PROFILES, () => listProfiles({ ...this.files(), ignoreCache: this.takeReload() }));
   }
 
   /** The summary of one profile, if it exists. */
@@ -141,8 +168,31 @@ export class AwsSession {
   }
 
   /**
+   * Sends one SDK command with the client for (service, profile, region) under the shared
+   * limit; `action` (`service:Action`) names the call in failures. Never rejects: any
+   * failure is a classified AwsFailure.
+   */
+  send<S extends ServiceId, Output>(
+    service: S,
+    profile: string,
+    region: string,
+    command: SdkCommand<Output>,
+    action: string,
+    options: SignalOption = {},
+  ): Promise<Outcome<Output>> {
+    return this.call(
+      service,
+      profile,
+      region,
+      (client: CommandSender, abortSignal) => client.send(command, { abortSignal }),
+      { signal: options.signal, onRequest: options.onRequest, action },
+    );
+  }
+
+  /**
    * Runs `task` with the client for (service, profile, region) under the shared limit and
-   * turns any failure into a classified AwsFailure. Never rejects.
+   * turns any failure into a classified AwsFailure. Never rejects. `send` covers the usual
+   * one-command task.
    */
   async call<S extends ServiceId, T>(
     service: S,
@@ -154,9 +204,10 @@ export class AwsSession {
     try {
       this.assertUsable();
       const client = await this.client(service, profile, region);
-      const onRequest = settings.onRequest;
-      const used = onRequest ? countingSends(client, onRequest) : client;
-      const value = await this.limiter.run(() => task(used, settings.signal), settings.signal);
+      // The counter is set inside the slot: a queued task starts from whichever call freed
+      // the slot, and must not count its requests to that call.
+      const counter = settings.onRequest ?? noCounter;
+      const value = await this.limiter.run(() => requestCounter.run(counter, () => task(client, settings.signal)), settings.signal);
       return { ok: true, value };
     } catch (error) {
       const summary = await this.profile(profile).catch(() => undefined);
@@ -167,20 +218,15 @@ export class AwsSession {
     }
   }
 
-  /** The client for (service, profile, region), created on first use. */
+  /**
+   * The client for (service, profile, region), created on first use. IAM is one global
+   * service per partition: its client is the one of the partition's IAM region.
+   */
   client<S extends ServiceId>(service: S, profile: string, region: string): Promise<ClientFor[S]> {
     this.assertUsable();
-    const effectiveRegion = service === 'IAM' ? IAM_REGION : region;
+    const effectiveRegion = service === 'IAM' ? iamRegionFor(region) : region;
     const key = `${service}\u0000${profile}\u0000${effectiveRegion}`;
-    let client = this.clients.get(key);
-    if (!client) {
-      client = this.createClient(service, profile, effectiveRegion);
-      this.clients.set(key, client);
-      client.catch(() => {
-        if (this.clients.get(key) === client) this.clients.delete(key);
-      });
-    }
-    return client as Promise<ClientFor[S]>;
+    return this.clients.get(key, () => this.createClient(service, profile, effectiveRegion)) as Promise<ClientFor[S]>;
   }
 
   /**
@@ -200,26 +246,11 @@ export class AwsSession {
   ): Promise<Outcome<CallerIdentity>> {
     const action = 'sts:GetCallerIdentity';
     if (signal?.aborted) return Promise.resolve(cancelledOutcome(profile, region, action));
-    let shared = this.accounts.get(profile);
-    if (!shared) {
-      const pending = this.call(
-        'STS',
-        profile,
-        region,
-        async (sts) => {
-          const out = await sts.send(new GetCallerIdentityCommand({}));
-          return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
-        },
-        { action, ...(onRequest ? { onRequest } : {}) },
-      );
-      shared = pending;
-      this.accounts.set(profile, pending);
-      void pending.then((outcome) => {
-        if (this.accounts.get(profile) !== pending) return;
-        if (outcome.ok) this.identities.set(profile, outcome.value);
-        else this.accounts.delete(profile);
-      });
-    }
+    const shared = this.identities.get(profile, async () => {
+      const out = await this.send('STS', profile, region, new GetCallerIdentityCommand({}), action, { onRequest });
+      if (!out.ok) return out;
+      return { ok: true, value: { account: out.value.Account ?? '', arn: out.value.Arn ?? '', userId: out.value.UserId ?? '' } };
+    });
     return raceSignal(shared, signal, () => cancelledOutcome(profile, region, action));
   }
 
@@ -230,7 +261,7 @@ export class AwsSession {
   async profilesByAccount(): Promise<Record<string, string[]>> {
     const byAccount: Record<string, string[]> = {};
     for (const profile of await this.profiles().catch(() => [])) {
-      const account = profile.accountId ?? this.identities.get(profile.name)?.account;
+      const account = profile.accountId ?? this.answeredIdentity(profile.name)?.account;
       if (account) (byAccount[account] ??= []).push(profile.name);
     }
     return byAccount;
@@ -241,7 +272,7 @@ export class AwsSession {
    * it again asks for nothing and runs nothing.
    */
   hasLiveCredentials(profile: string): boolean {
-    const identity = this.signedIn.get(profile);
+    const identity = this.signIns.settled(profile);
     return !!identity && !expiresSoon(identity);
   }
 
@@ -249,7 +280,7 @@ export class AwsSession {
   async knownAccountId(profile: string): Promise<string | undefined> {
     const fromConfig = (await this.profile(profile))?.accountId;
     if (fromConfig) return fromConfig;
-    const cached = this.accounts.get(profile);
+    const cached = this.identities.peek(profile);
     if (!cached) return undefined;
     const outcome = await cached;
     return outcome.ok ? outcome.value.account : undefined;
@@ -270,6 +301,11 @@ export class AwsSession {
     return this.options.regions && this.options.regions.length > 0 ? [...this.options.regions] : undefined;
   }
 
+  private answeredIdentity(profile: string): CallerIdentity | undefined {
+    const outcome = this.identities.settled(profile);
+    return outcome?.ok ? outcome.value : undefined;
+  }
+
   private files(): SharedFileOptions {
     return { configFile: this.options.configFile, credentialsFile: this.options.credentialsFile };
   }
@@ -286,7 +322,7 @@ export class AwsSession {
 
   private async createClient(service: ServiceId, profile: string, region: string): Promise<AnyClient> {
     const endpoint = await resolveEndpoint(profile, service, { ...this.files(), ignoreCache: this.takeReload() });
-    const config = {
+    const config: ClientConfig = {
       region,
       credentials: this.credentialsFor(profile),
       // The endpoint was resolved above for this very profile; without this flag the SDK
@@ -300,49 +336,24 @@ export class AwsSession {
         connectionTimeout: this.options.connectionTimeoutMs ?? 5_000,
       },
     };
-    switch (service) {
-      case 'EC2':
-        return new EC2Client(config);
-      case 'KMS':
-        return new KMSClient(config);
-      case 'STS':
-        return new STSClient(config);
-      case 'IAM':
-        return new IAMClient(config);
-      case 'CloudTrail':
-        return new CloudTrailClient(config);
-    }
+    return countingRequests(newClient(service, config));
   }
 
   /**
-   * One provider per profile shared by all its clients. Failures are not kept, so after
-   * `aws sso login` the next call signs in without a reload.
+   * The credentials of a profile for its clients: one sign-in shared by all of them, reused
+   * until it nears expiry. A failed sign-in is not kept, so after `aws sso login` the next
+   * call signs in without a reload.
    */
   private credentialsFor(profile: string): AwsCredentialIdentityProvider {
-    let provider = this.credentials.get(profile);
-    if (provider) return provider;
-    let base: Promise<AwsCredentialIdentityProvider> | undefined;
-    let current: Promise<AwsCredentialIdentity> | undefined;
-    provider = async () => {
-      if (current) {
-        const identity = await current.catch(() => undefined);
-        if (identity && !expiresSoon(identity)) return identity;
-      }
-      base ??= this.baseProvider(profile);
-      const next = base.then((resolve) => resolve());
-      current = next;
-      next.then(
-        (identity) => {
-          if (current === next && this.credentials.get(profile) === provider) this.signedIn.set(profile, identity);
-        },
-        () => {
-          if (current === next) current = undefined;
-        },
-      );
-      return next;
+    return async () => {
+      const held = this.signIns.settled(profile);
+      if (held && !expiresSoon(held)) return held;
+      if (held) this.signIns.delete(profile);
+      return this.signIns.get(profile, async () => {
+        const provider = await this.providers.get(profile, () => this.baseProvider(profile));
+        return provider();
+      });
     };
-    this.credentials.set(profile, provider);
-    return provider;
   }
 
   /**
@@ -370,21 +381,47 @@ export class AwsSession {
   }
 }
 
+/** The settings every client of a session is built with, whatever the service. */
+interface ClientConfig {
+  region: string;
+  credentials: AwsCredentialIdentityProvider;
+  ignoreConfiguredEndpointUrls: boolean;
+  endpoint?: string;
+  retryMode: string;
+  maxAttempts: number;
+  requestHandler: { requestTimeout: number; connectionTimeout: number };
+}
+
+function newClient(service: ServiceId, config: ClientConfig): AnyClient {
+  switch (service) {
+    case 'EC2':
+      return new EC2Client(config);
+    case 'KMS':
+      return new KMSClient(config);
+    case 'STS':
+      return new STSClient(config);
+    case 'IAM':
+      return new IAMClient(config);
+    case 'CloudTrail':
+      return new CloudTrailClient(config);
+  }
+}
+
 /**
- * The client with `send` counted. Tasks only send commands, but the rest of the client
- * (config, middleware) stays reachable unchanged.
+ * Adds the SDK middleware that tells the running call's counter about each request. The
+ * build step runs once per `send`, before retries, as a request is counted once however
+ * many attempts it takes.
  */
-function countingSends<C extends AnyClient>(client: C, onRequest: () => void): C {
-  return new Proxy(client, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (property !== 'send' || typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        onRequest();
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
+function countingRequests<C extends AnyClient>(client: C): C {
+  const stack = client.middlewareStack as EC2Client['middlewareStack'];
+  stack.add(
+    (next) => (args) => {
+      requestCounter.getStore()?.();
+      return next(args);
     },
-  });
+    { step: 'build', name: 'ec2LaunchDoctorRequestCounter' },
+  );
+  return client;
 }
 
 /** `shared`, or the cancelled outcome as soon as `signal` aborts, whichever comes first. */

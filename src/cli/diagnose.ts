@@ -3,6 +3,7 @@
  * Exit 0: a verdict was reached; 2: usage error, or the profile's credentials are missing or
  * expired (the report, if any, is still printed).
  */
+import { parseArgs } from 'node:util';
 import type * as AwsModule from '../aws';
 import { diagnoseInstance, renderMarkdown, renderText, toJson } from '../core/diagnosis';
 import { isInstanceId } from '../core/ids';
@@ -24,30 +25,77 @@ export interface DiagnoseArguments {
 
 export const DIAGNOSE_USAGE = 'usage: ec2-launch-doctor diagnose --instance ID [--profile P] [--region R] [--format text|json|markdown]';
 
+/** What `diagnose --help` prints. */
+export const DIAGNOSE_HELP = `${DIAGNOSE_USAGE}
+
+Finds out why an EC2 instance stopped, with read-only AWS calls and the shared AWS config files.
+
+options:
+  --instance ID    the instance (i-...), required
+  --profile P      the profile of the shared config files (default: AWS_PROFILE, else default)
+  --region R       the instance's region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's)
+  --format F       text (default), json or markdown
+  -h, --help       print this text
+
+exit codes:
+  0  a verdict was reached
+  2  usage error, or the profile's credentials are missing or expired
+`;
+
 const FORMATS: readonly DiagnoseFormat[] = ['text', 'json', 'markdown'];
 
-/** Parses the arguments after `diagnose`; a string is a usage error to print. */
-export function parseDiagnoseArguments(args: readonly string[], env: DiagnoseIo['env']): DiagnoseArguments | string {
-  const values = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!arg.startsWith('--')) return `unexpected argument ${arg}`;
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (!['instance', 'profile', 'region', 'format'].includes(name)) return `unknown option --${name}`;
-    const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
-    if (value === undefined || value === '' || value.startsWith('--')) return `--${name} needs a value`;
-    values.set(name, value);
+const OPTIONS = {
+  instance: { type: 'string' },
+  profile: { type: 'string' },
+  region: { type: 'string' },
+  format: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--help` was asked: print the help, nothing else. */
+export interface DiagnoseHelp {
+  help: true;
+}
+
+/** The usage error of a `parseArgs` failure, in the words of this CLI. */
+function describeParseError(error: unknown, args: readonly string[]): string {
+  const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const named = /'([^']+)'/.exec(message)?.[1] ?? args.find((a) => a.startsWith('-')) ?? '';
+      return `unknown option ${named.split('=')[0]}`;
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return `${/'(--?[a-z]+)/.exec(message)?.[1] ?? 'an option'} needs a value`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''}`.trim();
+    default:
+      return message;
   }
-  const instanceId = values.get('instance');
+}
+
+/** Parses the arguments after `diagnose`; a string is a usage error to print. */
+export function parseDiagnoseArguments(args: readonly string[], env: DiagnoseIo['env']): DiagnoseArguments | DiagnoseHelp | string {
+  let values: { instance?: string; profile?: string; region?: string; format?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
+  } catch (error) {
+    return describeParseError(error, args);
+  }
+  if (values.help) return { help: true };
+  for (const name of ['instance', 'profile', 'region', 'format'] as const) {
+    if (values[name] === '') return `--${name} needs a value`;
+  }
+  const instanceId = values.instance;
   if (!instanceId) return '--instance is required';
   if (!isInstanceId(instanceId)) return `not an instance id: ${instanceId}`;
-  const format = (values.get('format') ?? 'text') as DiagnoseFormat;
-  if (!FORMATS.includes(format)) return `--format must be one of ${FORMATS.join(', ')}`;
+  const format = FORMATS.find((f) => f === (values.format ?? 'text'));
+  if (!format) return `--format must be one of ${FORMATS.join(', ')}`;
   return {
     instanceId,
-    profile: values.get('profile') ?? env.AWS_PROFILE ?? 'default',
-    region: values.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+    profile: values.profile ?? env.AWS_PROFILE ?? 'default',
+    region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     format,
   };
 }
@@ -58,6 +106,10 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
   if (typeof parsed === 'string') {
     io.stderr(`${parsed}\n${DIAGNOSE_USAGE}\n`);
     return 2;
+  }
+  if ('help' in parsed) {
+    io.stdout(DIAGNOSE_HELP);
+    return 0;
   }
   const session = new aws.AwsSession({});
   try {

@@ -97,6 +97,31 @@ describe('CLI diagnose against the demo scenario', function () {
     assert.equal(run.stdout, '');
   });
 
+  it('exits 2 on unknown input: a positional argument, an unknown option, an option without its value', async () => {
+    const cases: [string[], RegExp][] = [
+      [['diagnose', '--instance', 'i-00de0000000000004', 'extra'], /unexpected argument extra/],
+      [['diagnose', '--instance', 'i-00de0000000000004', '--verbose'], /unknown option --verbose/],
+      [['diagnose', '--instance', 'i-00de0000000000004', '--profile'], /--profile needs a value/],
+      [['diagnose', '--instance', 'i-00de0000000000004', '--format', 'xml'], /--format must be one of text, json, markdown/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await cli(args, env);
+      assert.equal(run.code, 2, args.join(' '));
+      assert.match(run.stderr, message);
+      assert.match(run.stderr, /usage: ec2-launch-doctor diagnose/);
+      assert.equal(run.stdout, '');
+    }
+  });
+
+  it('prints its help with the exit codes on --help, and exits 0 without calling AWS', async () => {
+    emulator.resetCalls();
+    const run = await cli(['diagnose', '--help'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /usage: ec2-launch-doctor diagnose --instance ID/);
+    assert.match(run.stdout, /exit codes:/);
+    assert.equal(emulator.callCount(), 0);
+  });
+
   it('exits 2 when the profile signs in with expired credentials', async () => {
     const run = await cli(['diagnose', '--instance', 'i-00de0000000000004', '--profile', 'dev-expired', '--region', 'eu-west-1', '--format', 'json'], env);
     assert.equal(run.code, 2, run.stdout);

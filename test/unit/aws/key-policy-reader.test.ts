@@ -6,9 +6,9 @@
  */
 import * as assert from 'node:assert/strict';
 import { GetKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { createDiagnosisPorts } from '../../../src/aws/ports';
-import type { AwsSession } from '../../../src/aws/session';
-import type { KeyInfo, Outcome, ProfileSummary } from '../../../src/core/model';
+import { createDiagnosisPorts } from '../../../src/aws/diagnosisPorts';
+import type { SdkCommand, SessionPort } from '../../../src/aws/session';
+import type { CallerIdentity, KeyInfo, Outcome, ProfileSummary } from '../../../src/core/model';
 
 const HOME = '111111111111';
 const KEY_ACCOUNT = '222222222222';
@@ -35,31 +35,30 @@ function keySession(
   profiles: ProfileSummary[],
   identities: Record<string, string>,
   signedIn: string[] = [],
-): { session: AwsSession; recorded: Recorded } {
+): { session: SessionPort; recorded: Recorded } {
   const recorded: Recorded = { asked: [], readers: [] };
-  const session = {
+  const session: SessionPort = {
     profiles: async () => profiles,
     profile: async (name: string) => profiles.find((p) => p.name === name),
     knownAccountId: async (name: string) => profiles.find((p) => p.name === name)?.accountId,
     hasLiveCredentials: (name: string) => signedIn.includes(name),
-    async callerIdentity(name: string): Promise<Outcome<unknown>> {
+    async callerIdentity(name: string): Promise<Outcome<CallerIdentity>> {
       recorded.asked.push(name);
       const account = identities[name];
       if (!account) return { ok: false, error: { kind: 'network', message: 'STS unreachable', nextStep: 'retry' } };
       return { ok: true, value: { account, arn: `arn:aws:iam::${account}:user/${name}`, userId: 'AIDEXAMPLE' } };
     },
-    async call(_service: string, profile: string, _region: string, task: (client: unknown, signal: undefined) => Promise<unknown>): Promise<Outcome<unknown>> {
-      const client = {
-        async send(command: unknown) {
-          assert.ok(command instanceof GetKeyPolicyCommand);
-          recorded.readers.push(profile);
-          return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [] }) };
-        },
-      };
-      return { ok: true, value: await task(client, undefined) };
+    async send<Output>(_service: string, profile: string, _region: string, command: SdkCommand<Output>): Promise<Outcome<Output>> {
+      assert.ok(command instanceof GetKeyPolicyCommand);
+      recorded.readers.push(profile);
+      // GetKeyPolicy's output shape, for the command the assertion above checked.
+      const output = { Policy: JSON.stringify({ Version: '2012-10-17', Statement: [] }), $metadata: {} };
+      return { ok: true, value: output as Output };
     },
+    rateGate: () => ({ wait: async () => {} }),
+    fixedRegions: () => undefined,
   };
-  return { session: session as unknown as AwsSession, recorded };
+  return { session, recorded };
 }
 
 describe('getKeyPolicy port: which profile reads the policy', () => {

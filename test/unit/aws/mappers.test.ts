@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { mapTrailEvent } from '../../../src/aws/cloudtrail';
-import { mapInstance } from '../../../src/aws/ec2';
+import { mapInstance, mapVolume } from '../../../src/aws/ec2';
+import { mapEvaluation } from '../../../src/aws/iam';
+import { regionOfArn } from '../../../src/aws/index';
 import { mapKey } from '../../../src/aws/kms';
-import { mapEvaluation, mapVolume, regionOfArn } from '../../../src/aws/ports';
 
 describe('mapInstance', () => {
   it('keeps what the tree and the diagnosis need from an SDK instance', () => {

@@ -7,46 +7,53 @@ import * as assert from 'node:assert/strict';
 import { DescribeKeyCommand, ListAliasesCommand } from '@aws-sdk/client-kms';
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { lookupEvents } from '../../../src/aws/cloudtrail';
-import { createDiagnosisPorts, isAliasReference } from '../../../src/aws/ports';
-import type { AwsSession } from '../../../src/aws/session';
-import type { Outcome } from '../../../src/core/model';
+import { createDiagnosisPorts } from '../../../src/aws/diagnosisPorts';
+import type { SdkCommand, SessionPort } from '../../../src/aws/session';
+import { isAliasReference } from '../../../src/core/arn';
+import type { CallerIdentity, Outcome, ProfileSummary } from '../../../src/core/model';
 
 const KEY_ID = '1a2b3c4d-0001-4abc-8def-000000000001';
 const KEY_ARN = `arn:aws:kms:eu-west-1:111111111111:key/${KEY_ID}`;
 
 interface Sent {
   name: string;
-  input: Record<string, unknown>;
+  input: object;
   answer: (value: unknown) => void;
   fail: (error: Error) => void;
 }
 
+/** What a test may replace of the fake session. */
+type Overrides = Partial<Pick<SessionPort, 'profile' | 'knownAccountId' | 'callerIdentity'>>;
+
 /** A session whose every SDK command waits until the test answers it. */
-function fakeSession(overrides: Partial<Record<'profile' | 'knownAccountId' | 'callerIdentity', (...args: unknown[]) => Promise<unknown>>> = {}) {
+function fakeSession(overrides: Overrides = {}): { session: SessionPort; sent: Sent[]; gates: string[] } {
   const sent: Sent[] = [];
   const gates: string[] = [];
-  const client = {
-    send(command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> {
-      return new Promise((answer, fail) => sent.push({ name: command.constructor.name, input: command.input, answer, fail }));
-    },
-  };
-  const session = {
-    async call(_service: string, _profile: string, _region: string, task: (c: unknown, s: undefined) => Promise<unknown>): Promise<Outcome<unknown>> {
-      try {
-        return { ok: true, value: await task(client, undefined) };
-      } catch (error) {
-        return { ok: false, error: { kind: 'access-denied', message: String(error), nextStep: 'ask' } };
-      }
+  const unknownIdentity: Outcome<CallerIdentity> = { ok: false, error: { kind: 'unknown', message: 'no', nextStep: '' } };
+  const session: SessionPort = {
+    send<Output>(_service: string, _profile: string, _region: string, command: SdkCommand<Output>): Promise<Outcome<Output>> {
+      return new Promise((resolve) =>
+        sent.push({
+          name: command.constructor.name,
+          input: command.input,
+          // The test plays AWS: it answers with the shape the command's output has.
+          answer: (value) => resolve({ ok: true, value: value as Output }),
+          fail: (error) => resolve({ ok: false, error: { kind: 'access-denied', message: String(error), nextStep: 'ask' } }),
+        }),
+      );
     },
     rateGate(key: string) {
       gates.push(key);
       return { wait: async () => {} };
     },
-    profile: overrides.profile ?? (async () => ({ name: 'dev' })),
+    profiles: async () => [],
+    profile: overrides.profile ?? (async (name: string): Promise<ProfileSummary> => ({ name, signIn: 'static-keys' })),
     knownAccountId: overrides.knownAccountId ?? (async () => undefined),
-    callerIdentity: overrides.callerIdentity ?? (async () => ({ ok: false, error: { kind: 'other', message: 'no', nextStep: '' } })),
+    callerIdentity: overrides.callerIdentity ?? (async () => unknownIdentity),
+    hasLiveCredentials: () => false,
+    fixedRegions: () => undefined,
   };
-  return { session: session as unknown as AwsSession, sent, gates };
+  return { session, sent, gates };
 }
 
 /** Lets pending promise callbacks run, a bounded number of times. */
@@ -65,7 +72,7 @@ describe('describeKey port: DescribeKey and ListAliases in one round trip', () =
       sent.map((s) => s.name),
       [DescribeKeyCommand.name, ListAliasesCommand.name],
     );
-    assert.equal(sent[1].input.KeyId, KEY_ARN);
+    assert.equal((sent[1].input as { KeyId?: string }).KeyId, KEY_ARN);
     sent[1].answer({ Aliases: [{ AliasName: 'alias/app' }] });
     sent[0].answer({ KeyMetadata: metadata });
     const key = await result;
@@ -108,7 +115,7 @@ describe('describeKey port: DescribeKey and ListAliases in one round trip', () =
     await settle();
     assert.equal(sent.length, 2);
     assert.equal(sent[1].name, ListAliasesCommand.name);
-    assert.equal(sent[1].input.KeyId, KEY_ID);
+    assert.equal((sent[1].input as { KeyId?: string }).KeyId, KEY_ID);
     sent[1].answer({ Aliases: [{ AliasName: 'alias/app' }, { AliasName: 'alias/other' }] });
     const key = await result;
     assert.ok(key.ok);
@@ -142,7 +149,7 @@ describe('lookupEvents: the rate gate never waits for GetCallerIdentity', () => 
   });
 
   it('shares the gate of an account the config names, across its profiles', async () => {
-    const { session, sent, gates } = fakeSession({ profile: async (name) => ({ name, accountId: '111111111111' }), knownAccountId: never });
+    const { session, sent, gates } = fakeSession({ profile: async (name) => ({ name, signIn: 'static-keys', accountId: '111111111111' }), knownAccountId: never });
     const first = lookupEvents(session, 'dev', 'eu-west-1', query);
     const second = lookupEvents(session, 'ops', 'eu-west-1', query);
     await settle();

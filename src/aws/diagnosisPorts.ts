@@ -1,39 +1,24 @@
-import {
-  DescribeVolumesCommand,
-  GetEbsDefaultKmsKeyIdCommand,
-  GetEbsEncryptionByDefaultCommand,
-  type Volume,
-} from '@aws-sdk/client-ec2';
-import {
-  SimulatePrincipalPolicyCommand,
-  type ContextKeyTypeEnum,
-  type EvaluationResult,
-  type SimulatePrincipalPolicyCommandOutput,
-} from '@aws-sdk/client-iam';
-import type { CallOptions, DiagnosisPorts, SimulationResult } from '../core/diagnosis/ports';
-import type { AwsFailure, KeyInfo, Outcome, VolumeInfo } from '../core/model';
+import { isAliasReference, regionOfArn } from '../core/arn';
+import type { CallOptions, DiagnosisPorts } from '../core/diagnosis/ports';
+import type { AwsFailure, KeyInfo, Outcome } from '../core/model';
 import { lookupEvents } from './cloudtrail';
-import { describeInstance } from './ec2';
+import { describeInstance, describeVolumes, getEbsDefaults } from './ec2';
+import { simulatePrincipalPolicy } from './iam';
 import { describeKey, getKeyPolicy, listAliases } from './kms';
-import type { AwsSession } from './session';
+import type { SessionPort, SignalOption } from './session';
 
-/** SimulatePrincipalPolicy answers in pages; a diagnosis asks about a handful of actions. */
-const MAX_SIMULATION_PAGES = 10;
 /** How many profiles of unknown account may be asked who they are to find a key's account. */
 const MAX_ACCOUNT_PROBES = 10;
 
 /** What every AWS call of one set of ports carries: the caller's signal and the request count. */
-interface PortCall {
-  signal?: AbortSignal;
-  onRequest: () => void;
-}
+type PortCall = SignalOption & { onRequest: () => void };
 
 /**
  * The diagnosis ports for one (profile, region), over real AWS calls. Every method resolves
  * to an Outcome; none throws. `apiCallCount()` counts the API requests sent through them,
  * pages and the lookups behind a port included, cached answers excluded.
  */
-export function createDiagnosisPorts(session: AwsSession, profile: string, region: string): DiagnosisPorts {
+export function createDiagnosisPorts(session: SessionPort, profile: string, region: string): DiagnosisPorts {
   let requests = 0;
   const onRequest = (): void => {
     requests++;
@@ -43,46 +28,9 @@ export function createDiagnosisPorts(session: AwsSession, profile: string, regio
   return {
     describeInstance: (instanceId, options) => describeInstance(session, profile, region, instanceId, portCall(options)),
 
-    describeVolumes: async (volumeIds, options) => {
-      if (volumeIds.length === 0) return { ok: true, value: [] };
-      return session.call(
-        'EC2',
-        profile,
-        region,
-        async (ec2, abortSignal) => {
-          const out = await ec2.send(new DescribeVolumesCommand({ VolumeIds: volumeIds }), { abortSignal });
-          return (out.Volumes ?? []).map(mapVolume);
-        },
-        { ...portCall(options), action: 'ec2:DescribeVolumes' },
-      );
-    },
+    describeVolumes: (volumeIds, options) => describeVolumes(session, profile, region, volumeIds, portCall(options)),
 
-    getEbsDefaults: async (options) => {
-      const settings = portCall(options);
-      const [keyId, byDefault] = await Promise.all([
-        session.call(
-          'EC2',
-          profile,
-          region,
-          (ec2, abortSignal) => ec2.send(new GetEbsDefaultKmsKeyIdCommand({}), { abortSignal }),
-          { ...settings, action: 'ec2:GetEbsDefaultKmsKeyId' },
-        ),
-        session.call(
-          'EC2',
-          profile,
-          region,
-          (ec2, abortSignal) => ec2.send(new GetEbsEncryptionByDefaultCommand({}), { abortSignal }),
-          { ...settings, action: 'ec2:GetEbsEncryptionByDefault' },
-        ),
-      ]);
-      if (!keyId.ok) return keyId;
-      if (!byDefault.ok) return byDefault;
-      const value: { defaultKmsKeyId?: string; encryptionByDefault: boolean } = {
-        encryptionByDefault: byDefault.value.EbsEncryptionByDefault === true,
-      };
-      if (keyId.value.KmsKeyId) value.defaultKmsKeyId = keyId.value.KmsKeyId;
-      return { ok: true, value };
-    },
+    getEbsDefaults: (options) => getEbsDefaults(session, profile, region, portCall(options)),
 
     describeKey: async (keyIdOrArn, options) => {
       const keyRegion = regionOfArn(keyIdOrArn) ?? region;
@@ -106,37 +54,7 @@ export function createDiagnosisPorts(session: AwsSession, profile: string, regio
 
     getKeyPolicy: (key, options) => readKeyPolicy(session, profile, region, key, portCall(options)),
 
-    simulatePrincipalPolicy: (input, options) =>
-      session.call(
-        'IAM',
-        profile,
-        region,
-        async (iam, abortSignal) => {
-          const results: SimulationResult[] = [];
-          let marker: string | undefined;
-          for (let page = 0; page < MAX_SIMULATION_PAGES; page++) {
-            const out: SimulatePrincipalPolicyCommandOutput = await iam.send(
-              new SimulatePrincipalPolicyCommand({
-                PolicySourceArn: input.policySourceArn,
-                ActionNames: input.actionNames,
-                ResourceArns: input.resourceArns,
-                ContextEntries: input.context.map((entry) => ({
-                  ContextKeyName: entry.key,
-                  ContextKeyType: entry.type as ContextKeyTypeEnum,
-                  ContextKeyValues: entry.values,
-                })),
-                Marker: marker,
-              }),
-              { abortSignal },
-            );
-            results.push(...(out.EvaluationResults ?? []).map(mapEvaluation));
-            marker = out.IsTruncated ? out.Marker : undefined;
-            if (!marker) break;
-          }
-          return results;
-        },
-        { ...portCall(options), action: 'iam:SimulatePrincipalPolicy' },
-      ),
+    simulatePrincipalPolicy: (input, options) => simulatePrincipalPolicy(session, profile, region, input, portCall(options)),
 
     apiCallCount: () => requests,
   };
@@ -150,7 +68,7 @@ export function createDiagnosisPorts(session: AwsSession, profile: string, regio
  * while calling the key foreign would not be.
  */
 async function readKeyPolicy(
-  session: AwsSession,
+  session: SessionPort,
   profile: string,
   region: string,
   key: Pick<KeyInfo, 'keyId' | 'arn' | 'accountId'>,
@@ -172,7 +90,7 @@ async function readKeyPolicy(
   return { ok: true, value: { policy: policy.value, via: reader } };
 }
 
-async function accountOf(session: AwsSession, profile: string, region: string, call: PortCall): Promise<string | undefined> {
+async function accountOf(session: SessionPort, profile: string, region: string, call: PortCall): Promise<string | undefined> {
   const known = await session.knownAccountId(profile).catch(() => undefined);
   if (known) return known;
   const identity = await session.callerIdentity(profile, region, call.signal, call.onRequest);
@@ -188,7 +106,7 @@ async function accountOf(session: AwsSession, profile: string, region: string, c
  * person did not pick. Such profiles of the key's account are returned as `interactive`.
  */
 async function findProfileInAccount(
-  session: AwsSession,
+  session: SessionPort,
   accountId: string,
   exclude: string,
   region: string,
@@ -233,50 +151,4 @@ function crossAccountFailure(key: Pick<KeyInfo, 'keyId' | 'arn' | 'accountId'>, 
         : `Add a profile with kms:GetKeyPolicy access in account ${key.accountId}, or ask its administrators for the key policy.`,
     action: 'kms:GetKeyPolicy',
   };
-}
-
-/** Maps an SDK volume to VolumeInfo. Pure. */
-export function mapVolume(volume: Volume): VolumeInfo {
-  const info: VolumeInfo = { id: volume.VolumeId ?? '', encrypted: volume.Encrypted === true };
-  if (volume.KmsKeyId) info.kmsKeyId = volume.KmsKeyId;
-  if (volume.Size !== undefined) info.sizeGiB = volume.Size;
-  if (volume.State) info.state = volume.State;
-  const attachedTo = volume.Attachments?.find((a) => a.InstanceId)?.InstanceId;
-  if (attachedTo) info.attachedTo = attachedTo;
-  return info;
-}
-
-/** Maps one IAM evaluation result. Pure. */
-export function mapEvaluation(result: EvaluationResult): SimulationResult {
-  const decision = result.EvalDecision;
-  return {
-    action: result.EvalActionName ?? '',
-    resource: result.EvalResourceName ?? '*',
-    decision: decision === 'allowed' || decision === 'explicitDeny' ? decision : 'implicitDeny',
-    matchedStatements: (result.MatchedStatements ?? []).map((statement) => {
-      const matched: { sourcePolicyId?: string; sourcePolicyType?: string } = {};
-      if (statement.SourcePolicyId) matched.sourcePolicyId = statement.SourcePolicyId;
-      if (statement.SourcePolicyType) matched.sourcePolicyType = statement.SourcePolicyType;
-      return matched;
-    }),
-    missingContextValues: result.MissingContextValues ?? [],
-    // Lets the diagnosis blame an explicit deny on an SCP or a permissions boundary.
-    ...(result.OrganizationsDecisionDetail?.AllowedByOrganizations !== undefined
-      ? { allowedByOrganizations: result.OrganizationsDecisionDetail.AllowedByOrganizations }
-      : {}),
-    ...(result.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary !== undefined
-      ? { allowedByPermissionsBoundary: result.PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary }
-      : {}),
-  };
-}
-
-/** True for `alias/name` or an alias ARN, which ListAliases does not accept as KeyId. */
-export function isAliasReference(value: string): boolean {
-  return value.startsWith('alias/') || /^arn:[^:]*:kms:[^:]*:[^:]*:alias\//.test(value);
-}
-
-/** The region field of an ARN, if the value is an ARN with one. */
-export function regionOfArn(value: string): string | undefined {
-  if (!value.startsWith('arn:')) return undefined;
-  return value.split(':')[3] || undefined;
 }
