@@ -1,8 +1,10 @@
 /**
  * `ec2-launch-doctor lint [--principal ARN]... [--region REGION] [--format text|json|sarif] FILE...`
- * Exit 0: no error-severity finding; 1: at least one; 2: usage error or unreadable file
- * (reported on stderr, the other files are still linted).
+ * Exit 0: no error-severity finding; 1: at least one; 2: usage error, unreadable file or an
+ * internal error of the analyzer (reported on stderr, the other files are still linted).
  */
+import { parseArgs } from 'node:util';
+import { isAccountId, parseArn } from '../core/arn';
 import { analyzePolicyText, formatJson, formatSarif, formatText, type LintedFile } from '../core/policy';
 
 export interface LintIo {
@@ -18,46 +20,72 @@ export interface LintArguments {
   region?: string;
   format: LintFormat;
   files: string[];
+  help?: boolean;
 }
 
 export const LINT_USAGE = 'usage: ec2-launch-doctor lint [--principal ARN]... [--region REGION] [--format text|json|sarif] FILE...';
 
-const PRINCIPAL_PATTERN = /^(\d{12}|arn:aws[a-z-]*:(iam|sts)::\d{12}:.+)$/;
 const FORMATS: readonly LintFormat[] = ['text', 'json', 'sarif'];
+
+const OPTIONS = {
+  principal: { type: 'string', multiple: true },
+  region: { type: 'string' },
+  format: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** An IAM user, role, assumed-role session or account root ARN, or a bare account id. */
+function isPrincipalArgument(value: string): boolean {
+  if (isAccountId(value)) return true;
+  const arn = parseArn(value);
+  return (
+    arn !== undefined &&
+    value === value.trim() &&
+    arn.partition.startsWith('aws') &&
+    (arn.service === 'iam' || arn.service === 'sts') &&
+    arn.region === '' &&
+    isAccountId(arn.account) &&
+    arn.resource.length > 0
+  );
+}
+
+/** The usage error of a `parseArgs` failure, in the words of this CLI. */
+function describeParseError(error: unknown, args: readonly string[]): string {
+  const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const named = /'([^']+)'/.exec(message)?.[1] ?? args.find((a) => a.startsWith('-')) ?? '';
+    return `unknown option ${named.split('=')[0]}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const named = /'(--?[a-z]+)/.exec(message)?.[1] ?? 'an option';
+    return `${named} needs a value`;
+  }
+  return message;
+}
 
 /** Parses the arguments after `lint`; a string is a usage error to print. */
 export function parseLintArguments(args: readonly string[]): LintArguments | string {
-  const parsed: LintArguments = { principals: [], format: 'text', files: [] };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      parsed.files.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--')) {
-      parsed.files.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    if (name !== '--principal' && name !== '--format' && name !== '--region') return `unknown option ${name}`;
-    let value: string | undefined;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      value = args[i + 1];
-      if (value === undefined || value.startsWith('--')) return `${name} needs a value`;
-      i++;
-    }
-    if (name === '--principal') {
-      if (!PRINCIPAL_PATTERN.test(value)) return `--principal expects an IAM user, role, assumed-role session or account ARN, got "${value}"`;
-      parsed.principals.push(value);
-    } else if (name === '--format') {
-      if (!(FORMATS as readonly string[]).includes(value)) return `--format must be one of ${FORMATS.join(', ')}, got "${value}"`;
-      parsed.format = value as LintFormat;
-    } else {
-      if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) return `--region expects a Region such as eu-west-1, got "${value}"`;
-      parsed.region = value;
-    }
+  let values: { principal?: string[]; region?: string; format?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true }));
+  } catch (error) {
+    return describeParseError(error, args);
+  }
+  const parsed: LintArguments = { principals: [], format: 'text', files: positionals };
+  if (values.help) return { ...parsed, help: true };
+  for (const value of values.principal ?? []) {
+    if (!isPrincipalArgument(value)) return `--principal expects an IAM user, role, assumed-role session or account ARN, got "${value}"`;
+    parsed.principals.push(value);
+  }
+  if (values.format !== undefined) {
+    if (!(FORMATS as readonly string[]).includes(values.format)) return `--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`;
+    parsed.format = values.format as LintFormat;
+  }
+  if (values.region !== undefined) {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(values.region)) return `--region expects a Region such as eu-west-1, got "${values.region}"`;
+    parsed.region = values.region;
   }
   if (parsed.files.length === 0) return 'no FILE given';
   return parsed;
@@ -81,19 +109,29 @@ export async function runLint(args: string[], io: LintIo): Promise<number> {
     io.stderr(`ec2-launch-doctor lint: ${parsed}\n${LINT_USAGE}\n`);
     return 2;
   }
+  if (parsed.help) {
+    io.stdout(`${LINT_USAGE}\n`);
+    return 0;
+  }
   const linted: LintedFile[] = [];
-  let unreadable = false;
+  let failed = false;
   for (const path of parsed.files) {
     let text: string;
     try {
       text = await io.readFile(path);
     } catch (error) {
-      unreadable = true;
+      failed = true;
       io.stderr(`ec2-launch-doctor lint: cannot read ${path}: ${describeReadError(error)}\n`);
       continue;
     }
-    const { kind, findings } = analyzePolicyText(text, { principals: parsed.principals, region: parsed.region });
-    linted.push({ path, text, kind, findings });
+    try {
+      const { kind, findings } = analyzePolicyText(text, { principals: parsed.principals, region: parsed.region });
+      linted.push({ path, text, kind, findings });
+    } catch (error) {
+      // A bug of the analyzer: say so, and never let it pass for "no findings".
+      failed = true;
+      io.stderr(`ec2-launch-doctor lint: internal error while analyzing ${path}: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
   }
   if (parsed.format === 'json') io.stdout(`${JSON.stringify(formatJson(linted), null, 2)}\n`);
   else if (parsed.format === 'sarif') io.stdout(`${JSON.stringify(formatSarif(linted), null, 2)}\n`);
@@ -101,6 +139,6 @@ export async function runLint(args: string[], io: LintIo): Promise<number> {
     const lines = formatText(linted);
     if (lines.length > 0) io.stdout(`${lines.join('\n')}\n`);
   }
-  if (unreadable) return 2;
+  if (failed) return 2;
   return linted.some((f) => f.findings.some((x) => x.severity === 'error')) ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 import { policyStatements } from './policy';
+import { KEY_POLICY_SIZE_LIMIT_TEXT, utf8ByteLength } from './policy/limits';
 
 /**
  * Lines that tell a person what saving a policy will change: statements added, removed and
@@ -17,7 +18,7 @@ export function summarizePolicyChange(before: string, after: string): string[] {
   if (removed.length) lines.push(`Removes ${removed.length} statement(s): ${removed.map(name).join(', ')}.`);
   if (changed.length) lines.push(`Changes ${changed.length} statement(s): ${changed.map(name).join(', ')}.`);
   if (lines.length === 0) lines.push('No statement changes (formatting only).');
-  lines.push(`Size: ${byteLength(before)} -> ${byteLength(after)} bytes (limit 32,768).`);
+  lines.push(`Size: ${utf8ByteLength(before)} -> ${utf8ByteLength(after)} bytes (limit ${KEY_POLICY_SIZE_LIMIT_TEXT}).`);
   return lines;
 }
 
@@ -35,8 +36,4 @@ function statementsByKey(text: string): Map<string, string> {
     map.set(sid, canonical);
   }
   return map;
-}
-
-function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
 }

@@ -2,10 +2,10 @@
  * `analyzePolicyText`: the offline half of the product. Classifies a JSON text, finds the
  * policies in it and reports what will make EC2 instances stop at launch, with fixes.
  */
+import { isAccountId, parsePrincipalArn } from '../arn';
 import { parseDocument, type DocumentKind, type PolicyView } from './document';
 import { FINDING_SEVERITY, type Finding } from './findings';
 import { detectFormatting, type FormattingOptions } from './fixes';
-import { accountOfPrincipal } from './evaluate';
 import { kmsFindings } from './rules';
 import { validatePolicy } from './validate';
 
@@ -39,22 +39,15 @@ function analyzeView(text: string, view: PolicyView, options: AnalyzeOptions, fo
 }
 
 /**
- * Analyzes a JSON/JSONC text. Never throws; anything that is not a policy (or a template
- * holding policies) yields kind `not-a-policy` and no findings. Ranges are offsets.
+ * Analyzes a JSON/JSONC text. Anything that is not a policy (or a template holding
+ * policies) yields kind `not-a-policy` and no findings; a malformed policy yields findings.
+ * Ranges are offsets. An exception is a bug of the analyzer: it is not turned into an
+ * answer here, the caller (editor, CLI) reports it.
  */
 export function analyzePolicyText(text: string, options: AnalyzeOptions = {}): AnalysisResult {
-  try {
-    return analyzePolicyTextUnguarded(text, options);
-  } catch {
-    return { kind: 'not-a-policy', findings: [] };
-  }
-}
-
-/** The analysis without the safety net, so the fuzz test sees any exception it would hide. */
-export function analyzePolicyTextUnguarded(text: string, options: AnalyzeOptions = {}): AnalysisResult {
   if (typeof text !== 'string') return { kind: 'not-a-policy', findings: [] };
   const principals = (options.principals ?? []).filter((p) => typeof p === 'string' && p.length > 0);
-  const accountId = principals.map(accountOfPrincipal).find((a) => /^\d{12}$/.test(a));
+  const accountId = principals.map((p) => parsePrincipalArn(p)?.account).find(isAccountId);
   const parsed = parseDocument(text, { accountId, region: options.region });
   if (parsed.kind === 'not-a-policy') return { kind: 'not-a-policy', findings: [] };
   const formatting = options.formatting ?? detectFormatting(text);

@@ -4,6 +4,7 @@
  * keeps its offset; tolerant of comments, trailing commas and broken input.
  */
 import { parseTree, type JSONPath, type Node, type ParseError } from 'jsonc-parser';
+import { PLACEHOLDER_ACCOUNT } from './limits';
 
 export type DocumentKind = 'key-policy' | 'identity-policy' | 'cloudformation' | 'not-a-policy';
 
@@ -236,7 +237,7 @@ export function parseDocument(text: string, options: { accountId?: string; regio
   if (!root || root.type !== 'object') return none;
   const resources = propertyValue(root, 'Resources');
   if (resources?.type === 'object' && !hasStatement(root)) {
-    const policies = templatePolicies(resources, options.accountId ?? '123456789012', options.region ?? 'us-east-1');
+    const policies = templatePolicies(resources, options.accountId ?? PLACEHOLDER_ACCOUNT, options.region ?? 'us-east-1');
     return policies.length > 0 ? { kind: 'cloudformation', root, errors, policies } : none;
   }
   const version = propertyValue(root, 'Version');

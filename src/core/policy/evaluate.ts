@@ -1,11 +1,14 @@
 /**
  * The policy evaluator: does one policy document allow, deny or say nothing about a
  * request, and may a principal obtain the grant EC2 creates on its behalf?
- * Grammar: src/domain.md section 5. Never throws, whatever the input.
+ * Grammar: src/domain.md section 5. Malformed policies and requests are values to judge,
+ * never exceptions; an exception here is a bug, and the caller's edge reports it.
  */
 import { parse as parseJsonc } from 'jsonc-parser';
 import { evaluateCondition, normalizeContext, type ConditionContext } from './conditions';
-import { isAccountId, matchWildcard, parsePrincipalArn, splitArn } from './match';
+import { accountOfArn, isAccountId, parsePrincipalArn } from '../arn';
+import { matchWildcard } from './match';
+import { isRecord } from './values';
 
 export interface RequestContext {
   /** e.g. `kms:CreateGrant`. */
@@ -51,15 +54,11 @@ export type RawStatement = Record<string, unknown>;
 
 /** The statements of a policy document: `Statement` may be an array or a single object. */
 export function policyStatements(policy: unknown): RawStatement[] {
-  if (!isObject(policy)) return [];
+  if (!isRecord(policy)) return [];
   const statement = policy.Statement;
-  if (Array.isArray(statement)) return statement.map((s) => (isObject(s) ? s : {}));
-  if (isObject(statement)) return [statement];
+  if (Array.isArray(statement)) return statement.map((s) => (isRecord(s) ? s : {}));
+  if (isRecord(statement)) return [statement];
   return [];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A string or an array of strings; undefined when the element holds anything else. */
@@ -120,7 +119,7 @@ function principalEntryMatch(entry: string, request: RequestContext): PrincipalM
 /** Matches a Principal/NotPrincipal value entry by entry: the union of every entry's flags. */
 function principalValueMatchByEntry(value: unknown, request: RequestContext): PrincipalMatch {
   if (value === '*') return NAMES_BOTH;
-  if (!isObject(value)) return INVALID_PRINCIPAL;
+  if (!isRecord(value)) return INVALID_PRINCIPAL;
   let flags = 0;
   const entries = Object.entries(value);
   if (entries.length === 0) return INVALID_PRINCIPAL;
@@ -168,7 +167,7 @@ function indexPrincipal(value: unknown): PrincipalIndex {
   const index: PrincipalIndex = { invalid: false, any: false, exact: new Set(), accounts: new Set(), roles: new Map() };
   const invalid = (): PrincipalIndex => ({ ...index, invalid: true });
   if (value === '*') return { ...index, any: true };
-  if (!isObject(value)) return invalid();
+  if (!isRecord(value)) return invalid();
   const entries = Object.entries(value);
   if (entries.length === 0) return invalid();
   for (const [type, raw] of entries) {
@@ -291,6 +290,8 @@ interface CompiledStatement {
 /** A policy document prepared for many evaluations (the analyzer asks per principal). */
 export interface CompiledPolicy {
   statements: CompiledStatement[];
+  /** The same statements by their position in the document (statements that did not compile are absent). */
+  statementsByIndex: Map<number, CompiledStatement>;
   variables: boolean;
 }
 
@@ -328,19 +329,16 @@ function compileStatement(statement: RawStatement, index: number): CompiledState
   };
 }
 
-/** Prepares a policy (parsed value or JSON text) for repeated evaluation. Never throws. */
+/** Prepares a policy (parsed value or JSON text) for repeated evaluation. */
 export function compilePolicy(policy: unknown): CompiledPolicy {
-  try {
-    const document = asDocument(policy);
-    const statements: CompiledStatement[] = [];
-    policyStatements(document).forEach((s, i) => {
-      const compiled = compileStatement(s, i);
-      if (compiled) statements.push(compiled);
-    });
-    return markCompiled({ statements, variables: !isObject(document) || document.Version !== '2008-10-17' });
-  } catch {
-    return markCompiled({ statements: [], variables: true });
-  }
+  const document = asDocument(policy);
+  const statements: CompiledStatement[] = [];
+  policyStatements(document).forEach((s, i) => {
+    const compiled = compileStatement(s, i);
+    if (compiled) statements.push(compiled);
+  });
+  const statementsByIndex = new Map(statements.map((s) => [s.index, s]));
+  return markCompiled({ statements, statementsByIndex, variables: !isRecord(document) || document.Version !== '2008-10-17' });
 }
 
 function actionApplies(statement: CompiledStatement, action: string): boolean {
@@ -399,41 +397,33 @@ function statementApplies(
 /** Accepts a parsed document, or its JSON text (as KMS GetKeyPolicy returns it). */
 function asDocument(policy: unknown): unknown {
   if (typeof policy !== 'string') return policy;
-  try {
-    return parseJsonc(policy, [], { allowTrailingComma: true, disallowComments: false });
-  } catch {
-    return undefined;
-  }
+  return parseJsonc(policy, [], { allowTrailingComma: true, disallowComments: false });
 }
 
 /**
  * Evaluates ONE policy document against a request. `kind` `resource` is a key policy
  * (Principal matters), `identity` an IAM policy (no Principal, Resource required).
- * Explicit Deny wins over Allow. Accepts a compiled policy too. Never throws.
+ * Explicit Deny wins over Allow. Accepts a compiled policy too.
  */
 export function evaluatePolicy(policy: unknown, request: RequestContext, kind: 'resource' | 'identity'): PolicyEvaluation {
-  try {
-    const reused = isCompiled(policy);
-    const compiled = reused ? policy : compilePolicy(policy);
-    const caller = callerFacts(request, reused);
-    const matched: MatchedStatement[] = [];
-    let denied = false;
-    let allowed = false;
-    let iamDelegation = false;
-    for (const statement of compiled.statements) {
-      const result = statementApplies(statement, caller, kind, compiled.variables);
-      if (!result.applies) continue;
-      matched.push(matchedStatement(statement, result.principalMatch));
-      // A Deny applies whether it names the principal or its account.
-      if (statement.effect === 'Deny') denied = true;
-      else if (result.principalMatch === 'account') iamDelegation = true;
-      else allowed = true;
-    }
-    const decision: Decision = denied ? 'explicit-deny' : allowed ? 'allow' : 'implicit-deny';
-    return { decision, matched, iamDelegation };
-  } catch {
-    return { decision: 'implicit-deny', matched: [], iamDelegation: false };
+  const reused = isCompiled(policy);
+  const compiled = reused ? policy : compilePolicy(policy);
+  const caller = callerFacts(request, reused);
+  const matched: MatchedStatement[] = [];
+  let denied = false;
+  let allowed = false;
+  let iamDelegation = false;
+  for (const statement of compiled.statements) {
+    const result = statementApplies(statement, caller, kind, compiled.variables);
+    if (!result.applies) continue;
+    matched.push(matchedStatement(statement, result.principalMatch));
+    // A Deny applies whether it names the principal or its account.
+    if (statement.effect === 'Deny') denied = true;
+    else if (result.principalMatch === 'account') iamDelegation = true;
+    else allowed = true;
   }
+  const decision: Decision = denied ? 'explicit-deny' : allowed ? 'allow' : 'implicit-deny';
+  return { decision, matched, iamDelegation };
 }
 
 function matchedStatement(statement: CompiledStatement, principalMatch: 'direct' | 'account' | undefined): MatchedStatement {
@@ -447,19 +437,13 @@ function matchedStatement(statement: CompiledStatement, principalMatch: 'direct'
  * Whether statement `index` (its position in the document) applies to the request on its
  * own, as it would appear in `evaluatePolicy(...).matched`; undefined when it does not (or
  * did not compile). Lets a caller skip a whole-policy evaluation that can only matter when
- * this one statement applies: a statement not reported here is never in that list. (On a
- * malformed request the whole evaluation can fail and list nothing, while this still
- * reports the statement.) Never throws.
+ * this one statement applies: a statement not reported here is never in that list.
  */
 export function statementMatch(policy: CompiledPolicy, index: number, request: RequestContext, kind: 'resource' | 'identity'): MatchedStatement | undefined {
-  try {
-    const statement = policy.statements.find((s) => s.index === index);
-    if (!statement) return undefined;
-    const result = statementApplies(statement, callerFacts(request, true), kind, policy.variables);
-    return result.applies ? matchedStatement(statement, result.principalMatch) : undefined;
-  } catch {
-    return undefined;
-  }
+  const statement = policy.statementsByIndex.get(index);
+  if (!statement) return undefined;
+  const result = statementApplies(statement, callerFacts(request, true), kind, policy.variables);
+  return result.applies ? matchedStatement(statement, result.principalMatch) : undefined;
 }
 
 const COMPILED = Symbol('compiled-policy');
@@ -470,7 +454,7 @@ function markCompiled(policy: CompiledPolicy): CompiledPolicy {
 }
 
 function isCompiled(value: unknown): value is CompiledPolicy {
-  return isObject(value) && (value as Record<symbol, unknown>)[COMPILED] === true;
+  return isRecord(value) && (value as Record<symbol, unknown>)[COMPILED] === true;
 }
 
 /**
@@ -499,16 +483,9 @@ export function authorizeKmsRequest(
   return { decision: allowed ? 'allow' : 'implicit-deny', keyPolicy: key, identity };
 }
 
-/** The account of a caller ARN (or the id itself), '' when it has none. */
-export function accountOfPrincipal(principalArn: string): string {
-  return parsePrincipalArn(principalArn)?.account ?? '';
-}
-
 /** The account of a key ARN, undefined when the value is not an ARN. */
 export function accountOfKeyArn(keyArn: string | undefined): string | undefined {
-  if (!keyArn) return undefined;
-  const parts = splitArn(keyArn);
-  return parts && isAccountId(parts[4]) ? parts[4] : undefined;
+  return accountOfArn(keyArn);
 }
 
 /** Options of EC2's grant request. */

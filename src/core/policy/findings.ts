@@ -1,5 +1,6 @@
 /** The findings the analyzer reports: stable codes for code, messages for people. */
 import type { TextEdit } from './fixes';
+import { KEY_POLICY_SIZE_LIMIT_TEXT } from './limits';
 
 export type FindingCode =
   | 'missing-create-grant'
@@ -9,7 +10,8 @@ export type FindingCode =
   | 'principal-cannot-create-grant'
   | 'principal-relies-on-iam'
   | 'invalid-policy'
-  | 'policy-too-large';
+  | 'policy-too-large'
+  | 'analysis-failed';
 
 export type Severity = 'error' | 'warning' | 'information';
 
@@ -23,6 +25,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'principal-relies-on-iam',
   'invalid-policy',
   'policy-too-large',
+  'analysis-failed',
 ];
 
 /** The fixed severity of each code. */
@@ -35,9 +38,10 @@ export const FINDING_SEVERITY: Readonly<Record<FindingCode, Severity>> = {
   'principal-relies-on-iam': 'information',
   'invalid-policy': 'error',
   'policy-too-large': 'error',
+  'analysis-failed': 'error',
 };
 
-/** A short title per code, for rule lists (SARIF) and hovers. */
+/** The one title of each code: SARIF rule lists, the explanation pages, hovers. */
 export const FINDING_TITLES: Readonly<Record<FindingCode, string>> = {
   'missing-create-grant': 'kms:CreateGrant for EC2 is missing',
   'unscoped-create-grant': 'kms:CreateGrant is not limited to AWS resources',
@@ -46,7 +50,8 @@ export const FINDING_TITLES: Readonly<Record<FindingCode, string>> = {
   'principal-cannot-create-grant': 'A named principal cannot obtain the EC2 grant',
   'principal-relies-on-iam': "A named principal's grant depends on its IAM policies",
   'invalid-policy': 'The policy cannot be evaluated',
-  'policy-too-large': 'The key policy exceeds 32,768 bytes',
+  'policy-too-large': `The key policy exceeds ${KEY_POLICY_SIZE_LIMIT_TEXT} bytes`,
+  'analysis-failed': 'The file could not be analyzed',
 };
 
 export interface PolicyFix {
@@ -66,6 +71,16 @@ export interface Finding {
   details?: string[];
 }
 
-export function isFindingCode(value: unknown): value is FindingCode {
-  return typeof value === 'string' && (FINDING_CODES as readonly string[]).includes(value);
+/**
+ * The finding that stands for an analysis that did not finish: an internal error of the
+ * analyzer, or a document beyond what it analyzes. Never "no findings", never "not a policy".
+ */
+export function analysisFailedFinding(reason: string): Finding {
+  return {
+    code: 'analysis-failed',
+    severity: FINDING_SEVERITY['analysis-failed'],
+    message: `EC2 Launch Doctor could not analyze this file: ${reason}`,
+    range: { offset: 0, length: 0 },
+    fixes: [],
+  };
 }

@@ -3,6 +3,7 @@
  * them in place. Every edit goes through jsonc-parser `modify` with the document's own
  * formatting, so comments and layout elsewhere stay as they were.
  */
+import { accountRootArn, isAccountId } from '../arn';
 import { applyEdits as applyJsonEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type JSONPath } from 'jsonc-parser';
 
 export interface TextEdit {
@@ -53,7 +54,7 @@ export function identityPolicyGrantStatement(keyArns: readonly (string | object)
 
 /** The statement that lets IAM policies of `accountId` grant access to the key. */
 export function delegationStatement(accountPrincipal: string | object, sid: string = DELEGATION_SID): object {
-  const principal = typeof accountPrincipal === 'string' && /^\d{12}$/.test(accountPrincipal) ? `arn:aws:iam::${accountPrincipal}:root` : accountPrincipal;
+  const principal = typeof accountPrincipal === 'string' && isAccountId(accountPrincipal) ? accountRootArn(accountPrincipal) : accountPrincipal;
   return { Sid: sid, Effect: 'Allow', Principal: { AWS: principal }, Action: 'kms:*', Resource: '*' };
 }
 

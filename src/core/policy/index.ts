@@ -2,15 +2,9 @@
 export {
   evaluatePolicy,
   evaluateCreateGrant,
-  createGrantVerdict,
   ec2GrantRequest,
-  authorizeKmsRequest,
-  compilePolicy,
   policyStatements,
   stringList,
-  actionMatches,
-  accountOfPrincipal,
-  accountOfKeyArn,
   type RequestContext,
   type Decision,
   type MatchedStatement,
@@ -20,20 +14,18 @@ export {
   type CreateGrantResult,
   type GrantRequestOptions,
 } from './evaluate';
-export { parsePrincipalArn, type ParsedPrincipal } from './match';
+// The diagnosis layer takes principal parsing from here; the module is src/core/arn.ts.
+export { parsePrincipalArn, type ParsedPrincipal } from '../arn';
 export { analyzePolicyText, type AnalyzeOptions, type AnalysisResult } from './analyze';
 export { type DocumentKind } from './document';
-export { FINDING_CODES, FINDING_SEVERITY, FINDING_TITLES, isFindingCode, type Finding, type FindingCode, type PolicyFix, type Severity } from './findings';
+export { analysisFailedFinding, FINDING_CODES, FINDING_SEVERITY, FINDING_TITLES, type Finding, type FindingCode, type PolicyFix, type Severity } from './findings';
 export {
   keyPolicyGrantStatement,
   identityPolicyGrantStatement,
   delegationStatement,
-  insertStatementEdits,
-  applyEdits,
   detectFormatting,
-  KEY_ARN_PLACEHOLDER,
   type TextEdit,
   type FormattingOptions,
 } from './fixes';
-export { KEY_POLICY_SIZE_LIMIT } from './rules';
-export { lineStarts, positionAt, formatText, formatJson, formatSarif, type Position, type LintedFile } from './output';
+export { KEY_POLICY_SIZE_LIMIT, MAX_ANALYZED_TEXT_LENGTH, utf8ByteLength } from './limits';
+export { formatText, formatJson, formatSarif, type Position, type LintedFile } from './output';

@@ -5,8 +5,6 @@
  */
 import { splitArn } from '../arn';
 
-export { isAccountId, parsePrincipalArn, splitArn, type ParsedPrincipal } from '../arn';
-
 /**
  * Matches `value` against an IAM glob (`*` any run, `?` one character).
  * Greedy with a single backtrack point, so the cost stays O(pattern * value) at worst.

@@ -3,6 +3,7 @@
  * Pure: the CLI does the reading and printing.
  */
 import type { DocumentKind } from './document';
+import { FINDING_HELP } from '../findingHelp';
 import { FINDING_CODES, FINDING_SEVERITY, FINDING_TITLES, type Finding, type Severity } from './findings';
 
 export interface Position {
@@ -95,12 +96,22 @@ function sarifRegion(file: LintedFile, starts: number[], offset: number, length:
   return { startLine: start.line + 1, startColumn: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1, charOffset: offset, charLength: length };
 }
 
-/** A SARIF 2.1.0 log for code-scanning tools; one rule per finding code. */
+/** The first paragraph of a Markdown explanation, as plain text (SARIF `fullDescription`). */
+function firstParagraph(markdown: string): string {
+  return markdown.split(/\n\s*\n/)[0].replace(/`/g, '').replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * A SARIF 2.1.0 log for code-scanning tools; one rule per finding code, each carrying the
+ * explanation the editor shows (`help`), so a code-scanning page explains the finding too.
+ */
 export function formatSarif(files: readonly LintedFile[], toolVersion?: string): object {
   const rules = FINDING_CODES.map((code) => ({
     id: code,
     name: code.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
     shortDescription: { text: FINDING_TITLES[code] },
+    fullDescription: { text: firstParagraph(FINDING_HELP[code].markdown) },
+    help: { text: FINDING_HELP[code].markdown, markdown: FINDING_HELP[code].markdown },
     defaultConfiguration: { level: SARIF_LEVEL[FINDING_SEVERITY[code]] },
   }));
   const results: object[] = [];

@@ -6,6 +6,7 @@
 import type { Node } from 'jsonc-parser';
 import { parseOperator } from './conditions';
 import { propertyNode, propertyValue, statementNodes, UNRESOLVED, type PolicyView } from './document';
+import { PLACEHOLDER_ACCOUNT } from './limits';
 
 export interface Problem {
   node: Node;
@@ -48,11 +49,11 @@ function checkStringList(node: Node, cfn: boolean, what: string, problems: Probl
 
 function checkPrincipal(node: Node, cfn: boolean, element: string, problems: Problem[]): void {
   if (node.type === 'string') {
-    if (node.value !== '*') problems.push({ node, message: `${element} must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}.` });
+    if (node.value !== '*') problems.push({ node, message: `${element} must be "*" or an object such as {"AWS": "arn:aws:iam::${PLACEHOLDER_ACCOUNT}:root"}.` });
     return;
   }
   if (node.type !== 'object' || !node.children || node.children.length === 0) {
-    problems.push({ node, message: `${element} must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}.` });
+    problems.push({ node, message: `${element} must be "*" or an object such as {"AWS": "arn:aws:iam::${PLACEHOLDER_ACCOUNT}:root"}.` });
     return;
   }
   for (const property of node.children) {

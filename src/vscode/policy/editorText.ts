@@ -1,18 +1,16 @@
 import * as vscode from 'vscode';
+import { detectFormatting } from '../../core/policy';
 
-/** The document's own indentation and line ending, so inserted statements look native. */
+/**
+ * The document's own indentation and line ending, so inserted statements look native: the
+ * editor's settings for the document when it is shown, else what the CLI would detect.
+ */
 export function formattingFor(document: vscode.TextDocument): { tabSize: number; insertSpaces: boolean; eol: string } {
   const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
-  const tabSize =
-    typeof editor?.options.tabSize === 'number' ? editor.options.tabSize : detectIndent(document.getText());
-  const insertSpaces =
-    typeof editor?.options.insertSpaces === 'boolean' ? editor.options.insertSpaces : !/^\t/m.test(document.getText());
+  const detected = detectFormatting(document.getText());
+  const tabSize = typeof editor?.options.tabSize === 'number' ? editor.options.tabSize : detected.tabSize;
+  const insertSpaces = typeof editor?.options.insertSpaces === 'boolean' ? editor.options.insertSpaces : detected.insertSpaces;
   return { tabSize, insertSpaces, eol: document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' };
-}
-
-function detectIndent(text: string): number {
-  const match = /^( +)\S/m.exec(text);
-  return match ? Math.min(match[1].length, 8) : 2;
 }
 
 /** Converts an offset range of the core into an editor range. */

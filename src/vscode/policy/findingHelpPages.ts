@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { FINDING_HELP } from '../../core/findingHelp';
+import { findingHelp } from '../../core/findingHelp';
 
 /** Scheme of the read-only explanation pages that diagnostic codes link to. */
 export const HELP_SCHEME = 'ec2-launch-doctor-help';
@@ -12,7 +12,7 @@ export function helpUri(code: string): vscode.Uri {
 /** The Markdown page explaining one finding code (an unknown code gets a page saying so). */
 export function helpPage(uri: vscode.Uri): string {
   const code = uri.path.replace(/^\//, '').replace(/\.md$/, '');
-  const help = Object.prototype.hasOwnProperty.call(FINDING_HELP, code) ? FINDING_HELP[code] : undefined;
+  const help = findingHelp(code);
   return help ? `# ${help.title}\n\n\`${code}\`\n\n${help.markdown}\n` : `# Unknown finding code \`${code}\`\n`;
 }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { analyzePolicyText, type Finding } from '../../core/policy';
+import { analysisFailedFinding, analyzePolicyText, type Finding } from '../../core/policy';
+import type { Logger } from '../log';
 import { formattingFor } from './editorText';
 
 /** The analysis of one document version; quick fixes act only while the version still matches. */
@@ -15,15 +16,26 @@ export class PolicyAnalyses {
 
   /** `principals` names who the diagnostics check for in a document (settings plus, for a
    * key policy opened from a diagnosis, the diagnosed principal). */
-  constructor(private readonly principals: (document: vscode.TextDocument) => string[]) {}
+  constructor(
+    private readonly principals: (document: vscode.TextDocument) => string[],
+    private readonly log?: Pick<Logger, 'error'>,
+  ) {}
 
-  /** Analyzes the document as it is now and keeps the result. */
+  /**
+   * Analyzes the document as it is now and keeps the result. An exception of the analyzer
+   * is logged and shown as an `analysis-failed` diagnostic, never as "nothing to report".
+   */
   analyze(document: vscode.TextDocument): DocumentAnalysis {
-    const options = formattingFor(document);
-    const { findings } = analyzePolicyText(document.getText(), {
-      principals: this.principals(document),
-      formatting: options,
-    });
+    let findings: Finding[];
+    try {
+      findings = analyzePolicyText(document.getText(), {
+        principals: this.principals(document),
+        formatting: formattingFor(document),
+      }).findings;
+    } catch (error) {
+      this.log?.error(`Policy analysis of ${document.uri.toString()} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      findings = [analysisFailedFinding('internal error (details in the output channel "EC2 Launch Doctor").')];
+    }
     const analysis = { uri: document.uri.toString(), version: document.version, findings };
     this.byUri.set(analysis.uri, analysis);
     return analysis;

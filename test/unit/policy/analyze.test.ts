@@ -87,6 +87,7 @@ describe('analyzePolicyText: classification', () => {
 describe('analyzePolicyText: each finding code', () => {
   it('covers every code of the table', () => {
     assert.deepEqual([...FINDING_CODES].sort(), [
+      'analysis-failed',
       'create-grant-denied',
       'invalid-policy',
       'missing-create-grant',

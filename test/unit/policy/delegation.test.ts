@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { analyzePolicyText, compilePolicy, createGrantVerdict, ec2GrantRequest, evaluateCreateGrant, evaluatePolicy, type Finding } from '../../../src/core/policy';
+import { analyzePolicyText, ec2GrantRequest, evaluateCreateGrant, evaluatePolicy, type Finding } from '../../../src/core/policy';
+import { compilePolicy, createGrantVerdict } from '../../../src/core/policy/evaluate';
 
 const OWNER = '111122223333';
 const EXTERNAL = '444455556666';

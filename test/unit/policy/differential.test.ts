@@ -16,7 +16,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { authorizeKmsRequest, ec2GrantRequest, evaluateCreateGrant, type Decision } from '../../../src/core/policy';
+import { ec2GrantRequest, evaluateCreateGrant, type Decision } from '../../../src/core/policy';
+import { authorizeKmsRequest } from '../../../src/core/policy/evaluate';
 import { ACCOUNT, CALLERS, documentedNotPrincipal, KEY_ARN, pick, randomKeyPolicy, REGION, seededRandom } from './generators';
 
 const KMS_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { authorizeKmsRequest, compilePolicy, ec2GrantRequest, evaluateCreateGrant, evaluatePolicy, type RequestContext } from '../../../src/core/policy';
-import { statementMatch } from '../../../src/core/policy/evaluate';
+import { ec2GrantRequest, evaluateCreateGrant, evaluatePolicy, type RequestContext } from '../../../src/core/policy';
+import { authorizeKmsRequest, compilePolicy, statementMatch } from '../../../src/core/policy/evaluate';
 import { pick, seededRandom } from './generators';
 
 const ACCOUNT = '111122223333';

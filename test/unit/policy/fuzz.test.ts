@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTree, type ParseError } from 'jsonc-parser';
-import { applyEdits, type Finding } from '../../../src/core/policy';
-import { analyzePolicyTextUnguarded } from '../../../src/core/policy/analyze';
+import { analyzePolicyText, type Finding } from '../../../src/core/policy';
+import { applyEdits } from '../../../src/core/policy/fixes';
 import { ACCOUNT, CALLERS, pick, randomKeyPolicy, seededRandom } from './generators';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'policies');
@@ -106,7 +106,7 @@ describe('policy analyzer fuzz', () => {
       const principals = random() < 0.4 ? [pick(random, CALLERS)] : [];
       let findings: Finding[];
       try {
-        findings = analyzePolicyTextUnguarded(text, { principals }).findings;
+        findings = analyzePolicyText(text, { principals }).findings;
       } catch (error) {
         failures.push(`threw ${String(error)} on ${JSON.stringify(text).slice(0, 300)}`);
         continue;
@@ -119,7 +119,7 @@ describe('policy analyzer fuzz', () => {
             failures.push(`fix "${fix.title}" broke JSON: ${JSON.stringify(text).slice(0, 300)}`);
             continue;
           }
-          const after = analyzePolicyTextUnguarded(fixed, { principals }).findings;
+          const after = analyzePolicyText(fixed, { principals }).findings;
           if (countOf(after, finding.code) >= countOf(findings, finding.code)) {
             failures.push(`fix "${fix.title}" left ${finding.code}: ${JSON.stringify(text).slice(0, 400)}`);
           }

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { compilePolicy, ec2GrantRequest, evaluateCreateGrant, evaluatePolicy } from '../../../src/core/policy';
+import { ec2GrantRequest, evaluateCreateGrant, evaluatePolicy } from '../../../src/core/policy';
+import { compilePolicy } from '../../../src/core/policy/evaluate';
 
 const ACCOUNT = '111122223333';
 const ROOT = `arn:aws:iam::${ACCOUNT}:root`;

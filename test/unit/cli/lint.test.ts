@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { runLint, parseLintArguments } from '../../../src/cli/lint';
-import { lineStarts, positionAt } from '../../../src/core/policy';
+import { LINT_USAGE, runLint, parseLintArguments } from '../../../src/cli/lint';
+import { FINDING_HELP } from '../../../src/core/findingHelp';
+import { FINDING_CODES, type FindingCode } from '../../../src/core/policy';
+import { lineStarts, positionAt } from '../../../src/core/policy/output';
 
 const DELEGATION = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' };
 const CLEAN = JSON.stringify({ Version: '2012-10-17', Statement: [DELEGATION] }, null, 2);
@@ -62,7 +64,11 @@ describe('cli lint', () => {
     assert.equal(log.version, '2.1.0');
     const run = log.runs[0];
     assert.equal(run.tool.driver.name, 'ec2-launch-doctor');
-    assert.equal(run.tool.driver.rules.length, 8);
+    assert.deepEqual(run.tool.driver.rules.map((r: { id: string }) => r.id), [...FINDING_CODES]);
+    for (const rule of run.tool.driver.rules) {
+      assert.equal(rule.help.markdown, FINDING_HELP[rule.id as FindingCode].markdown);
+      assert.ok(rule.fullDescription.text.length > 40 && !rule.fullDescription.text.includes('\n'), rule.id);
+    }
     assert.deepEqual(run.results.map((r: { ruleId: string; level: string }) => [r.ruleId, r.level]), [
       ['create-grant-denied', 'error'],
       ['missing-create-grant', 'warning'],
@@ -93,6 +99,9 @@ describe('cli lint', () => {
     [['--principal'], /--principal needs a value/],
     [['--principal', 'bob', 'a.json'], /--principal expects/],
     [['--verbose', 'a.json'], /unknown option --verbose/],
+    [['--verbose=1', 'a.json'], /unknown option --verbose/],
+    [['--principal', '--format', 'json', 'a.json'], /--principal needs a value/],
+    [['--region', 'Mars', 'a.json'], /--region expects a Region/],
   ] as [string[], RegExp][]) {
     it(`exit 2 for usage error: ${args.join(' ') || '(nothing)'}`, async () => {
       const result = await lint(args, {});
@@ -102,6 +111,11 @@ describe('cli lint', () => {
       assert.equal(result.stdout, '');
     });
   }
+
+  it('--help prints the usage on stdout, exit 0', async () => {
+    const result = await lint(['--help'], {});
+    assert.deepEqual(result, { code: 0, stdout: `${LINT_USAGE}\n`, stderr: '' });
+  });
 
   it('parses repeated principals, --region and files after --', () => {
     assert.deepEqual(parseLintArguments(['--principal', '111122223333', '--principal=arn:aws:iam::111122223333:role/R', '--region', 'eu-west-1', '--', '--odd.json']), {

@@ -1,0 +1,27 @@
+/**
+ * Small facts of AWS and of the analyzer that several modules need, each in one place.
+ */
+
+/** KMS rejects a key policy larger than this many bytes (PutKeyPolicy, CreateKey). */
+export const KEY_POLICY_SIZE_LIMIT = 32_768;
+
+/** The limit as people read it: "32,768". */
+export const KEY_POLICY_SIZE_LIMIT_TEXT = KEY_POLICY_SIZE_LIMIT.toLocaleString('en-US');
+
+/**
+ * The example account of the AWS documentation: stands for "the account" where a policy
+ * names none, and resolves `AWS::AccountId` in a template analyzed without one.
+ */
+export const PLACEHOLDER_ACCOUNT = '111122223333';
+
+/**
+ * Texts longer than this (in UTF-16 code units) are not analyzed by the editor: the analyzer's
+ * cost is linear, but it runs on every pause in typing and must not hold the extension host
+ * for seconds. Five times the largest template CloudFormation accepts (1 MB from S3).
+ */
+export const MAX_ANALYZED_TEXT_LENGTH = 5_000_000;
+
+/** The size of a text in UTF-8, as KMS counts a policy document. */
+export function utf8ByteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}

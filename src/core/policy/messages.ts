@@ -1,0 +1,153 @@
+/**
+ * The words of the findings and of their fixes. Rules decide and return data (a code and
+ * the facts behind it); this module alone turns that data into sentences, so the wording
+ * can be read, reviewed and changed in one place.
+ */
+import type { CreateGrantVerdict } from './evaluate';
+import { KEY_POLICY_SIZE_LIMIT_TEXT } from './limits';
+import { describeCandidate, type PrincipalCandidate } from './principals';
+
+/** A statement as people recognise it: its Sid, or its position. */
+export interface StatementLabel {
+  index: number;
+  sid?: unknown;
+}
+
+/** A verdict for one principal, as `createGrantVerdict` gives it. */
+export interface PrincipalVerdict {
+  principal: string;
+  verdict: CreateGrantVerdict;
+  reason: string;
+}
+
+/** What a rule found, as data. */
+export type FindingFacts =
+  | { code: 'create-grant-denied'; region: string; statement: StatementLabel; principals: PrincipalCandidate[] }
+  /** Principals the statement allows to use the key, but not to have EC2 create the grant. */
+  | { code: 'missing-create-grant'; cause: 'key-users-without-grant'; verdicts: PrincipalVerdict[] }
+  | { code: 'missing-create-grant'; cause: 'nobody-can-get-grant' }
+  | { code: 'missing-create-grant'; cause: 'identity-policy-starts-instances' }
+  | { code: 'unscoped-create-grant'; principals: PrincipalCandidate[] }
+  | { code: 'no-iam-delegation' }
+  | { code: 'principal-cannot-create-grant'; verdict: PrincipalVerdict }
+  | { code: 'principal-relies-on-iam'; verdict: PrincipalVerdict }
+  | { code: 'policy-too-large'; bytes: number };
+
+/** What a fix does, as data. */
+export type FixFacts =
+  | { fix: 'limit-deny-to-direct-calls' }
+  | { fix: 'add-grant-statement'; sid: string; principals: string[] }
+  | { fix: 'add-delegation-statement'; sid: string; account?: string }
+  | { fix: 'require-grant-for-aws-resource' }
+  | { fix: 'move-create-grant-to-own-statement'; sid: string }
+  | { fix: 'add-deny-for-direct-grants'; sid: string }
+  | { fix: 'add-identity-grant-statement'; sid: string; namesKeys: boolean };
+
+/** Up to three names, then "and N more". */
+function listNames(names: readonly string[]): string {
+  if (names.length <= 3) return names.join(', ');
+  return `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}
+
+function listCandidates(candidates: readonly PrincipalCandidate[]): string {
+  return listNames(candidates.map(describeCandidate));
+}
+
+function statementName(label: StatementLabel): string {
+  return label.sid !== undefined ? `"${String(label.sid)}"` : `statement #${label.index + 1}`;
+}
+
+/** The message of a finding, and the per-principal lines shown on hover. */
+export function wordFinding(facts: FindingFacts): { message: string; details?: string[] } {
+  switch (facts.code) {
+    case 'create-grant-denied':
+      return {
+        message:
+          `This Deny blocks the grant EC2 creates for encrypted volumes (kms:CreateGrant with kms:GrantIsForAWSResource true, ` +
+          `via ec2.${facts.region}.amazonaws.com) for ${listCandidates(facts.principals)}: their instances will stop at launch (Client.InternalError).`,
+        details: facts.principals.map((p) => `${describeCandidate(p)}: denied by ${statementName(facts.statement)}`),
+      };
+    case 'missing-create-grant':
+      return wordMissingCreateGrant(facts);
+    case 'unscoped-create-grant':
+      return {
+        message:
+          `This statement lets ${listCandidates(facts.principals)} call kms:CreateGrant directly, not only through AWS services: ` +
+          'anyone holding it can grant the key to any principal. Limit it with kms:GrantIsForAWSResource.',
+        details: facts.principals.map((p) => `${describeCandidate(p)}: may create grants directly`),
+      };
+    case 'no-iam-delegation':
+      return {
+        message:
+          'This key policy does not delegate kms:CreateGrant to the account (Principal arn:aws:iam::<account>:root, usually with kms:*): ' +
+          "IAM policies cannot allow EC2's grant on this key, only the principals named here can get it.",
+      };
+    case 'principal-cannot-create-grant':
+      return {
+        message: `${facts.verdict.principal} cannot have EC2 create the grant for encrypted volumes: ${facts.verdict.reason}`,
+        details: [verdictLine(facts.verdict)],
+      };
+    case 'principal-relies-on-iam':
+      return {
+        message: `${facts.verdict.principal} gets the EC2 grant only if its IAM policies allow kms:CreateGrant: ${facts.verdict.reason}`,
+        details: [verdictLine(facts.verdict)],
+      };
+    case 'policy-too-large':
+      return {
+        message: `This key policy is ${facts.bytes.toLocaleString('en-US')} bytes; KMS rejects key policies over ${KEY_POLICY_SIZE_LIMIT_TEXT} bytes.`,
+      };
+  }
+}
+
+function verdictLine(v: PrincipalVerdict): string {
+  return `${v.principal}: ${v.verdict}. ${v.reason}`;
+}
+
+function wordMissingCreateGrant(facts: Extract<FindingFacts, { code: 'missing-create-grant' }>): { message: string; details?: string[] } {
+  switch (facts.cause) {
+    case 'key-users-without-grant': {
+      const names = listNames(facts.verdicts.map((v) => v.principal));
+      const one = facts.verdicts.length === 1;
+      return {
+        message:
+          `${names} may use this key for encryption but the key policy does not allow ${one ? 'it' : 'them'} kms:CreateGrant for AWS resources: ` +
+          `instances with volumes encrypted by this key that ${one ? 'it starts' : 'they start'} can go from pending to stopped.`,
+        details: facts.verdicts.map((v) => `${v.principal}: ${v.verdict} (${v.reason})`),
+      };
+    }
+    case 'nobody-can-get-grant':
+      return {
+        message:
+          'No principal can have EC2 create the grant for encrypted volumes: no statement allows kms:CreateGrant (with kms:GrantIsForAWSResource true) ' +
+          'and the policy does not delegate to IAM. Every instance with a volume encrypted by this key will stop at launch.',
+      };
+    case 'identity-policy-starts-instances':
+      return {
+        message:
+          'This policy allows starting or launching EC2 instances but not kms:CreateGrant: instances whose volumes use a customer managed KMS key ' +
+          'will go from pending to stopped unless another policy allows it.',
+      };
+  }
+}
+
+/** The title of a fix, as the quick-fix menu and the CLI show it. */
+export function fixTitle(facts: FixFacts): string {
+  switch (facts.fix) {
+    case 'limit-deny-to-direct-calls':
+      return 'Limit this Deny to direct CreateGrant calls (BoolIfExists kms:GrantIsForAWSResource false)';
+    case 'add-grant-statement':
+      return `Add statement "${facts.sid}" allowing EC2 grants for ${listNames(facts.principals)}`;
+    case 'add-delegation-statement':
+      return `Add the account delegation statement "${facts.sid}"${facts.account !== undefined ? ` for account ${facts.account}` : ''}`;
+    case 'require-grant-for-aws-resource':
+      return 'Allow these grants only for AWS resources (Bool kms:GrantIsForAWSResource true)';
+    case 'move-create-grant-to-own-statement':
+      return `Move kms:CreateGrant into its own statement "${facts.sid}" limited to AWS resources`;
+    case 'add-deny-for-direct-grants':
+      return `Add Deny "${facts.sid}": kms:CreateGrant only when the grant is for an AWS resource`;
+    case 'add-identity-grant-statement':
+      return facts.namesKeys
+        ? `Add statement "${facts.sid}" allowing kms:CreateGrant for AWS resources on the keys this policy names`
+        : `Add statement "${facts.sid}" allowing kms:CreateGrant for AWS resources (replace the placeholder key ARN)`;
+  }
+}
