@@ -2,7 +2,7 @@
  * Builds scenarios in code, for tests and benchmarks that need thousands of instances or
  * profiles. Ids are deterministic so two runs of a test see the same world.
  */
-import { callerArnOf, keyArnOf, type NamedPolicy, type Scenario, type ScenarioInstance, type ScenarioKey, type ScenarioPrincipal, type ScenarioVolume } from './scenario';
+import { callerArnOf, keyArnOf, uniqueIdOf, type NamedPolicy, type Scenario, type ScenarioInstance, type ScenarioKey, type ScenarioPrincipal, type ScenarioVolume } from './scenario';
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0').slice(-width);
 
@@ -89,10 +89,13 @@ export class ScenarioBuilder {
     return principal;
   }
 
-  /** Adds `count` IAM users `<prefix>-<n>` with the given policies (for many-profile configs). */
+  /**
+   * Adds `count` IAM users `<prefix>-<n>` with the given policies (for many-profile configs);
+   * administrators when no policies are given, since the emulator grants nothing by default.
+   */
   principals(count: number, options: { account: string; prefix?: string; region?: string; policies?: NamedPolicy[] }): this {
     for (let i = 1; i <= count; i++) {
-      this.principal({ name: `${options.prefix ?? 'user'}-${i}`, account: options.account, region: options.region, policies: options.policies });
+      this.principal({ name: `${options.prefix ?? 'user'}-${i}`, account: options.account, region: options.region, policies: options.policies ?? [adminPolicy()] });
     }
     return this;
   }
@@ -150,9 +153,31 @@ export class ScenarioBuilder {
   }
 }
 
+/** The `userIdentity` CloudTrail writes for a scenario principal (src/aws-records.md F1, F5). */
+export function trailUserIdentity(principal: ScenarioPrincipal, creationDate = new Date().toISOString()): Record<string, unknown> {
+  const uniqueId = uniqueIdOf(principal);
+  if (!principal.sessionName) {
+    return { type: 'IAMUser', principalId: uniqueId, arn: principal.arn, accountId: principal.account, accessKeyId: principal.accessKeyId, userName: principal.arn.split('/').pop() };
+  }
+  return {
+    type: 'AssumedRole',
+    principalId: `${uniqueId}:${principal.sessionName}`,
+    arn: callerArnOf(principal),
+    accountId: principal.account,
+    accessKeyId: principal.accessKeyId,
+    sessionContext: {
+      sessionIssuer: { type: 'Role', principalId: uniqueId, arn: principal.arn, accountId: principal.account, userName: principal.arn.split('/').pop() },
+      attributes: { creationDate, mfaAuthenticated: 'false' },
+    },
+  };
+}
+
+/** What EC2's front end writes as invokedBy, sourceIPAddress and userAgent on the grants it makes (src/aws-records.md Q1). */
+export const EC2_FRONT_END = 'ec2-frontend-api.amazonaws.com';
+
 /**
- * A past failed `CreateGrant` record as EC2 leaves it in the caller's trail: AccessDenied
- * by default, or the key-state error given (e.g. `DisabledException`).
+ * A past failed `CreateGrant` record as EC2 leaves it in the caller's trail today (src/aws-records.md
+ * F1): AccessDenied by default, or the key-state error given (e.g. `DisabledException`).
  */
 export function createGrantFailedEvent(input: {
   principal: ScenarioPrincipal;
@@ -172,22 +197,22 @@ export function createGrantFailedEvent(input: {
     input.errorMessage ??
     `User: ${callerArn} is not authorized to perform: kms:CreateGrant on resource: ${input.keyArn} ${input.reason ?? 'because no resource-based policy allows the kms:CreateGrant action'}`;
   return {
-    eventVersion: '1.09',
-    userIdentity: { type: input.principal.sessionName ? 'AssumedRole' : 'IAMUser', arn: callerArn, accountId: input.principal.account, accessKeyId: input.principal.accessKeyId, invokedBy: 'ec2.amazonaws.com' },
+    eventVersion: '1.11',
+    userIdentity: { ...trailUserIdentity(input.principal, input.eventTime), invokedBy: EC2_FRONT_END },
     eventTime: input.eventTime,
     eventSource: 'kms.amazonaws.com',
     eventName: 'CreateGrant',
     awsRegion: input.region,
-    sourceIPAddress: 'AWS Internal',
-    userAgent: 'AWS Internal',
+    sourceIPAddress: EC2_FRONT_END,
+    userAgent: EC2_FRONT_END,
     errorCode,
     errorMessage,
     requestParameters: {
-      keyId: input.keyArn,
-      granteePrincipal: `${input.principal.account}:aws:ec2-infrastructure:${input.instanceId}`,
       constraints: { encryptionContextSubset: { 'aws:ebs:id': input.volumeId } },
-      operations: ['Decrypt'],
       retiringPrincipal: `ec2.${input.region}.amazonaws.com`,
+      operations: ['Decrypt'],
+      keyId: input.keyArn,
+      granteePrincipal: `arn:aws:sts::${input.principal.account}:assumed-role/aws:ec2-infrastructure/${input.instanceId}`,
     },
     responseElements: null,
     readOnly: false,
@@ -201,10 +226,9 @@ export function createGrantFailedEvent(input: {
 
 /** A past `StartInstances` record. */
 export function startInstancesEvent(input: { principal: ScenarioPrincipal; region: string; instanceId: string; eventTime: string }): Record<string, unknown> {
-  const callerArn = callerArnOf(input.principal);
   return {
-    eventVersion: '1.09',
-    userIdentity: { type: input.principal.sessionName ? 'AssumedRole' : 'IAMUser', arn: callerArn, accountId: input.principal.account, accessKeyId: input.principal.accessKeyId },
+    eventVersion: '1.11',
+    userIdentity: trailUserIdentity(input.principal, input.eventTime),
     eventTime: input.eventTime,
     eventSource: 'ec2.amazonaws.com',
     eventName: 'StartInstances',

@@ -208,6 +208,14 @@ export function callerArnOf(principal: Pick<ScenarioPrincipal, 'arn' | 'sessionN
   return `arn:aws:sts::${principal.account}:assumed-role/${roleName}/${principal.sessionName}`;
 }
 
+/** The IAM unique id of a user (`AIDA...`) or role (`AROA...`): the scenario's, or one derived from the ARN. */
+export function uniqueIdOf(principal: Pick<ScenarioPrincipal, 'arn' | 'uniqueId'>): string {
+  if (principal.uniqueId) return principal.uniqueId;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < principal.arn.length; i++) h = Math.imul(h ^ principal.arn.charCodeAt(i), 0x01000193) >>> 0;
+  return (/:role\//.test(principal.arn) ? 'AROA' : 'AIDA') + h.toString(16).toUpperCase().padStart(8, '0') + 'EXAMPLE';
+}
+
 /** Throws with every broken reference listed; a scenario with a typo should not half-work. */
 export function validateScenario(scenario: Scenario): void {
   const problems: string[] = [];

@@ -12,6 +12,7 @@ import {
   type ScenarioPrincipal,
   type ScenarioRegion,
   type ScenarioVolume,
+  uniqueIdOf,
 } from './scenario';
 import { Authorizer } from './authz/authorizer';
 
@@ -90,12 +91,6 @@ export function awsManagedEbsKeyPolicy(account: string, region: string): unknown
       },
     ],
   };
-}
-
-function stableId(prefix: string, seed: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193) >>> 0;
-  return prefix + h.toString(16).toUpperCase().padStart(8, '0') + 'EXAMPLE';
 }
 
 export class World {
@@ -204,7 +199,7 @@ export class World {
 
   /** The IAM unique id of a user (`AIDA...`) or role (`AROA...`). */
   uniqueIdOf(principal: Pick<ScenarioPrincipal, 'arn' | 'uniqueId'>): string {
-    return principal.uniqueId ?? stableId(/:role\//.test(principal.arn) ? 'AROA' : 'AIDA', principal.arn);
+    return uniqueIdOf(principal);
   }
 
   /** Remembers credentials STS issued for a session of `role` and returns them. */
@@ -294,7 +289,7 @@ export class World {
 
   /**
    * Stores a CloudTrail record under its recipient account and region. Scenario files may
-   * write `eventTime` (and instances their `launchTime`) as `now-3h` (s, m, h, d) so shipped
+   * write `eventTime`, a session's `creationDate` (and instances their `launchTime`) as `now-3h` (s, m, h, d) so shipped
    * events stay inside the 90-day window.
    */
   recordTrailEvent(input: Record<string, unknown>): TrailRecord {
@@ -302,6 +297,8 @@ export class World {
     const account = String(event.recipientAccountId ?? '');
     const region = String(event.awsRegion ?? '');
     const identity = (event.userIdentity ?? {}) as Record<string, unknown>;
+    const attributes = (identity.sessionContext as { attributes?: Record<string, unknown> } | undefined)?.attributes;
+    if (attributes && typeof attributes.creationDate === 'string') attributes.creationDate = resolveEventTime(attributes.creationDate);
     const resources = Array.isArray(event.resources) ? (event.resources as Record<string, unknown>[]) : [];
     const eventId = typeof event.eventID === 'string' ? event.eventID : randomUUID();
     const record: TrailRecord = {

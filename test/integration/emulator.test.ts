@@ -33,8 +33,11 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { keyPolicyGrantStatement } from '../../src/core/policy/fixes';
+import { Sha256 } from '../emulator/authz/sigv4';
 import {
-  createGrantFixStatement,
+  adminPolicy,
   EXTRA_PROFILES,
   KEY_POLICY_MAX_BYTES,
   loadScenario,
@@ -50,6 +53,8 @@ const SEC = '222222222222';
 const REGION = 'eu-west-1';
 const APP_KEY = `arn:aws:kms:${REGION}:${DEV}:key/1a2b3c4d-0001-4abc-8def-000000000001`;
 const SHARED_KEY = `arn:aws:kms:${REGION}:${SEC}:key/2b3c4d5e-0001-4abc-8def-000000000001`;
+const PLATFORM_KEY = `arn:aws:kms:${REGION}:${DEV}:key/1a2b3c4d-0002-4abc-8def-000000000002`;
+const FRONT_END = 'ec2-frontend-api.amazonaws.com';
 const OPERATOR_ROLE = `arn:aws:iam::${DEV}:role/Operator`;
 const OPERATOR_SESSION = `arn:aws:sts::${DEV}:assumed-role/Operator/jane`;
 
@@ -190,17 +195,25 @@ describe('AWS emulator through the real SDK', function () {
       assert.equal(missing.name, 'NotFoundException');
     });
 
-    it('KMS GetKeyPolicy works in the key account only, and a deny list refuses it', async () => {
-      const policy = await kms(emulator, 'dev-operator').send(new GetKeyPolicyCommand({ KeyId: APP_KEY, PolicyName: 'default' }));
+    it('KMS GetKeyPolicy works in the key account only, for principals the key policy lets read it', async () => {
+      const policy = await kms(emulator, 'dev-admin').send(new GetKeyPolicyCommand({ KeyId: APP_KEY, PolicyName: 'default' }));
       const parsed = JSON.parse(policy.Policy ?? '{}') as { Statement: { Sid?: string }[] };
       assert.ok(parsed.Statement.some((s) => s.Sid === 'Allow use of the key'));
+      // The key policy names the Operator role for DescribeKey but not GetKeyPolicy, and does not
+      // delegate to IAM: KMS refuses whatever the role's IAM policy allows (src/aws-records.md M3).
+      const operator = await rejection(kms(emulator, 'dev-operator').send(new GetKeyPolicyCommand({ KeyId: APP_KEY, PolicyName: 'default' })));
+      assert.equal(operator.name, 'AccessDeniedException');
+      assert.equal(
+        operator.message,
+        `User: ${OPERATOR_SESSION} is not authorized to perform: kms:GetKeyPolicy on resource: ${APP_KEY} because no resource-based policy allows the kms:GetKeyPolicy action`,
+      );
       const crossAccount = await rejection(kms(emulator, 'dev-operator').send(new GetKeyPolicyCommand({ KeyId: SHARED_KEY, PolicyName: 'default' })));
       assert.equal(crossAccount.name, 'AccessDeniedException');
       const fromOwner = await kms(emulator, 'sec-admin').send(new GetKeyPolicyCommand({ KeyId: SHARED_KEY, PolicyName: 'default' }));
       assert.match(fromOwner.Policy ?? '', /Allow use by acme-dev/);
-      const denied = await rejection(kms(emulator, 'dev-auditor').send(new GetKeyPolicyCommand({ KeyId: APP_KEY, PolicyName: 'default' })));
+      const denied = await rejection(kms(emulator, 'dev-auditor').send(new GetKeyPolicyCommand({ KeyId: PLATFORM_KEY, PolicyName: 'default' })));
       assert.equal(denied.name, 'AccessDeniedException');
-      assert.match(denied.message, /is not authorized to perform: kms:GetKeyPolicy on resource: arn:aws:kms:/);
+      assert.match(denied.message, /is not authorized to perform: kms:GetKeyPolicy on resource: arn:aws:kms:.* with an explicit deny in an identity-based policy$/);
     });
 
     it('KMS PutKeyPolicy rejects malformed JSON, oversize and self-locking policies, and stores a valid one', async () => {
@@ -218,7 +231,7 @@ describe('AWS emulator through the real SDK', function () {
       assert.equal(locked.name, 'MalformedPolicyDocumentException');
 
       const current = JSON.parse((await client.send(new GetKeyPolicyCommand({ KeyId: APP_KEY, PolicyName: 'default' }))).Policy!) as { Statement: unknown[] };
-      current.Statement.push(createGrantFixStatement(OPERATOR_ROLE));
+      current.Statement.push(keyPolicyGrantStatement([OPERATOR_ROLE]));
       const text = JSON.stringify(current, null, 4);
       await client.send(new PutKeyPolicyCommand({ KeyId: APP_KEY, PolicyName: 'default', Policy: text }));
       assert.equal((await client.send(new GetKeyPolicyCommand({ KeyId: APP_KEY, PolicyName: 'default' }))).Policy, text);
@@ -295,7 +308,7 @@ describe('AWS emulator through the real SDK', function () {
       assert.ok(seen.every((e, i) => i === 0 || seen[i - 1].time >= e.time), 'newest first');
       const denied = seen.find((e) => (e.record.requestParameters as { keyId?: string }).keyId === APP_KEY)!;
       assert.equal(denied.record.errorCode, 'AccessDenied');
-      assert.equal(denied.record.userAgent, 'AWS Internal');
+      assert.equal(denied.record.userAgent, FRONT_END);
       assert.match(String(denied.record.errorMessage), /^User: arn:aws:sts::111111111111:assumed-role\/Operator\/jane is not authorized to perform: kms:CreateGrant on resource: arn:aws:kms:/);
 
       const tooMany = await rejection(client.send(new LookupEventsCommand({ MaxResults: 51 })));
@@ -329,12 +342,20 @@ describe('AWS emulator through the real SDK', function () {
 
       const trail = new CloudTrailClient(config(emulator, 'dev-operator'));
       const grants = await trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateGrant' }], MaxResults: 1 }));
-      const record = JSON.parse(grants.Events![0].CloudTrailEvent!) as Record<string, unknown> & { userIdentity: { arn: string }; requestParameters: Record<string, unknown> };
+      const record = JSON.parse(grants.Events![0].CloudTrailEvent!) as Record<string, unknown> & {
+        userIdentity: { arn: string; invokedBy?: string; principalId?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
+        requestParameters: Record<string, unknown>;
+      };
+      // Today's shape of EC2's grant on the caller's behalf (src/aws-records.md F1, F5).
       assert.equal(record.errorCode, 'AccessDenied');
-      assert.equal(record.userAgent, 'AWS Internal');
+      assert.equal(record.eventSource, 'kms.amazonaws.com');
+      assert.equal(record.userAgent, FRONT_END);
+      assert.equal(record.userIdentity.invokedBy, FRONT_END);
       assert.equal(record.userIdentity.arn, OPERATOR_SESSION);
+      assert.match(record.userIdentity.principalId ?? '', /^AROA[A-Z0-9]+:jane$/);
+      assert.equal(record.userIdentity.sessionContext?.sessionIssuer?.arn, OPERATOR_ROLE);
       assert.equal(record.requestParameters.keyId, APP_KEY);
-      assert.equal(record.requestParameters.granteePrincipal, `${DEV}:aws:ec2-infrastructure:${DEMO.app}`);
+      assert.equal(record.requestParameters.granteePrincipal, `arn:aws:sts::${DEV}:assumed-role/aws:ec2-infrastructure/${DEMO.app}`);
       assert.equal(
         record.errorMessage,
         `User: ${OPERATOR_SESSION} is not authorized to perform: kms:CreateGrant on resource: ${APP_KEY} because no resource-based policy allows the kms:CreateGrant action`,
@@ -345,7 +366,7 @@ describe('AWS emulator through the real SDK', function () {
 
       const admin = kms(emulator, 'dev-admin');
       const policy = JSON.parse((await admin.send(new GetKeyPolicyCommand({ KeyId: APP_KEY, PolicyName: 'default' }))).Policy!) as { Statement: unknown[] };
-      policy.Statement.push(createGrantFixStatement(OPERATOR_ROLE));
+      policy.Statement.push(keyPolicyGrantStatement([OPERATOR_ROLE]));
       await admin.send(new PutKeyPolicyCommand({ KeyId: APP_KEY, PolicyName: 'default', Policy: JSON.stringify(policy, null, 2) }));
 
       await operator.send(new StartInstancesCommand({ InstanceIds: [DEMO.app] }));
@@ -379,10 +400,11 @@ describe('AWS emulator through the real SDK', function () {
         assert.equal(record.errorCode, code, id);
         assert.match(record.errorMessage ?? '', message, id);
       }
-      // The key owner's trail sees the cross-account attempt too.
+      // "Cross-account AWS KMS requests that are rejected because access is denied are logged
+      // only in the caller's account" (KMS Developer Guide, logging-using-cloudtrail.html).
       const ownerTrail = new CloudTrailClient(config(emulator, 'sec-admin'));
       const ownerEvents = await ownerTrail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateGrant' }] }));
-      assert.equal(ownerEvents.Events?.length, 1);
+      assert.equal(ownerEvents.Events?.length, 0);
 
       await operator.send(new StopInstancesCommand({ InstanceIds: [DEMO.batch] }));
       await settled(operator, DEMO.batch);
@@ -530,7 +552,7 @@ describe('AWS emulator through the real SDK', function () {
         .instances(2500, { account: DEV, region: REGION, state: 'running' })
         .build();
       const user = new ScenarioBuilder();
-      scenario.principals.push(user.principal({ name: 'pager', account: DEV }));
+      scenario.principals.push(user.principal({ name: 'pager', account: DEV, policies: [adminPolicy()] }));
       const emulator = await startEmulator({ scenario });
       try {
         const client = ec2(emulator, 'pager');
@@ -552,16 +574,29 @@ describe('AWS emulator through the real SDK', function () {
 
     it('serves a 1,000-instance page of a 10,000-instance region in well under a second', async () => {
       const scenario = new ScenarioBuilder('big').account(DEV).region(REGION).instances(10_000, { account: DEV, region: REGION }).build();
-      scenario.principals.push(new ScenarioBuilder().principal({ name: 'big', account: DEV }));
+      scenario.principals.push(new ScenarioBuilder().principal({ name: 'big', account: DEV, policies: [adminPolicy()] }));
       const emulator = await startEmulator({ scenario });
       try {
-        const headers = { authorization: `AWS4-HMAC-SHA256 Credential=${scenario.principals[0].accessKeyId}/20250101/${REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0` };
+        const p = scenario.principals[0];
+        const body = 'Action=DescribeInstances&Version=2016-11-15&MaxResults=1000';
+        const url = new URL(emulator.url);
+        const signer = new SignatureV4({ credentials: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey }, region: REGION, service: 'ec2', sha256: Sha256 });
+        const signed = await signer.sign({
+          method: 'POST',
+          protocol: 'http:',
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: '/',
+          query: {},
+          headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        });
         const started = performance.now();
-        const response = await fetch(emulator.url, { method: 'POST', headers, body: 'Action=DescribeInstances&Version=2016-11-15&MaxResults=1000' });
-        const body = await response.text();
+        const response = await fetch(emulator.url, { method: 'POST', headers: signed.headers, body });
+        const xml = await response.text();
         const elapsed = performance.now() - started;
-        assert.equal(response.status, 200);
-        assert.equal(body.split('<instanceId>').length - 1, 1000);
+        assert.equal(response.status, 200, xml);
+        assert.equal(xml.split('<instanceId>').length - 1, 1000);
         assert.ok(elapsed < 500, `took ${elapsed.toFixed(0)} ms`);
       } finally {
         await emulator.close();
@@ -570,7 +605,7 @@ describe('AWS emulator through the real SDK', function () {
 
     it('judges grants with identity Denies and cross-account keys, and a key-owner fix lets the start run', async () => {
       const b = new ScenarioBuilder('grants', 0).account(DEV).account(SEC).region(REGION);
-      const grantPolicy = { name: 'Grants', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:*', 'kms:CreateGrant'], Resource: '*' }] } };
+      const grantPolicy = { name: 'Grants', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:*', 'kms:CreateGrant', 'cloudtrail:LookupEvents'], Resource: '*' }] } };
       const denyPolicy = { name: 'NoGrants', document: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'kms:CreateGrant', Resource: '*' }] } };
       const builder = b.principal({ name: 'builder', account: DEV, arn: `arn:aws:iam::${DEV}:role/Builder`, sessionName: 'ci', policies: [grantPolicy] });
       b.principal({ name: 'blocked', account: DEV, arn: `arn:aws:iam::${DEV}:role/Blocked`, sessionName: 'ci', policies: [grantPolicy, denyPolicy] });
@@ -597,7 +632,7 @@ describe('AWS emulator through the real SDK', function () {
 
         const owner = kms(emulator, 'owner');
         const policy = JSON.parse((await owner.send(new GetKeyPolicyCommand({ KeyId: remote.arn, PolicyName: 'default' }))).Policy!) as { Statement: unknown[] };
-        policy.Statement.push(createGrantFixStatement(builder.arn));
+        policy.Statement.push(keyPolicyGrantStatement([builder.arn]));
         await owner.send(new PutKeyPolicyCommand({ KeyId: remote.arn, PolicyName: 'default', Policy: JSON.stringify(policy) }));
         await client.send(new StartInstancesCommand({ InstanceIds: [remoteInstance.id] }));
         assert.equal((await describeOne(client, remoteInstance.id)).State?.Name, 'running', 'key policy names the role and its IAM policy allows');

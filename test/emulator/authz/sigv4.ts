@@ -18,7 +18,7 @@ function bytes(data: SourceData): string | Buffer {
   return Buffer.from(data);
 }
 
-class Sha256 {
+export class Sha256 {
   private hash: Hash | Hmac;
   constructor(private readonly secret?: SourceData) {
     this.hash = this.fresh();
