@@ -3,6 +3,7 @@
  * links), plain text for the terminal, and the CLI's JSON shape.
  */
 import type { ChangeKeyStateArgs, CopyStatementArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from './commandArgs';
+import { inertJson, markdownCode, markdownFence, markdownText, oneLine } from './escape';
 import type { DiagnosisReport, DiagnosisStep, Fix, StepStatus } from './types';
 
 /** Commands the report links to; the VS Code layer registers them under these ids. */
@@ -26,41 +27,27 @@ export function commandUri(command: string, args: unknown): string {
 const STATUS_LABEL: Record<StepStatus, string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' };
 const STATUS_ICON: Record<StepStatus, string> = { pass: '✅', fail: '❌', skip: '⏭️', error: '⚠️' };
 
-/** Escapes text for a Markdown table cell or paragraph: no pipes, no line breaks, no HTML. */
-function cell(text: string): string {
-  return text
-    .replace(/\\/g, '\\\\')
-    .replace(/([|*_`[\]])/g, '\\$1')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\r?\n/g, ' ');
-}
-
-function code(text: string): string {
-  const fence = text.includes('`') ? '``' : '`';
-  return `${fence}${text}${fence}`;
-}
-
-function fixHeading(fix: Fix): string {
+/** What a fix changes, with each value shown by `value` (inline code in Markdown, plain in a terminal). */
+function fixHeading(fix: Fix, value: (text: string) => string): string {
   const role = fix.role === 'alternative' ? ' (alternative)' : '';
   switch (fix.target) {
     case 'key-policy':
-      return `Add to the key policy of ${code(fix.keyArn)}${role}`;
+      return `Add to the key policy of ${value(fix.keyArn)}${role}`;
     case 'identity-policy':
-      return `Add to an IAM policy of ${code(fix.principalArn)} (for key ${code(fix.keyArn)})${role}`;
+      return `Add to an IAM policy of ${value(fix.principalArn)} (for key ${value(fix.keyArn)})${role}`;
     case 'key-state':
-      return `Change the state of key ${code(fix.keyArn)}: ${fix.action.replace(/-/g, ' ')}`;
+      return `Change the state of key ${value(fix.keyArn)}: ${fix.action.replace(/-/g, ' ')}`;
   }
 }
 
 function stepMarkdown(step: DiagnosisStep, index: number): string[] {
-  const lines = [`### ${index + 1}. ${STATUS_ICON[step.status]} ${step.title}: ${STATUS_LABEL[step.status]}`, '', cell(step.summary), ''];
+  const lines = [`### ${index + 1}. ${STATUS_ICON[step.status]} ${step.title}: ${STATUS_LABEL[step.status]}`, '', markdownText(step.summary), ''];
   if (step.evidence.length > 0) {
     lines.push('| Evidence | Value |', '| --- | --- |');
-    for (const e of step.evidence) lines.push(`| ${cell(e.label)} | ${cell(e.value)} |`);
+    for (const e of step.evidence) lines.push(`| ${markdownText(e.label)} | ${markdownText(e.value)} |`);
     lines.push('');
   }
-  if (step.nextStep) lines.push(`*Next step:* ${cell(step.nextStep)}`, '');
+  if (step.nextStep) lines.push(`*Next step:* ${markdownText(step.nextStep)}`, '');
   return lines;
 }
 
@@ -73,39 +60,39 @@ export function renderMarkdown(report: DiagnosisReport, options: { commandLinks?
   const links = options.commandLinks === true;
   const instanceArgs: InstanceCommandArgs = { profile: report.profile, region: report.region, instanceId: report.instanceId };
   const { verdict } = report;
-  const name = report.instance?.name ? ` (${cell(report.instance.name)})` : '';
+  const name = report.instance?.name ? ` (${markdownText(report.instance.name)})` : '';
   const lines: string[] = [
-    `# Why ${code(report.instanceId)}${name} stopped`,
+    `# Why ${markdownCode(report.instanceId)}${name} stopped`,
     '',
-    `Profile ${code(report.profile)}, Region ${code(report.region)}, ${report.instance ? `state **${report.instance.state}**` : 'state unknown'}, diagnosed ${report.generatedAt}.`,
+    `Profile ${markdownCode(report.profile)}, Region ${markdownCode(report.region)}, ${report.instance ? `state **${markdownText(report.instance.state)}**` : 'state unknown'}, diagnosed ${report.generatedAt}.`,
     '',
-    `## Verdict: ${cell(verdict.title)}`,
+    `## Verdict: ${markdownText(verdict.title)}`,
     '',
-    `**${code(verdict.code)}**, confidence **${verdict.confidence}**`,
+    `**${markdownCode(verdict.code)}**, confidence **${verdict.confidence}**`,
     '',
-    cell(verdict.summary),
+    markdownText(verdict.summary),
     '',
-    `**Next step:** ${cell(verdict.nextStep)}`,
+    `**Next step:** ${markdownText(verdict.nextStep)}`,
     '',
   ];
   if (verdict.caveats.length > 0) {
     lines.push('**Confidence lowered because:**', '');
-    for (const caveat of verdict.caveats) lines.push(`- ${cell(caveat)}`);
+    for (const caveat of verdict.caveats) lines.push(`- ${markdownText(caveat)}`);
     lines.push('');
   }
 
   if (report.fixes.length > 0) {
     lines.push('## Fix', '');
     for (const fix of report.fixes) {
-      lines.push(`### ${fixHeading(fix)}`, '');
-      if (fix.note) lines.push(`> ${cell(fix.note)}`, '');
+      lines.push(`### ${fixHeading(fix, markdownCode)}`, '');
+      if (fix.note) lines.push(`> ${markdownText(fix.note)}`, '');
       if (fix.target === 'key-state' && links && (fix.action === 'enable-key' || fix.action === 'cancel-key-deletion')) {
         const args: ChangeKeyStateArgs = { profile: report.profile, keyArn: fix.keyArn, action: fix.action };
         const label = fix.action === 'enable-key' ? 'Enable key' : 'Cancel key deletion';
         lines.push(`[${label}](${commandUri(REPORT_COMMANDS.changeKeyState, args)})`, '');
       }
       if (fix.target !== 'key-state') {
-        lines.push('```json', JSON.stringify(fix.statement, null, 2), '```', '');
+        lines.push(...markdownFence(inertJson(fix.statement, 2), 'json'), '');
         if (links) {
           const actions: string[] = [];
           if (fix.target === 'key-policy') {
@@ -128,7 +115,7 @@ export function renderMarkdown(report: DiagnosisReport, options: { commandLinks?
 
   if (report.timeline.length > 0) {
     lines.push('## Timeline', '', '| Time | Event | Detail |', '| --- | --- | --- |');
-    for (const entry of report.timeline) lines.push(`| ${cell(entry.time)} | ${cell(entry.label)} | ${cell(entry.detail ?? '')} |`);
+    for (const entry of report.timeline) lines.push(`| ${markdownText(entry.time)} | ${markdownText(entry.label)} | ${markdownText(entry.detail ?? '')} |`);
     lines.push('');
   }
 
@@ -155,32 +142,37 @@ function indent(text: string, by: string): string {
     .join('\n');
 }
 
-/** The report as plain text for a terminal. */
+/**
+ * The report as plain text for a terminal. Every value is one inert line (see `oneLine`):
+ * data cannot add lines, clear the screen or set the window title; the statement is JSON
+ * whose controls are escapes.
+ */
 export function renderText(report: DiagnosisReport): string {
+  const t = oneLine;
   const { verdict } = report;
   const out: string[] = [
-    `EC2 Launch Doctor: ${report.instanceId}${report.instance?.name ? ` (${report.instance.name})` : ''} in ${report.region}, profile ${report.profile}`,
+    `EC2 Launch Doctor: ${t(report.instanceId)}${report.instance?.name ? ` (${t(report.instance.name)})` : ''} in ${t(report.region)}, profile ${t(report.profile)}`,
     '',
     `Verdict: ${verdict.code} (confidence: ${verdict.confidence})`,
-    `  ${verdict.title}`,
-    `  ${verdict.summary}`,
-    `Next step: ${verdict.nextStep}`,
+    `  ${t(verdict.title)}`,
+    `  ${t(verdict.summary)}`,
+    `Next step: ${t(verdict.nextStep)}`,
   ];
-  for (const caveat of verdict.caveats) out.push(`Caveat: ${caveat}`);
+  for (const caveat of verdict.caveats) out.push(`Caveat: ${t(caveat)}`);
   for (const fix of report.fixes) {
-    out.push('', `${fixHeading(fix).replace(/`/g, '')}:`);
-    if (fix.note) out.push(`  Note: ${fix.note}`);
-    if (fix.target !== 'key-state') out.push(indent(JSON.stringify(fix.statement, null, 2), '  '));
+    out.push('', `${fixHeading(fix, t)}:`);
+    if (fix.note) out.push(`  Note: ${t(fix.note)}`);
+    if (fix.target !== 'key-state') out.push(indent(inertJson(fix.statement, 2), '  '));
   }
   if (report.timeline.length > 0) {
     out.push('', 'Timeline:');
-    for (const entry of report.timeline) out.push(`  ${entry.time}  ${entry.label}${entry.detail ? `  ${entry.detail}` : ''}`);
+    for (const entry of report.timeline) out.push(`  ${t(entry.time)}  ${t(entry.label)}${entry.detail ? `  ${t(entry.detail)}` : ''}`);
   }
   out.push('', 'Steps:');
   report.steps.forEach((step, i) => {
-    out.push(`  [${STATUS_LABEL[step.status]}] ${i + 1}. ${step.title}: ${step.summary}`);
-    for (const e of step.evidence) out.push(`      - ${e.label}: ${e.value}`);
-    if (step.nextStep) out.push(`      Next: ${step.nextStep}`);
+    out.push(`  [${STATUS_LABEL[step.status]}] ${i + 1}. ${t(step.title)}: ${t(step.summary)}`);
+    for (const e of step.evidence) out.push(`      - ${t(e.label)}: ${t(e.value)}`);
+    if (step.nextStep) out.push(`      Next: ${t(step.nextStep)}`);
   });
   out.push('', `AWS calls: ${callsSentence(report)}`);
   return out.join('\n');
