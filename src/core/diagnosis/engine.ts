@@ -50,16 +50,27 @@ export function isAbortError(error: unknown): boolean {
  */
 const CLOUDTRAIL_MAX_EVENTS = 500;
 
+/** How long a diagnosis may take unless its input says otherwise. */
+export const DEFAULT_DEADLINE_MS = 60_000;
+
 /**
  * Diagnoses why `input.instanceId` stopped. Never rejects for AWS failures (they become
  * step errors and caveats); rejects with an `AbortError` when `options.signal` aborts.
+ * At `input.deadlineMs` (default 60 s) the checks still waiting end as timed out, and the
+ * report says which; the diagnosis does not hang on a port that never answers.
  */
 export async function diagnoseInstance(input: DiagnosisInput, ports: DiagnosisPorts, options: DiagnoseOptions = {}): Promise<DiagnosisReport> {
   if (options.signal?.aborted) throw abortError(options.signal);
-  const meter = instrumentPorts(ports, options.signal);
+  const deadlineMs = input.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), deadlineMs);
+  // The ports hear both: the caller's cancel and the deadline end their requests.
+  const callSignal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+  const meter = instrumentPorts(ports, options.signal, { signal: deadline.signal, ms: deadlineMs });
   try {
-    return await runDiagnosis(input, meter, options);
+    return await runDiagnosis(input, meter, { ...options, callSignal });
   } finally {
+    clearTimeout(timer);
     meter.dispose();
   }
 }
@@ -77,7 +88,10 @@ interface Run {
   finish(step: DiagnosisStep): DiagnosisStep;
 }
 
-function runOf(input: DiagnosisInput, ports: DiagnosisPorts, options: DiagnoseOptions): Run {
+/** The options of one run: the caller's, and the signal the port calls get. */
+type RunOptions = DiagnoseOptions & { callSignal: AbortSignal };
+
+function runOf(input: DiagnosisInput, ports: DiagnosisPorts, options: RunOptions): Run {
   const notify = (event: StepEvent): void => {
     try {
       options.onStep?.(event);
@@ -88,7 +102,7 @@ function runOf(input: DiagnosisInput, ports: DiagnosisPorts, options: DiagnoseOp
   return {
     input,
     ports,
-    call: { signal: options.signal },
+    call: { signal: options.callSignal },
     say: messagesFor(input.profile),
     now: options.now ?? (() => new Date()),
     begin: (id) => notify({ phase: 'started', id, title: STEP_TITLES[id] }),
@@ -99,7 +113,7 @@ function runOf(input: DiagnosisInput, ports: DiagnosisPorts, options: DiagnoseOp
   };
 }
 
-async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, options: DiagnoseOptions): Promise<DiagnosisReport> {
+async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, options: RunOptions): Promise<DiagnosisReport> {
   const startedAt = performance.now();
   const run = runOf(input, meter.ports, options);
   const stats = (): DiagnosisReport['calls'] => meter.stats(performance.now() - startedAt);

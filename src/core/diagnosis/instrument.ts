@@ -1,6 +1,6 @@
 /**
- * Wraps the ports to count calls and rounds, and to make every call honour the AbortSignal
- * even when an implementation ignores it.
+ * Wraps the ports to count calls and rounds, to make every call honour the AbortSignal
+ * even when an implementation ignores it, and to end every call at the diagnosis deadline.
  */
 import { abortError } from '../limiter';
 import type { AwsFailure, Outcome } from '../model';
@@ -22,6 +22,12 @@ const PORT_ACTIONS: Record<CallingPort, string> = {
   simulatePrincipalPolicy: 'iam:SimulatePrincipalPolicy',
 };
 
+/** The whole diagnosis's deadline: when `signal` aborts, every call still waiting ends as timed out. */
+export interface Deadline {
+  signal: AbortSignal;
+  ms: number;
+}
+
 export interface InstrumentedPorts {
   ports: DiagnosisPorts;
   stats(elapsedMs: number): CallStats;
@@ -34,9 +40,11 @@ export interface InstrumentedPorts {
  * when it started, so `rounds` is the longest chain of calls that waited on each other:
  * calls started together count once however many there are.
  * A port that rejects (breaking its contract) yields a failure Outcome, so one faulty
- * call never aborts the diagnosis; only the signal does.
+ * call never aborts the diagnosis; only the signal does. Once `deadline` passes, a call
+ * still waiting (even on a port that never answers) and any call started later resolve to
+ * a `timeout` failure naming the action, so the diagnosis ends with a report.
  */
-export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal): InstrumentedPorts {
+export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal, deadline?: Deadline): InstrumentedPorts {
   let count = 0;
   // The ports may outlive one diagnosis: count only the requests made from here on.
   const requestsBefore = ports.apiCallCount?.();
@@ -52,17 +60,31 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal): In
       })
     : undefined;
   aborted?.catch(() => undefined);
+  let onDeadline: (() => void) | undefined;
+  const timedOut = deadline
+    ? new Promise<'timed-out'>((resolve) => {
+        onDeadline = () => resolve('timed-out');
+        deadline.signal.addEventListener('abort', onDeadline, { once: true });
+      })
+    : undefined;
+  const pastDeadline = (action: string): { ok: false; error: AwsFailure } => ({ ok: false, error: deadlineFailure(action, deadline?.ms ?? 0) });
 
   const call = async <T>(method: CallingPort, work: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
     if (signal?.aborted) throw abortError(signal);
     const action = PORT_ACTIONS[method];
+    // Past the deadline no call starts: its check is reported as timed out.
+    if (deadline?.signal.aborted) return pastDeadline(action);
     const depth = deepestFinished + 1;
     count++;
     byAction[action] = (byAction[action] ?? 0) + 1;
     try {
-      return await (aborted ? Promise.race([work(), aborted]) : work());
+      const settled = await Promise.race([work(), ...(aborted ? [aborted] : []), ...(timedOut ? [timedOut] : [])]);
+      // A port may answer "cancelled" to the deadline's abort: the deadline is what happened.
+      if (settled === 'timed-out' || (!settled.ok && deadline?.signal.aborted && !signal?.aborted)) return pastDeadline(action);
+      return settled;
     } catch (error) {
       if (signal?.aborted) throw abortError(signal);
+      if (deadline?.signal.aborted) return pastDeadline(action);
       return { ok: false, error: unexpectedFailure(action, error) };
     } finally {
       deepestFinished = Math.max(deepestFinished, depth);
@@ -92,7 +114,17 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal): In
     },
     dispose: () => {
       if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+      if (deadline && onDeadline) deadline.signal.removeEventListener('abort', onDeadline);
     },
+  };
+}
+
+function deadlineFailure(action: string, ms: number): AwsFailure {
+  return {
+    kind: 'timeout',
+    message: `No answer to ${action} within the diagnosis's ${Math.round(ms / 100) / 10} s.`,
+    nextStep: 'Diagnose again; if this check keeps running out of time, check the network, proxy or endpoint of the profile.',
+    action,
   };
 }
 
