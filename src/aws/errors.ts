@@ -21,6 +21,21 @@ export interface ErrorContext {
   /** `service:Action`, e.g. `ec2:DescribeInstances`. */
   action?: string;
   signIn?: SignInKind;
+  /**
+   * Credentials the session signs with (access key ids, secrets, session tokens): none of
+   * them may appear in a failure, whatever the error's text quotes.
+   */
+  secrets?: readonly string[];
+}
+
+/** The `name` of the error a call's own deadline ends it with. */
+export const CALL_TIMEOUT = 'CallTimeoutError';
+
+/** Ends a call that took longer than its deadline; classified as `timeout`. */
+export function callTimeoutError(timeoutMs: number): Error {
+  const error = new Error(`No answer within ${Math.round(timeoutMs / 100) / 10} s.`);
+  error.name = CALL_TIMEOUT;
+  return error;
 }
 
 /**
@@ -60,13 +75,18 @@ const ACCESS_DENIED_CODES = new Set([
   'AuthorizationError',
   'UnauthorizedException',
 ]);
+/**
+ * The signature did not verify: the secret key does not belong to the access key id, or the
+ * clock is far off. KMS and CloudTrail say InvalidSignatureException; the Query APIs say
+ * SignatureDoesNotMatch; IncompleteSignature is a malformed Authorization header.
+ */
+const SIGNATURE_CODES = new Set(['InvalidSignatureException', 'SignatureDoesNotMatch', 'IncompleteSignature']);
 const CREDENTIAL_REJECTED_CODES = new Set([
   'AuthFailure',
   'UnrecognizedClientException',
   'InvalidClientTokenId',
-  'SignatureDoesNotMatch',
-  'IncompleteSignature',
   'MissingAuthenticationToken',
+  ...SIGNATURE_CODES,
 ]);
 const THROTTLING_CODES = new Set([
   'Throttling',
@@ -97,6 +117,14 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError']);
+/**
+ * The HTTP handler's per-attempt timeouts (`requestTimeout` with `throwOnRequestTimeout`, and
+ * the socket's inactivity timeout) as @smithy/node-http-handler words them. Its connection
+ * timeout is left out: not connecting at all is a network failure.
+ */
+/** What the SDK appends to errors of answers it could not parse; it speaks to developers, not people. */
+const SDK_DESERIALIZATION_HINT = /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/;
+const ATTEMPT_TIMEOUT_MESSAGE = /exceeded the configured \d+ ms requestTimeout|timed out after \d+ ms of inactivity/i;
 const NOT_FOUND_CODES = new Set(['NotFoundException', 'NoSuchEntity', 'NoSuchEntityException', 'ResourceNotFoundException']);
 
 const SSO_EXPIRED = /sso session .*(has )?expired|token is expired|sso token .*expired|aws sso login|refresh this sso session/i;
@@ -108,12 +136,13 @@ const SSO_EXPIRED = /sso session .*(has )?expired|token is expired|sso token .*e
 export function classifyAwsError(error: unknown, context: ErrorContext = {}): AwsFailure {
   const e = asErrorLike(error);
   const code = errorCode(e);
-  const said = redactCommandOutput((e.message ?? String(error ?? '')).trim());
+  const text = (e.message ?? String(error ?? '')).replace(SDK_DESERIALIZATION_HINT, '').trim();
+  const said = redactSecrets(redactCommandOutput(text), context.secrets);
   const message = said || code || 'Unknown error';
   const profile = context.profile ?? 'default';
   const where = context.region ? ` in ${context.region}` : '';
   const failure = (kind: AwsErrorKind, text: string, nextStep: string, action = context.action): AwsFailure => {
-    const result: AwsFailure = { kind, message: text, nextStep };
+    const result: AwsFailure = { kind, message: redactSecrets(text, context.secrets), nextStep: redactSecrets(nextStep, context.secrets) };
     if (action) result.action = action;
     if (code) result.code = code;
     return result;
@@ -134,7 +163,8 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
     );
   }
 
-  if (code === 'OptInRequired' || (CREDENTIAL_REJECTED_CODES.has(code) && isOptInRegion(context.region))) {
+  // A signature that does not verify is the key or the clock, wherever the region is.
+  if (code === 'OptInRequired' || (CREDENTIAL_REJECTED_CODES.has(code) && !SIGNATURE_CODES.has(code) && isOptInRegion(context.region))) {
     return failure(
       'region-disabled',
       `Region ${context.region ?? '(unknown)'} is not enabled for the account of profile ${profile}.`,
@@ -151,6 +181,15 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
         ? `Ask for ${action} permission for the identity of profile ${profile}, or use a profile that has it.`
         : `Ask for the missing permission for the identity of profile ${profile}: ${message}`,
       action,
+    );
+  }
+
+  if (SIGNATURE_CODES.has(code)) {
+    return failure(
+      'no-credentials',
+      // AWS's text quotes the request it expected; redacted, it helps tell a wrong key from a wrong clock.
+      `AWS could not verify the request signature of profile ${profile}${where} (${code}): ${message}`,
+      `Check that the secret access key of profile ${profile} belongs to its access key id, and that this computer's clock is right.`,
     );
   }
 
@@ -181,6 +220,24 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
       'throttled',
       `AWS throttled the requests${where} for profile ${profile}, even after retries.`,
       'Wait a minute and refresh, or lower ec2LaunchDoctor.maxConcurrentRequests.',
+    );
+  }
+
+  if (e.name === CALL_TIMEOUT || (e.name === 'TimeoutError' && ATTEMPT_TIMEOUT_MESSAGE.test(message))) {
+    return failure(
+      'timeout',
+      `AWS did not answer${context.action ? ` ${context.action}` : ''}${where} in time for profile ${profile}: ${message}`,
+      'Check the network, proxy or the endpoint_url of the profile, then try again.',
+    );
+  }
+
+  // The SDK got an answer it could not parse (HTML from a proxy, a cut-off or garbled body)
+  // and no error code to go by: whoever answered, it was not AWS speaking its protocol.
+  if (SDK_DESERIALIZATION_HINT.test(e.message ?? '') && !code && !isNetwork(e, code, message)) {
+    return failure(
+      'network',
+      `The answer${context.action ? ` to ${context.action}` : ''}${where} could not be read: ${message}`,
+      'Check the proxy or the endpoint_url of the profile: something other than AWS may be answering. Then try again.',
     );
   }
 
@@ -217,6 +274,38 @@ const SIGN_IN_WORDS: Record<SignInKind, string> = {
 export function redactCommandOutput(message: string): string {
   const at = message.search(/Command failed:/i);
   return at < 0 ? message : message.slice(0, at).trim();
+}
+
+/** What a redacted value reads as. */
+const REDACTED = '[redacted]';
+/** Secrets shorter than this are not searched for: they would match ordinary words. */
+const MIN_SECRET_LENGTH = 8;
+/**
+ * Values that are credentials wherever they appear: a SigV4 signature mismatch quotes the
+ * canonical request with its `x-amz-security-token` header, Authorization headers carry
+ * `Credential=` and `Signature=`, S3-style errors echo `<AWSAccessKeyId>`, ini files name keys.
+ */
+const SECRET_PATTERNS: readonly RegExp[] = [
+  /(x-amz-security-token\s*[:=]\s*)[^\s'"&,;<]+/gi,
+  /(\bCredential=)[^\s'"&,;<]+/g,
+  /(\bSignature=)[^\s'"&,;<]+/g,
+  /(<(?:AWSAccessKeyId|SignatureProvided)>)[^<]+/g,
+  /(\baws_(?:access_key_id|secret_access_key|session_token)\s*=\s*)\S+/gi,
+  /()\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
+];
+
+/**
+ * `text` with credentials taken out: every given secret (the session's own access key ids,
+ * secret keys and session tokens) and every value of the SECRET_PATTERNS. Every failure the
+ * AWS layer hands out passes through here, so neither people nor logs see a credential.
+ */
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret.length >= MIN_SECRET_LENGTH) result = result.split(secret).join(REDACTED);
+  }
+  for (const pattern of SECRET_PATTERNS) result = result.replace(pattern, `$1${REDACTED}`);
+  return result;
 }
 
 function asErrorLike(error: unknown): ErrorLike {

@@ -40,6 +40,11 @@ export class Memo<K, V> {
     return this.entries.get(key)?.settled?.value;
   }
 
+  /** Every value that resolved and was kept, never waiting. */
+  settledValues(): V[] {
+    return [...this.entries.values()].flatMap((entry) => (entry.settled ? [entry.settled.value] : []));
+  }
+
   /** Forgets `key` (the next `get` starts again). */
   delete(key: K): void {
     this.entries.delete(key);

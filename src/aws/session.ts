@@ -8,6 +8,7 @@ import { fromIni, fromSSO } from '@aws-sdk/credential-providers';
 import { createLimiter, createRateGate, type Limiter, type RateGate } from '../core/limiter';
 import type { CallerIdentity, Outcome, ProfileSummary } from '../core/model';
 import { resolveEndpoint, type ServiceId } from './endpoints';
+import { withDeadline } from './deadline';
 import { classifyAwsError } from './errors';
 import { Memo } from './memo';
 import { iamRegionFor } from './partitions';
@@ -19,10 +20,18 @@ export interface AwsSessionOptions extends SharedFileOptions {
   maxConcurrentRequests?: number;
   /** Attempts per call including the first, with the SDK's adaptive retry mode. Default 5. */
   maxAttempts?: number;
-  /** Milliseconds a request may wait for a response. Default 20000. */
+  /** Milliseconds one attempt may wait for the response to begin; then it fails (and may be retried). Default 20000. */
   requestTimeoutMs?: number;
   /** Milliseconds to establish a connection. Default 5000. */
   connectionTimeoutMs?: number;
+  /** Milliseconds a connection may stay silent, before or during the response. Default: requestTimeoutMs. */
+  socketTimeoutMs?: number;
+  /**
+   * Milliseconds one call may take once it has its slot of the concurrency limit: sign-in,
+   * every attempt and the whole response. Then it ends as a `timeout` failure and frees its
+   * slot. Waiting for a slot does not count. Default 60000.
+   */
+  callTimeoutMs?: number;
   /** A fixed region list that replaces DescribeRegions (the `ec2LaunchDoctor.regions` setting). */
   regions?: string[];
   /** Asked when a profile's role needs an MFA code; the VS Code layer shows an input box. */
@@ -75,6 +84,9 @@ export type SessionPort = Pick<
 
 /** Credentials this close to expiry are refreshed before use. */
 const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 /** The one key of the profile list's memo. */
 const ALL_PROFILES = 'all';
 
@@ -136,6 +148,7 @@ export class AwsSession {
       'maxAttempts',
       'requestTimeoutMs',
       'connectionTimeoutMs',
+      'socketTimeoutMs',
       'mfaCodeProvider',
     ];
     if (clientAffecting.some((key) => before[key] !== options[key])) this.invalidate();
@@ -191,7 +204,9 @@ export class AwsSession {
 
   /**
    * Runs `task` with the client for (service, profile, region) under the shared limit and
-   * turns any failure into a classified AwsFailure. Never rejects. `send` covers the usual
+   * turns any failure into a classified AwsFailure. Never rejects, and always ends: `task`
+   * gets a signal that aborts at the caller's signal or at the call's deadline
+   * (`callTimeoutMs`), and the call ends then whatever `task` does. `send` covers the usual
    * one-command task.
    */
   async call<S extends ServiceId, T>(
@@ -207,14 +222,16 @@ export class AwsSession {
       // The counter is set inside the slot: a queued task starts from whichever call freed
       // the slot, and must not count its requests to that call.
       const counter = settings.onRequest ?? noCounter;
-      const value = await this.limiter.run(() => requestCounter.run(counter, () => task(client, settings.signal)), settings.signal);
+      const timeoutMs = this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+      const value = await this.limiter.run(
+        () => withDeadline(timeoutMs, settings.signal, (signal) => requestCounter.run(counter, () => task(client, signal))),
+        settings.signal,
+      );
       return { ok: true, value };
     } catch (error) {
       const summary = await this.profile(profile).catch(() => undefined);
-      return {
-        ok: false,
-        error: classifyAwsError(error, { profile, region, action: settings.action, signIn: summary?.signIn }),
-      };
+      const context = { profile, region, action: settings.action, signIn: summary?.signIn, secrets: this.heldSecrets() };
+      return { ok: false, error: classifyAwsError(error, context) };
     }
   }
 
@@ -301,6 +318,13 @@ export class AwsSession {
     return this.options.regions && this.options.regions.length > 0 ? [...this.options.regions] : undefined;
   }
 
+  /** Every credential value the session signs with, to keep out of failure messages. */
+  private heldSecrets(): string[] {
+    return this.signIns
+      .settledValues()
+      .flatMap((identity) => [identity.accessKeyId, identity.secretAccessKey, identity.sessionToken ?? '']);
+  }
+
   private answeredIdentity(profile: string): CallerIdentity | undefined {
     const outcome = this.identities.settled(profile);
     return outcome?.ok ? outcome.value : undefined;
@@ -331,12 +355,24 @@ export class AwsSession {
       ...(endpoint ? { endpoint } : {}),
       retryMode: 'adaptive',
       maxAttempts: this.options.maxAttempts ?? 5,
-      requestHandler: {
-        requestTimeout: this.options.requestTimeoutMs ?? 20_000,
-        connectionTimeout: this.options.connectionTimeoutMs ?? 5_000,
-      },
+      requestHandler: this.handlerTimeouts(),
     };
     return countingRequests(newClient(service, config));
+  }
+
+  /**
+   * Per-attempt timeouts of every HTTP request, sign-in requests included. Without
+   * `throwOnRequestTimeout` the handler only logs a warning when `requestTimeout` passes;
+   * the socket timeout ends a connection that goes silent after the response began.
+   */
+  private handlerTimeouts(): HandlerTimeouts {
+    const requestTimeout = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    return {
+      requestTimeout,
+      throwOnRequestTimeout: true,
+      connectionTimeout: this.options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      socketTimeout: this.options.socketTimeoutMs ?? requestTimeout,
+    };
   }
 
   /**
@@ -364,7 +400,8 @@ export class AwsSession {
   private async baseProvider(profile: string): Promise<AwsCredentialIdentityProvider> {
     const files = { ...loaderInit(this.files()), ignoreCache: true };
     const signIn = (await this.profile(profile).catch(() => undefined))?.signIn;
-    if (signIn === 'sso' || signIn === 'sso-legacy') return fromSSO({ profile, ...files });
+    const requestHandler = this.handlerTimeouts();
+    if (signIn === 'sso' || signIn === 'sso-legacy') return fromSSO({ profile, ...files, clientConfig: { requestHandler } });
     const mfa = this.options.mfaCodeProvider;
     // Role profiles call STS to assume the role; that call must go where the profile's
     // endpoint_url says too, not to the endpoint of whichever profile AWS_PROFILE names.
@@ -375,7 +412,7 @@ export class AwsSession {
     return fromIni({
       profile,
       ...files,
-      clientConfig: { ignoreConfiguredEndpointUrls: true, ...(stsEndpoint ? { endpoint: stsEndpoint } : {}) },
+      clientConfig: { ignoreConfiguredEndpointUrls: true, requestHandler, ...(stsEndpoint ? { endpoint: stsEndpoint } : {}) },
       ...(mfa ? { mfaCodeProvider: (serial: string) => mfa(profile, serial) } : {}),
     });
   }
@@ -389,7 +426,15 @@ interface ClientConfig {
   endpoint?: string;
   retryMode: string;
   maxAttempts: number;
-  requestHandler: { requestTimeout: number; connectionTimeout: number };
+  requestHandler: HandlerTimeouts;
+}
+
+/** The options of the SDK's Node HTTP handler that bound one attempt. */
+interface HandlerTimeouts {
+  requestTimeout: number;
+  throwOnRequestTimeout: boolean;
+  connectionTimeout: number;
+  socketTimeout: number;
 }
 
 function newClient(service: ServiceId, config: ClientConfig): AnyClient {

@@ -128,6 +128,8 @@ export type AwsErrorKind =
   | 'region-disabled'
   | 'throttled'
   | 'network'
+  /** AWS did not answer within the call's deadline (or an attempt's request timeout). */
+  | 'timeout'
   | 'not-found'
   | 'cancelled'
   | 'unknown';

@@ -23,7 +23,7 @@ import {
   type ServiceName,
   type WireResponse,
 } from './errors';
-import { FaultInjector, type FaultOutcome, type FaultRule } from './faults';
+import { FaultInjector, sendSpoiled, type FaultOutcome, type FaultRule } from './faults';
 import { loadScenario, type Scenario } from './scenario';
 import { cloudTrailHandlers, LookupRateLimiter } from './services/cloudtrail';
 import { ec2Handlers, instanceSnapshot } from './services/ec2';
@@ -128,7 +128,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, wire: WireResponse, requestId: string): void {
+function send(res: ServerResponse, wire: WireResponse, requestId: string, faults?: FaultOutcome): void {
+  if (faults?.response) return sendSpoiled(res, wire, { 'x-amzn-requestid': requestId }, faults);
   res.writeHead(wire.status, {
     'content-type': wire.contentType,
     'content-length': Buffer.byteLength(wire.body),
@@ -219,7 +220,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       req.socket.destroy();
       return;
     }
-    const fail = (error: AwsError): void => send(res, renderError(service, error, requestId), requestId);
+    const fail = (error: AwsError): void => send(res, renderError(service, error, requestId), requestId, outcome);
     if (!caller) return fail(authFailure(service));
     if (outcome.error) return fail(forcedError(service, outcome, caller.arn, action));
     // Temporary credentials are the access key id, secret and session token together: a
@@ -241,7 +242,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const ctx: CallContext = { world, caller, service, region, action, requestId, query, json };
     try {
       const responseBody = await handler(ctx);
-      send(res, { status: 200, contentType: isJson ? 'application/x-amz-json-1.1' : 'text/xml;charset=UTF-8', body: responseBody }, requestId);
+      send(res, { status: 200, contentType: isJson ? 'application/x-amz-json-1.1' : 'text/xml;charset=UTF-8', body: responseBody }, requestId, outcome);
     } catch (error) {
       if (error instanceof AwsError) return fail(error);
       process.stderr.write(`emulator: ${service}:${action} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { classifyAwsError, deniedAction } from '../../../src/aws/errors';
+import { callTimeoutError, classifyAwsError, deniedAction, redactSecrets } from '../../../src/aws/errors';
 
 /** An SDK-like service exception: name is the service's code, with HTTP metadata. */
 function serviceError(name: string, message: string, status = 400): Error & { $metadata: { httpStatusCode: number } } {
@@ -157,5 +157,105 @@ describe('classifyAwsError', () => {
   it('extracts the action from denial messages', () => {
     assert.equal(deniedAction('... is not authorized to perform: ec2:StartInstances on resource ...'), 'ec2:StartInstances');
     assert.equal(deniedAction('Access Denied'), undefined);
+  });
+  it('classifies a call that ran out of its deadline, and per-attempt request and socket timeouts, as timeout', () => {
+    const deadline = classifyAwsError(callTimeoutError(1500), { profile: 'p', region: 'eu-west-1', action: 'ec2:DescribeInstances' });
+    assert.equal(deadline.kind, 'timeout');
+    assert.match(deadline.message, /did not answer ec2:DescribeInstances in eu-west-1 in time for profile p: No answer within 1\.5 s/);
+    assert.match(deadline.nextStep, /Check the network/);
+    const attempt = Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 1000 ms requestTimeout.'), {
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+    });
+    assert.equal(classifyAwsError(attempt).kind, 'timeout');
+    const idle = Object.assign(
+      new Error('@smithy/node-http-handler - the request socket timed out after 1000 ms of inactivity (configured by client requestHandler).'),
+      { name: 'TimeoutError' },
+    );
+    assert.equal(classifyAwsError(idle).kind, 'timeout');
+    const connect = Object.assign(
+      new Error('@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 500 ms.'),
+      { name: 'TimeoutError' },
+    );
+    assert.equal(classifyAwsError(connect).kind, 'network', 'never connecting is a network failure');
+  });
+
+  for (const code of ['InvalidSignatureException', 'SignatureDoesNotMatch', 'IncompleteSignature']) {
+    it(`classifies ${code} as a signature the keys or the clock got wrong, in any region`, () => {
+      for (const region of ['eu-west-1', 'me-south-1']) {
+        const failure = classifyAwsError(serviceError(code, 'The request signature we calculated does not match', 400), { profile: 'p', region });
+        assert.equal(failure.kind, 'no-credentials');
+        assert.equal(failure.code, code);
+        assert.match(failure.nextStep, /secret access key of profile p belongs to its access key id/);
+      }
+    });
+  }
+
+  for (const code of ['InvalidClientTokenId', 'UnrecognizedClientException', 'AuthFailure']) {
+    it(`classifies ${code} as rejected credentials with a next step`, () => {
+      const failure = classifyAwsError(serviceError(code, 'The security token included in the request is invalid.', 403), { profile: 'p', region: 'eu-west-1' });
+      assert.equal(failure.kind, 'no-credentials');
+      assert.match(failure.nextStep, /Check the keys or sign-in of profile p/);
+    });
+  }
+
+  for (const code of ['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']) {
+    it(`classifies ${code} as expired credentials with a next step`, () => {
+      const failure = classifyAwsError(serviceError(code, 'The security token included in the request is expired', 400), { profile: 'p' });
+      assert.equal(failure.kind, 'expired-credentials');
+      assert.match(failure.nextStep, /Refresh the temporary credentials of profile p/);
+    });
+  }
+});
+
+describe('redactSecrets', () => {
+  const ACCESS_KEY = 'ASIAEXAMPLEEXAMPLE12';
+  const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  const TOKEN = 'IQoJb3JpZ2luX2VjEXAMPLE+session/token==';
+  /**
+   * The shape of AWS's answer to a signature mismatch (InvalidSignatureException from KMS):
+   * it quotes the canonical request it expected, session token header included, and the
+   * string to sign. Values are made up.
+   */
+  const MISMATCH =
+    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. ' +
+    'Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n' +
+    "'POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:kms.eu-west-1.amazonaws.com\nx-amz-date:20240501T120000Z\n" +
+    `x-amz-security-token:${TOKEN}\nx-amz-target:TrentService.DescribeKey\n\n` +
+    "content-type;host;x-amz-date;x-amz-security-token;x-amz-target\n44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'\n\n" +
+    "The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20240501T120000Z\n20240501/eu-west-1/kms/aws4_request\n" +
+    "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7'\n";
+
+  it('takes the session token out of a signature-mismatch message and keeps the rest', () => {
+    const redacted = redactSecrets(MISMATCH);
+    assert.ok(!redacted.includes(TOKEN), redacted);
+    assert.match(redacted, /x-amz-security-token:\[redacted\]\nx-amz-target:TrentService\.DescribeKey/);
+    assert.match(redacted, /^The request signature we calculated does not match/);
+    assert.match(redacted, /20240501\/eu-west-1\/kms\/aws4_request/);
+  });
+
+  it("takes out the session's own key id, secret and token wherever they appear", () => {
+    const text = `key ${ACCESS_KEY} secret ${SECRET} token ${TOKEN} and ${SECRET.slice(0, 6)}`;
+    const redacted = redactSecrets(text, [ACCESS_KEY, SECRET, TOKEN, 'short']);
+    assert.equal(redacted, `key [redacted] secret [redacted] token [redacted] and ${SECRET.slice(0, 6)}`);
+  });
+
+  it('takes out Authorization header values, query-string tokens, echoed key ids and ini keys', () => {
+    const header = `Authorization: AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/20240501/eu-west-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024`;
+    const redacted = redactSecrets(header);
+    assert.equal(redacted, 'Authorization: AWS4-HMAC-SHA256 Credential=[redacted], SignedHeaders=host;x-amz-date, Signature=[redacted]');
+    assert.equal(redactSecrets(`?X-Amz-Security-Token=${encodeURIComponent(TOKEN)}&X-Amz-Date=1`), '?X-Amz-Security-Token=[redacted]&X-Amz-Date=1');
+    assert.equal(redactSecrets('<AWSAccessKeyId>AKIDEXAMPLE</AWSAccessKeyId>'), '<AWSAccessKeyId>[redacted]</AWSAccessKeyId>');
+    assert.equal(redactSecrets(`aws_secret_access_key = ${SECRET}`), 'aws_secret_access_key = [redacted]');
+  });
+
+  it('applies to every failure classifyAwsError makes, message and next step', () => {
+    const error = serviceError('InvalidSignatureException', MISMATCH, 400);
+    const failure = classifyAwsError(error, { profile: 'p', region: 'eu-west-1', secrets: [TOKEN] });
+    assert.ok(!JSON.stringify(failure).includes(TOKEN));
+    const unknown = classifyAwsError(serviceError('Weird', `odd ${SECRET}`), { profile: 'p', secrets: [SECRET] });
+    assert.equal(unknown.message, 'odd [redacted]');
+    const denied = classifyAwsError(serviceError('AccessDenied', `denied for ${ACCESS_KEY}`, 403), { profile: 'p', secrets: [ACCESS_KEY] });
+    assert.ok(!JSON.stringify(denied).includes(ACCESS_KEY), JSON.stringify(denied));
   });
 });
