@@ -12,7 +12,7 @@ commands:
       (exit 0: no error finding, 1: an error finding, 2: usage error or unreadable file)
   ${DIAGNOSE_USAGE.replace('usage: ec2-launch-doctor ', '')}
       find out why an EC2 instance stopped (read-only AWS calls; exit 0: verdict reached,
-      2: usage or credential error)
+      2: usage or credential error, 3: no verdict, e.g. AWS could not be reached)
   help
       print this text
 `;

@@ -1,11 +1,11 @@
 /**
- * `ec2-launch-doctor diagnose --instance ID [--profile P] [--region R] [--format text|json|markdown]`
- * Exit 0: a verdict was reached; 2: usage error, or the profile's credentials are missing or
- * expired (the report, if any, is still printed).
+ * `ec2-launch-doctor diagnose --instance ID [--profile P] [--region R] [--format text|json|markdown] [--timeout S]`
+ * Exit codes: see EXIT (0 only with a verdict). The report, when there is one, is printed
+ * whatever the exit code.
  */
 import { parseArgs } from 'node:util';
 import type * as AwsModule from '../aws';
-import { diagnoseInstance, renderMarkdown, renderText, toJson } from '../core/diagnosis';
+import { diagnoseInstance, renderMarkdown, renderText, toJson, type DiagnosisReport } from '../core/diagnosis';
 import { isInstanceId } from '../core/ids';
 
 export interface DiagnoseIo {
@@ -21,9 +21,22 @@ export interface DiagnoseArguments {
   profile: string;
   region?: string;
   format: DiagnoseFormat;
+  /** Seconds each AWS call may take (`--timeout`); the session's default when absent. */
+  timeoutSeconds?: number;
 }
 
-export const DIAGNOSE_USAGE = 'usage: ec2-launch-doctor diagnose --instance ID [--profile P] [--region R] [--format text|json|markdown]';
+/** The exit codes of `diagnose`. Only a verdict is success. */
+export const EXIT = {
+  /** A verdict was reached. */
+  verdict: 0,
+  /** Usage error, unreadable config, or the profile's credentials are missing or expired. */
+  usage: 2,
+  /** No verdict: AWS could not be reached, every call was throttled or timed out, or the evidence ran out. */
+  noVerdict: 3,
+} as const;
+
+export const DIAGNOSE_USAGE =
+  'usage: ec2-launch-doctor diagnose --instance ID [--profile P] [--region R] [--format text|json|markdown] [--timeout S]';
 
 /** What `diagnose --help` prints. */
 export const DIAGNOSE_HELP = `${DIAGNOSE_USAGE}
@@ -35,12 +48,18 @@ options:
   --profile P      the profile of the shared config files (default: AWS_PROFILE, else default)
   --region R       the instance's region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's)
   --format F       text (default), json or markdown
+  --timeout S      seconds each AWS call may take before it counts as unanswered (default 60)
   -h, --help       print this text
 
 exit codes:
-  0  a verdict was reached
-  2  usage error, or the profile's credentials are missing or expired
+  ${EXIT.verdict}  a verdict was reached
+  ${EXIT.usage}  usage error, or the profile's credentials are missing or expired
+  ${EXIT.noVerdict}  no verdict: AWS could not be reached, every call was throttled or timed out,
+     or there was not enough evidence (the report says which checks could not run)
 `;
+
+/** The longest `--timeout`, in seconds: beyond an hour a call is not coming back. */
+const MAX_TIMEOUT_SECONDS = 3600;
 
 const FORMATS: readonly DiagnoseFormat[] = ['text', 'json', 'markdown'];
 
@@ -49,6 +68,7 @@ const OPTIONS = {
   profile: { type: 'string' },
   region: { type: 'string' },
   format: { type: 'string' },
+  timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -77,14 +97,14 @@ function describeParseError(error: unknown, args: readonly string[]): string {
 
 /** Parses the arguments after `diagnose`; a string is a usage error to print. */
 export function parseDiagnoseArguments(args: readonly string[], env: DiagnoseIo['env']): DiagnoseArguments | DiagnoseHelp | string {
-  let values: { instance?: string; profile?: string; region?: string; format?: string; help?: boolean };
+  let values: { instance?: string; profile?: string; region?: string; format?: string; timeout?: string; help?: boolean };
   try {
     ({ values } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
   } catch (error) {
     return describeParseError(error, args);
   }
   if (values.help) return { help: true };
-  for (const name of ['instance', 'profile', 'region', 'format'] as const) {
+  for (const name of ['instance', 'profile', 'region', 'format', 'timeout'] as const) {
     if (values[name] === '') return `--${name} needs a value`;
   }
   const instanceId = values.instance;
@@ -92,12 +112,42 @@ export function parseDiagnoseArguments(args: readonly string[], env: DiagnoseIo[
   if (!isInstanceId(instanceId)) return `not an instance id: ${instanceId}`;
   const format = FORMATS.find((f) => f === (values.format ?? 'text'));
   if (!format) return `--format must be one of ${FORMATS.join(', ')}`;
-  return {
+  const parsed: DiagnoseArguments = {
     instanceId,
     profile: values.profile ?? env.AWS_PROFILE ?? 'default',
     region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     format,
   };
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS) {
+      return `--timeout expects seconds between 0 and ${MAX_TIMEOUT_SECONDS}, got "${values.timeout}"`;
+    }
+    parsed.timeoutSeconds = seconds;
+  }
+  return parsed;
+}
+
+/** Failure kinds of the instance check that mean AWS itself could not be heard. */
+const UNREACHED: ReadonlySet<string> = new Set(['network', 'timeout', 'throttled']);
+
+/**
+ * The exit code for a finished diagnosis and the line that explains it on stderr. Missing
+ * or expired credentials are the person's to fix, as a usage error is; without a verdict
+ * (the instance could not be read, or the checks that ran did not settle it) the run failed.
+ */
+export function exitOf(report: DiagnosisReport, profile: string): { code: number; message?: string } {
+  const instanceStep = report.steps.find((s) => s.id === 'instance-state');
+  const kind = instanceStep?.failureKind;
+  if (kind === 'expired-credentials' || kind === 'no-credentials') {
+    const state = kind === 'no-credentials' ? 'missing' : 'expired';
+    return { code: EXIT.usage, message: `the credentials of profile "${profile}" are ${state}: ${instanceStep?.nextStep ?? ''}` };
+  }
+  if (report.verdict.code !== 'unknown') return { code: EXIT.verdict };
+  if (kind && UNREACHED.has(kind)) {
+    return { code: EXIT.noVerdict, message: `no verdict: AWS could not be reached (${kind}): ${instanceStep?.nextStep ?? ''}` };
+  }
+  return { code: EXIT.noVerdict, message: `no verdict: ${report.verdict.summary}` };
 }
 
 /** Runs one diagnosis with the shared config files, as the AWS CLI would read them. */
@@ -111,10 +161,10 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
     io.stdout(DIAGNOSE_HELP);
     return 0;
   }
-  const session = new aws.AwsSession({});
+  const session = new aws.AwsSession(sessionOptions(parsed));
   try {
     const profiles = await session.profiles().catch((error: unknown) => {
-      io.stderr(`cannot read the AWS config files: ${error instanceof Error ? error.message : String(error)}\n`);
+      io.stderr(`cannot read the AWS config files: ${aws.redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
       return undefined;
     });
     if (!profiles) return 2;
@@ -134,15 +184,20 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
     const output =
       parsed.format === 'json' ? JSON.stringify(toJson(report), null, 2) + '\n' : parsed.format === 'markdown' ? renderMarkdown(report) + '\n' : renderText(report) + '\n';
     io.stdout(output);
-    // Without a readable instance there is no verdict; missing or expired credentials are the
-    // person's to fix, so they count as a usage-level failure.
-    const instanceStep = report.steps.find((s) => s.id === 'instance-state');
-    if (instanceStep?.failureKind === 'expired-credentials' || instanceStep?.failureKind === 'no-credentials') {
-      io.stderr(`the credentials of profile "${parsed.profile}" are ${instanceStep.failureKind === 'no-credentials' ? 'missing' : 'expired'}: ${instanceStep.nextStep ?? ''}\n`);
-      return 2;
-    }
-    return 0;
+    const exit = exitOf(report, parsed.profile);
+    if (exit.message) io.stderr(`${exit.message}\n`);
+    return exit.code;
   } finally {
     session.dispose();
   }
 }
+
+/** `--timeout` bounds each call; an attempt never waits longer than the whole call may. */
+function sessionOptions(parsed: DiagnoseArguments): AwsModule.AwsSessionOptions {
+  if (parsed.timeoutSeconds === undefined) return {};
+  const callTimeoutMs = Math.round(parsed.timeoutSeconds * 1000);
+  return { callTimeoutMs, requestTimeoutMs: Math.min(DEFAULT_REQUEST_TIMEOUT_MS, callTimeoutMs) };
+}
+
+/** The session's own per-attempt default, which `--timeout` only ever shortens. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;

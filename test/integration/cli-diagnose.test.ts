@@ -128,6 +128,60 @@ describe('CLI diagnose against the demo scenario', function () {
     assert.match(run.stderr, /expired/);
   });
 
+  describe('without a verdict: exit 3, with the report and the reason', () => {
+    afterEach(() => emulator.setFaults([]));
+
+    const diagnose = (extra: string[] = []) =>
+      cli(['diagnose', '--instance', 'i-00de0000000000004', '--profile', 'dev-admin', '--region', 'eu-west-1', '--format', 'json', ...extra], env);
+
+    it('exits 3 when AWS never answers, within the --timeout of each call', async () => {
+      emulator.setFaults([{ principal: 'dev-admin', response: 'black-hole' }]);
+      const started = Date.now();
+      const run = await diagnose(['--timeout', '1']);
+      assert.equal(run.code, 3, run.stderr);
+      assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+      assert.equal(JSON.parse(run.stdout).verdict.code, 'unknown');
+      assert.match(run.stderr, /no verdict: AWS could not be reached \(timeout\)/);
+    });
+
+    it('exits 3 when every call is throttled', async () => {
+      emulator.setFaults([{ principal: 'dev-admin', throttleRate: 1 }]);
+      const run = await diagnose(['--timeout', '2']);
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(run.stderr, /no verdict: AWS could not be reached \((throttled|timeout)\)/);
+    });
+
+    it('exits 3 when the connection to AWS drops', async () => {
+      emulator.setFaults([{ principal: 'dev-admin', dropRate: 1 }]);
+      const run = await diagnose(['--timeout', '2']);
+      assert.equal(run.code, 3, run.stderr);
+      assert.match(run.stderr, /no verdict: AWS could not be reached \(network\)/);
+    });
+
+    it('exits 3 when the checks after the instance cannot run, and names what is missing', async () => {
+      // The instance reads; every later call is refused.
+      emulator.setFaults([{ principal: 'dev-admin', error: 'AccessDenied', skip: 1 }]);
+      const run = await diagnose(['--timeout', '2']);
+      assert.equal(run.code, 3, run.stderr);
+      assert.equal(JSON.parse(run.stdout).verdict.code, 'unknown');
+      assert.match(run.stderr, /^no verdict: /m);
+    });
+
+    it('still exits 0 with a verdict once AWS answers', async () => {
+      const run = await diagnose(['--timeout', '5']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).verdict.code, 'kms-create-grant-not-allowed');
+    });
+
+    it('exits 2 on a --timeout that is not a number of seconds', async () => {
+      for (const bad of ['0', 'soon', '1e3', '99999']) {
+        const run = await diagnose(['--timeout', bad]);
+        assert.equal(run.code, 2, bad);
+        assert.match(run.stderr, /--timeout expects seconds/);
+      }
+    });
+  });
+
   it('keeps stdout pure JSON even when the SDK warns on stderr', async () => {
     const run = await cli(['diagnose', '--instance', 'i-00de0000000000009', '--profile', 'dev-admin', '--region', 'eu-west-1', '--format', 'json'], env);
     assert.doesNotThrow(() => JSON.parse(run.stdout));
