@@ -30,12 +30,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const bridge = new AwsBridge(config, askMfaCode);
   const aws = bridge.commandsBackend();
 
+  // Restricted Mode: no AWS call until the person trusts the workspace (see package.json capabilities).
+  const trusted = () => vscode.workspace.isTrusted;
   const backupDir = vscode.Uri.joinPath(context.globalStorageUri, 'key-policy-backups');
-  const keyPolicies = new KeyPolicyFileSystem(aws, backupDir, log);
+  const keyPolicies = new KeyPolicyFileSystem(aws, backupDir, log, trusted);
   const reports = new ReportView();
-  const analyses = new PolicyAnalyses((document) => principalsFor(document, settings(), keyPolicies));
+  const analyses = new PolicyAnalyses((document) => principalsFor(document, settings(), keyPolicies), log);
   const diagnostics = new PolicyDiagnostics(analyses);
-  const instances = new InstancesProvider(() => bridge.explorerBackend(), settings, log);
+  const instances = new InstancesProvider(() => bridge.explorerBackend(), settings, log, { trusted });
   keyPolicies.onSaved = (_uri, { keyArn }) => offerStartAfterSave(reports, keyArn);
   const filesWatcher = new AwsFilesFollower(config, () => {
     log.info('The AWS config files changed; listing again.');
@@ -70,6 +72,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       for (const effect of settingEffects(before, next)) onSettingsEffect[effect]();
     }),
     ...registerCommands(commandContext),
+    // Restricted Mode showed no instances: list them now.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => instances.refresh()),
     { dispose: () => vscode.Disposable.from(...commandContext.subscriptions).dispose() },
   );
   log.info(`EC2 Launch Doctor activated in VS Code ${vscode.version}`);

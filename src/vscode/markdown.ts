@@ -7,7 +7,7 @@
  * Escaping `(` also defeats `$(icon)` where theme icons are enabled.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+!|<>~])/g, '\\$1').replace(/\r?\n/g, ' ');
+  return text.replace(/([\\`*_{}[\]()#+!|<>~&])/g, '\\$1').replace(/\r?\n/g, ' ');
 }
 
 /**
@@ -16,4 +16,13 @@ export function escapeMarkdown(text: string): string {
  */
 export function escapeIcons(text: string): string {
   return text.replace(/\$\(/g, '\\$(');
+}
+
+/**
+ * Neutralizes `[text](target)` in a notification or dialog message, which VS Code renders as a
+ * link (a `command:` link would run a command): a Name tag or an error message from AWS must
+ * read as text. Only the `](` joint changes, to `] (`.
+ */
+export function plainMessage(text: string): string {
+  return text.replace(/\]\(/g, '] (');
 }

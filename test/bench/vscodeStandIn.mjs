@@ -223,6 +223,8 @@ export function createVscodeStandIn({ settings = {}, version = '1.85.0' } = {}) 
         onDidSaveTextDocument: noEvent,
         textDocuments: [],
         workspaceFolders: undefined,
+        isTrusted: true,
+        onDidGrantWorkspaceTrust: noEvent,
         createFileSystemWatcher: () => ({ onDidChange: noEvent, onDidCreate: noEvent, onDidDelete: noEvent, dispose: () => undefined }),
         registerFileSystemProvider: () => new Disposable(),
         registerTextDocumentContentProvider: () => new Disposable(),

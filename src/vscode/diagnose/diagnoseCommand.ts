@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { DiagnosisReport } from '../../core/diagnosis';
-import { sortInstances, stoppedAtLaunch } from '../../core/explorer/regionSummary';
 import { isInstanceId } from '../../core/ids';
 import type { AwsFacade } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
 import { toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
+import { instanceItems, profileItems, regionItems, typedInstanceItem, type InstanceItem } from './pickItems';
+import { plainMessage } from '../markdown';
 
 /**
  * "EC2: Diagnose Stopped Instance". From the tree it diagnoses the clicked instance; from the
@@ -48,7 +49,7 @@ export function diagnoseStoppedInstance(ctx: CommandContext) {
       }
       log.error(error instanceof Error ? error : String(error));
       const message = error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(`The diagnosis of ${target.instanceId} failed: ${message}`);
+      void vscode.window.showErrorMessage(plainMessage(`The diagnosis of ${target.instanceId} failed: ${message}`));
       return undefined;
     }
   };
@@ -57,7 +58,7 @@ export function diagnoseStoppedInstance(ctx: CommandContext) {
 async function pickInstance(aws: AwsFacade): Promise<InstanceRef | undefined> {
   const profiles = await aws.profiles().catch((error: unknown) => {
     void vscode.window.showErrorMessage(
-      `Could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`,
+      plainMessage(`Could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`),
     );
     return undefined;
   });
@@ -68,31 +69,30 @@ async function pickInstance(aws: AwsFacade): Promise<InstanceRef | undefined> {
     );
     return undefined;
   }
-  const profile = await vscode.window.showQuickPick(
-    profiles.map((p) => ({ label: p.name, description: [p.accountId, p.region].filter(Boolean).join(' · ') })),
-    { title: 'Diagnose Stopped Instance (1/3): profile', placeHolder: 'The profile that sees the instance' },
-  );
+  const profile = await vscode.window.showQuickPick(profileItems(profiles), {
+    title: 'Diagnose Stopped Instance (1/3): profile',
+    placeHolder: 'The profile that sees the instance',
+  });
   if (!profile) return undefined;
 
-  const regions = await aws.regions(profile.label);
-  const home = profiles.find((p) => p.name === profile.label)?.region;
-  const regionItems = regions.ok ? regions.value : home ? [home] : [];
+  const regions = await aws.regions(profile.profile);
+  const home = profiles.find((p) => p.name === profile.profile)?.region;
+  const listed = regions.ok ? regions.value : home ? [home] : [];
   if (!regions.ok)
-    void vscode.window.showWarningMessage(`Could not list regions: ${regions.error.message} ${regions.error.nextStep}`);
-  const region = await vscode.window.showQuickPick(
-    [...regionItems]
-      .sort((a, b) => Number(b === home) - Number(a === home))
-      .map((r) => ({ label: r, description: r === home ? 'profile default' : undefined })),
-    { title: 'Diagnose Stopped Instance (2/3): region' },
-  );
+    void vscode.window.showWarningMessage(
+      plainMessage(`Could not list regions: ${regions.error.message} ${regions.error.nextStep}`),
+    );
+  const region = await vscode.window.showQuickPick(regionItems(listed, home), {
+    title: 'Diagnose Stopped Instance (2/3): region',
+  });
   if (!region) return undefined;
 
-  return pickInstanceInRegion(aws, profile.label, region.label);
+  return pickInstanceInRegion(aws, profile.profile, region.region);
 }
 
 /** Instances of the region, those stopped at launch first; an instance id may also be typed. */
 function pickInstanceInRegion(aws: AwsFacade, profile: string, region: string): Promise<InstanceRef | undefined> {
-  type Item = vscode.QuickPickItem & { instanceId: string; name?: string };
+  type Item = vscode.QuickPickItem & InstanceItem;
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'Diagnose Stopped Instance (3/3): instance';
   pick.placeholder = 'Pick an instance, or type an instance id (i-…)';
@@ -105,19 +105,14 @@ function pickInstanceInRegion(aws: AwsFacade, profile: string, region: string): 
       pick.placeholder = `Could not list instances (${result.error.message}); type an instance id`;
       return;
     }
-    listed = sortInstances(result.value).map((i) => ({
-      label: `${stoppedAtLaunch(i) ? '$(warning) ' : ''}${i.name ?? i.id}`,
-      description: `${i.id} · ${i.state}${i.stateReason ? ` · ${i.stateReason.code}` : ''}`,
-      instanceId: i.id,
-      name: i.name,
-    }));
+    listed = instanceItems(result.value);
     pick.items = listed;
   });
   pick.onDidChangeValue((value) => {
     const typed = value.trim();
     pick.items =
       isInstanceId(typed) && !listed.some((i) => i.instanceId === typed)
-        ? [{ label: typed, description: 'instance id', instanceId: typed }, ...listed]
+        ? [typedInstanceItem(typed), ...listed]
         : listed;
   });
   return new Promise((resolve) => {

@@ -2,14 +2,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseKeyArn } from '../../core/arn';
 import type { OpenKeyPolicyArgs } from '../../core/diagnosis';
-import { summarizePolicyChange } from '../../core/policyChange';
 import type { AwsFacade } from '../awsBridge';
 import type { Logger } from '../log';
+import { backupFolderName, saveKeyPolicy } from './keyPolicySave';
 
 /** Scheme of live key policies opened as editable documents. */
 export const KEY_POLICY_SCHEME = 'ec2-kms-policy';
-
-const KEY_POLICY_LIMIT_BYTES = 32_768;
 
 /** What an open key policy document knows about where it came from. */
 interface OpenPolicy {
@@ -50,6 +48,8 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
     private readonly aws: AwsFacade,
     private readonly backupDir: vscode.Uri,
     private readonly log: Logger,
+    /** False in an untrusted workspace: key policies are then neither read nor written. */
+    private readonly trusted: () => boolean = () => true,
   ) {}
 
   /** Opens the policy of the key in an editor; `principalArn` is what its diagnostics check. */
@@ -90,6 +90,7 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    this.requireTrust();
     const state = this.state(uri);
     const { policy, via } = await this.readLive(state);
     state.live = policy;
@@ -98,48 +99,21 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
+    this.requireTrust();
     const state = this.state(uri);
     const text = Buffer.from(content).toString('utf8');
-    try {
-      JSON.parse(text);
-    } catch (error) {
-      throw vscode.FileSystemError.Unavailable(
-        `Not saved: KMS accepts plain JSON only (${error instanceof Error ? error.message : String(error)}).`,
-      );
-    }
-    const size = Buffer.byteLength(text);
-    if (size > KEY_POLICY_LIMIT_BYTES)
-      throw vscode.FileSystemError.Unavailable(
-        `Not saved: the policy is ${size} bytes; KMS allows at most ${KEY_POLICY_LIMIT_BYTES}.`,
-      );
-    if (state.live === undefined) throw vscode.FileSystemError.Unavailable('Not saved: reopen the key policy first.');
-
-    const change = summarizePolicyChange(state.live, text);
-    const answer = await vscode.window.showWarningMessage(
-      `Replace the key policy of ${state.keyArn}?`,
+    const result = await saveKeyPolicy(
+      this.aws,
+      { keyArn: state.keyArn, profile: state.profile, via: state.via, live: state.live, text },
       {
-        modal: true,
-        detail: `${change.join('\n')}\n\nPutKeyPolicy through profile ${state.via ?? state.profile}, with the lockout safety check on. The current policy is kept as a backup you can restore.`,
+        confirm: async ({ message, detail }) =>
+          (await vscode.window.showWarningMessage(message, { modal: true, detail }, 'Save to AWS')) === 'Save to AWS',
+        backup: async (policy) => (await this.backup(state, policy)).fsPath,
       },
-      'Save to AWS',
     );
-    if (answer !== 'Save to AWS')
-      throw vscode.FileSystemError.Unavailable(
-        'Not saved: the change was not confirmed. Your edits are still in the editor.',
-      );
-
-    const current = await this.readLive(state);
-    if (current.policy !== state.live) {
-      throw vscode.FileSystemError.Unavailable(
-        'Not saved: the key policy changed in AWS since you opened it. Copy your edits, reopen the key policy and apply them again.',
-      );
-    }
-    const backup = await this.backup(state, current.policy);
-    const result = await this.aws.putKeyPolicy(current.via, state.keyArn, text);
-    if (!result.ok)
-      throw vscode.FileSystemError.Unavailable(`Not saved: ${result.error.message} ${result.error.nextStep}`);
+    if (!result.saved) throw vscode.FileSystemError.Unavailable(result.reason);
     this.log.info(
-      `Key policy of ${state.keyArn} replaced through ${current.via}; previous policy backed up to ${backup.fsPath}`,
+      `Key policy of ${state.keyArn} replaced through ${result.via}; previous policy backed up to ${result.backup}`,
     );
     state.live = text;
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
@@ -186,11 +160,7 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
   }
 
   private backupFolder(keyArn: string): vscode.Uri {
-    const parsed = parseKeyArn(keyArn);
-    return vscode.Uri.joinPath(
-      this.backupDir,
-      parsed ? `${parsed.account}-${parsed.region}-${parsed.keyId}` : encodeURIComponent(keyArn),
-    );
+    return vscode.Uri.joinPath(this.backupDir, backupFolderName(keyArn));
   }
 
   private async backup(state: OpenPolicy, policy: string): Promise<vscode.Uri> {
@@ -199,6 +169,12 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
     const file = vscode.Uri.joinPath(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     await vscode.workspace.fs.writeFile(file, Buffer.from(policy));
     return file;
+  }
+
+  private requireTrust(): void {
+    if (!this.trusted()) {
+      throw vscode.FileSystemError.NoPermissions('Key policies are read from AWS only in a trusted workspace.');
+    }
   }
 
   private state(uri: vscode.Uri): OpenPolicy {

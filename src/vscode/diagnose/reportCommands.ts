@@ -10,13 +10,14 @@ import type {
 import type { CommandContext } from '../commandContext';
 import { KEY_POLICY_SCHEME } from './keyPolicyFs';
 import type { ReportView } from './reportView';
+import { escapeIcons, plainMessage } from '../markdown';
 
 /** After a key policy is saved: offers to start the diagnosed instance again. */
 export function offerStartAfterSave(reports: ReportView, keyArn: string): void {
   const report = reports.latestForKey(keyArn);
   const offer = report?.instance?.state === 'stopped' ? ['Start instance again'] : [];
   void vscode.window
-    .showInformationMessage(`Key policy of ${keyArn} saved; the previous policy is backed up.`, ...offer)
+    .showInformationMessage(plainMessage(`Key policy of ${keyArn} saved; the previous policy is backed up.`), ...offer)
     .then((pick) => {
       if (!pick || !report) return;
       void vscode.commands.executeCommand(COMMAND_IDS.startInstance, {
@@ -35,7 +36,9 @@ export function changeKeyState(ctx: CommandContext) {
     if (!args || !key) return false;
     const enable = args.action === 'enable-key';
     const answer = await vscode.window.showWarningMessage(
-      enable ? `Enable KMS key ${args.keyArn}?` : `Cancel the scheduled deletion of KMS key ${args.keyArn}?`,
+      plainMessage(
+        enable ? `Enable KMS key ${args.keyArn}?` : `Cancel the scheduled deletion of KMS key ${args.keyArn}?`,
+      ),
       {
         modal: true,
         detail: enable
@@ -52,7 +55,7 @@ export function changeKeyState(ctx: CommandContext) {
     );
     if (!result.ok) {
       ctx.log.error(`${args.action} ${args.keyArn}: ${result.error.message}`);
-      void vscode.window.showErrorMessage(`${result.error.message} ${result.error.nextStep}`);
+      void vscode.window.showErrorMessage(plainMessage(`${result.error.message} ${result.error.nextStep}`));
       return false;
     }
     ctx.log.info(`${args.action} ${args.keyArn} through ${args.profile}: done`);
@@ -74,7 +77,7 @@ export function openKeyPolicy(ctx: CommandContext) {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       ctx.log.error(`Open key policy ${args.keyArn}: ${message}`);
-      void vscode.window.showErrorMessage(`Could not open the key policy of ${args.keyArn}: ${message}`);
+      void vscode.window.showErrorMessage(plainMessage(`Could not open the key policy of ${args.keyArn}: ${message}`));
       return undefined;
     }
   };
@@ -117,12 +120,12 @@ export function restoreKeyPolicy(ctx: CommandContext) {
     const backups = await ctx.keyPolicies.backups(keyArn);
     if (backups.length === 0) {
       void vscode.window.showInformationMessage(
-        `No backups of the key policy of ${keyArn} yet: one is kept each time you save it.`,
+        plainMessage(`No backups of the key policy of ${keyArn} yet: one is kept each time you save it.`),
       );
       return;
     }
     const pick = await vscode.window.showQuickPick(
-      backups.map((backup) => ({ label: backupLabel(backup), uri: backup })),
+      backups.map((backup) => ({ label: escapeIcons(backupLabel(backup)), uri: backup })),
       { title: 'Restore which backup? (it opens in the editor; save to put it back in AWS)' },
     );
     if (pick) await ctx.keyPolicies.restoreInto(target, pick.uri);

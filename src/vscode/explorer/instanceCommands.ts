@@ -6,6 +6,7 @@ import type { InstanceSummary } from '../../core/model';
 import { classifyStateReason } from '../../core/stateReason';
 import type { StateChange } from '../../aws';
 import type { CommandContext } from '../commandContext';
+import { plainMessage } from '../markdown';
 
 /** An instance named by a tree node or by a report's command link. */
 export type InstanceRef = { profile: string; region: string; instanceId: string; name?: string };
@@ -52,12 +53,12 @@ export function startInstance(ctx: CommandContext) {
       (progress, token) => follow(ctx, ref, progress, token),
     );
     if (final?.state === 'running') {
-      void vscode.window.showInformationMessage(`${label} is running.`);
+      void vscode.window.showInformationMessage(plainMessage(`${label} is running.`));
     } else if (final) {
       const c = classifyStateReason(final.stateReason, final.state);
       const reason = final.stateReason ? ` (${final.stateReason.code})` : '';
       void vscode.window
-        .showWarningMessage(`${label} is ${final.state} again${reason}. ${c.summary}`, 'Diagnose')
+        .showWarningMessage(plainMessage(`${label} is ${final.state} again${reason}. ${c.summary}`), 'Diagnose')
         .then((pick) => pick && vscode.commands.executeCommand(COMMAND_IDS.diagnoseStoppedInstance, ref));
     }
     return final;
@@ -112,7 +113,7 @@ async function changeStateConfirmed(
   const label = instanceLabel(ref);
   const verb = change === 'start' ? 'Start' : 'Stop';
   const answer = await vscode.window.showWarningMessage(
-    `${verb} ${label}?`,
+    plainMessage(`${verb} ${label}?`),
     { modal: true, detail: `Profile ${ref.profile}, region ${ref.region}. ${consequence}` },
     verb,
   );
@@ -120,7 +121,9 @@ async function changeStateConfirmed(
   const result = await ctx.aws.changeInstanceState(ref.profile, ref.region, ref.instanceId, change);
   if (result.ok) return result.value;
   ctx.log.error(`${verb} ${ref.instanceId}: ${result.error.message}`);
-  void vscode.window.showErrorMessage(`Could not ${change} ${label}: ${result.error.message} ${result.error.nextStep}`);
+  void vscode.window.showErrorMessage(
+    plainMessage(`Could not ${change} ${label}: ${result.error.message} ${result.error.nextStep}`),
+  );
   return undefined;
 }
 

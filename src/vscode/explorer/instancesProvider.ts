@@ -1,69 +1,56 @@
 import * as vscode from 'vscode';
-import type { CallerIdentity, InstanceSummary, Outcome, ProfileSummary } from '../../core/model';
 import {
-  describeRegionCounts,
   filterInstances,
   isTransitional,
   pollDelayMs,
   sortInstances,
+  describeRegionCounts,
   type InstanceFilter,
 } from '../../core/explorer/regionSummary';
+import type { InstanceSummary } from '../../core/model';
 import type { Logger } from '../log';
+import { toTreeItem, type ExplorerNode, type InstanceNode, type ProfileNode, type RegionNode } from './nodes';
 import {
-  toTreeItem,
-  type ErrorNode,
-  type ExplorerNode,
-  type InstanceNode,
-  type ProfileNode,
-  type RegionNode,
-} from './nodes';
+  isFiltering,
+  profileChildren,
+  ProfileListing,
+  type ExplorerBackend,
+  type ExplorerSettings,
+} from './profileListing';
 
-/** What the tree needs from AWS; the extension implements it over the AWS layer. */
-export interface ExplorerBackend {
-  profiles(): Promise<ProfileSummary[]>;
-  callerIdentity(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<CallerIdentity>>;
-  regions(profile: string, signal?: AbortSignal): Promise<Outcome<string[]>>;
-  instances(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<InstanceSummary[]>>;
-  instancesById(
-    profile: string,
-    region: string,
-    ids: string[],
-    signal?: AbortSignal,
-  ): Promise<Outcome<InstanceSummary[]>>;
-}
-
-/** Settings the tree reads on every render. */
-export interface ExplorerSettings {
-  profiles: string[];
-  showEmptyRegions: boolean;
-}
-
-/** What one profile's expansion found: a node per listed region and one per failure. */
-interface ProfileContents {
-  regions: RegionNode[];
-  errors: ErrorNode[];
-}
-
-/** True when the filter hides something: a text to match or "stopped at launch only". */
-export function isFiltering(filter: InstanceFilter): boolean {
-  return Boolean(filter.text || filter.stoppedAtLaunchOnly);
-}
+export type { ExplorerBackend, ExplorerSettings } from './profileListing';
 
 /** Context key that makes the view show its welcome content (no profiles configured). */
 export const NO_PROFILES_CONTEXT = 'ec2LaunchDoctor.noProfiles';
 export const FILTERED_CONTEXT = 'ec2LaunchDoctor.filtered';
 
 /**
+ * How long expanding a profile waits for all its regions before showing those done so far
+ * (the others show as "listing…" and appear as they finish): a quick listing renders once.
+ */
+const FIRST_PAINT_MS = 1_500;
+
+/** Options of the tree; tests shorten the deadlines. */
+export interface InstancesProviderOptions {
+  /** False in an untrusted workspace: the tree then makes no AWS call and shows its welcome content. */
+  trusted?: () => boolean;
+  deadlineMs?: number;
+  firstPaintMs?: number;
+}
+
+/**
  * Profiles -> regions -> instances. Nothing is fetched until a node is expanded; a profile's
- * regions are listed in parallel (under the AWS layer's shared concurrency limit) the moment
- * it expands. Failures become error nodes on the node they concern, never exceptions.
+ * regions are listed in parallel the moment it expands and shown as each finishes.
+ * Failures become error nodes on the node they concern, never exceptions.
  */
 export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
   private profileNodes: Promise<ProfileNode[]> | undefined;
-  private readonly contents = new Map<string, Promise<ProfileContents>>();
+  private readonly listings = new Map<string, ProfileListing>();
+  /** Listings whose children VS Code has been given. */
+  private readonly rendered = new WeakSet<ProfileListing>();
   private readonly polls = new Map<string, NodeJS.Timeout>();
   private abort = new AbortController();
   private filter: InstanceFilter = {};
@@ -72,6 +59,7 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     private readonly backend: () => ExplorerBackend,
     private readonly settings: () => ExplorerSettings,
     private readonly log: Logger,
+    private readonly options: InstancesProviderOptions = {},
   ) {}
 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
@@ -98,7 +86,7 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     for (const timer of this.polls.values()) clearTimeout(timer);
     this.polls.clear();
     this.profileNodes = undefined;
-    this.contents.clear();
+    this.listings.clear();
     this.changed.fire(undefined);
   }
 
@@ -118,10 +106,18 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     return { ...this.filter };
   }
 
+  /**
+   * Resolves once every region of the profile has finished, failed or timed out (at once for a
+   * profile that was not expanded yet).
+   */
+  async whenListed(profile: string): Promise<void> {
+    const listing = this.listings.get(profile);
+    if (listing) await listing.settled;
+  }
+
   /** The node of an instance, if its region has been listed. */
   async findInstance(profile: string, region: string, instanceId: string): Promise<InstanceNode | undefined> {
-    const contents = await this.contents.get(profile);
-    return contents?.regions.find((r) => r.region === region)?.instances.find((i) => i.instance.id === instanceId);
+    return (await this.listedRegion(profile, region))?.instances.find((i) => i.instance.id === instanceId);
   }
 
   /**
@@ -133,7 +129,7 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     region: string,
     instance: Partial<InstanceSummary> & { id: string },
   ): Promise<void> {
-    const regionNode = (await this.contents.get(profile))?.regions.find((r) => r.region === region);
+    const regionNode = await this.listedRegion(profile, region);
     const index = regionNode?.instances.findIndex((n) => n.instance.id === instance.id) ?? -1;
     if (!regionNode || index < 0) return;
     const old = regionNode.instances[index];
@@ -152,6 +148,8 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   }
 
   private async rootChildren(): Promise<ExplorerNode[]> {
+    // Untrusted workspace: no profile read, no AWS call; the view's welcome content explains.
+    if (this.options.trusted && !this.options.trusted()) return [];
     if (!this.profileNodes) {
       this.profileNodes = this.backend()
         .profiles()
@@ -176,32 +174,47 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   }
 
   private async profileChildren(node: ProfileNode): Promise<ExplorerNode[]> {
-    const name = node.profile.name;
-    let contents = this.contents.get(name);
-    if (!contents) {
-      contents = this.loadProfile(node);
-      this.contents.set(name, contents);
-    }
-    const { regions, errors } = await contents;
-    const showEmpty = this.settings().showEmptyRegions;
-    const filtering = isFiltering(this.filter);
-    const visible = regions.filter((r) => {
-      const count = filtering
-        ? filterInstances(
-            r.instances.map((i) => i.instance),
-            this.filter,
-          ).length
-        : r.instances.length;
-      return count > 0 || (showEmpty && !filtering);
-    });
-    const children: ExplorerNode[] = [...errors, ...visible];
-    if (children.length === 0) {
-      children.push({
-        type: 'message',
-        label: filtering ? 'No instance matches the filter' : 'No instances in any enabled region',
+    const listing = this.listings.get(node.profile.name) ?? this.startListing(node);
+    await listing.ready;
+    // A quick listing renders once; a slow region shows as "listing…" and appears when done.
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      listing.settled,
+      new Promise<void>((resolve) => (waited = setTimeout(resolve, this.options.firstPaintMs ?? FIRST_PAINT_MS))),
+    ]);
+    clearTimeout(waited);
+    // From now on VS Code shows these children: each region that settles later renders again.
+    this.rendered.add(listing);
+    return profileChildren(listing, this.settings(), this.filter);
+  }
+
+  private startListing(node: ProfileNode): ProfileListing {
+    const backend = this.backend();
+    const profile = node.profile.name;
+    const signal = this.abort.signal;
+    if (!node.profile.accountId && !node.accountId) {
+      // The account id is shown once known; it must not hold up the listing.
+      void backend.callerIdentity(profile, node.profile.region ?? 'us-east-1', signal).then((identity) => {
+        if (identity.ok && !signal.aborted) {
+          node.accountId = identity.value.account;
+          this.changed.fire(node);
+        }
       });
     }
-    return children;
+    const listing = new ProfileListing(node, backend, {
+      signal,
+      deadlineMs: this.options.deadlineMs,
+      warn: (message) => this.log.warn(message),
+      onRegionSettled: (entry) => {
+        if (signal.aborted) return;
+        if (entry.state === 'listed' && entry.node.instances.some((n) => isTransitional(n.instance))) {
+          this.schedulePoll(profile, entry.region, 0);
+        }
+        if (this.rendered.has(listing)) this.changed.fire(node);
+      },
+    });
+    this.listings.set(profile, listing);
+    return listing;
   }
 
   private regionChildren(node: RegionNode): ExplorerNode[] {
@@ -211,46 +224,22 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
         node.instances.map((n) => n.instance),
         this.filter,
       ),
-    ).map((i) => byId.get(i.id)!);
+    )
+      .map((i) => byId.get(i.id))
+      .filter((n): n is InstanceNode => n !== undefined);
     if (shown.length > 0) return shown;
-    const filtering = isFiltering(this.filter);
-    return [{ type: 'message', label: filtering ? 'No instance matches the filter' : 'No instances in this region' }];
+    return [
+      {
+        type: 'message',
+        label: isFiltering(this.filter) ? 'No instance matches the filter' : 'No instances in this region',
+      },
+    ];
   }
 
-  private async loadProfile(node: ProfileNode): Promise<ProfileContents> {
-    const backend = this.backend();
-    const profile = node.profile.name;
-    const signal = this.abort.signal;
-    if (!node.profile.accountId && !node.accountId) {
-      // The account id is shown once known; it must not hold up the listing.
-      void backend.callerIdentity(profile, node.profile.region ?? 'us-east-1', signal).then((identity) => {
-        if (identity.ok) {
-          node.accountId = identity.value.account;
-          this.changed.fire(node);
-        }
-      });
-    }
-    const sso = node.profile.signIn === 'sso' || node.profile.signIn === 'sso-legacy';
-    const regions = await backend.regions(profile, signal);
-    if (!regions.ok) {
-      this.log.warn(`${profile}: ${regions.error.message}`);
-      return { regions: [], errors: [{ type: 'error', profile, sso, failure: regions.error }] };
-    }
-    const listed = await Promise.all(
-      regions.value.map(async (region) => ({ region, result: await backend.instances(profile, region, signal) })),
-    );
-    const contents: ProfileContents = { regions: [], errors: [] };
-    for (const { region, result } of listed) {
-      if (!result.ok) {
-        this.log.warn(`${profile}/${region}: ${result.error.message}`);
-        contents.errors.push({ type: 'error', profile, sso, region, failure: result.error });
-        continue;
-      }
-      const instances = result.value.map((instance): InstanceNode => ({ type: 'instance', profile, region, instance }));
-      contents.regions.push({ type: 'region', profile, region, instances, counts: describeRegionCounts(result.value) });
-      if (result.value.some(isTransitional)) this.schedulePoll(profile, region, 0);
-    }
-    return contents;
+  private async listedRegion(profile: string, region: string): Promise<RegionNode | undefined> {
+    const listing = this.listings.get(profile);
+    await listing?.ready;
+    return listing?.region(region);
   }
 
   private replaceInstance(regionNode: RegionNode, index: number, instance: InstanceSummary): void {
@@ -274,8 +263,7 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     const signal = this.abort.signal;
     const timer = setTimeout(async () => {
       this.polls.delete(key);
-      const contents = await this.contents.get(profile);
-      const regionNode = contents?.regions.find((r) => r.region === region);
+      const regionNode = await this.listedRegion(profile, region);
       const moving = regionNode?.instances.filter((n) => isTransitional(n.instance)) ?? [];
       if (!regionNode || moving.length === 0 || signal.aborted) return;
       const result = await this.backend().instancesById(
@@ -300,8 +288,9 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
         this.log.warn(`Polling ${profile}/${region}: ${result.error.message}`);
       }
       // A schedule made while this poll waited (Stop on another instance) already covers the region.
-      if (!this.polls.has(key) && regionNode.instances.some((n) => isTransitional(n.instance)))
+      if (!this.polls.has(key) && regionNode.instances.some((n) => isTransitional(n.instance))) {
         this.schedulePoll(profile, region, attempt + 1);
+      }
     }, pollDelayMs(attempt));
     this.polls.set(key, timer);
   }

@@ -4,13 +4,22 @@ import { stoppedAtLaunch } from '../../core/explorer/regionSummary';
 import { isInstanceId } from '../../core/ids';
 import type { ProfileSummary } from '../../core/model';
 import { classifyStateReason } from '../../core/stateReason';
-import { escapeMarkdown } from '../markdown';
+import { escapeIcons, escapeMarkdown } from '../markdown';
 import type { ErrorNode, InstanceNode } from './nodes';
+
+/**
+ * Text for Markdown rendered with theme icons on: `$(` is escaped first (as VS Code's own
+ * MarkdownString.appendText does), then the Markdown, backslashes included, so the icon
+ * escape survives Markdown's unescaping.
+ */
+function escapeWithIcons(text: string): string {
+  return escapeMarkdown(escapeIcons(text));
+}
 
 /**
  * The Markdown of an instance's tooltip: everything a person checks before acting on it.
  * It is rendered with theme icons on (for the warning sign), so every value from AWS is
- * escaped, which also keeps `$(icon)` in a Name tag from rendering.
+ * escaped for both: a Name tag `$(icon) **x** [y](command:z)` shows as typed.
  */
 export function instanceTooltipMarkdown(node: InstanceNode): string {
   const i = node.instance;
@@ -24,12 +33,12 @@ export function instanceTooltipMarkdown(node: InstanceNode): string {
     ['Volumes', i.blockDevices.map((b) => `${b.deviceName} ${b.volumeId ?? ''}`.trim()).join(', ') || undefined],
     ['Profile / region', `${node.profile} / ${node.region}`],
   ];
-  const id = isInstanceId(i.id) ? `\`${i.id}\`` : escapeMarkdown(i.id);
-  let md = `**${escapeMarkdown(i.name ?? i.id)}** ${id}\n\n`;
-  for (const [label, value] of rows) if (value) md += `- ${label}: ${escapeMarkdown(value)}\n`;
+  const id = isInstanceId(i.id) ? `\`${i.id}\`` : escapeWithIcons(i.id);
+  let md = `**${escapeWithIcons(i.name ?? i.id)}** ${id}\n\n`;
+  for (const [label, value] of rows) if (value) md += `- ${label}: ${escapeWithIcons(value)}\n`;
   if (stoppedAtLaunch(i)) {
     const c = classifyStateReason(i.stateReason, i.state);
-    md += `\n$(warning) ${escapeMarkdown(c.summary)}\n\n${escapeMarkdown(c.nextStep)}\n`;
+    md += `\n$(warning) ${escapeWithIcons(c.summary)}\n\n${escapeWithIcons(c.nextStep)}\n`;
   }
   return md;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandContext } from '../commandContext';
 import type { ErrorNode } from './nodes';
+import { ssoSignInTerminal } from './ssoSignIn';
 
 /** "Refresh": drops the session's caches and lists everything again. */
 export function refresh(ctx: CommandContext) {
@@ -38,8 +39,8 @@ export function clearFilter(ctx: CommandContext) {
 }
 
 /**
- * "Sign In Again": opens a terminal that signs the profile in again. The tree lists again
- * when that terminal closes; Refresh does it sooner.
+ * "Sign In Again": opens a terminal that runs `aws sso login` for the profile (no shell in
+ * between). The tree lists again when that terminal closes; Refresh does it sooner.
  */
 export function ssoLogin(ctx: CommandContext) {
   const terminalWatchers = new Set<vscode.Disposable>();
@@ -51,9 +52,8 @@ export function ssoLogin(ctx: CommandContext) {
   });
   return (node?: ErrorNode): void => {
     if (node?.type !== 'error') return;
-    const terminal = vscode.window.createTerminal({ name: `AWS SSO: ${node.profile}` });
+    const terminal = vscode.window.createTerminal(ssoSignInTerminal(node.profile));
     terminal.show();
-    terminal.sendText(`aws sso login --profile ${shellQuote(node.profile)}`);
     const watcher = vscode.window.onDidCloseTerminal((closed) => {
       if (closed !== terminal) return;
       watcher.dispose();
@@ -63,8 +63,4 @@ export function ssoLogin(ctx: CommandContext) {
     });
     terminalWatchers.add(watcher);
   };
-}
-
-function shellQuote(value: string): string {
-  return /^[\w.@-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

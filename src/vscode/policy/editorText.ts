@@ -9,7 +9,8 @@ export function formattingFor(document: vscode.TextDocument): { tabSize: number;
   const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
   const detected = detectFormatting(document.getText());
   const tabSize = typeof editor?.options.tabSize === 'number' ? editor.options.tabSize : detected.tabSize;
-  const insertSpaces = typeof editor?.options.insertSpaces === 'boolean' ? editor.options.insertSpaces : detected.insertSpaces;
+  const insertSpaces =
+    typeof editor?.options.insertSpaces === 'boolean' ? editor.options.insertSpaces : detected.insertSpaces;
   return { tabSize, insertSpaces, eol: document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' };
 }
 

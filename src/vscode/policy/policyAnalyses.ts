@@ -33,7 +33,9 @@ export class PolicyAnalyses {
         formatting: formattingFor(document),
       }).findings;
     } catch (error) {
-      this.log?.error(`Policy analysis of ${document.uri.toString()} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.log?.error(
+        `Policy analysis of ${document.uri.toString()} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       findings = [analysisFailedFinding('internal error (details in the output channel "EC2 Launch Doctor").')];
     }
     const analysis = { uri: document.uri.toString(), version: document.version, findings };

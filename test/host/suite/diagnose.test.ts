@@ -46,17 +46,27 @@ describe('Diagnose Stopped Instance: the whole loop against the emulator', funct
 
     // The policy diagnostics check the diagnosed principal by name.
     const flagged = await eventually(() => {
-      const found = vscode.languages.getDiagnostics(document.uri).find((d) => codeOf(d) === 'principal-cannot-create-grant');
+      const found = vscode.languages
+        .getDiagnostics(document.uri)
+        .find((d) => codeOf(d) === 'principal-cannot-create-grant');
       return found;
     }, 'principal-cannot-create-grant on the live key policy');
     assert.match(flagged.message, /Operator/);
 
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, flagged.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      document.uri,
+      flagged.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const quickFix = actions.find((a) => a.edit && a.title.includes('Operator'));
     assert.ok(quickFix?.edit, `actions: ${actions.map((a) => a.title).join(' | ')}`);
     assert.ok(await vscode.workspace.applyEdit(quickFix.edit));
     await eventually(
-      () => (vscode.languages.getDiagnostics(document.uri).some((d) => codeOf(d) === 'principal-cannot-create-grant') ? undefined : true),
+      () =>
+        vscode.languages.getDiagnostics(document.uri).some((d) => codeOf(d) === 'principal-cannot-create-grant')
+          ? undefined
+          : true,
       'the finding to go away after the quick fix',
     );
 
@@ -79,7 +89,11 @@ describe('Diagnose Stopped Instance: the whole loop against the emulator', funct
 
     // "Start instance again", as the principal that failed before.
     const final = await answeringConfirmations('Start', () =>
-      vscode.commands.executeCommand<InstanceSummary>('ec2LaunchDoctor.startInstance', { profile: 'dev-operator', region: 'eu-west-1', instanceId: INSTANCE }),
+      vscode.commands.executeCommand<InstanceSummary>('ec2LaunchDoctor.startInstance', {
+        profile: 'dev-operator',
+        region: 'eu-west-1',
+        instanceId: INSTANCE,
+      }),
     );
     assert.equal(final?.state, 'running');
     assert.equal((await emulator('GET', `instances/${INSTANCE}`)).state, 'running');
@@ -96,10 +110,20 @@ describe('Diagnose Stopped Instance: the whole loop against the emulator', funct
     assert.ok(fix && fix.target === 'key-state' && fix.action === 'enable-key', JSON.stringify(report.fixes));
     const args = { profile: report.profile, keyArn: fix.keyArn, action: fix.action };
 
-    assert.equal(await answeringConfirmations(undefined, () => vscode.commands.executeCommand('ec2LaunchDoctor.changeKeyState', args)), false);
+    assert.equal(
+      await answeringConfirmations(undefined, () =>
+        vscode.commands.executeCommand('ec2LaunchDoctor.changeKeyState', args),
+      ),
+      false,
+    );
     assert.equal((await emulator('GET', `keys/${encodeURIComponent(fix.keyArn)}`)).state, 'Disabled');
 
-    assert.equal(await answeringConfirmations('Enable Key', () => vscode.commands.executeCommand('ec2LaunchDoctor.changeKeyState', args)), true);
+    assert.equal(
+      await answeringConfirmations('Enable Key', () =>
+        vscode.commands.executeCommand('ec2LaunchDoctor.changeKeyState', args),
+      ),
+      true,
+    );
     assert.equal((await emulator('GET', `keys/${encodeURIComponent(fix.keyArn)}`)).state, 'Enabled');
   });
 });

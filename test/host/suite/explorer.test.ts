@@ -16,6 +16,8 @@ async function onlyErrorOf(profileName: string): Promise<{ node: ErrorNode; item
     (n): n is ProfileNode => n.type === 'profile' && n.profile.name === profileName,
   );
   assert.ok(profile, `no profile ${profileName}`);
+  await api.instances.getChildren(profile);
+  await api.instances.whenListed(profileName);
   const [node] = await api.instances.getChildren(profile);
   assert.ok(node?.type === 'error', `children of ${profileName}: ${node?.type}`);
   return { node, item: api.instances.getTreeItem(node) };
@@ -43,6 +45,9 @@ describe('Instances tree against the emulator', function () {
       `profiles listed: ${roots.map((n) => (n.type === 'profile' ? n.profile.name : n.type)).join(', ')}`,
     );
     profile = found;
+    // Expanding starts the listing; once every region is done the children are final.
+    await api.instances.getChildren(profile);
+    await api.instances.whenListed('dev-admin');
     children = await api.instances.getChildren(profile);
   });
 
@@ -189,5 +194,30 @@ describe('Instances tree against the emulator', function () {
     const current = await api.instances.findInstance('dev-admin', 'us-east-1', node.instance.id);
     assert.ok(current);
     assert.equal(api.instances.getTreeItem(current).contextValue, 'instance.running');
+  });
+
+  it('shows the regions that answered while one region is still listing', async () => {
+    const api = await extensionApi();
+    await emulator('POST', 'faults', {
+      faults: [{ service: 'ec2', region: 'eu-central-1', action: 'DescribeInstances', latencyMs: 8_000 }],
+    });
+    api.instances.refresh();
+    const roots = await api.instances.getChildren();
+    const devAdmin = roots.find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === 'dev-admin');
+    assert.ok(devAdmin);
+    const started = Date.now();
+    const early = await api.instances.getChildren(devAdmin);
+    assert.ok(Date.now() - started < 6_000, `the profile waited ${Date.now() - started} ms for its slowest region`);
+    const regions = early.filter((n): n is RegionNode => n.type === 'region').map((r) => r.region);
+    assert.ok(regions.includes('eu-west-1'), `listed early: ${regions.join(', ')}`);
+    const pending = early.find((n) => n.type === 'message' && n.label === 'eu-central-1');
+    assert.ok(pending, `children: ${early.map((n) => (n.type === 'region' ? n.region : n.type)).join(', ')}`);
+    assert.equal((api.instances.getTreeItem(pending).iconPath as vscode.ThemeIcon).id, 'loading~spin');
+    await api.instances.whenListed('dev-admin');
+    const late = await api.instances.getChildren(devAdmin);
+    assert.ok(
+      late.some((n) => n.type === 'region' && n.region === 'eu-central-1'),
+      'the slow region appears when done',
+    );
   });
 });

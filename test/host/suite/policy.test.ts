@@ -19,7 +19,11 @@ function codeOf(d: vscode.Diagnostic): string | number | undefined {
 }
 
 /** Waits until `predicate` holds for the document's diagnostics (they are debounced). */
-async function diagnosticsWhere(uri: vscode.Uri, predicate: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 10_000): Promise<vscode.Diagnostic[]> {
+async function diagnosticsWhere(
+  uri: vscode.Uri,
+  predicate: (d: vscode.Diagnostic[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<vscode.Diagnostic[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const current = ours(uri);
@@ -41,10 +45,17 @@ describe('key policy diagnostics and quick fix', () => {
     assert.equal(codeOf(finding), 'missing-create-grant');
     assert.equal(finding.severity, vscode.DiagnosticSeverity.Warning);
     assert.match(finding.message, /AppDeployer/);
-    assert.ok(typeof finding.code === 'object' && finding.code.target.scheme === 'ec2-launch-doctor-help', 'the code links to its explanation');
+    assert.ok(
+      typeof finding.code === 'object' && finding.code.target.scheme === 'ec2-launch-doctor-help',
+      'the code links to its explanation',
+    );
 
     // The hover on the flagged statement explains the verdict for each principal.
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, finding.range.start.translate(0, 2));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      finding.range.start.translate(0, 2),
+    );
     const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(hoverText, /missing-create-grant/);
     assert.match(hoverText, /AppDeployer/);
@@ -64,12 +75,19 @@ describe('key policy diagnostics and quick fix', () => {
     const text = document.getText();
     assert.match(text, /\/\/ Key policy of the key that encrypts the app servers' volumes\./, 'the comment is kept');
     assert.match(text, /"kms:GrantIsForAWSResource": true/);
-    assert.match(text, /\n {6}"Sid": "AllowEC2GrantsForEncryptedVolumes"/, 'the new statement uses the file indentation');
+    assert.match(
+      text,
+      /\n {6}"Sid": "AllowEC2GrantsForEncryptedVolumes"/,
+      'the new statement uses the file indentation',
+    );
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('leaves JSON that is not a policy alone', async () => {
-    const document = await vscode.workspace.openTextDocument({ language: 'json', content: '{ "name": "my-app", "version": "1.0.0", "dependencies": { "left-pad": "^1.0.0" } }' });
+    const document = await vscode.workspace.openTextDocument({
+      language: 'json',
+      content: '{ "name": "my-app", "version": "1.0.0", "dependencies": { "left-pad": "^1.0.0" } }',
+    });
     await vscode.window.showTextDocument(document);
     await new Promise((r) => setTimeout(r, 600));
     assert.deepEqual(ours(document.uri).map(codeOf), []);

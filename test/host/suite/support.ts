@@ -33,9 +33,13 @@ export async function emulator<T = any>(method: 'GET' | 'POST' | 'DELETE', path:
 
 /** Calls of one action (by one principal, if given) counted by the emulator since the last reset, by region. */
 export async function callsOf(action: string, principal?: string): Promise<Record<string, number>> {
-  const { calls } = await emulator<{ calls: { action: string; region: string; principal?: string; count: number }[] }>('GET', 'calls');
+  const { calls } = await emulator<{ calls: { action: string; region: string; principal?: string; count: number }[] }>(
+    'GET',
+    'calls',
+  );
   const byRegion: Record<string, number> = {};
-  for (const row of calls.filter((c) => c.action === action && (!principal || c.principal === principal))) byRegion[row.region] = (byRegion[row.region] ?? 0) + row.count;
+  for (const row of calls.filter((c) => c.action === action && (!principal || c.principal === principal)))
+    byRegion[row.region] = (byRegion[row.region] ?? 0) + row.count;
   return byRegion;
 }
 
@@ -43,7 +47,10 @@ export async function callsOf(action: string, principal?: string): Promise<Recor
  * Answers the next modal confirmations with `answer` (as a person clicking that button would),
  * records their texts, and restores the real dialog afterwards.
  */
-export async function answeringConfirmations<T>(answer: string | undefined, run: (asked: string[]) => PromiseLike<T>): Promise<T> {
+export async function answeringConfirmations<T>(
+  answer: string | undefined,
+  run: (asked: string[]) => PromiseLike<T>,
+): Promise<T> {
   const window = vscode.window as { showWarningMessage: (...args: any[]) => Thenable<unknown> };
   const real = window.showWarningMessage;
   const asked: string[] = [];
@@ -63,7 +70,11 @@ export async function answeringConfirmations<T>(answer: string | undefined, run:
 }
 
 /** Polls until `probe` returns a value (not undefined) or the time runs out. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

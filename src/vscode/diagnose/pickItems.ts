@@ -1,0 +1,57 @@
+// The quick pick items of "Diagnose Stopped Instance". No `vscode` import: the escaping is
+// tested in plain mocha. Quick picks render `$(name)` in labels, descriptions and details as
+// icons, so every text from AWS or the config files goes through escapeIcons; the values the
+// command goes on with travel beside the label, never parsed back out of it.
+import { sortInstances, stoppedAtLaunch } from '../../core/explorer/regionSummary';
+import type { InstanceSummary, ProfileSummary } from '../../core/model';
+import { escapeIcons } from '../markdown';
+
+/** A quick pick item (the fields of vscode.QuickPickItem this command uses). */
+export interface PickItem {
+  label: string;
+  description?: string;
+}
+
+export interface ProfileItem extends PickItem {
+  profile: string;
+}
+
+export interface RegionItem extends PickItem {
+  region: string;
+}
+
+export interface InstanceItem extends PickItem {
+  instanceId: string;
+  name?: string;
+}
+
+/** One item per profile, with its account and default region when known. */
+export function profileItems(profiles: readonly ProfileSummary[]): ProfileItem[] {
+  return profiles.map((p) => ({
+    label: escapeIcons(p.name),
+    description: escapeIcons([p.accountId, p.region].filter(Boolean).join(' · ')),
+    profile: p.name,
+  }));
+}
+
+/** One item per region, the profile's default region first. */
+export function regionItems(regions: readonly string[], home: string | undefined): RegionItem[] {
+  return [...regions]
+    .sort((a, b) => Number(b === home) - Number(a === home))
+    .map((r) => ({ label: escapeIcons(r), description: r === home ? 'profile default' : undefined, region: r }));
+}
+
+/** One item per instance, those stopped at launch first and marked with a warning sign. */
+export function instanceItems(instances: readonly InstanceSummary[]): InstanceItem[] {
+  return sortInstances(instances).map((i) => ({
+    label: `${stoppedAtLaunch(i) ? '$(warning) ' : ''}${escapeIcons(i.name ?? i.id)}`,
+    description: escapeIcons(`${i.id} · ${i.state}${i.stateReason ? ` · ${i.stateReason.code}` : ''}`),
+    instanceId: i.id,
+    name: i.name,
+  }));
+}
+
+/** The item of an instance id typed into the pick (checked by the caller to be an id). */
+export function typedInstanceItem(instanceId: string): InstanceItem {
+  return { label: escapeIcons(instanceId), description: 'instance id', instanceId };
+}
