@@ -66,7 +66,7 @@ export function errorLabel({ failure, sso }: ErrorNode): string {
     case 'throttled':
       return 'Throttled';
     case 'network':
-      return 'Network error';
+      return failure.code === 'TimeoutError' ? 'Timed out' : 'Network error';
     case 'cancelled':
       return 'Cancelled';
     default:

@@ -8,6 +8,7 @@ import {
   type ExplorerBackend,
   type RegionListing,
 } from '../../../src/vscode/explorer/profileListing';
+import { errorLabel } from '../../../src/vscode/explorer/tooltips';
 
 const profile: ProfileNode = {
   type: 'profile',
@@ -159,5 +160,16 @@ describe('a profile listed region by region', () => {
     assert.ok(only.type === 'message' && /No instances/.test(only.label));
     const [filtered] = profileChildren(listing, { showEmptyRegions: true }, { text: 'web' });
     assert.ok(filtered.type === 'message' && /matches the filter/.test(filtered.label));
+  });
+});
+
+describe('the label of a timed-out region', () => {
+  it('says it timed out rather than that the network failed', () => {
+    const base = { type: 'error' as const, profile: 'dev', sso: false, region: 'eu-west-1' };
+    assert.equal(
+      errorLabel({ ...base, failure: { kind: 'network', code: 'TimeoutError', message: 'm', nextStep: 'n' } }),
+      'Timed out',
+    );
+    assert.equal(errorLabel({ ...base, failure: { kind: 'network', message: 'm', nextStep: 'n' } }), 'Network error');
   });
 });
