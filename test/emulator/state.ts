@@ -167,6 +167,7 @@ export class World {
       manager: k.manager,
       description: k.description ?? (k.manager === 'AWS' ? 'Default key that protects my EBS volumes when no other key is defined' : ''),
       deletionDate: k.deletionDate,
+      multiRegion: k.multiRegion,
       arn,
       policyText: typeof policy === 'string' ? policy : JSON.stringify(policy ?? { Version: '2012-10-17', Statement: [] }, null, 2),
       aliases: [...(k.aliases ?? [])],

@@ -47,13 +47,13 @@ function orgLevels(
     // Every level must allow; FullAWSAccess does that unless an administrator detached it.
     const accountLevel = org.detachFullAwsAccess?.includes(account) ? own : [FULL_AWS_ACCESS, ...own];
     return [
-      { orgIdentifier: `r-${org.id}`, policies: [FULL_AWS_ACCESS, ...root] },
+      { orgIdentifier: `r-${org.id.replace(/^o-/, '')}`, policies: [FULL_AWS_ACCESS, ...root] },
       { orgIdentifier: account, policies: accountLevel },
     ];
   }
   // RCPFullAWSAccess is added by the simulator at every level.
   return [
-    { orgIdentifier: `r-${org.id}`, policies: root },
+    { orgIdentifier: `r-${org.id.replace(/^o-/, '')}`, policies: root },
     { orgIdentifier: account, policies: own },
   ];
 }

@@ -4,7 +4,7 @@
  * simulator it does not read resource policies; with `ResourceArns` the missing context keys
  * are reported per resource (IAM API reference, EvaluationResult; src/aws-records.md F9).
  */
-import { runSimulation, type RequestAnalysis } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation, type RequestAnalysis, type Simulation } from '@cloud-copilot/iam-simulate';
 import { identityPolicies, serviceControlPolicies } from '../authz/policies';
 import { authorize, queryList, queryString, queryStrings, type CallContext, type Handler, type QueryTree } from '../context';
 import { AwsError, XML_NAMESPACES } from '../errors';
@@ -83,18 +83,23 @@ interface Evaluation {
 async function evaluate(ctx: CallContext, source: ScenarioPrincipal, account: string, item: Evaluation, context: ContextValues): Promise<string> {
   const policies = identityPolicies(ctx.world.scenario, source);
   const resourceAccount = /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(item.resource)?.[1] ?? account;
-  const result = await runSimulation(
-    {
-      request: { principal: source.arn, action: item.action, resource: { resource: item.resource, accountId: resourceAccount }, contextVariables: context },
-      identityPolicies: policies,
-      serviceControlPolicies: serviceControlPolicies(ctx.world.scenario, account),
-      resourceControlPolicies: [],
-      ...(source.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: source.permissionsBoundary.name, policy: source.permissionsBoundary.document }] } : {}),
-    },
-    {},
-  );
-  if (result.resultType === 'error') throw new AwsError('InvalidInput', `Simulation of ${item.action} could not run.`);
-  const analysis = result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
+  const simulation: Simulation = {
+    request: { principal: source.arn, action: item.action, resource: { resource: item.resource, accountId: resourceAccount }, contextVariables: context },
+    identityPolicies: policies,
+    serviceControlPolicies: serviceControlPolicies(ctx.world.scenario, account),
+    resourceControlPolicies: [],
+    ...(source.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: source.permissionsBoundary.name, policy: source.permissionsBoundary.document }] } : {}),
+  };
+  const result = await runSimulation(simulation, {});
+  let analysis: RequestAnalysis | undefined;
+  if (result.resultType === 'error') {
+    // A resource ARN of another type than the action's (e.g. a key ARN for ec2:StartInstances):
+    // IAM still matches it against the policies' Resource patterns, so evaluate without validation.
+    const outcome = runUnsafeSimulation(simulation, {});
+    analysis = { result: outcome, sameAccount: resourceAccount === account, identityAnalysis: { result: outcome, allowStatements: [], denyStatements: [], unmatchedStatements: [] } };
+  } else {
+    analysis = result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
+  }
   if (!analysis) throw new AwsError('InvalidInput', `Simulation of ${item.action} could not run.`);
   const iamDecision = identityDecision(analysis);
   // A resource in another account is a cross-account simulation: without that account's
