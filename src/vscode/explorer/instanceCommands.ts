@@ -6,7 +6,7 @@ import type { InstanceSummary } from '../../core/model';
 import { classifyStateReason } from '../../core/stateReason';
 import type { StateChange } from '../../aws';
 import type { CommandContext } from '../commandContext';
-import { plainMessage } from '../markdown';
+import { escapeIcons, plainMessage } from '../markdown';
 
 /** An instance named by a tree node or by a report's command link. */
 export type InstanceRef = { profile: string; region: string; instanceId: string; name?: string };
@@ -87,7 +87,8 @@ export function copyInstanceId() {
     const ref = toInstanceRef(arg);
     if (!ref) return;
     await vscode.env.clipboard.writeText(ref.instanceId);
-    vscode.window.setStatusBarMessage(`Copied ${ref.instanceId}`, 3000);
+    // The status bar renders $(icon): the id came from a command argument.
+    vscode.window.setStatusBarMessage(`Copied ${escapeIcons(ref.instanceId)}`, 3000);
   };
 }
 

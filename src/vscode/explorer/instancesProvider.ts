@@ -176,13 +176,15 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   private async profileChildren(node: ProfileNode): Promise<ExplorerNode[]> {
     const listing = this.listings.get(node.profile.name) ?? this.startListing(node);
     await listing.ready;
-    // A quick listing renders once; a slow region shows as "listing…" and appears when done.
-    let waited: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      listing.settled,
-      new Promise<void>((resolve) => (waited = setTimeout(resolve, this.options.firstPaintMs ?? FIRST_PAINT_MS))),
-    ]);
-    clearTimeout(waited);
+    if (!this.rendered.has(listing)) {
+      // A quick listing renders once; a slow region shows as "listing…" and appears when done.
+      let waited: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        listing.settled,
+        new Promise<void>((resolve) => (waited = setTimeout(resolve, this.options.firstPaintMs ?? FIRST_PAINT_MS))),
+      ]);
+      clearTimeout(waited);
+    }
     // From now on VS Code shows these children: each region that settles later renders again.
     this.rendered.add(listing);
     return profileChildren(listing, this.settings(), this.filter);
