@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   AwsSession,
   createDiagnosisPorts,
+  describeInstancesById,
   describeKey,
   listInstances,
   listRegions,
@@ -142,10 +143,11 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
     assert.equal(value(await listInstances(aws, 'dev-admin', 'us-east-1')).length, 2, 'the region answers again');
   });
 
-  it('black hole: the region list of a profile ends as a timeout too', async () => {
-    faults({ service: 'ec2', action: 'DescribeRegions', response: 'black-hole' });
-    const { result, ms } = await timed(() => listRegions(session(), 'dev-admin'));
-    assert.equal(failureKind(result), 'timeout');
+  it('black hole: the region list of a profile and the poll of pending instances end as timeouts too', async () => {
+    faults({ service: 'ec2', action: 'DescribeRegions', response: 'black-hole' }, { service: 'ec2', action: 'DescribeInstances', response: 'black-hole' });
+    const aws = session();
+    const { result, ms } = await timed(() => Promise.all([listRegions(aws, 'dev-admin'), describeInstancesById(aws, 'dev-admin', REGION, [GRANT_STOPPED])]));
+    assert.deepEqual(result.map(failureKind), ['timeout', 'timeout']);
     assert.ok(ms < CALL_TIMEOUT_MS + SLACK_MS, `${ms} ms`);
   });
 
