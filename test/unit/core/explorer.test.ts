@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { instanceConsoleUrl, keyConsoleUrl } from '../../../src/core/console';
+import { CONTEXT, instanceContext } from '../../../src/core/explorer/contextValues';
 import { isInstanceId } from '../../../src/core/ids';
 import {
   describeRegionCounts,
@@ -16,7 +17,10 @@ function instance(id: string, overrides: Partial<InstanceSummary> = {}): Instanc
 }
 
 const launchFailure = { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' };
-const userStop = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+const userStop = {
+  code: 'Client.UserInitiatedShutdown',
+  message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+};
 
 describe('instances in the tree', () => {
   it('marks only stopped (or terminated) instances whose reason is a launch failure', () => {
@@ -31,7 +35,11 @@ describe('instances in the tree', () => {
     assert.equal(describeRegionCounts([]), '0 instances');
     assert.equal(describeRegionCounts([instance('i-1')]), '1 instance');
     assert.equal(
-      describeRegionCounts([instance('i-1'), instance('i-2', { state: 'stopped', stateReason: launchFailure }), instance('i-3', { state: 'stopped', stateReason: userStop })]),
+      describeRegionCounts([
+        instance('i-1'),
+        instance('i-2', { state: 'stopped', stateReason: launchFailure }),
+        instance('i-3', { state: 'stopped', stateReason: userStop }),
+      ]),
       '3 instances, 1 stopped at launch',
     );
   });
@@ -43,21 +51,41 @@ describe('instances in the tree', () => {
       instance('i-2', { name: 'zeta', state: 'stopped', stateReason: launchFailure }),
       instance('i-4', { name: 'api' }),
     ]);
-    assert.deepEqual(sorted.map((i) => i.id), ['i-2', 'i-4', 'i-1', 'i-3']);
+    assert.deepEqual(
+      sorted.map((i) => i.id),
+      ['i-2', 'i-4', 'i-1', 'i-3'],
+    );
   });
 
   it('filters on name or id, case-insensitively, and on "stopped at launch only"', () => {
-    const all = [instance('i-0abc', { name: 'Web-1' }), instance('i-0def', { name: 'db', state: 'stopped', stateReason: launchFailure })];
-    assert.deepEqual(filterInstances(all, {}).map((i) => i.id), ['i-0abc', 'i-0def']);
-    assert.deepEqual(filterInstances(all, { text: 'WEB' }).map((i) => i.id), ['i-0abc']);
-    assert.deepEqual(filterInstances(all, { text: '0de' }).map((i) => i.id), ['i-0def']);
-    assert.deepEqual(filterInstances(all, { stoppedAtLaunchOnly: true }).map((i) => i.id), ['i-0def']);
+    const all = [
+      instance('i-0abc', { name: 'Web-1' }),
+      instance('i-0def', { name: 'db', state: 'stopped', stateReason: launchFailure }),
+    ];
+    assert.deepEqual(
+      filterInstances(all, {}).map((i) => i.id),
+      ['i-0abc', 'i-0def'],
+    );
+    assert.deepEqual(
+      filterInstances(all, { text: 'WEB' }).map((i) => i.id),
+      ['i-0abc'],
+    );
+    assert.deepEqual(
+      filterInstances(all, { text: '0de' }).map((i) => i.id),
+      ['i-0def'],
+    );
+    assert.deepEqual(
+      filterInstances(all, { stoppedAtLaunchOnly: true }).map((i) => i.id),
+      ['i-0def'],
+    );
     assert.deepEqual(filterInstances(all, { text: 'web', stoppedAtLaunchOnly: true }), []);
   });
 
   it('follows pending, stopping and shutting-down instances with a growing delay', () => {
     assert.deepEqual(
-      (['pending', 'stopping', 'shutting-down', 'running', 'stopped', 'terminated'] as const).map((state) => isTransitional(instance('i', { state }))),
+      (['pending', 'stopping', 'shutting-down', 'running', 'stopped', 'terminated'] as const).map((state) =>
+        isTransitional(instance('i', { state })),
+      ),
       [true, true, true, false, false, false],
     );
     const delays = [0, 1, 2, 3, 4, 10].map(pollDelayMs);
@@ -68,10 +96,19 @@ describe('instances in the tree', () => {
 
 describe('AWS console links', () => {
   it('point at the instance in its own region and partition', () => {
-    assert.equal(instanceConsoleUrl('eu-west-1', 'i-0123'), 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0123');
-    assert.match(instanceConsoleUrl('cn-north-1', 'i-1'), /^https:\/\/console\.amazonaws\.cn\/ec2\/home\?region=cn-north-1#/);
+    assert.equal(
+      instanceConsoleUrl('eu-west-1', 'i-0123'),
+      'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0123',
+    );
+    assert.match(
+      instanceConsoleUrl('cn-north-1', 'i-1'),
+      /^https:\/\/console\.amazonaws\.cn\/ec2\/home\?region=cn-north-1#/,
+    );
     assert.match(instanceConsoleUrl('us-gov-west-1', 'i-1'), /^https:\/\/console\.amazonaws-us-gov\.com\//);
-    assert.equal(keyConsoleUrl('us-east-1', 'k-1'), 'https://us-east-1.console.aws.amazon.com/kms/home?region=us-east-1#/kms/keys/k-1');
+    assert.equal(
+      keyConsoleUrl('us-east-1', 'k-1'),
+      'https://us-east-1.console.aws.amazon.com/kms/home?region=us-east-1#/kms/keys/k-1',
+    );
   });
 });
 
@@ -79,6 +116,28 @@ describe('isInstanceId', () => {
   it('accepts the short and long forms and nothing else', () => {
     assert.equal(isInstanceId('i-0123abcd'), true);
     assert.equal(isInstanceId('i-00de0000000000004'), true);
-    for (const bad of ['i-0123abc', 'i-0123ABCD', 'vol-0123abcd', ' i-0123abcd', 'i-00de00000000000041']) assert.equal(isInstanceId(bad), false, bad);
+    for (const bad of ['i-0123abc', 'i-0123ABCD', 'vol-0123abcd', ' i-0123abcd', 'i-00de00000000000041'])
+      assert.equal(isInstanceId(bad), false, bad);
+  });
+});
+
+describe('the context value of an instance item', () => {
+  it('offers Diagnose for launch failures, Start for stopped and Stop for running instances', () => {
+    assert.equal(
+      instanceContext(instance('i-1', { state: 'stopped', stateReason: launchFailure })),
+      CONTEXT.instanceStoppedAtLaunch,
+    );
+    assert.equal(
+      instanceContext(instance('i-2', { state: 'terminated', stateReason: launchFailure })),
+      CONTEXT.instanceTerminatedAtLaunch,
+    );
+    assert.equal(
+      instanceContext(instance('i-3', { state: 'stopped', stateReason: userStop })),
+      CONTEXT.instanceStopped,
+    );
+    assert.equal(instanceContext(instance('i-4', { state: 'running' })), CONTEXT.instanceRunning);
+    for (const state of ['pending', 'stopping', 'shutting-down', 'terminated'] as const) {
+      assert.equal(instanceContext(instance('i-5', { state })), CONTEXT.instanceOther, state);
+    }
   });
 });
