@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { COMMAND_IDS, type CommandName } from '../core/commandIds';
-import type { Command, CommandContext, CommandFactory } from './commandContext';
+import type { CommandContext, CommandFactory } from './commandContext';
 import { diagnoseStoppedInstance } from './diagnose/diagnoseCommand';
 import { changeKeyState, copyReport, copyStatement, openKeyPolicy, restoreKeyPolicy } from './diagnose/reportCommands';
 import { copyInstanceId, openInConsole, startInstance, stopInstance } from './explorer/instanceCommands';
 import { clearFilter, filter, refresh, ssoLogin } from './explorer/treeCommands';
+import { trustGuarded } from './workspaceTrust';
 
 /** "Show Log": the extension's output channel. */
 function showLog(ctx: CommandContext) {
@@ -35,36 +36,20 @@ export function createCommands(): Record<CommandName, CommandFactory> {
   };
 }
 
-/**
- * Commands that call AWS (or run the AWS CLI): in an untrusted workspace they explain and do
- * nothing. The others (filter, copy, console link, log) touch only what is already shown.
- */
-export const NEEDS_WORKSPACE_TRUST: ReadonlySet<CommandName> = new Set<CommandName>([
-  'diagnoseStoppedInstance',
-  'refresh',
-  'startInstance',
-  'stopInstance',
-  'ssoLogin',
-  'openKeyPolicy',
-  'restoreKeyPolicy',
-  'changeKeyState',
-]);
-
 /** Registers every command of the table; the disposables go into the context's subscriptions. */
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  return Object.entries(createCommands()).map(([name, factory]) => {
-    const handler = factory(ctx);
-    const guarded = NEEDS_WORKSPACE_TRUST.has(name as CommandName) ? onlyWhenTrusted(handler) : handler;
-    return vscode.commands.registerCommand(COMMAND_IDS[name as CommandName], guarded);
-  });
+  const isTrusted = () => vscode.workspace.isTrusted;
+  return (Object.entries(createCommands()) as [CommandName, CommandFactory][]).map(([name, factory]) =>
+    vscode.commands.registerCommand(
+      COMMAND_IDS[name],
+      trustGuarded(name, factory(ctx), isTrusted, explainRestrictedMode),
+    ),
+  );
 }
 
-function onlyWhenTrusted(handler: Command): Command {
-  return (...args) => {
-    if (vscode.workspace.isTrusted) return handler(...args);
-    void vscode.window
-      .showInformationMessage('EC2 Launch Doctor calls AWS only in a trusted workspace.', 'Manage Workspace Trust')
-      .then((pick) => pick && vscode.commands.executeCommand('workbench.trust.manage'));
-    return undefined;
-  };
+/** Says why a command that calls AWS did nothing, with the way to trust the workspace. */
+function explainRestrictedMode(): void {
+  void vscode.window
+    .showInformationMessage('EC2 Launch Doctor calls AWS only in a trusted workspace.', 'Manage Workspace Trust')
+    .then((pick) => pick && vscode.commands.executeCommand('workbench.trust.manage'));
 }
