@@ -32,9 +32,10 @@ export function keyPolicyUri(profile: string, keyArn: string): vscode.Uri {
 
 /**
  * Live KMS key policies as documents. Reading calls GetKeyPolicy (through a profile of the
- * key's account when needed). Saving asks for confirmation with a summary of the change,
- * re-reads the live policy and refuses when it changed meanwhile, keeps the previous policy as
- * a backup, then calls PutKeyPolicy with the lockout safety check on.
+ * key's account when needed). Saving (see saveKeyPolicy) asks for confirmation with a summary
+ * of the change and the profile that will write, re-reads the live policy through that
+ * profile and refuses when it changed meanwhile, keeps the previous policy as a backup, then
+ * calls PutKeyPolicy through that same profile with the lockout safety check on.
  */
 export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly open = new Map<string, OpenPolicy>();
