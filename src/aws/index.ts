@@ -40,6 +40,7 @@ export {
 export { simulatePrincipalPolicy, mapEvaluation, type SimulationInput } from './iam';
 export { describeKey, listAliases, getKeyPolicy, putKeyPolicy, enableKey, cancelKeyDeletion, mapKey } from './kms';
 export { lookupEvents, mapTrailEvent, type TrailQuery } from './cloudtrail';
+export { getCallerIdentity } from './sts';
 export { createDiagnosisPorts } from './diagnosisPorts';
 export { DEFAULT_REGION, iamRegionFor, partitionOfRegion, type Partition } from './partitions';
 /** Kept here for callers that import them from the AWS layer; the one ARN module is core/arn. */

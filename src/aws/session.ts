@@ -3,16 +3,17 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromSSO } from '@aws-sdk/credential-providers';
 import { createLimiter, createRateGate, type Limiter, type RateGate } from '../core/limiter';
 import type { CallerIdentity, Outcome, ProfileSummary } from '../core/model';
 import { resolveEndpoint, type ServiceId } from './endpoints';
 import { withDeadline } from './deadline';
-import { classifyAwsError } from './errors';
+import { classifyAwsError, redactSecrets } from './errors';
 import { Memo } from './memo';
 import { iamRegionFor } from './partitions';
 import { listProfiles, loaderInit, type SharedFileOptions } from './profiles';
+import { getCallerIdentity } from './sts';
 
 /** Settings of a session; the extension fills them from its configuration. */
 export interface AwsSessionOptions extends SharedFileOptions {
@@ -170,9 +171,13 @@ export class AwsSession {
     this.disposed = true;
   }
 
-  /** Profiles of the configured files, read once until invalidate(). */
+  /** Profiles of the configured files, read once until invalidate(). A failure's text is redacted. */
   profiles(): Promise<ProfileSummary[]> {
-    return this.profileList.get(ALL_PROFILES, () => listProfiles({ ...this.files(), ignoreCache: this.takeReload() }));
+    return this.profileList.get(ALL_PROFILES, () =>
+      listProfiles({ ...this.files(), ignoreCache: this.takeReload() }).catch((error: unknown) => {
+        throw redactedError(error);
+      }),
+    );
   }
 
   /** The summary of one profile, if it exists. */
@@ -263,11 +268,7 @@ export class AwsSession {
   ): Promise<Outcome<CallerIdentity>> {
     const action = 'sts:GetCallerIdentity';
     if (signal?.aborted) return Promise.resolve(cancelledOutcome(profile, region, action));
-    const shared = this.identities.get(profile, async () => {
-      const out = await this.send('STS', profile, region, new GetCallerIdentityCommand({}), action, { onRequest });
-      if (!out.ok) return out;
-      return { ok: true, value: { account: out.value.Account ?? '', arn: out.value.Arn ?? '', userId: out.value.UserId ?? '' } };
-    });
+    const shared = this.identities.get(profile, () => getCallerIdentity(this, profile, region, { onRequest }));
     return raceSignal(shared, signal, () => cancelledOutcome(profile, region, action));
   }
 
@@ -467,6 +468,13 @@ function countingRequests<C extends AnyClient>(client: C): C {
     { step: 'build', name: 'ec2LaunchDoctorRequestCounter' },
   );
   return client;
+}
+
+/** The error with its message redacted (the shared files hold keys; a parser might quote them). */
+function redactedError(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(redactSecrets(String(error)));
+  error.message = redactSecrets(error.message);
+  return error;
 }
 
 /** `shared`, or the cancelled outcome as soon as `signal` aborts, whichever comes first. */

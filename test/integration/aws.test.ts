@@ -364,6 +364,26 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
     assert.equal(createDiagnosisPorts(session, 'dev-operator', REGION).apiCallCount!(), 0, 'each set of ports counts its own');
   });
 
+  it("counts each set of ports' requests to it, also when their calls queue behind each other's", async () => {
+    const serial = new AwsSession({ ...files, maxConcurrentRequests: 1 });
+    try {
+      const first = createDiagnosisPorts(serial, 'dev-operator', REGION);
+      const second = createDiagnosisPorts(serial, 'dev-admin', REGION);
+      await Promise.all([
+        first.describeInstance(GRANT_STOPPED),
+        second.getEbsDefaults(),
+        first.getEbsDefaults(),
+        second.describeInstance(GRANT_STOPPED),
+        second.describeInstance(GRANT_STOPPED),
+      ]);
+      assert.equal(first.apiCallCount!(), 3);
+      assert.equal(second.apiCallCount!(), 4);
+      assert.equal(emulator.callCount(), 7);
+    } finally {
+      serial.dispose();
+    }
+  });
+
   it('knows which profiles it holds live credentials of, until invalidate()', async () => {
     assert.equal(session.hasLiveCredentials('dev-admin'), false);
     value(await listRegions(session, 'dev-admin'));
