@@ -43,6 +43,13 @@ describe('package.json agrees with the code', () => {
       assert.ok(contributed.includes(item.command), `menu item ${item.command} is not contributed`);
   });
 
+  it('links welcome views and the walkthrough only to commands that exist', () => {
+    const text = JSON.stringify(manifest.contributes);
+    const linked = [...text.matchAll(/command:(ec2LaunchDoctor\.[A-Za-z]+)/g)].map((m) => m[1]);
+    assert.ok(linked.length > 0);
+    for (const id of linked) assert.ok(ids.includes(id), `link to ${id}, which is not a command`);
+  });
+
   it('links reports only to commands of COMMAND_IDS, under the same names', () => {
     for (const [name, id] of Object.entries(REPORT_COMMANDS)) {
       assert.equal(id, (COMMAND_IDS as Record<string, string>)[name], `report command ${name}`);
