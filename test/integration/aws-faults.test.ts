@@ -237,6 +237,20 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
     assert.equal(answered.verdict.code, 'kms-create-grant-not-allowed');
   });
 
+  it('a diagnosis whose later checks never answer ends after a few deadlines, naming the checks that could not run', async () => {
+    // DescribeInstances answers; every later call of the profile goes unanswered.
+    faults({ principal: 'dev-admin', response: 'black-hole', skip: 1 });
+    const aws = session();
+    const { result: report, ms } = await timed(() =>
+      diagnoseInstance({ instanceId: GRANT_STOPPED, profile: 'dev-admin', region: REGION }, createDiagnosisPorts(aws, 'dev-admin', REGION)),
+    );
+    assert.equal(report.steps.find((step) => step.id === 'instance-state')?.status, 'fail', 'the instance was read');
+    assert.ok(report.steps.some((step) => step.status === 'error'), JSON.stringify(report.steps.map((s) => [s.id, s.status])));
+    assert.match(JSON.stringify(report.steps), /timeout/);
+    // One deadline per round of calls that depend on each other, at most.
+    assert.ok(ms < 6 * CALL_TIMEOUT_MS + SLACK_MS, `${ms} ms`);
+  });
+
   it("keeps the session's token and the signature out of a signature-mismatch failure", async () => {
     const operator = loadScenario('demo').principals.find((p) => p.name === 'dev-operator')!;
     const outcome = await describeKey(session(), WRONG_SECRET, REGION, GRANT_KEY);
