@@ -21,7 +21,10 @@ export interface AwsSessionOptions extends SharedFileOptions {
   maxConcurrentRequests?: number;
   /** Attempts per call including the first, with the SDK's adaptive retry mode. Default 5. */
   maxAttempts?: number;
-  /** Milliseconds one attempt may wait for the response to begin; then it fails (and may be retried). Default 20000. */
+  /**
+   * Milliseconds one attempt may wait for the response to begin; then it fails (and may be
+   * retried). Default 20000, and never more than callTimeoutMs.
+   */
   requestTimeoutMs?: number;
   /** Milliseconds to establish a connection. Default 5000. */
   connectionTimeoutMs?: number;
@@ -150,6 +153,7 @@ export class AwsSession {
       'requestTimeoutMs',
       'connectionTimeoutMs',
       'socketTimeoutMs',
+      'callTimeoutMs',
       'mfaCodeProvider',
     ];
     if (clientAffecting.some((key) => before[key] !== options[key])) this.invalidate();
@@ -227,7 +231,7 @@ export class AwsSession {
       // The counter is set inside the slot: a queued task starts from whichever call freed
       // the slot, and must not count its requests to that call.
       const counter = settings.onRequest ?? noCounter;
-      const timeoutMs = this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+      const timeoutMs = this.callTimeoutMs();
       const value = await this.limiter.run(
         () => withDeadline(timeoutMs, settings.signal, (signal) => requestCounter.run(counter, () => task(client, signal))),
         settings.signal,
@@ -319,6 +323,10 @@ export class AwsSession {
     return this.options.regions && this.options.regions.length > 0 ? [...this.options.regions] : undefined;
   }
 
+  private callTimeoutMs(): number {
+    return this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
   /** Every credential value the session signs with, to keep out of failure messages. */
   private heldSecrets(): string[] {
     return this.signIns
@@ -367,7 +375,8 @@ export class AwsSession {
    * the socket timeout ends a connection that goes silent after the response began.
    */
   private handlerTimeouts(): HandlerTimeouts {
-    const requestTimeout = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    // An attempt never outlasts the call it belongs to.
+    const requestTimeout = Math.min(this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, this.callTimeoutMs());
     return {
       requestTimeout,
       throwOnRequestTimeout: true,

@@ -192,12 +192,7 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
   }
 }
 
-/** `--timeout` bounds each call; an attempt never waits longer than the whole call may. */
+/** `--timeout` bounds each call (the session keeps every attempt within it). */
 function sessionOptions(parsed: DiagnoseArguments): AwsModule.AwsSessionOptions {
-  if (parsed.timeoutSeconds === undefined) return {};
-  const callTimeoutMs = Math.round(parsed.timeoutSeconds * 1000);
-  return { callTimeoutMs, requestTimeoutMs: Math.min(DEFAULT_REQUEST_TIMEOUT_MS, callTimeoutMs) };
+  return parsed.timeoutSeconds === undefined ? {} : { callTimeoutMs: Math.round(parsed.timeoutSeconds * 1000) };
 }
-
-/** The session's own per-attempt default, which `--timeout` only ever shortens. */
-const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
