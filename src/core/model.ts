@@ -105,6 +105,11 @@ export interface TrailEvent {
   eventName: string;
   /** ISO 8601. */
   eventTime: string;
+  /**
+   * The record's `eventSource`, e.g. `kms.amazonaws.com`. LookupEvents filters on the event
+   * name only, and other services (License Manager) log a `CreateGrant` of their own.
+   */
+  eventSource?: string;
   userArn?: string;
   errorCode?: string;
   errorMessage?: string;

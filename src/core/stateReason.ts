@@ -151,12 +151,38 @@ function fromRule(rule: Rule): StateReasonClassification {
   };
 }
 
+/** Transition reasons that are no state reason code: "User initiated (2024-05-01 10:00:00 GMT)". */
+const TRANSITION_RULES: Rule[] = [
+  {
+    kind: 'user-initiated-stop',
+    pattern: /^User initiated\b/i,
+    summary: 'Stopped on request (StopInstances or the console): not a launch failure.',
+    nextStep: 'Start the instance when you need it.',
+  },
+];
+
+/**
+ * Classifies `Instance.StateTransitionReason` for an instance with no StateReason: for a
+ * launch failure it holds a bare code (`Server.InternalError`), for a stop on request
+ * "User initiated (...)" (src/aws-records.md Q2). Undefined when it says nothing known.
+ */
+function classifyTransitionReason(transitionReason: string | undefined): StateReasonClassification | undefined {
+  const text = transitionReason?.trim() ?? '';
+  if (text === '') return undefined;
+  const rule =
+    SPECIFIC_RULES.find((r) => r.pattern.test(text)) ?? CODE_RULES.find((r) => r.pattern.test(text)) ?? TRANSITION_RULES.find((r) => r.pattern.test(text));
+  if (!rule) return undefined;
+  const classified = fromRule(rule);
+  return { ...classified, summary: `${classified.summary} (EC2 gives no state reason: read from the state transition reason "${text}".)` };
+}
+
 /**
  * Classifies a StateReason for an instance in `state`. Pending and running instances are
  * `not-stopped` whatever stale reason they carry; stopped, stopping, shutting-down and
  * terminated ones are classified on the Code, then the Message (a specific Message wins).
+ * Without any StateReason, `transitionReason` (`Instance.StateTransitionReason`) is read instead.
  */
-export function classifyStateReason(reason?: StateReason, state?: InstanceStateName): StateReasonClassification {
+export function classifyStateReason(reason?: StateReason, state?: InstanceStateName, transitionReason?: string): StateReasonClassification {
   if (state === 'pending' || state === 'running') {
     return {
       kind: 'not-stopped',
@@ -169,6 +195,8 @@ export function classifyStateReason(reason?: StateReason, state?: InstanceStateN
   const code = reason?.code?.trim() ?? '';
   const message = reason?.message?.trim() ?? '';
   if (code === '' && message === '') {
+    const fromTransition = classifyTransitionReason(transitionReason);
+    if (fromTransition) return fromTransition;
     return {
       kind: 'no-reason',
       isLaunchFailure: false,

@@ -22,7 +22,7 @@ import { isPrincipalUnderTest, principalFromArn, rolePathCaveat, simulatedEntity
 import { grantContext, keyFromArn, knownKey, usableKey } from './rules';
 import type { DiagnosisInput, EbsDefaults, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, KeySource, Limitation, PrincipalStage, VolumeStage } from './stages';
 import { iamStep, instanceStep, keyPolicyStep, keysStep, principalStep, skippedStep, volumesStep } from './steps';
-import { eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isAccessDenied, startEventsFor, timeFromTransitionReason, trailWindow, type TrailWindow } from './trail';
+import { eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isAccessDenied, isFailedGrant, startEventsFor, timeFromTransitionReason, trailWindow, type TrailWindow } from './trail';
 import { STEP_ORDER, STEP_TITLES, type DiagnosisReport, type DiagnosisStep, type PrincipalInfo, type StepEvent, type StepId, type TimelineEntry } from './types';
 import { decideVerdict } from './verdict';
 
@@ -142,6 +142,7 @@ async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, opt
   const limitations = limitationsOf(run.say, evidence.volumes.stage, evidence.principal.stage, keys.records, policies.keyPolicies, policies.iam);
   const { verdict, fixes } = decideVerdict({
     target: input,
+    say: run.say,
     instance: instance.stage,
     volumes: evidence.volumes.stage,
     keys: keys.records,
@@ -175,7 +176,7 @@ async function instanceRound(run: Run): Promise<Checked<InstanceStage>> {
   run.begin('instance-state');
   const outcome = await run.ports.describeInstance(run.input.instanceId, run.call);
   const stage: InstanceStage = outcome.ok
-    ? { outcome: 'read', instance: outcome.value, classification: classifyStateReason(outcome.value.stateReason, outcome.value.state) }
+    ? { outcome: 'read', instance: outcome.value, classification: classifyStateReason(outcome.value.stateReason, outcome.value.state, outcome.value.stateTransitionReason) }
     : { outcome: 'failed', failure: outcome.error };
   return { stage, step: run.finish(instanceStep(stage, run.input, run.say)) };
 }
@@ -184,7 +185,7 @@ async function instanceRound(run: Run): Promise<Checked<InstanceStage>> {
 function noKmsChecksReport(run: Run, stage: InstanceStage, step: DiagnosisStep, stats: () => DiagnosisReport['calls']): DiagnosisReport {
   const reason = stage.outcome === 'read' ? `Not needed: ${stage.classification.summary}` : 'Not run: the instance could not be read.';
   const skipped = STEP_ORDER.filter((id) => id !== step.id).map((id) => run.finish(skippedStep(id, reason)));
-  const { verdict, fixes } = decideVerdict({ target: run.input, instance: stage, keys: [], keyPolicies: [], limitations: [] });
+  const { verdict, fixes } = decideVerdict({ target: run.input, say: run.say, instance: stage, keys: [], keyPolicies: [], limitations: [] });
   return assemble({
     input: run.input,
     instanceStage: stage,
@@ -221,7 +222,7 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
   const defaultsP = ports.getEbsDefaults(call);
   const callerP = ports.getCallerIdentity(call);
   const lookup = { startTime: window.startTime, endTime: window.endTime, maxResults: CLOUDTRAIL_MAX_EVENTS };
-  const failedGrantForInstance = (e: TrailEvent): boolean => e.eventName === 'CreateGrant' && e.errorCode !== undefined && eventInstance(e, instanceId) === 'this';
+  const failedGrantForInstance = (e: TrailEvent): boolean => isFailedGrant(e) && eventInstance(e, instanceId) === 'this';
   const startOfInstance = (e: TrailEvent): boolean => startEventsFor([e], instanceId).length > 0;
   const grantsP = ports.lookupEvents({ eventName: 'CreateGrant', ...lookup, stopWhen: failedGrantForInstance }, call);
   const startsP = grantsP.then((grants): Promise<Outcome<TrailEvent[]> | undefined> =>

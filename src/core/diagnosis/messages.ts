@@ -21,6 +21,12 @@ export interface ProfileMessages {
   instanceNotFound(region: string): string;
   /** Which profile could read a key policy in another account. */
   crossAccountKeyPolicy(keyAccount: string, profiles: readonly string[]): string;
+  /** Whom the checks assume when no record names who started the instance. */
+  assumedPrincipal(assumedArn: string): string;
+  /** Opens a verdict about a principal nothing named: who started the instance is unknown, and whom the checks assume. */
+  unknownPrincipal(assumedArn: string): string;
+  /** The note on a fix that names a principal nothing named. */
+  assumedPrincipalNote(assumedArn: string): string;
   /** Why the profile cannot simulate a principal of another account, and what would. */
   crossAccountSimulation(policyArn: string, principalAccount: string, callerAccount: string): { reason: string; nextStep: string };
 }
@@ -28,6 +34,7 @@ export interface ProfileMessages {
 /** The messages for `profile`. */
 export function messagesFor(profile: string): ProfileMessages {
   const quoted = `"${profile}"`;
+  const assumedPrincipal = (assumedArn: string): string => `The checks assume ${assumedArn}, the identity of profile ${quoted}.`;
   return {
     profile,
     permissionHint(failure, action, resource) {
@@ -43,6 +50,10 @@ export function messagesFor(profile: string): ProfileMessages {
       profiles.length > 0
         ? `The key is in account ${keyAccount} and GetKeyPolicy does not work across accounts: allow kms:GetKeyPolicy on the key for profile ${profiles.map((p) => `"${p}"`).join(' or ')} of that account.`
         : `The key is in account ${keyAccount} and GetKeyPolicy does not work across accounts: configure a profile for account ${keyAccount} with kms:GetKeyPolicy on the key, or ask the key's owner for its policy.`,
+    assumedPrincipal,
+    unknownPrincipal: (assumedArn) => `Who started the instance is unknown: no CloudTrail record names them. ${assumedPrincipal(assumedArn)}`,
+    assumedPrincipalNote: (assumedArn) =>
+      `This names ${assumedArn}, the identity of profile ${quoted}, because no CloudTrail record names who started the instance: name whoever starts it instead.`,
     crossAccountSimulation: (policyArn, principalAccount, callerAccount) => ({
       reason: `${policyArn} is in account ${principalAccount}; profile ${quoted} is in ${callerAccount} and cannot simulate it.`,
       nextStep: `Diagnose with a profile of account ${principalAccount} allowed iam:SimulatePrincipalPolicy on ${policyArn} to check the IAM side.`,

@@ -7,7 +7,7 @@ import { failureText, type ProfileMessages } from './messages';
 import { concernsPrincipal, rolePathCaveat } from './principal';
 import { identityDecides, keyStateRemedy, simulationFor } from './rules';
 import type { IamStage, InstanceStage, KeyPolicyResult, KeyRecord, PrincipalStage, VolumeStage } from './stages';
-import { describeDenial, denialKind, eventCaller, eventKeyRef, isAccessDenied } from './trail';
+import { describeDenial, denialKind, eventCaller, eventKeyRef, isAccessDenied, isGrantQuotaFailure } from './trail';
 import { STEP_TITLES, type DiagnosisStep, type Evidence, type StepId, type StepStatus } from './types';
 
 function step(id: StepId, status: StepStatus, summary: string, evidence: Evidence[], nextStep?: string): DiagnosisStep {
@@ -196,15 +196,16 @@ export function principalStep(stage: PrincipalStage, instanceId: string, say: Pr
   }
   const otherFailure = stage.failedGrants.find(ofPrincipal);
   if (otherFailure && !trailFailure) {
+    const cause = isGrantQuotaFailure(otherFailure) ? "the key's grant quota" : 'a key state problem';
     return step(
       'principal',
       'pass',
-      `Started by ${principal.arn}; KMS refused the grant with ${otherFailure.errorCode ?? 'an error'} (${otherFailure.errorMessage ?? 'no message'}), a key state problem rather than a permission.`,
+      `Started by ${principal.arn}; KMS refused the grant with ${otherFailure.errorCode ?? 'an error'} (${otherFailure.errorMessage ?? 'no message'}), ${cause} rather than a permission.`,
       evidence,
     );
   }
   if (trailFailure) {
-    return step('principal', 'error', `CloudTrail could not be read; assuming ${principal.arn} starts the instance.`, evidence, trailHint);
+    return step('principal', 'error', `CloudTrail could not be read, so who started the instance is unknown. ${say.assumedPrincipal(principal.arn)}`, evidence, trailHint);
   }
   const recent = now.getTime() - stage.window.endTime.getTime() < 15 * 60 * 1000;
   const delayNote =
@@ -216,7 +217,7 @@ export function principalStep(stage: PrincipalStage, instanceId: string, say: Pr
     'principal',
     'pass',
     principal.source === 'caller-identity'
-      ? `CloudTrail shows no start or denied grant for this instance; checking the permissions of ${principal.arn}.${delayNote}`
+      ? `CloudTrail shows no start or denied grant for this instance, so who started it is unknown. ${say.assumedPrincipal(principal.arn)}${delayNote}`
       : `Started by ${principal.arn}; ${trailSays}`,
     evidence,
     delayNote ? delayNote.trim() : undefined,

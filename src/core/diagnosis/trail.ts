@@ -5,73 +5,123 @@
 import { keyToken } from '../arn';
 import type { KeyInfo, TrailEvent } from '../model';
 
+/** The policy KMS's AccessDenied message names as the one that blocked the call. */
+export type DenyingPolicy =
+  | 'key-policy'
+  | 'identity-policy'
+  | 'permissions-boundary'
+  | 'session-policy'
+  | 'vpc-endpoint-policy'
+  | 'service-control-policy'
+  | 'resource-control-policy';
+
 /** What KMS's AccessDenied message says about the cause. */
 export type DenialKind =
   | 'explicit-deny-key-policy'
   | 'explicit-deny-identity-policy'
   | 'explicit-deny-scp'
+  | 'explicit-deny-rcp'
   | 'explicit-deny-permissions-boundary'
   | 'explicit-deny-session-policy'
+  | 'explicit-deny-vpc-endpoint-policy'
   | 'explicit-deny'
   | 'no-key-policy-allow'
   | 'no-identity-policy-allow'
+  | 'no-permissions-boundary-allow'
+  | 'no-session-policy-allow'
+  | 'no-vpc-endpoint-policy-allow'
+  | 'no-scp-allow'
+  /** No reason given: older messages, and (reportedly) denials across accounts. */
   | 'not-authorized';
 
-const DENIAL_PATTERNS: [RegExp, DenialKind][] = [
-  [/explicit deny in a resource-based policy/i, 'explicit-deny-key-policy'],
-  [/explicit deny in an identity-based policy/i, 'explicit-deny-identity-policy'],
-  [/explicit deny in a service control policy/i, 'explicit-deny-scp'],
-  [/explicit deny in a permissions boundary/i, 'explicit-deny-permissions-boundary'],
-  [/explicit deny in a session policy/i, 'explicit-deny-session-policy'],
-  [/explicit deny/i, 'explicit-deny'],
-  [/no resource-based policy allows/i, 'no-key-policy-allow'],
-  [/no identity-based policy allows/i, 'no-identity-policy-allow'],
+interface DenialRule {
+  kind: DenialKind;
+  /** Tested against the whole message; the first rule that matches wins. */
+  pattern: RegExp;
+  /** Where the blocking (explicit) or missing (implicit) statement is; absent when KMS does not say. */
+  policy?: DenyingPolicy;
+  explicit: boolean;
+}
+
+/**
+ * The endings of AWS's AccessDenied messages (IAM User Guide, "Troubleshooting access
+ * denied error messages"; src/aws-records.md Q1). AWS writes "sessions policy" for an
+ * explicit Deny in a session policy. In a chained message ("... in a VPC endpoint policy
+ * transitively through a service control policy") the first policy named is the blocker.
+ */
+const DENIAL_RULES: readonly DenialRule[] = [
+  { kind: 'explicit-deny-key-policy', pattern: /explicit deny in a resource-based policy/i, policy: 'key-policy', explicit: true },
+  { kind: 'explicit-deny-identity-policy', pattern: /explicit deny in an identity-based policy/i, policy: 'identity-policy', explicit: true },
+  { kind: 'explicit-deny-scp', pattern: /explicit deny in a service control policy/i, policy: 'service-control-policy', explicit: true },
+  { kind: 'explicit-deny-rcp', pattern: /explicit deny in a resource control policy/i, policy: 'resource-control-policy', explicit: true },
+  { kind: 'explicit-deny-permissions-boundary', pattern: /explicit deny in a permissions boundary/i, policy: 'permissions-boundary', explicit: true },
+  { kind: 'explicit-deny-session-policy', pattern: /explicit deny in a sessions? policy/i, policy: 'session-policy', explicit: true },
+  { kind: 'explicit-deny-vpc-endpoint-policy', pattern: /explicit deny in a VPC endpoint policy/i, policy: 'vpc-endpoint-policy', explicit: true },
+  { kind: 'explicit-deny', pattern: /explicit deny/i, explicit: true },
+  { kind: 'no-key-policy-allow', pattern: /no resource-based policy allows/i, policy: 'key-policy', explicit: false },
+  { kind: 'no-identity-policy-allow', pattern: /no identity-based policy allows/i, policy: 'identity-policy', explicit: false },
+  { kind: 'no-permissions-boundary-allow', pattern: /no permissions boundary allows/i, policy: 'permissions-boundary', explicit: false },
+  { kind: 'no-session-policy-allow', pattern: /no sessions? policy allows/i, policy: 'session-policy', explicit: false },
+  { kind: 'no-vpc-endpoint-policy-allow', pattern: /no VPC endpoint policy allows/i, policy: 'vpc-endpoint-policy', explicit: false },
+  { kind: 'no-scp-allow', pattern: /no service control policy allows/i, policy: 'service-control-policy', explicit: false },
 ];
+
+function ruleOf(kind: DenialKind): DenialRule | undefined {
+  return DENIAL_RULES.find((rule) => rule.kind === kind);
+}
 
 /** Classifies KMS's AccessDenied message; `not-authorized` when it gives no reason. */
 export function denialKind(message: string | undefined): DenialKind {
   if (!message) return 'not-authorized';
-  return DENIAL_PATTERNS.find(([pattern]) => pattern.test(message))?.[1] ?? 'not-authorized';
+  return DENIAL_RULES.find((rule) => rule.pattern.test(message))?.kind ?? 'not-authorized';
 }
 
 /** True for the kinds where a Deny statement, not a missing Allow, blocked the call. */
 export function isExplicitDenial(kind: DenialKind): boolean {
-  return kind.startsWith('explicit-deny');
+  return ruleOf(kind)?.explicit === true;
 }
+
+/** The policy that blocked the call (with a Deny, or for want of an Allow); undefined when KMS did not say. */
+export function denyingPolicy(kind: DenialKind): DenyingPolicy | undefined {
+  return ruleOf(kind)?.policy;
+}
+
+/** Each policy for people. */
+export const POLICY_PLACES: Record<DenyingPolicy, string> = {
+  'key-policy': 'the key policy',
+  'identity-policy': "the caller's IAM policies",
+  'permissions-boundary': "the caller's permissions boundary",
+  'session-policy': 'the session policy',
+  'vpc-endpoint-policy': 'a VPC endpoint policy',
+  'service-control-policy': 'a service control policy (SCP)',
+  'resource-control-policy': 'a resource control policy (RCP)',
+};
 
 /** Where the explicit Deny of a denial kind is, for people; undefined when KMS did not say. */
 export function denialPlace(kind: DenialKind): string | undefined {
-  switch (kind) {
-    case 'explicit-deny-key-policy':
-      return 'the key policy';
-    case 'explicit-deny-identity-policy':
-      return "the caller's IAM policies";
-    case 'explicit-deny-scp':
-      return 'a service control policy (SCP)';
-    case 'explicit-deny-permissions-boundary':
-      return "the caller's permissions boundary";
-    case 'explicit-deny-session-policy':
-      return 'the session policy';
-    default:
-      return undefined;
-  }
+  const rule = ruleOf(kind);
+  return rule?.explicit && rule.policy ? POLICY_PLACES[rule.policy] : undefined;
 }
+
+/** What no policy of a kind allowing it reads like, for people. */
+const MISSING_ALLOW: Record<DenyingPolicy, string> = {
+  'key-policy': 'no key policy statement allows it',
+  'identity-policy': 'no IAM policy of the caller allows it',
+  'permissions-boundary': "the caller's permissions boundary does not allow it",
+  'session-policy': 'the session policy does not allow it',
+  'vpc-endpoint-policy': 'no VPC endpoint policy allows it',
+  'service-control-policy': 'no service control policy (SCP) allows it',
+  'resource-control-policy': 'no resource control policy (RCP) allows it',
+};
 
 /** Words a denial kind for people: where the blocking (or missing) statement is. */
 export function describeDenial(kind: DenialKind): string {
-  if (isExplicitDenial(kind)) {
+  const rule = ruleOf(kind);
+  if (rule?.explicit) {
     const place = denialPlace(kind);
     return place ? `an explicit Deny in ${place}` : 'an explicit Deny';
   }
-  switch (kind) {
-    case 'no-key-policy-allow':
-      return 'no key policy statement allows it';
-    case 'no-identity-policy-allow':
-      return "no IAM policy of the caller allows it";
-    case 'not-authorized':
-    default:
-      return 'not authorized (KMS gave no reason)';
-  }
+  return rule?.policy ? MISSING_ALLOW[rule.policy] : 'not authorized (KMS gave no reason)';
 }
 
 /** The caller ARN in "User: arn:... is not authorized to perform". */
@@ -104,14 +154,36 @@ export function isAccessDenied(event: TrailEvent): boolean {
 }
 
 /**
+ * Error codes a CreateGrant record carries that are no failure: a DryRun call "would have
+ * succeeded" (AWS services check grants that way on shared keys; src/aws-records.md Q1, F4).
+ */
+const NOT_FAILURES: ReadonlySet<string> = new Set(['DryRunOperationException']);
+
+/** True for an event KMS logged; an event without `eventSource` is taken as KMS's (older mappers leave it out). */
+export function isKmsEvent(event: TrailEvent): boolean {
+  return event.eventSource === undefined || event.eventSource === 'kms.amazonaws.com';
+}
+
+/** True for a KMS CreateGrant that failed: an error code other than DryRun's. */
+export function isFailedGrant(event: TrailEvent): boolean {
+  return event.eventName === 'CreateGrant' && isKmsEvent(event) && event.errorCode !== undefined && !NOT_FAILURES.has(event.errorCode);
+}
+
+/** True for a grant refused because the key holds as many grants as its quota allows. */
+export function isGrantQuotaFailure(event: TrailEvent): boolean {
+  return event.errorCode === 'LimitExceededException';
+}
+
+/**
  * The failed CreateGrant events that concern this instance: for one of its volume keys, or
  * naming the instance in the grantee (`<acct>:aws:ec2-infrastructure:i-...`). Newest first.
- * Besides AccessDenied they include key-state failures (DisabledException, ...). A key
- * shared by several instances brings their failures too: `eventInstance` tells them apart.
+ * Besides AccessDenied they include key-state failures (DisabledException, ...) and grant
+ * quota ones (LimitExceededException); DryRun records are no failures. A key shared by
+ * several instances brings their failures too: `eventInstance` tells them apart.
  */
 export function failedGrantEvents(events: readonly TrailEvent[], instanceId: string, keyRefs: readonly string[]): TrailEvent[] {
   return events
-    .filter((event) => event.eventName === 'CreateGrant' && event.errorCode !== undefined)
+    .filter(isFailedGrant)
     .filter((event) => {
       const keyRef = eventKeyRef(event);
       if (keyRef && keyRefs.some((ref) => sameKeyRef(keyRef, ref))) return true;
@@ -178,9 +250,11 @@ const RETENTION_MS = 90 * 24 * HOUR_MS;
 
 /**
  * The CloudTrail window holding the failed start: an hour either side of the stop time when
- * EC2 gives one; else from an hour before the last launch time (the failed start came at or
- * after it) until now; else CloudTrail's whole 90 days. Never before the retention, never
- * past now. Events come newest first, so a wide window still shows the latest failure first.
+ * EC2 gives one; else an hour either side of the last launch time, which a failed start
+ * sets (EC2 asks for the grant seconds after it, and a launch failure's transition reason
+ * carries no time: src/aws-records.md M4); else CloudTrail's whole 90 days. Never before the
+ * retention, never past now. Bounding the end keeps a diagnosis run days later from filling
+ * its 500 events with later grants on a busy key.
  */
 export function trailWindow(stopTime: Date | undefined, launchTime: string | undefined, now: Date): TrailWindow {
   const retentionStart = now.getTime() - RETENTION_MS;
@@ -191,7 +265,8 @@ export function trailWindow(stopTime: Date | undefined, launchTime: string | und
     return { startTime: new Date(start), endTime: new Date(end), anchor: `an hour around the stop time ${stopTime.toISOString()}` };
   }
   if (launch && !Number.isNaN(launch.getTime()) && launch.getTime() - HOUR_MS > retentionStart) {
-    return { startTime: new Date(launch.getTime() - HOUR_MS), endTime: now, anchor: `since the last launch time ${launch.toISOString()}` };
+    const end = Math.min(now.getTime(), launch.getTime() + HOUR_MS);
+    return { startTime: new Date(launch.getTime() - HOUR_MS), endTime: new Date(end), anchor: `an hour around the last launch time ${launch.toISOString()}` };
   }
   return { startTime: new Date(retentionStart), endTime: now, anchor: "CloudTrail's last 90 days" };
 }

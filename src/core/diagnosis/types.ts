@@ -14,6 +14,7 @@ export type VerdictCode =
   | 'kms-key-pending-import'
   | 'kms-key-unavailable'
   | 'kms-key-not-found'
+  | 'kms-grant-limit-exceeded'
   | 'volume-limit-exceeded'
   | 'snapshot-not-found'
   | 'insufficient-capacity'

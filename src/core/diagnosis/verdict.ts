@@ -8,10 +8,26 @@ import type { KeyInfo, TrailEvent } from '../model';
 import type { StateReasonClassification, StateReasonKind } from '../stateReason';
 import { grantRuleFor, neededFixes, type GrantFacts, type NeededFix } from './grantRules';
 import type { SimulationResult } from './ports';
+import type { ProfileMessages } from './messages';
 import { concernsPrincipal, rolePathCaveat } from './principal';
 import { identityDecides, keyStateRemedy, knownKey, simulationFor, usableKey } from './rules';
 import type { IamStage, InstanceStage, KeyPolicyResult, KeyRecord, Limitation, PrincipalStage, VolumeStage } from './stages';
-import { denialKind, denialPlace, describeDenial, eventCaller, eventKeyRef, isExplicitDenial, refersToKey, type DenialKind } from './trail';
+import {
+  POLICY_PLACES,
+  denialKind,
+  denialPlace,
+  denyingPolicy,
+  describeDenial,
+  eventCaller,
+  eventInstance,
+  eventKeyRef,
+  isExplicitDenial,
+  isGrantQuotaFailure,
+  refersToKey,
+  sameKeyRef,
+  type DenialKind,
+  type DenyingPolicy,
+} from './trail';
 import type { Confidence, Fix, IdentityPolicyFix, KeyPolicyFix, KeyStateFix, PrincipalInfo, Verdict, VerdictCode } from './types';
 
 /** A short title per verdict code, for headings and notifications. */
@@ -23,6 +39,7 @@ const VERDICT_TITLES: Record<VerdictCode, string> = {
   'kms-key-pending-import': 'The volume key has no key material',
   'kms-key-unavailable': 'The volume key is unavailable',
   'kms-key-not-found': 'The volume key does not exist',
+  'kms-grant-limit-exceeded': 'The volume key has too many grants',
   'volume-limit-exceeded': 'EBS volume limit exceeded',
   'snapshot-not-found': 'Snapshot not found',
   'insufficient-capacity': 'Insufficient instance capacity',
@@ -64,6 +81,7 @@ const RANK: Partial<Record<VerdictCode, number>> = {
   'kms-key-disabled': 1,
   'kms-key-pending-import': 1,
   'kms-key-unavailable': 1,
+  'kms-grant-limit-exceeded': 1,
   'kms-create-grant-explicit-deny': 2,
   'kms-create-grant-not-allowed': 3,
 };
@@ -88,6 +106,8 @@ export interface VerdictTarget {
 /** Everything the verdict weighs: each stage that ran, and the checks that could not. */
 export interface VerdictStages {
   target: VerdictTarget;
+  /** Words the sentences that name the diagnosing profile. */
+  say: ProfileMessages;
   instance: InstanceStage;
   volumes?: VolumeStage;
   keys: KeyRecord[];
@@ -125,7 +145,7 @@ export function decideVerdict(stages: VerdictStages): { verdict: Verdict; fixes:
   const { classification } = stages.instance;
   if (!classification.needsKmsChecks) return { verdict: verdictFromReason(classification, caveats), fixes: [] };
 
-  const candidates: Candidate[] = stages.keys.map(assessKeyState).filter((c): c is Candidate => c !== undefined);
+  const candidates: Candidate[] = stages.keys.flatMap((record) => [assessKeyState(record), grantQuotaCandidate(record, stages)]).filter((c): c is Candidate => c !== undefined);
   const principal = stages.principal?.principal;
   let uncheckedKeys = 0;
   if (principal) {
@@ -134,7 +154,7 @@ export function decideVerdict(stages: VerdictStages): { verdict: Verdict; fixes:
       if (!key) continue;
       const result = assessGrant(record, key, principal, stages);
       if (result === 'unchecked') uncheckedKeys++;
-      else if (result) candidates.push(result);
+      else if (result) candidates.push(principal.source === 'caller-identity' ? assumedPrincipalCandidate(result, principal, stages.say) : result);
     }
   }
   candidates.sort((a, b) => (RANK[a.code] ?? 9) - (RANK[b.code] ?? 9));
@@ -152,6 +172,46 @@ export function decideVerdict(stages: VerdictStages): { verdict: Verdict; fixes:
       caveats,
     },
     fixes: dedupeFixes([...best.fixes, ...candidates.slice(1).flatMap((c) => c.fixes)]),
+  };
+}
+
+/**
+ * A grant verdict about the profile's own identity, used only because no CloudTrail record
+ * named who started the instance: it says so, names whom the fixes assume, and blames nobody.
+ */
+function assumedPrincipalCandidate(candidate: Candidate, principal: PrincipalInfo, say: ProfileMessages): Candidate {
+  const assumed = policyArnOf(principal);
+  const note = say.assumedPrincipalNote(assumed);
+  return {
+    code: candidate.code,
+    confidence: candidate.confidence,
+    summary: `${say.unknownPrincipal(principal.arn)} ${candidate.summary}`,
+    nextStep: candidate.nextStep,
+    ...(candidate.keyArn ? { keyArn: candidate.keyArn } : {}),
+    fixes: candidate.fixes.map((fix) => (fix.target === 'key-state' ? fix : { ...fix, note: fix.note ? `${note} ${fix.note}` : note })),
+  };
+}
+
+/** KMS refused EC2's grant on this key for its grant quota (LimitExceededException): no permission change helps. */
+function grantQuotaCandidate(record: KeyRecord, stages: VerdictStages): Candidate | undefined {
+  const key = knownKey(record);
+  const instanceId = stages.target.instanceId;
+  const refused = (stages.principal?.failedGrants ?? []).find((event) => {
+    if (!isGrantQuotaFailure(event)) return false;
+    const ref = eventKeyRef(event);
+    if (ref) return key ? refersToKey(ref, key) : sameKeyRef(ref, record.ref);
+    return stages.keys.length === 1 && eventInstance(event, instanceId) === 'this';
+  });
+  if (!refused) return undefined;
+  const keyArn = key?.arn ?? record.ref;
+  const forThisInstance = eventInstance(refused, instanceId) === 'this' && !record.fromTrail;
+  return {
+    code: 'kms-grant-limit-exceeded',
+    confidence: forThisInstance ? 'high' : 'medium',
+    keyArn,
+    summary: `KMS refused the grant EC2 needs on ${keyArn} at ${refused.eventTime} with ${refused.errorCode ?? 'LimitExceededException'}${refused.errorMessage ? ` (${refused.errorMessage})` : ''}: the key holds as many grants as its quota allows. No permission change will help.`,
+    nextStep: `List the key's grants (kms:ListGrants on ${keyArn}) and retire or revoke those no longer in use (kms:RetireGrant, kms:RevokeGrant), or request a higher "Grants per KMS key" quota in Service Quotas; then start the instance again.`,
+    fixes: [],
   };
 }
 
@@ -315,14 +375,76 @@ function explicitDenyCandidate(evidence: GrantEvidence, region: string): Candida
   // KMS may report a Deny without saying where: then name where to look.
   const inWhere = where.length > 0 ? ` in ${where.join(' and ')}` : '';
   const lookIn = where.length > 0 ? where.join(' and ') : "the key policy, the caller's IAM policies, its permissions boundary and the SCPs";
+  // AWS words an SCP that only lacks an Allow as an explicit deny too (IAM User Guide).
+  const byScp = (trailExplicit !== undefined && denyingPolicy(trailExplicit) === 'service-control-policy') || iamDeny?.allowedByOrganizations === false;
+  const ending = byScp
+    ? ' AWS reports an SCP that only lacks an Allow the same way: if no SCP denies kms:CreateGrant, allow it in the SCPs that apply to the account instead.'
+    : ' Adding an Allow will not help.';
   return {
     code: 'kms-create-grant-explicit-deny',
     confidence: cap(fromSources(sources), evidence.limit),
     keyArn: key.arn,
     principalArn: policyArnOf(principal),
     summary: `An explicit Deny${inWhere} blocks kms:CreateGrant for ${principal.arn} on ${key.arn}; a Deny wins over any Allow.${evidence.trailText}`,
-    nextStep: `Remove or narrow the Deny in ${lookIn} so it does not match EC2's grant (kms:GrantIsForAWSResource is true, kms:ViaService is ec2.${region}.amazonaws.com), then start the instance again. Adding an Allow will not help.`,
+    nextStep: `Remove or narrow the Deny in ${lookIn} so it does not match EC2's grant (kms:GrantIsForAWSResource is true, kms:ViaService is ec2.${region}.amazonaws.com), then start the instance again.${ending}`,
     fixes: [],
+  };
+}
+
+/** Policies besides the key policy and the caller's IAM policies that also limit the caller. */
+type OutsidePolicy = Exclude<DenyingPolicy, 'key-policy' | 'identity-policy'>;
+
+function isOutsidePolicy(policy: DenyingPolicy | undefined): policy is OutsidePolicy {
+  return policy !== undefined && policy !== 'key-policy' && policy !== 'identity-policy';
+}
+
+/** Where the missing Allow goes when a policy outside the key policy and the IAM policies blocks the grant. */
+const OUTSIDE_NEXT_STEPS: Record<OutsidePolicy, (keyArn: string, entity: string) => string> = {
+  'permissions-boundary': (keyArn, entity) =>
+    `Allow kms:CreateGrant on ${keyArn} in the permissions boundary of ${entity} (a boundary only limits: its IAM policies must allow it too), then start the instance again. A key policy change will not help while the boundary does not allow it.`,
+  'session-policy': (keyArn) =>
+    `Start the instance from a session whose session policy (the policy passed to AssumeRole, AssumeRoleWithSAML/WebIdentity or GetFederationToken) allows kms:CreateGrant on ${keyArn}, or from a session without one. A key policy or IAM policy change will not help while the session policy does not allow it.`,
+  'vpc-endpoint-policy': (keyArn) =>
+    `Allow kms:CreateGrant on ${keyArn} in the policy of the KMS VPC endpoint the request went through, then start the instance again. A key policy change will not help while the endpoint policy does not allow it.`,
+  'service-control-policy': (keyArn, entity) =>
+    `Ask the organization's administrator to allow kms:CreateGrant on ${keyArn} for ${entity} in the service control policies (SCPs) that apply to its account, then start the instance again. A key policy or IAM policy change will not help while an SCP does not allow it.`,
+  'resource-control-policy': (keyArn) =>
+    `Ask the organization's administrator to let the resource control policies (RCPs) that apply to ${keyArn} allow EC2's grant, then start the instance again. A key policy change will not help while an RCP does not allow it.`,
+};
+
+/**
+ * A policy outside the key policy and the IAM policies does not allow the grant, as KMS's
+ * denial (a permissions boundary, session, VPC endpoint or SCP message) or the simulation
+ * (a boundary or SCP not allowing it) says. The fix goes there: editing the key policy or
+ * the IAM policies cannot help, so none is offered unless the key policy denies as well.
+ */
+function outsideBlockerCandidate(evidence: GrantEvidence): Candidate | undefined {
+  const { key, principal, simulation, keyPolicy } = evidence;
+  const newest = evidence.kinds[0];
+  const fromTrail = newest !== undefined && isOutsidePolicy(denyingPolicy(newest)) ? denyingPolicy(newest) : undefined;
+  const fromSimulation: OutsidePolicy | undefined =
+    simulation?.decision !== 'implicitDeny'
+      ? undefined
+      : simulation.allowedByPermissionsBoundary === false
+        ? 'permissions-boundary'
+        : simulation.allowedByOrganizations === false
+          ? 'service-control-policy'
+          : undefined;
+  const policy = isOutsidePolicy(fromTrail) ? fromTrail : fromSimulation;
+  if (!policy) return undefined;
+  const sources = (fromTrail ? 1 : 0) + (fromSimulation === policy ? 1 : 0);
+  const keyPolicyDenies = keyPolicy?.outcome === 'evaluated' && keyPolicy.verdict === 'denied';
+  const fixes = keyPolicyDenies ? [keyPolicyFix(key, principal, 'required')] : [];
+  const place = POLICY_PLACES[policy];
+  const also = keyPolicyDenies ? ` The key policy does not allow it either: also add the statement to the key policy of ${key.arn} (Open key policy).` : '';
+  return {
+    code: 'kms-create-grant-not-allowed',
+    confidence: cap(fromSources(sources), evidence.limit),
+    keyArn: key.arn,
+    principalArn: policyArnOf(principal),
+    summary: `${place.charAt(0).toUpperCase()}${place.slice(1)} does not allow kms:CreateGrant for ${principal.arn} on ${key.arn}; it limits the caller whatever the key policy and IAM policies allow, so EC2 cannot create the grant.${evidence.trailText}`,
+    nextStep: `${OUTSIDE_NEXT_STEPS[policy](key.arn, policyArnOf(principal))}${also}`,
+    fixes,
   };
 }
 
@@ -361,6 +483,8 @@ function assessGrant(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo, 
   const evidence = grantEvidenceOf(record, key, principal, stages);
   const denied = explicitDenyCandidate(evidence, stages.target.region);
   if (denied) return denied;
+  const outside = outsideBlockerCandidate(evidence);
+  if (outside) return outside;
   if (key.manager === 'AWS') return awsManagedKeyCandidate(evidence);
 
   const facts = grantFactsOf(evidence);

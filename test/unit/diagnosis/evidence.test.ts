@@ -80,11 +80,13 @@ describe('CloudTrail evidence', () => {
     assert.equal(window.endTime.toISOString(), now.toISOString());
   });
 
-  it('without a stop time, looks from just before the last launch until now, within the 90-day retention', () => {
+  it('without a stop time, looks an hour either side of the last launch (never past now), within the 90-day retention', () => {
     const now = new Date('2024-05-01T10:30:00Z');
     const byLaunch = trailWindow(undefined, '2024-04-30T08:00:00Z', now);
     assert.equal(byLaunch.startTime.toISOString(), '2024-04-30T07:00:00.000Z');
-    assert.equal(byLaunch.endTime.toISOString(), now.toISOString());
+    assert.equal(byLaunch.endTime.toISOString(), '2024-04-30T09:00:00.000Z', 'a diagnosis a day later does not read the day of grants since');
+    const justLaunched = trailWindow(undefined, '2024-05-01T10:20:00Z', now);
+    assert.equal(justLaunched.endTime.toISOString(), now.toISOString());
     const oldLaunch = trailWindow(undefined, '2023-01-01T00:00:00Z', now);
     assert.equal(now.getTime() - oldLaunch.startTime.getTime(), 90 * 24 * 3600 * 1000);
     const nothing = trailWindow(undefined, undefined, now);
