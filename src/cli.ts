@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'lint':
-      return runLint(rest, { ...io, readFile: (path) => fs.readFile(path, 'utf8') });
+      return runLint(rest, { ...io, readFile: (path) => fs.readFile(path) });
     case 'diagnose':
       // The AWS layer (and SDK) loads only for commands that talk to AWS.
       return runDiagnose(rest, { ...io, env: process.env }, await import('./aws'));

@@ -10,7 +10,8 @@ import { analyzePolicyText, formatJson, formatSarif, formatText, type LintedFile
 export interface LintIo {
   stdout(s: string): void;
   stderr(s: string): void;
-  readFile(path: string): Promise<string>;
+  /** The file's bytes (decoded here, as an editor would), or text already decoded. */
+  readFile(path: string): Promise<Uint8Array | string>;
 }
 
 export type LintFormat = 'text' | 'json' | 'sarif';
@@ -91,6 +92,18 @@ export function parseLintArguments(args: readonly string[]): LintArguments | str
   return parsed;
 }
 
+/**
+ * A file's text as editors read it: UTF-16 (little or big endian) when it starts with that
+ * byte order mark (Windows PowerShell 5 writes `>` redirections so), otherwise UTF-8; the
+ * mark itself is not part of the text, so offsets count from the first character.
+ */
+export function decodeText(bytes: Uint8Array): string {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
 function describeReadError(error: unknown): string {
   if (error && typeof error === 'object' && 'code' in error) {
     const code = String((error as { code: unknown }).code);
@@ -118,7 +131,8 @@ export async function runLint(args: string[], io: LintIo): Promise<number> {
   for (const path of parsed.files) {
     let text: string;
     try {
-      text = await io.readFile(path);
+      const content = await io.readFile(path);
+      text = typeof content === 'string' ? content : decodeText(content);
     } catch (error) {
       failed = true;
       io.stderr(`ec2-launch-doctor lint: cannot read ${path}: ${describeReadError(error)}\n`);

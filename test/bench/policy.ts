@@ -1,12 +1,14 @@
 /**
  * Policy benchmarks: analysis time of a 32 KB key policy and of a 1 MB CloudFormation
- * template, and the CreateGrant evaluator's throughput against @cloud-copilot/iam-simulate
- * on the same questions. Run by run.mjs in its own process; sends raw samples back.
+ * template, the linearity curve (minified key policies and templates of 32 KB, 320 KB and
+ * 3.2 MB, every fix's edits computed as `lint --format json` does), and the CreateGrant
+ * evaluator's throughput against @cloud-copilot/iam-simulate on the same questions. Run by
+ * run.mjs in its own process; sends raw samples back.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { analyzePolicyText, evaluateCreateGrant, ec2GrantRequest, type CreateGrantVerdict } from '../../src/core/policy';
 import { ACCOUNT, documentedNotPrincipal, KEY_ARN, REGION, type KeyPolicy } from '../unit/policy/generators';
-import { grantQuestions, largeKeyPolicyText, largeTemplateText, type GrantQuestion } from './policyFixtures';
+import { grantQuestions, largeKeyPolicyText, largeTemplateText, minifiedKeyPolicyText, type GrantQuestion } from './policyFixtures';
 import { progress, sendResult, timeMs } from './protocol';
 
 const KEY_POLICY_RUNS = 60;
@@ -24,6 +26,39 @@ function analysisSamples(text: string, runs: number, warmup: number): { samplesM
   const samplesMs: number[] = [];
   for (let i = 0; i < runs; i++) samplesMs.push(timeMs(() => analyzePolicyText(text, { principals: WATCHED })).ms);
   return { samplesMs, firstCallMs: first.ms, kind: first.value.kind, findings: first.value.findings.length };
+}
+
+/** Sizes of the linearity curve, and the runs at each (fewer for the larger ones). */
+const CURVE = [
+  { bytes: 32_768, runs: 15 },
+  { bytes: 327_680, runs: 7 },
+  { bytes: 3_276_800, runs: 3 },
+];
+
+/** One analysis with every fix's edits made, as the JSON and SARIF outputs need them. */
+function analyzeWithEdits(text: string): { findings: number; edits: number } {
+  const { findings } = analyzePolicyText(text, { principals: WATCHED });
+  let edits = 0;
+  for (const finding of findings) for (const fix of finding.fixes) edits += fix.edits.length;
+  return { findings: findings.length, edits };
+}
+
+/** Analysis time against size, for one-line documents (each fix used to cost the whole line). */
+function linearityCurve(): Record<string, unknown>[] {
+  const points: Record<string, unknown>[] = [];
+  for (const { bytes, runs } of CURVE) {
+    for (const [kind, text] of [
+      ['key policy', minifiedKeyPolicyText(bytes)],
+      ['template', largeTemplateText(bytes, { minified: true })],
+    ] as const) {
+      const first = timeMs(() => analyzeWithEdits(text));
+      const samplesMs: number[] = [];
+      for (let i = 0; i < runs; i++) samplesMs.push(timeMs(() => analyzeWithEdits(text)).ms);
+      points.push({ kind, bytes: Buffer.byteLength(text), findings: first.value.findings, edits: first.value.edits, firstCallMs: first.ms, samplesMs });
+      progress(`policy: minified ${kind} of ${Math.round(bytes / 1024)} KB analysed (${first.value.findings} findings)`);
+    }
+  }
+  return points;
 }
 
 function evaluatorVerdict(q: GrantQuestion): CreateGrantVerdict {
@@ -103,10 +138,12 @@ async function main(): Promise<void> {
   const template = largeTemplateText();
   const templateAnalysis = analysisSamples(template, TEMPLATE_RUNS, 2);
   progress(`policy: 1 MB template analysed (${templateAnalysis.findings} findings)`);
+  const linearity = linearityCurve();
   const rates = await throughput(grantQuestions(QUESTIONS));
   sendResult({
     keyPolicy: { bytes: Buffer.byteLength(keyPolicy), statements, ...keyAnalysis },
     template: { bytes: Buffer.byteLength(template), ...templateAnalysis },
+    linearity,
     throughput: rates,
   });
 }

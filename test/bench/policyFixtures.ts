@@ -99,6 +99,26 @@ export function largeKeyPolicyText(limit = KEY_POLICY_LIMIT_BYTES): string {
   return text;
 }
 
+/**
+ * A key policy of the same statements on one line (minified, as tools and scripts write it),
+ * grown to just under `bytes`: every statement names principals of its own, so the number of
+ * distinct principals grows with the size. Sized as it grows (no re-rendering), so a 3 MB
+ * policy is generated in linear time too.
+ */
+export function minifiedKeyPolicyText(bytes: number): string {
+  const statements: Record<string, unknown>[] = [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }];
+  const render = (list: Record<string, unknown>[]): string => JSON.stringify({ Version: '2012-10-17', Id: 'key-minified', Statement: list });
+  let size = Buffer.byteLength(render(statements));
+  for (let i = 0; ; i++) {
+    const statement = keyPolicyStatement(i);
+    const added = Buffer.byteLength(JSON.stringify(statement)) + 1;
+    if (size + added > bytes) break;
+    statements.push(statement);
+    size += added;
+  }
+  return render(statements);
+}
+
 function cfnKey(index: number): [string, unknown] {
   const admin = `KeyAdminRole${index}`;
   return [
@@ -187,7 +207,8 @@ function cfnInstance(index: number): [string, unknown] {
  * A CloudFormation template of many workloads, each a KMS key (with its key policy), an IAM
  * role with an inline policy and an instance using the key, up to about 1 MB.
  */
-export function largeTemplateText(target = TEMPLATE_TARGET_BYTES): string {
+export function largeTemplateText(target = TEMPLATE_TARGET_BYTES, options: { minified?: boolean } = {}): string {
+  const render = (value: unknown): string => (options.minified ? JSON.stringify(value) : JSON.stringify(value, null, 2));
   const resources: Record<string, unknown> = {};
   const template = {
     AWSTemplateFormatVersion: '2010-09-09',
@@ -196,18 +217,18 @@ export function largeTemplateText(target = TEMPLATE_TARGET_BYTES): string {
     Resources: resources,
   };
   // Each workload adds about the same amount, so one measured workload sizes the loop.
-  const empty = Buffer.byteLength(JSON.stringify(template, null, 2));
+  const empty = Buffer.byteLength(render(template));
   for (const [id, body] of [cfnKey(0), cfnRole(0), cfnInstance(0)]) resources[id] = body;
-  const perWorkload = Buffer.byteLength(JSON.stringify(template, null, 2)) - empty;
+  const perWorkload = Buffer.byteLength(render(template)) - empty;
   const workloads = Math.max(1, Math.floor((target - empty) / perWorkload));
   for (let i = 1; i < workloads; i++) {
     for (const [id, body] of [cfnKey(i), cfnRole(i), cfnInstance(i)]) resources[id] = body;
   }
   // Longer ids make later workloads a little bigger: drop workloads until it fits.
-  let text = JSON.stringify(template, null, 2);
+  let text = render(template);
   for (let last = workloads - 1; Buffer.byteLength(text) > target && last > 0; last--) {
     for (const id of [`VolumeKey${last}`, `KeyAdminRole${last}`, `Instance${last}`]) delete resources[id];
-    text = JSON.stringify(template, null, 2);
+    text = render(template);
   }
   return text;
 }

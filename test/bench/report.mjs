@@ -67,6 +67,45 @@ function row(id, benchmark, value, unit, { summary, detail = '', target, pass } 
   };
 }
 
+/**
+ * The linearity curve of the policy analysis: one row per minified document size, and per
+ * kind a row comparing the cost per byte of the largest with the smallest (linear: about 1x;
+ * each fix used to cost the whole one-line document, which made it grow with the size).
+ */
+function linearityRows(points) {
+  const rows = [];
+  const byKind = new Map();
+  for (const point of points) {
+    const summary = summarize(point.samplesMs);
+    const slug = point.kind.replace(/\W+/g, '-');
+    rows.push(
+      row(`policy.linear.${slug}.${Math.round(point.bytes / KIB)}k`, `Analyze a minified ${point.kind} of ${fmt.kb(point.bytes)}, every fix's edits made`, summary.median, 'ms', {
+        summary,
+        detail: `${point.findings} findings, ${point.edits} edits; first call ${fmt.ms(point.firstCallMs)}`,
+        target: point.bytes < 64 * KIB && point.kind === 'key policy' ? '< 50 ms' : undefined,
+        pass: summary.median < 50,
+      }),
+    );
+    const list = byKind.get(point.kind) ?? [];
+    list.push({ bytes: point.bytes, median: summary.median });
+    byKind.set(point.kind, list);
+  }
+  for (const [kind, list] of byKind) {
+    if (list.length < 2) continue;
+    const small = list[0];
+    const large = list[list.length - 1];
+    const growth = large.median / large.bytes / (small.median / small.bytes);
+    rows.push(
+      row(`policy.linear.${kind.replace(/\W+/g, '-')}.growth`, `Cost per byte, ${fmt.kb(large.bytes)} ÷ ${fmt.kb(small.bytes)} minified ${kind}`, growth, 'ratio', {
+        detail: `${fmt.ms(small.median)} for ${fmt.kb(small.bytes)}, ${fmt.ms(large.median)} for ${fmt.kb(large.bytes)}`,
+        target: '<= 3x',
+        pass: growth <= 3,
+      }),
+    );
+  }
+  return rows;
+}
+
 /** The table rows, one per figure, with the targets of issue 8. */
 export function buildRows(results) {
   const rows = [];
@@ -128,6 +167,7 @@ export function buildRows(results) {
         pass: ratio >= 10 && t.disagreements === 0,
       }),
     );
+    rows.push(...linearityRows(policy.linearity ?? []));
   }
 
   if (listing && !listing.error) {

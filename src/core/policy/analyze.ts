@@ -4,8 +4,10 @@
  */
 import { isAccountId, parsePrincipalArn } from '../arn';
 import { parseDocument, type DocumentKind, type PolicyView } from './document';
-import { FINDING_SEVERITY, type Finding } from './findings';
+import { analysisFailedFinding, FINDING_SEVERITY, type Finding, type PolicyFix } from './findings';
+import { MAX_NESTING_DEPTH } from './limits';
 import { detectFormatting, type FormattingOptions } from './fixes';
+import { LocalEditor } from './localEdits';
 import { kmsFindings } from './rules';
 import { validatePolicy } from './validate';
 
@@ -23,7 +25,7 @@ export interface AnalysisResult {
   findings: Finding[];
 }
 
-function analyzeView(text: string, view: PolicyView, options: AnalyzeOptions, formatting: FormattingOptions): Finding[] {
+function analyzeView(text: string, view: PolicyView, options: AnalyzeOptions, editor: LocalEditor): Finding[] {
   const problems = validatePolicy(view);
   const invalid: Finding[] = problems.map((p) => ({
     code: 'invalid-policy',
@@ -35,7 +37,7 @@ function analyzeView(text: string, view: PolicyView, options: AnalyzeOptions, fo
   // Without a usable Statement nothing else can be said; a single bad statement is simply
   // left out of the evaluation (AWS would reject the whole policy, which invalid-policy says).
   if (problems.some((p) => p.fatal)) return invalid;
-  return [...invalid, ...kmsFindings(view, { text, formatting, principals: options.principals ?? [], region: options.region })];
+  return [...invalid, ...kmsFindings(view, { text, formatting: editor.formatting, editor, principals: options.principals ?? [], region: options.region })];
 }
 
 /**
@@ -46,13 +48,39 @@ function analyzeView(text: string, view: PolicyView, options: AnalyzeOptions, fo
  */
 export function analyzePolicyText(text: string, options: AnalyzeOptions = {}): AnalysisResult {
   if (typeof text !== 'string') return { kind: 'not-a-policy', findings: [] };
+  // A byte order mark read as text: the policy starts after it, and every offset counts it.
+  if (text.charCodeAt(0) === 0xfeff) return shifted(analyzeText(text.slice(1), options), 1);
+  return analyzeText(text, options);
+}
+
+/** The result with every range and edit moved `by` characters. */
+function shifted(result: AnalysisResult, by: number): AnalysisResult {
+  for (const finding of result.findings) {
+    finding.range = { offset: finding.range.offset + by, length: finding.range.length };
+    finding.fixes = finding.fixes.map((fix) => {
+      // Not spread: that would compute the edits of every fix now.
+      const moved = { title: fix.title } as PolicyFix;
+      if (fix.isPreferred !== undefined) moved.isPreferred = fix.isPreferred;
+      let edits: PolicyFix['edits'] | undefined;
+      Object.defineProperty(moved, 'edits', { enumerable: true, configurable: true, get: () => (edits ??= fix.edits.map((e) => ({ ...e, offset: e.offset + by }))) });
+      return moved;
+    });
+  }
+  return result;
+}
+
+function analyzeText(text: string, options: AnalyzeOptions): AnalysisResult {
   const principals = (options.principals ?? []).filter((p) => typeof p === 'string' && p.length > 0);
   const accountId = principals.map((p) => parsePrincipalArn(p)?.account).find(isAccountId);
   const parsed = parseDocument(text, { accountId, region: options.region });
   if (parsed.kind === 'not-a-policy') return { kind: 'not-a-policy', findings: [] };
-  const formatting = options.formatting ?? detectFormatting(text);
+  if (parsed.kind === 'not-analyzed') {
+    const reason = `it nests ${parsed.depth ?? 'too many'} levels deep, more than the ${MAX_NESTING_DEPTH} levels the analyzer reads (no policy or template nests that deep).`;
+    return { kind: 'not-analyzed', findings: [analysisFailedFinding(reason)] };
+  }
+  const editor = new LocalEditor(text, options.formatting ?? detectFormatting(text));
   const findings: Finding[] = [];
-  for (const view of parsed.policies) findings.push(...analyzeView(text, view, { ...options, principals }, formatting));
+  for (const view of parsed.policies) findings.push(...analyzeView(text, view, { ...options, principals }, editor));
   // Edits on a text that does not parse could not be shown to leave valid JSON: offer none.
   if (parsed.errors.length > 0) for (const f of findings) f.fixes = [];
   findings.sort((a, b) => a.range.offset - b.range.offset || a.code.localeCompare(b.code));

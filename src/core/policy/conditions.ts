@@ -3,6 +3,7 @@
  * case-insensitively. Semantics follow the IAM User Guide, "IAM JSON policy elements:
  * Condition operators" and "Single-valued vs. multivalued context keys".
  */
+import { substitute } from './values';
 import { matchArn, matchWildcard } from './match';
 
 export type ContextValue = string | string[] | boolean;
@@ -162,7 +163,7 @@ function contextValues(value: ContextValue): string[] {
 function substituteVariables(text: string, context: ConditionContext): string | undefined {
   if (!text.includes('${')) return text;
   let failed = false;
-  const out = text.replace(/\$\{([^}]*)\}/g, (_all, inner: string) => {
+  const out = substitute(text, (inner) => {
     if (inner === '*' || inner === '?' || inner === '$') return inner;
     const comma = inner.indexOf(',');
     const key = (comma >= 0 ? inner.slice(0, comma) : inner).trim().toLowerCase();

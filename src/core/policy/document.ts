@@ -3,10 +3,12 @@
  * embedded in a CloudFormation template. Works on the jsonc-parser tree so every value
  * keeps its offset; tolerant of comments, trailing commas and broken input.
  */
-import { parseTree, type JSONPath, type Node, type ParseError } from 'jsonc-parser';
-import { PLACEHOLDER_ACCOUNT } from './limits';
+import { createScanner, parseTree, type JSONPath, type Node, type ParseError } from 'jsonc-parser';
+import { MAX_NESTING_DEPTH, PLACEHOLDER_ACCOUNT } from './limits';
+import { substitute } from './values';
 
-export type DocumentKind = 'key-policy' | 'identity-policy' | 'cloudformation' | 'not-a-policy';
+/** `not-analyzed`: shaped like a policy or a template, but beyond what the analyzer reads (too deeply nested). */
+export type DocumentKind = 'key-policy' | 'identity-policy' | 'cloudformation' | 'not-a-policy' | 'not-analyzed';
 
 /** One policy document found in the text. */
 export interface PolicyView {
@@ -26,6 +28,8 @@ export interface ParsedDocument {
   root: Node | undefined;
   errors: ParseError[];
   policies: PolicyView[];
+  /** How deeply the text nests, when that is why it was not analyzed (kind `not-analyzed`). */
+  depth?: number;
 }
 
 /** Returned for CloudFormation values that cannot be resolved statically; matches nothing. */
@@ -84,24 +88,35 @@ export function nodeValue(node: Node | undefined, env?: ResolveEnv): unknown {
       const out: Record<string, unknown> = {};
       for (const property of node.children ?? []) {
         const key = property.children?.[0]?.value;
-        if (typeof key === 'string') out[key] = nodeValue(property.children?.[1], env);
+        // Defined, not assigned: a key "__proto__" must stay a key, not replace the prototype.
+        if (typeof key === 'string') Object.defineProperty(out, key, { value: nodeValue(property.children?.[1], env), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
   }
 }
 
+/** The value of one `${name}` of an `Fn::Sub`. */
+function subValue(name: string, env: ResolveEnv, variables: Record<string, unknown>): string {
+  if (Object.prototype.hasOwnProperty.call(variables, name)) {
+    const value = variables[name];
+    return typeof value === 'string' ? value : UNRESOLVED;
+  }
+  if (name === 'AWS::AccountId') return env.accountId;
+  if (name === 'AWS::Region') return env.region;
+  if (name === 'AWS::Partition') return 'aws';
+  if (name === 'AWS::URLSuffix') return 'amazonaws.com';
+  const [logicalId, attribute] = name.split('.');
+  const arn = attribute === 'Arn' ? env.arns.get(logicalId) : undefined;
+  return arn ?? UNRESOLVED;
+}
+
+/**
+ * Replaces each `${name}` of an `Fn::Sub` template (`${!literal}` and `${}` stay as written).
+ * One pass: a template full of `${` without `}` must cost its length, not its length squared.
+ */
 function resolveSub(template: string, env: ResolveEnv, variables: Record<string, unknown>): string {
-  return template.replace(/\$\{([^}!][^}]*)\}/g, (_all, name: string) => {
-    if (name in variables) return typeof variables[name] === 'string' ? (variables[name] as string) : UNRESOLVED;
-    if (name === 'AWS::AccountId') return env.accountId;
-    if (name === 'AWS::Region') return env.region;
-    if (name === 'AWS::Partition') return 'aws';
-    if (name === 'AWS::URLSuffix') return 'amazonaws.com';
-    const [logicalId, attribute] = name.split('.');
-    if (attribute === 'Arn' && env.arns.has(logicalId)) return env.arns.get(logicalId)!;
-    return UNRESOLVED;
-  });
+  return substitute(template, (name) => (name.length > 0 && name[0] !== '!' ? subValue(name, env, variables) : undefined));
 }
 
 /** Resolves `Ref`, `Fn::Sub`, `Fn::Join`, `Fn::GetAtt`; other intrinsics become UNRESOLVED. */
@@ -172,6 +187,20 @@ function concernsKms(node: Node): boolean {
   return false;
 }
 
+/** `{"Ref": "AWS::NoValue"}`: a branch of Fn::If that leaves the property out. */
+function isNoValue(node: Node): boolean {
+  const [key, value] = node.children?.length === 1 ? (node.children[0].children ?? []) : [];
+  return key?.value === 'Ref' && value?.value === 'AWS::NoValue';
+}
+
+/** The two values of an `{"Fn::If": [condition, a, b]}` node; undefined for any other node. */
+function conditionalBranches(node: Node): Node[] | undefined {
+  if (node.children?.length !== 1) return undefined;
+  const [key, argument] = node.children[0].children ?? [];
+  if (key?.value !== 'Fn::If' || argument?.type !== 'array' || argument.children?.length !== 3) return undefined;
+  return argument.children.slice(1);
+}
+
 const IDENTITY_POLICY_TYPES = new Set(['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy', 'AWS::IAM::UserPolicy', 'AWS::IAM::GroupPolicy']);
 const INLINE_POLICY_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group']);
 
@@ -196,7 +225,13 @@ function templatePolicies(resources: Node, accountId: string, region: string): P
     .map((r) => String(r.children?.[0]?.value));
   const found: PolicyView[] = [];
   const add = (kind: 'key' | 'identity', node: Node | undefined, path: JSONPath, logicalId: string): void => {
-    if (!node || node.type !== 'object') return;
+    if (!node || node.type !== 'object' || isNoValue(node)) return;
+    // `{"Fn::If": [condition, policy, otherPolicy]}`: the policy is one of the two; check both.
+    const branches = conditionalBranches(node);
+    if (branches) {
+      branches.forEach((branch, i) => add(kind, branch, [...path, 'Fn::If', i + 1], logicalId));
+      return;
+    }
     found.push({ kind, node, path, value: nodeValue(node, env), cloudFormation: { logicalId, accountId, kmsKeys } });
   };
   for (const resource of resources.children ?? []) {
@@ -226,13 +261,14 @@ function templatePolicies(resources: Node, accountId: string, region: string): P
  * keys or IAM policies makes a CloudFormation template.
  */
 export function parseDocument(text: string, options: { accountId?: string; region?: string } = {}): ParsedDocument {
-  const errors: ParseError[] = [];
-  let root: Node | undefined;
-  try {
-    root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
-  } catch {
-    root = undefined;
+  // The parser and the analysis recurse per level: a deeper text is refused before either runs.
+  const shape = nestingOf(text);
+  if (shape.depth > MAX_NESTING_DEPTH) {
+    const policyLike = shape.topLevelKeys.has('Statement') || shape.topLevelKeys.has('Resources') || shape.topLevelKeys.has('Version');
+    return { kind: policyLike ? 'not-analyzed' : 'not-a-policy', root: undefined, errors: [], policies: [], depth: shape.depth };
   }
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
   const none: ParsedDocument = { kind: 'not-a-policy', root, errors, policies: [] };
   if (!root || root.type !== 'object') return none;
   const resources = propertyValue(root, 'Resources');
@@ -247,4 +283,31 @@ export function parseDocument(text: string, options: { accountId?: string; regio
   if (kind === 'key' && !concernsKms(root)) return none;
   const view: PolicyView = { kind, node: root, path: [], value: nodeValue(root) };
   return { kind: kind === 'key' ? 'key-policy' : 'identity-policy', root, errors, policies: [view] };
+}
+
+/**
+ * How deeply the text nests objects and arrays, and the property names of its root object,
+ * read with jsonc-parser's scanner (a loop, whatever the depth; comments and strings skipped).
+ */
+/** jsonc-parser's `SyntaxKind` values (a const enum its bundle does not export at run time). */
+const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, colon: 6, string: 10, eof: 17 } as const;
+
+function nestingOf(text: string): { depth: number; topLevelKeys: Set<string> } {
+  const scanner = createScanner(text, true);
+  const topLevelKeys = new Set<string>();
+  let depth = 0;
+  let max = 0;
+  let pendingKey: string | undefined;
+  for (let token = scanner.scan(); token !== TOKEN.eof; token = scanner.scan()) {
+    if (token === TOKEN.openBrace || token === TOKEN.openBracket) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (token === TOKEN.closeBrace || token === TOKEN.closeBracket) {
+      depth = Math.max(0, depth - 1);
+    } else if (token === TOKEN.colon && pendingKey !== undefined && depth === 1) {
+      topLevelKeys.add(pendingKey);
+    }
+    pendingKey = token === TOKEN.string ? scanner.getTokenValue() : undefined;
+  }
+  return { depth: max, topLevelKeys };
 }

@@ -4,8 +4,9 @@
  * Grammar: src/domain.md section 5. Malformed policies and requests are values to judge,
  * never exceptions; an exception here is a bug, and the caller's edge reports it.
  */
-import { parse as parseJsonc } from 'jsonc-parser';
+import { parseTree } from 'jsonc-parser';
 import { evaluateCondition, normalizeContext, type ConditionContext } from './conditions';
+import { nodeValue } from './document';
 import { accountOfArn, isAccountId, parsePrincipalArn } from '../arn';
 import { matchWildcard } from './match';
 import { isRecord } from './values';
@@ -293,6 +294,60 @@ export interface CompiledPolicy {
   /** The same statements by their position in the document (statements that did not compile are absent). */
   statementsByIndex: Map<number, CompiledStatement>;
   variables: boolean;
+  /** Built on the first reused resource-policy evaluation: which statements can name a caller. */
+  callerIndex?: CallerIndex;
+}
+
+/**
+ * The statements of a key policy by what their Principal names, so an evaluation for one
+ * caller looks only at the statements that can apply to it. The analyzer evaluates a policy
+ * for every principal it names: looking at every statement each time cost the number of
+ * principals times the number of statements. A statement outside the caller's lists cannot
+ * name the caller, so it cannot apply (`principalValueMatch` would answer 0).
+ */
+interface CallerIndex {
+  /** Statements every caller must be checked against: NotPrincipal, or a Principal naming `*`. */
+  everyone: number[];
+  /** By any entry as written (an ARN, an account id, a service name...). */
+  byEntry: Map<string, number[]>;
+  /** By account, for entries naming an account (12-digit id, `:root` ARN). */
+  byAccount: Map<string, number[]>;
+  /** By role key, for role entries an assumed-role session of that role matches. */
+  byRole: Map<string, number[]>;
+}
+
+function addTo(map: Map<string, number[]>, key: string, position: number): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [position]);
+  else if (list[list.length - 1] !== position) list.push(position);
+}
+
+function buildCallerIndex(statements: readonly CompiledStatement[]): CallerIndex {
+  const index: CallerIndex = { everyone: [], byEntry: new Map(), byAccount: new Map(), byRole: new Map() };
+  statements.forEach((statement, position) => {
+    if (!statement.hasPrincipalElement) return;
+    const principal = (statement.principalIndex ??= indexPrincipal(statement.principal));
+    if (principal.invalid) return;
+    if (statement.notPrincipal || principal.any) {
+      index.everyone.push(position);
+      return;
+    }
+    for (const entry of principal.exact) addTo(index.byEntry, entry, position);
+    for (const account of principal.accounts) addTo(index.byAccount, account, position);
+    for (const role of principal.roles.keys()) addTo(index.byRole, role, position);
+  });
+  return index;
+}
+
+/** Positions (in `statements`) of the statements that can apply to the caller, in document order. */
+function statementsFor(compiled: CompiledPolicy, caller: CallerFacts): number[] {
+  const index = (compiled.callerIndex ??= buildCallerIndex(compiled.statements));
+  const request = caller.request;
+  const lists = [index.everyone, index.byEntry.get(request.principalArn), index.byAccount.get(request.principalAccount)];
+  if (caller.sessionRoleKey !== undefined) lists.push(index.byRole.get(caller.sessionRoleKey));
+  const positions = new Set<number>();
+  for (const list of lists) for (const position of list ?? []) positions.add(position);
+  return [...positions].sort((a, b) => a - b);
 }
 
 function compileStatement(statement: RawStatement, index: number): CompiledStatement | undefined {
@@ -397,7 +452,8 @@ function statementApplies(
 /** Accepts a parsed document, or its JSON text (as KMS GetKeyPolicy returns it). */
 function asDocument(policy: unknown): unknown {
   if (typeof policy !== 'string') return policy;
-  return parseJsonc(policy, [], { allowTrailingComma: true, disallowComments: false });
+  // Through the tree, not jsonc-parser's parse: that one assigns keys, and "__proto__" would vanish.
+  return nodeValue(parseTree(policy, [], { allowTrailingComma: true, disallowComments: false }));
 }
 
 /**
@@ -413,7 +469,8 @@ export function evaluatePolicy(policy: unknown, request: RequestContext, kind: '
   let denied = false;
   let allowed = false;
   let iamDelegation = false;
-  for (const statement of compiled.statements) {
+  const candidates = kind === 'resource' && caller.indexable ? statementsFor(compiled, caller).map((p) => compiled.statements[p]) : compiled.statements;
+  for (const statement of candidates) {
     const result = statementApplies(statement, caller, kind, compiled.variables);
     if (!result.applies) continue;
     matched.push(matchedStatement(statement, result.principalMatch));

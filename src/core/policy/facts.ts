@@ -4,7 +4,7 @@
  */
 import type { JSONPath, Node } from 'jsonc-parser';
 import { isAccountId, isAccountPrincipal, parsePrincipalArn } from '../arn';
-import { propertyNode, statementNodes, nodeValue, type PolicyView } from './document';
+import { propertyNode, propertyValue, statementNodes, nodeValue, type PolicyView } from './document';
 import {
   actionMatches,
   compilePolicy,
@@ -19,7 +19,8 @@ import {
   type PolicyEvaluation,
   type RequestContext,
 } from './evaluate';
-import { insertStatementEdits, uniqueSid, type FormattingOptions, type TextEdit } from './fixes';
+import { uniqueSid, type FormattingOptions, type TextEdit } from './fixes';
+import type { LocalEditor } from './localEdits';
 import { PLACEHOLDER_ACCOUNT } from './limits';
 import { accountMember, callerArnOf, candidateKey, type PrincipalCandidate } from './principals';
 import { isRecord } from './values';
@@ -42,6 +43,8 @@ export type PolicyKind = 'resource' | 'identity';
 export interface RuleContext {
   text: string;
   formatting: FormattingOptions;
+  /** Makes the fixes' edits on `text` (shared by the policies of one text). */
+  editor: LocalEditor;
   principals: string[];
   region?: string;
 }
@@ -165,10 +168,16 @@ export class PolicyFacts {
     return uniqueSid(base, this.sids);
   }
 
-  /** The edits appending `statement` to this policy's Statement. */
-  insert(statement: object): TextEdit[] {
-    const single = this.statementIsArray ? undefined : this.statements[0] ? nodeValue(this.statements[0].node) : undefined;
-    return insertStatementEdits(this.ctx.text, statement, this.ctx.formatting, this.view.path, { statementIsArray: this.statementIsArray, single });
+  /**
+   * The change appending `statement` to this policy's Statement (before formatting): a single
+   * Statement object becomes a list, a missing Statement is created.
+   */
+  insertion(statement: object, replacingSingle?: unknown): TextEdit | undefined {
+    const editor = this.ctx.editor;
+    const node = propertyValue(this.view.node, 'Statement');
+    if (node && this.statementIsArray) return editor.append(node, statement);
+    if (node && node.type === 'object') return editor.replace(node, [replacingSingle ?? nodeValue(node), statement]);
+    return editor.set(this.view.node, ['Statement'], [statement]);
   }
 }
 

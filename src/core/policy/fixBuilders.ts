@@ -7,7 +7,7 @@ import { nodeValue, propertyValue } from './document';
 import { actionMatches } from './evaluate';
 import { awsPrincipalEntries, GRANT_KEY, statementActions, type PolicyFacts, type StatementInfo } from './facts';
 import type { PolicyFix } from './findings';
-import { DEFAULT_GRANT_SID, DELEGATION_SID, delegationStatement, identityPolicyGrantStatement, insertStatementEdits, keyPolicyGrantStatement, modifyEdits, sequenceEdits, type TextEdit } from './fixes';
+import { DEFAULT_GRANT_SID, DELEGATION_SID, delegationStatement, identityPolicyGrantStatement, keyPolicyGrantStatement, type TextEdit } from './fixes';
 import { fixTitle, type FixFacts } from './messages';
 import { isRecord } from './values';
 
@@ -15,20 +15,32 @@ import { isRecord } from './values';
 const GRANT_ACTIONS = new Set(['kms:creategrant', 'kms:listgrants', 'kms:revokegrant', 'kms:retiregrant', 'kms:listretirablegrants']);
 
 /**
- * A fix whose edits are computed on first use. A computation that yields nothing (jsonc-parser
- * refused the change) leaves the fix without edits: outputs and the editor offer only fixes
- * with edits (`hasEdits`).
+ * A fix whose raw changes are known now (cheap: they come from the tree) and whose formatted
+ * edits are computed on first use. No change, no fix: a fix is never offered without edits.
  */
-function lazyFix(facts: FixFacts, compute: () => TextEdit[] | undefined, isPreferred?: boolean): PolicyFix {
-  const fix = { title: fixTitle(facts) } as PolicyFix;
+function lazyFix(facts: PolicyFacts, what: FixFacts, changes: readonly (TextEdit | undefined)[], isPreferred?: boolean): PolicyFix[] {
+  if (changes.length === 0 || changes.some((c) => c === undefined)) return [];
+  const editor = facts.ctx.editor;
+  const fix = { title: fixTitle(what) } as PolicyFix;
   let cached: TextEdit[] | undefined;
   Object.defineProperty(fix, 'edits', {
     enumerable: true,
     configurable: true,
-    get: () => (cached ??= compute() ?? []),
+    get: () => (cached ??= nonEmpty(editor.format(changes as TextEdit[]), fix.title)),
   });
   if (isPreferred !== undefined) fix.isPreferred = isPreferred;
-  return fix;
+  return [fix];
+}
+
+/**
+ * The edits without no-ops. Every change a fix makes inserts or replaces something with
+ * different JSON, so a fix left without edits is a bug: it fails loudly rather than being
+ * offered as a fix that does nothing.
+ */
+function nonEmpty(edits: TextEdit[], title: string): TextEdit[] {
+  const effective = edits.filter((e) => e.length > 0 || e.content.length > 0);
+  if (effective.length === 0) throw new Error(`the fix "${title}" has no edits`);
+  return effective;
 }
 
 /** The operator key as the Condition spells it (operators are case-insensitive), else `operator`. */
@@ -57,21 +69,21 @@ function conditionWith(s: StatementInfo, operator: string, value: boolean): Reco
   return condition;
 }
 
-/** Adds `Condition.<operator>.kms:GrantIsForAWSResource = value` to the statement. */
-function addGrantKeyEdits(facts: PolicyFacts, s: StatementInfo, operator: string, value: boolean): TextEdit[] | undefined {
+/** The change adding `Condition.<operator>.kms:GrantIsForAWSResource = value` to the statement. */
+function addGrantKey(facts: PolicyFacts, s: StatementInfo, operator: string, value: boolean): TextEdit | undefined {
   const opKey = findOperatorKey(nodeValue(propertyValue(s.node, 'Condition')), operator);
-  return modifyEdits(facts.ctx.text, [...s.path, 'Condition', opKey, GRANT_KEY], value, facts.ctx.formatting);
+  return facts.ctx.editor.set(s.node, ['Condition', opKey, GRANT_KEY], value);
 }
 
 /** For a Deny blocking EC2's grant: keep it for direct calls only. */
-export function limitDenyFix(facts: PolicyFacts, s: StatementInfo): PolicyFix {
-  return lazyFix({ fix: 'limit-deny-to-direct-calls' }, () => addGrantKeyEdits(facts, s, 'BoolIfExists', false));
+export function limitDenyFixes(facts: PolicyFacts, s: StatementInfo): PolicyFix[] {
+  return lazyFix(facts, { fix: 'limit-deny-to-direct-calls' }, [addGrantKey(facts, s, 'BoolIfExists', false)]);
 }
 
 /** A statement allowing EC2's grant to the principals. */
-export function grantStatementFix(facts: PolicyFacts, principals: string[], preferred: boolean): PolicyFix {
+export function grantStatementFixes(facts: PolicyFacts, principals: string[], preferred: boolean): PolicyFix[] {
   const sid = facts.nextSid(DEFAULT_GRANT_SID);
-  return lazyFix({ fix: 'add-grant-statement', sid, principals }, () => facts.insert(keyPolicyGrantStatement(principals, sid)), preferred);
+  return lazyFix(facts, { fix: 'add-grant-statement', sid, principals }, [facts.insertion(keyPolicyGrantStatement(principals, sid))], preferred);
 }
 
 /** The account principal a delegation statement names: the template's own account in CloudFormation. */
@@ -86,14 +98,13 @@ export function delegationFixes(facts: PolicyFacts): PolicyFix[] {
   if (principal === undefined) return [];
   const sid = facts.nextSid(DELEGATION_SID);
   const account = typeof principal === 'string' ? principal : undefined;
-  return [lazyFix({ fix: 'add-delegation-statement', sid, account }, () => facts.insert(delegationStatement(principal, sid)), true)];
+  return lazyFix(facts, { fix: 'add-delegation-statement', sid, account }, [facts.insertion(delegationStatement(principal, sid))], true);
 }
 
 /** For an identity policy: a statement allowing EC2's grant on the keys it names (or a placeholder). */
-export function identityGrantFix(facts: PolicyFacts, keys: (string | object)[]): PolicyFix {
+export function identityGrantFixes(facts: PolicyFacts, keys: (string | object)[]): PolicyFix[] {
   const sid = facts.nextSid(DEFAULT_GRANT_SID);
-  const statement = identityPolicyGrantStatement(keys, sid);
-  return lazyFix({ fix: 'add-identity-grant-statement', sid, namesKeys: keys.length > 0 }, () => facts.insert(statement), true);
+  return lazyFix(facts, { fix: 'add-identity-grant-statement', sid, namesKeys: keys.length > 0 }, [facts.insertion(identityPolicyGrantStatement(keys, sid))], true);
 }
 
 /**
@@ -107,15 +118,16 @@ export function unscopedFixes(facts: PolicyFacts, s: StatementInfo, flagged: str
   const createGrantEntries = actions.list.filter((a) => actionMatches([a], 'kms:CreateGrant'));
   const explicitOnly = !actions.not && createGrantEntries.every((a) => a.toLowerCase() === 'kms:creategrant');
   if (explicitOnly && actions.list.every((a) => GRANT_ACTIONS.has(a.toLowerCase()))) {
-    return [lazyFix({ fix: 'require-grant-for-aws-resource' }, () => addGrantKeyEdits(facts, s, 'Bool', true), true)];
+    return lazyFix(facts, { fix: 'require-grant-for-aws-resource' }, [addGrantKey(facts, s, 'Bool', true)], true);
   }
-  if (explicitOnly && Array.isArray(s.value.Action)) return [splitCreateGrantFix(facts, s)];
-  return [denyDirectGrantsFix(facts, s, flagged)];
+  if (explicitOnly && Array.isArray(s.value.Action)) return splitCreateGrantFixes(facts, s);
+  return denyDirectGrantsFixes(facts, s, flagged);
 }
 
-function splitCreateGrantFix(facts: PolicyFacts, s: StatementInfo): PolicyFix {
+function splitCreateGrantFixes(facts: PolicyFacts, s: StatementInfo): PolicyFix[] {
   const sid = facts.nextSid('AllowCreateGrantForAWSResources');
-  const written = nodeValue(propertyValue(s.node, 'Action'));
+  const actionNode = propertyValue(s.node, 'Action');
+  const written = nodeValue(actionNode);
   const remaining = (Array.isArray(written) ? written : []).filter((a) => !(typeof a === 'string' && a.toLowerCase() === 'kms:creategrant'));
   const split = {
     Sid: sid,
@@ -125,16 +137,27 @@ function splitCreateGrantFix(facts: PolicyFacts, s: StatementInfo): PolicyFix {
     Resource: nodeValue(propertyValue(s.node, 'Resource')) ?? '*',
     Condition: conditionWith(s, 'Bool', true),
   };
-  // The whole Action list is rewritten: jsonc-parser's removal of a last array element
-  // breaks compact arrays such as ["a","b"].
-  const steps = [
-    (t: string) => modifyEdits(t, [...s.path, 'Action'], remaining, facts.ctx.formatting),
-    (t: string) => insertStatementEdits(t, split, facts.ctx.formatting, facts.view.path),
-  ];
-  return lazyFix({ fix: 'move-create-grant-to-own-statement', sid }, () => sequenceEdits(facts.ctx.text, steps), true);
+  const what: FixFacts = { fix: 'move-create-grant-to-own-statement', sid };
+  if (!actionNode) return [];
+  if (!facts.statementIsArray) {
+    // The single statement is rewritten into the new list anyway: one change does both.
+    const single = nodeValue(s.node);
+    const rewritten = isRecord(single) ? withProperty(single, 'Action', remaining) : single;
+    return lazyFix(facts, what, [facts.insertion(split, rewritten)], true);
+  }
+  // The whole Action list is rewritten: removing a last element from a compact array such
+  // as ["a","b"] leaves its layout broken.
+  return lazyFix(facts, what, [facts.ctx.editor.replace(actionNode, remaining), facts.insertion(split)], true);
 }
 
-function denyDirectGrantsFix(facts: PolicyFacts, s: StatementInfo, flagged: string[]): PolicyFix {
+/** A copy of `record` with `key` set, in place when it exists (key order kept). */
+function withProperty(record: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) Object.defineProperty(copy, k, { value: k === key ? value : v, enumerable: true, writable: true, configurable: true });
+  return copy;
+}
+
+function denyDirectGrantsFixes(facts: PolicyFacts, s: StatementInfo, flagged: string[]): PolicyFix[] {
   const sid = facts.nextSid('DenyCreateGrantNotForAWSResource');
   let principal: unknown;
   let principalElement = 'Principal';
@@ -156,5 +179,5 @@ function denyDirectGrantsFix(facts: PolicyFacts, s: StatementInfo, flagged: stri
     Resource: '*',
     Condition: conditionWith(s, 'BoolIfExists', false),
   };
-  return lazyFix({ fix: 'add-deny-for-direct-grants', sid }, () => facts.insert(guard), true);
+  return lazyFix(facts, { fix: 'add-deny-for-direct-grants', sid }, [facts.insertion(guard)], true);
 }

@@ -1,10 +1,11 @@
 /**
- * The statements the product inserts (src/domain.md section 4) and the text edits that put
- * them in place. Every edit goes through jsonc-parser `modify` with the document's own
- * formatting, so comments and layout elsewhere stay as they were.
+ * The statements the product inserts (src/domain.md section 4), the document's formatting,
+ * and `insertStatementEdits` for a text without an analysis (jsonc-parser `modify` with the
+ * document's own formatting). The analyzer's fixes make their edits in localEdits.ts.
  */
 import { accountRootArn, isAccountId } from '../arn';
-import { applyEdits as applyJsonEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type JSONPath } from 'jsonc-parser';
+import { applyEdits as applyJsonEdits, findNodeAtLocation, modify, parseTree, type JSONPath } from 'jsonc-parser';
+import { nodeValue } from './document';
 
 export interface TextEdit {
   offset: number;
@@ -83,30 +84,6 @@ export function modifyEdits(text: string, path: JSONPath, value: unknown, format
 }
 
 /**
- * Runs several modifications one after the other and returns ONE edit against the
- * original text spanning what changed, so the steps never have to be composed by hand.
- */
-export function sequenceEdits(text: string, steps: ((current: string) => TextEdit[] | undefined)[]): TextEdit[] | undefined {
-  let current = text;
-  for (const step of steps) {
-    const edits = step(current);
-    if (!edits) return undefined;
-    current = applyJsonEdits(current, edits);
-  }
-  if (current === text) return [];
-  let start = 0;
-  const max = Math.min(text.length, current.length);
-  while (start < max && text.charCodeAt(start) === current.charCodeAt(start)) start++;
-  let endOld = text.length;
-  let endNew = current.length;
-  while (endOld > start && endNew > start && text.charCodeAt(endOld - 1) === current.charCodeAt(endNew - 1)) {
-    endOld--;
-    endNew--;
-  }
-  return [{ offset: start, length: endOld - start, content: current.slice(start, endNew) }];
-}
-
-/**
  * Edits that append `statement` to the policy at `policyPath` (root by default). A single
  * `Statement` object becomes an array; a missing `Statement` is created.
  */
@@ -130,7 +107,7 @@ function statementShape(text: string, policyPath: JSONPath): { statementIsArray:
   const root = parseTree(text, [], { allowTrailingComma: true });
   const node = root ? findNodeAtLocation(root, [...policyPath, 'Statement']) : undefined;
   if (node?.type === 'array') return { statementIsArray: true };
-  if (node?.type === 'object') return { statementIsArray: false, single: getNodeValue(node) };
+  if (node?.type === 'object') return { statementIsArray: false, single: nodeValue(node) };
   return { statementIsArray: false };
 }
 

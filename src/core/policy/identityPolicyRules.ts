@@ -5,7 +5,7 @@
 import { parsePrincipalArn, splitArn } from '../arn';
 import { nodeValue, propertyValue } from './document';
 import { grantsAction, type PolicyFacts } from './facts';
-import { identityGrantFix } from './fixBuilders';
+import { identityGrantFixes } from './fixBuilders';
 import type { RuleFinding } from './keyPolicyRules';
 import { PLACEHOLDER_ACCOUNT } from './limits';
 import { accountMember, arnPrincipal } from './principals';
@@ -58,7 +58,7 @@ export function missingCreateGrantIdentity(facts: PolicyFacts, denied: Set<strin
     {
       facts: { code: 'missing-create-grant', cause: 'identity-policy-starts-instances' },
       node: starter.node,
-      fixes: [identityGrantFix(facts, kmsKeyArnsOf(facts))],
+      fixes: identityGrantFixes(facts, kmsKeyArnsOf(facts)),
     },
   ];
 }

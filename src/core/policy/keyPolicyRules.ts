@@ -12,7 +12,7 @@ import {
   type PolicyFacts,
   type PolicyKind,
 } from './facts';
-import { conditionMentionsGrantKey, delegationFixes, grantStatementFix, limitDenyFix, unscopedFixes } from './fixBuilders';
+import { conditionMentionsGrantKey, delegationFixes, grantStatementFixes, limitDenyFixes, unscopedFixes } from './fixBuilders';
 import type { PolicyFix } from './findings';
 import { KEY_POLICY_SIZE_LIMIT, utf8ByteLength } from './limits';
 import type { FindingFacts, PrincipalVerdict } from './messages';
@@ -65,7 +65,7 @@ export function createGrantDenied(facts: PolicyFacts, kind: PolicyKind): { findi
   for (const [index, principals] of byStatement) {
     const s = facts.statements[index];
     if (!s) continue;
-    const fixes = conditionMentionsGrantKey(s.value.Condition) ? [] : [limitDenyFix(facts, s)];
+    const fixes = conditionMentionsGrantKey(s.value.Condition) ? [] : limitDenyFixes(facts, s);
     findings.push({ facts: { code: 'create-grant-denied', region: facts.region, statement: { index, sid: s.value.Sid }, principals }, node: s.node, fixes });
   }
   return { findings, denied };
@@ -89,7 +89,7 @@ export function missingCreateGrantForUsers(facts: PolicyFacts): RuleFinding[] {
     findings.push({
       facts: { code: 'missing-create-grant', cause: 'key-users-without-grant', verdicts },
       node: s.node,
-      fixes: [grantStatementFix(facts, affected, true)],
+      fixes: grantStatementFixes(facts, affected, true),
     });
   }
   return findings;
@@ -159,11 +159,11 @@ export function principalVerdicts(facts: PolicyFacts): RuleFinding[] {
     if (result.verdict === 'denied') {
       const deny = result.matched.find((m) => m.effect === 'Deny');
       const node = deny ? (facts.statements[deny.index]?.node ?? facts.anchor) : facts.anchor;
-      findings.push({ facts: { code: 'principal-cannot-create-grant', verdict }, node, fixes: deny ? [] : [grantStatementFix(facts, [principal], true)] });
+      findings.push({ facts: { code: 'principal-cannot-create-grant', verdict }, node, fixes: deny ? [] : grantStatementFixes(facts, [principal], true) });
     } else if (result.verdict === 'relies-on-iam') {
       const via = result.matched.find((m) => m.effect === 'Allow');
       const node = via ? (facts.statements[via.index]?.node ?? facts.anchor) : facts.anchor;
-      findings.push({ facts: { code: 'principal-relies-on-iam', verdict }, node, fixes: crossAccount ? [] : [grantStatementFix(facts, [principal], false)] });
+      findings.push({ facts: { code: 'principal-relies-on-iam', verdict }, node, fixes: crossAccount ? [] : grantStatementFixes(facts, [principal], false) });
     }
   }
   return findings;

@@ -25,3 +25,9 @@ export const MAX_ANALYZED_TEXT_LENGTH = 5_000_000;
 export function utf8ByteLength(text: string): number {
   return new TextEncoder().encode(text).length;
 }
+
+/**
+ * Texts nesting objects and arrays deeper than this are not analyzed: the parser and the
+ * analysis recurse per level. A key policy nests about 6 levels, a template about 12 more.
+ */
+export const MAX_NESTING_DEPTH = 100;

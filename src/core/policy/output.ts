@@ -52,14 +52,31 @@ function rangeOf(file: LintedFile, starts: number[], offset: number, length: num
   return { start: positionAt(starts, offset, file.text.length), end: positionAt(starts, offset + length, file.text.length) };
 }
 
-/** `path:line:col severity code message`, one line per finding, one-based line and column. */
+/**
+ * Characters a terminal would act on rather than show: C0 controls (ESC starts escape
+ * sequences, BEL rings, CR and LF rewrite lines), DEL, C1 controls, the line and paragraph
+ * separators and the bidirectional overrides and isolates (which reorder what is shown).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** The text with each such character written as `\u{XXXX}`: shown, never acted on. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`);
+}
+
+/**
+ * `path:line:col severity code message`, one line per finding, one-based line and column.
+ * Paths and messages (which quote element names and principals from the file) are made
+ * printable: a file must not be able to drive the terminal that shows its findings.
+ */
 export function formatText(files: readonly LintedFile[]): string[] {
   const lines: string[] = [];
   for (const file of files) {
     const starts = lineStarts(file.text);
     for (const f of file.findings) {
       const p = positionAt(starts, f.range.offset, file.text.length);
-      lines.push(`${file.path}:${p.line + 1}:${p.character + 1} ${f.severity} ${f.code} ${f.message}`);
+      lines.push(`${printable(file.path)}:${p.line + 1}:${p.character + 1} ${f.severity} ${f.code} ${printable(f.message)}`);
     }
   }
   return lines;

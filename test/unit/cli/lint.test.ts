@@ -86,6 +86,15 @@ describe('cli lint', () => {
     assert.match(result.stdout, / error principal-cannot-create-grant arn:aws:iam::444455556666:user\/x cannot/);
   });
 
+  it('text output shows control and bidi characters from the file as escapes, never raw', async () => {
+    const hostile = JSON.stringify({ Version: '2012-10-17', Statement: [DELEGATION, { Sid: 'x', Effect: 'Deny', Principal: '*', Action: 'kms:CreateGrant', Resource: '*', 'Evil\u001b[2J\u0007\r\u009b\u202e': 1 }] }, null, 2);
+    const result = await lint(['h\u001b.json'], { 'h\u001b.json': hostile });
+    assert.match(result.stdout, /Unknown statement element "Evil\\u\{001B\}\[2J\\u\{0007\}\\u\{000D\}\\u\{009B\}\\u\{202E\}"/);
+    assert.match(result.stdout, /^h\\u\{001B\}\.json:/);
+    const unprintable = [...result.stdout.replace(/\n/g, '')].filter((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) || /[\u202a-\u202e\u2066-\u2069]/.test(c));
+    assert.deepEqual(unprintable, []);
+  });
+
   it('exit 2 for an unreadable file, the other files are still reported', async () => {
     const result = await lint(['missing.json', 'w.json'], { 'w.json': WARN });
     assert.equal(result.code, 2);
