@@ -163,6 +163,29 @@ describe('AWS emulator through the real SDK', function () {
       assert.equal(badFilter.name, 'InvalidParameterValue');
     });
 
+    it('EC2 filters instances and volumes by the documented names, with * and ? wildcards', async () => {
+      const client = ec2(emulator, 'dev-operator');
+      const ids = async (filters: { Name: string; Values: string[] }[]): Promise<string[]> =>
+        ((await client.send(new DescribeInstancesCommand({ Filters: filters }))).Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId ?? '').sort();
+      assert.deepEqual(await ids([{ Name: 'tag:Name', Values: ['app-?'] }]), [DEMO.app]);
+      assert.ok((await ids([{ Name: 'state-reason-code', Values: ['Client.Internal*'] }])).includes(DEMO.app));
+      assert.deepEqual(await ids([{ Name: 'block-device-mapping.volume-id', Values: ['vol-0de00000000000004'] }]), [DEMO.app]);
+      assert.deepEqual(
+        await ids([
+          { Name: 'instance-state-name', Values: ['stopped'] },
+          { Name: 'tag-key', Values: ['Name'] },
+          { Name: 'instance-id', Values: [DEMO.app, DEMO.web] },
+        ]),
+        [DEMO.app],
+      );
+      const volumes = await client.send(new DescribeVolumesCommand({ Filters: [{ Name: 'attachment.instance-id', Values: [DEMO.app] }, { Name: 'status', Values: ['in-use'] }] }));
+      assert.deepEqual(volumes.Volumes?.map((v) => v.VolumeId), ['vol-0de00000000000004']);
+      const encrypted = await client.send(new DescribeVolumesCommand({ Filters: [{ Name: 'encrypted', Values: ['false'] }] }));
+      assert.ok((encrypted.Volumes ?? []).length >= 1 && (encrypted.Volumes ?? []).every((v) => v.Encrypted === false));
+      const bad = await rejection(client.send(new DescribeVolumesCommand({ Filters: [{ Name: 'kms-key', Values: ['x'] }] })));
+      assert.equal(bad.name, 'InvalidParameterValue');
+    });
+
     it('EC2 DescribeVolumes and the EBS defaults report the key ARN', async () => {
       const client = ec2(emulator, 'dev-operator');
       const app = await describeOne(client, DEMO.app);

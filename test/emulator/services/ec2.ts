@@ -7,6 +7,7 @@ import { authorize, queryList, queryString, queryStrings, trailIdentity, type Ca
 import { AwsError, XML_NAMESPACES } from '../errors';
 import { ec2Grantee, type Ec2GrantInput } from '../authz/requestContext';
 import { decideCreateGrant } from '../grant';
+import { instanceFilter, volumeFilter, type Filter } from './ec2Filters';
 import type { ScenarioInstanceState, ScenarioStateReason } from '../scenario';
 import type { Caller, InstanceRecord, KeyRecord, World } from '../state';
 import { document, element, list, text } from '../xml';
@@ -75,36 +76,11 @@ function reservationXml(i: InstanceRecord, world: World): string {
   );
 }
 
-interface Filter {
-  name: string;
-  values: string[];
-}
-
 function filtersOf(query: QueryTree): Filter[] {
   return queryList(query.Filter).map((f) => {
     const node = typeof f === 'object' ? f : {};
     return { name: queryString(node.Name) ?? '', values: queryStrings(node.Value) };
   });
-}
-
-function instanceFilter(filters: Filter[]): (i: InstanceRecord) => boolean {
-  const tests = filters.map(({ name, values }): ((i: InstanceRecord) => boolean) => {
-    const set = new Set(values);
-    if (name === 'instance-id') return (i) => set.has(i.id);
-    if (name === 'instance-state-name') return (i) => set.has(i.state);
-    if (name === 'instance-state-code') return (i) => set.has(String(STATE_CODES[i.state]));
-    if (name === 'instance-type') return (i) => set.has(i.instanceType ?? 't3.micro');
-    if (name === 'availability-zone') return (i) => set.has(i.availabilityZone ?? `${i.region}a`);
-    if (name.startsWith('tag:')) {
-      const key = name.slice(4);
-      return (i) => {
-        const value = key === 'Name' ? (i.name ?? i.tags?.Name) : i.tags?.[key];
-        return value !== undefined && set.has(value);
-      };
-    }
-    throw new AwsError('InvalidParameterValue', `The filter '${name}' is invalid`);
-  });
-  return (i) => tests.every((t) => t(i));
 }
 
 /** NextToken: the offset in the filtered list, tied to the request so it cannot be replayed against another query. */
@@ -219,14 +195,9 @@ const describeVolumes: Handler = async (ctx) => {
   for (const i of ctx.world.instancesIn(ctx.caller.account, ctx.region)) {
     for (const b of i.blockDevices) attachments.set(b.volumeId, { instanceId: i.id, device: b.deviceName });
   }
-  const filters = filtersOf(ctx.query).map(({ name, values }) => {
-    const set = new Set(values);
-    if (name === 'volume-id') return (v: (typeof volumes)[number]) => set.has(v.id);
-    if (name === 'attachment.instance-id') return (v: (typeof volumes)[number]) => set.has(attachments.get(v.id)?.instanceId ?? '');
-    if (name === 'encrypted') return (v: (typeof volumes)[number]) => set.has(String(v.encrypted));
-    throw new AwsError('InvalidParameterValue', `The filter '${name}' is invalid`);
-  });
-  if (filters.length) volumes = volumes.filter((v) => filters.every((f) => f(v)));
+  const filters = filtersOf(ctx.query);
+  const keep = volumeFilter(filters);
+  if (filters.length) volumes = volumes.filter((volume) => keep({ volume, attachment: attachments.get(volume.id) }));
   const signature = JSON.stringify([ctx.caller.account, ctx.region, ids, filtersOf(ctx.query)]);
   const { items, nextToken } = page(volumes, ctx.query, signature, 5, 500);
   const xmlItems = items.map((v) => {
