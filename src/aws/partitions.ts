@@ -3,9 +3,9 @@
  * partitions carry their own prefixes; every other region is in the standard `aws`
  * partition (AWS General Reference, "Regions and endpoints").
  */
+import { DEFAULT_REGION } from '../core/model';
 
-/** The region asked when nothing names one: the standard partition's first region. */
-export const DEFAULT_REGION = 'us-east-1';
+export { DEFAULT_REGION } from '../core/model';
 
 export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
 

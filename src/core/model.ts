@@ -3,6 +3,12 @@
  * these, the VS Code layer renders them, the core reasons about them.
  */
 
+/**
+ * The region used when nothing names one (a profile without `region`, a template without a
+ * Region): the standard partition's first region. Every layer takes it from here.
+ */
+export const DEFAULT_REGION = 'us-east-1';
+
 /** How a profile signs in; shown on the profile node and used to word credential errors. */
 export type SignInKind =
   | 'static-keys'

@@ -28,7 +28,7 @@ function newSession(emulator: EmulatorProcess): AwsSession {
 }
 
 async function homeRegion(session: AwsSession, profile: string): Promise<string> {
-  return (await session.profile(profile))?.region ?? 'us-east-1';
+  return (await session.profile(profile))?.region ?? aws.DEFAULT_REGION;
 }
 
 /** Every profile expanded at once, as the tree does. Resolves when the last region is listed. */
