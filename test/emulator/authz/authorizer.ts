@@ -28,6 +28,7 @@ export interface AuthzRequest {
 export type AuthzDecision = { allowed: true } | { allowed: false; reason: DenialReason };
 
 const ALLOWED: AuthzDecision = { allowed: true };
+const MAX_CACHED = 10_000;
 
 /**
  * Picks AWS's wording from the analysis: explicit Denies first (organization, resource,
@@ -66,6 +67,8 @@ export class Authorizer {
     const key = JSON.stringify([request.caller.arn, request.caller.principal.accessKeyId, simulation.request, simulation.resourcePolicy ?? null]);
     let decision = this.cache.get(key);
     if (!decision) {
+      // Bounded: a long run with many distinct resources starts over rather than grow without end.
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
       decision = run(simulation, request);
       this.cache.set(key, decision);
     }
