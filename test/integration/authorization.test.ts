@@ -234,6 +234,14 @@ describe('Authorization like AWS, through the real SDK', function () {
         },
       });
       b.principal({ name: 'scoped-session', account: DEV, arn: `arn:aws:iam::${DEV}:role/Scoped`, sessionName: 's', policies: [ops], sessionPolicy: allowPolicy('session', ['ec2:Describe*']).document });
+      b.principal({
+        name: 'denying-session',
+        account: DEV,
+        arn: `arn:aws:iam::${DEV}:role/DenyingSession`,
+        sessionName: 's',
+        policies: [ops],
+        sessionPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: 'kms:DescribeKey', Resource: '*' }] },
+      });
       b.principal({ name: 'grouped', account: DEV, groups: ['readers'] });
       b.principal({ name: 'admin', account: DEV, policies: [adminPolicy()] });
       b.principal({ name: 'sec-admin', account: SEC, policies: [adminPolicy()] });
@@ -249,6 +257,7 @@ describe('Authorization like AWS, through the real SDK', function () {
         id: ORG,
         accounts: [DEV, SEC],
         serviceControlPolicies: [
+          { name: 'KmsAndCloudTrailOnly', targets: [SEC], document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:*', 'cloudtrail:*'], Resource: '*' }] } },
           {
             name: 'NoGrantsForScpBound',
             targets: [DEV],
@@ -258,6 +267,8 @@ describe('Authorization like AWS, through the real SDK', function () {
             },
           },
         ],
+        // acme-security runs on an allow list: FullAWSAccess detached, only KMS and CloudTrail allowed.
+        detachFullAwsAccess: [SEC],
         resourceControlPolicies: [
           {
             name: 'KeysStayInTheOrganization',
@@ -325,6 +336,18 @@ describe('Authorization like AWS, through the real SDK', function () {
       assert.match(kms.message, /because no session policy allows the kms:DescribeKey action$/);
       const listed = await new EC2Client(clientConfig(emulator, 'scoped-session')).send(new DescribeInstancesCommand({}));
       assert.ok((listed.Reservations?.length ?? 0) >= 4);
+    });
+
+    it('an explicit Deny in a session policy is worded as AWS writes it ("sessions policy")', async () => {
+      const refused = await rejection(new KMSClient(clientConfig(emulator, 'denying-session')).send(new DescribeKeyCommand({ KeyId: keys.delegated })));
+      assert.match(refused.message, /with an explicit deny in a sessions policy$/);
+    });
+
+    it('an SCP allow list without the action reads as an explicit SCP deny, as AWS words it', async () => {
+      const refused = await rejection(new EC2Client(clientConfig(emulator, 'sec-admin')).send(new DescribeInstancesCommand({})));
+      assert.equal(refused.name, 'UnauthorizedOperation');
+      assert.match(refused.message, /ec2:DescribeInstances with an explicit deny in a service control policy\. Encoded/);
+      await new KMSClient(clientConfig(emulator, 'sec-admin')).send(new DescribeKeyCommand({ KeyId: keys.remote }));
     });
 
     it('group policies apply to their members', async () => {
