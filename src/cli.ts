@@ -9,7 +9,8 @@ const USAGE = `usage: ec2-launch-doctor <command> [options]
 commands:
   ${LINT_USAGE.replace('usage: ec2-launch-doctor ', '')}
       check key policy / IAM policy / CloudFormation JSON files for kms:CreateGrant problems
-      (exit 0: no error finding, 1: an error finding, 2: usage error or unreadable file)
+      (exit 0: no error finding, 1: an error finding, 2: usage error, unreadable or
+      unanalyzable file)
   ${DIAGNOSE_USAGE.replace('usage: ec2-launch-doctor ', '')}
       find out why an EC2 instance stopped (read-only AWS calls; exit 0: verdict reached,
       2: usage or credential error, 3: no verdict, e.g. AWS could not be reached)

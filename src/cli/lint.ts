@@ -1,7 +1,8 @@
 /**
  * `ec2-launch-doctor lint [--principal ARN]... [--region REGION] [--format text|json|sarif] FILE...`
- * Exit 0: no error-severity finding; 1: at least one; 2: usage error, unreadable file or an
- * internal error of the analyzer (reported on stderr, the other files are still linted).
+ * Exit 0: no error-severity finding; 1: at least one; 2: usage error, unreadable file, a file
+ * the analyzer could not analyze, or an internal error of the analyzer (reported, and the
+ * other files are still linted).
  */
 import { parseArgs } from 'node:util';
 import { isAccountId, parseArn } from '../core/arn';
@@ -141,6 +142,8 @@ export async function runLint(args: string[], io: LintIo): Promise<number> {
     try {
       const { kind, findings } = analyzePolicyText(text, { principals: parsed.principals, region: parsed.region });
       linted.push({ path, text, kind, findings });
+      // Not analyzed (nested too deeply): reported with the findings, and never a passing run.
+      if (findings.some((f) => f.code === 'analysis-failed')) failed = true;
     } catch (error) {
       // A bug of the analyzer: say so, and never let it pass for "no findings".
       failed = true;

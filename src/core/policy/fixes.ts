@@ -1,11 +1,9 @@
 /**
- * The statements the product inserts (src/domain.md section 4), the document's formatting,
- * and `insertStatementEdits` for a text without an analysis (jsonc-parser `modify` with the
- * document's own formatting). The analyzer's fixes make their edits in localEdits.ts.
+ * The statements the product inserts (src/domain.md section 4) and the document's formatting.
+ * The fixes make their edits in localEdits.ts, formatted as the document is.
  */
 import { accountRootArn, isAccountId } from '../arn';
-import { applyEdits as applyJsonEdits, findNodeAtLocation, modify, parseTree, type JSONPath } from 'jsonc-parser';
-import { nodeValue } from './document';
+import { applyEdits as applyJsonEdits } from 'jsonc-parser';
 
 export interface TextEdit {
   offset: number;
@@ -72,43 +70,6 @@ export function detectFormatting(text: string): FormattingOptions {
 /** Applies non-overlapping edits given against the same original text. */
 export function applyEdits(text: string, edits: TextEdit[]): string {
   return applyJsonEdits(text, edits);
-}
-
-/** One jsonc-parser modification; undefined when jsonc-parser refuses it. */
-export function modifyEdits(text: string, path: JSONPath, value: unknown, formatting: FormattingOptions, isArrayInsertion = false): TextEdit[] | undefined {
-  try {
-    return modify(text, path, value, { formattingOptions: { ...formatting, eol: formatting.eol ?? '\n' }, isArrayInsertion });
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Edits that append `statement` to the policy at `policyPath` (root by default). A single
- * `Statement` object becomes an array; a missing `Statement` is created.
- */
-export function insertStatementEdits(
-  text: string,
-  statement: object,
-  formatting?: FormattingOptions,
-  policyPath: JSONPath = [],
-  existing?: { statementIsArray: boolean; single?: unknown },
-): TextEdit[] {
-  const format = formatting ?? detectFormatting(text);
-  const shape = existing ?? statementShape(text, policyPath);
-  if (shape.statementIsArray) {
-    return modifyEdits(text, [...policyPath, 'Statement', -1], statement, format, true) ?? [];
-  }
-  const value = shape.single !== undefined ? [shape.single, statement] : [statement];
-  return modifyEdits(text, [...policyPath, 'Statement'], value, format) ?? [];
-}
-
-function statementShape(text: string, policyPath: JSONPath): { statementIsArray: boolean; single?: unknown } {
-  const root = parseTree(text, [], { allowTrailingComma: true });
-  const node = root ? findNodeAtLocation(root, [...policyPath, 'Statement']) : undefined;
-  if (node?.type === 'array') return { statementIsArray: true };
-  if (node?.type === 'object') return { statementIsArray: false, single: nodeValue(node) };
-  return { statementIsArray: false };
 }
 
 /** A Sid not used yet in the policy: `base`, then `base2`, `base3`... */

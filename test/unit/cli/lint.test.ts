@@ -95,6 +95,14 @@ describe('cli lint', () => {
     assert.deepEqual(unprintable, []);
   });
 
+  it('exit 2, with an analysis-failed finding, for a policy nested too deeply to analyze', async () => {
+    const deep = `{"Statement":[${'['.repeat(3000)}${']'.repeat(3000)}]}`;
+    const result = await lint(['deep.json', 'w.json'], { 'deep.json': deep, 'w.json': WARN });
+    assert.equal(result.code, 2);
+    assert.match(result.stdout, /^deep\.json:1:1 error analysis-failed EC2 Launch Doctor could not analyze this file: it nests 300[0-9] levels deep/m);
+    assert.match(result.stdout, /^w\.json:4:5 warning missing-create-grant /m);
+  });
+
   it('exit 2 for an unreadable file, the other files are still reported', async () => {
     const result = await lint(['missing.json', 'w.json'], { 'w.json': WARN });
     assert.equal(result.code, 2);

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTree, type ParseError } from 'jsonc-parser';
 import { analyzePolicyText, keyPolicyGrantStatement, identityPolicyGrantStatement, type FindingCode } from '../../../src/core/policy';
-import { applyEdits, insertStatementEdits } from '../../../src/core/policy/fixes';
+import { applyEdits, detectFormatting } from '../../../src/core/policy/fixes';
+import { FORMAT_WINDOW_LIMIT, LocalEditor } from '../../../src/core/policy/localEdits';
 
 const fixture = (name: string): string => readFileSync(join(__dirname, '..', '..', 'fixtures', 'fixes', name), 'utf8');
 
@@ -398,10 +399,49 @@ describe('statement builders (src/domain.md section 4)', () => {
     });
   });
 
-  it('insertStatementEdits keeps CRLF line endings and comments', () => {
+  it('an inserted statement keeps CRLF line endings and comments', () => {
     const text = '{\r\n  // live key policy\r\n  "Statement": [\r\n    { "Sid": "A" }\r\n  ]\r\n}\r\n';
-    const fixed = applyEdits(text, insertStatementEdits(text, { Sid: 'B' }));
+    const editor = new LocalEditor(text, detectFormatting(text));
+    const statements = parseTree(text)?.children?.[0]?.children?.[1];
+    assert.ok(statements);
+    const fixed = applyEdits(text, editor.format([editor.append(statements, { Sid: 'B' })]));
     // jsonc-parser formats the line the insertion starts on: the one-line statement before it is laid out too.
     assert.equal(fixed, '{\r\n  // live key policy\r\n  "Statement": [\r\n    {\r\n      "Sid": "A"\r\n    },\r\n    {\r\n      "Sid": "B"\r\n    }\r\n  ]\r\n}\r\n');
+  });
+});
+
+describe('fix edits on the lines they touch', () => {
+  const policy = (statements: unknown[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+  const ROLE = 'arn:aws:iam::111122223333:role/App';
+
+  it('lays out the inserted statement as jsonc-parser would, touching only the lines around it', () => {
+    const text = `${JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'A', Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*' }] }, null, 2)}\n`;
+    const [fix] = analyzePolicyText(text).findings.flatMap((f) => f.fixes);
+    assert.equal(fix.edits.length, 1);
+    assert.ok(fix.edits[0].offset > text.indexOf('"Resource"'), 'nothing before the last statement changes');
+  });
+
+  it(`inserts compact JSON at one point into a line longer than ${FORMAT_WINDOW_LIMIT} characters`, () => {
+    const statements = Array.from({ length: 80 }, (_, i) => ({ Sid: `S${i}`, Effect: 'Allow', Principal: { AWS: `${ROLE}${i}` }, Action: 'kms:Decrypt', Resource: '*' }));
+    const text = policy(statements);
+    assert.ok(text.length > FORMAT_WINDOW_LIMIT);
+    const fixes = analyzePolicyText(text).findings.filter((f) => f.code === 'missing-create-grant').flatMap((f) => f.fixes);
+    assert.equal(fixes.length, 80);
+    for (const fix of fixes) {
+      assert.deepEqual(fix.edits.map((e) => [e.offset, e.length]), [[text.length - 2, 0]]);
+      assert.match(fix.edits[0].content, /^,\{"Sid":"AllowEC2GrantsForEncryptedVolumes","Effect":"Allow"/);
+    }
+  });
+
+  it('splits CreateGrant out of a compact one-line statement: both changes, formatted together', () => {
+    const text = policy([{ Sid: 'Mixed', Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['kms:Decrypt', 'kms:CreateGrant'], Resource: '*' }]);
+    const finding = analyzePolicyText(text).findings.find((f) => f.code === 'unscoped-create-grant');
+    assert.ok(finding);
+    const fixed = applyEdits(text, finding.fixes[0].edits);
+    assert.deepEqual(JSON.parse(fixed).Statement.map((s: { Sid: string; Action: unknown }) => [s.Sid, s.Action]), [
+      ['Mixed', ['kms:Decrypt']],
+      ['AllowCreateGrantForAWSResources', 'kms:CreateGrant'],
+    ]);
+    assert.deepEqual(analyzePolicyText(fixed).findings.filter((f) => f.code === 'unscoped-create-grant'), []);
   });
 });
