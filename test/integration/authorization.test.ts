@@ -105,6 +105,12 @@ describe('Authorization like AWS, through the real SDK', function () {
         await new CloudTrailClient(clientConfig(emulator, who)).send(new LookupEventsCommand({ MaxResults: 1 }));
       }
       await new KMSClient(clientConfig(emulator, 'dev-admin')).send(new GetKeyPolicyCommand({ KeyId: APP_KEY }));
+      // The operator uses keys through EC2: the platform key delegates to IAM, whose policy allows
+      // kms:CreateGrant when kms:GrantIsForAWSResource is true, which EC2's grant request carries.
+      const operator = new EC2Client(clientConfig(emulator, 'dev-operator'));
+      await operator.send(new StopInstancesCommand({ InstanceIds: [DEMO_WEB] }));
+      await operator.send(new StartInstancesCommand({ InstanceIds: [DEMO_WEB] }));
+      assert.equal((await stateOf(operator, DEMO_WEB))?.State?.Name, 'running');
     });
 
     it('refuses GetKeyPolicy to a role the key policy does not name for it, with no delegation to IAM; the diagnosis finishes at medium confidence', async () => {
