@@ -16,7 +16,11 @@ export function keyPolicy(account: string, ...statements: Record<string, unknown
   return { Version: '2012-10-17', Id: 'key-default-1', Statement: [delegationStatement(account), ...statements] };
 }
 
-/** The least-privilege key policy statement the product inserts for a principal (src/domain.md section 4). */
+/**
+ * A key policy statement that lets `principalArn` have EC2 create grants, for tests that set up
+ * a key policy. It is not AWS behaviour: a test of the product's own fix builds the statement
+ * with the product's builder, never with this one.
+ */
 export function createGrantFixStatement(principalArn: string): Record<string, unknown> {
   return {
     Sid: 'AllowEC2GrantsForEncryptedVolumes',

@@ -361,6 +361,15 @@ describe('Authorization like AWS, through the real SDK', function () {
       assert.ok((listed.Reservations?.length ?? 0) >= 4);
       const start = await rejection(new EC2Client(clientConfig(emulator, 'grouped')).send(new StartInstancesCommand({ InstanceIds: [ids.delegated] })));
       assert.equal(start.name, 'UnauthorizedOperation');
+      // Outside the group's policies each service refuses with its own code.
+      const trail = await rejection(new CloudTrailClient(clientConfig(emulator, 'grouped')).send(new LookupEventsCommand({})));
+      assert.equal(trail.name, 'AccessDeniedException');
+      assert.match(trail.message, /is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action$/);
+      const simulate = await rejection(
+        new IAMClient(clientConfig(emulator, 'grouped')).send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::${DEV}:user/grouped`, ActionNames: ['ec2:StartInstances'] })),
+      );
+      assert.equal(simulate.name, 'AccessDenied');
+      assert.equal(simulate.$metadata?.httpStatusCode, 403);
     });
 
     it('a resource control policy refuses other accounts the key even when its key policy allows them', async () => {
