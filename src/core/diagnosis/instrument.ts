@@ -51,25 +51,12 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal, dea
   let deepestFinished = 0;
   const byAction: Record<string, number> = {};
 
-  // One listener for the whole run: many parallel calls must not pile listeners on the signal.
-  let onAbort: (() => void) | undefined;
-  const aborted = signal
-    ? new Promise<never>((_, reject) => {
-        onAbort = () => reject(abortError(signal));
-        signal.addEventListener('abort', onAbort, { once: true });
-      })
-    : undefined;
-  aborted?.catch(() => undefined);
-  let onDeadline: (() => void) | undefined;
-  const timedOut = deadline
-    ? new Promise<'timed-out'>((resolve) => {
-        onDeadline = () => resolve('timed-out');
-        deadline.signal.addEventListener('abort', onDeadline, { once: true });
-      })
-    : undefined;
+  // One listener per signal for the whole run: many parallel calls must not pile listeners on it.
+  const cancelled = signal ? onceAborted<never>(signal, (_, reject) => reject(abortError(signal))) : undefined;
+  const timedOut = deadline ? onceAborted<'timed-out'>(deadline.signal, (resolve) => resolve('timed-out')) : undefined;
   const pastDeadline = (action: string): { ok: false; error: AwsFailure } => ({ ok: false, error: deadlineFailure(action, deadline?.ms ?? 0) });
 
-  const call = async <T>(method: CallingPort, work: () => Promise<Outcome<T>>): Promise<Outcome<T>> => {
+  const call: Call = async (method, work) => {
     if (signal?.aborted) throw abortError(signal);
     const action = PORT_ACTIONS[method];
     // Past the deadline no call starts: its check is reported as timed out.
@@ -78,7 +65,7 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal, dea
     count++;
     byAction[action] = (byAction[action] ?? 0) + 1;
     try {
-      const settled = await Promise.race([work(), ...(aborted ? [aborted] : []), ...(timedOut ? [timedOut] : [])]);
+      const settled = await Promise.race([work(), ...(cancelled ? [cancelled.settled] : []), ...(timedOut ? [timedOut.settled] : [])]);
       // A port may answer "cancelled" to the deadline's abort: the deadline is what happened.
       if (settled === 'timed-out' || (!settled.ok && deadline?.signal.aborted && !signal?.aborted)) return pastDeadline(action);
       return settled;
@@ -91,6 +78,26 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal, dea
     }
   };
 
+  const wrapped = wrapPorts(ports, call);
+  return {
+    ports: wrapped,
+    stats: (elapsedMs) => {
+      const stats: CallStats = { count, rounds: deepestFinished, elapsedMs: Math.round(elapsedMs), byAction: { ...byAction } };
+      const requestsNow = ports.apiCallCount?.();
+      if (requestsBefore !== undefined && requestsNow !== undefined) stats.apiRequests = requestsNow - requestsBefore;
+      return stats;
+    },
+    dispose: () => {
+      cancelled?.dispose();
+      timedOut?.dispose();
+    },
+  };
+}
+
+type Call = <T>(method: CallingPort, work: () => Promise<Outcome<T>>) => Promise<Outcome<T>>;
+
+/** `ports` with every AWS call made through `call`. */
+function wrapPorts(ports: DiagnosisPorts, call: Call): DiagnosisPorts {
   const wrapped: DiagnosisPorts = {
     describeInstance: (id, o) => call('describeInstance', () => ports.describeInstance(id, o)),
     describeVolumes: (ids, o) => call('describeVolumes', () => ports.describeVolumes(ids, o)),
@@ -103,20 +110,22 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal, dea
   };
   const apiCallCount = ports.apiCallCount;
   if (apiCallCount) wrapped.apiCallCount = () => apiCallCount.call(ports);
+  return wrapped;
+}
 
-  return {
-    ports: wrapped,
-    stats: (elapsedMs) => {
-      const stats: CallStats = { count, rounds: deepestFinished, elapsedMs: Math.round(elapsedMs), byAction: { ...byAction } };
-      const requestsNow = ports.apiCallCount?.();
-      if (requestsBefore !== undefined && requestsNow !== undefined) stats.apiRequests = requestsNow - requestsBefore;
-      return stats;
-    },
-    dispose: () => {
-      if (signal && onAbort) signal.removeEventListener('abort', onAbort);
-      if (deadline && onDeadline) deadline.signal.removeEventListener('abort', onDeadline);
-    },
-  };
+/** A promise that `settle`s when `signal` aborts, with one listener that `dispose` removes. */
+function onceAborted<T>(
+  signal: AbortSignal,
+  settle: (resolve: (value: T) => void, reject: (error: unknown) => void) => void,
+): { settled: Promise<T>; dispose(): void } {
+  let listener: (() => void) | undefined;
+  const settled = new Promise<T>((resolve, reject) => {
+    listener = () => settle(resolve, reject);
+    signal.addEventListener('abort', listener, { once: true });
+  });
+  // Nobody may be racing it when it settles.
+  settled.catch(() => undefined);
+  return { settled, dispose: () => listener && signal.removeEventListener('abort', listener) };
 }
 
 function deadlineFailure(action: string, ms: number): AwsFailure {

@@ -2,17 +2,18 @@
  * Pure renderings of a report: Markdown for the VS Code preview (with optional command
  * links), plain text for the terminal, and the CLI's JSON shape.
  */
+import { COMMAND_IDS } from '../commandIds';
 import type { ChangeKeyStateArgs, CopyStatementArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from './commandArgs';
 import { inertJson, markdownCode, markdownFence, markdownText, oneLine } from './escape';
 import type { DiagnosisReport, DiagnosisStep, Fix, StepStatus } from './types';
 
-/** Commands the report links to; the VS Code layer registers them under these ids. */
+/** The commands the report links to, from the one command table; the report view allows exactly these. */
 export const REPORT_COMMANDS = {
-  openKeyPolicy: 'ec2LaunchDoctor.openKeyPolicy',
-  copyStatement: 'ec2LaunchDoctor.copyStatement',
-  startInstance: 'ec2LaunchDoctor.startInstance',
-  copyReport: 'ec2LaunchDoctor.copyReport',
-  changeKeyState: 'ec2LaunchDoctor.changeKeyState',
+  openKeyPolicy: COMMAND_IDS.openKeyPolicy,
+  copyStatement: COMMAND_IDS.copyStatement,
+  startInstance: COMMAND_IDS.startInstance,
+  copyReport: COMMAND_IDS.copyReport,
+  changeKeyState: COMMAND_IDS.changeKeyState,
 } as const;
 
 /**
@@ -58,7 +59,21 @@ function stepMarkdown(step: DiagnosisStep, index: number): string[] {
  */
 export function renderMarkdown(report: DiagnosisReport, options: { commandLinks?: boolean } = {}): string {
   const links = options.commandLinks === true;
-  const instanceArgs: InstanceCommandArgs = { profile: report.profile, region: report.region, instanceId: report.instanceId };
+  const lines = [...verdictMarkdown(report), ...report.fixes.flatMap((fix, i) => [...(i === 0 ? ['## Fix', ''] : []), ...fixMarkdown(fix, report, links)])];
+  if (links) lines.push(...reportActionsMarkdown(report));
+  if (report.timeline.length > 0) {
+    lines.push('## Timeline', '', '| Time | Event | Detail |', '| --- | --- | --- |');
+    for (const entry of report.timeline) lines.push(`| ${markdownText(entry.time)} | ${markdownText(entry.label)} | ${markdownText(entry.detail ?? '')} |`);
+    lines.push('');
+  }
+  lines.push('## Evidence', '');
+  report.steps.forEach((step, i) => lines.push(...stepMarkdown(step, i)));
+  lines.push('## AWS calls', '', callsSentence(report), '');
+  return lines.join('\n');
+}
+
+/** The heading, the verdict and what lowered its confidence. */
+function verdictMarkdown(report: DiagnosisReport): string[] {
   const { verdict } = report;
   const name = report.instance?.name ? ` (${markdownText(report.instance.name)})` : '';
   const lines: string[] = [
@@ -80,50 +95,41 @@ export function renderMarkdown(report: DiagnosisReport, options: { commandLinks?
     for (const caveat of verdict.caveats) lines.push(`- ${markdownText(caveat)}`);
     lines.push('');
   }
+  return lines;
+}
 
-  if (report.fixes.length > 0) {
-    lines.push('## Fix', '');
-    for (const fix of report.fixes) {
-      lines.push(`### ${fixHeading(fix, markdownCode)}`, '');
-      if (fix.note) lines.push(`> ${markdownText(fix.note)}`, '');
-      if (fix.target === 'key-state' && links && (fix.action === 'enable-key' || fix.action === 'cancel-key-deletion')) {
-        const args: ChangeKeyStateArgs = { profile: report.profile, keyArn: fix.keyArn, action: fix.action };
-        const label = fix.action === 'enable-key' ? 'Enable key' : 'Cancel key deletion';
-        lines.push(`[${label}](${commandUri(REPORT_COMMANDS.changeKeyState, args)})`, '');
-      }
-      if (fix.target !== 'key-state') {
-        lines.push(...markdownFence(inertJson(fix.statement, 2), 'json'), '');
-        if (links) {
-          const actions: string[] = [];
-          if (fix.target === 'key-policy') {
-            const args: OpenKeyPolicyArgs = { profile: report.profile, region: report.region, keyArn: fix.keyArn, principalArn: fix.principalArn };
-            actions.push(`[Open key policy](${commandUri(REPORT_COMMANDS.openKeyPolicy, args)})`);
-          }
-          const copy: CopyStatementArgs = { statement: fix.statement, target: fix.target };
-          actions.push(`[Copy statement](${commandUri(REPORT_COMMANDS.copyStatement, copy)})`);
-          lines.push(actions.join(' · '), '');
-        }
-      }
+/** One fix: where it goes, its note, its statement as JSON or its key state change, and its links. */
+function fixMarkdown(fix: Fix, report: DiagnosisReport, links: boolean): string[] {
+  const lines = [`### ${fixHeading(fix, markdownCode)}`, ''];
+  if (fix.note) lines.push(`> ${markdownText(fix.note)}`, '');
+  if (fix.target === 'key-state') {
+    if (links && (fix.action === 'enable-key' || fix.action === 'cancel-key-deletion')) {
+      const args: ChangeKeyStateArgs = { profile: report.profile, keyArn: fix.keyArn, action: fix.action };
+      const label = fix.action === 'enable-key' ? 'Enable key' : 'Cancel key deletion';
+      lines.push(`[${label}](${commandUri(REPORT_COMMANDS.changeKeyState, args)})`, '');
     }
+    return lines;
   }
-  if (links) {
-    const actions: string[] = [];
-    if (report.instance && report.instance.state === 'stopped') actions.push(`[Start instance again](${commandUri(REPORT_COMMANDS.startInstance, instanceArgs)})`);
-    actions.push(`[Copy report](${commandUri(REPORT_COMMANDS.copyReport, instanceArgs)})`);
-    lines.push(actions.join(' · '), '');
+  lines.push(...markdownFence(inertJson(fix.statement, 2), 'json'), '');
+  if (!links) return lines;
+  const actions: string[] = [];
+  if (fix.target === 'key-policy') {
+    const args: OpenKeyPolicyArgs = { profile: report.profile, region: report.region, keyArn: fix.keyArn, principalArn: fix.principalArn };
+    actions.push(`[Open key policy](${commandUri(REPORT_COMMANDS.openKeyPolicy, args)})`);
   }
+  const copy: CopyStatementArgs = { statement: fix.statement, target: fix.target };
+  actions.push(`[Copy statement](${commandUri(REPORT_COMMANDS.copyStatement, copy)})`);
+  lines.push(actions.join(' · '), '');
+  return lines;
+}
 
-  if (report.timeline.length > 0) {
-    lines.push('## Timeline', '', '| Time | Event | Detail |', '| --- | --- | --- |');
-    for (const entry of report.timeline) lines.push(`| ${markdownText(entry.time)} | ${markdownText(entry.label)} | ${markdownText(entry.detail ?? '')} |`);
-    lines.push('');
-  }
-
-  lines.push('## Evidence', '');
-  report.steps.forEach((step, i) => lines.push(...stepMarkdown(step, i)));
-
-  lines.push('## AWS calls', '', callsSentence(report), '');
-  return lines.join('\n');
+/** Start instance again (for a stopped instance) and Copy report. */
+function reportActionsMarkdown(report: DiagnosisReport): string[] {
+  const instanceArgs: InstanceCommandArgs = { profile: report.profile, region: report.region, instanceId: report.instanceId };
+  const actions: string[] = [];
+  if (report.instance && report.instance.state === 'stopped') actions.push(`[Start instance again](${commandUri(REPORT_COMMANDS.startInstance, instanceArgs)})`);
+  actions.push(`[Copy report](${commandUri(REPORT_COMMANDS.copyReport, instanceArgs)})`);
+  return [actions.join(' · '), ''];
 }
 
 function callsSentence(report: DiagnosisReport): string {
