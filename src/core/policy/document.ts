@@ -3,7 +3,7 @@
  * embedded in a CloudFormation template. Works on the jsonc-parser tree so every value
  * keeps its offset; tolerant of comments, trailing commas and broken input.
  */
-import { createScanner, parseTree, type JSONPath, type Node, type ParseError } from 'jsonc-parser';
+import { parseTree, type JSONPath, type Node, type ParseError } from 'jsonc-parser';
 import { MAX_NESTING_DEPTH, PLACEHOLDER_ACCOUNT } from './limits';
 import { substitute } from './values';
 
@@ -88,8 +88,11 @@ export function nodeValue(node: Node | undefined, env?: ResolveEnv): unknown {
       const out: Record<string, unknown> = {};
       for (const property of node.children ?? []) {
         const key = property.children?.[0]?.value;
-        // Defined, not assigned: a key "__proto__" must stay a key, not replace the prototype.
-        if (typeof key === 'string') Object.defineProperty(out, key, { value: nodeValue(property.children?.[1], env), enumerable: true, writable: true, configurable: true });
+        if (typeof key !== 'string') continue;
+        const value = nodeValue(property.children?.[1], env);
+        // Assigning "__proto__" would replace the prototype and lose the key: define it instead.
+        if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        else out[key] = value;
       }
       return out;
     }
@@ -286,28 +289,44 @@ export function parseDocument(text: string, options: { accountId?: string; regio
 }
 
 /**
- * How deeply the text nests objects and arrays, and the property names of its root object,
- * read with jsonc-parser's scanner (a loop, whatever the depth; comments and strings skipped).
+ * How deeply the text nests objects and arrays, and the property names of its root object.
+ * One loop over the characters, whatever the depth, skipping strings and comments as
+ * jsonc-parser reads them; a string is a root key when a colon follows it at depth 1.
  */
-/** jsonc-parser's `SyntaxKind` values (a const enum its bundle does not export at run time). */
-const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, colon: 6, string: 10, eof: 17 } as const;
-
 function nestingOf(text: string): { depth: number; topLevelKeys: Set<string> } {
-  const scanner = createScanner(text, true);
   const topLevelKeys = new Set<string>();
   let depth = 0;
   let max = 0;
+  /** The last string read at depth 1, until something other than blanks follows it. */
   let pendingKey: string | undefined;
-  for (let token = scanner.scan(); token !== TOKEN.eof; token = scanner.scan()) {
-    if (token === TOKEN.openBrace || token === TOKEN.openBracket) {
-      depth++;
-      if (depth > max) max = depth;
-    } else if (token === TOKEN.closeBrace || token === TOKEN.closeBracket) {
-      depth = Math.max(0, depth - 1);
-    } else if (token === TOKEN.colon && pendingKey !== undefined && depth === 1) {
-      topLevelKeys.add(pendingKey);
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > max) max = depth;
+      pendingKey = undefined;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      if (depth > 0) depth--;
+      pendingKey = undefined;
+    } else if (c === 0x22 /* " */) {
+      const start = i + 1;
+      for (i = start; i < length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22 || d === 0x0a || d === 0x0d) break;
+      }
+      pendingKey = depth === 1 ? text.slice(start, i) : undefined;
+    } else if (c === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2f) {
+      while (i < length && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d) i++;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a /* * */) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? length : end + 1;
+    } else if (c === 0x3a /* : */) {
+      if (pendingKey !== undefined) topLevelKeys.add(pendingKey);
+      pendingKey = undefined;
+    } else if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) {
+      pendingKey = undefined;
     }
-    pendingKey = token === TOKEN.string ? scanner.getTokenValue() : undefined;
   }
   return { depth: max, topLevelKeys };
 }

@@ -339,15 +339,21 @@ function buildCallerIndex(statements: readonly CompiledStatement[]): CallerIndex
   return index;
 }
 
+/** Policies with more statements than this are evaluated through the caller index. */
+const SCAN_LIMIT = 16;
+
 /** Positions (in `statements`) of the statements that can apply to the caller, in document order. */
 function statementsFor(compiled: CompiledPolicy, caller: CallerFacts): number[] {
   const index = (compiled.callerIndex ??= buildCallerIndex(compiled.statements));
   const request = caller.request;
-  const lists = [index.everyone, index.byEntry.get(request.principalArn), index.byAccount.get(request.principalAccount)];
-  if (caller.sessionRoleKey !== undefined) lists.push(index.byRole.get(caller.sessionRoleKey));
-  const positions = new Set<number>();
-  for (const list of lists) for (const position of list ?? []) positions.add(position);
-  return [...positions].sort((a, b) => a - b);
+  const lists: number[][] = [];
+  for (const list of [index.everyone, index.byEntry.get(request.principalArn), index.byAccount.get(request.principalAccount), caller.sessionRoleKey !== undefined ? index.byRole.get(caller.sessionRoleKey) : undefined]) {
+    if (list && list.length > 0) lists.push(list);
+  }
+  // Each list is in document order already; most callers have one.
+  if (lists.length <= 1) return lists[0] ?? [];
+  const merged = lists.flat().sort((a, b) => a - b);
+  return merged.filter((position, i) => i === 0 || merged[i - 1] !== position);
 }
 
 function compileStatement(statement: RawStatement, index: number): CompiledStatement | undefined {
@@ -469,7 +475,9 @@ export function evaluatePolicy(policy: unknown, request: RequestContext, kind: '
   let denied = false;
   let allowed = false;
   let iamDelegation = false;
-  const candidates = kind === 'resource' && caller.indexable ? statementsFor(compiled, caller).map((p) => compiled.statements[p]) : compiled.statements;
+  // A short policy is scanned: looking up the caller's statements would cost more than that.
+  const indexed = kind === 'resource' && caller.indexable && compiled.statements.length > SCAN_LIMIT;
+  const candidates = indexed ? statementsFor(compiled, caller).map((p) => compiled.statements[p]) : compiled.statements;
   for (const statement of candidates) {
     const result = statementApplies(statement, caller, kind, compiled.variables);
     if (!result.applies) continue;
