@@ -19,7 +19,11 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 
 function decode(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);/gi, (_m, e: string) =>
-    e.startsWith('#x') || e.startsWith('#X') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : ENTITIES[e],
+    e.startsWith('#x') || e.startsWith('#X')
+      ? String.fromCodePoint(parseInt(e.slice(2), 16))
+      : e.startsWith('#')
+        ? String.fromCodePoint(Number(e.slice(1)))
+        : ENTITIES[e],
   );
 }
 
@@ -58,9 +62,12 @@ export function parseXml(xml: string): XmlElement {
 type Problems = string[];
 
 function checkScalar(schema: NormalizedSchema, text: string, path: string, problems: Problems): void {
-  if (schema.isBooleanSchema() && text !== 'true' && text !== 'false') problems.push(`${path}: "${text}" is not a boolean`);
-  else if (schema.isNumericSchema() && !/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(text)) problems.push(`${path}: "${text}" is not a number`);
-  else if (schema.isTimestampSchema() && !Number.isFinite(Date.parse(text))) problems.push(`${path}: "${text}" is not a timestamp`);
+  if (schema.isBooleanSchema() && text !== 'true' && text !== 'false')
+    problems.push(`${path}: "${text}" is not a boolean`);
+  else if (schema.isNumericSchema() && !/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(text))
+    problems.push(`${path}: "${text}" is not a number`);
+  else if (schema.isTimestampSchema() && !Number.isFinite(Date.parse(text)))
+    problems.push(`${path}: "${text}" is not a timestamp`);
 }
 
 /** The XML name of a member: its xmlName trait, else the member name. */
@@ -90,7 +97,8 @@ function checkXmlValue(schema: NormalizedSchema, element: XmlElement, path: stri
   }
   if (schema.isListSchema()) {
     const item = schema.getValueSchema();
-    const itemName = typeof item.getMergedTraits().xmlName === 'string' ? String(item.getMergedTraits().xmlName) : 'member';
+    const itemName =
+      typeof item.getMergedTraits().xmlName === 'string' ? String(item.getMergedTraits().xmlName) : 'member';
     element.children.forEach((child, i) => {
       if (child.name !== itemName) problems.push(`${path}: list entry <${child.name}>, the model says <${itemName}>`);
       checkXmlValue(item, child, `${path}/${itemName}[${i}]`, problems);
@@ -100,13 +108,17 @@ function checkXmlValue(schema: NormalizedSchema, element: XmlElement, path: stri
   if (schema.isMapSchema()) {
     element.children.forEach((entry, i) => {
       const names = entry.children.map((c) => c.name).join(',');
-      if (entry.name !== 'entry' || names !== 'key,value') problems.push(`${path}[${i}]: a map entry must be <entry><key/><value/></entry>, got <${entry.name}> with ${names}`);
+      if (entry.name !== 'entry' || names !== 'key,value')
+        problems.push(
+          `${path}[${i}]: a map entry must be <entry><key/><value/></entry>, got <${entry.name}> with ${names}`,
+        );
       const value = entry.children.find((c) => c.name === 'value');
       if (value) checkXmlValue(schema.getValueSchema(), value, `${path}[${i}]/value`, problems);
     });
     return;
   }
-  if (element.children.length) problems.push(`${path}: a scalar holds elements (${element.children.map((c) => c.name).join(', ')})`);
+  if (element.children.length)
+    problems.push(`${path}: a scalar holds elements (${element.children.map((c) => c.name).join(', ')})`);
   checkScalar(schema, element.text, path, problems);
 }
 
@@ -114,13 +126,18 @@ function checkJsonValue(schema: NormalizedSchema, value: unknown, path: string, 
   if (value === null || value === undefined) return;
   if (schema.isUnitSchema()) {
     // An operation without output answers an empty object.
-    if (typeof value !== 'object' || Object.keys(value as object).length) problems.push(`${path}: the model has no output, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'object' || Object.keys(value as object).length)
+      problems.push(`${path}: the model has no output, got ${JSON.stringify(value)}`);
     return;
   }
   if (schema.isStructSchema()) {
     if (typeof value !== 'object' || Array.isArray(value)) return void problems.push(`${path}: expected an object`);
     const members = new Map<string, NormalizedSchema>();
-    for (const [name, member] of schema.structIterator()) members.set(typeof member.getMergedTraits().jsonName === 'string' ? String(member.getMergedTraits().jsonName) : name, member);
+    for (const [name, member] of schema.structIterator())
+      members.set(
+        typeof member.getMergedTraits().jsonName === 'string' ? String(member.getMergedTraits().jsonName) : name,
+        member,
+      );
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
       const member = members.get(key);
       if (!member) problems.push(`${path}: "${key}" is not a member of ${schema.getName() ?? 'the structure'}`);
@@ -135,12 +152,17 @@ function checkJsonValue(schema: NormalizedSchema, value: unknown, path: string, 
   }
   if (schema.isMapSchema()) {
     if (typeof value !== 'object' || Array.isArray(value)) return void problems.push(`${path}: expected a map`);
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) checkJsonValue(schema.getValueSchema(), v, `${path}.${k}`, problems);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      checkJsonValue(schema.getValueSchema(), v, `${path}.${k}`, problems);
     return;
   }
   if (schema.isDocumentSchema()) return;
   // awsJson1_1 writes timestamps as epoch seconds.
-  const expected = schema.isBooleanSchema() ? 'boolean' : schema.isNumericSchema() || schema.isTimestampSchema() ? 'number' : 'string';
+  const expected = schema.isBooleanSchema()
+    ? 'boolean'
+    : schema.isNumericSchema() || schema.isTimestampSchema()
+      ? 'number'
+      : 'string';
   if (typeof value !== expected) problems.push(`${path}: ${JSON.stringify(value)} is not a ${expected}`);
 }
 
@@ -165,11 +187,13 @@ export function checkAnswer(service: ServiceName, operation: OperationSchema, ac
     return problems;
   }
   const names = root.children.map((c) => c.name).join(',');
-  if (names !== `${action}Result,ResponseMetadata`) problems.push(`<${root.name}> holds ${names}, expected ${action}Result,ResponseMetadata`);
+  if (names !== `${action}Result,ResponseMetadata`)
+    problems.push(`<${root.name}> holds ${names}, expected ${action}Result,ResponseMetadata`);
   const result = root.children.find((c) => c.name === `${action}Result`);
   if (result) checkXmlValue(output, result, `${action}Result`, problems);
   const metadata = root.children.find((c) => c.name === 'ResponseMetadata');
-  if (metadata && metadata.children.map((c) => c.name).join(',') !== 'RequestId') problems.push('ResponseMetadata holds only RequestId');
+  if (metadata && metadata.children.map((c) => c.name).join(',') !== 'RequestId')
+    problems.push('ResponseMetadata holds only RequestId');
   return problems;
 }
 
@@ -178,10 +202,15 @@ export function checkError(service: ServiceName, body: string): string[] {
   if (service === 'kms' || service === 'cloudtrail') {
     const parsed = JSON.parse(body) as Record<string, unknown>;
     const keys = Object.keys(parsed).sort().join(',');
-    return keys === '__type,message' && typeof parsed.__type === 'string' && typeof parsed.message === 'string' ? [] : [`JSON error with keys ${keys}`];
+    return keys === '__type,message' && typeof parsed.__type === 'string' && typeof parsed.message === 'string'
+      ? []
+      : [`JSON error with keys ${keys}`];
   }
   const root = parseXml(body);
   const shape = (e: XmlElement): string => `${e.name}(${e.children.map(shape).join(',')})`;
-  const expected = service === 'ec2' ? 'Response(Errors(Error(Code(),Message())),RequestID())' : 'ErrorResponse(Error(Type(),Code(),Message()),RequestId())';
+  const expected =
+    service === 'ec2'
+      ? 'Response(Errors(Error(Code(),Message())),RequestID())'
+      : 'ErrorResponse(Error(Type(),Code(),Message()),RequestId())';
   return shape(root) === expected ? [] : [`error envelope ${shape(root)}, expected ${expected}`];
 }

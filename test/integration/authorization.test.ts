@@ -10,11 +10,26 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { DescribeInstancesCommand, EC2Client, StartInstancesCommand, StopInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstancesCommand,
+  EC2Client,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  type Instance,
+} from '@aws-sdk/client-ec2';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { adminPolicy, allowPolicy, keyPolicy, ScenarioBuilder, startEmulator, writeAwsConfig, type Emulator, type ScenarioPrincipal } from '../emulator';
+import {
+  adminPolicy,
+  allowPolicy,
+  keyPolicy,
+  ScenarioBuilder,
+  startEmulator,
+  writeAwsConfig,
+  type Emulator,
+  type ScenarioPrincipal,
+} from '../emulator';
 
 const DEV = '111111111111';
 const SEC = '222222222222';
@@ -36,7 +51,11 @@ function clientConfig(emulator: Emulator, who: string | ScenarioPrincipal, optio
     region: options.region ?? REGION,
     maxAttempts: options.maxAttempts ?? 1,
     ...(options.systemClockOffset !== undefined ? { systemClockOffset: options.systemClockOffset } : {}),
-    credentials: options.credentials ?? { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, sessionToken: p.sessionToken },
+    credentials: options.credentials ?? {
+      accessKeyId: p.accessKeyId,
+      secretAccessKey: p.secretAccessKey,
+      sessionToken: p.sessionToken,
+    },
   };
 }
 
@@ -57,9 +76,17 @@ async function stateOf(client: EC2Client, id: string): Promise<Instance | undefi
 }
 
 /** The newest CreateGrant record of the caller's trail. */
-async function lastGrantRecord(emulator: Emulator, who: string): Promise<{ errorCode?: string; errorMessage?: string }> {
+async function lastGrantRecord(
+  emulator: Emulator,
+  who: string,
+): Promise<{ errorCode?: string; errorMessage?: string }> {
   const trail = new CloudTrailClient(clientConfig(emulator, who));
-  const out = await trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateGrant' }], MaxResults: 1 }));
+  const out = await trail.send(
+    new LookupEventsCommand({
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateGrant' }],
+      MaxResults: 1,
+    }),
+  );
   const event = out.Events?.[0]?.CloudTrailEvent;
   assert.ok(event, 'a CreateGrant record');
   return JSON.parse(event) as { errorCode?: string; errorMessage?: string };
@@ -90,8 +117,17 @@ describe('Authorization like AWS, through the real SDK', function () {
       );
       assert.equal((await stateOf(auditor, DEMO_APP))?.State?.Name, 'stopped', 'nothing started');
       const trail = new CloudTrailClient(clientConfig(emulator, 'dev-auditor'));
-      const events = await trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'StartInstances' }], MaxResults: 1 }));
-      const record = JSON.parse(events.Events?.[0]?.CloudTrailEvent ?? '{}') as { errorCode?: string; userIdentity?: { arn?: string }; eventSource?: string };
+      const events = await trail.send(
+        new LookupEventsCommand({
+          LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'StartInstances' }],
+          MaxResults: 1,
+        }),
+      );
+      const record = JSON.parse(events.Events?.[0]?.CloudTrailEvent ?? '{}') as {
+        errorCode?: string;
+        userIdentity?: { arn?: string };
+        eventSource?: string;
+      };
       assert.equal(record.errorCode, 'Client.UnauthorizedOperation');
       assert.equal(record.eventSource, 'ec2.amazonaws.com');
       assert.equal(record.userIdentity?.arn, `arn:aws:iam::${DEV}:user/bob`);
@@ -114,22 +150,53 @@ describe('Authorization like AWS, through the real SDK', function () {
     });
 
     it('refuses GetKeyPolicy to a role the key policy does not name for it, with no delegation to IAM; the diagnosis finishes at medium confidence', async () => {
-      const refused = await rejection(new KMSClient(clientConfig(emulator, 'dev-operator')).send(new GetKeyPolicyCommand({ KeyId: APP_KEY })));
+      const refused = await rejection(
+        new KMSClient(clientConfig(emulator, 'dev-operator')).send(new GetKeyPolicyCommand({ KeyId: APP_KEY })),
+      );
       assert.equal(refused.name, 'AccessDeniedException');
-      assert.equal(refused.message, `User: ${OPERATOR_SESSION} is not authorized to perform: kms:GetKeyPolicy on resource: ${APP_KEY} because no resource-based policy allows the kms:GetKeyPolicy action`);
+      assert.equal(
+        refused.message,
+        `User: ${OPERATOR_SESSION} is not authorized to perform: kms:GetKeyPolicy on resource: ${APP_KEY} because no resource-based policy allows the kms:GetKeyPolicy action`,
+      );
       // The same role may DescribeKey: the key policy names it for that action.
-      const key = await new KMSClient(clientConfig(emulator, 'dev-operator')).send(new DescribeKeyCommand({ KeyId: APP_KEY }));
+      const key = await new KMSClient(clientConfig(emulator, 'dev-operator')).send(
+        new DescribeKeyCommand({ KeyId: APP_KEY }),
+      );
       assert.equal(key.KeyMetadata?.KeyState, 'Enabled');
 
       assert.ok(existsSync(CLI), 'dist/cli.js is missing: run npm run build');
       const dir = mkdtempSync(path.join(tmpdir(), 'ec2ld-authz-'));
       try {
         const files = writeAwsConfig(dir, emulator, emulator.scenario);
-        const env = { PATH: process.env.PATH ?? '', HOME: dir, AWS_CONFIG_FILE: files.configFile, AWS_SHARED_CREDENTIALS_FILE: files.credentialsFile };
+        const env = {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          AWS_CONFIG_FILE: files.configFile,
+          AWS_SHARED_CREDENTIALS_FILE: files.credentialsFile,
+        };
         const stdout = await new Promise<string>((resolve) =>
-          execFile(process.execPath, [CLI, 'diagnose', '--profile', 'dev-operator', '--region', REGION, '--instance', DEMO_APP, '--format', 'json'], { env }, (_error, out) => resolve(out)),
+          execFile(
+            process.execPath,
+            [
+              CLI,
+              'diagnose',
+              '--profile',
+              'dev-operator',
+              '--region',
+              REGION,
+              '--instance',
+              DEMO_APP,
+              '--format',
+              'json',
+            ],
+            { env },
+            (_error, out) => resolve(out),
+          ),
         );
-        const report = JSON.parse(stdout) as { verdict: { code: string; confidence: string; caveats?: string[] }; steps: { name: string; status: string; nextStep?: string }[] };
+        const report = JSON.parse(stdout) as {
+          verdict: { code: string; confidence: string; caveats?: string[] };
+          steps: { name: string; status: string; nextStep?: string }[];
+        };
         assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
         assert.equal(report.verdict.confidence, 'medium', 'a key policy it could not read lowers the confidence');
         const keyStep = report.steps.find((s) => s.name === 'key-policy');
@@ -143,69 +210,169 @@ describe('Authorization like AWS, through the real SDK', function () {
 
     it('issues AssumeRole credentials that work, and refuses them without their session token', async () => {
       const sts = new STSClient(clientConfig(emulator, 'dev-admin'));
-      const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${DEV}:role/Operator`, RoleSessionName: 'audit' }));
+      const out = await sts.send(
+        new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${DEV}:role/Operator`, RoleSessionName: 'audit' }),
+      );
       const c = out.Credentials;
       assert.ok(c?.AccessKeyId && c.SecretAccessKey && c.SessionToken);
-      assert.notEqual(c.AccessKeyId, emulator.scenario.principals.find((p) => p.name === 'dev-operator')?.accessKeyId, 'fresh keys, not the scenario\'s');
-      const credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
-      const identity = await new STSClient(clientConfig(emulator, 'dev-admin', { credentials })).send(new GetCallerIdentityCommand({}));
+      assert.notEqual(
+        c.AccessKeyId,
+        emulator.scenario.principals.find((p) => p.name === 'dev-operator')?.accessKeyId,
+        "fresh keys, not the scenario's",
+      );
+      const credentials = {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+      };
+      const identity = await new STSClient(clientConfig(emulator, 'dev-admin', { credentials })).send(
+        new GetCallerIdentityCommand({}),
+      );
       assert.equal(identity.Arn, `arn:aws:sts::${DEV}:assumed-role/Operator/audit`);
-      const noToken = await rejection(new KMSClient(clientConfig(emulator, 'dev-admin', { credentials: { ...credentials, sessionToken: undefined } })).send(new DescribeKeyCommand({ KeyId: APP_KEY })));
+      const noToken = await rejection(
+        new KMSClient(
+          clientConfig(emulator, 'dev-admin', { credentials: { ...credentials, sessionToken: undefined } }),
+        ).send(new DescribeKeyCommand({ KeyId: APP_KEY })),
+      );
       assert.equal(noToken.name, 'UnrecognizedClientException');
       // The auditor may not assume the role: its identity policies do not allow sts:AssumeRole.
-      const refused = await rejection(new STSClient(clientConfig(emulator, 'dev-auditor')).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${DEV}:role/Operator`, RoleSessionName: 'x' })));
+      const refused = await rejection(
+        new STSClient(clientConfig(emulator, 'dev-auditor')).send(
+          new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${DEV}:role/Operator`, RoleSessionName: 'x' }),
+        ),
+      );
       assert.equal(refused.name, 'AccessDenied');
-      assert.match(refused.message, /is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111111111111:role\/Operator because no identity-based policy allows the sts:AssumeRole action$/);
+      assert.match(
+        refused.message,
+        /is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111111111111:role\/Operator because no identity-based policy allows the sts:AssumeRole action$/,
+      );
     });
 
-    it('refuses a wrong secret key with each service\'s code, repeating the canonical request where AWS does', async () => {
+    it("refuses a wrong secret key with each service's code, repeating the canonical request where AWS does", async () => {
       const admin = emulator.scenario.principals.find((p) => p.name === 'dev-admin')!;
       const credentials = { accessKeyId: admin.accessKeyId, secretAccessKey: 'not-the-secret-key-of-this-access-key' };
-      const kms = await rejection(new KMSClient(clientConfig(emulator, admin, { credentials })).send(new DescribeKeyCommand({ KeyId: APP_KEY })));
+      const kms = await rejection(
+        new KMSClient(clientConfig(emulator, admin, { credentials })).send(new DescribeKeyCommand({ KeyId: APP_KEY })),
+      );
       assert.equal(kms.name, 'InvalidSignatureException');
       assert.match(kms.message, /^The request signature we calculated does not match the signature you provided\./);
       assert.match(kms.message, /The Canonical String for this request should have been\n'POST\n\/\n/);
-      assert.match(kms.message, /The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n\d{8}T\d{6}Z\n\d{8}\/eu-west-1\/kms\/aws4_request\n[0-9a-f]{64}'/);
-      const sts = await rejection(new STSClient(clientConfig(emulator, admin, { credentials })).send(new GetCallerIdentityCommand({})));
+      assert.match(
+        kms.message,
+        /The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n\d{8}T\d{6}Z\n\d{8}\/eu-west-1\/kms\/aws4_request\n[0-9a-f]{64}'/,
+      );
+      const sts = await rejection(
+        new STSClient(clientConfig(emulator, admin, { credentials })).send(new GetCallerIdentityCommand({})),
+      );
       assert.equal(sts.name, 'SignatureDoesNotMatch');
       assert.equal(sts.$metadata?.httpStatusCode, 403);
-      const ec2 = await rejection(new EC2Client(clientConfig(emulator, admin, { credentials })).send(new DescribeInstancesCommand({})));
+      const ec2 = await rejection(
+        new EC2Client(clientConfig(emulator, admin, { credentials })).send(new DescribeInstancesCommand({})),
+      );
       assert.equal(ec2.name, 'AuthFailure');
-      const iam = await rejection(new IAMClient(clientConfig(emulator, admin, { credentials })).send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: admin.arn, ActionNames: ['ec2:StartInstances'] })));
+      const iam = await rejection(
+        new IAMClient(clientConfig(emulator, admin, { credentials })).send(
+          new SimulatePrincipalPolicyCommand({ PolicySourceArn: admin.arn, ActionNames: ['ec2:StartInstances'] }),
+        ),
+      );
       assert.equal(iam.name, 'SignatureDoesNotMatch');
     });
 
     it('refuses a wrong or missing session token as an unknown credential', async () => {
       const operator = emulator.scenario.principals.find((p) => p.name === 'dev-operator')!;
-      const wrong = { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey, sessionToken: 'another-token' };
+      const wrong = {
+        accessKeyId: operator.accessKeyId,
+        secretAccessKey: operator.secretAccessKey,
+        sessionToken: 'another-token',
+      };
       const missing = { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey };
-      assert.equal((await rejection(new KMSClient(clientConfig(emulator, operator, { credentials: wrong })).send(new DescribeKeyCommand({ KeyId: APP_KEY })))).name, 'UnrecognizedClientException');
-      assert.equal((await rejection(new STSClient(clientConfig(emulator, operator, { credentials: missing })).send(new GetCallerIdentityCommand({})))).name, 'InvalidClientTokenId');
-      assert.equal((await rejection(new EC2Client(clientConfig(emulator, operator, { credentials: missing })).send(new DescribeInstancesCommand({})))).name, 'AuthFailure');
-      const trail = await rejection(new CloudTrailClient(clientConfig(emulator, operator, { credentials: wrong })).send(new LookupEventsCommand({})));
+      assert.equal(
+        (
+          await rejection(
+            new KMSClient(clientConfig(emulator, operator, { credentials: wrong })).send(
+              new DescribeKeyCommand({ KeyId: APP_KEY }),
+            ),
+          )
+        ).name,
+        'UnrecognizedClientException',
+      );
+      assert.equal(
+        (
+          await rejection(
+            new STSClient(clientConfig(emulator, operator, { credentials: missing })).send(
+              new GetCallerIdentityCommand({}),
+            ),
+          )
+        ).name,
+        'InvalidClientTokenId',
+      );
+      assert.equal(
+        (
+          await rejection(
+            new EC2Client(clientConfig(emulator, operator, { credentials: missing })).send(
+              new DescribeInstancesCommand({}),
+            ),
+          )
+        ).name,
+        'AuthFailure',
+      );
+      const trail = await rejection(
+        new CloudTrailClient(clientConfig(emulator, operator, { credentials: wrong })).send(
+          new LookupEventsCommand({}),
+        ),
+      );
       assert.equal(trail.name, 'UnrecognizedClientException');
     });
 
     it('refuses a request signed with a skewed clock; the SDK corrects its clock from the answer and retries', async () => {
       const skew = -15 * 60_000;
-      const kms = await rejection(new KMSClient(clientConfig(emulator, 'dev-admin', { systemClockOffset: skew })).send(new DescribeKeyCommand({ KeyId: APP_KEY })));
+      const kms = await rejection(
+        new KMSClient(clientConfig(emulator, 'dev-admin', { systemClockOffset: skew })).send(
+          new DescribeKeyCommand({ KeyId: APP_KEY }),
+        ),
+      );
       assert.equal(kms.name, 'InvalidSignatureException');
-      assert.match(kms.message, /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
-      const ec2 = await rejection(new EC2Client(clientConfig(emulator, 'dev-admin', { systemClockOffset: skew })).send(new DescribeInstancesCommand({})));
+      assert.match(
+        kms.message,
+        /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+      );
+      const ec2 = await rejection(
+        new EC2Client(clientConfig(emulator, 'dev-admin', { systemClockOffset: skew })).send(
+          new DescribeInstancesCommand({}),
+        ),
+      );
       assert.equal(ec2.name, 'RequestExpired');
-      const sts = await rejection(new STSClient(clientConfig(emulator, 'dev-admin', { systemClockOffset: -skew })).send(new GetCallerIdentityCommand({})));
+      const sts = await rejection(
+        new STSClient(clientConfig(emulator, 'dev-admin', { systemClockOffset: -skew })).send(
+          new GetCallerIdentityCommand({}),
+        ),
+      );
       assert.equal(sts.name, 'SignatureDoesNotMatch');
       assert.match(sts.message, /^Signature not yet current:/);
-      const recovered = await new KMSClient(clientConfig(emulator, 'dev-admin', { systemClockOffset: skew, maxAttempts: 3 })).send(new DescribeKeyCommand({ KeyId: APP_KEY }));
+      const recovered = await new KMSClient(
+        clientConfig(emulator, 'dev-admin', { systemClockOffset: skew, maxAttempts: 3 }),
+      ).send(new DescribeKeyCommand({ KeyId: APP_KEY }));
       assert.equal(recovered.KeyMetadata?.Arn, APP_KEY);
       assert.equal(recovered.$metadata.attempts, 2);
     });
 
     it('answers DryRun with DryRunOperation when allowed and UnauthorizedOperation when not', async () => {
-      const dryRun = await rejection(new EC2Client(clientConfig(emulator, 'dev-operator')).send(new StopInstancesCommand({ InstanceIds: [DEMO_WEB], DryRun: true })));
+      const dryRun = await rejection(
+        new EC2Client(clientConfig(emulator, 'dev-operator')).send(
+          new StopInstancesCommand({ InstanceIds: [DEMO_WEB], DryRun: true }),
+        ),
+      );
       assert.equal(dryRun.name, 'DryRunOperation');
-      assert.equal((await stateOf(new EC2Client(clientConfig(emulator, 'dev-operator')), DEMO_WEB))?.State?.Name, 'running', 'a dry run changes nothing');
-      const refused = await rejection(new EC2Client(clientConfig(emulator, 'dev-auditor')).send(new StopInstancesCommand({ InstanceIds: [DEMO_WEB], DryRun: true })));
+      assert.equal(
+        (await stateOf(new EC2Client(clientConfig(emulator, 'dev-operator')), DEMO_WEB))?.State?.Name,
+        'running',
+        'a dry run changes nothing',
+      );
+      const refused = await rejection(
+        new EC2Client(clientConfig(emulator, 'dev-auditor')).send(
+          new StopInstancesCommand({ InstanceIds: [DEMO_WEB], DryRun: true }),
+        ),
+      );
       assert.equal(refused.name, 'UnauthorizedOperation');
     });
   });
@@ -218,8 +385,20 @@ describe('Authorization like AWS, through the real SDK', function () {
 
     before(async () => {
       const b = new ScenarioBuilder('authorization', 0).account(DEV).account(SEC).region(REGION).region('us-east-1');
-      const ops = allowPolicy('Ops', ['ec2:*', 'kms:CreateGrant', 'kms:DescribeKey', 'kms:GetKeyPolicy', 'cloudtrail:LookupEvents']);
-      b.principal({ name: 'scp-bound', account: DEV, arn: `arn:aws:iam::${DEV}:role/ScpBound`, sessionName: 's', policies: [ops] });
+      const ops = allowPolicy('Ops', [
+        'ec2:*',
+        'kms:CreateGrant',
+        'kms:DescribeKey',
+        'kms:GetKeyPolicy',
+        'cloudtrail:LookupEvents',
+      ]);
+      b.principal({
+        name: 'scp-bound',
+        account: DEV,
+        arn: `arn:aws:iam::${DEV}:role/ScpBound`,
+        sessionName: 's',
+        policies: [ops],
+      });
       b.principal({
         name: 'bounded',
         account: DEV,
@@ -236,40 +415,94 @@ describe('Authorization like AWS, through the real SDK', function () {
         policies: [ops],
         permissionsBoundary: {
           name: 'NoKeyPolicies',
-          document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: 'kms:GetKeyPolicy', Resource: '*' }] },
+          document: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: '*', Resource: '*' },
+              { Effect: 'Deny', Action: 'kms:GetKeyPolicy', Resource: '*' },
+            ],
+          },
         },
       });
-      b.principal({ name: 'scoped-session', account: DEV, arn: `arn:aws:iam::${DEV}:role/Scoped`, sessionName: 's', policies: [ops], sessionPolicy: allowPolicy('session', ['ec2:Describe*']).document });
+      b.principal({
+        name: 'scoped-session',
+        account: DEV,
+        arn: `arn:aws:iam::${DEV}:role/Scoped`,
+        sessionName: 's',
+        policies: [ops],
+        sessionPolicy: allowPolicy('session', ['ec2:Describe*']).document,
+      });
       b.principal({
         name: 'denying-session',
         account: DEV,
         arn: `arn:aws:iam::${DEV}:role/DenyingSession`,
         sessionName: 's',
         policies: [ops],
-        sessionPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: 'kms:DescribeKey', Resource: '*' }] },
+        sessionPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: '*', Resource: '*' },
+            { Effect: 'Deny', Action: 'kms:DescribeKey', Resource: '*' },
+          ],
+        },
       });
       b.principal({ name: 'grouped', account: DEV, groups: ['readers'] });
       b.principal({ name: 'admin', account: DEV, policies: [adminPolicy()] });
       b.principal({ name: 'sec-admin', account: SEC, policies: [adminPolicy()] });
       // Keys: one with delegation, one whose policy kept a deleted role's unique id, one in the other account.
       const delegated = b.key({ account: DEV, region: REGION });
-      const orphanPolicy = keyPolicy(DEV, { Sid: 'Former operators', Effect: 'Allow', Principal: { AWS: 'AROAQDELETEDROLE00001' }, Action: 'kms:*', Resource: '*' });
+      const orphanPolicy = keyPolicy(DEV, {
+        Sid: 'Former operators',
+        Effect: 'Allow',
+        Principal: { AWS: 'AROAQDELETEDROLE00001' },
+        Action: 'kms:*',
+        Resource: '*',
+      });
       const orphaned = b.key({ account: DEV, region: REGION, policy: orphanPolicy });
-      const remote = b.key({ account: SEC, region: REGION, policy: keyPolicy(SEC, { Sid: 'Dev use', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:root` }, Action: 'kms:*', Resource: '*' }) });
-      const mrk = b.key({ account: DEV, region: REGION, id: 'mrk-1234abcd12ab34cd56ef1234567890ab', multiRegion: true });
+      const remote = b.key({
+        account: SEC,
+        region: REGION,
+        policy: keyPolicy(SEC, {
+          Sid: 'Dev use',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${DEV}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        }),
+      });
+      const mrk = b.key({
+        account: DEV,
+        region: REGION,
+        id: 'mrk-1234abcd12ab34cd56ef1234567890ab',
+        multiRegion: true,
+      });
       const scenario = b.build();
       scenario.groups = [{ name: 'readers', account: DEV, policies: [allowPolicy('ReadEc2', ['ec2:Describe*'])] }];
       scenario.organization = {
         id: ORG,
         accounts: [DEV, SEC],
         serviceControlPolicies: [
-          { name: 'KmsAndCloudTrailOnly', targets: [SEC], document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:*', 'cloudtrail:*'], Resource: '*' }] } },
+          {
+            name: 'KmsAndCloudTrailOnly',
+            targets: [SEC],
+            document: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: ['kms:*', 'cloudtrail:*'], Resource: '*' }],
+            },
+          },
           {
             name: 'NoGrantsForScpBound',
             targets: [DEV],
             document: {
               Version: '2012-10-17',
-              Statement: [{ Effect: 'Deny', Action: ['kms:CreateGrant', 'ec2:StopInstances'], Resource: '*', Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${DEV}:role/ScpBound` } } }],
+              Statement: [
+                {
+                  Effect: 'Deny',
+                  Action: ['kms:CreateGrant', 'ec2:StopInstances'],
+                  Resource: '*',
+                  Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${DEV}:role/ScpBound` } },
+                },
+              ],
             },
           },
         ],
@@ -281,19 +514,39 @@ describe('Authorization like AWS, through the real SDK', function () {
             targets: [SEC],
             document: {
               Version: '2012-10-17',
-              Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': SEC } } }],
+              Statement: [
+                {
+                  Effect: 'Deny',
+                  Principal: '*',
+                  Action: 'kms:*',
+                  Resource: '*',
+                  Condition: { StringNotEquals: { 'aws:PrincipalAccount': SEC } },
+                },
+              ],
             },
           },
         ],
       };
-      keys = { delegated: delegated.arn, orphaned: orphaned.arn, remote: remote.arn, mrk: mrk.arn, deleted: `arn:aws:kms:${REGION}:${DEV}:key/0deleted-0000-4000-8000-000000000000` };
+      keys = {
+        delegated: delegated.arn,
+        orphaned: orphaned.arn,
+        remote: remote.arn,
+        mrk: mrk.arn,
+        deleted: `arn:aws:kms:${REGION}:${DEV}:key/0deleted-0000-4000-8000-000000000000`,
+      };
       scenario.deletedKeys = [keys.deleted];
       ids = {};
       const add = (name: string, kmsKeyId: string): void => {
         const volumeId = `vol-0a${String(scenario.volumes.length).padStart(15, '0')}`;
         const instanceId = `i-0a${String(scenario.instances.length).padStart(15, '0')}`;
         scenario.volumes.push({ id: volumeId, account: DEV, region: REGION, encrypted: true, kmsKeyId });
-        scenario.instances.push({ id: instanceId, account: DEV, region: REGION, state: 'stopped', blockDevices: [{ deviceName: '/dev/xvda', volumeId }] });
+        scenario.instances.push({
+          id: instanceId,
+          account: DEV,
+          region: REGION,
+          state: 'stopped',
+          blockDevices: [{ deviceName: '/dev/xvda', volumeId }],
+        });
         ids[name] = instanceId;
       };
       add('delegated', keys.delegated);
@@ -304,16 +557,22 @@ describe('Authorization like AWS, through the real SDK', function () {
     });
     after(async () => emulator?.close());
 
-    it('an SCP Deny refuses EC2\'s grant at launch and a direct call, in SCP wording', async () => {
+    it("an SCP Deny refuses EC2's grant at launch and a direct call, in SCP wording", async () => {
       const client = new EC2Client(clientConfig(emulator, 'scp-bound'));
       await client.send(new StartInstancesCommand({ InstanceIds: [ids.delegated] }));
       assert.equal((await stateOf(client, ids.delegated))?.State?.Name, 'stopped');
       const record = await lastGrantRecord(emulator, 'scp-bound');
       assert.equal(record.errorCode, 'AccessDenied');
-      assert.match(record.errorMessage ?? '', /kms:CreateGrant on resource: arn:aws:kms:\S+ with an explicit deny in a service control policy$/);
+      assert.match(
+        record.errorMessage ?? '',
+        /kms:CreateGrant on resource: arn:aws:kms:\S+ with an explicit deny in a service control policy$/,
+      );
       const stop = await rejection(client.send(new StopInstancesCommand({ InstanceIds: [ids.delegated] })));
       assert.equal(stop.name, 'UnauthorizedOperation');
-      assert.match(stop.message, /ec2:StopInstances on resource: \S+ with an explicit deny in a service control policy\. Encoded authorization failure message:/);
+      assert.match(
+        stop.message,
+        /ec2:StopInstances on resource: \S+ with an explicit deny in a service control policy\. Encoded authorization failure message:/,
+      );
       // Other principals of the account are not affected by this SCP.
       const admin = new EC2Client(clientConfig(emulator, 'admin'));
       await admin.send(new StartInstancesCommand({ InstanceIds: [ids.delegated] }));
@@ -327,56 +586,98 @@ describe('Authorization like AWS, through the real SDK', function () {
       assert.equal((await stateOf(client, ids.delegated))?.State?.Name, 'stopped');
       const record = await lastGrantRecord(emulator, 'bounded');
       assert.match(record.errorMessage ?? '', /because no permissions boundary allows the kms:CreateGrant action$/);
-      const denied = await rejection(new KMSClient(clientConfig(emulator, 'boundary-deny')).send(new GetKeyPolicyCommand({ KeyId: keys.delegated })));
+      const denied = await rejection(
+        new KMSClient(clientConfig(emulator, 'boundary-deny')).send(new GetKeyPolicyCommand({ KeyId: keys.delegated })),
+      );
       assert.equal(denied.name, 'AccessDeniedException');
       assert.match(denied.message, /with an explicit deny in a permissions boundary$/);
       const iam = new IAMClient(clientConfig(emulator, 'admin'));
-      const simulated = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::${DEV}:role/Bounded`, ActionNames: ['kms:CreateGrant'], ResourceArns: [keys.delegated] }));
+      const simulated = await iam.send(
+        new SimulatePrincipalPolicyCommand({
+          PolicySourceArn: `arn:aws:iam::${DEV}:role/Bounded`,
+          ActionNames: ['kms:CreateGrant'],
+          ResourceArns: [keys.delegated],
+        }),
+      );
       assert.equal(simulated.EvaluationResults?.[0]?.EvalDecision, 'implicitDeny');
-      assert.equal(simulated.EvaluationResults?.[0]?.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary, false);
+      assert.equal(
+        simulated.EvaluationResults?.[0]?.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary,
+        false,
+      );
     });
 
     it('a session policy limits the session to what it allows', async () => {
-      const kms = await rejection(new KMSClient(clientConfig(emulator, 'scoped-session')).send(new DescribeKeyCommand({ KeyId: keys.delegated })));
+      const kms = await rejection(
+        new KMSClient(clientConfig(emulator, 'scoped-session')).send(new DescribeKeyCommand({ KeyId: keys.delegated })),
+      );
       assert.equal(kms.name, 'AccessDeniedException');
       assert.match(kms.message, /because no session policy allows the kms:DescribeKey action$/);
-      const listed = await new EC2Client(clientConfig(emulator, 'scoped-session')).send(new DescribeInstancesCommand({}));
+      const listed = await new EC2Client(clientConfig(emulator, 'scoped-session')).send(
+        new DescribeInstancesCommand({}),
+      );
       assert.ok((listed.Reservations?.length ?? 0) >= 4);
     });
 
     it('an explicit Deny in a session policy is worded as AWS writes it ("sessions policy")', async () => {
-      const refused = await rejection(new KMSClient(clientConfig(emulator, 'denying-session')).send(new DescribeKeyCommand({ KeyId: keys.delegated })));
+      const refused = await rejection(
+        new KMSClient(clientConfig(emulator, 'denying-session')).send(
+          new DescribeKeyCommand({ KeyId: keys.delegated }),
+        ),
+      );
       assert.match(refused.message, /with an explicit deny in a sessions policy$/);
     });
 
     it('an SCP allow list without the action reads as an explicit SCP deny, as AWS words it', async () => {
-      const refused = await rejection(new EC2Client(clientConfig(emulator, 'sec-admin')).send(new DescribeInstancesCommand({})));
+      const refused = await rejection(
+        new EC2Client(clientConfig(emulator, 'sec-admin')).send(new DescribeInstancesCommand({})),
+      );
       assert.equal(refused.name, 'UnauthorizedOperation');
-      assert.match(refused.message, /ec2:DescribeInstances with an explicit deny in a service control policy\. Encoded/);
+      assert.match(
+        refused.message,
+        /ec2:DescribeInstances with an explicit deny in a service control policy\. Encoded/,
+      );
       await new KMSClient(clientConfig(emulator, 'sec-admin')).send(new DescribeKeyCommand({ KeyId: keys.remote }));
     });
 
     it('group policies apply to their members', async () => {
       const listed = await new EC2Client(clientConfig(emulator, 'grouped')).send(new DescribeInstancesCommand({}));
       assert.ok((listed.Reservations?.length ?? 0) >= 4);
-      const start = await rejection(new EC2Client(clientConfig(emulator, 'grouped')).send(new StartInstancesCommand({ InstanceIds: [ids.delegated] })));
+      const start = await rejection(
+        new EC2Client(clientConfig(emulator, 'grouped')).send(
+          new StartInstancesCommand({ InstanceIds: [ids.delegated] }),
+        ),
+      );
       assert.equal(start.name, 'UnauthorizedOperation');
       // Outside the group's policies each service refuses with its own code.
-      const trail = await rejection(new CloudTrailClient(clientConfig(emulator, 'grouped')).send(new LookupEventsCommand({})));
+      const trail = await rejection(
+        new CloudTrailClient(clientConfig(emulator, 'grouped')).send(new LookupEventsCommand({})),
+      );
       assert.equal(trail.name, 'AccessDeniedException');
-      assert.match(trail.message, /is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action$/);
+      assert.match(
+        trail.message,
+        /is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action$/,
+      );
       const simulate = await rejection(
-        new IAMClient(clientConfig(emulator, 'grouped')).send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::${DEV}:user/grouped`, ActionNames: ['ec2:StartInstances'] })),
+        new IAMClient(clientConfig(emulator, 'grouped')).send(
+          new SimulatePrincipalPolicyCommand({
+            PolicySourceArn: `arn:aws:iam::${DEV}:user/grouped`,
+            ActionNames: ['ec2:StartInstances'],
+          }),
+        ),
       );
       assert.equal(simulate.name, 'AccessDenied');
       assert.equal(simulate.$metadata?.httpStatusCode, 403);
     });
 
     it('a resource control policy refuses other accounts the key even when its key policy allows them', async () => {
-      const refused = await rejection(new KMSClient(clientConfig(emulator, 'admin')).send(new DescribeKeyCommand({ KeyId: keys.remote })));
+      const refused = await rejection(
+        new KMSClient(clientConfig(emulator, 'admin')).send(new DescribeKeyCommand({ KeyId: keys.remote })),
+      );
       assert.equal(refused.name, 'AccessDeniedException');
       assert.match(refused.message, /with an explicit deny in a resource control policy$/);
-      const owner = await new KMSClient(clientConfig(emulator, 'sec-admin')).send(new DescribeKeyCommand({ KeyId: keys.remote }));
+      const owner = await new KMSClient(clientConfig(emulator, 'sec-admin')).send(
+        new DescribeKeyCommand({ KeyId: keys.remote }),
+      );
       assert.equal(owner.KeyMetadata?.AWSAccountId, SEC);
     });
 
@@ -385,12 +686,32 @@ describe('Authorization like AWS, through the real SDK', function () {
       const text = (await admin.send(new GetKeyPolicyCommand({ KeyId: keys.orphaned }))).Policy ?? '';
       assert.match(text, /AROAQDELETEDROLE00001/);
       const withFix = JSON.parse(text) as { Statement: unknown[] };
-      withFix.Statement.push({ Sid: 'Grants', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:role/ScpBound` }, Action: 'kms:CreateGrant', Resource: '*' });
-      const refused = await rejection(admin.send(new PutKeyPolicyCommand({ KeyId: keys.orphaned, Policy: JSON.stringify(withFix) })));
+      withFix.Statement.push({
+        Sid: 'Grants',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${DEV}:role/ScpBound` },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+      });
+      const refused = await rejection(
+        admin.send(new PutKeyPolicyCommand({ KeyId: keys.orphaned, Policy: JSON.stringify(withFix) })),
+      );
       assert.equal(refused.name, 'MalformedPolicyDocumentException');
       assert.equal(refused.message, 'Policy contains a statement with one or more invalid principals.');
       const unknownRole = await rejection(
-        admin.send(new PutKeyPolicyCommand({ KeyId: keys.delegated, Policy: JSON.stringify(keyPolicy(DEV, { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:role/NoSuchRole` }, Action: 'kms:Decrypt', Resource: '*' })) })),
+        admin.send(
+          new PutKeyPolicyCommand({
+            KeyId: keys.delegated,
+            Policy: JSON.stringify(
+              keyPolicy(DEV, {
+                Effect: 'Allow',
+                Principal: { AWS: `arn:aws:iam::${DEV}:role/NoSuchRole` },
+                Action: 'kms:Decrypt',
+                Resource: '*',
+              }),
+            ),
+          }),
+        ),
       );
       assert.equal(unknownRole.name, 'MalformedPolicyDocumentException');
       withFix.Statement = withFix.Statement.filter((s) => !JSON.stringify(s).includes('AROAQDELETEDROLE00001'));
@@ -405,12 +726,16 @@ describe('Authorization like AWS, through the real SDK', function () {
       assert.equal(instance?.StateReason?.Code, 'Client.InternalError');
       const record = await lastGrantRecord(emulator, 'admin');
       assert.equal(record.errorCode, 'NotFoundException');
-      const missing = await rejection(new KMSClient(clientConfig(emulator, 'admin')).send(new DescribeKeyCommand({ KeyId: keys.deleted })));
+      const missing = await rejection(
+        new KMSClient(clientConfig(emulator, 'admin')).send(new DescribeKeyCommand({ KeyId: keys.deleted })),
+      );
       assert.equal(missing.name, 'NotFoundException');
     });
 
     it('describes a multi-Region key as KMS does', async () => {
-      const out = await new KMSClient(clientConfig(emulator, 'admin')).send(new DescribeKeyCommand({ KeyId: keys.mrk }));
+      const out = await new KMSClient(clientConfig(emulator, 'admin')).send(
+        new DescribeKeyCommand({ KeyId: keys.mrk }),
+      );
       assert.equal(out.KeyMetadata?.MultiRegion, true);
       assert.equal(out.KeyMetadata?.MultiRegionConfiguration?.MultiRegionKeyType, 'PRIMARY');
       assert.equal(out.KeyMetadata?.MultiRegionConfiguration?.PrimaryKey?.Arn, keys.mrk);
@@ -422,7 +747,13 @@ describe('Authorization like AWS, through the real SDK', function () {
         PolicySourceArn: `arn:aws:iam::${DEV}:role/ScpBound`,
         ActionNames: ['kms:CreateGrant', 'kms:DescribeKey', 'ec2:StartInstances'],
         ResourceArns: [keys.delegated, keys.orphaned],
-        ContextEntries: [{ ContextKeyName: 'aws:PrincipalArn', ContextKeyType: 'string' as const, ContextKeyValues: [`arn:aws:iam::${DEV}:role/ScpBound`] }],
+        ContextEntries: [
+          {
+            ContextKeyName: 'aws:PrincipalArn',
+            ContextKeyType: 'string' as const,
+            ContextKeyValues: [`arn:aws:iam::${DEV}:role/ScpBound`],
+          },
+        ],
         MaxItems: 4,
       };
       const first = await iam.send(new SimulatePrincipalPolicyCommand(input));

@@ -19,7 +19,10 @@ const REGION = 'eu-west-1';
 const DEV = '111111111111';
 const APP_KEY = `arn:aws:kms:${REGION}:${DEV}:key/1a2b3c4d-0001-4abc-8def-000000000001`;
 const VERSIONS: Record<'ec2' | 'sts' | 'iam', string> = { ec2: '2016-11-15', sts: '2011-06-15', iam: '2010-05-08' };
-const TARGETS: Record<'kms' | 'cloudtrail', string> = { kms: 'TrentService', cloudtrail: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101' };
+const TARGETS: Record<'kms' | 'cloudtrail', string> = {
+  kms: 'TrentService',
+  cloudtrail: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101',
+};
 
 /** The operation schemas the clients export, e.g. `DescribeKey$`. */
 const MODELS: Record<ServiceName, Record<string, unknown>> = { ec2, kms, sts, iam, cloudtrail };
@@ -41,12 +44,34 @@ async function send(emulator: Emulator, call: Call): Promise<{ status: number; b
   const json = call.service === 'kms' || call.service === 'cloudtrail';
   const body = json
     ? JSON.stringify(call.params)
-    : new URLSearchParams({ Action: call.action, Version: VERSIONS[call.service as 'ec2' | 'sts' | 'iam'], ...(call.params as Record<string, string>) }).toString();
+    : new URLSearchParams({
+        Action: call.action,
+        Version: VERSIONS[call.service as 'ec2' | 'sts' | 'iam'],
+        ...(call.params as Record<string, string>),
+      }).toString();
   const headers: Record<string, string> = json
-    ? { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${TARGETS[call.service as 'kms' | 'cloudtrail']}.${call.action}` }
+    ? {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `${TARGETS[call.service as 'kms' | 'cloudtrail']}.${call.action}`,
+      }
     : { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
-  const signer = new SignatureV4({ credentials: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, sessionToken: p.sessionToken }, region, service: call.service, sha256: Sha256 });
-  const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers, body });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, sessionToken: p.sessionToken },
+    region,
+    service: call.service,
+    sha256: Sha256,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: '/',
+    query: {},
+    headers,
+    body,
+  });
   const response = await fetch(emulator.url, { method: 'POST', headers: signed.headers, body });
   return { status: response.status, body: await response.text() };
 }
@@ -58,8 +83,18 @@ const SUCCESSES: Call[] = [
   { service: 'ec2', action: 'DescribeVolumes', params: {} },
   { service: 'ec2', action: 'GetEbsDefaultKmsKeyId', params: {} },
   { service: 'ec2', action: 'GetEbsEncryptionByDefault', params: {} },
-  { service: 'ec2', action: 'StopInstances', params: { 'InstanceId.1': 'i-00de0000000000001' }, principal: 'dev-operator' },
-  { service: 'ec2', action: 'StartInstances', params: { 'InstanceId.1': 'i-00de0000000000004' }, principal: 'dev-operator' },
+  {
+    service: 'ec2',
+    action: 'StopInstances',
+    params: { 'InstanceId.1': 'i-00de0000000000001' },
+    principal: 'dev-operator',
+  },
+  {
+    service: 'ec2',
+    action: 'StartInstances',
+    params: { 'InstanceId.1': 'i-00de0000000000004' },
+    principal: 'dev-operator',
+  },
   { service: 'kms', action: 'DescribeKey', params: { KeyId: 'alias/app-data' } },
   { service: 'kms', action: 'GetKeyPolicy', params: { KeyId: APP_KEY, PolicyName: 'default' } },
   { service: 'kms', action: 'ListAliases', params: { Limit: 2 } },
@@ -69,14 +104,27 @@ const SUCCESSES: Call[] = [
     params: {
       KeyId: '1a2b3c4d-0002-4abc-8def-000000000002',
       PolicyName: 'default',
-      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:root` }, Action: 'kms:*', Resource: '*' }] }),
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:root` }, Action: 'kms:*', Resource: '*' },
+        ],
+      }),
     },
   },
   { service: 'kms', action: 'CancelKeyDeletion', params: { KeyId: '1a2b3c4d-0004-4abc-8def-000000000004' } },
   { service: 'kms', action: 'EnableKey', params: { KeyId: '1a2b3c4d-0003-4abc-8def-000000000003' } },
-  { service: 'cloudtrail', action: 'LookupEvents', params: { MaxResults: 2, LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateGrant' }] } },
+  {
+    service: 'cloudtrail',
+    action: 'LookupEvents',
+    params: { MaxResults: 2, LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateGrant' }] },
+  },
   { service: 'sts', action: 'GetCallerIdentity', params: {} },
-  { service: 'sts', action: 'AssumeRole', params: { RoleArn: `arn:aws:iam::${DEV}:role/Operator`, RoleSessionName: 'check' } },
+  {
+    service: 'sts',
+    action: 'AssumeRole',
+    params: { RoleArn: `arn:aws:iam::${DEV}:role/Operator`, RoleSessionName: 'check' },
+  },
   {
     service: 'iam',
     action: 'SimulatePrincipalPolicy',
@@ -90,17 +138,39 @@ const SUCCESSES: Call[] = [
       'ContextEntries.member.1.ContextKeyValues.member.1': 'true',
     },
   },
-  { service: 'iam', action: 'SimulatePrincipalPolicy', params: { PolicySourceArn: `arn:aws:iam::${DEV}:user/alice`, 'ActionNames.member.1': 'ec2:StartInstances', MaxItems: '1' } },
+  {
+    service: 'iam',
+    action: 'SimulatePrincipalPolicy',
+    params: {
+      PolicySourceArn: `arn:aws:iam::${DEV}:user/alice`,
+      'ActionNames.member.1': 'ec2:StartInstances',
+      MaxItems: '1',
+    },
+  },
 ];
 
 const FAILURES: Call[] = [
-  { service: 'ec2', action: 'StartInstances', params: { 'InstanceId.1': 'i-00de0000000000004' }, principal: 'dev-auditor' },
+  {
+    service: 'ec2',
+    action: 'StartInstances',
+    params: { 'InstanceId.1': 'i-00de0000000000004' },
+    principal: 'dev-auditor',
+  },
   { service: 'ec2', action: 'DescribeInstances', params: { 'InstanceId.1': 'i-0123456789abcdef0' } },
   { service: 'kms', action: 'GetKeyPolicy', params: { KeyId: APP_KEY }, principal: 'dev-operator' },
   { service: 'kms', action: 'DescribeKey', params: { KeyId: 'alias/nothing' } },
   { service: 'cloudtrail', action: 'LookupEvents', params: { MaxResults: 99 } },
-  { service: 'sts', action: 'AssumeRole', params: { RoleArn: `arn:aws:iam::${DEV}:role/Operator`, RoleSessionName: 'x' }, principal: 'dev-auditor' },
-  { service: 'iam', action: 'SimulatePrincipalPolicy', params: { PolicySourceArn: `arn:aws:iam::${DEV}:role/Nobody`, 'ActionNames.member.1': 'kms:CreateGrant' } },
+  {
+    service: 'sts',
+    action: 'AssumeRole',
+    params: { RoleArn: `arn:aws:iam::${DEV}:role/Operator`, RoleSessionName: 'x' },
+    principal: 'dev-auditor',
+  },
+  {
+    service: 'iam',
+    action: 'SimulatePrincipalPolicy',
+    params: { PolicySourceArn: `arn:aws:iam::${DEV}:role/Nobody`, 'ActionNames.member.1': 'kms:CreateGrant' },
+  },
 ];
 
 describe('Emulator answers against the AWS service models', function () {
@@ -113,9 +183,25 @@ describe('Emulator answers against the AWS service models', function () {
 
   it('covers every operation the emulator serves', () => {
     const served = new Set(SUCCESSES.map((c) => `${c.service}:${c.action}`));
-    for (const op of ['ec2:DescribeRegions', 'ec2:DescribeInstances', 'ec2:DescribeVolumes', 'ec2:GetEbsDefaultKmsKeyId', 'ec2:GetEbsEncryptionByDefault', 'ec2:StartInstances', 'ec2:StopInstances'])
+    for (const op of [
+      'ec2:DescribeRegions',
+      'ec2:DescribeInstances',
+      'ec2:DescribeVolumes',
+      'ec2:GetEbsDefaultKmsKeyId',
+      'ec2:GetEbsEncryptionByDefault',
+      'ec2:StartInstances',
+      'ec2:StopInstances',
+    ])
       assert.ok(served.has(op), op);
-    for (const op of ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:ListAliases', 'kms:EnableKey', 'kms:CancelKeyDeletion']) assert.ok(served.has(op), op);
+    for (const op of [
+      'kms:DescribeKey',
+      'kms:GetKeyPolicy',
+      'kms:PutKeyPolicy',
+      'kms:ListAliases',
+      'kms:EnableKey',
+      'kms:CancelKeyDeletion',
+    ])
+      assert.ok(served.has(op), op);
   });
 
   for (const call of SUCCESSES) {
@@ -141,9 +227,25 @@ describe('Emulator answers against the AWS service models', function () {
     const drift =
       '<DescribeVolumesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><volumeSet><member><volumeId>v</volumeId><size>big</size><colour>red</colour></member></volumeSet></DescribeVolumesResponse>';
     const problems = checkAnswer('ec2', op, 'DescribeVolumes', drift);
-    assert.ok(problems.some((p) => p.includes('<member>')), problems.join('; '));
-    assert.ok(problems.some((p) => p.includes('"big" is not a number')), problems.join('; '));
-    assert.ok(problems.some((p) => p.includes('<colour>')), problems.join('; '));
-    assert.ok(checkAnswer('kms', kms.DescribeKey$ as unknown as OperationSchema, 'DescribeKey', '{"KeyMetadata":{"KeyId":1,"Colour":"red"}}').length === 2);
+    assert.ok(
+      problems.some((p) => p.includes('<member>')),
+      problems.join('; '),
+    );
+    assert.ok(
+      problems.some((p) => p.includes('"big" is not a number')),
+      problems.join('; '),
+    );
+    assert.ok(
+      problems.some((p) => p.includes('<colour>')),
+      problems.join('; '),
+    );
+    assert.ok(
+      checkAnswer(
+        'kms',
+        kms.DescribeKey$ as unknown as OperationSchema,
+        'DescribeKey',
+        '{"KeyMetadata":{"KeyId":1,"Colour":"red"}}',
+      ).length === 2,
+    );
   });
 });

@@ -37,13 +37,21 @@ const MAX_CACHED = 10_000;
 export function denialReasonOf(analysis: RequestAnalysis): DenialReason {
   if (analysis.scpAnalysis?.result === 'ExplicitlyDenied') return 'scp-deny';
   if (analysis.rcpAnalysis?.result === 'ExplicitlyDenied') return 'rcp-deny';
-  if (analysis.resourceAnalysis?.result === 'ExplicitlyDenied' || analysis.resourceAnalysis?.result === 'DeniedForAccount') return 'resource-deny';
+  if (
+    analysis.resourceAnalysis?.result === 'ExplicitlyDenied' ||
+    analysis.resourceAnalysis?.result === 'DeniedForAccount'
+  )
+    return 'resource-deny';
   if (analysis.identityAnalysis?.result === 'ExplicitlyDenied') return 'identity-deny';
   if (analysis.permissionBoundaryAnalysis?.result === 'ExplicitlyDenied') return 'boundary-deny';
   if (analysis.sessionAnalysis?.result === 'ExplicitlyDenied') return 'session-deny';
   if (analysis.scpAnalysis?.result === 'ImplicitlyDenied') return 'no-scp-allow';
   if (analysis.sessionAnalysis && analysis.sessionAnalysis.result !== 'Allowed') return 'no-session-allow';
-  if (analysis.permissionBoundaryAnalysis && analysis.permissionBoundaryAnalysis.result !== 'Allowed' && analysis.identityAnalysis?.result === 'Allowed') {
+  if (
+    analysis.permissionBoundaryAnalysis &&
+    analysis.permissionBoundaryAnalysis.result !== 'Allowed' &&
+    analysis.identityAnalysis?.result === 'Allowed'
+  ) {
     return 'no-boundary-allow';
   }
   // A resource policy that neither names the caller nor opens to its account is the gap.
@@ -64,7 +72,12 @@ export class Authorizer {
   /** The decision for one request, as AWS would make it. */
   decide(request: AuthzRequest): Promise<AuthzDecision> {
     const simulation = this.simulation(request);
-    const key = JSON.stringify([request.caller.arn, request.caller.principal.accessKeyId, simulation.request, simulation.resourcePolicy ?? null]);
+    const key = JSON.stringify([
+      request.caller.arn,
+      request.caller.principal.accessKeyId,
+      simulation.request,
+      simulation.resourcePolicy ?? null,
+    ]);
     let decision = this.cache.get(key);
     if (!decision) {
       // Bounded: a long run with many distinct resources starts over rather than grow without end.
@@ -78,7 +91,9 @@ export class Authorizer {
   private simulation(request: AuthzRequest): Simulation {
     const { caller } = request;
     const p = caller.principal;
-    const organizationId = this.scenario.organization?.accounts.includes(caller.account) ? this.scenario.organization.id : undefined;
+    const organizationId = this.scenario.organization?.accounts.includes(caller.account)
+      ? this.scenario.organization.id
+      : undefined;
     return {
       request: {
         principal: caller.arn,
@@ -90,7 +105,9 @@ export class Authorizer {
       serviceControlPolicies: serviceControlPolicies(this.scenario, caller.account),
       resourceControlPolicies: resourceControlPolicies(this.scenario, request.resourceAccount),
       ...(request.resourcePolicy !== undefined ? { resourcePolicy: request.resourcePolicy } : {}),
-      ...(p.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: p.permissionsBoundary.name, policy: p.permissionsBoundary.document }] } : {}),
+      ...(p.permissionsBoundary
+        ? { permissionBoundaryPolicies: [{ name: p.permissionsBoundary.name, policy: p.permissionsBoundary.document }] }
+        : {}),
       ...(p.sessionName && p.sessionPolicy !== undefined ? { sessionPolicy: p.sessionPolicy } : {}),
     };
   }
@@ -100,7 +117,9 @@ async function run(simulation: Simulation, request: AuthzRequest): Promise<Authz
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') {
     // A scenario policy AWS would have refused to store, or an action the engine does not know.
-    throw new Error(`authorization of ${request.action} on ${request.resource} could not run: ${JSON.stringify(result.errors)}`);
+    throw new Error(
+      `authorization of ${request.action} on ${request.resource} could not run: ${JSON.stringify(result.errors)}`,
+    );
   }
   if (result.overallResult === 'Allowed') return ALLOWED;
   const analysis = result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;

@@ -40,7 +40,12 @@ const TAILS: Record<DenialReason, (action: string) => string> = {
 };
 
 /** AWS's authorization failure sentence: `User: <arn> is not authorized to perform: <action> on resource: <res> <tail>`. */
-export function notAuthorizedMessage(callerArn: string, action: string, resource: string | undefined, reason: DenialReason): string {
+export function notAuthorizedMessage(
+  callerArn: string,
+  action: string,
+  resource: string | undefined,
+  reason: DenialReason,
+): string {
   const on = resource ? ` on resource: ${resource}` : '';
   return `User: ${callerArn} is not authorized to perform: ${action}${on} ${TAILS[reason](action)}`;
 }
@@ -50,7 +55,9 @@ export function notAuthorizedMessage(callerArn: string, action: string, resource
  * read (EC2 API reference, "Error codes": UnauthorizedOperation). Here it is an opaque token.
  */
 function encodedFailure(action: string, reason: DenialReason): string {
-  return Buffer.from(JSON.stringify({ allowed: false, explicitDeny: reason.endsWith('-deny'), action, reason })).toString('base64url');
+  return Buffer.from(
+    JSON.stringify({ allowed: false, explicitDeny: reason.endsWith('-deny'), action, reason }),
+  ).toString('base64url');
 }
 
 /** The error code CloudTrail records for a refused call of `service` (EC2 prefixes `Client.`). */
@@ -63,11 +70,21 @@ export const TRAIL_DENIAL_CODE: Record<ServiceName, string> = {
 };
 
 /** The service's access-denied error, as its API returns it. */
-export function accessDenied(service: ServiceName, callerArn: string, action: string, resource?: string, reason: DenialReason = 'no-identity-allow'): AwsError {
+export function accessDenied(
+  service: ServiceName,
+  callerArn: string,
+  action: string,
+  resource?: string,
+  reason: DenialReason = 'no-identity-allow',
+): AwsError {
   const message = notAuthorizedMessage(callerArn, action, resource, reason);
   switch (service) {
     case 'ec2':
-      return new AwsError('UnauthorizedOperation', `You are not authorized to perform this operation. ${message}. Encoded authorization failure message: ${encodedFailure(action, reason)}`, 403);
+      return new AwsError(
+        'UnauthorizedOperation',
+        `You are not authorized to perform this operation. ${message}. Encoded authorization failure message: ${encodedFailure(action, reason)}`,
+        403,
+      );
     case 'kms':
     case 'cloudtrail':
       return new AwsError('AccessDeniedException', message, 400);

@@ -8,7 +8,10 @@ import type { SimulationIdentityPolicy, SimulationOrgPolicies } from '@cloud-cop
 import type { DenyRule, Scenario, ScenarioPrincipal } from '../scenario';
 
 /** The SCP AWS Organizations attaches to the root and every account by default. */
-const FULL_AWS_ACCESS = { name: 'FullAWSAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
+const FULL_AWS_ACCESS = {
+  name: 'FullAWSAccess',
+  policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+};
 
 /** The scenario's `deny` shorthand as an identity policy (a region rule uses aws:RequestedRegion). */
 export function denyListPolicy(rules: readonly DenyRule[]): SimulationIdentityPolicy | undefined {
@@ -16,7 +19,12 @@ export function denyListPolicy(rules: readonly DenyRule[]): SimulationIdentityPo
   const Statement = rules.map((rule) => {
     const action = typeof rule === 'string' ? rule : rule.action;
     const region = typeof rule === 'string' ? undefined : rule.region;
-    return { Effect: 'Deny', Action: action, Resource: '*', ...(region ? { Condition: { StringEquals: { 'aws:RequestedRegion': region } } } : {}) };
+    return {
+      Effect: 'Deny',
+      Action: action,
+      Resource: '*',
+      ...(region ? { Condition: { StringEquals: { 'aws:RequestedRegion': region } } } : {}),
+    };
   });
   return { name: 'ScenarioDenyList', policy: { Version: '2012-10-17', Statement } };
 }

@@ -47,19 +47,31 @@ export interface Authorization {
   signature: string;
 }
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)$/;
 
 /** Parses the header; undefined when it is absent or not SigV4. */
 export function parseAuthorization(header: string | undefined): Authorization | undefined {
   const match = header ? AUTHORIZATION.exec(header.trim()) : null;
   if (!match) return undefined;
-  return { accessKeyId: match[1], date: match[2], region: match[3], service: match[4], signedHeaders: match[5].split(';'), signature: match[6] };
+  return {
+    accessKeyId: match[1],
+    date: match[2],
+    region: match[3],
+    service: match[4],
+    signedHeaders: match[5].split(';'),
+    signature: match[6],
+  };
 }
 
 /** Exposes the canonical request and string to sign, which AWS repeats in its mismatch message. */
 class Verifier extends SignatureV4 {
   canonicalRequest(request: HttpRequest, signedHeaders: string[], payloadHash: string): string {
-    return this.createCanonicalRequest(request, getCanonicalHeaders(request, undefined, new Set(signedHeaders)), payloadHash);
+    return this.createCanonicalRequest(
+      request,
+      getCanonicalHeaders(request, undefined, new Set(signedHeaders)),
+      payloadHash,
+    );
   }
   stringToSign(longDate: string, scope: string, canonicalRequest: string): Promise<string> {
     return this.createStringToSign(longDate, scope, canonicalRequest, 'AWS4-HMAC-SHA256');
@@ -87,18 +99,41 @@ function toHttpRequest(req: IncomingMessage, body: string, signedHeaders: string
     const value = req.headers[name];
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  return { method: req.method ?? 'GET', protocol: 'http:', hostname: url.hostname, path: url.pathname, query, headers, body } as HttpRequest;
+  return {
+    method: req.method ?? 'GET',
+    protocol: 'http:',
+    hostname: url.hostname,
+    path: url.pathname,
+    query,
+    headers,
+    body,
+  } as HttpRequest;
 }
 
 /** Recomputes the signature with `secretAccessKey`; reports the canonical strings on a mismatch. */
-export async function verifySignature(req: IncomingMessage, body: string, auth: Authorization, secretAccessKey: string, amzDate: string): Promise<SignatureCheck> {
-  const verifier = new Verifier({ credentials: { accessKeyId: auth.accessKeyId, secretAccessKey }, region: auth.region, service: auth.service, sha256: Sha256 });
+export async function verifySignature(
+  req: IncomingMessage,
+  body: string,
+  auth: Authorization,
+  secretAccessKey: string,
+  amzDate: string,
+): Promise<SignatureCheck> {
+  const verifier = new Verifier({
+    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
+    region: auth.region,
+    service: auth.service,
+    sha256: Sha256,
+  });
   const request = toHttpRequest(req, body, auth.signedHeaders);
   const payloadHash = await getPayloadHash(request, Sha256);
   const canonicalRequest = verifier.canonicalRequest(request, auth.signedHeaders, payloadHash);
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
   const stringToSign = await verifier.stringToSign(amzDate, scope, canonicalRequest);
   const signingDate = parseAmzDate(amzDate) ?? new Date(0);
-  const expected = await verifier.sign(stringToSign, { signingDate, signingRegion: auth.region, signingService: auth.service });
+  const expected = await verifier.sign(stringToSign, {
+    signingDate,
+    signingRegion: auth.region,
+    signingService: auth.service,
+  });
   return expected === auth.signature ? { ok: true } : { ok: false, canonicalRequest, stringToSign };
 }

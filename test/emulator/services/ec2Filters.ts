@@ -14,7 +14,14 @@ export interface Filter {
 
 type Values<T> = (item: T) => (string | undefined)[];
 
-const STATE_CODES: Record<string, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
+const STATE_CODES: Record<string, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
 
 function tagsOf(i: { name?: string; tags?: Record<string, string> }): Record<string, string> {
   return { ...(i.name !== undefined ? { Name: i.name } : {}), ...(i.tags ?? {}) };
@@ -38,7 +45,7 @@ const INSTANCE_FILTERS: Record<string, Values<InstanceRecord>> = {
   'launch-time': (i) => [i.launchTime ?? '2024-01-15T09:00:00.000Z'],
   'state-reason-code': (i) => [i.stateReason?.code],
   'state-reason-message': (i) => [i.stateReason?.message],
-  'reason': (i) => [i.stateTransitionReason],
+  reason: (i) => [i.stateTransitionReason],
   'iam-instance-profile.arn': (i) => [i.instanceProfileArn],
   'block-device-mapping.device-name': (i) => i.blockDevices.map((b) => b.deviceName),
   'block-device-mapping.volume-id': (i) => i.blockDevices.map((b) => b.volumeId),
@@ -72,14 +79,27 @@ const VOLUME_FILTERS: Record<string, Values<VolumeView>> = {
 
 function wildcard(pattern: string): (value: string) => boolean {
   if (!/[*?]/.test(pattern)) return (value) => value === pattern;
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 's');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+    's',
+  );
   return (value) => re.test(value);
 }
 
-function compile<T>(filters: Filter[], table: Record<string, Values<T>>, tags: (item: T) => Record<string, string>): (item: T) => boolean {
+function compile<T>(
+  filters: Filter[],
+  table: Record<string, Values<T>>,
+  tags: (item: T) => Record<string, string>,
+): (item: T) => boolean {
   const tests = filters.map(({ name, values }): ((item: T) => boolean) => {
     const matchers = values.map(wildcard);
-    const matches = (found: (string | undefined)[]): boolean => found.some((v) => v !== undefined && matchers.some((m) => m(v)));
+    const matches = (found: (string | undefined)[]): boolean =>
+      found.some((v) => v !== undefined && matchers.some((m) => m(v)));
     if (name.startsWith('tag:')) {
       const key = name.slice(4);
       return (item) => matches([tags(item)[key]]);
