@@ -21,7 +21,7 @@ import type { CallOptions, DiagnosisPorts } from './ports';
 import { isPrincipalUnderTest, principalFromArn, rolePathCaveat, simulatedEntity } from './principal';
 import { grantContext, keyFromArn, knownKey, usableKey } from './rules';
 import type { DiagnosisInput, EbsDefaults, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, KeySource, Limitation, PrincipalStage, VolumeStage } from './stages';
-import { iamStep, instanceStep, keyPolicyStep, keysStep, principalStep, skippedStep, volumesStep } from './steps';
+import { iamStep, instanceStep, keyPolicyStep, keysStep, principalStep, skippedStep, volumesStep, type VolumesSeen } from './steps';
 import { eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isAccessDenied, isFailedGrant, startEventsFor, timeFromTransitionReason, trailWindow, type TrailWindow } from './trail';
 import { STEP_ORDER, STEP_TITLES, type DiagnosisReport, type DiagnosisStep, type PrincipalInfo, type StepEvent, type StepId, type TimelineEntry } from './types';
 import { decideVerdict } from './verdict';
@@ -126,7 +126,7 @@ async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, opt
   const evidence = await volumesAndTrailRound(run, summary);
   const principal = evidence.principal.stage.principal;
   const caller = evidence.principal.stage.caller;
-  const keys = await keysRound(run, evidence.keySources, principal, caller, evidence.volumes.stage.outcome === 'failed');
+  const keys = await keysRound(run, evidence.keySources, principal, caller, volumesSeen(evidence.volumes.stage));
   const policies = await lateKeyPolicyRound(run, keys, principal, caller);
   if (options.signal?.aborted) throw abortError(options.signal);
 
@@ -251,9 +251,15 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
   return { volumes, keySources, principal };
 }
 
-/** The keys: from the volumes or, when they could not be read, from a denied grant naming the instance. */
+/**
+ * The keys: from the volumes or, when they could not be read or the instance lists none (EC2
+ * drops the block device mappings of an instance terminated at launch: src/aws-records.md
+ * M1), from the failed grants naming the instance.
+ */
 function keySourcesOf(volumes: VolumeStage, grants: Outcome<TrailEvent[]>, instanceId: string): KeySource[] {
-  if (volumes.outcome === 'read') return volumes.keyRefs.map((ref) => ({ ref, volumeIds: volumes.volumesByKeyRef.get(ref) ?? [], fromTrail: false }));
+  if (volumes.outcome === 'read' && volumes.volumes.length > 0) {
+    return volumes.keyRefs.map((ref) => ({ ref, volumeIds: volumes.volumesByKeyRef.get(ref) ?? [], fromTrail: false }));
+  }
   if (!grants.ok) return [];
   const refs = unique(failedGrantEvents(grants.value, instanceId, []).flatMap((e) => eventKeyRef(e) ?? []));
   return refs.map((ref) => ({ ref, volumeIds: [], fromTrail: true }));
@@ -279,7 +285,7 @@ async function keysRound(
   sources: KeySource[],
   principal: PrincipalInfo | undefined,
   caller: Outcome<CallerIdentity>,
-  volumesFailed: boolean,
+  volumes: VolumesSeen,
 ): Promise<KeysChecked> {
   const { ports, call } = run;
   run.begin('kms-keys');
@@ -288,7 +294,7 @@ async function keysRound(
   const arnKeys = sources.map((s) => keyFromArn(s.ref));
   const recordsP = Promise.all(sources.map((s) => ports.describeKey(s.ref, call))).then((outcomes) => {
     const records = sources.map((s, i) => keyRecordOf(s, outcomes[i]));
-    return { records, step: run.finish(keysStep(records, run.say, volumesFailed)) };
+    return { records, step: run.finish(keysStep(records, run.say, volumes)) };
   });
   const earlyPoliciesP = Promise.all(arnKeys.map((key) => (key && principal ? ports.getKeyPolicy(key, call) : Promise.resolve(undefined))));
   const earlyIamP =
@@ -357,6 +363,10 @@ function limitationsOf(
   if (iam.outcome === 'failed') limitations.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep}` });
   if (iam.outcome === 'skipped' && iam.notPermitted) limitations.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep ?? iam.reason}` });
   return limitations;
+}
+
+function volumesSeen(stage: VolumeStage): VolumesSeen {
+  return stage.outcome === 'failed' ? 'unreadable' : stage.volumes.length === 0 ? 'none-listed' : 'read';
 }
 
 function unique<T>(values: T[]): T[] {

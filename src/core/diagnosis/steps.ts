@@ -65,7 +65,7 @@ export function volumesStep(stage: VolumeStage, say: ProfileMessages, instanceVo
     );
   }
   if (instanceVolumeIds.length === 0) {
-    return step('volumes', 'skip', 'The instance lists no EBS volumes.', evidence);
+    return step('volumes', 'skip', 'The instance lists no EBS volumes (EC2 drops them from an instance terminated at launch): the keys come from CloudTrail.', evidence);
   }
   for (const volume of stage.volumes) {
     evidence.unshift({
@@ -86,14 +86,18 @@ function describeKeyInfo(key: KeyInfo): string {
   return `${key.state}, ${key.manager === 'AWS' ? 'AWS managed' : 'customer managed'}, account ${key.accountId}${aliases}${key.deletionDate ? `, deletion on ${key.deletionDate}` : ''}`;
 }
 
+/** What the volumes step saw: the keys come from CloudTrail unless the volumes were `read`. */
+export type VolumesSeen = 'read' | 'unreadable' | 'none-listed';
+
+const NO_KEY: Record<VolumesSeen, string> = {
+  read: 'No encrypted volume: no key to check.',
+  unreadable: 'No key to check: the volumes could not be read and CloudTrail named no key for this instance.',
+  'none-listed': 'No key to check: the instance lists no volumes and CloudTrail named no key for it.',
+};
+
 /** Step 3: each key's state and manager; `fail` names a key that is gone or not Enabled, with its remedy. */
-export function keysStep(records: KeyRecord[], say: ProfileMessages, volumesFailed: boolean): DiagnosisStep {
-  if (records.length === 0) {
-    return skippedStep(
-      'kms-keys',
-      volumesFailed ? 'No key to check: the volumes could not be read and CloudTrail named no key for this instance.' : 'No encrypted volume: no key to check.',
-    );
-  }
+export function keysStep(records: KeyRecord[], say: ProfileMessages, volumes: VolumesSeen): DiagnosisStep {
+  if (records.length === 0) return skippedStep('kms-keys', NO_KEY[volumes]);
   const evidence: Evidence[] = [];
   const problems: string[] = [];
   const remedies: string[] = [];

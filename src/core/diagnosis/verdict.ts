@@ -572,7 +572,16 @@ function noFindingVerdict(
   caveats: string[],
 ): Verdict {
   const base = { code: 'unknown' as const, title: VERDICT_TITLES.unknown, caveats };
-  if (stages.volumes?.outcome === 'read' && stages.volumes.keyRefs.length === 0) {
+  if (stages.volumes?.outcome === 'read' && stages.volumes.volumes.length === 0 && stages.keys.length === 0) {
+    return {
+      ...base,
+      confidence: 'low',
+      summary: `The instance lists no volumes (EC2 drops the block device mappings of an instance terminated at launch) and CloudTrail names no key for it, so its KMS keys could not be checked. ${classification.summary}`,
+      nextStep:
+        'Check the KMS keys of the launch template or AMI the instance was launched from: each must be Enabled and let the launching principal have EC2 create a grant (kms:CreateGrant with kms:GrantIsForAWSResource). Diagnose right after the next failed launch, while CloudTrail holds the denied grant.',
+    };
+  }
+  if (stages.volumes?.outcome === 'read' && stages.volumes.volumes.length > 0 && stages.volumes.keyRefs.length === 0) {
     return {
       ...base,
       confidence: 'medium',

@@ -281,3 +281,46 @@ describe('the instance state when EC2 gives no StateReason', () => {
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
   });
 });
+
+describe('an instance terminated at launch (F6): no volumes listed', () => {
+  const KEY = 'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const denial = deniedGrant({
+    eventTime: '2024-05-01T10:00:02Z',
+    keyId: KEY,
+    errorMessage: `User: ${USER_ARN} is not authorized to perform: kms:CreateGrant on resource: ${KEY} because no resource-based policy allows the kms:CreateGrant action`,
+    granteePrincipal: `arn:aws:sts::111122223333:assumed-role/aws:ec2-infrastructure/${F6_TERMINATED_AT_LAUNCH.id}`,
+  });
+  const terminated = (events: World['events']): World =>
+    baseWorld({
+      // The fixture as if it had just happened: the clock of these tests is NOW.
+      instance: { ...F6_TERMINATED_AT_LAUNCH, launchTime: '2024-05-01T10:00:00.000Z' },
+      volumes: [],
+      keys: [key({ arn: KEY, keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' })],
+      keyPolicies: { [KEY]: ADMIN_ONLY_POLICY.replace(/eu-west-1/g, 'us-west-2') },
+      events,
+    });
+
+  it('takes the key from the denied grant naming the instance, in the same three rounds', async () => {
+    const report = await diagnose(terminated([denial]));
+    assert.equal(report.instance?.stateReasonKind, 'kms-key-invalid-state');
+    assert.equal(step(report, 'volumes').status, 'skip');
+    assert.match(step(report, 'volumes').summary, /lists no EBS volumes .*the keys come from CloudTrail/);
+    assert.equal(step(report, 'kms-keys').evidence[0].label, `${KEY} (named by CloudTrail)`);
+    assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
+    assert.equal(report.verdict.keyArn, KEY);
+    assert.equal(report.verdict.confidence, 'medium', 'the key comes from CloudTrail alone');
+    assert.equal(report.fixes[0]?.target, 'key-policy');
+    assert.equal(report.calls.rounds, 3);
+  });
+
+  it('without such a grant, does not claim "no volume is encrypted": it points at the launch template', async () => {
+    const report = await diagnose(terminated([]));
+    assert.equal(report.verdict.code, 'unknown');
+    assert.equal(report.verdict.confidence, 'low');
+    assert.doesNotMatch(report.verdict.summary, /No volume is encrypted/);
+    assert.match(report.verdict.summary, /^The instance lists no volumes/);
+    assert.match(report.verdict.nextStep, /launch template or AMI/);
+    assert.equal(step(report, 'kms-keys').summary, 'No key to check: the instance lists no volumes and CloudTrail named no key for it.');
+  });
+});
+
