@@ -34,7 +34,12 @@ function defaultRegion(scenario: Scenario, principal: ScenarioPrincipal): string
 
 /** A shell command printing the principal's credentials as `credential_process` expects. */
 function credentialProcessCommand(principal: ScenarioPrincipal): string {
-  const payload = { Version: 1, AccessKeyId: principal.accessKeyId, SecretAccessKey: principal.secretAccessKey, ...(principal.sessionToken ? { SessionToken: principal.sessionToken } : {}) };
+  const payload = {
+    Version: 1,
+    AccessKeyId: principal.accessKeyId,
+    SecretAccessKey: principal.secretAccessKey,
+    ...(principal.sessionToken ? { SessionToken: principal.sessionToken } : {}),
+  };
   // Single quotes inside the script and no spaces: the ini parser cuts values at " ;" and " #".
   const script = `process.stdout.write(JSON.stringify(${JSON.stringify(payload).replace(/"/g, "'")}))`;
   return `"${process.execPath}" -e "${script}"`;
@@ -54,7 +59,11 @@ export function writeAwsConfig(dir: string, emulator: { url: string }, scenario:
   for (const p of scenario.principals) {
     profiles.push(p.name);
     config.push(sectionName(p.name), `region = ${defaultRegion(scenario, p)}`, `endpoint_url = ${emulator.url}`, '');
-    credentials.push(`[${p.name}]`, `aws_access_key_id = ${p.accessKeyId}`, `aws_secret_access_key = ${p.secretAccessKey}`);
+    credentials.push(
+      `[${p.name}]`,
+      `aws_access_key_id = ${p.accessKeyId}`,
+      `aws_secret_access_key = ${p.secretAccessKey}`,
+    );
     if (p.sessionToken) credentials.push(`aws_session_token = ${p.sessionToken}`);
     credentials.push('');
   }

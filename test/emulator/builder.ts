@@ -2,13 +2,29 @@
  * Builds scenarios in code, for tests and benchmarks that need thousands of instances or
  * profiles. Ids are deterministic so two runs of a test see the same world.
  */
-import { callerArnOf, keyArnOf, uniqueIdOf, type NamedPolicy, type Scenario, type ScenarioInstance, type ScenarioKey, type ScenarioPrincipal, type ScenarioVolume } from './scenario';
+import {
+  callerArnOf,
+  keyArnOf,
+  uniqueIdOf,
+  type NamedPolicy,
+  type Scenario,
+  type ScenarioInstance,
+  type ScenarioKey,
+  type ScenarioPrincipal,
+  type ScenarioVolume,
+} from './scenario';
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0').slice(-width);
 
 /** The delegation statement every customer managed key gets by default (src/domain.md section 4). */
 export function delegationStatement(account: string): Record<string, unknown> {
-  return { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' };
+  return {
+    Sid: 'Enable IAM User Permissions',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${account}:root` },
+    Action: 'kms:*',
+    Resource: '*',
+  };
 }
 
 /** A key policy: the account delegation plus any extra statements. */
@@ -38,8 +54,21 @@ export function adminPolicy(name = 'AdministratorAccess'): NamedPolicy {
 }
 
 /** An identity policy allowing `actions` on `resources`. */
-export function allowPolicy(name: string, actions: string[], resources: string[] = ['*'], condition?: Record<string, unknown>): NamedPolicy {
-  return { name, document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: resources, ...(condition ? { Condition: condition } : {}) }] } };
+export function allowPolicy(
+  name: string,
+  actions: string[],
+  resources: string[] = ['*'],
+  condition?: Record<string, unknown>,
+): NamedPolicy {
+  return {
+    name,
+    document: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: actions, Resource: resources, ...(condition ? { Condition: condition } : {}) },
+      ],
+    },
+  };
 }
 
 export interface BulkInstanceOptions {
@@ -61,12 +90,26 @@ export class ScenarioBuilder {
   private principalSeq = 0;
 
   constructor(name = 'generated', launchDelayMs?: number) {
-    this.scenario = { name, accounts: [], regions: [], principals: [], keys: [], volumes: [], instances: [], ebsDefaults: [], trailEvents: [] };
+    this.scenario = {
+      name,
+      accounts: [],
+      regions: [],
+      principals: [],
+      keys: [],
+      volumes: [],
+      instances: [],
+      ebsDefaults: [],
+      trailEvents: [],
+    };
     if (launchDelayMs !== undefined) this.scenario.launchDelayMs = launchDelayMs;
   }
 
   account(id: string, alias?: string, enabledOptInRegions?: string[]): this {
-    this.scenario.accounts.push({ id, ...(alias ? { alias } : {}), ...(enabledOptInRegions ? { enabledOptInRegions } : {}) });
+    this.scenario.accounts.push({
+      id,
+      ...(alias ? { alias } : {}),
+      ...(enabledOptInRegions ? { enabledOptInRegions } : {}),
+    });
     return this;
   }
 
@@ -97,9 +140,17 @@ export class ScenarioBuilder {
    * Adds `count` IAM users `<prefix>-<n>` with the given policies (for many-profile configs);
    * administrators when no policies are given, since the emulator grants nothing by default.
    */
-  principals(count: number, options: { account: string; prefix?: string; region?: string; policies?: NamedPolicy[] }): this {
+  principals(
+    count: number,
+    options: { account: string; prefix?: string; region?: string; policies?: NamedPolicy[] },
+  ): this {
     for (let i = 1; i <= count; i++) {
-      this.principal({ name: `${options.prefix ?? 'user'}-${i}`, account: options.account, region: options.region, policies: options.policies ?? [adminPolicy()] });
+      this.principal({
+        name: `${options.prefix ?? 'user'}-${i}`,
+        account: options.account,
+        region: options.region,
+        policies: options.policies ?? [adminPolicy()],
+      });
     }
     return this;
   }
@@ -119,16 +170,30 @@ export class ScenarioBuilder {
   }
 
   volume(input: Partial<ScenarioVolume> & { account: string; region: string }): ScenarioVolume {
-    const volume: ScenarioVolume = { id: `vol-${hex(++this.volumeSeq, 17)}`, encrypted: input.kmsKeyId !== undefined, sizeGiB: 8, ...input };
+    const volume: ScenarioVolume = {
+      id: `vol-${hex(++this.volumeSeq, 17)}`,
+      encrypted: input.kmsKeyId !== undefined,
+      sizeGiB: 8,
+      ...input,
+    };
     this.scenario.volumes.push(volume);
     return volume;
   }
 
   /** Adds an instance with one root volume (encrypted with `kmsKeyId` when given). */
-  instance(input: Partial<ScenarioInstance> & { account: string; region: string; kmsKeyId?: string }): ScenarioInstance {
+  instance(
+    input: Partial<ScenarioInstance> & { account: string; region: string; kmsKeyId?: string },
+  ): ScenarioInstance {
     const { kmsKeyId, ...rest } = input;
-    const blockDevices = rest.blockDevices ?? [{ deviceName: '/dev/xvda', volumeId: this.volume({ account: input.account, region: input.region, kmsKeyId }).id }];
-    const instance: ScenarioInstance = { id: `i-${hex(++this.instanceSeq, 17)}`, state: 'running', ...rest, blockDevices };
+    const blockDevices = rest.blockDevices ?? [
+      { deviceName: '/dev/xvda', volumeId: this.volume({ account: input.account, region: input.region, kmsKeyId }).id },
+    ];
+    const instance: ScenarioInstance = {
+      id: `i-${hex(++this.instanceSeq, 17)}`,
+      state: 'running',
+      ...rest,
+      blockDevices,
+    };
     this.scenario.instances.push(instance);
     return instance;
   }
@@ -136,7 +201,13 @@ export class ScenarioBuilder {
   /** Adds `count` instances in one account and region (each with its own root volume). */
   instances(count: number, options: BulkInstanceOptions): this {
     for (let i = 1; i <= count; i++) {
-      this.instance({ account: options.account, region: options.region, state: options.state ?? 'running', kmsKeyId: options.kmsKeyId, name: `${options.namePrefix ?? 'node'}-${i}` });
+      this.instance({
+        account: options.account,
+        region: options.region,
+        state: options.state ?? 'running',
+        kmsKeyId: options.kmsKeyId,
+        name: `${options.namePrefix ?? 'node'}-${i}`,
+      });
     }
     return this;
   }
@@ -158,10 +229,20 @@ export class ScenarioBuilder {
 }
 
 /** The `userIdentity` CloudTrail writes for a scenario principal (src/aws-records.md F1, F5). */
-export function trailUserIdentity(principal: ScenarioPrincipal, creationDate = new Date().toISOString()): Record<string, unknown> {
+export function trailUserIdentity(
+  principal: ScenarioPrincipal,
+  creationDate = new Date().toISOString(),
+): Record<string, unknown> {
   const uniqueId = uniqueIdOf(principal);
   if (!principal.sessionName) {
-    return { type: 'IAMUser', principalId: uniqueId, arn: principal.arn, accountId: principal.account, accessKeyId: principal.accessKeyId, userName: principal.arn.split('/').pop() };
+    return {
+      type: 'IAMUser',
+      principalId: uniqueId,
+      arn: principal.arn,
+      accountId: principal.account,
+      accessKeyId: principal.accessKeyId,
+      userName: principal.arn.split('/').pop(),
+    };
   }
   return {
     type: 'AssumedRole',
@@ -170,7 +251,13 @@ export function trailUserIdentity(principal: ScenarioPrincipal, creationDate = n
     accountId: principal.account,
     accessKeyId: principal.accessKeyId,
     sessionContext: {
-      sessionIssuer: { type: 'Role', principalId: uniqueId, arn: principal.arn, accountId: principal.account, userName: principal.arn.split('/').pop() },
+      sessionIssuer: {
+        type: 'Role',
+        principalId: uniqueId,
+        arn: principal.arn,
+        accountId: principal.account,
+        userName: principal.arn.split('/').pop(),
+      },
       attributes: { creationDate, mfaAuthenticated: 'false' },
     },
   };
@@ -229,7 +316,12 @@ export function createGrantFailedEvent(input: {
 }
 
 /** A past `StartInstances` record. */
-export function startInstancesEvent(input: { principal: ScenarioPrincipal; region: string; instanceId: string; eventTime: string }): Record<string, unknown> {
+export function startInstancesEvent(input: {
+  principal: ScenarioPrincipal;
+  region: string;
+  instanceId: string;
+  eventTime: string;
+}): Record<string, unknown> {
   return {
     eventVersion: '1.11',
     userIdentity: trailUserIdentity(input.principal, input.eventTime),
@@ -241,10 +333,24 @@ export function startInstancesEvent(input: { principal: ScenarioPrincipal; regio
     userAgent: 'aws-cli/2.15.0',
     requestParameters: { instancesSet: { items: [{ instanceId: input.instanceId }] } },
     responseElements: {
-      instancesSet: { items: [{ instanceId: input.instanceId, currentState: { code: 0, name: 'pending' }, previousState: { code: 80, name: 'stopped' } }] },
+      instancesSet: {
+        items: [
+          {
+            instanceId: input.instanceId,
+            currentState: { code: 0, name: 'pending' },
+            previousState: { code: 80, name: 'stopped' },
+          },
+        ],
+      },
     },
     readOnly: false,
-    resources: [{ accountId: input.principal.account, type: 'AWS::EC2::Instance', ARN: `arn:aws:ec2:${input.region}:${input.principal.account}:instance/${input.instanceId}` }],
+    resources: [
+      {
+        accountId: input.principal.account,
+        type: 'AWS::EC2::Instance',
+        ARN: `arn:aws:ec2:${input.region}:${input.principal.account}:instance/${input.instanceId}`,
+      },
+    ],
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: input.principal.account,

@@ -92,7 +92,13 @@ export async function authorize(ctx: CallContext, permission: Permission): Promi
     context: permission.context,
   });
   if (decision.allowed) return;
-  const error = accessDenied(ctx.service, ctx.caller.arn, permission.action, resource === '*' ? undefined : resource, decision.reason);
+  const error = accessDenied(
+    ctx.service,
+    ctx.caller.arn,
+    permission.action,
+    resource === '*' ? undefined : resource,
+    decision.reason,
+  );
   ctx.world.recordTrailEvent({
     eventVersion: '1.11',
     userIdentity: trailIdentity(ctx.caller),
@@ -109,7 +115,9 @@ export async function authorize(ctx: CallContext, permission: Permission): Promi
     requestID: ctx.requestId,
     eventID: randomUUID(),
     readOnly: /^(Describe|Get|List|Lookup|Simulate)/.test(ctx.action),
-    ...(resource !== '*' && permission.resourceAccount ? { resources: [{ accountId: permission.resourceAccount, ARN: resource }] } : {}),
+    ...(resource !== '*' && permission.resourceAccount
+      ? { resources: [{ accountId: permission.resourceAccount, ARN: resource }] }
+      : {}),
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: ctx.caller.account,
@@ -130,7 +138,13 @@ export function trailIdentity(caller: Caller): Record<string, unknown> {
       accountId: caller.account,
       accessKeyId: p.accessKeyId,
       sessionContext: {
-        sessionIssuer: { type: 'Role', principalId: caller.userId.split(':')[0], arn: p.arn, accountId: caller.account, userName: roleName },
+        sessionIssuer: {
+          type: 'Role',
+          principalId: caller.userId.split(':')[0],
+          arn: p.arn,
+          accountId: caller.account,
+          userName: roleName,
+        },
         attributes: { creationDate: new Date().toISOString(), mfaAuthenticated: 'false' },
       },
     };

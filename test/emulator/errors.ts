@@ -38,18 +38,27 @@ export function renderError(service: ServiceName, error: AwsError, requestId: st
     // EC2's Query flavour: <Response><Errors><Error>, RequestID in capitals.
     const body =
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
-      element('Response', element('Errors', element('Error', text('Code', error.code) + text('Message', error.message))) + text('RequestID', requestId));
+      element(
+        'Response',
+        element('Errors', element('Error', text('Code', error.code) + text('Message', error.message))) +
+          text('RequestID', requestId),
+      );
     return { status: error.status, contentType: 'text/xml;charset=UTF-8', body };
   }
   if (service === 'sts' || service === 'iam') {
     const body = document(
       'ErrorResponse',
       XML_NAMESPACES[service],
-      element('Error', text('Type', error.type) + text('Code', error.code) + text('Message', error.message)) + text('RequestId', requestId),
+      element('Error', text('Type', error.type) + text('Code', error.code) + text('Message', error.message)) +
+        text('RequestId', requestId),
     );
     return { status: error.status, contentType: 'text/xml', body };
   }
-  return { status: error.status, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: error.code, message: error.message }) };
+  return {
+    status: error.status,
+    contentType: 'application/x-amz-json-1.1',
+    body: JSON.stringify({ __type: error.code, message: error.message }),
+  };
 }
 
 /** The service's throttling error; the SDK retries these with its throttling back-off. */
@@ -75,12 +84,17 @@ export function signatureMismatch(service: ServiceName, canonicalRequest: string
   const message =
     'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' +
     `\n\nThe Canonical String for this request should have been\n'${canonicalRequest}'\n\nThe String-to-Sign should have been\n'${stringToSign}'\n`;
-  return service === 'kms' || service === 'cloudtrail' ? new AwsError('InvalidSignatureException', message, 400) : new AwsError('SignatureDoesNotMatch', message, 403);
+  return service === 'kms' || service === 'cloudtrail'
+    ? new AwsError('InvalidSignatureException', message, 400)
+    : new AwsError('SignatureDoesNotMatch', message, 403);
 }
 
 /** `20250101T120000Z` from a Date. */
 function amzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -94,7 +108,9 @@ export function signatureOutOfTime(service: ServiceName, signed: Date, now: Date
     signed.getTime() < now.getTime()
       ? `Signature expired: ${amzDate(signed)} is now earlier than ${amzDate(new Date(now.getTime() - limit))} (${amzDate(now)} - 5 min.)`
       : `Signature not yet current: ${amzDate(signed)} is still later than ${amzDate(new Date(now.getTime() + limit))} (${amzDate(now)} + 5 min.)`;
-  return service === 'kms' || service === 'cloudtrail' ? new AwsError('InvalidSignatureException', message, 400) : new AwsError('SignatureDoesNotMatch', message, 403);
+  return service === 'kms' || service === 'cloudtrail'
+    ? new AwsError('InvalidSignatureException', message, 400)
+    : new AwsError('SignatureDoesNotMatch', message, 403);
 }
 
 /** What a region not enabled for the account, an unknown access key or a wrong session token answers. */
@@ -141,7 +157,9 @@ export function internalError(service: ServiceName): AwsError {
 
 /** The request named an action the service does not have (or the emulator does not emulate). */
 export function unknownAction(service: ServiceName, action: string): AwsError {
-  if (service === 'ec2') return new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
-  if (service === 'sts' || service === 'iam') return new AwsError('InvalidAction', `Could not find operation ${action} for version`, 400);
+  if (service === 'ec2')
+    return new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+  if (service === 'sts' || service === 'iam')
+    return new AwsError('InvalidAction', `Could not find operation ${action} for version`, 400);
   return new AwsError('UnknownOperationException', `Unknown operation ${action}`, 400);
 }

@@ -14,7 +14,12 @@ export type GrantDecision = { allowed: true } | { allowed: false; reason: Denial
 const ACTION = 'kms:CreateGrant';
 
 /** The decision for one key; the key's state is checked separately (KMS authorizes first). */
-export async function decideCreateGrant(world: World, caller: Caller, key: KeyRecord, input: Ec2GrantInput): Promise<GrantDecision> {
+export async function decideCreateGrant(
+  world: World,
+  caller: Caller,
+  key: KeyRecord,
+  input: Ec2GrantInput,
+): Promise<GrantDecision> {
   const decision = await world.authorizer.decide({
     caller,
     action: ACTION,
@@ -25,5 +30,9 @@ export async function decideCreateGrant(world: World, caller: Caller, key: KeyRe
     context: ec2GrantContext(caller, input),
   });
   if (decision.allowed) return decision;
-  return { allowed: false, reason: decision.reason, errorMessage: notAuthorizedMessage(caller.arn, ACTION, key.arn, decision.reason) };
+  return {
+    allowed: false,
+    reason: decision.reason,
+    errorMessage: notAuthorizedMessage(caller.arn, ACTION, key.arn, decision.reason),
+  };
 }

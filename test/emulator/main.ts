@@ -33,7 +33,9 @@ function numberArg(args: Map<string, string>, name: string): number | undefined 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.has('help')) {
-    process.stdout.write('Usage: main.ts --scenario <name|file.json> [--port N] [--latency MS] [--launch-delay MS] [--config-dir DIR]\n');
+    process.stdout.write(
+      'Usage: main.ts --scenario <name|file.json> [--port N] [--latency MS] [--launch-delay MS] [--config-dir DIR]\n',
+    );
     return;
   }
   const latency = numberArg(args, 'latency');
@@ -49,13 +51,17 @@ async function main(): Promise<void> {
   const dir = args.get('config-dir') ?? mkdtempSync(path.join(tmpdir(), 'ec2-launch-doctor-emulator-'));
   const files = writeAwsConfig(dir, emulator, emulator.scenario);
   const out = process.stdout;
-  out.write(`AWS emulator (scenario "${emulator.scenario.name ?? args.get('scenario')}") listening on ${emulator.url}\n`);
+  out.write(
+    `AWS emulator (scenario "${emulator.scenario.name ?? args.get('scenario')}") listening on ${emulator.url}\n`,
+  );
   out.write(`Profiles (${files.profiles.length}): ${files.profiles.join(', ')}\n\n`);
   out.write('Use it from a shell:\n');
   out.write(`  export AWS_CONFIG_FILE=${files.configFile}\n`);
   out.write(`  export AWS_SHARED_CREDENTIALS_FILE=${files.credentialsFile}\n`);
   out.write(`  aws ec2 describe-instances --profile ${files.profiles[0] ?? 'default'}\n\n`);
-  out.write(`Control API: GET ${emulator.url}/__emulator/calls, POST ${emulator.url}/__emulator/faults, POST ${emulator.url}/__emulator/reset\n`);
+  out.write(
+    `Control API: GET ${emulator.url}/__emulator/calls, POST ${emulator.url}/__emulator/faults, POST ${emulator.url}/__emulator/reset\n`,
+  );
   out.write('Press Ctrl+C to stop.\n');
 
   const stop = (): void => {

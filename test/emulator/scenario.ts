@@ -131,7 +131,8 @@ export interface ScenarioVolume {
   kmsKeyId?: string;
 }
 
-export type ScenarioKeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Unavailable' | 'Creating' | 'Updating';
+export type ScenarioKeyState =
+  'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Unavailable' | 'Creating' | 'Updating';
 
 export interface ScenarioKey {
   id: string;
@@ -190,7 +191,9 @@ const SCENARIO_DIR = path.join(__dirname, 'scenarios');
  * that its references hold (volumes of instances, keys of volumes, accounts).
  */
 export function loadScenario(nameOrPath: string): Scenario {
-  const file = /[\\/]|\.json$/.test(nameOrPath) ? path.resolve(nameOrPath) : path.join(SCENARIO_DIR, `${nameOrPath}.json`);
+  const file = /[\\/]|\.json$/.test(nameOrPath)
+    ? path.resolve(nameOrPath)
+    : path.join(SCENARIO_DIR, `${nameOrPath}.json`);
   const scenario = JSON.parse(readFileSync(file, 'utf8')) as Scenario;
   validateScenario(scenario);
   return scenario;
@@ -241,7 +244,9 @@ export function validateScenario(scenario: Scenario): void {
     place(`principal ${p.name}`, p.account);
     if (accessKeys.has(p.accessKeyId)) problems.push(`principal ${p.name}: access key reused`);
     accessKeys.add(p.accessKeyId);
-    for (const g of p.groups ?? []) if (!scenario.groups?.some((x) => x.name === g && x.account === p.account)) problems.push(`principal ${p.name}: unknown group ${g}`);
+    for (const g of p.groups ?? [])
+      if (!scenario.groups?.some((x) => x.name === g && x.account === p.account))
+        problems.push(`principal ${p.name}: unknown group ${g}`);
   }
   for (const k of scenario.keys) place(`key ${k.id}`, k.account, k.region);
   for (const v of scenario.volumes) {
@@ -250,7 +255,8 @@ export function validateScenario(scenario: Scenario): void {
   }
   for (const i of scenario.instances) {
     place(`instance ${i.id}`, i.account, i.region);
-    for (const b of i.blockDevices) if (!volumes.has(b.volumeId)) problems.push(`instance ${i.id}: unknown volume ${b.volumeId}`);
+    for (const b of i.blockDevices)
+      if (!volumes.has(b.volumeId)) problems.push(`instance ${i.id}: unknown volume ${b.volumeId}`);
   }
   if (problems.length) throw new Error(`Invalid scenario: ${problems.slice(0, 20).join('; ')}`);
 }

@@ -192,7 +192,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const signed = readSignature(req);
     if (!signed) {
       const service = guessService(req, body);
-      send(res, renderError(service, new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403), requestId), requestId);
+      send(
+        res,
+        renderError(
+          service,
+          new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
+          requestId,
+        ),
+        requestId,
+      );
       return;
     }
     const { service, region, accessKeyId } = signed;
@@ -201,11 +209,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     let json: Record<string, unknown> = {};
     let action: string;
     if (isJson) {
-      action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      action =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
       try {
         json = body ? (JSON.parse(body) as Record<string, unknown>) : {};
       } catch {
-        send(res, renderError(service, new AwsError('SerializationException', 'Invalid JSON body'), requestId), requestId);
+        send(
+          res,
+          renderError(service, new AwsError('SerializationException', 'Invalid JSON body'), requestId),
+          requestId,
+        );
         return;
       }
     } else {
@@ -214,7 +229,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const caller = world.callerFor(accessKeyId);
     count(service, action, region, caller?.principal.name ?? '(unknown)');
 
-    const outcome = injector.decide({ service, region, action, principalName: caller?.principal.name, accessKeyId, callerArn: caller?.arn });
+    const outcome = injector.decide({
+      service,
+      region,
+      action,
+      principalName: caller?.principal.name,
+      accessKeyId,
+      callerArn: caller?.arn,
+    });
     if (outcome.latencyMs) await delay(outcome.latencyMs);
     if (outcome.drop) {
       req.socket.destroy();
@@ -226,26 +248,53 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     // Temporary credentials are the access key id, secret and session token together: a
     // missing or different token is an unknown credential (STS API reference, "Temporary credentials").
     const token = req.headers['x-amz-security-token'];
-    if ((caller.principal.sessionToken ?? undefined) !== (typeof token === 'string' ? token : undefined)) return fail(authFailure(service));
+    if ((caller.principal.sessionToken ?? undefined) !== (typeof token === 'string' ? token : undefined))
+      return fail(authFailure(service));
     const amzDate = String(req.headers['x-amz-date'] ?? '');
     const signedAt = parseAmzDate(amzDate);
-    if (!signedAt) return fail(new AwsError('IncompleteSignature', 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.', 400));
+    if (!signedAt)
+      return fail(
+        new AwsError(
+          'IncompleteSignature',
+          "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+          400,
+        ),
+      );
     const check = await verifySignature(req, body, signed, caller.principal.secretAccessKey, amzDate);
     if (!check.ok) return fail(signatureMismatch(service, check.canonicalRequest, check.stringToSign));
     const now = new Date();
-    if (Math.abs(now.getTime() - signedAt.getTime()) > (options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS)) return fail(signatureOutOfTime(service, signedAt, now));
-    if (caller.principal.expired || (caller.expiresAt !== undefined && caller.expiresAt < now.getTime())) return fail(expiredToken(service));
+    if (Math.abs(now.getTime() - signedAt.getTime()) > (options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS))
+      return fail(signatureOutOfTime(service, signedAt, now));
+    if (caller.principal.expired || (caller.expiresAt !== undefined && caller.expiresAt < now.getTime()))
+      return fail(expiredToken(service));
     if (service !== 'iam' && !world.regionEnabled(caller.account, region)) return fail(authFailure(service));
     const handler = HANDLERS[service][action];
     if (!handler) return fail(unknownAction(service, action));
-    if (limiter && service === 'cloudtrail' && action === 'LookupEvents' && !limiter.admit(`${caller.account}|${region}`)) return fail(throttled(service));
+    if (
+      limiter &&
+      service === 'cloudtrail' &&
+      action === 'LookupEvents' &&
+      !limiter.admit(`${caller.account}|${region}`)
+    )
+      return fail(throttled(service));
     const ctx: CallContext = { world, caller, service, region, action, requestId, query, json };
     try {
       const responseBody = await handler(ctx);
-      send(res, { status: 200, contentType: isJson ? 'application/x-amz-json-1.1' : 'text/xml;charset=UTF-8', body: responseBody }, requestId, outcome);
+      send(
+        res,
+        {
+          status: 200,
+          contentType: isJson ? 'application/x-amz-json-1.1' : 'text/xml;charset=UTF-8',
+          body: responseBody,
+        },
+        requestId,
+        outcome,
+      );
     } catch (error) {
       if (error instanceof AwsError) return fail(error);
-      process.stderr.write(`emulator: ${service}:${action} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `emulator: ${service}:${action} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       fail(internalError(service));
     }
   }
@@ -267,7 +316,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     if (route === 'POST /__emulator/faults' || route === 'PUT /__emulator/faults') {
       const parsed = parseBody() as { faults?: unknown } | unknown[];
       const rules = Array.isArray(parsed) ? parsed : parsed.faults;
-      if (!Array.isArray(rules)) return sendJson(res, 400, { error: 'expected {"faults": [...]} or an array of rules' });
+      if (!Array.isArray(rules))
+        return sendJson(res, 400, { error: 'expected {"faults": [...]} or an array of rules' });
       injector.set(rules as FaultRule[]);
       return sendJson(res, 200, { faults: injector.list() });
     }
@@ -303,7 +353,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return handleAws(req, res, body);
       })
       .catch((error: unknown) => {
-        if (!res.headersSent && !req.socket.destroyed) sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+        if (!res.headersSent && !req.socket.destroyed)
+          sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
       });
   });
   server.keepAliveTimeout = 5000;

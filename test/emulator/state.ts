@@ -78,7 +78,14 @@ export function awsManagedEbsKeyPolicy(account: string, region: string): unknown
         Sid: 'Allow access through EBS for all principals in the account that are authorized to use EBS',
         Effect: 'Allow',
         Principal: { AWS: '*' },
-        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
+        Action: [
+          'kms:Encrypt',
+          'kms:Decrypt',
+          'kms:ReEncrypt*',
+          'kms:GenerateDataKey*',
+          'kms:CreateGrant',
+          'kms:DescribeKey',
+        ],
         Resource: '*',
         Condition: { StringEquals: { 'kms:CallerAccount': account, 'kms:ViaService': `ec2.${region}.amazonaws.com` } },
       },
@@ -116,7 +123,10 @@ export class World {
   /** Key ARNs that were deleted; volumes may still name them. */
   readonly deletedKeys: Set<string>;
 
-  constructor(readonly scenario: Scenario, launchDelayMs?: number) {
+  constructor(
+    readonly scenario: Scenario,
+    launchDelayMs?: number,
+  ) {
     this.launchDelayMs = launchDelayMs ?? scenario.launchDelayMs ?? 1500;
     this.authorizer = new Authorizer(scenario);
     this.deletedKeys = new Set(scenario.deletedKeys ?? []);
@@ -127,7 +137,11 @@ export class World {
     for (const k of scenario.keys) this.addKey(k);
     for (const v of scenario.volumes) {
       const key = v.kmsKeyId ? this.findKeyByIdOrArn(v.kmsKeyId, v.account, v.region) : undefined;
-      const record: VolumeRecord = { ...v, kmsKeyId: key ? key.arn : v.kmsKeyId, createTime: '2024-01-15T09:00:00.000Z' };
+      const record: VolumeRecord = {
+        ...v,
+        kmsKeyId: key ? key.arn : v.kmsKeyId,
+        createTime: '2024-01-15T09:00:00.000Z',
+      };
       this.volumes.set(v.id, record);
       pushScoped(this.volumesByScope, scopeKey(v.account, v.region), record);
     }
@@ -165,11 +179,16 @@ export class World {
       region: k.region,
       state: k.state,
       manager: k.manager,
-      description: k.description ?? (k.manager === 'AWS' ? 'Default key that protects my EBS volumes when no other key is defined' : ''),
+      description:
+        k.description ??
+        (k.manager === 'AWS' ? 'Default key that protects my EBS volumes when no other key is defined' : ''),
       deletionDate: k.deletionDate,
       multiRegion: k.multiRegion,
       arn,
-      policyText: typeof policy === 'string' ? policy : JSON.stringify(policy ?? { Version: '2012-10-17', Statement: [] }, null, 2),
+      policyText:
+        typeof policy === 'string'
+          ? policy
+          : JSON.stringify(policy ?? { Version: '2012-10-17', Statement: [] }, null, 2),
       aliases: [...(k.aliases ?? [])],
       creationDate: k.creationDate ?? '2023-06-01T10:00:00.000Z',
     };
@@ -204,7 +223,12 @@ export class World {
   }
 
   /** Remembers credentials STS issued for a session of `role` and returns them. */
-  issueSession(role: ScenarioPrincipal, sessionName: string, durationSeconds: number, sessionPolicy?: unknown): ScenarioPrincipal {
+  issueSession(
+    role: ScenarioPrincipal,
+    sessionName: string,
+    durationSeconds: number,
+    sessionPolicy?: unknown,
+  ): ScenarioPrincipal {
     const n = this.issued.size + 1;
     const accessKeyId = `ASIAEMUISSUED${String(n).padStart(7, '0')}`;
     const principal: ScenarioPrincipal = {
@@ -282,7 +306,9 @@ export class World {
 
   ebsDefault(account: string, region: string): { encryptionByDefault: boolean; kmsKeyId: string } {
     const defaults = this.scenario.ebsDefaults ?? [];
-    const hit = defaults.find((d) => d.account === account && d.region === region) ?? defaults.find((d) => d.account === account && !d.region);
+    const hit =
+      defaults.find((d) => d.account === account && d.region === region) ??
+      defaults.find((d) => d.account === account && !d.region);
     if (!hit) return { encryptionByDefault: false, kmsKeyId: 'alias/aws/ebs' };
     const key = hit.kmsKeyId ? this.findKey(hit.kmsKeyId, account, region) : undefined;
     return { encryptionByDefault: hit.encryptionByDefault, kmsKeyId: key?.arn ?? hit.kmsKeyId ?? 'alias/aws/ebs' };
@@ -294,12 +320,16 @@ export class World {
    * events stay inside the 90-day window.
    */
   recordTrailEvent(input: Record<string, unknown>): TrailRecord {
-    const event: Record<string, unknown> & { eventTime: string } = { ...input, eventTime: resolveEventTime(input.eventTime) };
+    const event: Record<string, unknown> & { eventTime: string } = {
+      ...input,
+      eventTime: resolveEventTime(input.eventTime),
+    };
     const account = String(event.recipientAccountId ?? '');
     const region = String(event.awsRegion ?? '');
     const identity = (event.userIdentity ?? {}) as Record<string, unknown>;
     const attributes = (identity.sessionContext as { attributes?: Record<string, unknown> } | undefined)?.attributes;
-    if (attributes && typeof attributes.creationDate === 'string') attributes.creationDate = resolveEventTime(attributes.creationDate);
+    if (attributes && typeof attributes.creationDate === 'string')
+      attributes.creationDate = resolveEventTime(attributes.creationDate);
     const resources = Array.isArray(event.resources) ? (event.resources as Record<string, unknown>[]) : [];
     const eventId = typeof event.eventID === 'string' ? event.eventID : randomUUID();
     const record: TrailRecord = {
@@ -310,7 +340,10 @@ export class World {
       username: usernameOf(identity),
       accessKeyId: typeof identity.accessKeyId === 'string' ? identity.accessKeyId : undefined,
       readOnly: event.readOnly === true,
-      resources: resources.map((r) => ({ ResourceType: r.type as string | undefined, ResourceName: (r.ARN ?? r.arn) as string | undefined })),
+      resources: resources.map((r) => ({
+        ResourceType: r.type as string | undefined,
+        ResourceName: (r.ARN ?? r.arn) as string | undefined,
+      })),
       json: JSON.stringify({ ...event, eventID: eventId }),
     };
     pushScoped(this.trail, scopeKey(account, region), record);

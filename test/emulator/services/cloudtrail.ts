@@ -61,8 +61,11 @@ function timeOf(value: unknown, name: string): number | undefined {
 
 const lookupEvents: Handler = async (ctx) => {
   await authorize(ctx, { action: 'cloudtrail:LookupEvents' });
-  const attributes = Array.isArray(ctx.json.LookupAttributes) ? (ctx.json.LookupAttributes as Record<string, unknown>[]) : [];
-  if (attributes.length > 1) throw new AwsError('InvalidLookupAttributesException', 'You cannot specify more than one lookup attribute.');
+  const attributes = Array.isArray(ctx.json.LookupAttributes)
+    ? (ctx.json.LookupAttributes as Record<string, unknown>[])
+    : [];
+  if (attributes.length > 1)
+    throw new AwsError('InvalidLookupAttributesException', 'You cannot specify more than one lookup attribute.');
   const tests = attributes.map((a) => attributeTest(String(a.AttributeKey), String(a.AttributeValue ?? '')));
   const maxResults = ctx.json.MaxResults === undefined ? 50 : Number(ctx.json.MaxResults);
   if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 50) {
@@ -84,7 +87,10 @@ const lookupEvents: Handler = async (ctx) => {
   let offset = 0;
   if (typeof ctx.json.NextToken === 'string') {
     try {
-      const token = JSON.parse(Buffer.from(ctx.json.NextToken, 'base64').toString('utf8')) as { o?: unknown; s?: unknown };
+      const token = JSON.parse(Buffer.from(ctx.json.NextToken, 'base64').toString('utf8')) as {
+        o?: unknown;
+        s?: unknown;
+      };
       if (typeof token.o !== 'number' || token.s !== signature) throw new Error('foreign token');
       offset = token.o;
     } catch {
@@ -92,7 +98,10 @@ const lookupEvents: Handler = async (ctx) => {
     }
   }
   const page = matching.slice(offset, offset + maxResults);
-  const next = offset + maxResults < matching.length ? Buffer.from(JSON.stringify({ o: offset + maxResults, s: signature })).toString('base64') : undefined;
+  const next =
+    offset + maxResults < matching.length
+      ? Buffer.from(JSON.stringify({ o: offset + maxResults, s: signature })).toString('base64')
+      : undefined;
   return JSON.stringify({
     Events: page.map((e) => ({
       EventId: e.eventId,

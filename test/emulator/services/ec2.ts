@@ -3,7 +3,16 @@
  * wrapper, `<requestId>` first. Start/stop move through pending/stopping like EC2 does.
  */
 import { randomUUID } from 'node:crypto';
-import { authorize, queryList, queryString, queryStrings, trailIdentity, type CallContext, type Handler, type QueryTree } from '../context';
+import {
+  authorize,
+  queryList,
+  queryString,
+  queryStrings,
+  trailIdentity,
+  type CallContext,
+  type Handler,
+  type QueryTree,
+} from '../context';
 import { AwsError, XML_NAMESPACES } from '../errors';
 import { ec2Grantee, type Ec2GrantInput } from '../authz/requestContext';
 import { decideCreateGrant } from '../grant';
@@ -21,8 +30,14 @@ const STATE_CODES: Record<ScenarioInstanceState, number> = {
   stopped: 80,
 };
 
-export const LAUNCH_FAILURE: ScenarioStateReason = { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' };
-export const USER_SHUTDOWN: ScenarioStateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+export const LAUNCH_FAILURE: ScenarioStateReason = {
+  code: 'Client.InternalError',
+  message: 'Client.InternalError: Client error on launch',
+};
+export const USER_SHUTDOWN: ScenarioStateReason = {
+  code: 'Client.UserInitiatedShutdown',
+  message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+};
 
 function respond(ctx: CallContext, body: string): string {
   return document(`${ctx.action}Response`, XML_NAMESPACES.ec2, text('requestId', ctx.requestId) + body);
@@ -44,20 +59,32 @@ function instanceXml(i: InstanceRecord, world: World): string {
     text('launchTime', i.launchTime ?? '2024-01-15T09:00:00.000Z') +
     element('placement', text('availabilityZone', i.availabilityZone ?? `${i.region}a`) + text('tenancy', 'default')) +
     element('monitoring', text('state', 'disabled'));
-  if (i.stateReason) out += element('stateReason', text('code', i.stateReason.code) + text('message', i.stateReason.message));
-  out += text('architecture', 'x86_64') + text('rootDeviceType', 'ebs') + text('rootDeviceName', i.blockDevices[0]?.deviceName ?? '/dev/xvda');
+  if (i.stateReason)
+    out += element('stateReason', text('code', i.stateReason.code) + text('message', i.stateReason.message));
+  out +=
+    text('architecture', 'x86_64') +
+    text('rootDeviceType', 'ebs') +
+    text('rootDeviceName', i.blockDevices[0]?.deviceName ?? '/dev/xvda');
   out += list(
     'blockDeviceMapping',
     'item',
-    i.blockDevices.map((b) =>
-      text('deviceName', b.deviceName) +
-      element(
-        'ebs',
-        text('volumeId', b.volumeId) + text('status', 'attached') + text('attachTime', world.volumes.get(b.volumeId)?.createTime) + text('deleteOnTermination', true),
-      ),
+    i.blockDevices.map(
+      (b) =>
+        text('deviceName', b.deviceName) +
+        element(
+          'ebs',
+          text('volumeId', b.volumeId) +
+            text('status', 'attached') +
+            text('attachTime', world.volumes.get(b.volumeId)?.createTime) +
+            text('deleteOnTermination', true),
+        ),
     ),
   );
-  if (i.instanceProfileArn) out += element('iamInstanceProfile', text('arn', i.instanceProfileArn) + text('id', 'AIPA' + i.id.slice(2, 18).toUpperCase()));
+  if (i.instanceProfileArn)
+    out += element(
+      'iamInstanceProfile',
+      text('arn', i.instanceProfileArn) + text('id', 'AIPA' + i.id.slice(2, 18).toUpperCase()),
+    );
   const tags = { ...(i.name !== undefined ? { Name: i.name } : {}), ...(i.tags ?? {}) };
   const tagItems = Object.entries(tags).map(([k, v]) => text('key', k) + text('value', v));
   if (tagItems.length) out += list('tagSet', 'item', tagItems);
@@ -104,12 +131,21 @@ function maxResultsOf(query: QueryTree, min: number, max: number): number | unde
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new AwsError('InvalidParameterValue', `Value ( ${raw} ) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`);
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Value ( ${raw} ) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`,
+    );
   }
   return n;
 }
 
-function page<T>(items: readonly T[], query: QueryTree, signature: string, min: number, max: number): { items: readonly T[]; nextToken?: string } {
+function page<T>(
+  items: readonly T[],
+  query: QueryTree,
+  signature: string,
+  min: number,
+  max: number,
+): { items: readonly T[]; nextToken?: string } {
   const maxResults = maxResultsOf(query, min, max);
   const offset = decodeToken(queryString(query.NextToken), signature);
   if (maxResults === undefined) return { items: offset ? items.slice(offset) : items };
@@ -119,7 +155,10 @@ function page<T>(items: readonly T[], query: QueryTree, signature: string, min: 
 
 function notFound(kind: 'instance' | 'volume', missing: string[]): AwsError {
   if (kind === 'volume') {
-    return new AwsError('InvalidVolume.NotFound', `The volume${missing.length > 1 ? 's' : ''} '${missing.join(', ')}' ${missing.length > 1 ? 'do' : 'does'} not exist.`);
+    return new AwsError(
+      'InvalidVolume.NotFound',
+      `The volume${missing.length > 1 ? 's' : ''} '${missing.join(', ')}' ${missing.length > 1 ? 'do' : 'does'} not exist.`,
+    );
   }
   return missing.length > 1
     ? new AwsError('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`)
@@ -152,7 +191,11 @@ const describeRegions: Handler = async (ctx) => {
     const enabled = ctx.world.regionEnabled(ctx.caller.account, region.name);
     if (!enabled && !all) continue;
     const optInStatus = !region.optIn ? 'opt-in-not-required' : enabled ? 'opted-in' : 'not-opted-in';
-    items.push(text('regionName', region.name) + text('regionEndpoint', `ec2.${region.name}.amazonaws.com`) + text('optInStatus', optInStatus));
+    items.push(
+      text('regionName', region.name) +
+        text('regionEndpoint', `ec2.${region.name}.amazonaws.com`) +
+        text('optInStatus', optInStatus),
+    );
   }
   return respond(ctx, list('regionInfo', 'item', items));
 };
@@ -162,7 +205,10 @@ const describeInstances: Handler = async (ctx) => {
   dryRunCheck(ctx);
   const ids = queryStrings(ctx.query.InstanceId);
   if (ids.length && queryString(ctx.query.MaxResults) !== undefined) {
-    throw new AwsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'The parameter instancesSet cannot be used with the parameter maxResults',
+    );
   }
   const filters = filtersOf(ctx.query);
   const keep = instanceFilter(filters);
@@ -181,7 +227,10 @@ const describeVolumes: Handler = async (ctx) => {
   dryRunCheck(ctx);
   const ids = queryStrings(ctx.query.VolumeId);
   if (ids.length && queryString(ctx.query.MaxResults) !== undefined) {
-    throw new AwsError('InvalidParameterCombination', 'The parameter volumeSet cannot be used with the parameter maxResults');
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'The parameter volumeSet cannot be used with the parameter maxResults',
+    );
   }
   const scoped = ctx.world.volumesIn(ctx.caller.account, ctx.region);
   let volumes = scoped;
@@ -240,14 +289,27 @@ const getEbsDefaultKmsKeyId: Handler = async (ctx) => {
 const getEbsEncryptionByDefault: Handler = async (ctx) => {
   await authorize(ctx, { action: 'ec2:GetEbsEncryptionByDefault' });
   dryRunCheck(ctx);
-  return respond(ctx, text('ebsEncryptionByDefault', ctx.world.ebsDefault(ctx.caller.account, ctx.region).encryptionByDefault) + text('sseType', 'sse-ebs'));
+  return respond(
+    ctx,
+    text('ebsEncryptionByDefault', ctx.world.ebsDefault(ctx.caller.account, ctx.region).encryptionByDefault) +
+      text('sseType', 'sse-ebs'),
+  );
 };
 
 function changeXml(i: InstanceRecord, previous: ScenarioInstanceState): string {
-  return '<item>' + text('instanceId', i.id) + stateXml('currentState', i.state) + stateXml('previousState', previous) + '</item>';
+  return (
+    '<item>' +
+    text('instanceId', i.id) +
+    stateXml('currentState', i.state) +
+    stateXml('previousState', previous) +
+    '</item>'
+  );
 }
 
-function trailRecord(ctx: { caller: Caller; region: string }, fields: Record<string, unknown>): Record<string, unknown> {
+function trailRecord(
+  ctx: { caller: Caller; region: string },
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     eventVersion: '1.09',
     userIdentity: trailIdentity(ctx.caller),
@@ -266,7 +328,11 @@ function trailRecord(ctx: { caller: Caller; region: string }, fields: Record<str
   };
 }
 
-function instanceEvent(ctx: CallContext, eventName: string, changes: { i: InstanceRecord; previous: ScenarioInstanceState }[]): void {
+function instanceEvent(
+  ctx: CallContext,
+  eventName: string,
+  changes: { i: InstanceRecord; previous: ScenarioInstanceState }[],
+): void {
   ctx.world.recordTrailEvent(
     trailRecord(ctx, {
       eventSource: 'ec2.amazonaws.com',
@@ -282,26 +348,41 @@ function instanceEvent(ctx: CallContext, eventName: string, changes: { i: Instan
           })),
         },
       },
-      resources: changes.map((c) => ({ accountId: ctx.caller.account, type: 'AWS::EC2::Instance', ARN: `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${c.i.id}` })),
+      resources: changes.map((c) => ({
+        accountId: ctx.caller.account,
+        type: 'AWS::EC2::Instance',
+        ARN: `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${c.i.id}`,
+      })),
     }),
   );
 }
 
 function userInitiatedReason(): string {
-  const stamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' GMT');
+  const stamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' GMT');
   return `User initiated (${stamp})`;
 }
 
 /** The failure of the grant EC2 asks KMS for on the caller's behalf, in CloudTrail's words; undefined when it succeeds. */
-async function grantFailure(world: World, caller: Caller, key: KeyRecord | undefined, keyRef: string, input: Ec2GrantInput): Promise<{ errorCode: string; errorMessage: string } | undefined> {
+async function grantFailure(
+  world: World,
+  caller: Caller,
+  key: KeyRecord | undefined,
+  keyRef: string,
+  input: Ec2GrantInput,
+): Promise<{ errorCode: string; errorMessage: string } | undefined> {
   // A deleted key (or one that never existed) is not found, whoever asks.
   if (!key) return { errorCode: 'NotFoundException', errorMessage: `Key '${keyRef}' does not exist` };
   // KMS authorizes before it looks at the key state (KMS Developer Guide, "Key states").
   const decision = await decideCreateGrant(world, caller, key, input);
   if (!decision.allowed) return { errorCode: 'AccessDenied', errorMessage: decision.errorMessage };
   if (key.state === 'Disabled') return { errorCode: 'DisabledException', errorMessage: `${key.arn} is disabled.` };
-  if (key.state === 'PendingDeletion') return { errorCode: 'KMSInvalidStateException', errorMessage: `${key.arn} is pending deletion.` };
-  if (key.state !== 'Enabled') return { errorCode: 'KMSInvalidStateException', errorMessage: `${key.arn} is ${key.state.toLowerCase()}.` };
+  if (key.state === 'PendingDeletion')
+    return { errorCode: 'KMSInvalidStateException', errorMessage: `${key.arn} is pending deletion.` };
+  if (key.state !== 'Enabled')
+    return { errorCode: 'KMSInvalidStateException', errorMessage: `${key.arn} is ${key.state.toLowerCase()}.` };
   return undefined;
 }
 
@@ -309,7 +390,14 @@ async function grantFailure(world: World, caller: Caller, key: KeyRecord | undef
  * EC2's CreateGrant as CloudTrail records it today (src/aws-records.md F1, F5): the caller's
  * identity invoked by the EC2 front end, and the instance's ec2-infrastructure session as grantee.
  */
-function grantRecord(caller: Caller, instance: InstanceRecord, volumeId: string, keyArn: string, keyAccount: string, failure: { errorCode: string; errorMessage: string } | undefined): Record<string, unknown> {
+function grantRecord(
+  caller: Caller,
+  instance: InstanceRecord,
+  volumeId: string,
+  keyArn: string,
+  keyAccount: string,
+  failure: { errorCode: string; errorMessage: string } | undefined,
+): Record<string, unknown> {
   const frontEnd = 'ec2-frontend-api.amazonaws.com';
   return {
     ...trailRecord(
@@ -327,7 +415,9 @@ function grantRecord(caller: Caller, instance: InstanceRecord, volumeId: string,
           keyId: keyArn,
           granteePrincipal: ec2Grantee({ instanceAccount: instance.account, instanceId: instance.id }),
         },
-        responseElements: failure ? null : { grantId: randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, ''), keyId: keyArn },
+        responseElements: failure
+          ? null
+          : { grantId: randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, ''), keyId: keyArn },
         resources: [{ accountId: keyAccount, type: 'AWS::KMS::Key', ARN: keyArn }],
       },
     ),
@@ -342,8 +432,15 @@ async function settleStart(world: World, caller: Caller, instance: InstanceRecor
   for (const device of instance.blockDevices) {
     const volume = world.volumes.get(device.volumeId);
     if (!volume?.encrypted || !volume.kmsKeyId) continue;
-    const key = world.deletedKeys.has(volume.kmsKeyId) ? undefined : world.findKeyByIdOrArn(volume.kmsKeyId, volume.account, volume.region);
-    const input = { region: instance.region, instanceId: instance.id, instanceAccount: instance.account, volumeId: volume.id };
+    const key = world.deletedKeys.has(volume.kmsKeyId)
+      ? undefined
+      : world.findKeyByIdOrArn(volume.kmsKeyId, volume.account, volume.region);
+    const input = {
+      region: instance.region,
+      instanceId: instance.id,
+      instanceAccount: instance.account,
+      volumeId: volume.id,
+    };
     const failure = await grantFailure(world, caller, key, volume.kmsKeyId, input);
     const keyArn = key?.arn ?? volume.kmsKeyId;
     const keyAccount = key?.account ?? keyArn.split(':')[4] ?? instance.account;
@@ -351,7 +448,13 @@ async function settleStart(world: World, caller: Caller, instance: InstanceRecor
     world.recordTrailEvent(event);
     // A cross-account call is logged in both accounts, but a refused one only in the caller's
     // (KMS Developer Guide, "Logging AWS KMS API calls with AWS CloudTrail").
-    if (key && key.account !== caller.account && !failure) world.recordTrailEvent({ ...event, eventID: randomUUID(), recipientAccountId: key.account, awsRegion: key.region });
+    if (key && key.account !== caller.account && !failure)
+      world.recordTrailEvent({
+        ...event,
+        eventID: randomUUID(),
+        recipientAccountId: key.account,
+        awsRegion: key.region,
+      });
     if (failure) {
       failed = true;
       break;
@@ -377,10 +480,12 @@ async function settleStart(world: World, caller: Caller, instance: InstanceRecor
 
 /** EC2's DryRun answer: the caller has the permission, nothing happened (EC2 API, "DryRun"). */
 function dryRunCheck(ctx: CallContext): void {
-  if (queryString(ctx.query.DryRun) === 'true') throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+  if (queryString(ctx.query.DryRun) === 'true')
+    throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
 }
 
-const instanceArn = (ctx: CallContext, id: string): string => `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${id}`;
+const instanceArn = (ctx: CallContext, id: string): string =>
+  `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/${id}`;
 
 const startInstances: Handler = async (ctx) => {
   const ids = queryStrings(ctx.query.InstanceId);
@@ -389,7 +494,11 @@ const startInstances: Handler = async (ctx) => {
   for (const i of instances) await authorize(ctx, { action: 'ec2:StartInstances', resource: instanceArn(ctx, i.id) });
   dryRunCheck(ctx);
   const blocked = instances.find((i) => i.state !== 'stopped' && i.state !== 'running' && i.state !== 'pending');
-  if (blocked) throw new AwsError('IncorrectInstanceState', `The instance '${blocked.id}' is not in a state from which it can be started.`);
+  if (blocked)
+    throw new AwsError(
+      'IncorrectInstanceState',
+      `The instance '${blocked.id}' is not in a state from which it can be started.`,
+    );
   const changes = instances.map((i) => {
     const previous = i.state;
     if (i.state === 'stopped') {
@@ -408,7 +517,9 @@ const startInstances: Handler = async (ctx) => {
     if (c.previous !== 'stopped') continue;
     const settle = (): Promise<void> =>
       settleStart(world, caller, c.i).catch((error: unknown) => {
-        process.stderr.write(`emulator: launch of ${c.i.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stderr.write(
+          `emulator: launch of ${c.i.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
       });
     // With no launch delay the start settles before the answer, as the scenario asks.
     if (world.launchDelayMs <= 0) settling.push(settle());
@@ -425,7 +536,11 @@ const stopInstances: Handler = async (ctx) => {
   for (const i of instances) await authorize(ctx, { action: 'ec2:StopInstances', resource: instanceArn(ctx, i.id) });
   dryRunCheck(ctx);
   const blocked = instances.find((i) => i.state === 'terminated' || i.state === 'shutting-down');
-  if (blocked) throw new AwsError('IncorrectInstanceState', `This instance '${blocked.id}' is not in a state from which it can be stopped.`);
+  if (blocked)
+    throw new AwsError(
+      'IncorrectInstanceState',
+      `This instance '${blocked.id}' is not in a state from which it can be stopped.`,
+    );
   const changes = instances.map((i) => {
     const previous = i.state;
     if (i.state === 'running' || i.state === 'pending') {
@@ -461,4 +576,3 @@ export const ec2Handlers: Record<string, Handler> = {
 export function instanceSnapshot(i: InstanceRecord): Record<string, unknown> {
   return JSON.parse(JSON.stringify(i)) as Record<string, unknown>;
 }
-

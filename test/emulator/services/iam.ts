@@ -6,7 +6,15 @@
  */
 import { runSimulation, runUnsafeSimulation, type RequestAnalysis, type Simulation } from '@cloud-copilot/iam-simulate';
 import { identityPolicies, serviceControlPolicies } from '../authz/policies';
-import { authorize, queryList, queryString, queryStrings, type CallContext, type Handler, type QueryTree } from '../context';
+import {
+  authorize,
+  queryList,
+  queryString,
+  queryStrings,
+  type CallContext,
+  type Handler,
+  type QueryTree,
+} from '../context';
 import { AwsError, XML_NAMESPACES } from '../errors';
 import type { ScenarioPrincipal } from '../scenario';
 import { element, escapeXml, list, text } from '../xml';
@@ -22,15 +30,28 @@ function contextEntries(query: QueryTree): ContextValues {
     if (!name) continue;
     const type = (queryString(entry.ContextKeyType) ?? 'string').toLowerCase();
     const values = queryStrings(entry.ContextKeyValues);
-    keys[name] = type.endsWith('list') ? values : type === 'boolean' ? (values[0] ?? '').toLowerCase() : (values[0] ?? '');
+    keys[name] = type.endsWith('list')
+      ? values
+      : type === 'boolean'
+        ? (values[0] ?? '').toLowerCase()
+        : (values[0] ?? '');
   }
   return keys;
 }
 
-const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : []);
+const asList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
 
 function wildcard(pattern: string): RegExp {
-  return new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
+  return new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+    'i',
+  );
 }
 
 /** Condition keys of statements naming the action that the request context lacks. */
@@ -58,10 +79,17 @@ type Decision = 'allowed' | 'explicitDeny' | 'implicitDeny';
 
 /** IAM's simulator decision: identity policies within the boundary and the SCPs; no resource policy. */
 function identityDecision(analysis: RequestAnalysis): Decision {
-  const results = [analysis.identityAnalysis?.result, analysis.permissionBoundaryAnalysis?.result, analysis.scpAnalysis?.result];
+  const results = [
+    analysis.identityAnalysis?.result,
+    analysis.permissionBoundaryAnalysis?.result,
+    analysis.scpAnalysis?.result,
+  ];
   if (results.includes('ExplicitlyDenied')) return 'explicitDeny';
   const boundary = analysis.permissionBoundaryAnalysis?.result;
-  const allowed = analysis.identityAnalysis?.result === 'Allowed' && (boundary === undefined || boundary === 'Allowed') && analysis.scpAnalysis?.result !== 'ImplicitlyDenied';
+  const allowed =
+    analysis.identityAnalysis?.result === 'Allowed' &&
+    (boundary === undefined || boundary === 'Allowed') &&
+    analysis.scpAnalysis?.result !== 'ImplicitlyDenied';
   return allowed ? 'allowed' : 'implicitDeny';
 }
 
@@ -80,15 +108,32 @@ interface Evaluation {
   perResource: boolean;
 }
 
-async function evaluate(ctx: CallContext, source: ScenarioPrincipal, account: string, item: Evaluation, context: ContextValues): Promise<string> {
+async function evaluate(
+  ctx: CallContext,
+  source: ScenarioPrincipal,
+  account: string,
+  item: Evaluation,
+  context: ContextValues,
+): Promise<string> {
   const policies = identityPolicies(ctx.world.scenario, source);
   const resourceAccount = /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(item.resource)?.[1] ?? account;
   const simulation: Simulation = {
-    request: { principal: source.arn, action: item.action, resource: { resource: item.resource, accountId: resourceAccount }, contextVariables: context },
+    request: {
+      principal: source.arn,
+      action: item.action,
+      resource: { resource: item.resource, accountId: resourceAccount },
+      contextVariables: context,
+    },
     identityPolicies: policies,
     serviceControlPolicies: serviceControlPolicies(ctx.world.scenario, account),
     resourceControlPolicies: [],
-    ...(source.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: source.permissionsBoundary.name, policy: source.permissionsBoundary.document }] } : {}),
+    ...(source.permissionsBoundary
+      ? {
+          permissionBoundaryPolicies: [
+            { name: source.permissionsBoundary.name, policy: source.permissionsBoundary.document },
+          ],
+        }
+      : {}),
   };
   const result = await runSimulation(simulation, {});
   let analysis: RequestAnalysis | undefined;
@@ -96,7 +141,11 @@ async function evaluate(ctx: CallContext, source: ScenarioPrincipal, account: st
     // A resource ARN of another type than the action's (e.g. a key ARN for ec2:StartInstances):
     // IAM still matches it against the policies' Resource patterns, so evaluate without validation.
     const outcome = runUnsafeSimulation(simulation, {});
-    analysis = { result: outcome, sameAccount: resourceAccount === account, identityAnalysis: { result: outcome, allowStatements: [], denyStatements: [], unmatchedStatements: [] } };
+    analysis = {
+      result: outcome,
+      sameAccount: resourceAccount === account,
+      identityAnalysis: { result: outcome, allowStatements: [], denyStatements: [], unmatchedStatements: [] },
+    };
   } else {
     analysis = result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
   }
@@ -106,25 +155,36 @@ async function evaluate(ctx: CallContext, source: ScenarioPrincipal, account: st
   // resource policy the request is not allowed, whatever IAM says (IAM API reference, EvalDecisionDetails).
   const crossAccount = resourceAccount !== account;
   const decision: Decision = crossAccount && iamDecision === 'allowed' ? 'implicitDeny' : iamDecision;
-  const statements = iamDecision === 'explicitDeny' ? (analysis.identityAnalysis?.denyStatements ?? []) : (analysis.identityAnalysis?.allowStatements ?? []);
+  const statements =
+    iamDecision === 'explicitDeny'
+      ? (analysis.identityAnalysis?.denyStatements ?? [])
+      : (analysis.identityAnalysis?.allowStatements ?? []);
   const missing = missingContextKeys(
     policies.map((p) => p.policy as unknown),
     item.action,
     context,
   ).map(escapeXml);
-  const details = crossAccount ? element('EvalDecisionDetails', element('entry', text('key', 'IAM Policy') + text('value', iamDecision))) : '';
+  const details = crossAccount
+    ? element('EvalDecisionDetails', element('entry', text('key', 'IAM Policy') + text('value', iamDecision)))
+    : '';
   const organizations = ctx.world.scenario.organization?.accounts.includes(account)
     ? element('OrganizationsDecisionDetail', text('AllowedByOrganizations', analysis.scpAnalysis?.result === 'Allowed'))
     : '';
   const boundary = source.permissionsBoundary
-    ? element('PermissionsBoundaryDecisionDetail', text('AllowedByPermissionsBoundary', analysis.permissionBoundaryAnalysis?.result === 'Allowed'))
+    ? element(
+        'PermissionsBoundaryDecisionDetail',
+        text('AllowedByPermissionsBoundary', analysis.permissionBoundaryAnalysis?.result === 'Allowed'),
+      )
     : '';
   const perResource = item.perResource
-    ? list(
-        'ResourceSpecificResults',
-        'member',
-        [text('EvalResourceName', item.resource) + text('EvalResourceDecision', decision) + matchedXml(statements) + list('MissingContextValues', 'member', missing) + details + boundary],
-      )
+    ? list('ResourceSpecificResults', 'member', [
+        text('EvalResourceName', item.resource) +
+          text('EvalResourceDecision', decision) +
+          matchedXml(statements) +
+          list('MissingContextValues', 'member', missing) +
+          details +
+          boundary,
+      ])
     : '';
   return (
     text('EvalActionName', item.action) +
@@ -141,7 +201,11 @@ async function evaluate(ctx: CallContext, source: ScenarioPrincipal, account: st
 
 const simulatePrincipalPolicy: Handler = async (ctx) => {
   const source = queryString(ctx.query.PolicySourceArn);
-  if (!source) throw new AwsError('ValidationError', "1 validation error detected: Value null at 'policySourceArn' failed to satisfy constraint: Member must not be null");
+  if (!source)
+    throw new AwsError(
+      'ValidationError',
+      "1 validation error detected: Value null at 'policySourceArn' failed to satisfy constraint: Member must not be null",
+    );
   await authorize(ctx, { action: 'iam:SimulatePrincipalPolicy', resource: source });
   const parsed = /^arn:aws:iam::(\d{12}):(user|role|group)\/(?:.*\/)?([^/]+)$/.exec(source);
   if (!parsed) throw new AwsError('InvalidInput', `ARN ${source} is not valid.`);
@@ -151,19 +215,29 @@ const simulatePrincipalPolicy: Handler = async (ctx) => {
     throw new AwsError('NoSuchEntity', `The ${kind} with name ${name} cannot be found.`, 404);
   }
   const actions = queryStrings(ctx.query.ActionNames);
-  if (!actions.length) throw new AwsError('ValidationError', "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null");
+  if (!actions.length)
+    throw new AwsError(
+      'ValidationError',
+      "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
+    );
   const resources = queryStrings(ctx.query.ResourceArns);
   const items: Evaluation[] = actions.flatMap((action): Evaluation[] =>
-    resources.length ? resources.map((resource) => ({ action, resource, perResource: true })) : [{ action, resource: '*', perResource: false }],
+    resources.length
+      ? resources.map((resource) => ({ action, resource, perResource: true }))
+      : [{ action, resource: '*', perResource: false }],
   );
   // Paged with MaxItems (1-1000, default 100) and Marker (IAM API reference, SimulatePrincipalPolicy).
   const maxItems = queryString(ctx.query.MaxItems) === undefined ? 100 : Number(queryString(ctx.query.MaxItems));
   if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 1000) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${queryString(ctx.query.MaxItems)}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`);
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${queryString(ctx.query.MaxItems)}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`,
+    );
   }
   const marker = queryString(ctx.query.Marker);
   const offset = marker === undefined ? 0 : Number(Buffer.from(marker, 'base64').toString('utf8'));
-  if (!Number.isInteger(offset) || offset < 0 || offset > items.length) throw new AwsError('InvalidInput', 'Invalid Marker.');
+  if (!Number.isInteger(offset) || offset < 0 || offset > items.length)
+    throw new AwsError('InvalidInput', 'Invalid Marker.');
   const page = items.slice(offset, offset + maxItems);
   const context = contextEntries(ctx.query);
   const results = await Promise.all(page.map((item) => evaluate(ctx, holder, account, item, context)));
@@ -171,7 +245,9 @@ const simulatePrincipalPolicy: Handler = async (ctx) => {
   return queryResponse(
     ctx,
     XML_NAMESPACES.iam,
-    text('IsTruncated', truncated) + (truncated ? text('Marker', Buffer.from(String(offset + maxItems)).toString('base64')) : '') + list('EvaluationResults', 'member', results),
+    text('IsTruncated', truncated) +
+      (truncated ? text('Marker', Buffer.from(String(offset + maxItems)).toString('base64')) : '') +
+      list('EvaluationResults', 'member', results),
   );
 };
 

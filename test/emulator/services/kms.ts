@@ -20,13 +20,22 @@ const epochSeconds = (iso: string): number => Date.parse(iso) / 1000;
 function stringField(ctx: CallContext, name: string, required = true): string | undefined {
   const value = ctx.json[name];
   if (typeof value === 'string' && value.length) return value;
-  if (required) throw new AwsError('ValidationException', `1 validation error detected: Value null at '${name.charAt(0).toLowerCase() + name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+  if (required)
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${name.charAt(0).toLowerCase() + name.slice(1)}' failed to satisfy constraint: Member must not be null`,
+    );
   return undefined;
 }
 
 function keyNotFound(ctx: CallContext, ref: string): AwsError {
-  if (ref.startsWith('alias/')) return new AwsError('NotFoundException', `Alias arn:aws:kms:${ctx.region}:${ctx.caller.account}:${ref} is not found.`);
-  if (/^arn:aws:kms:[^:]+:\d{12}:alias\//.test(ref)) return new AwsError('NotFoundException', `Alias ${ref} is not found.`);
+  if (ref.startsWith('alias/'))
+    return new AwsError(
+      'NotFoundException',
+      `Alias arn:aws:kms:${ctx.region}:${ctx.caller.account}:${ref} is not found.`,
+    );
+  if (/^arn:aws:kms:[^:]+:\d{12}:alias\//.test(ref))
+    return new AwsError('NotFoundException', `Alias ${ref} is not found.`);
   const arn = ref.startsWith('arn:') ? ref : `arn:aws:kms:${ctx.region}:${ctx.caller.account}:key/${ref}`;
   return new AwsError('NotFoundException', `Key '${arn}' does not exist`);
 }
@@ -46,12 +55,19 @@ function resolveKey(ctx: CallContext, options: { aliases: boolean }): KeyRecord 
  * the key policy delegates to the account (KMS Developer Guide, key-policy-overview.html).
  */
 function authorizeKey(ctx: CallContext, key: KeyRecord, action: string): Promise<void> {
-  return authorize(ctx, { action, resource: key.arn, resourceAccount: key.account, resourcePolicy: ctx.world.keyPolicyOf(key), context: kmsContext(ctx.caller) });
+  return authorize(ctx, {
+    action,
+    resource: key.arn,
+    resourceAccount: key.account,
+    resourcePolicy: ctx.world.keyPolicyOf(key),
+    context: kmsContext(ctx.caller),
+  });
 }
 
 /** Operations that KMS refuses across accounts whatever the key policy says ("Cross-account use: No"). */
 function requireOwnAccount(ctx: CallContext, key: KeyRecord, iamAction: string): void {
-  if (key.account !== ctx.caller.account) throw accessDenied('kms', ctx.caller.arn, iamAction, key.arn, 'no-resource-allow');
+  if (key.account !== ctx.caller.account)
+    throw accessDenied('kms', ctx.caller.arn, iamAction, key.arn, 'no-resource-allow');
 }
 
 function keyMetadata(key: KeyRecord): Record<string, unknown> {
@@ -73,7 +89,11 @@ function keyMetadata(key: KeyRecord): Record<string, unknown> {
   };
   if (key.multiRegion) {
     // A primary without replicas (KMS API reference, MultiRegionConfiguration).
-    metadata.MultiRegionConfiguration = { MultiRegionKeyType: 'PRIMARY', PrimaryKey: { Arn: key.arn, Region: key.region }, ReplicaKeys: [] };
+    metadata.MultiRegionConfiguration = {
+      MultiRegionKeyType: 'PRIMARY',
+      PrimaryKey: { Arn: key.arn, Region: key.region },
+      ReplicaKeys: [],
+    };
   }
   if (key.state === 'PendingDeletion' && key.deletionDate) {
     metadata.DeletionDate = epochSeconds(key.deletionDate);
@@ -82,7 +102,13 @@ function keyMetadata(key: KeyRecord): Record<string, unknown> {
   return metadata;
 }
 
-function recordKeyEvent(ctx: CallContext, key: KeyRecord, eventName: string, requestParameters: Record<string, unknown>, responseElements: unknown = null): void {
+function recordKeyEvent(
+  ctx: CallContext,
+  key: KeyRecord,
+  eventName: string,
+  requestParameters: Record<string, unknown>,
+  responseElements: unknown = null,
+): void {
   ctx.world.recordTrailEvent({
     eventVersion: '1.09',
     userIdentity: trailIdentity(ctx.caller),
@@ -135,12 +161,17 @@ function validateKeyPolicy(ctx: CallContext, text: string): unknown {
   const list = Array.isArray(statements) ? statements : statements !== undefined ? [statements] : [];
   if (!list.length) throw new AwsError('MalformedPolicyDocumentException', 'Policy contains no statements.');
   for (const s of list) {
-    if (typeof s !== 'object' || s === null) throw new AwsError('MalformedPolicyDocumentException', 'Policy contains an invalid statement.');
+    if (typeof s !== 'object' || s === null)
+      throw new AwsError('MalformedPolicyDocumentException', 'Policy contains an invalid statement.');
     const st = s as Record<string, unknown>;
-    if (st.Effect !== 'Allow' && st.Effect !== 'Deny') throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with an invalid effect.');
-    if (!('Principal' in st) && !('NotPrincipal' in st)) throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with no principal.');
-    if (!('Action' in st) && !('NotAction' in st)) throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with no action.');
-    if (!('Resource' in st) && !('NotResource' in st)) throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with no resource.');
+    if (st.Effect !== 'Allow' && st.Effect !== 'Deny')
+      throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with an invalid effect.');
+    if (!('Principal' in st) && !('NotPrincipal' in st))
+      throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with no principal.');
+    if (!('Action' in st) && !('NotAction' in st))
+      throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with no action.');
+    if (!('Resource' in st) && !('NotResource' in st))
+      throw new AwsError('MalformedPolicyDocumentException', 'Policy contains a statement with no resource.');
   }
   checkPrincipals(ctx, list as Record<string, unknown>[]);
   return document;
@@ -172,7 +203,9 @@ function checkPrincipals(ctx: CallContext, statements: Record<string, unknown>[]
       if (!accounts.has(arn[2])) continue;
       const session = /^assumed-role\/([^/]+)\/[^/]+$/.exec(arn[3]);
       const exists = session
-        ? [...ctx.world.identities].some((i) => i.startsWith(`arn:aws:iam::${arn[2]}:role/`) && i.endsWith(`/${session[1]}`))
+        ? [...ctx.world.identities].some(
+            (i) => i.startsWith(`arn:aws:iam::${arn[2]}:role/`) && i.endsWith(`/${session[1]}`),
+          )
         : arn[1] === 'iam' && ctx.world.identities.has(value);
       if (!exists) throw new AwsError('MalformedPolicyDocumentException', INVALID_PRINCIPALS);
     }
@@ -205,15 +238,26 @@ const putKeyPolicy: Handler = async (ctx) => {
   if (policyName !== 'default') throw new AwsError('NotFoundException', 'No such policy exists');
   const text = stringField(ctx, 'Policy')!;
   if (Buffer.byteLength(text, 'utf8') > KEY_POLICY_MAX_BYTES) {
-    throw new AwsError('LimitExceededException', `Policy document exceeds the maximum size of ${KEY_POLICY_MAX_BYTES} bytes.`);
+    throw new AwsError(
+      'LimitExceededException',
+      `Policy document exceeds the maximum size of ${KEY_POLICY_MAX_BYTES} bytes.`,
+    );
   }
   const document = validateKeyPolicy(ctx, text);
   if (ctx.json.BypassPolicyLockoutSafetyCheck !== true && (await locksOutCaller(ctx, key, document))) {
-    throw new AwsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+    throw new AwsError(
+      'MalformedPolicyDocumentException',
+      'The new key policy will not allow you to update the key policy in the future.',
+    );
   }
   key.policyText = text;
   ctx.world.policiesChanged();
-  recordKeyEvent(ctx, key, 'PutKeyPolicy', { keyId: key.arn, policyName: 'default', policy: text, bypassPolicyLockoutSafetyCheck: ctx.json.BypassPolicyLockoutSafetyCheck === true });
+  recordKeyEvent(ctx, key, 'PutKeyPolicy', {
+    keyId: key.arn,
+    policyName: 'default',
+    policy: text,
+    bypassPolicyLockoutSafetyCheck: ctx.json.BypassPolicyLockoutSafetyCheck === true,
+  });
   return '{}';
 };
 
@@ -222,7 +266,10 @@ const listAliases: Handler = async (ctx) => {
   const keyRef = stringField(ctx, 'KeyId', false);
   const limit = ctx.json.Limit === undefined ? 50 : Number(ctx.json.Limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw new AwsError('ValidationException', `1 validation error detected: Value '${String(ctx.json.Limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`);
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(ctx.json.Limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
+    );
   }
   let aliases = ctx.world.aliasesIn(ctx.caller.account, ctx.region);
   if (keyRef) {
@@ -252,8 +299,10 @@ const enableKey: Handler = async (ctx) => {
   const key = resolveKey(ctx, { aliases: false });
   requireOwnAccount(ctx, key, 'kms:EnableKey');
   await authorizeKey(ctx, key, 'kms:EnableKey');
-  if (key.state === 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-  if (key.state !== 'Enabled' && key.state !== 'Disabled') throw new AwsError('KMSInvalidStateException', `${key.arn} is ${key.state.toLowerCase()}.`);
+  if (key.state === 'PendingDeletion')
+    throw new AwsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+  if (key.state !== 'Enabled' && key.state !== 'Disabled')
+    throw new AwsError('KMSInvalidStateException', `${key.arn} is ${key.state.toLowerCase()}.`);
   key.state = 'Enabled';
   recordKeyEvent(ctx, key, 'EnableKey', { keyId: key.arn });
   return '{}';
@@ -263,7 +312,8 @@ const cancelKeyDeletion: Handler = async (ctx) => {
   const key = resolveKey(ctx, { aliases: false });
   requireOwnAccount(ctx, key, 'kms:CancelKeyDeletion');
   await authorizeKey(ctx, key, 'kms:CancelKeyDeletion');
-  if (key.state !== 'PendingDeletion') throw new AwsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
+  if (key.state !== 'PendingDeletion')
+    throw new AwsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
   // KMS leaves a key whose deletion was cancelled Disabled: it must be enabled again.
   key.state = 'Disabled';
   key.deletionDate = undefined;

@@ -15,7 +15,11 @@ export function queryResponse(ctx: CallContext, namespace: string, result: strin
 
 const getCallerIdentity: Handler = (ctx) =>
   // GetCallerIdentity needs no permission: even a Deny cannot block it.
-  queryResponse(ctx, XML_NAMESPACES.sts, text('Arn', ctx.caller.arn) + text('UserId', ctx.caller.userId) + text('Account', ctx.caller.account));
+  queryResponse(
+    ctx,
+    XML_NAMESPACES.sts,
+    text('Arn', ctx.caller.arn) + text('UserId', ctx.caller.userId) + text('Account', ctx.caller.account),
+  );
 
 /**
  * Issues temporary credentials for a session of a scenario role, as STS does: new keys the
@@ -33,11 +37,24 @@ const assumeRole: Handler = async (ctx) => {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${roleAccount}:root` }, Action: 'sts:AssumeRole' }],
   };
-  await authorize(ctx, { action: 'sts:AssumeRole', resource: roleArn, resourceAccount: roleAccount, resourcePolicy: trustPolicy });
-  if (!role) throw new AwsError('AccessDenied', `User: ${ctx.caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+  await authorize(ctx, {
+    action: 'sts:AssumeRole',
+    resource: roleArn,
+    resourceAccount: roleAccount,
+    resourcePolicy: trustPolicy,
+  });
+  if (!role)
+    throw new AwsError(
+      'AccessDenied',
+      `User: ${ctx.caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      403,
+    );
   const duration = Number(queryString(ctx.query.DurationSeconds) ?? 3600);
   if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${String(duration)}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`);
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${String(duration)}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`,
+    );
   }
   const policyText = queryString(ctx.query.Policy);
   let sessionPolicy: unknown;
@@ -59,7 +76,8 @@ const assumeRole: Handler = async (ctx) => {
   return queryResponse(
     ctx,
     XML_NAMESPACES.sts,
-    element('Credentials', credentials) + element('AssumedRoleUser', text('AssumedRoleId', caller?.userId ?? '') + text('Arn', callerArnOf(session))),
+    element('Credentials', credentials) +
+      element('AssumedRoleUser', text('AssumedRoleId', caller?.userId ?? '') + text('Arn', callerArnOf(session))),
   );
 };
 
