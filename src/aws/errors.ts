@@ -125,6 +125,17 @@ const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeout
 /** What the SDK appends to errors of answers it could not parse; it speaks to developers, not people. */
 const SDK_DESERIALIZATION_HINT = /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/;
 const ATTEMPT_TIMEOUT_MESSAGE = /exceeded the configured \d+ ms requestTimeout|timed out after \d+ ms of inactivity/i;
+/**
+ * A DryRun call's answer when the caller has the permissions: KMS says
+ * DryRunOperationException, EC2 DryRunOperation ("Request would have succeeded, but DryRun
+ * flag is set"). It is thrown like an error but reports a success.
+ */
+export const DRY_RUN_CODES: ReadonlySet<string> = new Set(['DryRunOperationException', 'DryRunOperation', 'Client.DryRunOperation']);
+/**
+ * A quota reached: KMS LimitExceededException (e.g. the grants one key may hold), Auto
+ * Scaling's LimitExceeded. Throttling is its own kind: waiting does not lift a quota.
+ */
+const LIMIT_CODES = new Set(['LimitExceededException', 'LimitExceeded']);
 const NOT_FOUND_CODES = new Set(['NotFoundException', 'NoSuchEntity', 'NoSuchEntityException', 'ResourceNotFoundException']);
 
 const SSO_EXPIRED = /sso session .*(has )?expired|token is expired|sso token .*expired|aws sso login|refresh this sso session/i;
@@ -149,6 +160,24 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
   };
 
   if (isAbort(e)) return failure('cancelled', 'Cancelled.', 'Run it again when you are ready.');
+
+  if (DRY_RUN_CODES.has(code)) {
+    return failure(
+      'dry-run',
+      `${context.action ?? 'The request'} would have succeeded${where} for profile ${profile}; it was a dry run and changed nothing.`,
+      'Nothing to fix: the permissions for this call are in place.',
+    );
+  }
+
+  if (LIMIT_CODES.has(code)) {
+    return failure(
+      'limit-exceeded',
+      `AWS refused ${context.action ?? 'the request'}${where} for profile ${profile}: a quota is reached (${message}).`,
+      context.action === 'kms:CreateGrant'
+        ? 'The key holds as many grants as its quota allows: retire grants that are no longer used (kms:ListGrants, kms:RetireGrant) or ask for a higher quota.'
+        : 'Remove resources that are no longer used, or ask AWS for a higher quota (Service Quotas).',
+    );
+  }
 
   if (isSsoExpiry(e, message) || EXPIRED_CODES.has(code)) {
     const sso = isSsoExpiry(e, message) || context.signIn === 'sso' || context.signIn === 'sso-legacy';
@@ -306,6 +335,11 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   }
   for (const pattern of SECRET_PATTERNS) result = result.replace(pattern, `$1${REDACTED}`);
   return result;
+}
+
+/** True for the classified answer of a DryRun call that would have succeeded: no failure at all. */
+export function isDryRunSuccess(failure: AwsFailure): boolean {
+  return failure.kind === 'dry-run';
 }
 
 function asErrorLike(error: unknown): ErrorLike {

@@ -20,7 +20,7 @@ export {
   type ProfileSection,
 } from './profiles';
 export { resolveEndpoint, endpointUrlSelectors, ignoreConfiguredEndpointSelectors, type ServiceId } from './endpoints';
-export { classifyAwsError, deniedAction, redactSecrets, OPT_IN_REGIONS, type ErrorContext, type ErrorLike } from './errors';
+export { classifyAwsError, deniedAction, isDryRunSuccess, redactSecrets, DRY_RUN_CODES, OPT_IN_REGIONS, type ErrorContext, type ErrorLike } from './errors';
 export {
   listRegions,
   listInstances,

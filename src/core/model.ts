@@ -129,6 +129,28 @@ export interface TrailEvent {
    * WITH its path, which the session ARN in `userArn` omits.
    */
   sessionIssuerArn?: string;
+  /**
+   * `userIdentity.invokedBy`: the service that made the call for the caller, e.g.
+   * `ec2-frontend-api.amazonaws.com` (today) or `AWS Internal` (older records).
+   */
+  invokedBy?: string;
+  /** `userIdentity.type`: `AssumedRole`, `IAMUser`, `AWSService`, ... */
+  userType?: string;
+  /**
+   * True for a DryRun call (`requestParameters.dryRun`, or a DryRun error code): it only
+   * checked permissions and changed nothing, so its error code is no failure. Set only when true.
+   */
+  dryRun?: boolean;
+  /** The resources the record names (`resources[]`, or LookupEvents' `Resources`). */
+  resources?: TrailResource[];
+}
+
+/** One resource a CloudTrail record names, e.g. `AWS::KMS::Key` with the key ARN. */
+export interface TrailResource {
+  type?: string;
+  /** The ARN or id, as the record gives it. */
+  name?: string;
+  accountId?: string;
 }
 
 /** Stable kinds of AWS failure; the UI words them, tests and JSON output match on them. */
@@ -142,6 +164,13 @@ export type AwsErrorKind =
   /** AWS did not answer within the call's deadline (or an attempt's request timeout). */
   | 'timeout'
   | 'not-found'
+  /**
+   * A DryRun call's "the request would have succeeded" (KMS DryRunOperationException, EC2
+   * DryRunOperation): the permissions are there. Not a failure, though it arrives as one.
+   */
+  | 'dry-run'
+  /** A quota was reached, e.g. the grants a KMS key may hold (KMS LimitExceededException). */
+  | 'limit-exceeded'
   | 'cancelled'
   | 'unknown';
 

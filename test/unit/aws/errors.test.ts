@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { callTimeoutError, classifyAwsError, deniedAction, redactSecrets } from '../../../src/aws/errors';
+import { callTimeoutError, classifyAwsError, deniedAction, isDryRunSuccess, redactSecrets } from '../../../src/aws/errors';
 
 /** An SDK-like service exception: name is the service's code, with HTTP metadata. */
 function serviceError(name: string, message: string, status = 400): Error & { $metadata: { httpStatusCode: number } } {
@@ -257,5 +257,36 @@ describe('redactSecrets', () => {
     assert.equal(unknown.message, 'odd [redacted]');
     const denied = classifyAwsError(serviceError('AccessDenied', `denied for ${ACCESS_KEY}`, 403), { profile: 'p', secrets: [ACCESS_KEY] });
     assert.ok(!JSON.stringify(denied).includes(ACCESS_KEY), JSON.stringify(denied));
+  });
+});
+
+describe('classifyAwsError: answers that are not permission failures', () => {
+  it('reads a DryRun answer of KMS and of EC2 as a dry run that would have succeeded, not a failure', () => {
+    const kms = classifyAwsError(serviceError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.', 412), {
+      profile: 'p',
+      region: 'eu-west-1',
+      action: 'kms:CreateGrant',
+    });
+    assert.equal(kms.kind, 'dry-run');
+    assert.equal(kms.code, 'DryRunOperationException');
+    assert.ok(isDryRunSuccess(kms));
+    assert.match(kms.message, /kms:CreateGrant would have succeeded in eu-west-1/);
+    const ec2 = classifyAwsError(serviceError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412), { action: 'ec2:RunInstances' });
+    assert.equal(ec2.kind, 'dry-run');
+    assert.ok(!isDryRunSuccess(classifyAwsError(serviceError('AccessDeniedException', 'no', 400))));
+  });
+
+  it('gives the grant quota its own kind, with a next step about grants rather than permissions', () => {
+    const quota = classifyAwsError(serviceError('LimitExceededException', 'The request was rejected because a quota was exceeded.'), {
+      profile: 'p',
+      action: 'kms:CreateGrant',
+    });
+    assert.equal(quota.kind, 'limit-exceeded');
+    assert.equal(quota.code, 'LimitExceededException');
+    assert.match(quota.nextStep, /RetireGrant/);
+    assert.doesNotMatch(quota.nextStep, /permission/i);
+    // Throttling stays throttling: RequestLimitExceeded is a rate, not a quota.
+    assert.equal(classifyAwsError(serviceError('RequestLimitExceeded', 'Request limit exceeded.', 503)).kind, 'throttled');
+    assert.equal(classifyAwsError(serviceError('LimitExceeded', 'Too many groups.'), { action: 'autoscaling:CreateAutoScalingGroup' }).kind, 'limit-exceeded');
   });
 });
