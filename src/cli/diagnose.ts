@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type * as AwsModule from '../aws';
-import { diagnoseInstance, renderMarkdown, renderText, toJson, type DiagnosisReport } from '../core/diagnosis';
+import { diagnoseInstance, jsonText, renderMarkdown, renderText, type DiagnosisReport } from '../core/diagnosis';
 import { isInstanceId } from '../core/ids';
 
 export interface DiagnoseIo {
@@ -182,7 +182,7 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
     const ports = aws.createDiagnosisPorts(session, parsed.profile, region);
     const report = await diagnoseInstance({ instanceId: parsed.instanceId, profile: parsed.profile, region, profilesByAccount }, ports);
     const output =
-      parsed.format === 'json' ? JSON.stringify(toJson(report), null, 2) + '\n' : parsed.format === 'markdown' ? renderMarkdown(report) + '\n' : renderText(report) + '\n';
+      parsed.format === 'json' ? jsonText(report) + '\n' : parsed.format === 'markdown' ? renderMarkdown(report) + '\n' : renderText(report) + '\n';
     io.stdout(output);
     const exit = exitOf(report, parsed.profile);
     if (exit.message) io.stderr(`${exit.message}\n`);

@@ -2,5 +2,5 @@
 export { diagnoseInstance, isAbortError, type DiagnoseOptions, type DiagnosisInput } from './engine';
 export type { CallOptions, DiagnosisPorts, SimulationResult } from './ports';
 export * from './types';
-export { REPORT_COMMANDS, commandUri, renderMarkdown, renderText, toJson, type DiagnosisJson } from './render';
+export { REPORT_COMMANDS, commandUri, jsonText, renderMarkdown, renderText, toJson, type DiagnosisJson } from './render';
 export type { ChangeKeyStateArgs, CopyStatementArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from './commandArgs';

@@ -238,3 +238,13 @@ export function toJson(report: DiagnosisReport): DiagnosisJson {
     calls: report.calls,
   };
 }
+
+/**
+ * The CLI's JSON as text: `toJson` stringified with two-space indents, every control,
+ * line separator and bidi override inside a string written as a `\uXXXX` escape, so a
+ * terminal shows it inertly and a parser reads back the same value.
+ */
+export function jsonText(report: DiagnosisReport): string {
+  return inertJson(toJson(report), 2);
+}
+

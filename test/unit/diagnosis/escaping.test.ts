@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { diagnoseInstance, renderMarkdown, renderText, type DiagnosisReport } from '../../../src/core/diagnosis';
+import { diagnoseInstance, jsonText, renderMarkdown, renderText, toJson, type DiagnosisReport } from '../../../src/core/diagnosis';
 import { inertJson, markdownCode, markdownFence, markdownText, oneLine } from '../../../src/core/diagnosis/escape';
 import { INSTANCE_ID, KEY_ARN, NOW, REGION, USER_ARN, baseWorld, deniedGrant, fakePorts, key, type World } from './fakes';
 
@@ -114,6 +114,15 @@ describe('hostile values through every renderer', () => {
       assert.doesNotMatch(hostile, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
     });
   }
+
+  it('JSON text: the same value as toJson, with no raw control, separator or bidi character', async () => {
+    const r = await report(hostileWorld(`${HOSTILE.terminal}\u2028${HOSTILE.lineBreaks}`));
+    const text = jsonText(r);
+    // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
+    assert.doesNotMatch(text.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+    assert.deepEqual(JSON.parse(text), JSON.parse(JSON.stringify(toJson(r))));
+    assert.ok(text.includes('"name": "\\u001b]0;pwned\\u0007'));
+  });
 
   it('a principal ARN with backticks and line breaks stays inside its code span and its JSON block', async () => {
     const odd = `arn:aws:iam::111122223333:user/a\`\`b\n# x`;
