@@ -3,10 +3,9 @@
  * same texts: a key policy at the 32 KB limit of KMS, a 1 MB CloudFormation template, and
  * the CreateGrant questions put to both evaluators.
  */
+import { KEY_POLICY_SIZE_LIMIT } from '../../src/core/policy';
 import { CALLERS, pick, randomKeyPolicy, seededRandom } from '../unit/policy/generators';
 
-/** The maximum key policy size KMS accepts (PutKeyPolicy rejects anything larger). */
-export const KEY_POLICY_LIMIT_BYTES = 32_768;
 /** Size the template generator stops below. */
 export const TEMPLATE_TARGET_BYTES = 1_048_576;
 
@@ -75,7 +74,7 @@ function keyPolicyStatement(index: number): Record<string, unknown> {
  * A key policy of many statements and principals, pretty-printed as the console shows it,
  * grown statement by statement to just under the 32,768-byte limit.
  */
-export function largeKeyPolicyText(limit = KEY_POLICY_LIMIT_BYTES): string {
+export function largeKeyPolicyText(limit = KEY_POLICY_SIZE_LIMIT): string {
   const statements: Record<string, unknown>[] = [
     { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
     { Sid: 'Allow access for Key Administrators', Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`, `arn:aws:iam::${ACCOUNT}:role/SecurityAudit`] }, Action: ADMIN_ACTIONS, Resource: '*' },
