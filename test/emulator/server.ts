@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseQuery, type CallContext, type Handler } from './context';
 import { accessDenied } from './authz/denials';
+import { validatePolicies } from './authz/validate';
 import { parseAmzDate, parseAuthorization, verifySignature, type Authorization } from './authz/sigv4';
 import {
   authFailure,
@@ -167,6 +168,7 @@ const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const scenario = typeof options.scenario === 'string' ? loadScenario(options.scenario) : options.scenario;
+  await validatePolicies(scenario);
   const pristine = structuredClone(scenario);
   let world = new World(structuredClone(pristine), options.launchDelayMs);
   const injector = new FaultInjector(options.faults ?? [], options.seed ?? 1);

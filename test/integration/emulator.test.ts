@@ -794,6 +794,21 @@ describe('AWS emulator through the real SDK', function () {
       }
     });
 
+    it('refuses to start a scenario whose policy AWS would not have stored', async () => {
+      const b = new ScenarioBuilder('broken').account(DEV).region(REGION);
+      b.principal({
+        name: 'typo',
+        account: DEV,
+        policies: [
+          {
+            name: 'Broken',
+            document: { Version: '2012-10-17', Statement: [{ Effect: 'Perhaps', Action: 'ec2:*', Resource: '*' }] },
+          },
+        ],
+      });
+      await assert.rejects(startEmulator({ scenario: b.build() }), /Invalid scenario policies: principal typo/);
+    });
+
     it('serves a 1,000-instance page of a 10,000-instance region in well under a second', async () => {
       const scenario = new ScenarioBuilder('big')
         .account(DEV)
