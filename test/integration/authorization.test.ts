@@ -476,6 +476,32 @@ describe('Authorization like AWS, through the real SDK', function () {
         id: 'mrk-1234abcd12ab34cd56ef1234567890ab',
         multiRegion: true,
       });
+      // Keys without delegation whose only grant statement is conditioned on EC2's request context.
+      const viaEc2 = (region: string): Record<string, unknown> => ({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'Admin',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${DEV}:user/admin` },
+            Action: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
+            Resource: '*',
+          },
+          {
+            Sid: 'Grants through EC2',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${DEV}:user/admin` },
+            Action: 'kms:CreateGrant',
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'kms:ViaService': `ec2.${region}.amazonaws.com`, 'kms:CallerAccount': DEV },
+              Bool: { 'kms:GrantIsForAWSResource': 'true' },
+            },
+          },
+        ],
+      });
+      const viaHere = b.key({ account: DEV, region: REGION, policy: viaEc2(REGION) });
+      const viaElsewhere = b.key({ account: DEV, region: REGION, policy: viaEc2('us-east-1') });
       const scenario = b.build();
       scenario.groups = [{ name: 'readers', account: DEV, policies: [allowPolicy('ReadEc2', ['ec2:Describe*'])] }];
       scenario.organization = {
@@ -532,6 +558,8 @@ describe('Authorization like AWS, through the real SDK', function () {
         orphaned: orphaned.arn,
         remote: remote.arn,
         mrk: mrk.arn,
+        viaHere: viaHere.arn,
+        viaElsewhere: viaElsewhere.arn,
         deleted: `arn:aws:kms:${REGION}:${DEV}:key/0deleted-0000-4000-8000-000000000000`,
       };
       scenario.deletedKeys = [keys.deleted];
@@ -553,9 +581,41 @@ describe('Authorization like AWS, through the real SDK', function () {
       add('orphaned', keys.orphaned);
       add('remote', keys.remote);
       add('deleted', keys.deleted);
+      add('viaHere', keys.viaHere);
+      add('viaElsewhere', keys.viaElsewhere);
       emulator = await startEmulator({ scenario });
     });
     after(async () => emulator?.close());
+
+    it("EC2's grant carries kms:ViaService, kms:CallerAccount and kms:GrantIsForAWSResource, which key policies can require", async () => {
+      const client = new EC2Client(clientConfig(emulator, 'admin'));
+      await client.send(new StartInstancesCommand({ InstanceIds: [ids.viaHere, ids.viaElsewhere] }));
+      assert.equal(
+        (await stateOf(client, ids.viaHere))?.State?.Name,
+        'running',
+        'the grant came through EC2 in this region',
+      );
+      assert.equal(
+        (await stateOf(client, ids.viaElsewhere))?.State?.Name,
+        'stopped',
+        'the key policy wants EC2 of another region',
+      );
+      const trail = new CloudTrailClient(clientConfig(emulator, 'admin'));
+      const events = await trail.send(
+        new LookupEventsCommand({
+          LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateGrant' }],
+          MaxResults: 10,
+        }),
+      );
+      const records = (events.Events ?? []).map(
+        (e) =>
+          JSON.parse(e.CloudTrailEvent ?? '{}') as { errorMessage?: string; requestParameters?: { keyId?: string } },
+      );
+      const refused = records.find((r) => r.requestParameters?.keyId === keys.viaElsewhere);
+      assert.match(refused?.errorMessage ?? '', /because no resource-based policy allows the kms:CreateGrant action$/);
+      assert.equal(records.find((r) => r.requestParameters?.keyId === keys.viaHere)?.errorMessage, undefined);
+      await client.send(new StopInstancesCommand({ InstanceIds: [ids.viaHere] }));
+    });
 
     it("an SCP Deny refuses EC2's grant at launch and a direct call, in SCP wording", async () => {
       const client = new EC2Client(clientConfig(emulator, 'scp-bound'));
