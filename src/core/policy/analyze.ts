@@ -37,7 +37,7 @@ function analyzeView(text: string, view: PolicyView, options: AnalyzeOptions, ed
   // Without a usable Statement nothing else can be said; a single bad statement is simply
   // left out of the evaluation (AWS would reject the whole policy, which invalid-policy says).
   if (problems.some((p) => p.fatal)) return invalid;
-  return [...invalid, ...kmsFindings(view, { text, formatting: editor.formatting, editor, principals: options.principals ?? [], region: options.region })];
+  return [...invalid, ...kmsFindings(view, { text, editor, principals: options.principals ?? [], region: options.region })];
 }
 
 /**

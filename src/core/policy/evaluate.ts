@@ -548,11 +548,6 @@ export function authorizeKmsRequest(
   return { decision: allowed ? 'allow' : 'implicit-deny', keyPolicy: key, identity };
 }
 
-/** The account of a key ARN, undefined when the value is not an ARN. */
-export function accountOfKeyArn(keyArn: string | undefined): string | undefined {
-  return accountOfArn(keyArn);
-}
-
 /** Options of EC2's grant request. */
 export interface GrantRequestOptions {
   region: string;
@@ -614,7 +609,7 @@ export function evaluateCreateGrant(
 ): CreateGrantResult {
   const request = ec2GrantRequest(principalArn, options);
   const result = evaluatePolicy(keyPolicy, request, 'resource');
-  return createGrantVerdict(result, request, options.keyAccount ?? accountOfKeyArn(options.keyArn));
+  return createGrantVerdict(result, request, options.keyAccount ?? accountOfArn(options.keyArn));
 }
 
 export interface CreateGrantResult {

@@ -19,7 +19,7 @@ import {
   type PolicyEvaluation,
   type RequestContext,
 } from './evaluate';
-import { uniqueSid, type FormattingOptions, type TextEdit } from './fixes';
+import { uniqueSid, type TextEdit } from './fixes';
 import type { LocalEditor } from './localEdits';
 import { PLACEHOLDER_ACCOUNT } from './limits';
 import { accountMember, callerArnOf, candidateKey, type PrincipalCandidate } from './principals';
@@ -42,8 +42,7 @@ export type PolicyKind = 'resource' | 'identity';
 
 export interface RuleContext {
   text: string;
-  formatting: FormattingOptions;
-  /** Makes the fixes' edits on `text` (shared by the policies of one text). */
+  /** Makes the fixes' edits on `text` with its formatting (shared by the policies of one text). */
   editor: LocalEditor;
   principals: string[];
   region?: string;

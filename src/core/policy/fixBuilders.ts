@@ -19,14 +19,15 @@ const GRANT_ACTIONS = new Set(['kms:creategrant', 'kms:listgrants', 'kms:revokeg
  * edits are computed on first use. No change, no fix: a fix is never offered without edits.
  */
 function lazyFix(facts: PolicyFacts, what: FixFacts, changes: readonly (TextEdit | undefined)[], isPreferred?: boolean): PolicyFix[] {
-  if (changes.length === 0 || changes.some((c) => c === undefined)) return [];
+  const made = changes.filter((c): c is TextEdit => c !== undefined);
+  if (made.length === 0 || made.length !== changes.length) return [];
   const editor = facts.ctx.editor;
   const fix = { title: fixTitle(what) } as PolicyFix;
   let cached: TextEdit[] | undefined;
   Object.defineProperty(fix, 'edits', {
     enumerable: true,
     configurable: true,
-    get: () => (cached ??= nonEmpty(editor.format(changes as TextEdit[]), fix.title)),
+    get: () => (cached ??= nonEmpty(editor.format(made), fix.title)),
   });
   if (isPreferred !== undefined) fix.isPreferred = isPreferred;
   return [fix];
