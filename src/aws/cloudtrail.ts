@@ -1,5 +1,5 @@
 import { LookupEventsCommand, type Event } from '@aws-sdk/client-cloudtrail';
-import type { Outcome, TrailEvent } from '../core/model';
+import type { Outcome, TrailEvent, TrailResource } from '../core/model';
 import { classifyAwsError } from './errors';
 import type { SessionPort, SignalOption } from './session';
 
@@ -77,41 +77,104 @@ async function gateOwner(session: SessionPort, profile: string): Promise<string>
 
 interface RecordShape {
   eventTime?: string;
+  eventSource?: string;
   errorCode?: string;
   errorMessage?: string;
-  userIdentity?: { arn?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
+  userIdentity?: {
+    type?: string;
+    arn?: string;
+    invokedBy?: string;
+    sessionContext?: { sessionIssuer?: { arn?: string } };
+  };
   requestParameters?: {
     keyId?: string;
     granteePrincipal?: string;
     instancesSet?: { items?: { instanceId?: string }[] };
     instanceId?: string;
+    dryRun?: boolean;
   } | null;
+  resources?: { type?: string; ARN?: string; accountId?: string }[];
 }
+
+/** Error codes of a DryRun call that would have succeeded (KMS, EC2): the record is no failure. */
+const DRY_RUN_ERROR_CODES: ReadonlySet<string> = new Set(['DryRunOperationException', 'DryRunOperation', 'Client.DryRunOperation']);
+
+/**
+ * The instance id in EC2's grantee principal, in either form: today's STS session ARN
+ * `arn:aws:sts::<acct>:assumed-role/aws:ec2-infrastructure/<instance id>` or the older
+ * `<acct>:aws:ec2-infrastructure:<instance id>` (src/aws-records.md Q1).
+ */
+const GRANTEE_INSTANCE = /aws:ec2-infrastructure[:/](i-[0-9a-f]{8,17})$/;
 
 /**
  * Maps a LookupEvents entry to a TrailEvent, parsing its `CloudTrailEvent` JSON string.
- * A record that does not parse still yields the summary fields. Pure.
+ * A record that does not parse still yields the summary fields. Every field is checked for
+ * its type: a record is hostile input. Pure.
  */
 export function mapTrailEvent(event: Event): TrailEvent {
   const record = parseRecord(event.CloudTrailEvent);
-  const time = event.EventTime ? new Date(event.EventTime).toISOString() : record.eventTime ?? '';
+  const time = event.EventTime ? new Date(event.EventTime).toISOString() : text(record.eventTime) ?? '';
   const result: TrailEvent = { eventId: event.EventId ?? '', eventName: event.EventName ?? '', eventTime: time };
-  const userArn = record.userIdentity?.arn;
+  const source = text(record.eventSource) ?? text(event.EventSource);
+  if (source) result.eventSource = source;
+  const identity = record.userIdentity && typeof record.userIdentity === 'object' ? record.userIdentity : undefined;
+  const userArn = text(identity?.arn);
   if (userArn) result.userArn = userArn;
   // For a role session this is the role's ARN with its path, which the session ARN lacks.
-  const issuer = record.userIdentity?.sessionContext?.sessionIssuer?.arn;
+  const issuer = text(identity?.sessionContext?.sessionIssuer?.arn);
   if (issuer) result.sessionIssuerArn = issuer;
-  if (record.errorCode) result.errorCode = record.errorCode;
-  if (record.errorMessage) result.errorMessage = record.errorMessage;
-  const params = record.requestParameters ?? undefined;
-  if (params?.keyId) result.keyId = params.keyId;
-  if (params?.granteePrincipal) result.granteePrincipal = params.granteePrincipal;
-  const ids = (params?.instancesSet?.items ?? []).map((item) => item.instanceId).filter((id): id is string => !!id);
-  if (params?.instanceId) ids.push(params.instanceId);
-  const fromGrantee = /(i-[0-9a-f]{8,17})\b/.exec(params?.granteePrincipal ?? '')?.[1];
+  const invokedBy = text(identity?.invokedBy);
+  if (invokedBy) result.invokedBy = invokedBy;
+  const userType = text(identity?.type);
+  if (userType) result.userType = userType;
+  const errorCode = text(record.errorCode);
+  if (errorCode) result.errorCode = errorCode;
+  const errorMessage = text(record.errorMessage);
+  if (errorMessage) result.errorMessage = errorMessage;
+  const params = record.requestParameters && typeof record.requestParameters === 'object' ? record.requestParameters : undefined;
+  const keyId = text(params?.keyId);
+  if (keyId) result.keyId = keyId;
+  const grantee = text(params?.granteePrincipal);
+  if (grantee) result.granteePrincipal = grantee;
+  if (params?.dryRun === true || (errorCode !== undefined && DRY_RUN_ERROR_CODES.has(errorCode))) result.dryRun = true;
+  const items = Array.isArray(params?.instancesSet?.items) ? params.instancesSet.items : [];
+  const ids = items.map((item) => text(item?.instanceId)).filter((id): id is string => !!id);
+  const single = text(params?.instanceId);
+  if (single) ids.push(single);
+  const fromGrantee = GRANTEE_INSTANCE.exec(grantee ?? '')?.[1];
   if (fromGrantee && !ids.includes(fromGrantee)) ids.push(fromGrantee);
   if (ids.length > 0) result.instanceIds = ids;
+  const resources = resourcesOf(record, event);
+  if (resources.length > 0) result.resources = resources;
   return result;
+}
+
+/** The record's `resources[]`, else the LookupEvents summary's `Resources`. */
+function resourcesOf(record: RecordShape, event: Event): TrailResource[] {
+  const fromRecord = Array.isArray(record.resources) ? record.resources : [];
+  const mapped = fromRecord.flatMap((r): TrailResource[] => {
+    if (!r || typeof r !== 'object') return [];
+    const resource: TrailResource = {};
+    const type = text(r.type);
+    const name = text(r.ARN);
+    const account = text(r.accountId);
+    if (type) resource.type = type;
+    if (name) resource.name = name;
+    if (account) resource.accountId = account;
+    return type || name ? [resource] : [];
+  });
+  if (mapped.length > 0) return mapped;
+  return (event.Resources ?? []).flatMap((r): TrailResource[] => {
+    const resource: TrailResource = {};
+    if (r.ResourceType) resource.type = r.ResourceType;
+    if (r.ResourceName) resource.name = r.ResourceName;
+    return r.ResourceType || r.ResourceName ? [resource] : [];
+  });
+}
+
+/** A non-empty string, or undefined for anything else a hostile record may hold there. */
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function parseRecord(text: string | undefined): RecordShape {
