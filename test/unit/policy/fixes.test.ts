@@ -7,10 +7,11 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTree, type ParseError } from 'jsonc-parser';
+import { modify, parseTree, type ParseError } from 'jsonc-parser';
 import { analyzePolicyText, keyPolicyGrantStatement, identityPolicyGrantStatement, type FindingCode } from '../../../src/core/policy';
 import { applyEdits, detectFormatting } from '../../../src/core/policy/fixes';
 import { FORMAT_WINDOW_LIMIT, LocalEditor } from '../../../src/core/policy/localEdits';
+import { pick, randomKeyPolicy, seededRandom } from './generators';
 
 const fixture = (name: string): string => readFileSync(join(__dirname, '..', '..', 'fixtures', 'fixes', name), 'utf8');
 
@@ -443,5 +444,40 @@ describe('fix edits on the lines they touch', () => {
       ['AllowCreateGrantForAWSResources', 'kms:CreateGrant'],
     ]);
     assert.deepEqual(analyzePolicyText(fixed).findings.filter((f) => f.code === 'unscoped-create-grant'), []);
+  });
+});
+
+describe('fix edits agree with jsonc-parser modify', () => {
+  /** A text laid out in one of the ways people write policies: indented, tabbed, CRLF, partly compact. */
+  function layout(random: () => number, policy: unknown): string {
+    const indent = pick(random, [2, 4, '\t'] as const);
+    let text = JSON.stringify(policy, null, indent);
+    if (random() < 0.4) text = text.replace(/\{\n\s*("AWS": [^\n]*)\n\s*\}/g, '{ $1 }');
+    if (random() < 0.3) text = text.replace(/\[\n\s*("[^"\n]*")\n\s*\]/g, '[$1]');
+    if (random() < 0.3) text = text.replace(/\n/g, '\r\n');
+    return random() < 0.5 ? `${text}\n` : text;
+  }
+
+  it('gives the same text as modify + applyEdits on 400 random policies and changes', () => {
+    const random = seededRandom(4242);
+    for (let n = 0; n < 400; n++) {
+      const policy = randomKeyPolicy(random);
+      const text = layout(random, policy);
+      const formatting = detectFormatting(text);
+      const root = parseTree(text);
+      const statements = root?.children?.find((p) => p.children?.[0]?.value === 'Statement')?.children?.[1];
+      assert.ok(root && statements?.children);
+      const editor = new LocalEditor(text, formatting);
+      const index = Math.floor(random() * statements.children.length);
+      const statement = statements.children[index];
+      const op = Math.floor(random() * 3);
+      const path: (string | number)[] =
+        op === 0 ? ['Statement', -1] : op === 1 ? ['Statement', index, 'Condition', pick(random, ['Bool', 'BoolIfExists']), 'kms:GrantIsForAWSResource'] : ['Statement', index, 'Action'];
+      const value = op === 0 ? { Sid: 'New', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/X' }, Action: 'kms:CreateGrant', Resource: '*' } : op === 1 ? random() < 0.5 : ['kms:Decrypt'];
+      const made = op === 0 ? editor.append(statements, value) : editor.set(statement, path.slice(2), value);
+      assert.ok(made);
+      const expected = applyEdits(text, modify(text, path, value, { formattingOptions: { ...formatting, eol: formatting.eol ?? '\n' }, isArrayInsertion: op === 0 }));
+      assert.equal(applyEdits(text, editor.format([made])), expected, `${JSON.stringify(text)} ${JSON.stringify(path)}`);
+    }
   });
 });
