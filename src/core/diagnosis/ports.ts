@@ -26,6 +26,34 @@ export interface SimulationResult {
   allowedByOrganizations?: boolean;
   /** `PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary`, when IAM reports it. */
   allowedByPermissionsBoundary?: boolean;
+  /**
+   * `EvalDecisionDetails`: in a cross-account simulation, each side's decision by the policy
+   * type IAM names (e.g. `IAM Policy`, `Resource Policy`); the request is allowed only if
+   * every side allows. Empty or absent for same-account simulations.
+   */
+  decisionDetails?: SimulationSide[];
+  /**
+   * `ResourceSpecificResults`: the answer per resource ARN simulated. With resource ARNs IAM
+   * reports missing context only here; `missingContextValues` above already includes them.
+   */
+  resourceResults?: ResourceSimulationResult[];
+}
+
+/** One side of a cross-account decision (`EvalDecisionDetails` entry). */
+export interface SimulationSide {
+  /** The policy type as IAM names it, e.g. `IAM Policy`. */
+  source: string;
+  decision: SimulationResult['decision'];
+}
+
+/** One entry of `ResourceSpecificResults`. */
+export interface ResourceSimulationResult {
+  resource: string;
+  decision: SimulationResult['decision'];
+  matchedStatements: SimulationResult['matchedStatements'];
+  missingContextValues: string[];
+  decisionDetails?: SimulationSide[];
+  allowedByPermissionsBoundary?: boolean;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { CreateGrantVerdict, MatchedStatement } from '../policy';
 import type { AwsFailure, CallerIdentity, InstanceSummary, KeyInfo, Outcome, TrailEvent, VolumeInfo } from '../model';
 import type { StateReasonClassification } from '../stateReason';
+import type { ProfileMessages } from './messages';
 import type { SimulationResult } from './ports';
 import type { PrincipalInfo, StepId } from './types';
 import type { TrailWindow } from './trail';
@@ -111,4 +112,24 @@ export type IamStage =
 export interface Limitation {
   step: StepId;
   text: string;
+}
+
+/** The instance the verdict is about, for its sentences. */
+export interface VerdictTarget {
+  instanceId: string;
+  region: string;
+}
+
+/** Everything the verdict weighs: each stage that ran, and the checks that could not. */
+export interface VerdictStages {
+  target: VerdictTarget;
+  /** Words the sentences that name the diagnosing profile. */
+  say: ProfileMessages;
+  instance: InstanceStage;
+  volumes?: VolumeStage;
+  keys: KeyRecord[];
+  principal?: PrincipalStage;
+  keyPolicies: KeyPolicyResult[];
+  iam?: IamStage;
+  limitations: Limitation[];
 }
