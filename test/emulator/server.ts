@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { parseQuery, type CallContext, type Handler } from './context';
 import { accessDenied } from './authz/denials';
 import { validatePolicies } from './authz/validate';
-import { parseAmzDate, parseAuthorization, verifySignature, type Authorization } from './authz/sigv4';
+import { authenticate } from './authz/authenticate';
+import { parseAuthorization, type Authorization } from './authz/sigv4';
 import {
   authFailure,
   AwsError,
@@ -17,8 +18,6 @@ import {
   internalError,
   renderError,
   SERVICES,
-  signatureMismatch,
-  signatureOutOfTime,
   throttled,
   unknownAction,
   type ServiceName,
@@ -86,9 +85,6 @@ const HANDLERS: Record<ServiceName, Record<string, Handler>> = {
 };
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** AWS refuses a request signed more than 5 minutes away from its clock (IAM User Guide, signature-v4-troubleshooting.html). */
-const DEFAULT_MAX_SKEW_MS = 5 * 60_000;
-
 interface Signed extends Authorization {
   service: ServiceName;
 }
@@ -247,28 +243,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const fail = (error: AwsError): void => send(res, renderError(service, error, requestId), requestId, outcome);
     if (!caller) return fail(authFailure(service));
     if (outcome.error) return fail(forcedError(service, outcome, caller.arn, action));
-    // Temporary credentials are the access key id, secret and session token together: a
-    // missing or different token is an unknown credential (STS API reference, "Temporary credentials").
-    const token = req.headers['x-amz-security-token'];
-    if ((caller.principal.sessionToken ?? undefined) !== (typeof token === 'string' ? token : undefined))
-      return fail(authFailure(service));
-    const amzDate = String(req.headers['x-amz-date'] ?? '');
-    const signedAt = parseAmzDate(amzDate);
-    if (!signedAt)
-      return fail(
-        new AwsError(
-          'IncompleteSignature',
-          "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
-          400,
-        ),
-      );
-    const check = await verifySignature(req, body, signed, caller.principal.secretAccessKey, amzDate);
-    if (!check.ok) return fail(signatureMismatch(service, check.canonicalRequest, check.stringToSign));
-    const now = new Date();
-    if (Math.abs(now.getTime() - signedAt.getTime()) > (options.maxClockSkewMs ?? DEFAULT_MAX_SKEW_MS))
-      return fail(signatureOutOfTime(service, signedAt, now));
-    if (caller.principal.expired || (caller.expiresAt !== undefined && caller.expiresAt < now.getTime()))
-      return fail(expiredToken(service));
+    const refused = await authenticate(service, req, body, signed, caller, options.maxClockSkewMs);
+    if (refused) return fail(refused);
     if (service !== 'iam' && !world.regionEnabled(caller.account, region)) return fail(authFailure(service));
     const handler = HANDLERS[service][action];
     if (!handler) return fail(unknownAction(service, action));
