@@ -1,6 +1,8 @@
 /**
  * Scenario files: the accounts, principals, regions and resources the emulator serves.
  * A scenario is plain JSON so people can write one by hand; `builder.ts` makes big ones.
+ * As in AWS nothing is allowed by default: each call needs an Allow from the principal's
+ * policies (and from the key policy for KMS keys) and no Deny from any policy that applies.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
