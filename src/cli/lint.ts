@@ -25,7 +25,8 @@ export interface LintArguments {
   help?: boolean;
 }
 
-export const LINT_USAGE = 'usage: ec2-launch-doctor lint [--principal ARN]... [--region REGION] [--format text|json|sarif] FILE...';
+export const LINT_USAGE =
+  'usage: ec2-launch-doctor lint [--principal ARN]... [--region REGION] [--format text|json|sarif] FILE...';
 
 const FORMATS: readonly LintFormat[] = ['text', 'json', 'sarif'];
 
@@ -78,15 +79,18 @@ export function parseLintArguments(args: readonly string[]): LintArguments | str
   const parsed: LintArguments = { principals: [], format: 'text', files: positionals };
   if (values.help) return { ...parsed, help: true };
   for (const value of values.principal ?? []) {
-    if (!isPrincipalArgument(value)) return `--principal expects an IAM user, role, assumed-role session or account ARN, got "${value}"`;
+    if (!isPrincipalArgument(value))
+      return `--principal expects an IAM user, role, assumed-role session or account ARN, got "${value}"`;
     parsed.principals.push(value);
   }
   if (values.format !== undefined) {
-    if (!(FORMATS as readonly string[]).includes(values.format)) return `--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`;
+    if (!(FORMATS as readonly string[]).includes(values.format))
+      return `--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`;
     parsed.format = values.format as LintFormat;
   }
   if (values.region !== undefined) {
-    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(values.region)) return `--region expects a Region such as eu-west-1, got "${values.region}"`;
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(values.region))
+      return `--region expects a Region such as eu-west-1, got "${values.region}"`;
     parsed.region = values.region;
   }
   if (parsed.files.length === 0) return 'no FILE given';
@@ -99,9 +103,12 @@ export function parseLintArguments(args: readonly string[]): LintArguments | str
  * mark itself is not part of the text, so offsets count from the first character.
  */
 export function decodeText(bytes: Uint8Array): string {
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
-  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe)
+    return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff)
+    return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return new TextDecoder('utf-8').decode(bytes.subarray(3));
   return new TextDecoder('utf-8').decode(bytes);
 }
 
@@ -147,7 +154,9 @@ export async function runLint(args: string[], io: LintIo): Promise<number> {
     } catch (error) {
       // A bug of the analyzer: say so, and never let it pass for "no findings".
       failed = true;
-      io.stderr(`ec2-launch-doctor lint: internal error while analyzing ${path}: ${error instanceof Error ? error.message : String(error)}\n`);
+      io.stderr(
+        `ec2-launch-doctor lint: internal error while analyzing ${path}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
   }
   if (parsed.format === 'json') io.stdout(`${JSON.stringify(formatJson(linted), null, 2)}\n`);

@@ -52,7 +52,10 @@ which the output channel "EC2 Launch Doctor" (or the CLI's error output) shows. 
 
 /** Title and explanation of every finding code. */
 export const FINDING_HELP: Readonly<Record<FindingCode, FindingHelp>> = Object.fromEntries(
-  (Object.keys(EXPLANATIONS) as FindingCode[]).map((code) => [code, { title: FINDING_TITLES[code], markdown: EXPLANATIONS[code] }]),
+  (Object.keys(EXPLANATIONS) as FindingCode[]).map((code) => [
+    code,
+    { title: FINDING_TITLES[code], markdown: EXPLANATIONS[code] },
+  ]),
 ) as Record<FindingCode, FindingHelp>;
 
 /** The help of a code read from outside (a link, a file): undefined for an unknown code. */

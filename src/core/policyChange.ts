@@ -18,7 +18,9 @@ export function summarizePolicyChange(before: string, after: string): string[] {
   if (removed.length) lines.push(`Removes ${removed.length} statement(s): ${removed.map(name).join(', ')}.`);
   if (changed.length) lines.push(`Changes ${changed.length} statement(s): ${changed.map(name).join(', ')}.`);
   if (lines.length === 0) lines.push('No statement changes (formatting only).');
-  lines.push(`Size: ${utf8ByteLength(before)} -> ${utf8ByteLength(after)} bytes (limit ${KEY_POLICY_SIZE_LIMIT_TEXT}).`);
+  lines.push(
+    `Size: ${utf8ByteLength(before)} -> ${utf8ByteLength(after)} bytes (limit ${KEY_POLICY_SIZE_LIMIT_TEXT}).`,
+  );
   return lines;
 }
 

@@ -6,9 +6,20 @@
  * run.mjs in its own process; sends raw samples back.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { analyzePolicyText, evaluateCreateGrant, ec2GrantRequest, type CreateGrantVerdict } from '../../src/core/policy';
+import {
+  analyzePolicyText,
+  evaluateCreateGrant,
+  ec2GrantRequest,
+  type CreateGrantVerdict,
+} from '../../src/core/policy';
 import { ACCOUNT, documentedNotPrincipal, KEY_ARN, REGION, type KeyPolicy } from '../unit/policy/generators';
-import { grantQuestions, largeKeyPolicyText, largeTemplateText, minifiedKeyPolicyText, type GrantQuestion } from './policyFixtures';
+import {
+  grantQuestions,
+  largeKeyPolicyText,
+  largeTemplateText,
+  minifiedKeyPolicyText,
+  type GrantQuestion,
+} from './policyFixtures';
 import { progress, sendResult, timeMs } from './protocol';
 
 const KEY_POLICY_RUNS = 60;
@@ -18,9 +29,16 @@ const EVALUATOR_PASSES = 5;
 const SIMULATOR_PASSES = 3;
 const KMS_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
 /** Principals a person has configured (ec2LaunchDoctor.principals), so the per-principal rules run too. */
-const WATCHED = [`arn:aws:iam::${ACCOUNT}:role/team-7/app-7-0-service-role`, `arn:aws:iam::444455556666:role/team-4/app-4-1-service-role`];
+const WATCHED = [
+  `arn:aws:iam::${ACCOUNT}:role/team-7/app-7-0-service-role`,
+  `arn:aws:iam::444455556666:role/team-4/app-4-1-service-role`,
+];
 
-function analysisSamples(text: string, runs: number, warmup: number): { samplesMs: number[]; firstCallMs: number; kind: string; findings: number } {
+function analysisSamples(
+  text: string,
+  runs: number,
+  warmup: number,
+): { samplesMs: number[]; firstCallMs: number; kind: string; findings: number } {
   const first = timeMs(() => analyzePolicyText(text, { principals: WATCHED }));
   for (let i = 0; i < warmup; i++) analyzePolicyText(text, { principals: WATCHED });
   const samplesMs: number[] = [];
@@ -54,8 +72,17 @@ function linearityCurve(): Record<string, unknown>[] {
       const first = timeMs(() => analyzeWithEdits(text));
       const samplesMs: number[] = [];
       for (let i = 0; i < runs; i++) samplesMs.push(timeMs(() => analyzeWithEdits(text)).ms);
-      points.push({ kind, bytes: Buffer.byteLength(text), findings: first.value.findings, edits: first.value.edits, firstCallMs: first.ms, samplesMs });
-      progress(`policy: minified ${kind} of ${Math.round(bytes / 1024)} KB analysed (${first.value.findings} findings)`);
+      points.push({
+        kind,
+        bytes: Buffer.byteLength(text),
+        findings: first.value.findings,
+        edits: first.value.edits,
+        firstCallMs: first.ms,
+        samplesMs,
+      });
+      progress(
+        `policy: minified ${kind} of ${Math.round(bytes / 1024)} KB analysed (${first.value.findings} findings)`,
+      );
     }
   }
   return points;
@@ -65,10 +92,19 @@ function evaluatorVerdict(q: GrantQuestion): CreateGrantVerdict {
   return evaluateCreateGrant(q.keyPolicy, q.caller, { region: REGION, keyArn: KEY_ARN }).verdict;
 }
 
-async function simulateDecision(q: GrantQuestion, context: Record<string, string>, identity: unknown[]): Promise<string> {
+async function simulateDecision(
+  q: GrantQuestion,
+  context: Record<string, string>,
+  identity: unknown[],
+): Promise<string> {
   const response = await runSimulation(
     {
-      request: { principal: q.caller, action: 'kms:CreateGrant', resource: { resource: KEY_ARN, accountId: ACCOUNT }, contextVariables: context },
+      request: {
+        principal: q.caller,
+        action: 'kms:CreateGrant',
+        resource: { resource: KEY_ARN, accountId: ACCOUNT },
+        contextVariables: context,
+      },
       identityPolicies: identity.map((policy, i) => ({ name: `identity${i}`, policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
@@ -78,7 +114,8 @@ async function simulateDecision(q: GrantQuestion, context: Record<string, string
     },
     {},
   );
-  if (response.resultType !== 'single') throw new Error(`the simulator could not run: ${JSON.stringify(response).slice(0, 300)}`);
+  if (response.resultType !== 'single')
+    throw new Error(`the simulator could not run: ${JSON.stringify(response).slice(0, 300)}`);
   return response.overallResult;
 }
 
@@ -127,7 +164,15 @@ async function throughput(questions: GrantQuestion[]): Promise<Record<string, un
   }
   const verdicts: Record<string, number> = {};
   for (const v of evaluatorAnswers) verdicts[v] = (verdicts[v] ?? 0) + 1;
-  return { questions: questions.length, verdicts, disagreements, simulationsPerPass: simulations, evaluatorPerSecond, simulatorPerSecond, simulationsPerSecond };
+  return {
+    questions: questions.length,
+    verdicts,
+    disagreements,
+    simulationsPerPass: simulations,
+    evaluatorPerSecond,
+    simulatorPerSecond,
+    simulationsPerSecond,
+  };
 }
 
 async function main(): Promise<void> {

@@ -33,7 +33,10 @@ const ADMIN_ACTIONS = [
 ];
 
 function teamRoles(account: string, team: number, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `arn:aws:iam::${account}:role/team-${team}/app-${team}-${i}-service-role`);
+  return Array.from(
+    { length: count },
+    (_, i) => `arn:aws:iam::${account}:role/team-${team}/app-${team}-${i}-service-role`,
+  );
 }
 
 /**
@@ -48,7 +51,13 @@ function keyPolicyStatement(index: number): Record<string, unknown> {
   const roles = teamRoles(account, team, 3 + (index % 4));
   switch (index % 3) {
     case 0:
-      return { Sid: `Team${team}KeyUsage`, Effect: 'Allow', Principal: { AWS: roles }, Action: USAGE_ACTIONS, Resource: '*' };
+      return {
+        Sid: `Team${team}KeyUsage`,
+        Effect: 'Allow',
+        Principal: { AWS: roles },
+        Action: USAGE_ACTIONS,
+        Resource: '*',
+      };
     case 1:
       return {
         Sid: `Team${team}AttachPersistentResources`,
@@ -76,8 +85,20 @@ function keyPolicyStatement(index: number): Record<string, unknown> {
  */
 export function largeKeyPolicyText(limit = KEY_POLICY_SIZE_LIMIT): string {
   const statements: Record<string, unknown>[] = [
-    { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
-    { Sid: 'Allow access for Key Administrators', Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`, `arn:aws:iam::${ACCOUNT}:role/SecurityAudit`] }, Action: ADMIN_ACTIONS, Resource: '*' },
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+    {
+      Sid: 'Allow access for Key Administrators',
+      Effect: 'Allow',
+      Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/KeyAdmin`, `arn:aws:iam::${ACCOUNT}:role/SecurityAudit`] },
+      Action: ADMIN_ACTIONS,
+      Resource: '*',
+    },
     {
       Sid: 'DenyDeletionOutsideBreakGlass',
       Effect: 'Deny',
@@ -87,7 +108,8 @@ export function largeKeyPolicyText(limit = KEY_POLICY_SIZE_LIMIT): string {
       Condition: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/BreakGlass*` } },
     },
   ];
-  const render = (list: Record<string, unknown>[]): string => JSON.stringify({ Version: '2012-10-17', Id: 'key-consolepolicy-3', Statement: list }, null, 2);
+  const render = (list: Record<string, unknown>[]): string =>
+    JSON.stringify({ Version: '2012-10-17', Id: 'key-consolepolicy-3', Statement: list }, null, 2);
   let text = render(statements);
   for (let i = 0; i < 10_000; i++) {
     const next = render([...statements, keyPolicyStatement(i)]);
@@ -105,8 +127,17 @@ export function largeKeyPolicyText(limit = KEY_POLICY_SIZE_LIMIT): string {
  * policy is generated in linear time too.
  */
 export function minifiedKeyPolicyText(bytes: number): string {
-  const statements: Record<string, unknown>[] = [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }];
-  const render = (list: Record<string, unknown>[]): string => JSON.stringify({ Version: '2012-10-17', Id: 'key-minified', Statement: list });
+  const statements: Record<string, unknown>[] = [
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+  ];
+  const render = (list: Record<string, unknown>[]): string =>
+    JSON.stringify({ Version: '2012-10-17', Id: 'key-minified', Statement: list });
   let size = Buffer.byteLength(render(statements));
   for (let i = 0; ; i++) {
     const statement = keyPolicyStatement(i);
@@ -130,12 +161,26 @@ function cfnKey(index: number): [string, unknown] {
         KeyPolicy: {
           Version: '2012-10-17',
           Statement: [
-            { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, Action: 'kms:*', Resource: '*' },
-            { Sid: 'Allow administration', Effect: 'Allow', Principal: { AWS: { 'Fn::GetAtt': [admin, 'Arn'] } }, Action: ADMIN_ACTIONS, Resource: '*' },
+            {
+              Sid: 'Enable IAM User Permissions',
+              Effect: 'Allow',
+              Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+              Action: 'kms:*',
+              Resource: '*',
+            },
+            {
+              Sid: 'Allow administration',
+              Effect: 'Allow',
+              Principal: { AWS: { 'Fn::GetAtt': [admin, 'Arn'] } },
+              Action: ADMIN_ACTIONS,
+              Resource: '*',
+            },
             {
               Sid: 'Allow use through EC2',
               Effect: 'Allow',
-              Principal: { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/workload-${index}-launcher` } },
+              Principal: {
+                AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/workload-${index}-launcher` },
+              },
               Action: index % 5 === 0 ? USAGE_ACTIONS : [...USAGE_ACTIONS, 'kms:CreateGrant'],
               Resource: '*',
               Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ec2.${AWS::Region}.amazonaws.com' } } },
@@ -161,7 +206,13 @@ function cfnRole(index: number): [string, unknown] {
         Path: '/',
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, Action: 'sts:AssumeRole' }],
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+              Action: 'sts:AssumeRole',
+            },
+          ],
         },
         Policies: [
           {
@@ -169,8 +220,17 @@ function cfnRole(index: number): [string, unknown] {
             PolicyDocument: {
               Version: '2012-10-17',
               Statement: [
-                { Effect: 'Allow', Action: ['ec2:RunInstances', 'ec2:StartInstances', 'ec2:StopInstances', 'ec2:Describe*'], Resource: '*' },
-                { Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext'], Resource: { 'Fn::GetAtt': [`VolumeKey${index}`, 'Arn'] }, Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } },
+                {
+                  Effect: 'Allow',
+                  Action: ['ec2:RunInstances', 'ec2:StartInstances', 'ec2:StopInstances', 'ec2:Describe*'],
+                  Resource: '*',
+                },
+                {
+                  Effect: 'Allow',
+                  Action: ['kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext'],
+                  Resource: { 'Fn::GetAtt': [`VolumeKey${index}`, 'Arn'] },
+                  Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+                },
               ],
             },
           },
@@ -191,7 +251,16 @@ function cfnInstance(index: number): [string, unknown] {
         SubnetId: { 'Fn::ImportValue': `network-private-subnet-${index % 3}` },
         IamInstanceProfile: { Ref: `InstanceProfile${index}` },
         BlockDeviceMappings: [
-          { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 30, VolumeType: 'gp3', Encrypted: true, KmsKeyId: { Ref: `VolumeKey${index}` }, DeleteOnTermination: true } },
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: {
+              VolumeSize: 30,
+              VolumeType: 'gp3',
+              Encrypted: true,
+              KmsKeyId: { Ref: `VolumeKey${index}` },
+              DeleteOnTermination: true,
+            },
+          },
         ],
         Tags: [
           { Key: 'Name', Value: `workload-${index}-node` },
@@ -207,12 +276,18 @@ function cfnInstance(index: number): [string, unknown] {
  * role with an inline policy and an instance using the key, up to about 1 MB.
  */
 export function largeTemplateText(target = TEMPLATE_TARGET_BYTES, options: { minified?: boolean } = {}): string {
-  const render = (value: unknown): string => (options.minified ? JSON.stringify(value) : JSON.stringify(value, null, 2));
+  const render = (value: unknown): string =>
+    options.minified ? JSON.stringify(value) : JSON.stringify(value, null, 2);
   const resources: Record<string, unknown> = {};
   const template = {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: 'Workloads with customer managed EBS keys',
-    Parameters: { LatestAmiId: { Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>', Default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64' } },
+    Parameters: {
+      LatestAmiId: {
+        Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+        Default: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+      },
+    },
     Resources: resources,
   };
   // Each workload adds about the same amount, so one measured workload sizes the loop.

@@ -37,7 +37,10 @@ function analyzeView(text: string, view: PolicyView, options: AnalyzeOptions, ed
   // Without a usable Statement nothing else can be said; a single bad statement is simply
   // left out of the evaluation (AWS would reject the whole policy, which invalid-policy says).
   if (problems.some((p) => p.fatal)) return invalid;
-  return [...invalid, ...kmsFindings(view, { text, editor, principals: options.principals ?? [], region: options.region })];
+  return [
+    ...invalid,
+    ...kmsFindings(view, { text, editor, principals: options.principals ?? [], region: options.region }),
+  ];
 }
 
 /**
@@ -62,7 +65,11 @@ function shifted(result: AnalysisResult, by: number): AnalysisResult {
       const moved = { title: fix.title } as PolicyFix;
       if (fix.isPreferred !== undefined) moved.isPreferred = fix.isPreferred;
       let edits: PolicyFix['edits'] | undefined;
-      Object.defineProperty(moved, 'edits', { enumerable: true, configurable: true, get: () => (edits ??= fix.edits.map((e) => ({ ...e, offset: e.offset + by }))) });
+      Object.defineProperty(moved, 'edits', {
+        enumerable: true,
+        configurable: true,
+        get: () => (edits ??= fix.edits.map((e) => ({ ...e, offset: e.offset + by }))),
+      });
       return moved;
     });
   }

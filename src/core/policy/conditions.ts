@@ -185,7 +185,13 @@ function anyMatch(compare: Comparator, policy: string[], value: string): boolean
 }
 
 /** Evaluates one `operator: { key: values }` pair for one key. */
-function evaluateKey(op: ParsedOperator, key: string, raw: unknown, context: ConditionContext, variables: boolean): boolean {
+function evaluateKey(
+  op: ParsedOperator,
+  key: string,
+  raw: unknown,
+  context: ConditionContext,
+  variables: boolean,
+): boolean {
   const present = context.get(key.toLowerCase());
   if (op.base === 'null') {
     const values = policyValues(raw);

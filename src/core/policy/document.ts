@@ -20,7 +20,11 @@ export interface PolicyView {
   /** The policy as plain data; CloudFormation intrinsics resolved where possible. */
   value: unknown;
   /** Set when the policy sits in a CloudFormation template. */
-  cloudFormation?: { logicalId: string; accountId: string; /** Logical ids of the template's KMS keys. */ kmsKeys: string[] };
+  cloudFormation?: {
+    logicalId: string;
+    accountId: string;
+    /** Logical ids of the template's KMS keys. */ kmsKeys: string[];
+  };
 }
 
 export interface ParsedDocument {
@@ -91,7 +95,8 @@ export function nodeValue(node: Node | undefined, env?: ResolveEnv): unknown {
         if (typeof key !== 'string') continue;
         const value = nodeValue(property.children?.[1], env);
         // Assigning "__proto__" would replace the prototype and lose the key: define it instead.
-        if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        if (key === '__proto__')
+          Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
         else out[key] = value;
       }
       return out;
@@ -119,7 +124,9 @@ function subValue(name: string, env: ResolveEnv, variables: Record<string, unkno
  * One pass: a template full of `${` without `}` must cost its length, not its length squared.
  */
 function resolveSub(template: string, env: ResolveEnv, variables: Record<string, unknown>): string {
-  return substitute(template, (name) => (name.length > 0 && name[0] !== '!' ? subValue(name, env, variables) : undefined));
+  return substitute(template, (name) =>
+    name.length > 0 && name[0] !== '!' ? subValue(name, env, variables) : undefined,
+  );
 }
 
 /** Resolves `Ref`, `Fn::Sub`, `Fn::Join`, `Fn::GetAtt`; other intrinsics become UNRESOLVED. */
@@ -144,13 +151,22 @@ function resolveIntrinsic(node: Node, env: ResolveEnv): unknown {
     return UNRESOLVED;
   }
   if (key === 'Fn::Join') {
-    if (Array.isArray(argument) && typeof argument[0] === 'string' && Array.isArray(argument[1]) && argument[1].every((p) => typeof p === 'string')) {
+    if (
+      Array.isArray(argument) &&
+      typeof argument[0] === 'string' &&
+      Array.isArray(argument[1]) &&
+      argument[1].every((p) => typeof p === 'string')
+    ) {
       return (argument[1] as string[]).join(argument[0]);
     }
     return UNRESOLVED;
   }
   if (key === 'Fn::GetAtt') {
-    const [logicalId, attribute] = Array.isArray(argument) ? argument : typeof argument === 'string' ? argument.split('.') : [];
+    const [logicalId, attribute] = Array.isArray(argument)
+      ? argument
+      : typeof argument === 'string'
+        ? argument.split('.')
+        : [];
     if (attribute === 'Arn' && typeof logicalId === 'string' && env.arns.has(logicalId)) return env.arns.get(logicalId);
     return UNRESOLVED;
   }
@@ -177,7 +193,7 @@ function concernsKms(node: Node): boolean {
   for (const statement of statementNodes(node)) {
     if (propertyNode(statement, 'NotAction')) return true;
     const action = propertyValue(statement, 'Action');
-    const actions = action?.type === 'array' ? action.children ?? [] : action ? [action] : [];
+    const actions = action?.type === 'array' ? (action.children ?? []) : action ? [action] : [];
     for (const a of actions) {
       if (a.type !== 'string') return true;
       const text = String(a.value).toLowerCase();
@@ -204,7 +220,13 @@ function conditionalBranches(node: Node): Node[] | undefined {
   return argument.children.slice(1);
 }
 
-const IDENTITY_POLICY_TYPES = new Set(['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy', 'AWS::IAM::UserPolicy', 'AWS::IAM::GroupPolicy']);
+const IDENTITY_POLICY_TYPES = new Set([
+  'AWS::IAM::Policy',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::IAM::RolePolicy',
+  'AWS::IAM::UserPolicy',
+  'AWS::IAM::GroupPolicy',
+]);
 const INLINE_POLICY_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group']);
 
 function templatePolicies(resources: Node, accountId: string, region: string): PolicyView[] {
@@ -250,7 +272,7 @@ function templatePolicies(resources: Node, accountId: string, region: string): P
       add('identity', propertyValue(properties, 'PolicyDocument'), [...base, 'PolicyDocument'], logicalId);
     } else if (typeof type === 'string' && INLINE_POLICY_TYPES.has(type)) {
       const policies = propertyValue(properties, 'Policies');
-      (policies?.type === 'array' ? policies.children ?? [] : []).forEach((p, i) => {
+      (policies?.type === 'array' ? (policies.children ?? []) : []).forEach((p, i) => {
         add('identity', propertyValue(p, 'PolicyDocument'), [...base, 'Policies', i, 'PolicyDocument'], logicalId);
       });
     }
@@ -267,8 +289,15 @@ export function parseDocument(text: string, options: { accountId?: string; regio
   // The parser and the analysis recurse per level: a deeper text is refused before either runs.
   const shape = nestingOf(text);
   if (shape.depth > MAX_NESTING_DEPTH) {
-    const policyLike = shape.topLevelKeys.has('Statement') || shape.topLevelKeys.has('Resources') || shape.topLevelKeys.has('Version');
-    return { kind: policyLike ? 'not-analyzed' : 'not-a-policy', root: undefined, errors: [], policies: [], depth: shape.depth };
+    const policyLike =
+      shape.topLevelKeys.has('Statement') || shape.topLevelKeys.has('Resources') || shape.topLevelKeys.has('Version');
+    return {
+      kind: policyLike ? 'not-analyzed' : 'not-a-policy',
+      root: undefined,
+      errors: [],
+      policies: [],
+      depth: shape.depth,
+    };
   }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
@@ -276,11 +305,17 @@ export function parseDocument(text: string, options: { accountId?: string; regio
   if (!root || root.type !== 'object') return none;
   const resources = propertyValue(root, 'Resources');
   if (resources?.type === 'object' && !hasStatement(root)) {
-    const policies = templatePolicies(resources, options.accountId ?? PLACEHOLDER_ACCOUNT, options.region ?? 'us-east-1');
+    const policies = templatePolicies(
+      resources,
+      options.accountId ?? PLACEHOLDER_ACCOUNT,
+      options.region ?? 'us-east-1',
+    );
     return policies.length > 0 ? { kind: 'cloudformation', root, errors, policies } : none;
   }
   const version = propertyValue(root, 'Version');
-  const looksLikePolicy = hasStatement(root) || (version?.type === 'string' && (version.value === '2012-10-17' || version.value === '2008-10-17'));
+  const looksLikePolicy =
+    hasStatement(root) ||
+    (version?.type === 'string' && (version.value === '2012-10-17' || version.value === '2008-10-17'));
   if (!looksLikePolicy) return none;
   const kind = policyKindOf(root);
   if (kind === 'key' && !concernsKms(root)) return none;

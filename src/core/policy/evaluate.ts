@@ -111,7 +111,10 @@ function principalEntryMatch(entry: string, request: RequestContext): PrincipalM
   const parsedCaller = parsePrincipalArn(caller);
   if (named.kind === 'role' && parsedCaller?.kind === 'assumed-role') {
     // A session is matched by its role whatever the role's path; the session ARN omits the path.
-    const sameRole = named.account === parsedCaller.account && named.partition === parsedCaller.partition && named.roleName === parsedCaller.roleName;
+    const sameRole =
+      named.account === parsedCaller.account &&
+      named.partition === parsedCaller.partition &&
+      named.roleName === parsedCaller.roleName;
     return sameRole ? flags | NAMES_CALLER : flags;
   }
   return flags;
@@ -235,7 +238,8 @@ function callerFacts(request: RequestContext, reused: boolean): CallerFacts {
   const root = parsed?.kind === 'root';
   const indexable = reused && typeof request.principalArn === 'string' && typeof request.principalAccount === 'string';
   if (!indexable) return { request, indexable, root };
-  const sessionRoleKey = parsed?.kind === 'assumed-role' ? roleKey(parsed.partition, parsed.account, parsed.roleName ?? '') : undefined;
+  const sessionRoleKey =
+    parsed?.kind === 'assumed-role' ? roleKey(parsed.partition, parsed.account, parsed.roleName ?? '') : undefined;
   return { request, indexable, sessionRoleKey, root };
 }
 
@@ -347,7 +351,12 @@ function statementsFor(compiled: CompiledPolicy, caller: CallerFacts): number[] 
   const index = (compiled.callerIndex ??= buildCallerIndex(compiled.statements));
   const request = caller.request;
   const lists: number[][] = [];
-  for (const list of [index.everyone, index.byEntry.get(request.principalArn), index.byAccount.get(request.principalAccount), caller.sessionRoleKey !== undefined ? index.byRole.get(caller.sessionRoleKey) : undefined]) {
+  for (const list of [
+    index.everyone,
+    index.byEntry.get(request.principalArn),
+    index.byAccount.get(request.principalAccount),
+    caller.sessionRoleKey !== undefined ? index.byRole.get(caller.sessionRoleKey) : undefined,
+  ]) {
     if (list && list.length > 0) lists.push(list);
   }
   // Each list is in document order already; most callers have one.
@@ -399,7 +408,11 @@ export function compilePolicy(policy: unknown): CompiledPolicy {
     if (compiled) statements.push(compiled);
   });
   const statementsByIndex = new Map(statements.map((s) => [s.index, s]));
-  return markCompiled({ statements, statementsByIndex, variables: !isRecord(document) || document.Version !== '2008-10-17' });
+  return markCompiled({
+    statements,
+    statementsByIndex,
+    variables: !isRecord(document) || document.Version !== '2008-10-17',
+  });
 }
 
 function actionApplies(statement: CompiledStatement, action: string): boolean {
@@ -427,7 +440,12 @@ function statementApplies(
     const isResource = !statement.notResource;
     // An unknown resource ("*" in the request) is in scope of any Resource list, and
     // outside a NotResource list unless that list excludes everything.
-    const inList = request.resource === '*' ? (isResource ? true : resources.includes('*')) : resourceMatches(resources, request.resource);
+    const inList =
+      request.resource === '*'
+        ? isResource
+          ? true
+          : resources.includes('*')
+        : resourceMatches(resources, request.resource);
     if (inList !== isResource) return no;
   } else if (kind === 'identity') {
     return no;
@@ -467,7 +485,11 @@ function asDocument(policy: unknown): unknown {
  * (Principal matters), `identity` an IAM policy (no Principal, Resource required).
  * Explicit Deny wins over Allow. Accepts a compiled policy too.
  */
-export function evaluatePolicy(policy: unknown, request: RequestContext, kind: 'resource' | 'identity'): PolicyEvaluation {
+export function evaluatePolicy(
+  policy: unknown,
+  request: RequestContext,
+  kind: 'resource' | 'identity',
+): PolicyEvaluation {
   const reused = isCompiled(policy);
   const compiled = reused ? policy : compilePolicy(policy);
   const caller = callerFacts(request, reused);
@@ -491,7 +513,10 @@ export function evaluatePolicy(policy: unknown, request: RequestContext, kind: '
   return { decision, matched, iamDelegation };
 }
 
-function matchedStatement(statement: CompiledStatement, principalMatch: 'direct' | 'account' | undefined): MatchedStatement {
+function matchedStatement(
+  statement: CompiledStatement,
+  principalMatch: 'direct' | 'account' | undefined,
+): MatchedStatement {
   const entry: MatchedStatement = { index: statement.index, effect: statement.effect };
   if (statement.sid !== undefined) entry.sid = statement.sid;
   if (principalMatch) entry.principalMatch = principalMatch;
@@ -504,7 +529,12 @@ function matchedStatement(statement: CompiledStatement, principalMatch: 'direct'
  * did not compile). Lets a caller skip a whole-policy evaluation that can only matter when
  * this one statement applies: a statement not reported here is never in that list.
  */
-export function statementMatch(policy: CompiledPolicy, index: number, request: RequestContext, kind: 'resource' | 'identity'): MatchedStatement | undefined {
+export function statementMatch(
+  policy: CompiledPolicy,
+  index: number,
+  request: RequestContext,
+  kind: 'resource' | 'identity',
+): MatchedStatement | undefined {
   const statement = policy.statementsByIndex.get(index);
   if (!statement) return undefined;
   const result = statementApplies(statement, callerFacts(request, true), kind, policy.variables);
@@ -544,7 +574,9 @@ export function authorizeKmsRequest(
   const crossAccount = keyAccount !== undefined && keyAccount !== request.principalAccount;
   const keyAllowsDirectly = key.decision === 'allow';
   const keyOpensToIam = key.iamDelegation || keyAllowsDirectly;
-  const allowed = crossAccount ? keyOpensToIam && identityAllows : keyAllowsDirectly || (key.iamDelegation && identityAllows);
+  const allowed = crossAccount
+    ? keyOpensToIam && identityAllows
+    : keyAllowsDirectly || (key.iamDelegation && identityAllows);
   return { decision: allowed ? 'allow' : 'implicit-deny', keyPolicy: key, identity };
 }
 
@@ -569,7 +601,15 @@ export function ec2GrantRequest(principalArn: string, options: GrantRequestOptio
   const parsed = parsePrincipalArn(principalArn);
   const account = parsed?.account ?? '';
   const principalType =
-    parsed?.kind === 'assumed-role' ? 'AssumedRole' : parsed?.kind === 'root' ? 'Account' : parsed?.kind === 'user' ? 'User' : parsed?.kind === 'federated-user' ? 'FederatedUser' : undefined;
+    parsed?.kind === 'assumed-role'
+      ? 'AssumedRole'
+      : parsed?.kind === 'root'
+        ? 'Account'
+        : parsed?.kind === 'user'
+          ? 'User'
+          : parsed?.kind === 'federated-user'
+            ? 'FederatedUser'
+            : undefined;
   const conditionKeys: RequestContext['conditionKeys'] = {
     'kms:GrantIsForAWSResource': true,
     'kms:ViaService': `ec2.${options.region}.amazonaws.com`,
@@ -622,14 +662,23 @@ export interface CreateGrantResult {
  * The verdict of `evaluateCreateGrant` from a key policy evaluation already made for EC2's
  * grant request (`ec2GrantRequest`), so a caller holding one need not evaluate again.
  */
-export function createGrantVerdict(result: PolicyEvaluation, request: RequestContext, keyAccount: string | undefined): CreateGrantResult {
+export function createGrantVerdict(
+  result: PolicyEvaluation,
+  request: RequestContext,
+  keyAccount: string | undefined,
+): CreateGrantResult {
   const principalArn = request.principalArn;
   const matched = result.matched;
   if (result.decision === 'explicit-deny') {
     const denies = matched.filter((m) => m.effect === 'Deny').map(describeStatement);
-    return { verdict: 'denied', reason: `The key policy denies kms:CreateGrant to ${principalArn} by ${denies.join(', ')}.`, matched };
+    return {
+      verdict: 'denied',
+      reason: `The key policy denies kms:CreateGrant to ${principalArn} by ${denies.join(', ')}.`,
+      matched,
+    };
   }
-  const crossAccount = keyAccount !== undefined && request.principalAccount !== '' && keyAccount !== request.principalAccount;
+  const crossAccount =
+    keyAccount !== undefined && request.principalAccount !== '' && keyAccount !== request.principalAccount;
   if (result.decision === 'allow') {
     const allows = matched.filter((m) => m.effect === 'Allow' && m.principalMatch === 'direct').map(describeStatement);
     if (crossAccount) {
@@ -639,7 +688,11 @@ export function createGrantVerdict(result: PolicyEvaluation, request: RequestCon
         matched,
       };
     }
-    return { verdict: 'allowed', reason: `The key policy allows kms:CreateGrant to ${principalArn} by ${allows.join(', ')}.`, matched };
+    return {
+      verdict: 'allowed',
+      reason: `The key policy allows kms:CreateGrant to ${principalArn} by ${allows.join(', ')}.`,
+      matched,
+    };
   }
   if (result.iamDelegation) {
     const delegations = matched.filter((m) => m.principalMatch === 'account').map(describeStatement);

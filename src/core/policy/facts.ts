@@ -35,7 +35,10 @@ export const GRANT_KEY = 'kms:GrantIsForAWSResource';
  */
 export type GrantRequestVariant = 'through-ec2' | 'direct-not-for-aws-resource' | 'direct-without-grant-key';
 
-export const DIRECT_GRANT_VARIANTS: readonly GrantRequestVariant[] = ['direct-not-for-aws-resource', 'direct-without-grant-key'];
+export const DIRECT_GRANT_VARIANTS: readonly GrantRequestVariant[] = [
+  'direct-not-for-aws-resource',
+  'direct-without-grant-key',
+];
 
 /** `resource`: a key policy (Principal matters); `identity`: an IAM policy. */
 export type PolicyKind = 'resource' | 'identity';
@@ -82,7 +85,11 @@ export class PolicyFacts {
     const statementsValue = isRecord(view.value) ? view.value.Statement : undefined;
     this.statementIsArray = Array.isArray(statementsValue);
     const nodes = statementNodes(view.node);
-    const values: unknown[] = Array.isArray(statementsValue) ? statementsValue : statementsValue !== undefined ? [statementsValue] : [];
+    const values: unknown[] = Array.isArray(statementsValue)
+      ? statementsValue
+      : statementsValue !== undefined
+        ? [statementsValue]
+        : [];
     this.statements = nodes.map((node, index) => {
       const value = values[index];
       return {
@@ -130,7 +137,11 @@ export class PolicyFacts {
   }
 
   /** The policy's decision on the candidate's request of that variant (cached). */
-  evaluate(candidate: PrincipalCandidate, variant: GrantRequestVariant, kind: PolicyKind = 'resource'): PolicyEvaluation {
+  evaluate(
+    candidate: PrincipalCandidate,
+    variant: GrantRequestVariant,
+    kind: PolicyKind = 'resource',
+  ): PolicyEvaluation {
     const byCandidate = cacheIn(this.evaluations, `${variant} ${kind}`);
     const key = candidateKey(candidate);
     let result = byCandidate.get(key);
@@ -143,11 +154,19 @@ export class PolicyFacts {
 
   /** `evaluateCreateGrant` for the candidate, from the cached evaluation of EC2's request. */
   createGrant(candidate: PrincipalCandidate): CreateGrantResult {
-    return createGrantVerdict(this.evaluate(candidate, 'through-ec2'), this.request(candidate, 'through-ec2'), this.keyAccount);
+    return createGrantVerdict(
+      this.evaluate(candidate, 'through-ec2'),
+      this.request(candidate, 'through-ec2'),
+      this.keyAccount,
+    );
   }
 
   /** Whether statement `index` alone applies to the candidate's key-policy request of that variant. */
-  statementApplies(index: number, candidate: PrincipalCandidate, variant: GrantRequestVariant): MatchedStatement | undefined {
+  statementApplies(
+    index: number,
+    candidate: PrincipalCandidate,
+    variant: GrantRequestVariant,
+  ): MatchedStatement | undefined {
     return statementMatch(this.compiled, index, this.request(candidate, variant), 'resource');
   }
 

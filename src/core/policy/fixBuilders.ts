@@ -7,18 +7,36 @@ import { nodeValue, propertyValue } from './document';
 import { actionMatches } from './evaluate';
 import { awsPrincipalEntries, GRANT_KEY, statementActions, type PolicyFacts, type StatementInfo } from './facts';
 import type { PolicyFix } from './findings';
-import { DEFAULT_GRANT_SID, DELEGATION_SID, delegationStatement, identityPolicyGrantStatement, keyPolicyGrantStatement, type TextEdit } from './fixes';
+import {
+  DEFAULT_GRANT_SID,
+  DELEGATION_SID,
+  delegationStatement,
+  identityPolicyGrantStatement,
+  keyPolicyGrantStatement,
+  type TextEdit,
+} from './fixes';
 import { fixTitle, type FixFacts } from './messages';
 import { isRecord } from './values';
 
 /** Actions of a statement that only manages grants: scoping it to AWS resources loses nothing else. */
-const GRANT_ACTIONS = new Set(['kms:creategrant', 'kms:listgrants', 'kms:revokegrant', 'kms:retiregrant', 'kms:listretirablegrants']);
+const GRANT_ACTIONS = new Set([
+  'kms:creategrant',
+  'kms:listgrants',
+  'kms:revokegrant',
+  'kms:retiregrant',
+  'kms:listretirablegrants',
+]);
 
 /**
  * A fix whose raw changes are known now (cheap: they come from the tree) and whose formatted
  * edits are computed on first use. No change, no fix: a fix is never offered without edits.
  */
-function lazyFix(facts: PolicyFacts, what: FixFacts, changes: readonly (TextEdit | undefined)[], isPreferred?: boolean): PolicyFix[] {
+function lazyFix(
+  facts: PolicyFacts,
+  what: FixFacts,
+  changes: readonly (TextEdit | undefined)[],
+  isPreferred?: boolean,
+): PolicyFix[] {
   const made = changes.filter((c): c is TextEdit => c !== undefined);
   if (made.length === 0 || made.length !== changes.length) return [];
   const editor = facts.ctx.editor;
@@ -55,7 +73,9 @@ function findOperatorKey(condition: unknown, operator: string): string {
 /** Whether any operator of the Condition already tests kms:GrantIsForAWSResource. */
 export function conditionMentionsGrantKey(condition: unknown): boolean {
   if (!isRecord(condition)) return false;
-  return Object.values(condition).some((block) => isRecord(block) && Object.keys(block).some((k) => k.toLowerCase() === GRANT_KEY.toLowerCase()));
+  return Object.values(condition).some(
+    (block) => isRecord(block) && Object.keys(block).some((k) => k.toLowerCase() === GRANT_KEY.toLowerCase()),
+  );
 }
 
 /** The statement's Condition as written (intrinsics kept), plus the grant key under `operator`. */
@@ -84,7 +104,12 @@ export function limitDenyFixes(facts: PolicyFacts, s: StatementInfo): PolicyFix[
 /** A statement allowing EC2's grant to the principals. */
 export function grantStatementFixes(facts: PolicyFacts, principals: string[], preferred: boolean): PolicyFix[] {
   const sid = facts.nextSid(DEFAULT_GRANT_SID);
-  return lazyFix(facts, { fix: 'add-grant-statement', sid, principals }, [facts.insertion(keyPolicyGrantStatement(principals, sid))], preferred);
+  return lazyFix(
+    facts,
+    { fix: 'add-grant-statement', sid, principals },
+    [facts.insertion(keyPolicyGrantStatement(principals, sid))],
+    preferred,
+  );
 }
 
 /** The account principal a delegation statement names: the template's own account in CloudFormation. */
@@ -99,13 +124,23 @@ export function delegationFixes(facts: PolicyFacts): PolicyFix[] {
   if (principal === undefined) return [];
   const sid = facts.nextSid(DELEGATION_SID);
   const account = typeof principal === 'string' ? principal : undefined;
-  return lazyFix(facts, { fix: 'add-delegation-statement', sid, account }, [facts.insertion(delegationStatement(principal, sid))], true);
+  return lazyFix(
+    facts,
+    { fix: 'add-delegation-statement', sid, account },
+    [facts.insertion(delegationStatement(principal, sid))],
+    true,
+  );
 }
 
 /** For an identity policy: a statement allowing EC2's grant on the keys it names (or a placeholder). */
 export function identityGrantFixes(facts: PolicyFacts, keys: (string | object)[]): PolicyFix[] {
   const sid = facts.nextSid(DEFAULT_GRANT_SID);
-  return lazyFix(facts, { fix: 'add-identity-grant-statement', sid, namesKeys: keys.length > 0 }, [facts.insertion(identityPolicyGrantStatement(keys, sid))], true);
+  return lazyFix(
+    facts,
+    { fix: 'add-identity-grant-statement', sid, namesKeys: keys.length > 0 },
+    [facts.insertion(identityPolicyGrantStatement(keys, sid))],
+    true,
+  );
 }
 
 /**
@@ -129,7 +164,9 @@ function splitCreateGrantFixes(facts: PolicyFacts, s: StatementInfo): PolicyFix[
   const sid = facts.nextSid('AllowCreateGrantForAWSResources');
   const actionNode = propertyValue(s.node, 'Action');
   const written = nodeValue(actionNode);
-  const remaining = (Array.isArray(written) ? written : []).filter((a) => !(typeof a === 'string' && a.toLowerCase() === 'kms:creategrant'));
+  const remaining = (Array.isArray(written) ? written : []).filter(
+    (a) => !(typeof a === 'string' && a.toLowerCase() === 'kms:creategrant'),
+  );
   const split = {
     Sid: sid,
     Effect: 'Allow',
@@ -154,7 +191,13 @@ function splitCreateGrantFixes(facts: PolicyFacts, s: StatementInfo): PolicyFix[
 /** A copy of `record` with `key` set, in place when it exists (key order kept). */
 function withProperty(record: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) Object.defineProperty(copy, k, { value: k === key ? value : v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(record))
+    Object.defineProperty(copy, k, {
+      value: k === key ? value : v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return copy;
 }
 

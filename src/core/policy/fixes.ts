@@ -53,7 +53,10 @@ export function identityPolicyGrantStatement(keyArns: readonly (string | object)
 
 /** The statement that lets IAM policies of `accountId` grant access to the key. */
 export function delegationStatement(accountPrincipal: string | object, sid: string = DELEGATION_SID): object {
-  const principal = typeof accountPrincipal === 'string' && isAccountId(accountPrincipal) ? accountRootArn(accountPrincipal) : accountPrincipal;
+  const principal =
+    typeof accountPrincipal === 'string' && isAccountId(accountPrincipal)
+      ? accountRootArn(accountPrincipal)
+      : accountPrincipal;
   return { Sid: sid, Effect: 'Allow', Principal: { AWS: principal }, Action: 'kms:*', Resource: '*' };
 }
 

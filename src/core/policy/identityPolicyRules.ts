@@ -48,7 +48,9 @@ function isKeyArnPattern(value: string): boolean {
 
 /** An identity policy allowing instances to start, but not EC2's grant. */
 export function missingCreateGrantIdentity(facts: PolicyFacts, denied: Set<string>): RuleFinding[] {
-  const starter = facts.statements.find((s) => s.value.Effect === 'Allow' && START_ACTIONS.some((a) => grantsAction(s, a)));
+  const starter = facts.statements.find(
+    (s) => s.value.Effect === 'Allow' && START_ACTIONS.some((a) => grantsAction(s, a)),
+  );
   if (!starter) return [];
   const named = facts.ctx.principals.find((p) => parsePrincipalArn(p));
   const candidate = named !== undefined ? arnPrincipal(named) : accountMember(facts.accounts[0] ?? PLACEHOLDER_ACCOUNT);

@@ -18,7 +18,16 @@ export {
 export { parsePrincipalArn, type ParsedPrincipal } from '../arn';
 export { analyzePolicyText, type AnalyzeOptions, type AnalysisResult } from './analyze';
 export { type DocumentKind } from './document';
-export { analysisFailedFinding, FINDING_CODES, FINDING_SEVERITY, FINDING_TITLES, type Finding, type FindingCode, type PolicyFix, type Severity } from './findings';
+export {
+  analysisFailedFinding,
+  FINDING_CODES,
+  FINDING_SEVERITY,
+  FINDING_TITLES,
+  type Finding,
+  type FindingCode,
+  type PolicyFix,
+  type Severity,
+} from './findings';
 export {
   keyPolicyGrantStatement,
   identityPolicyGrantStatement,

@@ -12,7 +12,13 @@ import {
   type PolicyFacts,
   type PolicyKind,
 } from './facts';
-import { conditionMentionsGrantKey, delegationFixes, grantStatementFixes, limitDenyFixes, unscopedFixes } from './fixBuilders';
+import {
+  conditionMentionsGrantKey,
+  delegationFixes,
+  grantStatementFixes,
+  limitDenyFixes,
+  unscopedFixes,
+} from './fixBuilders';
 import type { PolicyFix } from './findings';
 import { KEY_POLICY_SIZE_LIMIT, utf8ByteLength } from './limits';
 import type { FindingFacts, PrincipalVerdict } from './messages';
@@ -43,7 +49,10 @@ function isNamedPrincipal(entry: string): boolean {
 }
 
 /** Deny statements blocking EC2's grant, with the principals they block. */
-export function createGrantDenied(facts: PolicyFacts, kind: PolicyKind): { findings: RuleFinding[]; denied: Set<string> } {
+export function createGrantDenied(
+  facts: PolicyFacts,
+  kind: PolicyKind,
+): { findings: RuleFinding[]; denied: Set<string> } {
   const candidates = uniqueCandidates([
     ...facts.namedPrincipals.map(arnPrincipal),
     ...facts.ctx.principals.filter((p) => parsePrincipalArn(p)).map(arnPrincipal),
@@ -66,7 +75,11 @@ export function createGrantDenied(facts: PolicyFacts, kind: PolicyKind): { findi
     const s = facts.statements[index];
     if (!s) continue;
     const fixes = conditionMentionsGrantKey(s.value.Condition) ? [] : limitDenyFixes(facts, s);
-    findings.push({ facts: { code: 'create-grant-denied', region: facts.region, statement: { index, sid: s.value.Sid }, principals }, node: s.node, fixes });
+    findings.push({
+      facts: { code: 'create-grant-denied', region: facts.region, statement: { index, sid: s.value.Sid }, principals },
+      node: s.node,
+      fixes,
+    });
   }
   return { findings, denied };
 }
@@ -85,7 +98,10 @@ export function missingCreateGrantForUsers(facts: PolicyFacts): RuleFinding[] {
     }
     if (affected.length === 0) continue;
     affected.forEach((p) => reported.add(p));
-    const verdicts: PrincipalVerdict[] = affected.map((principal) => ({ principal, ...facts.createGrant(arnPrincipal(principal)) }));
+    const verdicts: PrincipalVerdict[] = affected.map((principal) => ({
+      principal,
+      ...facts.createGrant(arnPrincipal(principal)),
+    }));
     findings.push({
       facts: { code: 'missing-create-grant', cause: 'key-users-without-grant', verdicts },
       node: s.node,
@@ -105,7 +121,13 @@ export function nobodyCanCreateGrant(facts: PolicyFacts, deniedExplicitly: Set<s
     if (!deniedExplicitly.has(candidateKey(candidate))) implicitlyDenied = true;
   }
   if (!implicitlyDenied) return [];
-  return [{ facts: { code: 'missing-create-grant', cause: 'nobody-can-get-grant' }, node: facts.anchor, fixes: delegationFixes(facts) }];
+  return [
+    {
+      facts: { code: 'missing-create-grant', cause: 'nobody-can-get-grant' },
+      node: facts.anchor,
+      fixes: delegationFixes(facts),
+    },
+  ];
 }
 
 /** Allow statements letting principals call kms:CreateGrant directly. */
@@ -130,7 +152,11 @@ export function unscopedCreateGrant(facts: PolicyFacts): RuleFinding[] {
     );
     if (flagged.length === 0) continue;
     const flaggedArns = flagged.flatMap((c) => (c.kind === 'arn' ? [c.arn] : []));
-    findings.push({ facts: { code: 'unscoped-create-grant', principals: flagged }, node: s.node, fixes: unscopedFixes(facts, s, flaggedArns) });
+    findings.push({
+      facts: { code: 'unscoped-create-grant', principals: flagged },
+      node: s.node,
+      fixes: unscopedFixes(facts, s, flaggedArns),
+    });
   }
   return findings;
 }
@@ -141,7 +167,9 @@ export function noIamDelegation(facts: PolicyFacts): RuleFinding[] {
   const opensCreateGrant = facts.statements.some(
     (s) =>
       createGrantDelegations(s).length > 0 ||
-      (s.value.Effect === 'Allow' && grantsAction(s, 'kms:CreateGrant') && awsPrincipalEntries(s.value.Principal).includes('*')),
+      (s.value.Effect === 'Allow' &&
+        grantsAction(s, 'kms:CreateGrant') &&
+        awsPrincipalEntries(s.value.Principal).includes('*')),
   );
   if (opensCreateGrant) return [];
   return [{ facts: { code: 'no-iam-delegation' }, node: facts.anchor, fixes: delegationFixes(facts) }];
@@ -159,11 +187,19 @@ export function principalVerdicts(facts: PolicyFacts): RuleFinding[] {
     if (result.verdict === 'denied') {
       const deny = result.matched.find((m) => m.effect === 'Deny');
       const node = deny ? (facts.statements[deny.index]?.node ?? facts.anchor) : facts.anchor;
-      findings.push({ facts: { code: 'principal-cannot-create-grant', verdict }, node, fixes: deny ? [] : grantStatementFixes(facts, [principal], true) });
+      findings.push({
+        facts: { code: 'principal-cannot-create-grant', verdict },
+        node,
+        fixes: deny ? [] : grantStatementFixes(facts, [principal], true),
+      });
     } else if (result.verdict === 'relies-on-iam') {
       const via = result.matched.find((m) => m.effect === 'Allow');
       const node = via ? (facts.statements[via.index]?.node ?? facts.anchor) : facts.anchor;
-      findings.push({ facts: { code: 'principal-relies-on-iam', verdict }, node, fixes: crossAccount ? [] : grantStatementFixes(facts, [principal], false) });
+      findings.push({
+        facts: { code: 'principal-relies-on-iam', verdict },
+        node,
+        fixes: crossAccount ? [] : grantStatementFixes(facts, [principal], false),
+      });
     }
   }
   return findings;
@@ -174,9 +210,10 @@ export function tooLarge(facts: PolicyFacts): RuleFinding[] {
   // KMS measures the document it receives: the text as written for a file, the
   // serialized JSON for a template (CloudFormation sends the policy as compact JSON).
   const { node } = facts.view;
-  const written = facts.view.cloudFormation ? (JSON.stringify(facts.view.value) ?? '') : facts.ctx.text.slice(node.offset, node.offset + node.length);
+  const written = facts.view.cloudFormation
+    ? (JSON.stringify(facts.view.value) ?? '')
+    : facts.ctx.text.slice(node.offset, node.offset + node.length);
   const bytes = utf8ByteLength(written);
   if (bytes <= KEY_POLICY_SIZE_LIMIT) return [];
   return [{ facts: { code: 'policy-too-large', bytes }, node: facts.anchor, fixes: [] }];
 }
-

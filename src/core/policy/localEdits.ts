@@ -16,7 +16,10 @@ export const FORMAT_WINDOW_LIMIT = 8_192;
 
 /** The raw JSON of `value` under `segments` (`{"a":{"b":value}}`), built as text so any key is kept. */
 function nestedJson(segments: JSONPath, valueJson: string): string {
-  return segments.reduceRight<string>((inner, segment) => (typeof segment === 'string' ? `{${JSON.stringify(segment)}:${inner}}` : `[${inner}]`), valueJson);
+  return segments.reduceRight<string>(
+    (inner, segment) => (typeof segment === 'string' ? `{${JSON.stringify(segment)}:${inner}}` : `[${inner}]`),
+    valueJson,
+  );
 }
 
 /** The value of a property by exact key; the last one when it is duplicated, as JSON.parse keeps it. */
@@ -56,7 +59,9 @@ export class LocalEditor {
       if (current.type !== 'object' || typeof segment !== 'string') return undefined;
       const property = `${JSON.stringify(segment)}: ${nestedJson(path.slice(i + 1), JSON.stringify(value))}`;
       const last = current.children?.[current.children.length - 1];
-      return last ? { offset: last.offset + last.length, length: 0, content: `,${property}` } : { offset: current.offset + 1, length: 0, content: property };
+      return last
+        ? { offset: last.offset + last.length, length: 0, content: `,${property}` }
+        : { offset: current.offset + 1, length: 0, content: property };
     }
     return this.replace(current, value);
   }
@@ -65,7 +70,9 @@ export class LocalEditor {
   append(array: Node, value: unknown): TextEdit {
     const last = array.children?.[array.children.length - 1];
     const json = JSON.stringify(value);
-    return last ? { offset: last.offset + last.length, length: 0, content: `,${json}` } : { offset: array.offset + 1, length: 0, content: json };
+    return last
+      ? { offset: last.offset + last.length, length: 0, content: `,${json}` }
+      : { offset: array.offset + 1, length: 0, content: json };
   }
 
   /** Replaces a node with `value`. */
@@ -80,7 +87,8 @@ export class LocalEditor {
    */
   format(changes: readonly TextEdit[]): TextEdit[] {
     const windows = changes.map((change) => this.window(change));
-    if (windows.some((w, i) => w.end - w.start - changes[i].length > FORMAT_WINDOW_LIMIT)) return [...changes].sort((a, b) => a.offset - b.offset);
+    if (windows.some((w, i) => w.end - w.start - changes[i].length > FORMAT_WINDOW_LIMIT))
+      return [...changes].sort((a, b) => a.offset - b.offset);
     const overlapping = windows.some((w, i) => windows.some((v, j) => i !== j && w.start <= v.end && v.start <= w.end));
     if (!overlapping) return changes.map((change, i) => this.formatIn(windows[i], [change]));
     const start = Math.min(...windows.map((w) => w.start));
@@ -114,7 +122,11 @@ export class LocalEditor {
         while (begin > 0 && !isEol(local, begin - 1)) begin--;
         while (end < local.length && !isEol(local, end)) end++;
       }
-      const layout = format(local, { offset: begin, length: end - begin }, { ...this.formatting, eol: this.formatting.eol ?? '\n', keepLines: false });
+      const layout = format(
+        local,
+        { offset: begin, length: end - begin },
+        { ...this.formatting, eol: this.formatting.eol ?? '\n', keepLines: false },
+      );
       local = applySorted(local, layout);
       applied.push([raw, ...layout.map((e) => ({ ...e }))]);
     }
@@ -165,7 +177,8 @@ export class LocalEditor {
  */
 function mapOffset(step: readonly TextEdit[], offset: number): number {
   const [raw, ...layout] = step;
-  let mapped = offset >= raw.offset + raw.length && offset > raw.offset ? offset + raw.content.length - raw.length : offset;
+  let mapped =
+    offset >= raw.offset + raw.length && offset > raw.offset ? offset + raw.content.length - raw.length : offset;
   let shift = 0;
   for (const edit of layout) {
     if (edit.offset + edit.length <= mapped && edit.offset < mapped) shift += edit.content.length - edit.length;

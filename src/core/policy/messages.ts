@@ -103,7 +103,10 @@ function verdictLine(v: PrincipalVerdict): string {
   return `${v.principal}: ${v.verdict}. ${v.reason}`;
 }
 
-function wordMissingCreateGrant(facts: Extract<FindingFacts, { code: 'missing-create-grant' }>): { message: string; details?: string[] } {
+function wordMissingCreateGrant(facts: Extract<FindingFacts, { code: 'missing-create-grant' }>): {
+  message: string;
+  details?: string[];
+} {
   switch (facts.cause) {
     case 'key-users-without-grant': {
       const names = listNames(facts.verdicts.map((v) => v.principal));

@@ -48,8 +48,16 @@ export interface LintedFile {
   findings: Finding[];
 }
 
-function rangeOf(file: LintedFile, starts: number[], offset: number, length: number): { start: Position; end: Position } {
-  return { start: positionAt(starts, offset, file.text.length), end: positionAt(starts, offset + length, file.text.length) };
+function rangeOf(
+  file: LintedFile,
+  starts: number[],
+  offset: number,
+  length: number,
+): { start: Position; end: Position } {
+  return {
+    start: positionAt(starts, offset, file.text.length),
+    end: positionAt(starts, offset + length, file.text.length),
+  };
 }
 
 /**
@@ -76,7 +84,9 @@ export function formatText(files: readonly LintedFile[]): string[] {
     const starts = lineStarts(file.text);
     for (const f of file.findings) {
       const p = positionAt(starts, f.range.offset, file.text.length);
-      lines.push(`${printable(file.path)}:${p.line + 1}:${p.character + 1} ${f.severity} ${f.code} ${printable(f.message)}`);
+      lines.push(
+        `${printable(file.path)}:${p.line + 1}:${p.character + 1} ${f.severity} ${f.code} ${printable(f.message)}`,
+      );
     }
   }
   return lines;
@@ -95,14 +105,21 @@ export function formatJson(files: readonly LintedFile[]): object {
           severity: f.severity,
           message: f.message,
           range: rangeOf(file, starts, f.range.offset, f.range.length),
-          fixes: f.fixes.map((fix) => ({ title: fix.title, edits: fix.edits.map((e) => ({ offset: e.offset, length: e.length, content: e.content })) })),
+          fixes: f.fixes.map((fix) => ({
+            title: fix.title,
+            edits: fix.edits.map((e) => ({ offset: e.offset, length: e.length, content: e.content })),
+          })),
         })),
       };
     }),
   };
 }
 
-const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note' };
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  error: 'error',
+  warning: 'warning',
+  information: 'note',
+};
 
 function artifactUri(path: string): string {
   return encodeURI(path.replace(/\\/g, '/'));
@@ -110,12 +127,22 @@ function artifactUri(path: string): string {
 
 function sarifRegion(file: LintedFile, starts: number[], offset: number, length: number): object {
   const { start, end } = rangeOf(file, starts, offset, length);
-  return { startLine: start.line + 1, startColumn: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1, charOffset: offset, charLength: length };
+  return {
+    startLine: start.line + 1,
+    startColumn: start.character + 1,
+    endLine: end.line + 1,
+    endColumn: end.character + 1,
+    charOffset: offset,
+    charLength: length,
+  };
 }
 
 /** The first paragraph of a Markdown explanation, as plain text (SARIF `fullDescription`). */
 function firstParagraph(markdown: string): string {
-  return markdown.split(/\n\s*\n/)[0].replace(/`/g, '').replace(/\s*\n\s*/g, ' ');
+  return markdown
+    .split(/\n\s*\n/)[0]
+    .replace(/`/g, '')
+    .replace(/\s*\n\s*/g, ' ');
 }
 
 /**
@@ -141,7 +168,14 @@ export function formatSarif(files: readonly LintedFile[], toolVersion?: string):
         ruleIndex: FINDING_CODES.indexOf(f.code),
         level: SARIF_LEVEL[f.severity],
         message: { text: f.message },
-        locations: [{ physicalLocation: { artifactLocation: { uri }, region: sarifRegion(file, starts, f.range.offset, f.range.length) } }],
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri },
+              region: sarifRegion(file, starts, f.range.offset, f.range.length),
+            },
+          },
+        ],
       };
       if (f.fixes.length > 0) {
         result.fixes = f.fixes.map((fix) => ({
@@ -149,7 +183,10 @@ export function formatSarif(files: readonly LintedFile[], toolVersion?: string):
           artifactChanges: [
             {
               artifactLocation: { uri },
-              replacements: fix.edits.map((e) => ({ deletedRegion: sarifRegion(file, starts, e.offset, e.length), insertedContent: { text: e.content } })),
+              replacements: fix.edits.map((e) => ({
+                deletedRegion: sarifRegion(file, starts, e.offset, e.length),
+                insertedContent: { text: e.content },
+              })),
             },
           ],
         }));

@@ -25,7 +25,13 @@ export type { RuleContext } from './facts';
 function toFinding(result: RuleFinding): Finding {
   const { code } = result.facts;
   const { message, details } = wordFinding(result.facts);
-  const finding: Finding = { code, severity: FINDING_SEVERITY[code], message, range: { offset: result.node.offset, length: result.node.length }, fixes: result.fixes };
+  const finding: Finding = {
+    code,
+    severity: FINDING_SEVERITY[code],
+    message,
+    range: { offset: result.node.offset, length: result.node.length },
+    fixes: result.fixes,
+  };
   if (details && details.length > 0) finding.details = details;
   return finding;
 }

@@ -15,7 +15,17 @@ export interface Problem {
   fatal?: boolean;
 }
 
-const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
+const STATEMENT_KEYS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
 const POLICY_KEYS = new Set(['Version', 'Id', 'Statement']);
 const PRINCIPAL_TYPES = new Set(['AWS', 'Service', 'Federated', 'CanonicalUser']);
 
@@ -49,11 +59,18 @@ function checkStringList(node: Node, cfn: boolean, what: string, problems: Probl
 
 function checkPrincipal(node: Node, cfn: boolean, element: string, problems: Problem[]): void {
   if (node.type === 'string') {
-    if (node.value !== '*') problems.push({ node, message: `${element} must be "*" or an object such as {"AWS": "arn:aws:iam::${PLACEHOLDER_ACCOUNT}:root"}.` });
+    if (node.value !== '*')
+      problems.push({
+        node,
+        message: `${element} must be "*" or an object such as {"AWS": "arn:aws:iam::${PLACEHOLDER_ACCOUNT}:root"}.`,
+      });
     return;
   }
   if (node.type !== 'object' || !node.children || node.children.length === 0) {
-    problems.push({ node, message: `${element} must be "*" or an object such as {"AWS": "arn:aws:iam::${PLACEHOLDER_ACCOUNT}:root"}.` });
+    problems.push({
+      node,
+      message: `${element} must be "*" or an object such as {"AWS": "arn:aws:iam::${PLACEHOLDER_ACCOUNT}:root"}.`,
+    });
     return;
   }
   for (const property of node.children) {
@@ -61,7 +78,10 @@ function checkPrincipal(node: Node, cfn: boolean, element: string, problems: Pro
     const value = property.children?.[1];
     if (!key || !value) continue;
     if (!PRINCIPAL_TYPES.has(String(key.value))) {
-      problems.push({ node: key, message: `Unknown principal type "${String(key.value)}": use AWS, Service, Federated or CanonicalUser.` });
+      problems.push({
+        node: key,
+        message: `Unknown principal type "${String(key.value)}": use AWS, Service, Federated or CanonicalUser.`,
+      });
       continue;
     }
     checkStringList(value, cfn, `${element}.${String(key.value)}`, problems);
@@ -69,11 +89,13 @@ function checkPrincipal(node: Node, cfn: boolean, element: string, problems: Pro
 }
 
 function checkConditionValue(node: Node, cfn: boolean, problems: Problem[]): void {
-  const scalar = (n: Node): boolean => n.type === 'string' || n.type === 'boolean' || n.type === 'number' || isIntrinsic(n, cfn);
+  const scalar = (n: Node): boolean =>
+    n.type === 'string' || n.type === 'boolean' || n.type === 'number' || isIntrinsic(n, cfn);
   if (scalar(node)) return;
   if (node.type === 'array') {
     for (const child of node.children ?? []) {
-      if (!scalar(child)) problems.push({ node: child, message: 'Condition values must be strings, numbers or booleans.' });
+      if (!scalar(child))
+        problems.push({ node: child, message: 'Condition values must be strings, numbers or booleans.' });
     }
     return;
   }
@@ -83,7 +105,10 @@ function checkConditionValue(node: Node, cfn: boolean, problems: Problem[]): voi
 function checkCondition(node: Node, cfn: boolean, problems: Problem[]): void {
   if (isIntrinsic(node, cfn)) return;
   if (node.type !== 'object') {
-    problems.push({ node, message: 'Condition must be an object of operators, e.g. {"Bool": {"kms:GrantIsForAWSResource": true}}.' });
+    problems.push({
+      node,
+      message: 'Condition must be an object of operators, e.g. {"Bool": {"kms:GrantIsForAWSResource": true}}.',
+    });
     return;
   }
   for (const property of node.children ?? []) {
@@ -114,7 +139,10 @@ function checkStatement(statement: Node, kind: 'key' | 'identity', cfn: boolean,
   for (const property of statement.children ?? []) {
     const key = property.children?.[0];
     if (key && !STATEMENT_KEYS.has(String(key.value))) {
-      problems.push({ node: key, message: `Unknown statement element "${String(key.value)}" (element names are case-sensitive).` });
+      problems.push({
+        node: key,
+        message: `Unknown statement element "${String(key.value)}" (element names are case-sensitive).`,
+      });
     }
   }
   const sid = propertyValue(statement, 'Sid');
@@ -122,31 +150,47 @@ function checkStatement(statement: Node, kind: 'key' | 'identity', cfn: boolean,
 
   const effect = propertyValue(statement, 'Effect');
   if (!effect) problems.push({ node: statement, message: 'The statement has no Effect: use "Allow" or "Deny".' });
-  else if (!(effect.type === 'string' && (effect.value === 'Allow' || effect.value === 'Deny')) && !isIntrinsic(effect, cfn)) {
+  else if (
+    !(effect.type === 'string' && (effect.value === 'Allow' || effect.value === 'Deny')) &&
+    !isIntrinsic(effect, cfn)
+  ) {
     problems.push({ node: effect, message: 'Effect must be "Allow" or "Deny" (case-sensitive).' });
   }
 
   const action = propertyValue(statement, 'Action');
   const notAction = propertyValue(statement, 'NotAction');
   if (!action && !notAction) problems.push({ node: statement, message: 'The statement needs Action or NotAction.' });
-  else if (action && notAction) problems.push({ node: statement, message: 'A statement cannot have both Action and NotAction.' });
+  else if (action && notAction)
+    problems.push({ node: statement, message: 'A statement cannot have both Action and NotAction.' });
   else checkStringList((action ?? notAction)!, cfn, action ? 'Action' : 'NotAction', problems);
 
   const resource = propertyValue(statement, 'Resource');
   const notResource = propertyValue(statement, 'NotResource');
   if (!resource && !notResource) {
-    problems.push({ node: statement, message: kind === 'key' ? 'The statement needs Resource (use "*" in a key policy: it means this key).' : 'The statement needs Resource or NotResource.' });
-  } else if (resource && notResource) problems.push({ node: statement, message: 'A statement cannot have both Resource and NotResource.' });
+    problems.push({
+      node: statement,
+      message:
+        kind === 'key'
+          ? 'The statement needs Resource (use "*" in a key policy: it means this key).'
+          : 'The statement needs Resource or NotResource.',
+    });
+  } else if (resource && notResource)
+    problems.push({ node: statement, message: 'A statement cannot have both Resource and NotResource.' });
   else checkStringList((resource ?? notResource)!, cfn, resource ? 'Resource' : 'NotResource', problems);
 
   const principal = propertyValue(statement, 'Principal');
   const notPrincipal = propertyValue(statement, 'NotPrincipal');
   if (kind === 'key') {
-    if (!principal && !notPrincipal) problems.push({ node: statement, message: 'Every key policy statement needs Principal (or NotPrincipal).' });
-    else if (principal && notPrincipal) problems.push({ node: statement, message: 'A statement cannot have both Principal and NotPrincipal.' });
+    if (!principal && !notPrincipal)
+      problems.push({ node: statement, message: 'Every key policy statement needs Principal (or NotPrincipal).' });
+    else if (principal && notPrincipal)
+      problems.push({ node: statement, message: 'A statement cannot have both Principal and NotPrincipal.' });
     else checkPrincipal((principal ?? notPrincipal)!, cfn, principal ? 'Principal' : 'NotPrincipal', problems);
   } else if (principal || notPrincipal) {
-    problems.push({ node: propertyNode(statement, principal ? 'Principal' : 'NotPrincipal')!, message: 'An IAM identity policy cannot have Principal: it applies to whoever it is attached to.' });
+    problems.push({
+      node: propertyNode(statement, principal ? 'Principal' : 'NotPrincipal')!,
+      message: 'An IAM identity policy cannot have Principal: it applies to whoever it is attached to.',
+    });
   }
 
   const condition = propertyValue(statement, 'Condition');
@@ -161,11 +205,18 @@ export function validatePolicy(view: PolicyView): Problem[] {
   for (const property of policy.children ?? []) {
     const key = property.children?.[0];
     if (key && !POLICY_KEYS.has(String(key.value))) {
-      problems.push({ node: key, message: `Unknown policy element "${String(key.value)}": a policy holds Version, Id and Statement.` });
+      problems.push({
+        node: key,
+        message: `Unknown policy element "${String(key.value)}": a policy holds Version, Id and Statement.`,
+      });
     }
   }
   const version = propertyValue(policy, 'Version');
-  if (version && !(version.type === 'string' && (version.value === '2012-10-17' || version.value === '2008-10-17')) && !isIntrinsic(version, cfn)) {
+  if (
+    version &&
+    !(version.type === 'string' && (version.value === '2012-10-17' || version.value === '2008-10-17')) &&
+    !isIntrinsic(version, cfn)
+  ) {
     problems.push({ node: version, message: 'Version must be "2012-10-17" (or the older "2008-10-17").' });
   }
   const statement = propertyValue(policy, 'Statement');
@@ -175,7 +226,11 @@ export function validatePolicy(view: PolicyView): Problem[] {
   }
   if (isIntrinsic(statement, cfn) || (statement.type === 'string' && statement.value === UNRESOLVED)) return problems;
   if (statement.type !== 'array' && statement.type !== 'object') {
-    problems.push({ node: statement, message: 'Statement must be a list of statements (or a single statement object).', fatal: true });
+    problems.push({
+      node: statement,
+      message: 'Statement must be a list of statements (or a single statement object).',
+      fatal: true,
+    });
     return problems;
   }
   for (const s of statementNodes(policy)) checkStatement(s, view.kind, cfn, problems);

@@ -4,12 +4,32 @@ import { FINDING_HELP } from '../../../src/core/findingHelp';
 import { FINDING_CODES, type FindingCode } from '../../../src/core/policy';
 import { lineStarts, positionAt } from '../../../src/core/policy/output';
 
-const DELEGATION = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' };
+const DELEGATION = {
+  Sid: 'Enable IAM User Permissions',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+  Action: 'kms:*',
+  Resource: '*',
+};
 const CLEAN = JSON.stringify({ Version: '2012-10-17', Statement: [DELEGATION] }, null, 2);
-const DENIED = JSON.stringify({ Version: '2012-10-17', Statement: [DELEGATION, { Effect: 'Deny', Principal: '*', Action: 'kms:CreateGrant', Resource: '*' }] }, null, 2);
-const WARN = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:StartInstances', Resource: '*' }] }, null, 2);
+const DENIED = JSON.stringify(
+  {
+    Version: '2012-10-17',
+    Statement: [DELEGATION, { Effect: 'Deny', Principal: '*', Action: 'kms:CreateGrant', Resource: '*' }],
+  },
+  null,
+  2,
+);
+const WARN = JSON.stringify(
+  { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:StartInstances', Resource: '*' }] },
+  null,
+  2,
+);
 
-async function lint(args: string[], files: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function lint(
+  args: string[],
+  files: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await runLint(args, {
@@ -64,15 +84,21 @@ describe('cli lint', () => {
     assert.equal(log.version, '2.1.0');
     const run = log.runs[0];
     assert.equal(run.tool.driver.name, 'ec2-launch-doctor');
-    assert.deepEqual(run.tool.driver.rules.map((r: { id: string }) => r.id), [...FINDING_CODES]);
+    assert.deepEqual(
+      run.tool.driver.rules.map((r: { id: string }) => r.id),
+      [...FINDING_CODES],
+    );
     for (const rule of run.tool.driver.rules) {
       assert.equal(rule.help.markdown, FINDING_HELP[rule.id as FindingCode].markdown);
       assert.ok(rule.fullDescription.text.length > 40 && !rule.fullDescription.text.includes('\n'), rule.id);
     }
-    assert.deepEqual(run.results.map((r: { ruleId: string; level: string }) => [r.ruleId, r.level]), [
-      ['create-grant-denied', 'error'],
-      ['missing-create-grant', 'warning'],
-    ]);
+    assert.deepEqual(
+      run.results.map((r: { ruleId: string; level: string }) => [r.ruleId, r.level]),
+      [
+        ['create-grant-denied', 'error'],
+        ['missing-create-grant', 'warning'],
+      ],
+    );
     const region = run.results[0].locations[0].physicalLocation.region;
     assert.equal(region.startLine, 13);
     assert.equal(region.startColumn, 5);
@@ -81,17 +107,44 @@ describe('cli lint', () => {
   });
 
   it('--principal adds the per-principal findings', async () => {
-    const result = await lint(['--principal', 'arn:aws:iam::444455556666:user/x', 'clean.json'], { 'clean.json': CLEAN });
+    const result = await lint(['--principal', 'arn:aws:iam::444455556666:user/x', 'clean.json'], {
+      'clean.json': CLEAN,
+    });
     assert.equal(result.code, 1);
     assert.match(result.stdout, / error principal-cannot-create-grant arn:aws:iam::444455556666:user\/x cannot/);
   });
 
   it('text output shows control and bidi characters from the file as escapes, never raw', async () => {
-    const hostile = JSON.stringify({ Version: '2012-10-17', Statement: [DELEGATION, { Sid: 'x', Effect: 'Deny', Principal: '*', Action: 'kms:CreateGrant', Resource: '*', 'Evil\u001b[2J\u0007\r\u009b\u202e': 1 }] }, null, 2);
+    const hostile = JSON.stringify(
+      {
+        Version: '2012-10-17',
+        Statement: [
+          DELEGATION,
+          {
+            Sid: 'x',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'kms:CreateGrant',
+            Resource: '*',
+            'Evil\u001b[2J\u0007\r\u009b\u202e': 1,
+          },
+        ],
+      },
+      null,
+      2,
+    );
     const result = await lint(['h\u001b.json'], { 'h\u001b.json': hostile });
-    assert.match(result.stdout, /Unknown statement element "Evil\\u\{001B\}\[2J\\u\{0007\}\\u\{000D\}\\u\{009B\}\\u\{202E\}"/);
+    assert.match(
+      result.stdout,
+      /Unknown statement element "Evil\\u\{001B\}\[2J\\u\{0007\}\\u\{000D\}\\u\{009B\}\\u\{202E\}"/,
+    );
     assert.match(result.stdout, /^h\\u\{001B\}\.json:/);
-    const unprintable = [...result.stdout.replace(/\n/g, '')].filter((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) || /[\u202a-\u202e\u2066-\u2069]/.test(c));
+    const unprintable = [...result.stdout.replace(/\n/g, '')].filter(
+      (c) =>
+        c.charCodeAt(0) < 0x20 ||
+        (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) ||
+        /[\u202a-\u202e\u2066-\u2069]/.test(c),
+    );
     assert.deepEqual(unprintable, []);
   });
 
@@ -99,7 +152,10 @@ describe('cli lint', () => {
     const deep = `{"Statement":[${'['.repeat(3000)}${']'.repeat(3000)}]}`;
     const result = await lint(['deep.json', 'w.json'], { 'deep.json': deep, 'w.json': WARN });
     assert.equal(result.code, 2);
-    assert.match(result.stdout, /^deep\.json:1:1 error analysis-failed EC2 Launch Doctor could not analyze this file: it nests 300[0-9] levels deep/m);
+    assert.match(
+      result.stdout,
+      /^deep\.json:1:1 error analysis-failed EC2 Launch Doctor could not analyze this file: it nests 300[0-9] levels deep/m,
+    );
     assert.match(result.stdout, /^w\.json:4:5 warning missing-create-grant /m);
   });
 
@@ -135,12 +191,23 @@ describe('cli lint', () => {
   });
 
   it('parses repeated principals, --region and files after --', () => {
-    assert.deepEqual(parseLintArguments(['--principal', '111122223333', '--principal=arn:aws:iam::111122223333:role/R', '--region', 'eu-west-1', '--', '--odd.json']), {
-      principals: ['111122223333', 'arn:aws:iam::111122223333:role/R'],
-      region: 'eu-west-1',
-      format: 'text',
-      files: ['--odd.json'],
-    });
+    assert.deepEqual(
+      parseLintArguments([
+        '--principal',
+        '111122223333',
+        '--principal=arn:aws:iam::111122223333:role/R',
+        '--region',
+        'eu-west-1',
+        '--',
+        '--odd.json',
+      ]),
+      {
+        principals: ['111122223333', 'arn:aws:iam::111122223333:role/R'],
+        region: 'eu-west-1',
+        format: 'text',
+        files: ['--odd.json'],
+      },
+    );
   });
 });
 

@@ -18,16 +18,39 @@ import * as assert from 'node:assert/strict';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { ec2GrantRequest, evaluateCreateGrant, type Decision } from '../../../src/core/policy';
 import { authorizeKmsRequest } from '../../../src/core/policy/evaluate';
-import { ACCOUNT, CALLERS, documentedNotPrincipal, KEY_ARN, pick, randomKeyPolicy, REGION, seededRandom } from './generators';
+import {
+  ACCOUNT,
+  CALLERS,
+  documentedNotPrincipal,
+  KEY_ARN,
+  pick,
+  randomKeyPolicy,
+  REGION,
+  seededRandom,
+} from './generators';
 
 const KMS_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
-const SIMULATOR_DECISION: Record<string, Decision> = { Allowed: 'allow', ExplicitlyDenied: 'explicit-deny', ImplicitlyDenied: 'implicit-deny' };
+const SIMULATOR_DECISION: Record<string, Decision> = {
+  Allowed: 'allow',
+  ExplicitlyDenied: 'explicit-deny',
+  ImplicitlyDenied: 'implicit-deny',
+};
 const POLICIES = 1000;
 
-async function simulate(keyPolicy: unknown, caller: string, identity: unknown[], context: Record<string, string>): Promise<Decision> {
+async function simulate(
+  keyPolicy: unknown,
+  caller: string,
+  identity: unknown[],
+  context: Record<string, string>,
+): Promise<Decision> {
   const response = await runSimulation(
     {
-      request: { principal: caller, action: 'kms:CreateGrant', resource: { resource: KEY_ARN, accountId: ACCOUNT }, contextVariables: context },
+      request: {
+        principal: caller,
+        action: 'kms:CreateGrant',
+        resource: { resource: KEY_ARN, accountId: ACCOUNT },
+        contextVariables: context,
+      },
       identityPolicies: identity.map((policy, i) => ({ name: `identity${i}`, policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
@@ -35,7 +58,8 @@ async function simulate(keyPolicy: unknown, caller: string, identity: unknown[],
     },
     {},
   );
-  if (response.resultType !== 'single') throw new Error(`simulator could not run: ${JSON.stringify(response).slice(0, 500)}`);
+  if (response.resultType !== 'single')
+    throw new Error(`simulator could not run: ${JSON.stringify(response).slice(0, 500)}`);
   return SIMULATOR_DECISION[response.overallResult];
 }
 
@@ -60,18 +84,31 @@ describe('policy evaluator vs iam-simulate (differential)', () => {
         decisions.push(expected);
         seen[`${expected}/${identity.length}`] = (seen[`${expected}/${identity.length}`] ?? 0) + 1;
         if (actual !== expected) {
-          disagreements.push(`${caller} identity=${identity.length} ours=${actual} simulator=${expected} policy=${JSON.stringify(keyPolicy)}`);
+          disagreements.push(
+            `${caller} identity=${identity.length} ours=${actual} simulator=${expected} policy=${JSON.stringify(keyPolicy)}`,
+          );
         }
       }
       // The verdict is the same question asked twice: key policy alone, then with IAM allowing kms:*.
       const verdict = evaluateCreateGrant(keyPolicy, caller, { region: REGION, keyArn: KEY_ARN }).verdict;
-      const expectedVerdict = decisions[0] === 'allow' ? 'allowed' : decisions[1] === 'allow' ? 'relies-on-iam' : 'denied';
-      if (verdict !== expectedVerdict) disagreements.push(`${caller} verdict ours=${verdict} simulator=${expectedVerdict} policy=${JSON.stringify(keyPolicy)}`);
+      const expectedVerdict =
+        decisions[0] === 'allow' ? 'allowed' : decisions[1] === 'allow' ? 'relies-on-iam' : 'denied';
+      if (verdict !== expectedVerdict)
+        disagreements.push(
+          `${caller} verdict ours=${verdict} simulator=${expectedVerdict} policy=${JSON.stringify(keyPolicy)}`,
+        );
     }
     assert.deepEqual(disagreements.slice(0, 5), []);
     assert.ok(documented >= 5, `too few NotPrincipal cases of disagreement 1: ${documented}`);
     // The generator must exercise every outcome, or agreement proves little.
-    for (const key of ['allow/0', 'allow/1', 'implicit-deny/0', 'implicit-deny/1', 'explicit-deny/0', 'explicit-deny/1']) {
+    for (const key of [
+      'allow/0',
+      'allow/1',
+      'implicit-deny/0',
+      'implicit-deny/1',
+      'explicit-deny/0',
+      'explicit-deny/1',
+    ]) {
       assert.ok((seen[key] ?? 0) >= 20, `too few ${key} cases: ${JSON.stringify(seen)}`);
     }
   });

@@ -8,7 +8,12 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modify, parseTree, type ParseError } from 'jsonc-parser';
-import { analyzePolicyText, keyPolicyGrantStatement, identityPolicyGrantStatement, type FindingCode } from '../../../src/core/policy';
+import {
+  analyzePolicyText,
+  keyPolicyGrantStatement,
+  identityPolicyGrantStatement,
+  type FindingCode,
+} from '../../../src/core/policy';
 import { applyEdits, detectFormatting } from '../../../src/core/policy/fixes';
 import { FORMAT_WINDOW_LIMIT, LocalEditor } from '../../../src/core/policy/localEdits';
 import { pick, randomKeyPolicy, seededRandom } from './generators';
@@ -25,7 +30,17 @@ function doc(strings: TemplateStringsArray): string {
   const indent = lines.pop() ?? '';
   assert.equal(lines.shift(), '', 'a document starts on the line after the backtick');
   assert.match(indent, /^ *$/, 'the closing backtick stands alone on its line');
-  return lines.map((line) => (line === '' ? line : line.startsWith(indent) ? line.slice(indent.length) : assert.fail(`"${line}" is indented less than the closing backtick`))).join('\n') + '\n';
+  return (
+    lines
+      .map((line) =>
+        line === ''
+          ? line
+          : line.startsWith(indent)
+            ? line.slice(indent.length)
+            : assert.fail(`"${line}" is indented less than the closing backtick`),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function parses(text: string): boolean {
@@ -35,7 +50,11 @@ function parses(text: string): boolean {
 }
 
 /** Analyzes `before`, applies the first fix of the `code` finding and compares with `after`. */
-function assertFix(before: string, expected: { code: FindingCode; title: string; principals?: string[] }, after: string): void {
+function assertFix(
+  before: string,
+  expected: { code: FindingCode; title: string; principals?: string[] },
+  after: string,
+): void {
   const principals = expected.principals ?? [];
   const { findings } = analyzePolicyText(before, { principals });
   const finding = findings.find((f) => f.code === expected.code);
@@ -46,13 +65,26 @@ function assertFix(before: string, expected: { code: FindingCode; title: string;
   assert.equal(fixed, after);
   assert.ok(parses(fixed));
   const again = analyzePolicyText(fixed, { principals }).findings;
-  assert.deepEqual(again.filter((f) => f.code === expected.code && f.message === finding.message), []);
-  assert.ok(again.filter((f) => f.code === expected.code).length < findings.filter((f) => f.code === expected.code).length);
+  assert.deepEqual(
+    again.filter((f) => f.code === expected.code && f.message === finding.message),
+    [],
+  );
+  assert.ok(
+    again.filter((f) => f.code === expected.code).length < findings.filter((f) => f.code === expected.code).length,
+  );
 }
 
 describe('policy fixes: exact before and after', () => {
   it('missing-create-grant: inserts the scoped statement for the key users (comment kept)', () => {
-    assertFix(fixture('key-users-grant-statement.before.json'), { code: 'missing-create-grant', title: 'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:role/AppRole' }, fixture('key-users-grant-statement.after.json'));
+    assertFix(
+      fixture('key-users-grant-statement.before.json'),
+      {
+        code: 'missing-create-grant',
+        title:
+          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:role/AppRole',
+      },
+      fixture('key-users-grant-statement.after.json'),
+    );
   });
 
   it('missing-create-grant: no principal can obtain the grant -> delegation statement', () => {
@@ -71,7 +103,10 @@ describe('policy fixes: exact before and after', () => {
           ]
       }
       `,
-      { code: 'missing-create-grant', title: 'Add the account delegation statement "Enable IAM User Permissions" for account 111122223333' },
+      {
+        code: 'missing-create-grant',
+        title: 'Add the account delegation statement "Enable IAM User Permissions" for account 111122223333',
+      },
       doc`
       {
           "Version": "2012-10-17",
@@ -99,7 +134,15 @@ describe('policy fixes: exact before and after', () => {
   });
 
   it('missing-create-grant (identity policy, tabs): statement on the key the policy names', () => {
-    assertFix(fixture('identity-policy-tabs.before.json'), { code: 'missing-create-grant', title: 'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing kms:CreateGrant for AWS resources on the keys this policy names' }, fixture('identity-policy-tabs.after.json'));
+    assertFix(
+      fixture('identity-policy-tabs.before.json'),
+      {
+        code: 'missing-create-grant',
+        title:
+          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing kms:CreateGrant for AWS resources on the keys this policy names',
+      },
+      fixture('identity-policy-tabs.after.json'),
+    );
   });
 
   it('missing-create-grant (identity policy): placeholder key ARN', () => {
@@ -107,7 +150,11 @@ describe('policy fixes: exact before and after', () => {
       doc`
       {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}
       `,
-      { code: 'missing-create-grant', title: 'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing kms:CreateGrant for AWS resources (replace the placeholder key ARN)' },
+      {
+        code: 'missing-create-grant',
+        title:
+          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing kms:CreateGrant for AWS resources (replace the placeholder key ARN)',
+      },
       doc`
       {
         "Version": "2012-10-17",
@@ -161,7 +208,10 @@ describe('policy fixes: exact before and after', () => {
         ]
       }
       `,
-      { code: 'unscoped-create-grant', title: 'Allow these grants only for AWS resources (Bool kms:GrantIsForAWSResource true)' },
+      {
+        code: 'unscoped-create-grant',
+        title: 'Allow these grants only for AWS resources (Bool kms:GrantIsForAWSResource true)',
+      },
       doc`
       {
         "Version": "2012-10-17",
@@ -192,11 +242,26 @@ describe('policy fixes: exact before and after', () => {
   });
 
   it('unscoped-create-grant: splits CreateGrant out of a mixed Action list', () => {
-    assertFix(fixture('split-create-grant.before.json'), { code: 'unscoped-create-grant', title: 'Move kms:CreateGrant into its own statement "AllowCreateGrantForAWSResources" limited to AWS resources' }, fixture('split-create-grant.after.json'));
+    assertFix(
+      fixture('split-create-grant.before.json'),
+      {
+        code: 'unscoped-create-grant',
+        title: 'Move kms:CreateGrant into its own statement "AllowCreateGrantForAWSResources" limited to AWS resources',
+      },
+      fixture('split-create-grant.after.json'),
+    );
   });
 
   it('unscoped-create-grant: guards a wildcard grant with a Deny (account delegation left alone)', () => {
-    assertFix(fixture('wildcard-grant-guard.before.json'), { code: 'unscoped-create-grant', title: 'Add Deny "DenyCreateGrantNotForAWSResource": kms:CreateGrant only when the grant is for an AWS resource' }, fixture('wildcard-grant-guard.after.json'));
+    assertFix(
+      fixture('wildcard-grant-guard.before.json'),
+      {
+        code: 'unscoped-create-grant',
+        title:
+          'Add Deny "DenyCreateGrantNotForAWSResource": kms:CreateGrant only when the grant is for an AWS resource',
+      },
+      fixture('wildcard-grant-guard.after.json'),
+    );
   });
 
   it('create-grant-denied: limits the Deny to direct calls', () => {
@@ -223,7 +288,10 @@ describe('policy fixes: exact before and after', () => {
         ]
       }
       `,
-      { code: 'create-grant-denied', title: 'Limit this Deny to direct CreateGrant calls (BoolIfExists kms:GrantIsForAWSResource false)' },
+      {
+        code: 'create-grant-denied',
+        title: 'Limit this Deny to direct CreateGrant calls (BoolIfExists kms:GrantIsForAWSResource false)',
+      },
       doc`
       {
         "Version": "2012-10-17",
@@ -270,7 +338,10 @@ describe('policy fixes: exact before and after', () => {
         }
       }
       `,
-      { code: 'no-iam-delegation', title: 'Add the account delegation statement "Enable IAM User Permissions" for account 111122223333' },
+      {
+        code: 'no-iam-delegation',
+        title: 'Add the account delegation statement "Enable IAM User Permissions" for account 111122223333',
+      },
       doc`
       {
         "Version": "2012-10-17",
@@ -303,7 +374,11 @@ describe('policy fixes: exact before and after', () => {
   });
 
   it('no-iam-delegation (CloudFormation): delegation with Fn::Sub', () => {
-    assertFix(fixture('cloudformation-delegation.before.json'), { code: 'no-iam-delegation', title: 'Add the account delegation statement "Enable IAM User Permissions"' }, fixture('cloudformation-delegation.after.json'));
+    assertFix(
+      fixture('cloudformation-delegation.before.json'),
+      { code: 'no-iam-delegation', title: 'Add the account delegation statement "Enable IAM User Permissions"' },
+      fixture('cloudformation-delegation.after.json'),
+    );
   });
 
   it('principal-cannot-create-grant: statement for the named principal', () => {
@@ -320,7 +395,12 @@ describe('policy fixes: exact before and after', () => {
         }
       }
       `,
-      { code: 'principal-cannot-create-grant', title: 'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:user/ops', principals: ['arn:aws:iam::111122223333:user/ops'] },
+      {
+        code: 'principal-cannot-create-grant',
+        title:
+          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:user/ops',
+        principals: ['arn:aws:iam::111122223333:user/ops'],
+      },
       doc`
       {
         "Version": "2012-10-17",
@@ -358,20 +438,51 @@ describe('policy fixes: exact before and after', () => {
   });
 
   it('principal-relies-on-iam: statement for the named principal', () => {
-    assertFix(fixture('named-principal-relies-on-iam.before.json'), { code: 'principal-relies-on-iam', title: 'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:user/ops', principals: ['arn:aws:iam::111122223333:user/ops'] }, fixture('named-principal-relies-on-iam.after.json'));
+    assertFix(
+      fixture('named-principal-relies-on-iam.before.json'),
+      {
+        code: 'principal-relies-on-iam',
+        title:
+          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:user/ops',
+        principals: ['arn:aws:iam::111122223333:user/ops'],
+      },
+      fixture('named-principal-relies-on-iam.after.json'),
+    );
   });
   it('offers no fix when the text does not parse', () => {
-    const broken = fixture('key-users-grant-statement.before.json').replace('"Resource": "*"\n    }\n  ]', '"Resource": "*"\n    }\n  ');
+    const broken = fixture('key-users-grant-statement.before.json').replace(
+      '"Resource": "*"\n    }\n  ]',
+      '"Resource": "*"\n    }\n  ',
+    );
     const { findings } = analyzePolicyText(broken);
     assert.ok(findings.length > 0);
     assert.ok(findings.every((f) => f.fixes.length === 0));
   });
 
   it('gives each inserted statement a Sid not used yet', () => {
-    const text = JSON.stringify({ Version: '2012-10-17', Statement: [
-      { Sid: 'AllowEC2GrantsForEncryptedVolumes', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/A' }, Action: 'kms:Decrypt', Resource: '*' },
-      { Sid: 'AllowEC2GrantsForEncryptedVolumes2', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
-    ] }, null, 2);
+    const text = JSON.stringify(
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AllowEC2GrantsForEncryptedVolumes',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::111122223333:role/A' },
+            Action: 'kms:Decrypt',
+            Resource: '*',
+          },
+          {
+            Sid: 'AllowEC2GrantsForEncryptedVolumes2',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+        ],
+      },
+      null,
+      2,
+    );
     const finding = analyzePolicyText(text).findings.find((f) => f.code === 'missing-create-grant');
     assert.ok(finding);
     assert.match(applyEdits(text, finding.fixes[0].edits), /"Sid": "AllowEC2GrantsForEncryptedVolumes3"/);
@@ -388,7 +499,9 @@ describe('statement builders (src/domain.md section 4)', () => {
       Resource: '*',
       Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
     });
-    assert.deepEqual((keyPolicyGrantStatement(['a', 'b'], 'X') as { Principal: unknown; Sid: string }).Principal, { AWS: ['a', 'b'] });
+    assert.deepEqual((keyPolicyGrantStatement(['a', 'b'], 'X') as { Principal: unknown; Sid: string }).Principal, {
+      AWS: ['a', 'b'],
+    });
   });
 
   it('identity policy statement', () => {
@@ -407,7 +520,10 @@ describe('statement builders (src/domain.md section 4)', () => {
     assert.ok(statements);
     const fixed = applyEdits(text, editor.format([editor.append(statements, { Sid: 'B' })]));
     // jsonc-parser formats the line the insertion starts on: the one-line statement before it is laid out too.
-    assert.equal(fixed, '{\r\n  // live key policy\r\n  "Statement": [\r\n    {\r\n      "Sid": "A"\r\n    },\r\n    {\r\n      "Sid": "B"\r\n    }\r\n  ]\r\n}\r\n');
+    assert.equal(
+      fixed,
+      '{\r\n  // live key policy\r\n  "Statement": [\r\n    {\r\n      "Sid": "A"\r\n    },\r\n    {\r\n      "Sid": "B"\r\n    }\r\n  ]\r\n}\r\n',
+    );
   });
 });
 
@@ -423,27 +539,52 @@ describe('fix edits on the lines they touch', () => {
   });
 
   it(`inserts compact JSON at one point into a line longer than ${FORMAT_WINDOW_LIMIT} characters`, () => {
-    const statements = Array.from({ length: 80 }, (_, i) => ({ Sid: `S${i}`, Effect: 'Allow', Principal: { AWS: `${ROLE}${i}` }, Action: 'kms:Decrypt', Resource: '*' }));
+    const statements = Array.from({ length: 80 }, (_, i) => ({
+      Sid: `S${i}`,
+      Effect: 'Allow',
+      Principal: { AWS: `${ROLE}${i}` },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+    }));
     const text = policy(statements);
     assert.ok(text.length > FORMAT_WINDOW_LIMIT);
-    const fixes = analyzePolicyText(text).findings.filter((f) => f.code === 'missing-create-grant').flatMap((f) => f.fixes);
+    const fixes = analyzePolicyText(text)
+      .findings.filter((f) => f.code === 'missing-create-grant')
+      .flatMap((f) => f.fixes);
     assert.equal(fixes.length, 80);
     for (const fix of fixes) {
-      assert.deepEqual(fix.edits.map((e) => [e.offset, e.length]), [[text.length - 2, 0]]);
+      assert.deepEqual(
+        fix.edits.map((e) => [e.offset, e.length]),
+        [[text.length - 2, 0]],
+      );
       assert.match(fix.edits[0].content, /^,\{"Sid":"AllowEC2GrantsForEncryptedVolumes","Effect":"Allow"/);
     }
   });
 
   it('splits CreateGrant out of a compact one-line statement: both changes, formatted together', () => {
-    const text = policy([{ Sid: 'Mixed', Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['kms:Decrypt', 'kms:CreateGrant'], Resource: '*' }]);
+    const text = policy([
+      {
+        Sid: 'Mixed',
+        Effect: 'Allow',
+        Principal: { AWS: ROLE },
+        Action: ['kms:Decrypt', 'kms:CreateGrant'],
+        Resource: '*',
+      },
+    ]);
     const finding = analyzePolicyText(text).findings.find((f) => f.code === 'unscoped-create-grant');
     assert.ok(finding);
     const fixed = applyEdits(text, finding.fixes[0].edits);
-    assert.deepEqual(JSON.parse(fixed).Statement.map((s: { Sid: string; Action: unknown }) => [s.Sid, s.Action]), [
-      ['Mixed', ['kms:Decrypt']],
-      ['AllowCreateGrantForAWSResources', 'kms:CreateGrant'],
-    ]);
-    assert.deepEqual(analyzePolicyText(fixed).findings.filter((f) => f.code === 'unscoped-create-grant'), []);
+    assert.deepEqual(
+      JSON.parse(fixed).Statement.map((s: { Sid: string; Action: unknown }) => [s.Sid, s.Action]),
+      [
+        ['Mixed', ['kms:Decrypt']],
+        ['AllowCreateGrantForAWSResources', 'kms:CreateGrant'],
+      ],
+    );
+    assert.deepEqual(
+      analyzePolicyText(fixed).findings.filter((f) => f.code === 'unscoped-create-grant'),
+      [],
+    );
   });
 });
 
@@ -472,12 +613,37 @@ describe('fix edits agree with jsonc-parser modify', () => {
       const statement = statements.children[index];
       const op = Math.floor(random() * 3);
       const path: (string | number)[] =
-        op === 0 ? ['Statement', -1] : op === 1 ? ['Statement', index, 'Condition', pick(random, ['Bool', 'BoolIfExists']), 'kms:GrantIsForAWSResource'] : ['Statement', index, 'Action'];
-      const value = op === 0 ? { Sid: 'New', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/X' }, Action: 'kms:CreateGrant', Resource: '*' } : op === 1 ? random() < 0.5 : ['kms:Decrypt'];
+        op === 0
+          ? ['Statement', -1]
+          : op === 1
+            ? ['Statement', index, 'Condition', pick(random, ['Bool', 'BoolIfExists']), 'kms:GrantIsForAWSResource']
+            : ['Statement', index, 'Action'];
+      const value =
+        op === 0
+          ? {
+              Sid: 'New',
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::111122223333:role/X' },
+              Action: 'kms:CreateGrant',
+              Resource: '*',
+            }
+          : op === 1
+            ? random() < 0.5
+            : ['kms:Decrypt'];
       const made = op === 0 ? editor.append(statements, value) : editor.set(statement, path.slice(2), value);
       assert.ok(made);
-      const expected = applyEdits(text, modify(text, path, value, { formattingOptions: { ...formatting, eol: formatting.eol ?? '\n' }, isArrayInsertion: op === 0 }));
-      assert.equal(applyEdits(text, editor.format([made])), expected, `${JSON.stringify(text)} ${JSON.stringify(path)}`);
+      const expected = applyEdits(
+        text,
+        modify(text, path, value, {
+          formattingOptions: { ...formatting, eol: formatting.eol ?? '\n' },
+          isArrayInsertion: op === 0,
+        }),
+      );
+      assert.equal(
+        applyEdits(text, editor.format([made])),
+        expected,
+        `${JSON.stringify(text)} ${JSON.stringify(path)}`,
+      );
     }
   });
 });

@@ -14,7 +14,30 @@ const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'policies');
 const SEEDS = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.json'))
   .map((f) => readFileSync(join(FIXTURES, f), 'utf8'));
-const TOKENS = ['{', '}', '[', ']', ',', ':', '"', 'null', '"Statement"', '"*"', '/* c */', '// c\n', 'true', '1e999', '"\\u0000"', '"Principal": "*",', '"Effect": "Deny",', '\r\n', '\t', '"kms:*"', '-', '"\ud800"'];
+const TOKENS = [
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ':',
+  '"',
+  'null',
+  '"Statement"',
+  '"*"',
+  '/* c */',
+  '// c\n',
+  'true',
+  '1e999',
+  '"\\u0000"',
+  '"Principal": "*",',
+  '"Effect": "Deny",',
+  '\r\n',
+  '\t',
+  '"kms:*"',
+  '-',
+  '"\ud800"',
+];
 const INPUTS = 10_000;
 
 function parses(text: string): boolean {
@@ -25,9 +48,44 @@ function parses(text: string): boolean {
 
 function randomValue(random: () => number, depth: number): unknown {
   const r = random();
-  if (depth > 3 || r < 0.3) return pick(random, [null, 0, -1.5, true, false, '', '*', 'kms:CreateGrant', 'Allow', 'Deny', ACCOUNT, `arn:aws:iam::${ACCOUNT}:root`, 'x'.repeat(Math.floor(random() * 40))]);
+  if (depth > 3 || r < 0.3)
+    return pick(random, [
+      null,
+      0,
+      -1.5,
+      true,
+      false,
+      '',
+      '*',
+      'kms:CreateGrant',
+      'Allow',
+      'Deny',
+      ACCOUNT,
+      `arn:aws:iam::${ACCOUNT}:root`,
+      'x'.repeat(Math.floor(random() * 40)),
+    ]);
   if (r < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth + 1));
-  const keys = ['Statement', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition', 'Sid', 'Version', 'AWS', 'Bool', 'StringEquals', 'kms:GrantIsForAWSResource', 'Resources', 'Type', 'Properties', 'KeyPolicy'];
+  const keys = [
+    'Statement',
+    'Effect',
+    'Principal',
+    'NotPrincipal',
+    'Action',
+    'NotAction',
+    'Resource',
+    'NotResource',
+    'Condition',
+    'Sid',
+    'Version',
+    'AWS',
+    'Bool',
+    'StringEquals',
+    'kms:GrantIsForAWSResource',
+    'Resources',
+    'Type',
+    'Properties',
+    'KeyPolicy',
+  ];
   const out: Record<string, unknown> = {};
   for (let i = Math.floor(random() * 5); i > 0; i--) out[pick(random, keys)] = randomValue(random, depth + 1);
   return out;
@@ -69,7 +127,15 @@ function template(random: () => number, policy: unknown): unknown {
     AWSTemplateFormatVersion: '2010-09-09',
     Resources: {
       Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: policy } },
-      Policy: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: random() < 0.5 ? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:StartInstances', Resource: '*' }] } : randomValue(random, 1) } },
+      Policy: {
+        Type: 'AWS::IAM::ManagedPolicy',
+        Properties: {
+          PolicyDocument:
+            random() < 0.5
+              ? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:StartInstances', Resource: '*' }] }
+              : randomValue(random, 1),
+        },
+      },
     },
   };
 }
@@ -83,7 +149,11 @@ function input(random: () => number, i: number): string {
     case 2:
       return JSON.stringify(mutateValue(random, JSON.parse(pick(random, SEEDS))), null, indent(random));
     case 3:
-      return JSON.stringify(template(random, random() < 0.5 ? randomKeyPolicy(random) : mutateValue(random, randomKeyPolicy(random))), null, indent(random));
+      return JSON.stringify(
+        template(random, random() < 0.5 ? randomKeyPolicy(random) : mutateValue(random, randomKeyPolicy(random))),
+        null,
+        indent(random),
+      );
     case 4:
       return mutateText(random, JSON.stringify(randomKeyPolicy(random), null, 2));
     default:

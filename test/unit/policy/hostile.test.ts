@@ -17,7 +17,13 @@ import { pick, seededRandom } from './generators';
 
 const ACCOUNT = '111122223333';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/App`;
-const DELEGATION = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' };
+const DELEGATION = {
+  Sid: 'Enable IAM User Permissions',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+  Action: 'kms:*',
+  Resource: '*',
+};
 
 function parses(text: string): boolean {
   const errors: ParseError[] = [];
@@ -38,7 +44,10 @@ function assertSound(text: string, expectedKind: string, options: AnalyzeOptions
       const fixed = applyEdits(text, fix.edits);
       assert.ok(parses(fixed), `"${fix.title}" leaves text that does not parse`);
       const after = analyzePolicyText(fixed, options).findings;
-      assert.ok(count(after, finding.code) < count(findings, finding.code), `"${fix.title}" leaves its ${finding.code}`);
+      assert.ok(
+        count(after, finding.code) < count(findings, finding.code),
+        `"${fix.title}" leaves its ${finding.code}`,
+      );
     }
   }
   return findings;
@@ -52,14 +61,21 @@ describe('hostile inputs', () => {
     const fixes = findings.flatMap((f) => f.fixes);
     assert.ok(fixes.length > 10);
     for (const fix of fixes) {
-      for (const e of fix.edits) assert.ok(e.length < 100 && !e.content.includes('\n'), `"${fix.title}" rewrites more than its insertion`);
+      for (const e of fix.edits)
+        assert.ok(e.length < 100 && !e.content.includes('\n'), `"${fix.title}" rewrites more than its insertion`);
     }
   });
 
   it('a wide policy: 150 statements, each naming principals of its own', () => {
     const statements: Record<string, unknown>[] = [DELEGATION];
     for (let i = 0; i < 150; i++) {
-      statements.push({ Sid: `S${i}`, Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/r${i}`, `arn:aws:iam::${ACCOUNT}:user/u${i}`] }, Action: 'kms:Decrypt', Resource: '*' });
+      statements.push({
+        Sid: `S${i}`,
+        Effect: 'Allow',
+        Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/r${i}`, `arn:aws:iam::${ACCOUNT}:user/u${i}`] },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+      });
     }
     const findings = assertSound(JSON.stringify({ Version: '2012-10-17', Statement: statements }), 'key-policy');
     assert.equal(count(findings, 'missing-create-grant'), 150);
@@ -67,28 +83,64 @@ describe('hostile inputs', () => {
 
   it(`nesting deeper than ${MAX_NESTING_DEPTH} levels: analysis-failed, never "not a policy"`, () => {
     const deepArray = `{"Statement":[${'['.repeat(2000)}${']'.repeat(2000)}]}`;
-    const deepCondition = JSON.stringify({ Version: '2012-10-17', Statement: [{ ...DELEGATION, Condition: {} }] }).replace('"Condition":{}', `"Condition":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`);
+    const deepCondition = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ ...DELEGATION, Condition: {} }],
+    }).replace('"Condition":{}', `"Condition":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`);
     for (const text of [deepArray, deepCondition]) {
       const { kind, findings } = analyzePolicyText(text);
       assert.equal(kind, 'not-analyzed');
-      assert.deepEqual(findings.map((f) => [f.code, f.severity]), [['analysis-failed', 'error']]);
+      assert.deepEqual(
+        findings.map((f) => [f.code, f.severity]),
+        [['analysis-failed', 'error']],
+      );
       assert.match(findings[0].message, /nests 200[0-9] levels deep/);
     }
     // Deep data that is no policy at all stays "not a policy".
-    assert.deepEqual(analyzePolicyText(`{"data":${'['.repeat(5000)}${']'.repeat(5000)}}`), { kind: 'not-a-policy', findings: [] });
+    assert.deepEqual(analyzePolicyText(`{"data":${'['.repeat(5000)}${']'.repeat(5000)}}`), {
+      kind: 'not-a-policy',
+      findings: [],
+    });
   });
 
   it('nesting just within the limit is analyzed', () => {
     const depth = MAX_NESTING_DEPTH - 6;
-    const text = JSON.stringify({ Version: '2012-10-17', Statement: [{ ...DELEGATION, Sid: 'x' }] }).replace('"Sid":"x"', `"Sid":"x","Condition":{"StringEquals":{"aws:x":${'['.repeat(depth)}${']'.repeat(depth)}}}`);
+    const text = JSON.stringify({ Version: '2012-10-17', Statement: [{ ...DELEGATION, Sid: 'x' }] }).replace(
+      '"Sid":"x"',
+      `"Sid":"x","Condition":{"StringEquals":{"aws:x":${'['.repeat(depth)}${']'.repeat(depth)}}}`,
+    );
     assert.equal(analyzePolicyText(text).kind, 'key-policy');
   });
 
   it('"${" without "}" in conditions and in Fn::Sub', () => {
     const dollars = '${'.repeat(20_000);
-    const key = JSON.stringify({ Version: '2012-10-17', Statement: [DELEGATION, { Effect: 'Allow', Principal: { AWS: ROLE }, Action: ['kms:Decrypt', 'kms:CreateGrant'], Resource: '*', Condition: { StringLike: { 'aws:PrincipalArn': dollars } } }] });
+    const key = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        DELEGATION,
+        {
+          Effect: 'Allow',
+          Principal: { AWS: ROLE },
+          Action: ['kms:Decrypt', 'kms:CreateGrant'],
+          Resource: '*',
+          Condition: { StringLike: { 'aws:PrincipalArn': dollars } },
+        },
+      ],
+    });
     assertSound(key, 'key-policy', { principals: [ROLE] });
-    const template = JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Version: '2012-10-17', Statement: [{ ...DELEGATION, Principal: { AWS: { 'Fn::Sub': dollars } } }] } } } } });
+    const template = JSON.stringify({
+      Resources: {
+        Key: {
+          Type: 'AWS::KMS::Key',
+          Properties: {
+            KeyPolicy: {
+              Version: '2012-10-17',
+              Statement: [{ ...DELEGATION, Principal: { AWS: { 'Fn::Sub': dollars } } }],
+            },
+          },
+        },
+      },
+    });
     assertSound(template, 'cloudformation');
   });
 
@@ -97,7 +149,9 @@ describe('hostile inputs', () => {
     const subRegex = /\$\{([^}!][^}]*)\}/g;
     const anyRegex = /\$\{([^}]*)\}/g;
     for (let i = 0; i < 3000; i++) {
-      const text = Array.from({ length: Math.floor(random() * 24) }, () => pick(random, ['$', '{', '}', '!', 'a', '${', '${!'])).join('');
+      const text = Array.from({ length: Math.floor(random() * 24) }, () =>
+        pick(random, ['$', '{', '}', '!', 'a', '${', '${!']),
+      ).join('');
       assert.equal(
         substitute(text, (name) => (name.length > 0 && name[0] !== '!' ? `<${name}>` : undefined)),
         text.replace(subRegex, (_m, name: string) => `<${name}>`),
@@ -114,11 +168,21 @@ describe('hostile inputs', () => {
   it('"__proto__" as a condition key or operator keeps its condition (an Allow stays conditional, a Deny applies as AWS applies it)', () => {
     const allow = (condition: string): string =>
       `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"${ROLE}"},"Action":"kms:CreateGrant","Resource":"*","Condition":${condition}}]}`;
-    for (const condition of ['{"StringEquals":{"__proto__":"x"}}', '{"__proto__":{"kms:GrantIsForAWSResource":"false"}}']) {
+    for (const condition of [
+      '{"StringEquals":{"__proto__":"x"}}',
+      '{"__proto__":{"kms:GrantIsForAWSResource":"false"}}',
+    ]) {
       assert.equal(evaluateCreateGrant(allow(condition), ROLE, { region: 'us-east-1' }).verdict, 'denied', condition);
-      assert.equal(evaluateCreateGrant(JSON.parse(allow(condition)), ROLE, { region: 'us-east-1' }).verdict, 'denied', condition);
+      assert.equal(
+        evaluateCreateGrant(JSON.parse(allow(condition)), ROLE, { region: 'us-east-1' }).verdict,
+        'denied',
+        condition,
+      );
       const findings = analyzePolicyText(allow(condition), { principals: [ROLE] }).findings;
-      assert.ok(findings.some((f) => f.code === 'principal-cannot-create-grant'), condition);
+      assert.ok(
+        findings.some((f) => f.code === 'principal-cannot-create-grant'),
+        condition,
+      );
     }
     // A Deny whose condition tests a key the request lacks does not apply (StringEquals on an absent key is false).
     const deny = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"${ROLE}"},"Action":"kms:CreateGrant","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"kms:CreateGrant","Resource":"*","Condition":{"StringEquals":{"__proto__":"x"}}}]}`;
@@ -126,19 +190,38 @@ describe('hostile inputs', () => {
     assert.equal(count(analyzePolicyText(deny).findings, 'create-grant-denied'), 0);
     // And as an element name it is reported, not dropped.
     const element = `{"Version":"2012-10-17","Statement":[{"__proto__":{"Effect":"Deny"},"Effect":"Allow","Principal":{"AWS":"${ROLE}"},"Action":"kms:Decrypt","Resource":"*"}]}`;
-    assert.ok(analyzePolicyText(element).findings.some((f) => f.code === 'invalid-policy' && /"__proto__"/.test(f.message)));
+    assert.ok(
+      analyzePolicyText(element).findings.some((f) => f.code === 'invalid-policy' && /"__proto__"/.test(f.message)),
+    );
   });
 
   it('a UTF-8 byte order mark: same findings, fixes offered, ranges count the mark', () => {
-    const text = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*' }] }, null, 2);
+    const text = JSON.stringify(
+      {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'kms:Decrypt', Resource: '*' }],
+      },
+      null,
+      2,
+    );
     const plain = analyzePolicyText(text).findings;
     const marked = assertSound(`\uFEFF${text}`, 'key-policy');
-    assert.deepEqual(marked.map((f) => [f.code, f.range.offset - 1, f.fixes.length]), plain.map((f) => [f.code, f.range.offset, f.fixes.length]));
+    assert.deepEqual(
+      marked.map((f) => [f.code, f.range.offset - 1, f.fixes.length]),
+      plain.map((f) => [f.code, f.range.offset, f.fixes.length]),
+    );
     assert.ok(marked.some((f) => f.fixes.length > 0));
   });
 
   it('UTF-16 files with a byte order mark (Windows PowerShell 5 `>`) are read as policies by lint', async () => {
-    const text = JSON.stringify({ Version: '2012-10-17', Statement: [DELEGATION, { Effect: 'Deny', Principal: '*', Action: 'kms:CreateGrant', Resource: '*' }] }, null, 2);
+    const text = JSON.stringify(
+      {
+        Version: '2012-10-17',
+        Statement: [DELEGATION, { Effect: 'Deny', Principal: '*', Action: 'kms:CreateGrant', Resource: '*' }],
+      },
+      null,
+      2,
+    );
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
     const be = Buffer.from(le.subarray(2)).swap16();
     const files: Record<string, Uint8Array> = {
@@ -147,25 +230,50 @@ describe('hostile inputs', () => {
       'bom8.json': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]),
     };
     let stdout = '';
-    const code = await runLint(['--format', 'json', ...Object.keys(files)], { stdout: (s) => (stdout += s), stderr: () => undefined, readFile: async (path) => files[path] });
+    const code = await runLint(['--format', 'json', ...Object.keys(files)], {
+      stdout: (s) => (stdout += s),
+      stderr: () => undefined,
+      readFile: async (path) => files[path],
+    });
     assert.equal(code, 1);
-    const report = JSON.parse(stdout) as { files: { kind: string; findings: { code: string; range: { start: { line: number; character: number } } }[] }[] };
+    const report = JSON.parse(stdout) as {
+      files: { kind: string; findings: { code: string; range: { start: { line: number; character: number } } }[] }[];
+    };
     for (const file of report.files) {
       assert.equal(file.kind, 'key-policy');
-      assert.deepEqual(file.findings.map((f) => [f.code, f.range.start]), [['create-grant-denied', { line: 12, character: 4 }]]);
+      assert.deepEqual(
+        file.findings.map((f) => [f.code, f.range.start]),
+        [['create-grant-denied', { line: 12, character: 4 }]],
+      );
     }
   });
 
   it('a KeyPolicy given as Fn::If is one of two policies: both are checked, a valid template has no error', () => {
     const good = { Version: '2012-10-17', Statement: [DELEGATION] };
-    const denying = { Version: '2012-10-17', Statement: [DELEGATION, { Effect: 'Deny', Principal: '*', Action: 'kms:CreateGrant', Resource: '*' }] };
+    const denying = {
+      Version: '2012-10-17',
+      Statement: [DELEGATION, { Effect: 'Deny', Principal: '*', Action: 'kms:CreateGrant', Resource: '*' }],
+    };
     const template = (policy: unknown): string =>
-      JSON.stringify({ Conditions: { Prod: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] } }, Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: policy } } } }, null, 2);
+      JSON.stringify(
+        {
+          Conditions: { Prod: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] } },
+          Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: policy } } },
+        },
+        null,
+        2,
+      );
     assert.deepEqual(assertSound(template({ 'Fn::If': ['Prod', good, good] }), 'cloudformation'), []);
-    assert.deepEqual(assertSound(template({ 'Fn::If': ['Prod', good, { Ref: 'AWS::NoValue' }] }), 'cloudformation'), []);
+    assert.deepEqual(
+      assertSound(template({ 'Fn::If': ['Prod', good, { Ref: 'AWS::NoValue' }] }), 'cloudformation'),
+      [],
+    );
     const text = template({ 'Fn::If': ['Prod', good, denying] });
     const findings = assertSound(text, 'cloudformation');
-    assert.deepEqual(findings.map((f) => f.code), ['create-grant-denied']);
+    assert.deepEqual(
+      findings.map((f) => f.code),
+      ['create-grant-denied'],
+    );
     assert.ok(findings[0].range.offset > text.indexOf('"Deny"') - 60);
   });
 });

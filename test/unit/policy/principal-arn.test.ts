@@ -22,7 +22,10 @@ const SSO_ROLES_POLICY = {
 
 describe('aws:PrincipalArn with the role path', () => {
   it('an Identity Center session whose role ARN (with its path) is known is allowed by a path condition', () => {
-    assert.equal(evaluateCreateGrant(SSO_ROLES_POLICY, SSO_SESSION, { region: REGION, principalPolicyArn: SSO_ROLE }).verdict, 'allowed');
+    assert.equal(
+      evaluateCreateGrant(SSO_ROLES_POLICY, SSO_SESSION, { region: REGION, principalPolicyArn: SSO_ROLE }).verdict,
+      'allowed',
+    );
   });
 
   it('without the role ARN the session names its role without a path, and the condition does not match', () => {
@@ -33,6 +36,9 @@ describe('aws:PrincipalArn with the role path', () => {
     const request = ec2GrantRequest(SSO_SESSION, { region: REGION, principalPolicyArn: SSO_ROLE });
     assert.equal(request.conditionKeys['aws:PrincipalArn'], SSO_ROLE);
     assert.equal(request.principalArn, SSO_SESSION);
-    assert.equal(ec2GrantRequest(SSO_SESSION, { region: REGION }).conditionKeys['aws:PrincipalArn'], `arn:aws:iam::${ACCOUNT}:role/${SSO_ROLE_NAME}`);
+    assert.equal(
+      ec2GrantRequest(SSO_SESSION, { region: REGION }).conditionKeys['aws:PrincipalArn'],
+      `arn:aws:iam::${ACCOUNT}:role/${SSO_ROLE_NAME}`,
+    );
   });
 });
