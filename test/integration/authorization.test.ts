@@ -829,6 +829,7 @@ describe('Authorization like AWS, through the real SDK', function () {
       assert.equal(grant?.ResourceSpecificResults?.[0]?.EvalResourceName, keys.delegated);
       assert.deepEqual(grant?.MissingContextValues, [], 'with ResourceArns, missing context is reported per resource');
       assert.deepEqual(grant?.ResourceSpecificResults?.[0]?.MissingContextValues, []);
+      assert.deepEqual(grant?.EvalDecisionDetails ?? {}, {}, 'same-account: present but empty');
       const describe = first.EvaluationResults?.[2];
       assert.equal(describe?.EvalActionName, 'kms:DescribeKey');
       assert.equal(describe?.EvalDecision, 'allowed');

@@ -381,6 +381,17 @@ describe('AWS emulator through the real SDK', function () {
             ],
           }),
         );
+      const simulateOn = (resource: string) =>
+        iam.send(
+          new SimulatePrincipalPolicyCommand({
+            PolicySourceArn: OPERATOR_ROLE,
+            ActionNames: ['kms:CreateGrant'],
+            ResourceArns: [resource],
+            ContextEntries: [
+              { ContextKeyName: 'kms:GrantIsForAWSResource', ContextKeyType: 'boolean', ContextKeyValues: ['true'] },
+            ],
+          }),
+        );
       const withAwsResource = await simulate('true');
       const byAction = new Map(withAwsResource.EvaluationResults?.map((r) => [r.EvalActionName, r]));
       assert.equal(byAction.get('kms:CreateGrant')?.EvalDecision, 'allowed');
@@ -397,6 +408,11 @@ describe('AWS emulator through the real SDK', function () {
         ),
       );
       assert.equal(unknown.name, 'NoSuchEntityException');
+      // A key of another account is a cross-account simulation: without that account's resource
+      // policy the decision is implicitDeny, and EvalDecisionDetails says what IAM alone decided.
+      const crossAccount = await simulateOn(SHARED_KEY);
+      assert.equal(crossAccount.EvaluationResults?.[0]?.EvalDecision, 'implicitDeny');
+      assert.deepEqual(crossAccount.EvaluationResults?.[0]?.EvalDecisionDetails, { 'IAM Policy': 'allowed' });
     });
 
     it('CloudTrail LookupEvents pages the shipped failed-start events, newest first, with the JSON record', async () => {

@@ -164,9 +164,13 @@ async function evaluate(
     item.action,
     context,
   ).map(escapeXml);
+  // "Populated for only cross-account simulations"; present but empty for a same-account
+  // resource ARN, absent for `*` (IAM API reference, EvaluationResult.EvalDecisionDetails).
   const details = crossAccount
     ? element('EvalDecisionDetails', element('entry', text('key', 'IAM Policy') + text('value', iamDecision)))
-    : '';
+    : item.perResource
+      ? element('EvalDecisionDetails', '')
+      : '';
   const organizations = ctx.world.scenario.organization?.accounts.includes(account)
     ? element('OrganizationsDecisionDetail', text('AllowedByOrganizations', analysis.scpAnalysis?.result === 'Allowed'))
     : '';
