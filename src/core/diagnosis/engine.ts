@@ -18,11 +18,13 @@ import { classifyStateReason } from '../stateReason';
 import { instrumentPorts, type InstrumentedPorts } from './instrument';
 import { messagesFor, type ProfileMessages } from './messages';
 import type { CallOptions, DiagnosisPorts } from './ports';
-import { isPrincipalUnderTest, principalFromArn, rolePathCaveat, simulatedEntity } from './principal';
+import { rolePathCaveat, simulatedEntity } from './principal';
+import { principalStageOf } from './principalStage';
 import { grantContext, keyFromArn, knownKey, usableKey } from './rules';
 import type { DiagnosisInput, EbsDefaults, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, KeySource, Limitation, PrincipalStage, VolumeStage } from './stages';
 import { iamStep, instanceStep, keyPolicyStep, keysStep, principalStep, skippedStep, volumesStep, type VolumesSeen } from './steps';
-import { eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isAccessDenied, isFailedGrant, startEventsFor, timeFromTransitionReason, trailWindow, type TrailWindow } from './trail';
+import { timelineOf } from './timeline';
+import { eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isFailedGrant, startEventsFor, timeFromTransitionReason, trailWindow } from './trail';
 import { STEP_ORDER, STEP_TITLES, type DiagnosisReport, type DiagnosisStep, type PrincipalInfo, type StepEvent, type StepId, type TimelineEntry } from './types';
 import { decideVerdict } from './verdict';
 
@@ -397,56 +399,6 @@ function keyRecordOf(source: KeySource, outcome: Outcome<KeyInfo>): KeyRecord {
   return derived ? { ...source, outcome: 'derived', key: derived, failure } : { ...source, outcome: 'unreadable', failure };
 }
 
-function principalStageOf(
-  window: TrailWindow,
-  caller: Outcome<CallerIdentity>,
-  grants: Outcome<TrailEvent[]>,
-  starts: Outcome<TrailEvent[]> | undefined,
-  instanceId: string,
-  keyRefs: string[],
-): PrincipalStage {
-  const failedGrants = grants.ok ? failedGrantEvents(grants.value, instanceId, keyRefs) : [];
-  const stage: PrincipalStage = {
-    window,
-    caller,
-    grantLookup: grants.ok ? { outcome: 'read', events: grants.value } : { outcome: 'failed', failure: grants.error },
-    startLookup: !starts ? { outcome: 'not-looked-up' } : starts.ok ? { outcome: 'read', events: starts.value } : { outcome: 'failed', failure: starts.error },
-    failedGrants,
-    denials: failedGrants.filter(isAccessDenied),
-    starts: starts?.ok ? startEventsFor(starts.value, instanceId) : [],
-    principal: undefined,
-  };
-  return { ...stage, principal: principalUnderTest(stage, instanceId) };
-}
-
-/** The newest event with a known caller, a denial before any other failure. */
-function newestCalling(events: readonly TrailEvent[]): { event: TrailEvent; caller: string } | undefined {
-  const withCaller = events.flatMap((event) => {
-    const caller = eventCaller(event);
-    return caller ? [{ event, caller }] : [];
-  });
-  return withCaller.find(({ event }) => isAccessDenied(event)) ?? withCaller[0];
-}
-
-/**
- * Who started the instance, strongest evidence first: a failed grant naming this instance
- * (it names the caller whatever the error); a failed grant on its keys naming no instance,
- * only when nothing names this one, and only from the caller of its StartInstances when
- * there is one; that StartInstances; the profile's identity. A failed grant naming another
- * instance (a key shared by several) never decides.
- */
-function principalUnderTest(stage: PrincipalStage, instanceId: string): PrincipalInfo | undefined {
-  const forInstance = newestCalling(stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'this'));
-  if (forInstance) return principalFromArn(forInstance.caller, 'cloudtrail-create-grant', forInstance.event.sessionIssuerArn);
-  const started = stage.starts.flatMap((event) => (event.userArn ? [{ event, userArn: event.userArn }] : []))[0];
-  const starter = started ? principalFromArn(started.userArn, 'cloudtrail-start-instances', started.event.sessionIssuerArn) : undefined;
-  const unnamed = stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'unknown' && (!starter || isPrincipalUnderTest(eventCaller(e) ?? '', starter)));
-  const keyOnly = newestCalling(unnamed);
-  if (keyOnly) return principalFromArn(keyOnly.caller, 'cloudtrail-create-grant', keyOnly.event.sessionIssuerArn ?? started?.event.sessionIssuerArn);
-  if (starter) return starter;
-  return stage.caller.ok ? principalFromArn(stage.caller.value.arn, 'caller-identity') : undefined;
-}
-
 /** Why a key's policy needs no evaluation, or undefined when it does. */
 function keyPolicySkip(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo | undefined): KeyPolicyResult | undefined {
   if (record.outcome === 'described' && key.state !== 'Enabled') {
@@ -522,29 +474,6 @@ async function iamStageOf(run: Run, principal: PrincipalInfo | undefined, keys: 
     failure,
     nextStep: caveat ? `IAM has no ${policyArn}. ${caveat}` : run.say.permissionHint(failure, 'iam:SimulatePrincipalPolicy', policyArn),
   };
-}
-
-function timelineOf(instance: InstanceSummary | undefined, principal: PrincipalStage | undefined): TimelineEntry[] {
-  const entries: TimelineEntry[] = [];
-  if (instance?.launchTime) entries.push({ time: instance.launchTime, label: 'Last launch (LaunchTime)' });
-  const stopped = timeFromTransitionReason(instance?.stateTransitionReason);
-  if (stopped) entries.push({ time: stopped.toISOString(), label: `Instance ${instance?.state ?? 'stopped'} (StateTransitionReason)`, detail: instance?.stateTransitionReason });
-  for (const event of principal?.starts ?? []) {
-    entries.push({ time: event.eventTime, label: 'StartInstances', detail: `by ${event.userArn ?? 'unknown caller'}` });
-  }
-  for (const event of principal?.failedGrants ?? []) {
-    const key = eventKeyRef(event);
-    entries.push({
-      time: event.eventTime,
-      label: isAccessDenied(event) ? 'CreateGrant denied' : 'CreateGrant failed',
-      detail: `${eventCaller(event) ?? 'unknown caller'}${key ? ` on ${key}` : ''}: ${event.errorCode ?? ''}${event.errorMessage ? ` ${event.errorMessage}` : ''}`.trim(),
-    });
-  }
-  for (const entry of entries) {
-    const parsed = new Date(entry.time);
-    if (!Number.isNaN(parsed.getTime())) entry.time = parsed.toISOString();
-  }
-  return entries.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }
 
 function assemble(parts: {
