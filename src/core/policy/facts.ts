@@ -75,6 +75,8 @@ export class PolicyFacts {
   readonly keyAccount?: string;
   /** Evaluations by `variant kind`, then by candidate key. */
   private readonly evaluations = new Map<string, Map<string, PolicyEvaluation>>();
+  /** `nextSid` answers, by base: finding one costs the number of Sids already numbered. */
+  private readonly freeSids = new Map<string, string>();
   /** Requests by variant, then by candidate key. */
   private readonly requests = new Map<GrantRequestVariant, Map<string, RequestContext>>();
 
@@ -181,9 +183,14 @@ export class PolicyFacts {
     return request;
   }
 
-  /** A Sid the policy does not use yet. */
+  /** A Sid the policy does not use yet (the same for every fix: one is applied at a time). */
   nextSid(base: string): string {
-    return uniqueSid(base, this.sids);
+    let sid = this.freeSids.get(base);
+    if (sid === undefined) {
+      sid = uniqueSid(base, this.sids);
+      this.freeSids.set(base, sid);
+    }
+    return sid;
   }
 
   /**

@@ -15,11 +15,12 @@ export const KEY_POLICY_SIZE_LIMIT_TEXT = KEY_POLICY_SIZE_LIMIT.toLocaleString('
 export const PLACEHOLDER_ACCOUNT = '111122223333';
 
 /**
- * Texts longer than this (in UTF-16 code units) are not analyzed by the editor: the analyzer's
- * cost is linear, but it runs on every pause in typing and must not hold the extension host
- * for seconds. Five times the largest template CloudFormation accepts (1 MB from S3).
+ * Texts longer than this (in UTF-16 code units) are not analyzed by the editor: the analysis
+ * is linear, but it runs after every pause in typing, on the extension host. Twice the largest
+ * template CloudFormation accepts (1 MB from S3); a key policy is at most 32 KB. The CLI
+ * analyzes any size.
  */
-export const MAX_ANALYZED_TEXT_LENGTH = 5_000_000;
+export const MAX_ANALYZED_TEXT_LENGTH = 2_000_000;
 
 /** The size of a text in UTF-8, as KMS counts a policy document. */
 export function utf8ByteLength(text: string): number {

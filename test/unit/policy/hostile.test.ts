@@ -81,6 +81,25 @@ describe('hostile inputs', () => {
     assert.equal(count(findings, 'missing-create-grant'), 150);
   });
 
+  it('Sids already numbered to 2,000: every fix names the next free one', () => {
+    const statements = Array.from({ length: 2000 }, (_, i) => ({
+      Sid: `AllowEC2GrantsForEncryptedVolumes${i === 0 ? '' : i + 1}`,
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/r${i}` },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+    }));
+    const findings = analyzePolicyText(
+      JSON.stringify({ Version: '2012-10-17', Statement: [DELEGATION, ...statements] }),
+    ).findings;
+    const titles = new Set(
+      findings
+        .filter((f) => f.code === 'missing-create-grant')
+        .flatMap((f) => f.fixes.map((fix) => fix.title.split('"')[1])),
+    );
+    assert.deepEqual([...titles], ['AllowEC2GrantsForEncryptedVolumes2001']);
+  });
+
   it(`nesting deeper than ${MAX_NESTING_DEPTH} levels: analysis-failed, never "not a policy"`, () => {
     const deepArray = `{"Statement":[${'['.repeat(2000)}${']'.repeat(2000)}]}`;
     const deepCondition = JSON.stringify({
