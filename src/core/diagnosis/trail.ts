@@ -164,9 +164,9 @@ export function isKmsEvent(event: TrailEvent): boolean {
   return event.eventSource === undefined || event.eventSource === 'kms.amazonaws.com';
 }
 
-/** True for a KMS CreateGrant that failed: an error code other than DryRun's. */
+/** True for a KMS CreateGrant that failed: an error code, and no DryRun (by its flag or its error code). */
 export function isFailedGrant(event: TrailEvent): boolean {
-  return event.eventName === 'CreateGrant' && isKmsEvent(event) && event.errorCode !== undefined && !NOT_FAILURES.has(event.errorCode);
+  return event.eventName === 'CreateGrant' && isKmsEvent(event) && event.errorCode !== undefined && event.dryRun !== true && !NOT_FAILURES.has(event.errorCode);
 }
 
 /** True for a grant refused because the key holds as many grants as its quota allows. */
@@ -216,9 +216,9 @@ function byTimeDescending(a: TrailEvent, b: TrailEvent): number {
   return Date.parse(b.eventTime) - Date.parse(a.eventTime);
 }
 
-/** The key a denied CreateGrant event was about: its keyId, else the resource in its message. */
+/** The key a denied CreateGrant event was about: its keyId, else the key among its resources, else the resource in its message. */
 export function eventKeyRef(event: TrailEvent): string | undefined {
-  return event.keyId ?? resourceFromDenialMessage(event.errorMessage);
+  return event.keyId ?? event.resources?.find((r) => r.type === 'AWS::KMS::Key' && r.name)?.name ?? resourceFromDenialMessage(event.errorMessage);
 }
 
 /** The caller of an event: its userArn, else the one named in the denial message. */

@@ -169,6 +169,12 @@ describe('CloudTrail records that are not denied grants', () => {
     assert.deepEqual(failedGrantEvents([dryRun], INSTANCE_ID, [KEY_ARN]), []);
   });
 
+  it('a record the mapper flags as DryRun is no failure whatever its error code; the key may come from its resources', () => {
+    assert.equal(isFailedGrant(deniedGrant({ dryRun: true })), false);
+    const fromResources = deniedGrant({ keyId: undefined, errorMessage: undefined, resources: [{ type: 'AWS::KMS::Key', name: KEY_ARN }] });
+    assert.equal(eventKeyRef(fromResources), KEY_ARN);
+  });
+
   it('a CreateGrant another service logged (not kms.amazonaws.com) is not KMS refusing EC2', async () => {
     const other = deniedGrant({ eventSource: 'license-manager.amazonaws.com' });
     assert.equal(isFailedGrant(other), false);
