@@ -98,18 +98,17 @@ export function parseLintArguments(args: readonly string[]): LintArguments | str
 }
 
 /**
- * A file's text as editors read it: UTF-16 (little or big endian) when it starts with that
- * byte order mark (Windows PowerShell 5 writes `>` redirections so), otherwise UTF-8; the
- * mark itself is not part of the text, so offsets count from the first character.
+ * A file's text: UTF-16 (little or big endian) when it starts with that byte order mark
+ * (Windows PowerShell 5 writes `>` redirections so), otherwise UTF-8. The mark stays, as
+ * U+FEFF: the analyzer reads past it, and offsets count it as one character, as in the text
+ * Node's `readFile(path, 'utf8')` gives a script applying the fixes of `--format json`.
  */
 export function decodeText(bytes: Uint8Array): string {
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe)
-    return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+    return new TextDecoder('utf-16le', { ignoreBOM: true }).decode(bytes);
   if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff)
-    return new TextDecoder('utf-16be').decode(bytes.subarray(2));
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
-    return new TextDecoder('utf-8').decode(bytes.subarray(3));
-  return new TextDecoder('utf-8').decode(bytes);
+    return new TextDecoder('utf-16be', { ignoreBOM: true }).decode(bytes);
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }
 
 function describeReadError(error: unknown): string {

@@ -7,8 +7,14 @@
  */
 import * as assert from 'node:assert/strict';
 import { parseTree, type ParseError } from 'jsonc-parser';
-import { runLint } from '../../../src/cli/lint';
-import { analyzePolicyText, evaluateCreateGrant, type AnalyzeOptions, type Finding } from '../../../src/core/policy';
+import { decodeText, runLint } from '../../../src/cli/lint';
+import {
+  analyzePolicyText,
+  evaluateCreateGrant,
+  type AnalyzeOptions,
+  type Finding,
+  type TextEdit,
+} from '../../../src/core/policy';
 import { applyEdits } from '../../../src/core/policy/fixes';
 import { MAX_NESTING_DEPTH } from '../../../src/core/policy/limits';
 import { substitute } from '../../../src/core/policy/values';
@@ -256,7 +262,15 @@ describe('hostile inputs', () => {
     });
     assert.equal(code, 1);
     const report = JSON.parse(stdout) as {
-      files: { kind: string; findings: { code: string; range: { start: { line: number; character: number } } }[] }[];
+      files: {
+        path: string;
+        kind: string;
+        findings: {
+          code: string;
+          range: { start: { line: number; character: number } };
+          fixes: { edits: TextEdit[] }[];
+        }[];
+      }[];
     };
     for (const file of report.files) {
       assert.equal(file.kind, 'key-policy');
@@ -264,6 +278,12 @@ describe('hostile inputs', () => {
         file.findings.map((f) => [f.code, f.range.start]),
         [['create-grant-denied', { line: 12, character: 4 }]],
       );
+      // The offsets are those of the decoded text, its byte order mark included: the fix applies there.
+      const decoded = decodeText(files[file.path]);
+      assert.equal(decoded.charCodeAt(0), 0xfeff);
+      const fixed = applyEdits(decoded, file.findings[0].fixes[0].edits);
+      assert.ok(parses(fixed), file.path);
+      assert.equal(count(analyzePolicyText(fixed).findings, 'create-grant-denied'), 0, file.path);
     }
   });
 
