@@ -184,6 +184,10 @@ describe('policy analyzer fuzz', () => {
       for (const finding of findings) {
         for (const fix of finding.fixes) {
           fixesChecked++;
+          if (fix.edits.length === 0 || fix.edits.some((e) => e.length === 0 && e.content.length === 0)) {
+            failures.push(`fix "${fix.title}" has an empty edit: ${JSON.stringify(text).slice(0, 300)}`);
+            continue;
+          }
           const fixed = applyEdits(text, fix.edits);
           if (!parses(fixed)) {
             failures.push(`fix "${fix.title}" broke JSON: ${JSON.stringify(text).slice(0, 300)}`);
