@@ -218,6 +218,16 @@ describe('AWS emulator through the real SDK', function () {
       assert.equal(bad.name, 'InvalidParameterValue');
     });
 
+    it('EC2 shows a terminated instance without block devices, and its root volume is gone', async () => {
+      // Real describe output of a terminated instance has "BlockDeviceMappings": [] (src/aws-records.md Q3).
+      const client = ec2(emulator, 'dev-operator');
+      const terminated = await describeOne(client, 'i-00de0000000000013');
+      assert.equal(terminated.State?.Name, 'terminated');
+      assert.deepEqual(terminated.BlockDeviceMappings ?? [], []);
+      const gone = await rejection(client.send(new DescribeVolumesCommand({ VolumeIds: ['vol-0de00000000000013'] })));
+      assert.equal(gone.name, 'InvalidVolume.NotFound');
+    });
+
     it('EC2 DescribeVolumes and the EBS defaults report the key ARN', async () => {
       const client = ec2(emulator, 'dev-operator');
       const app = await describeOne(client, DEMO.app);

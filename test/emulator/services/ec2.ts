@@ -16,7 +16,7 @@ import {
 import { AwsError, XML_NAMESPACES } from '../errors';
 import { ec2Grantee, type Ec2GrantInput } from '../authz/requestContext';
 import { decideCreateGrant } from '../grant';
-import { instanceFilter, volumeFilter, type Filter } from './ec2Filters';
+import { attachedDevices, instanceFilter, volumeFilter, type Filter } from './ec2Filters';
 import type { ScenarioInstanceState, ScenarioStateReason } from '../scenario';
 import type { Caller, InstanceRecord, KeyRecord, World } from '../state';
 import { document, element, list, text } from '../xml';
@@ -68,7 +68,7 @@ function instanceXml(i: InstanceRecord, world: World): string {
   out += list(
     'blockDeviceMapping',
     'item',
-    i.blockDevices.map(
+    attachedDevices(i).map(
       (b) =>
         text('deviceName', b.deviceName) +
         element(
@@ -232,7 +232,12 @@ const describeVolumes: Handler = async (ctx) => {
       'The parameter volumeSet cannot be used with the parameter maxResults',
     );
   }
-  const scoped = ctx.world.volumesIn(ctx.caller.account, ctx.region);
+  const instances = ctx.world.instancesIn(ctx.caller.account, ctx.region);
+  // Root volumes are deleted with their terminated instance (every volume here deletes on termination).
+  const deleted = new Set(
+    instances.filter((i) => i.state === 'terminated').flatMap((i) => i.blockDevices.map((b) => b.volumeId)),
+  );
+  const scoped = ctx.world.volumesIn(ctx.caller.account, ctx.region).filter((v) => !deleted.has(v.id));
   let volumes = scoped;
   if (ids.length) {
     const byId = new Map(scoped.map((v) => [v.id, v]));
@@ -241,8 +246,8 @@ const describeVolumes: Handler = async (ctx) => {
     volumes = ids.map((id) => byId.get(id)!);
   }
   const attachments = new Map<string, { instanceId: string; device: string }>();
-  for (const i of ctx.world.instancesIn(ctx.caller.account, ctx.region)) {
-    for (const b of i.blockDevices) attachments.set(b.volumeId, { instanceId: i.id, device: b.deviceName });
+  for (const i of instances) {
+    for (const b of attachedDevices(i)) attachments.set(b.volumeId, { instanceId: i.id, device: b.deviceName });
   }
   const filters = filtersOf(ctx.query);
   const keep = volumeFilter(filters);

@@ -23,6 +23,14 @@ const STATE_CODES: Record<string, number> = {
   stopped: 80,
 };
 
+/**
+ * The block devices EC2 reports: none once the instance is terminated ("BlockDeviceMappings": []
+ * in real describe output, src/aws-records.md Q3); its delete-on-termination volumes are gone.
+ */
+export function attachedDevices(i: InstanceRecord): InstanceRecord['blockDevices'] {
+  return i.state === 'terminated' ? [] : i.blockDevices;
+}
+
 function tagsOf(i: { name?: string; tags?: Record<string, string> }): Record<string, string> {
   return { ...(i.name !== undefined ? { Name: i.name } : {}), ...(i.tags ?? {}) };
 }
@@ -47,10 +55,10 @@ const INSTANCE_FILTERS: Record<string, Values<InstanceRecord>> = {
   'state-reason-message': (i) => [i.stateReason?.message],
   reason: (i) => [i.stateTransitionReason],
   'iam-instance-profile.arn': (i) => [i.instanceProfileArn],
-  'block-device-mapping.device-name': (i) => i.blockDevices.map((b) => b.deviceName),
-  'block-device-mapping.volume-id': (i) => i.blockDevices.map((b) => b.volumeId),
-  'block-device-mapping.status': (i) => i.blockDevices.map(() => 'attached'),
-  'block-device-mapping.delete-on-termination': (i) => i.blockDevices.map(() => 'true'),
+  'block-device-mapping.device-name': (i) => attachedDevices(i).map((b) => b.deviceName),
+  'block-device-mapping.volume-id': (i) => attachedDevices(i).map((b) => b.volumeId),
+  'block-device-mapping.status': (i) => attachedDevices(i).map(() => 'attached'),
+  'block-device-mapping.delete-on-termination': (i) => attachedDevices(i).map(() => 'true'),
   'tag-key': (i) => Object.keys(tagsOf(i)),
   'tag-value': (i) => Object.values(tagsOf(i)),
 };
