@@ -1,5 +1,6 @@
 import { LookupEventsCommand, type Event } from '@aws-sdk/client-cloudtrail';
 import type { Outcome, TrailEvent, TrailResource } from '../core/model';
+import type { RateGate } from '../core/limiter';
 import { classifyAwsError } from './errors';
 import type { SessionPort, SignalOption } from './session';
 
@@ -20,11 +21,48 @@ export interface TrailQuery {
   maxResults?: number;
   /** Stops paging after a page holding an event this accepts. */
   stopWhen?: (event: TrailEvent) => boolean;
+  /**
+   * Resources the sought event names (an instance id, a key ARN). Each is looked up by
+   * `ResourceName` before the event name, the most selective first, and its answers are
+   * narrowed to `eventName`: in a busy account the event name alone returns the newest
+   * events of every resource, and hundreds of later ones can bury the one sought. Once a
+   * lookup holds an event `stopWhen` accepts, no further lookup is made.
+   */
+  resourceNames?: string[];
 }
 
 /**
+ * How many events a resource has, roughly, by the form of its name: an instance has few
+ * of its own, a volume a few more, a key every use of it. Fewer events mean fewer pages to
+ * the one sought. Names of other forms come last, in the caller's order.
+ */
+const SELECTIVITY: readonly { pattern: RegExp; rank: number }[] = [
+  { pattern: /^i-[0-9a-f]{8,17}$/, rank: 0 },
+  { pattern: /^vol-[0-9a-f]{8,17}$/, rank: 1 },
+  { pattern: /^arn:[a-z-]+:kms:/, rank: 2 },
+  { pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-/, rank: 2 },
+];
+/** A question names a handful of resources; more would only spend the page budget. */
+const MAX_RESOURCE_LOOKUPS = 4;
+
+/** The resource names to look up, most selective first, each once. */
+export function resourceLookupOrder(names: readonly string[]): string[] {
+  const rank = (name: string): number => SELECTIVITY.find((s) => s.pattern.test(name))?.rank ?? SELECTIVITY.length;
+  const unique = [...new Set(names.filter((name) => typeof name === 'string' && name.length > 0))];
+  return unique
+    .map((name, index) => ({ name, index, rank: rank(name) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .slice(0, MAX_RESOURCE_LOOKUPS)
+    .map((entry) => entry.name);
+}
+
+type LookupAttribute = { AttributeKey: 'EventName' | 'ResourceName'; AttributeValue: string };
+
+/**
  * CloudTrail management events by name in a time window, newest first, paced to the API's
- * 2 requests/second limit per (account, region) across the whole session.
+ * 2 requests/second limit per (account, region) across the whole session. With
+ * `resourceNames`, those resources are looked up first (see TrailQuery); every lookup of a
+ * question shares one budget of ten pages.
  */
 export async function lookupEvents(
   session: SessionPort,
@@ -35,33 +73,77 @@ export async function lookupEvents(
 ): Promise<Outcome<TrailEvent[]>> {
   const wanted = Math.max(1, query.maxResults ?? PAGE_SIZE);
   const gate = session.rateGate(`cloudtrail\u0000${await gateOwner(session, profile)}\u0000${region}`, LOOKUPS_PER_SECOND);
-  const events: TrailEvent[] = [];
+  const found = new Map<string, TrailEvent>();
+  const budget = { pages: MAX_PAGES };
+  const attributes: LookupAttribute[] = [
+    ...resourceLookupOrder(query.resourceNames ?? []).map((name): LookupAttribute => ({ AttributeKey: 'ResourceName', AttributeValue: name })),
+    { AttributeKey: 'EventName', AttributeValue: query.eventName },
+  ];
+  for (const attribute of attributes) {
+    const outcome = await lookupPages(session, profile, region, query, attribute, { gate, budget, found, wanted }, options);
+    if (!outcome.ok) return outcome;
+    if (outcome.value === 'found' || budget.pages <= 0 || found.size >= wanted) break;
+  }
+  const events = [...found.values()];
+  events.sort((a, b) => (a.eventTime < b.eventTime ? 1 : a.eventTime > b.eventTime ? -1 : 0));
+  return { ok: true, value: events.slice(0, wanted) };
+}
+
+/** What the lookups of one question share. */
+interface LookupState {
+  gate: RateGate;
+  budget: { pages: number };
+  /** Events of the question's name by id: one event found by two lookups counts once. */
+  found: Map<string, TrailEvent>;
+  wanted: number;
+}
+
+/** Keeps an event once; an event without an id (a garbled answer) is kept as it comes. */
+function remember(found: Map<string, TrailEvent>, event: TrailEvent): void {
+  const key = event.eventId || `\u0000${found.size}`;
+  if (!found.has(key)) found.set(key, event);
+}
+
+/** Pages through one lookup attribute; `found` when a page held the event sought. */
+async function lookupPages(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  query: TrailQuery,
+  attribute: LookupAttribute,
+  state: LookupState,
+  options: SignalOption,
+): Promise<Outcome<'found' | 'done'>> {
+  // An event-name lookup returns only that name, so it asks for no more than is wanted; a
+  // resource lookup returns every event of the resource and reads whole pages.
+  const byName = attribute.AttributeKey === 'EventName';
   let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES && events.length < wanted; page++) {
+  while (state.budget.pages > 0 && state.found.size < state.wanted) {
     // Waiting for the rate slot happens outside the concurrency limit, so paced lookups
     // never hold a slot other regions could use.
     try {
-      await gate.wait(options.signal);
+      await state.gate.wait(options.signal);
     } catch (error) {
       return { ok: false, error: classifyAwsError(error, { profile, region, action: ACTION }) };
     }
+    state.budget.pages--;
     const command = new LookupEventsCommand({
-      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: query.eventName }],
+      LookupAttributes: [attribute],
       StartTime: query.startTime,
       EndTime: query.endTime,
-      MaxResults: Math.min(PAGE_SIZE, wanted - events.length),
+      MaxResults: byName ? Math.min(PAGE_SIZE, state.wanted - state.found.size) : PAGE_SIZE,
       NextToken: nextToken,
     });
     const outcome = await session.send('CloudTrail', profile, region, command, ACTION, options);
     if (!outcome.ok) return outcome;
-    const mapped = (outcome.value.Events ?? []).map(mapTrailEvent);
-    events.push(...mapped);
+    const mapped = (outcome.value.Events ?? []).map(mapTrailEvent).filter((event) => event.eventName === query.eventName);
+    for (const event of mapped) remember(state.found, event);
     nextToken = outcome.value.NextToken || undefined;
     // The caller found what it looks for: more pages would only cost time under the 2/s limit.
-    if (!nextToken || (query.stopWhen && mapped.some(query.stopWhen))) break;
+    if (query.stopWhen && mapped.some(query.stopWhen)) return { ok: true, value: 'found' };
+    if (!nextToken) break;
   }
-  events.sort((a, b) => (a.eventTime < b.eventTime ? 1 : a.eventTime > b.eventTime ? -1 : 0));
-  return { ok: true, value: events.slice(0, wanted) };
+  return { ok: true, value: 'done' };
 }
 
 /**

@@ -84,6 +84,13 @@ export interface DiagnosisPorts {
        * implementation may stop paging there, before `maxResults`. Optional to honour.
        */
       stopWhen?: (event: TrailEvent) => boolean;
+      /**
+       * Resources the sought event names (the instance id, the key ARN): the implementation
+       * looks each up by `ResourceName` before the event name, the most selective first, so
+       * in a busy account hundreds of newer events of other resources cannot bury it, and
+       * stops once `stopWhen` holds. Optional to honour; the results are still `eventName` only.
+       */
+      resourceNames?: string[];
     },
     options?: CallOptions,
   ): Promise<Outcome<TrailEvent[]>>;
