@@ -10,7 +10,7 @@ import { cap, fromSources, policyArnOf, type Candidate } from './candidate';
 import { grantRuleFor, neededFixes, type GrantFacts, type NeededFix } from './grantRules';
 import type { SimulationResult } from './ports';
 import { concernsPrincipal, rolePathCaveat } from './principal';
-import { identityDecides, knownKey, simulationFor } from './rules';
+import { identityDecides, identityPolicyDecision, knownKey, simulationFor } from './rules';
 import type { KeyPolicyResult, KeyRecord, VerdictStages } from './stages';
 import {
   POLICY_PLACES,
@@ -98,7 +98,9 @@ function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalIn
   const denials = denialsForKey(stages.principal?.denials ?? [], key, keyCount, principal, stages.target.instanceId);
   const kinds = denials.map((e) => denialKind(e.errorMessage));
   const keyPolicy = stages.keyPolicies.find((p) => p.keyArn === key.arn);
-  const simulation = stages.iam?.outcome === 'simulated' ? simulationFor(stages.iam.results, key) : undefined;
+  const simulated = stages.iam?.outcome === 'simulated' ? simulationFor(stages.iam.results, key) : undefined;
+  // What the caller's IAM policies decided: the key's own account is judged by its key policy.
+  const simulation = simulated && { ...simulated, decision: identityPolicyDecision(simulated) };
   const identityMatters = identityDecides(key, keyPolicy, principal.account);
   const relevant = stages.limitations.filter(
     (l) =>

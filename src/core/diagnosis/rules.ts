@@ -5,6 +5,7 @@
  */
 import { parseKeyArn } from '../arn';
 import type { KeyInfo } from '../model';
+import type { SimulationResult } from './ports';
 import type { KeyPolicyResult, KeyRecord } from './stages';
 
 /** The key of a record when anything is known about it (described, or derived from its ARN). */
@@ -42,6 +43,19 @@ export function simulationFor<T extends { resource: string }>(results: readonly 
     results.find((r) => r.resource === key.arn) ??
     (results.length === 1 && (results[0].resource === '*' || results[0].resource === '') ? results[0] : undefined)
   );
+}
+
+/**
+ * What the caller's own IAM policies decided in a simulation result. A simulation with a key
+ * of another account is a cross-account one: its overall decision also needs the key's
+ * account, which the simulation cannot evaluate (no key policy is passed to it), so it can
+ * be `implicitDeny` while the IAM side allowed. `EvalDecisionDetails` gives that side; the
+ * key policy is judged on its own. An explicit Deny anywhere stays one.
+ */
+export function identityPolicyDecision(result: SimulationResult): SimulationResult['decision'] {
+  if (result.decision === 'explicitDeny') return 'explicitDeny';
+  const iamSide = result.decisionDetails?.find((side) => side.source.trim().toLowerCase() === 'iam policy');
+  return iamSide?.decision ?? result.decision;
 }
 
 /** The request context of EC2's grant, as IAM's simulation needs it. */

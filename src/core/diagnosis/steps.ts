@@ -5,7 +5,7 @@
 import type { AwsFailure, KeyInfo, TrailEvent } from '../model';
 import { failureText, type ProfileMessages } from './messages';
 import { concernsPrincipal, rolePathCaveat } from './principal';
-import { identityDecides, keyStateRemedy, simulationFor } from './rules';
+import { identityDecides, identityPolicyDecision, keyStateRemedy, simulationFor } from './rules';
 import type { IamStage, InstanceStage, KeyPolicyResult, KeyRecord, PrincipalStage, VolumeStage } from './stages';
 import { describeDenial, denialKind, eventCaller, eventKeyRef, isAccessDenied, isGrantQuotaFailure } from './trail';
 import { STEP_TITLES, type DiagnosisStep, type Evidence, type StepId, type StepStatus } from './types';
@@ -290,13 +290,15 @@ export function iamStep(
     if (result.allowedByOrganizations === false) extras.push('blocked by an SCP');
     if (result.allowedByPermissionsBoundary === false) extras.push('blocked by the permissions boundary');
     if (result.missingContextValues.length > 0) extras.push(`missing context: ${result.missingContextValues.join(', ')}`);
+    const decision = identityPolicyDecision(result);
+    if (decision !== result.decision) extras.push(`its IAM policies: ${decision} (the key's account decides through the key policy)`);
     const decides = identityDecides(key, keyPolicies.find((p) => p.keyArn === key.arn), principalAccount);
     evidence.push({
       label: key.arn,
       value: `${result.decision}${sources.length > 0 ? ` (${sources.join('; ')})` : ''}${extras.length > 0 ? `, ${extras.join(', ')}` : ''}${decides ? '' : ' (IAM does not decide for this key unless it denies)'}`,
     });
-    if (result.decision === 'explicitDeny') problems.push(`an explicit Deny blocks kms:CreateGrant on ${key.arn}`);
-    else if (result.decision === 'implicitDeny' && decides) problems.push(`no IAM policy allows kms:CreateGrant on ${key.arn}`);
+    if (decision === 'explicitDeny') problems.push(`an explicit Deny blocks kms:CreateGrant on ${key.arn}`);
+    else if (decision === 'implicitDeny' && decides) problems.push(`no IAM policy allows kms:CreateGrant on ${key.arn}`);
   }
   if (problems.length > 0) return step('iam-policy', 'fail', `IAM: ${problems.join('; ')}.`, evidence);
   return step('iam-policy', 'pass', 'The IAM policies allow the grant (or are not needed for these keys).', evidence);

@@ -5,6 +5,8 @@ import { classifyStateReason } from '../../../src/core/stateReason';
 import {
   ADMIN_ONLY_POLICY,
   DELEGATING_POLICY,
+  OTHER_ACCOUNT,
+  allowingPolicy,
   INSTANCE_ID,
   KEY_ARN,
   NOW,
@@ -327,6 +329,48 @@ describe('an instance terminated at launch (F6): no volumes listed', () => {
     assert.match(report.verdict.summary, /^The instance lists no volumes/);
     assert.match(report.verdict.nextStep, /launch template or AMI/);
     assert.equal(step(report, 'kms-keys').summary, 'No key to check: the instance lists no volumes and CloudTrail named no key for it.');
+  });
+});
+
+describe('a cross-account simulation (src/aws-records.md M5)', () => {
+  const crossArn = `arn:aws:kms:${REGION}:${OTHER_ACCOUNT}:key/99999999-aaaa-bbbb-cccc-dddddddddddd`;
+  /** A key of another account whose policy names the caller; IAM answers `decision` overall, with these sides. */
+  const crossWorld = (sides: { source: string; decision: 'allowed' | 'implicitDeny' }[]): World =>
+    baseWorld({
+      volumes: [{ id: 'vol-1', encrypted: true, kmsKeyId: crossArn }],
+      keys: [key({ arn: crossArn, keyId: crossArn.split('/')[1], accountId: OTHER_ACCOUNT })],
+      keyPolicies: { [crossArn]: allowingPolicy(USER_ARN) },
+      events: [startEvent()],
+      iamExtras: { decisionDetails: sides },
+    });
+
+  it("reads the IAM side of the decision: the caller's policies allow, the key policy allows, so no fix is asked", async () => {
+    const report = await diagnose(
+      crossWorld([
+        { source: 'IAM Policy', decision: 'allowed' },
+        { source: 'Resource Policy', decision: 'implicitDeny' },
+      ]),
+    );
+    const iam = step(report, 'iam-policy');
+    assert.equal(iam.status, 'pass');
+    assert.ok(iam.evidence.some((e) => e.label === crossArn && e.value.includes("its IAM policies: allowed (the key's account decides through the key policy)")));
+    assert.deepEqual(report.fixes, []);
+    assert.notEqual(report.verdict.code, 'kms-create-grant-not-allowed');
+  });
+
+  it('when the IAM side does not allow either, the IAM policy is the fix', async () => {
+    const report = await diagnose(
+      crossWorld([
+        { source: 'IAM Policy', decision: 'implicitDeny' },
+        { source: 'Resource Policy', decision: 'implicitDeny' },
+      ]),
+    );
+    assert.equal(step(report, 'iam-policy').status, 'fail');
+    assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
+    assert.deepEqual(
+      report.fixes.map((f) => [f.target, f.role]),
+      [['identity-policy', 'required']],
+    );
   });
 });
 
