@@ -3,7 +3,7 @@
  * policies in it and reports what will make EC2 instances stop at launch, with fixes.
  */
 import { isAccountId, parsePrincipalArn } from '../arn';
-import { parseDocument, type DocumentKind, type PolicyView } from './document';
+import { parseDocument, type DocumentKind, type ParsedDocument, type PolicyView } from './document';
 import { analysisFailedFinding, FINDING_SEVERITY, type Finding, type PolicyFix } from './findings';
 import { MAX_NESTING_DEPTH } from './limits';
 import { detectFormatting, type FormattingOptions } from './fixes';
@@ -18,6 +18,12 @@ export interface AnalyzeOptions {
   region?: string;
   /** The editor's formatting; otherwise guessed from the text. */
   formatting?: FormattingOptions;
+  /**
+   * Longer texts are not analyzed: one shaped like a policy or a template gets an
+   * `analysis-failed` finding, anything else is `not-a-policy`. The editor passes
+   * `MAX_ANALYZED_TEXT_LENGTH`; the CLI analyzes any length.
+   */
+  maxLength?: number;
 }
 
 export interface AnalysisResult {
@@ -76,15 +82,21 @@ function shifted(result: AnalysisResult, by: number): AnalysisResult {
   return result;
 }
 
+function notAnalyzedReason(why: ParsedDocument['notAnalyzed'], options: AnalyzeOptions): string {
+  if (why && 'length' in why) {
+    const limit = (options.maxLength ?? 0).toLocaleString('en-US');
+    return `it has ${why.length.toLocaleString('en-US')} characters, more than the ${limit} analyzed as you type; run "ec2-launch-doctor lint" on it.`;
+  }
+  return `it nests ${why?.depth ?? 'too many'} levels deep, more than the ${MAX_NESTING_DEPTH} levels the analyzer reads (no policy or template nests that deep).`;
+}
+
 function analyzeText(text: string, options: AnalyzeOptions): AnalysisResult {
   const principals = (options.principals ?? []).filter((p) => typeof p === 'string' && p.length > 0);
   const accountId = principals.map((p) => parsePrincipalArn(p)?.account).find(isAccountId);
-  const parsed = parseDocument(text, { accountId, region: options.region });
+  const parsed = parseDocument(text, { accountId, region: options.region, maxLength: options.maxLength });
   if (parsed.kind === 'not-a-policy') return { kind: 'not-a-policy', findings: [] };
-  if (parsed.kind === 'not-analyzed') {
-    const reason = `it nests ${parsed.depth ?? 'too many'} levels deep, more than the ${MAX_NESTING_DEPTH} levels the analyzer reads (no policy or template nests that deep).`;
-    return { kind: 'not-analyzed', findings: [analysisFailedFinding(reason)] };
-  }
+  if (parsed.kind === 'not-analyzed')
+    return { kind: 'not-analyzed', findings: [analysisFailedFinding(notAnalyzedReason(parsed.notAnalyzed, options))] };
   const editor = new LocalEditor(text, options.formatting ?? detectFormatting(text));
   const findings: Finding[] = [];
   for (const view of parsed.policies) findings.push(...analyzeView(text, view, { ...options, principals }, editor));

@@ -32,8 +32,18 @@ export interface ParsedDocument {
   root: Node | undefined;
   errors: ParseError[];
   policies: PolicyView[];
-  /** How deeply the text nests, when that is why it was not analyzed (kind `not-analyzed`). */
-  depth?: number;
+  /** Why a text shaped like a policy was not analyzed (kind `not-analyzed`). */
+  notAnalyzed?: { depth: number } | { length: number };
+}
+
+/** Options of `parseDocument`. */
+export interface ParseOptions {
+  /** Resolves `AWS::AccountId` in a template. */
+  accountId?: string;
+  /** Resolves `AWS::Region` in a template. */
+  region?: string;
+  /** Longer texts are not parsed (see `MAX_ANALYZED_TEXT_LENGTH`). */
+  maxLength?: number;
 }
 
 /** Returned for CloudFormation values that cannot be resolved statically; matches nothing. */
@@ -285,18 +295,19 @@ function templatePolicies(resources: Node, accountId: string, region: string): P
  * `Statement` (or a policy `Version`) at the root makes a policy; `Resources` holding KMS
  * keys or IAM policies makes a CloudFormation template.
  */
-export function parseDocument(text: string, options: { accountId?: string; region?: string } = {}): ParsedDocument {
+export function parseDocument(text: string, options: ParseOptions = {}): ParsedDocument {
   // The parser and the analysis recurse per level: a deeper text is refused before either runs.
+  const tooLong = options.maxLength !== undefined && text.length > options.maxLength;
   const shape = nestingOf(text);
-  if (shape.depth > MAX_NESTING_DEPTH) {
-    const policyLike =
-      shape.topLevelKeys.has('Statement') || shape.topLevelKeys.has('Resources') || shape.topLevelKeys.has('Version');
+  if (tooLong || shape.depth > MAX_NESTING_DEPTH) {
+    const keys = shape.topLevelKeys;
+    const policyLike = keys.has('Statement') || keys.has('Resources') || keys.has('Version');
     return {
       kind: policyLike ? 'not-analyzed' : 'not-a-policy',
       root: undefined,
       errors: [],
       policies: [],
-      depth: shape.depth,
+      notAnalyzed: tooLong ? { length: text.length } : { depth: shape.depth },
     };
   }
   const errors: ParseError[] = [];

@@ -16,7 +16,7 @@ import {
   type TextEdit,
 } from '../../../src/core/policy';
 import { applyEdits } from '../../../src/core/policy/fixes';
-import { MAX_NESTING_DEPTH } from '../../../src/core/policy/limits';
+import { MAX_ANALYZED_TEXT_LENGTH, MAX_NESTING_DEPTH } from '../../../src/core/policy/limits';
 import { substitute } from '../../../src/core/policy/values';
 import { minifiedKeyPolicyText } from '../../bench/policyFixtures';
 import { pick, seededRandom } from './generators';
@@ -126,6 +126,22 @@ describe('hostile inputs', () => {
       kind: 'not-a-policy',
       findings: [],
     });
+  });
+
+  it('a text over maxLength (the editor passes MAX_ANALYZED_TEXT_LENGTH): analysis-failed when shaped like a policy', () => {
+    const text = minifiedKeyPolicyText(32_768);
+    const { kind, findings } = analyzePolicyText(text, { maxLength: 10_000 });
+    assert.equal(kind, 'not-analyzed');
+    assert.deepEqual(
+      findings.map((f) => f.code),
+      ['analysis-failed'],
+    );
+    assert.match(findings[0].message, /it has [\d,]+ characters, more than the 10,000 analyzed as you type/);
+    assert.deepEqual(analyzePolicyText(JSON.stringify({ data: 'x'.repeat(20_000) }), { maxLength: 10_000 }), {
+      kind: 'not-a-policy',
+      findings: [],
+    });
+    assert.equal(analyzePolicyText(text, { maxLength: MAX_ANALYZED_TEXT_LENGTH }).kind, 'key-policy');
   });
 
   it('nesting just within the limit is analyzed', () => {
