@@ -497,6 +497,11 @@ describe('AWS emulator through the real SDK', function () {
         Code: 'Client.InternalError',
         Message: 'Client.InternalError: Client error on launch',
       });
+      assert.equal(
+        stopped.StateTransitionReason,
+        'Client.InternalError',
+        'a bare code, no stop time (src/aws-records.md Q2)',
+      );
 
       const trail = new CloudTrailClient(config(emulator, 'dev-operator'));
       const grants = await trail.send(

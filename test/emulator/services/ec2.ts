@@ -466,16 +466,18 @@ async function settleStart(world: World, caller: Caller, instance: InstanceRecor
     }
   }
   if (instance.state !== 'pending') return;
+  // A failed launch leaves a bare code as the transition reason, without the timestamp a user
+  // stop carries (src/aws-records.md Q2, M4).
   if (!failed && instance.startFailure) {
     instance.state = 'stopped';
     instance.stateReason = { ...instance.startFailure };
-    instance.stateTransitionReason = '';
+    instance.stateTransitionReason = instance.startFailure.code;
     return;
   }
   if (failed) {
     instance.state = 'stopped';
     instance.stateReason = { ...LAUNCH_FAILURE };
-    instance.stateTransitionReason = '';
+    instance.stateTransitionReason = LAUNCH_FAILURE.code;
     return;
   }
   instance.state = 'running';
