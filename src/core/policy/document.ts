@@ -4,7 +4,7 @@
  * keeps its offset; tolerant of comments, trailing commas and broken input.
  */
 import { parseTree, type JSONPath, type Node, type ParseError } from 'jsonc-parser';
-import { MAX_NESTING_DEPTH, PLACEHOLDER_ACCOUNT } from './limits';
+import { DEFAULT_REGION, MAX_NESTING_DEPTH, PLACEHOLDER_ACCOUNT } from './limits';
 import { substitute } from './values';
 
 /** `not-analyzed`: shaped like a policy or a template, but beyond what the analyzer reads (too deeply nested). */
@@ -319,7 +319,7 @@ export function parseDocument(text: string, options: ParseOptions = {}): ParsedD
     const policies = templatePolicies(
       resources,
       options.accountId ?? PLACEHOLDER_ACCOUNT,
-      options.region ?? 'us-east-1',
+      options.region ?? DEFAULT_REGION,
     );
     return policies.length > 0 ? { kind: 'cloudformation', root, errors, policies } : none;
   }

@@ -4,7 +4,7 @@
  */
 import type { JSONPath, Node } from 'jsonc-parser';
 import { isAccountId, isAccountPrincipal, parsePrincipalArn } from '../arn';
-import { propertyNode, propertyValue, statementNodes, nodeValue, type PolicyView } from './document';
+import { propertyNode, statementNodes, type PolicyView } from './document';
 import {
   actionMatches,
   compilePolicy,
@@ -19,9 +19,9 @@ import {
   type PolicyEvaluation,
   type RequestContext,
 } from './evaluate';
-import { uniqueSid, type TextEdit } from './fixes';
+import { uniqueSid } from './fixes';
 import type { LocalEditor } from './localEdits';
-import { PLACEHOLDER_ACCOUNT } from './limits';
+import { DEFAULT_REGION, PLACEHOLDER_ACCOUNT } from './limits';
 import { accountMember, callerArnOf, candidateKey, type PrincipalCandidate } from './principals';
 import { isRecord } from './values';
 
@@ -127,7 +127,7 @@ export class PolicyFacts {
     }
     this.accounts = [...accountCounts.entries()].sort((a, b) => b[1] - a[1]).map(([a]) => a);
     this.namedPrincipals = [...named];
-    this.region = ctx.region ?? viaService ?? 'us-east-1';
+    this.region = ctx.region ?? viaService ?? DEFAULT_REGION;
     this.keyAccount = keyOwnerAccount(this.statements);
     this.anchor = propertyNode(view.node, 'Statement')?.children?.[0] ?? view.node;
   }
@@ -191,18 +191,6 @@ export class PolicyFacts {
       this.freeSids.set(base, sid);
     }
     return sid;
-  }
-
-  /**
-   * The change appending `statement` to this policy's Statement (before formatting): a single
-   * Statement object becomes a list, a missing Statement is created.
-   */
-  insertion(statement: object, replacingSingle?: unknown): TextEdit | undefined {
-    const editor = this.ctx.editor;
-    const node = propertyValue(this.view.node, 'Statement');
-    if (node && this.statementIsArray) return editor.append(node, statement);
-    if (node && node.type === 'object') return editor.replace(node, [replacingSingle ?? nodeValue(node), statement]);
-    return editor.set(this.view.node, ['Statement'], [statement]);
   }
 }
 

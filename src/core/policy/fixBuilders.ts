@@ -62,6 +62,19 @@ function nonEmpty(edits: TextEdit[], title: string): TextEdit[] {
   return effective;
 }
 
+/**
+ * The change appending `statement` to the policy's Statement (before formatting): a single
+ * Statement object becomes a list (`replacingSingle`, when given, stands for it), a missing
+ * Statement is created.
+ */
+function insertion(facts: PolicyFacts, statement: object, replacingSingle?: unknown): TextEdit | undefined {
+  const editor = facts.ctx.editor;
+  const node = propertyValue(facts.view.node, 'Statement');
+  if (node && facts.statementIsArray) return editor.append(node, statement);
+  if (node && node.type === 'object') return editor.replace(node, [replacingSingle ?? nodeValue(node), statement]);
+  return editor.set(facts.view.node, ['Statement'], [statement]);
+}
+
 /** The operator key as the Condition spells it (operators are case-insensitive), else `operator`. */
 function findOperatorKey(condition: unknown, operator: string): string {
   if (isRecord(condition)) {
@@ -107,7 +120,7 @@ export function grantStatementFixes(facts: PolicyFacts, principals: string[], pr
   return lazyFix(
     facts,
     { fix: 'add-grant-statement', sid, principals },
-    [facts.insertion(keyPolicyGrantStatement(principals, sid))],
+    [insertion(facts, keyPolicyGrantStatement(principals, sid))],
     preferred,
   );
 }
@@ -127,7 +140,7 @@ export function delegationFixes(facts: PolicyFacts): PolicyFix[] {
   return lazyFix(
     facts,
     { fix: 'add-delegation-statement', sid, account },
-    [facts.insertion(delegationStatement(principal, sid))],
+    [insertion(facts, delegationStatement(principal, sid))],
     true,
   );
 }
@@ -138,7 +151,7 @@ export function identityGrantFixes(facts: PolicyFacts, keys: (string | object)[]
   return lazyFix(
     facts,
     { fix: 'add-identity-grant-statement', sid, namesKeys: keys.length > 0 },
-    [facts.insertion(identityPolicyGrantStatement(keys, sid))],
+    [insertion(facts, identityPolicyGrantStatement(keys, sid))],
     true,
   );
 }
@@ -181,11 +194,11 @@ function splitCreateGrantFixes(facts: PolicyFacts, s: StatementInfo): PolicyFix[
     // The single statement is rewritten into the new list anyway: one change does both.
     const single = nodeValue(s.node);
     const rewritten = isRecord(single) ? withProperty(single, 'Action', remaining) : single;
-    return lazyFix(facts, what, [facts.insertion(split, rewritten)], true);
+    return lazyFix(facts, what, [insertion(facts, split, rewritten)], true);
   }
   // The whole Action list is rewritten: removing a last element from a compact array such
   // as ["a","b"] leaves its layout broken.
-  return lazyFix(facts, what, [facts.ctx.editor.replace(actionNode, remaining), facts.insertion(split)], true);
+  return lazyFix(facts, what, [facts.ctx.editor.replace(actionNode, remaining), insertion(facts, split)], true);
 }
 
 /** A copy of `record` with `key` set, in place when it exists (key order kept). */
@@ -223,5 +236,5 @@ function denyDirectGrantsFixes(facts: PolicyFacts, s: StatementInfo, flagged: st
     Resource: '*',
     Condition: conditionWith(s, 'BoolIfExists', false),
   };
-  return lazyFix(facts, { fix: 'add-deny-for-direct-grants', sid }, [facts.insertion(guard)], true);
+  return lazyFix(facts, { fix: 'add-deny-for-direct-grants', sid }, [insertion(facts, guard)], true);
 }

@@ -14,6 +14,9 @@ export const KEY_POLICY_SIZE_LIMIT_TEXT = KEY_POLICY_SIZE_LIMIT.toLocaleString('
  */
 export const PLACEHOLDER_ACCOUNT = '111122223333';
 
+/** The Region of EC2's `kms:ViaService` when neither the person nor the policy names one. */
+export const DEFAULT_REGION = 'us-east-1';
+
 /**
  * Texts longer than this (in UTF-16 code units) are not analyzed by the editor: the analysis
  * is linear, but it runs after every pause in typing, on the extension host. Twice the largest
