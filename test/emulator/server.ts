@@ -190,15 +190,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const signed = readSignature(req);
     if (!signed) {
       const service = guessService(req, body);
-      send(
-        res,
-        renderError(
-          service,
-          new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
-          requestId,
-        ),
-        requestId,
-      );
+      // No Authorization header at all, or one that is not a complete SigV4 header.
+      const error = req.headers.authorization
+        ? new AwsError(
+            'IncompleteSignature',
+            `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.`,
+            400,
+          )
+        : new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+      send(res, renderError(service, error, requestId), requestId);
       return;
     }
     const { service, region, accessKeyId } = signed;

@@ -785,6 +785,13 @@ describe('AWS emulator through the real SDK', function () {
       });
       assert.equal(unsigned.status, 403);
       assert.match(await unsigned.text(), /<Response><Errors><Error><Code>MissingAuthenticationToken<\/Code>/);
+      const garbled = await fetch(`${emulator.url}/`, {
+        method: 'POST',
+        headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE' },
+        body: 'Action=DescribeRegions&Version=2016-11-15',
+      });
+      assert.equal(garbled.status, 400);
+      assert.match(await garbled.text(), /<Code>IncompleteSignature<\/Code>/);
       const stranger = new EC2Client({
         endpoint: emulator.url,
         region: REGION,
