@@ -500,6 +500,7 @@ describe('Authorization like AWS, through the real SDK', function () {
           },
         ],
       });
+      const lockable = b.key({ account: DEV, region: REGION });
       const viaHere = b.key({ account: DEV, region: REGION, policy: viaEc2(REGION) });
       const viaElsewhere = b.key({ account: DEV, region: REGION, policy: viaEc2('us-east-1') });
       const scenario = b.build();
@@ -559,6 +560,7 @@ describe('Authorization like AWS, through the real SDK', function () {
         remote: remote.arn,
         mrk: mrk.arn,
         viaHere: viaHere.arn,
+        lockable: lockable.arn,
         viaElsewhere: viaElsewhere.arn,
         deleted: `arn:aws:kms:${REGION}:${DEV}:key/0deleted-0000-4000-8000-000000000000`,
       };
@@ -776,6 +778,30 @@ describe('Authorization like AWS, through the real SDK', function () {
       assert.equal(unknownRole.name, 'MalformedPolicyDocumentException');
       withFix.Statement = withFix.Statement.filter((s) => !JSON.stringify(s).includes('AROAQDELETEDROLE00001'));
       await admin.send(new PutKeyPolicyCommand({ KeyId: keys.orphaned, Policy: JSON.stringify(withFix) }));
+    });
+
+    it('refuses a key policy that would lock its author out, unless told to bypass the check', async () => {
+      const admin = new KMSClient(clientConfig(emulator, 'admin'));
+      const lockout = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${DEV}:role/Bounded` },
+            Action: 'kms:Decrypt',
+            Resource: '*',
+          },
+        ],
+      });
+      const refused = await rejection(admin.send(new PutKeyPolicyCommand({ KeyId: keys.lockable, Policy: lockout })));
+      assert.equal(refused.name, 'MalformedPolicyDocumentException');
+      await admin.send(
+        new PutKeyPolicyCommand({ KeyId: keys.lockable, Policy: lockout, BypassPolicyLockoutSafetyCheck: true }),
+      );
+      // KMS warned: now nobody, the account administrator included, may read or change the policy.
+      const locked = await rejection(admin.send(new GetKeyPolicyCommand({ KeyId: keys.lockable })));
+      assert.equal(locked.name, 'AccessDeniedException');
+      assert.match(locked.message, /because no resource-based policy allows the kms:GetKeyPolicy action$/);
     });
 
     it('a volume whose key was deleted fails its launch with NotFoundException; DescribeKey says the key does not exist', async () => {
