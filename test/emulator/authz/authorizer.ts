@@ -1,7 +1,8 @@
 /**
  * Decides each call with an independent IAM engine (@cloud-copilot/iam-simulate), never with
  * the product's own evaluator, so a wrong product evaluator and the emulator cannot agree by
- * construction. Decisions are cached per world revision: a policy change bumps the revision.
+ * construction. Decisions are cached by request and policy text (cheap per call); PutKeyPolicy
+ * also clears the cache.
  */
 import { runSimulation, type RequestAnalysis, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { Scenario } from '../scenario';
@@ -31,32 +32,35 @@ const ALLOWED: AuthzDecision = { allowed: true };
 const MAX_CACHED = 10_000;
 
 /**
- * Picks AWS's wording from the analysis: explicit Denies first (organization, resource,
- * identity, boundary, session), then the missing Allow that stopped the request.
+ * AWS's wording for a refusal, first matching row wins: explicit Denies first (organization,
+ * resource, identity, boundary, session), then the missing Allow that stopped the request. A
+ * resource policy that neither names the caller nor opens to its account is "no resource-based policy".
  */
+const DENIAL_RULES: readonly [(a: RequestAnalysis) => boolean, DenialReason][] = [
+  [(a) => a.scpAnalysis?.result === 'ExplicitlyDenied', 'scp-deny'],
+  [(a) => a.rcpAnalysis?.result === 'ExplicitlyDenied', 'rcp-deny'],
+  [
+    (a) => a.resourceAnalysis?.result === 'ExplicitlyDenied' || a.resourceAnalysis?.result === 'DeniedForAccount',
+    'resource-deny',
+  ],
+  [(a) => a.identityAnalysis?.result === 'ExplicitlyDenied', 'identity-deny'],
+  [(a) => a.permissionBoundaryAnalysis?.result === 'ExplicitlyDenied', 'boundary-deny'],
+  [(a) => a.sessionAnalysis?.result === 'ExplicitlyDenied', 'session-deny'],
+  [(a) => a.scpAnalysis?.result === 'ImplicitlyDenied', 'no-scp-allow'],
+  [(a) => a.sessionAnalysis !== undefined && a.sessionAnalysis.result !== 'Allowed', 'no-session-allow'],
+  [
+    (a) =>
+      a.permissionBoundaryAnalysis !== undefined &&
+      a.permissionBoundaryAnalysis.result !== 'Allowed' &&
+      a.identityAnalysis?.result === 'Allowed',
+    'no-boundary-allow',
+  ],
+  [(a) => a.resourceAnalysis?.result === 'ImplicitlyDenied', 'no-resource-allow'],
+];
+
+/** The reason AWS gives for a refused request, from the engine's analysis. */
 export function denialReasonOf(analysis: RequestAnalysis): DenialReason {
-  if (analysis.scpAnalysis?.result === 'ExplicitlyDenied') return 'scp-deny';
-  if (analysis.rcpAnalysis?.result === 'ExplicitlyDenied') return 'rcp-deny';
-  if (
-    analysis.resourceAnalysis?.result === 'ExplicitlyDenied' ||
-    analysis.resourceAnalysis?.result === 'DeniedForAccount'
-  )
-    return 'resource-deny';
-  if (analysis.identityAnalysis?.result === 'ExplicitlyDenied') return 'identity-deny';
-  if (analysis.permissionBoundaryAnalysis?.result === 'ExplicitlyDenied') return 'boundary-deny';
-  if (analysis.sessionAnalysis?.result === 'ExplicitlyDenied') return 'session-deny';
-  if (analysis.scpAnalysis?.result === 'ImplicitlyDenied') return 'no-scp-allow';
-  if (analysis.sessionAnalysis && analysis.sessionAnalysis.result !== 'Allowed') return 'no-session-allow';
-  if (
-    analysis.permissionBoundaryAnalysis &&
-    analysis.permissionBoundaryAnalysis.result !== 'Allowed' &&
-    analysis.identityAnalysis?.result === 'Allowed'
-  ) {
-    return 'no-boundary-allow';
-  }
-  // A resource policy that neither names the caller nor opens to its account is the gap.
-  if (analysis.resourceAnalysis?.result === 'ImplicitlyDenied') return 'no-resource-allow';
-  return 'no-identity-allow';
+  return DENIAL_RULES.find(([applies]) => applies(analysis))?.[1] ?? 'no-identity-allow';
 }
 
 /** One authorizer per world; `invalidate()` after any policy changes. */
