@@ -7,6 +7,7 @@
 import { parseTree } from 'jsonc-parser';
 import { evaluateCondition, normalizeContext, type ConditionContext } from './conditions';
 import { nodeValue } from './document';
+import { wordGrantVerdict, type GrantVerdictFacts } from './messages';
 import { accountOfArn, isAccountId, parsePrincipalArn } from '../arn';
 import { matchWildcard } from './match';
 import { isRecord } from './values';
@@ -25,6 +26,9 @@ export interface RequestContext {
 }
 
 export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
+
+/** How a policy is evaluated: `resource`, a key policy (Principal matters); `identity`, an IAM policy. */
+export type PolicyKind = 'resource' | 'identity';
 
 export interface MatchedStatement {
   index: number;
@@ -428,7 +432,7 @@ function actionApplies(statement: CompiledStatement, action: string): boolean {
 function statementApplies(
   statement: CompiledStatement,
   caller: CallerFacts,
-  kind: 'resource' | 'identity',
+  kind: PolicyKind,
   variables: boolean,
 ): { applies: false } | { applies: true; principalMatch?: 'direct' | 'account' } {
   const no = { applies: false } as const;
@@ -485,11 +489,7 @@ function asDocument(policy: unknown): unknown {
  * (Principal matters), `identity` an IAM policy (no Principal, Resource required).
  * Explicit Deny wins over Allow. Accepts a compiled policy too.
  */
-export function evaluatePolicy(
-  policy: unknown,
-  request: RequestContext,
-  kind: 'resource' | 'identity',
-): PolicyEvaluation {
+export function evaluatePolicy(policy: unknown, request: RequestContext, kind: PolicyKind): PolicyEvaluation {
   const reused = isCompiled(policy);
   const compiled = reused ? policy : compilePolicy(policy);
   const caller = callerFacts(request, reused);
@@ -533,7 +533,7 @@ export function statementMatch(
   policy: CompiledPolicy,
   index: number,
   request: RequestContext,
-  kind: 'resource' | 'identity',
+  kind: PolicyKind,
 ): MatchedStatement | undefined {
   const statement = policy.statementsByIndex.get(index);
   if (!statement) return undefined;
@@ -632,10 +632,6 @@ export function ec2GrantRequest(principalArn: string, options: GrantRequestOptio
 
 export type CreateGrantVerdict = 'allowed' | 'relies-on-iam' | 'denied';
 
-function describeStatement(s: MatchedStatement): string {
-  return s.sid !== undefined ? `statement "${s.sid}"` : `statement #${s.index + 1}`;
-}
-
 /**
  * The question of the product: may `principalArn` obtain the grant EC2 creates on its
  * behalf? `allowed`: the key policy itself allows it. `relies-on-iam`: only the account
@@ -667,44 +663,40 @@ export function createGrantVerdict(
   request: RequestContext,
   keyAccount: string | undefined,
 ): CreateGrantResult {
-  const principalArn = request.principalArn;
+  const principal = request.principalArn;
   const matched = result.matched;
+  const decided = (verdict: CreateGrantVerdict, facts: GrantVerdictFacts): CreateGrantResult => ({
+    verdict,
+    reason: wordGrantVerdict(facts),
+    matched,
+  });
   if (result.decision === 'explicit-deny') {
-    const denies = matched.filter((m) => m.effect === 'Deny').map(describeStatement);
-    return {
-      verdict: 'denied',
-      reason: `The key policy denies kms:CreateGrant to ${principalArn} by ${denies.join(', ')}.`,
-      matched,
-    };
+    return decided('denied', { cause: 'denied', principal, statements: matched.filter((m) => m.effect === 'Deny') });
   }
   const crossAccount =
     keyAccount !== undefined && request.principalAccount !== '' && keyAccount !== request.principalAccount;
   if (result.decision === 'allow') {
-    const allows = matched.filter((m) => m.effect === 'Allow' && m.principalMatch === 'direct').map(describeStatement);
+    const statements = matched.filter((m) => m.effect === 'Allow' && m.principalMatch === 'direct');
     if (crossAccount) {
-      return {
-        verdict: 'relies-on-iam',
-        reason: `The key policy allows kms:CreateGrant to ${principalArn} by ${allows.join(', ')}, but the caller is in another account (${request.principalAccount}): an IAM policy in that account must also allow it.`,
-        matched,
-      };
+      return decided('relies-on-iam', {
+        cause: 'allowed-cross-account',
+        principal,
+        statements,
+        callerAccount: request.principalAccount,
+      });
     }
-    return {
-      verdict: 'allowed',
-      reason: `The key policy allows kms:CreateGrant to ${principalArn} by ${allows.join(', ')}.`,
-      matched,
-    };
+    return decided('allowed', { cause: 'allowed', principal, statements });
   }
   if (result.iamDelegation) {
-    const delegations = matched.filter((m) => m.principalMatch === 'account').map(describeStatement);
-    return {
-      verdict: 'relies-on-iam',
-      reason: `Only the account delegation (${delegations.join(', ')}) can allow kms:CreateGrant to ${principalArn}: an IAM policy of the caller must allow it.`,
-      matched,
-    };
+    return decided('relies-on-iam', {
+      cause: 'account-delegation-only',
+      principal,
+      statements: matched.filter((m) => m.principalMatch === 'account'),
+    });
   }
-  return {
-    verdict: 'denied',
-    reason: `No statement of the key policy allows kms:CreateGrant to ${principalArn} (with kms:GrantIsForAWSResource true, via ${String(request.conditionKeys['kms:ViaService'])}), and it does not delegate to the caller's account.`,
-    matched,
-  };
+  return decided('denied', {
+    cause: 'nothing-allows',
+    principal,
+    viaService: String(request.conditionKeys['kms:ViaService']),
+  });
 }

@@ -17,6 +17,7 @@ import {
   type CreateGrantResult,
   type MatchedStatement,
   type PolicyEvaluation,
+  type PolicyKind,
   type RequestContext,
 } from './evaluate';
 import { uniqueSid } from './fixes';
@@ -40,8 +41,7 @@ export const DIRECT_GRANT_VARIANTS: readonly GrantRequestVariant[] = [
   'direct-without-grant-key',
 ];
 
-/** `resource`: a key policy (Principal matters); `identity`: an IAM policy. */
-export type PolicyKind = 'resource' | 'identity';
+export type { PolicyKind } from './evaluate';
 
 export interface RuleContext {
   text: string;

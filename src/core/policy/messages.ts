@@ -20,6 +20,14 @@ export interface PrincipalVerdict {
   reason: string;
 }
 
+/** Why a key policy gives a principal EC2's grant, or not (`createGrantVerdict`), as data. */
+export type GrantVerdictFacts =
+  | { cause: 'denied'; principal: string; statements: StatementLabel[] }
+  | { cause: 'allowed'; principal: string; statements: StatementLabel[] }
+  | { cause: 'allowed-cross-account'; principal: string; statements: StatementLabel[]; callerAccount: string }
+  | { cause: 'account-delegation-only'; principal: string; statements: StatementLabel[] }
+  | { cause: 'nothing-allows'; principal: string; viaService: string };
+
 /** What a rule found, as data. */
 export type FindingFacts =
   | { code: 'create-grant-denied'; region: string; statement: StatementLabel; principals: PrincipalCandidate[] }
@@ -55,6 +63,35 @@ function listCandidates(candidates: readonly PrincipalCandidate[]): string {
 
 function statementName(label: StatementLabel): string {
   return label.sid !== undefined ? `"${String(label.sid)}"` : `statement #${label.index + 1}`;
+}
+
+function statementPhrases(labels: readonly StatementLabel[]): string {
+  return labels
+    .map((label) => (label.sid !== undefined ? `statement "${String(label.sid)}"` : `statement #${label.index + 1}`))
+    .join(', ');
+}
+
+/** The reason of a CreateGrant verdict. */
+export function wordGrantVerdict(facts: GrantVerdictFacts): string {
+  const { principal } = facts;
+  switch (facts.cause) {
+    case 'denied':
+      return `The key policy denies kms:CreateGrant to ${principal} by ${statementPhrases(facts.statements)}.`;
+    case 'allowed':
+      return `The key policy allows kms:CreateGrant to ${principal} by ${statementPhrases(facts.statements)}.`;
+    case 'allowed-cross-account':
+      return (
+        `The key policy allows kms:CreateGrant to ${principal} by ${statementPhrases(facts.statements)}, ` +
+        `but the caller is in another account (${facts.callerAccount}): an IAM policy in that account must also allow it.`
+      );
+    case 'account-delegation-only':
+      return `Only the account delegation (${statementPhrases(facts.statements)}) can allow kms:CreateGrant to ${principal}: an IAM policy of the caller must allow it.`;
+    case 'nothing-allows':
+      return (
+        `No statement of the key policy allows kms:CreateGrant to ${principal} (with kms:GrantIsForAWSResource true, via ${facts.viaService}), ` +
+        "and it does not delegate to the caller's account."
+      );
+  }
 }
 
 /** The message of a finding, and the per-principal lines shown on hover. */
