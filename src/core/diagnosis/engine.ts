@@ -226,11 +226,13 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
   const lookup = { startTime: window.startTime, endTime: window.endTime, maxResults: CLOUDTRAIL_MAX_EVENTS };
   const failedGrantForInstance = (e: TrailEvent): boolean => isFailedGrant(e) && eventInstance(e, instanceId) === 'this';
   const startOfInstance = (e: TrailEvent): boolean => startEventsFor([e], instanceId).length > 0;
+  // The keys, the resources a CreateGrant record names, are known only once the volumes are
+  // read; waiting for them would cost a round, so this lookup goes by event name alone.
   const grantsP = ports.lookupEvents({ eventName: 'CreateGrant', ...lookup, stopWhen: failedGrantForInstance }, call);
   const startsP = grantsP.then((grants): Promise<Outcome<TrailEvent[]> | undefined> =>
     grants.ok && grants.value.some((e) => failedGrantForInstance(e) && eventCaller(e))
       ? Promise.resolve(undefined)
-      : ports.lookupEvents({ eventName: 'StartInstances', ...lookup, stopWhen: startOfInstance }, call),
+      : ports.lookupEvents({ eventName: 'StartInstances', ...lookup, stopWhen: startOfInstance, resourceNames: [instanceId] }, call),
   );
 
   const volumesCheckedP = Promise.all([volumesP, defaultsP]).then(([volumes, defaults]): Checked<VolumeStage> => {

@@ -98,5 +98,7 @@ describe('the CloudTrail lookup', () => {
     assert.ok(starts.stopWhen);
     assert.equal(starts.stopWhen(startEvent()), true);
     assert.equal(starts.stopWhen(startEvent({ instanceIds: [OTHER_INSTANCE] })), false);
+    assert.deepEqual(starts.resourceNames, [INSTANCE_ID], 'the start is looked up by the instance first');
+    assert.equal(grants.resourceNames, undefined, 'the keys are not known yet: no extra round for them');
   });
 });
