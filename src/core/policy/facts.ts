@@ -41,8 +41,6 @@ export const DIRECT_GRANT_VARIANTS: readonly GrantRequestVariant[] = [
   'direct-without-grant-key',
 ];
 
-export type { PolicyKind } from './evaluate';
-
 export interface RuleContext {
   text: string;
   /** Makes the fixes' edits on `text` with its formatting (shared by the policies of one text). */

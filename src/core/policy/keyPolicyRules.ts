@@ -10,8 +10,8 @@ import {
   DIRECT_GRANT_VARIANTS,
   grantsAction,
   type PolicyFacts,
-  type PolicyKind,
 } from './facts';
+import type { PolicyKind } from './evaluate';
 import {
   conditionMentionsGrantKey,
   delegationFixes,
