@@ -7,8 +7,10 @@
  * key ARNs EC2 reports. The StartInstances lookup (only when no failed grant names the
  * caller) and keys named without an ARN can add one round each: never more than 5.
  * Each round is a function that returns what it learned; nothing is shared between them
- * but their results. Failed calls become step evidence and lower the confidence; only the
- * AbortSignal stops the engine, and then the returned promise rejects with an `AbortError`.
+ * but their results. Failed calls become step evidence and lower the confidence. At the
+ * deadline (`deadlineMs`, 60 s by default) the calls still waiting end as timed out and the
+ * report says which; only the AbortSignal stops the engine, and then the returned promise
+ * rejects with an `AbortError`.
  */
 import { keyToken } from '../arn';
 import { abortError } from '../limiter';
