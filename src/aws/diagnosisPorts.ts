@@ -2,7 +2,8 @@ import { isAliasReference, regionOfArn } from '../core/arn';
 import type { CallOptions, DiagnosisPorts } from '../core/diagnosis/ports';
 import type { AwsFailure, KeyInfo, Outcome } from '../core/model';
 import { lookupEvents } from './cloudtrail';
-import { describeInstance, describeVolumes, getEbsDefaults } from './ec2';
+import { describeScalingActivities, listAutoScalingGroups } from './autoscaling';
+import { describeImages, describeInstance, describeLaunchTemplateVersions, describeSnapshots, describeVolumes, getEbsDefaults } from './ec2';
 import { simulatePrincipalPolicy } from './iam';
 import { describeKey, getKeyPolicy, listAliases } from './kms';
 import type { SessionPort, SignalOption } from './session';
@@ -55,6 +56,16 @@ export function createDiagnosisPorts(session: SessionPort, profile: string, regi
     getKeyPolicy: (key, options) => readKeyPolicy(session, profile, region, key, portCall(options)),
 
     simulatePrincipalPolicy: (input, options) => simulatePrincipalPolicy(session, profile, region, input, portCall(options)),
+
+    describeLaunchTemplateVersions: (ref, options) => describeLaunchTemplateVersions(session, profile, region, ref, portCall(options)),
+
+    describeImages: (imageIds, options) => describeImages(session, profile, region, imageIds, portCall(options)),
+
+    describeSnapshots: (snapshotIds, options) => describeSnapshots(session, profile, region, snapshotIds, portCall(options)),
+
+    listAutoScalingGroups: (options) => listAutoScalingGroups(session, profile, region, portCall(options)),
+
+    describeScalingActivities: (query, options) => describeScalingActivities(session, profile, region, query, portCall(options)),
 
     apiCallCount: () => requests,
   };

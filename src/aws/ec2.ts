@@ -1,18 +1,36 @@
 import {
+  DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   DescribeRegionsCommand,
+  DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   GetEbsDefaultKmsKeyIdCommand,
   GetEbsEncryptionByDefaultCommand,
   StartInstancesCommand,
   StopInstancesCommand,
+  type BlockDeviceMapping,
   type DescribeInstancesCommandInput,
+  type Image,
   type Instance,
+  type LaunchTemplateBlockDeviceMapping,
+  type LaunchTemplateVersion,
+  type Snapshot,
   type InstanceStateChange,
   type Reservation,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import type { InstanceStateName, InstanceSummary, Outcome, VolumeInfo } from '../core/model';
+import type {
+  ImageInfo,
+  InstanceStateName,
+  InstanceSummary,
+  LaunchBlockDevice,
+  LaunchTemplateRef,
+  LaunchTemplateVersionInfo,
+  Outcome,
+  SnapshotInfo,
+  VolumeInfo,
+} from '../core/model';
 import { DEFAULT_REGION } from './partitions';
 import type { SessionPort, SignalOption } from './session';
 
@@ -177,6 +195,137 @@ export async function getEbsDefaults(
   const value: EbsDefaults = { encryptionByDefault: byDefault.value.EbsEncryptionByDefault === true };
   if (keyId.value.KmsKeyId) value.defaultKmsKeyId = keyId.value.KmsKeyId;
   return { ok: true, value };
+}
+
+/** DescribeLaunchTemplateVersions returns at most 200 versions a page. */
+const TEMPLATE_VERSIONS_PAGE_SIZE = 200;
+/** A template has at most 10,000 versions; a question about one never needs more than a few pages. */
+const MAX_TEMPLATE_PAGES = 5;
+/** Ids asked in one DescribeImages or DescribeSnapshots request. */
+const IDS_PER_REQUEST = 100;
+
+/**
+ * The versions of one launch template (by id, else name) that `ref.version` names, or the
+ * default version when it names none, as Auto Scaling and RunInstances do. With the
+ * volumes each would create: their snapshots, `Encrypted` and `KmsKeyId`.
+ */
+export async function describeLaunchTemplateVersions(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  ref: LaunchTemplateRef,
+  options: SignalOption = {},
+): Promise<Outcome<LaunchTemplateVersionInfo[]>> {
+  if (!ref.id && !ref.name) return { ok: true, value: [] };
+  const versions: LaunchTemplateVersionInfo[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_TEMPLATE_PAGES; page++) {
+    const command = new DescribeLaunchTemplateVersionsCommand({
+      // The id wins: names can be reused after a template is deleted.
+      ...(ref.id ? { LaunchTemplateId: ref.id } : { LaunchTemplateName: ref.name }),
+      Versions: [ref.version ?? '$Default'],
+      MaxResults: TEMPLATE_VERSIONS_PAGE_SIZE,
+      NextToken: nextToken,
+    });
+    const out = await session.send('EC2', profile, region, command, 'ec2:DescribeLaunchTemplateVersions', options);
+    if (!out.ok) return out;
+    versions.push(...(out.value.LaunchTemplateVersions ?? []).map(mapLaunchTemplateVersion));
+    nextToken = out.value.NextToken || undefined;
+    if (!nextToken) break;
+  }
+  return { ok: true, value: versions };
+}
+
+/** The given AMIs (DescribeImages) with their block devices and snapshots. Unknown ids fail as not-found. */
+export async function describeImages(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  imageIds: string[],
+  options: SignalOption = {},
+): Promise<Outcome<ImageInfo[]>> {
+  return inChunks(imageIds, async (chunk) => {
+    const out = await session.send('EC2', profile, region, new DescribeImagesCommand({ ImageIds: chunk }), 'ec2:DescribeImages', options);
+    return out.ok ? { ok: true, value: (out.value.Images ?? []).map(mapImage) } : out;
+  });
+}
+
+/**
+ * The given snapshots (DescribeSnapshots): encryption, key and owner. A snapshot shared from
+ * another account shows that account as its owner, and its key is that account's.
+ */
+export async function describeSnapshots(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  snapshotIds: string[],
+  options: SignalOption = {},
+): Promise<Outcome<SnapshotInfo[]>> {
+  return inChunks(snapshotIds, async (chunk) => {
+    const out = await session.send('EC2', profile, region, new DescribeSnapshotsCommand({ SnapshotIds: chunk }), 'ec2:DescribeSnapshots', options);
+    return out.ok ? { ok: true, value: (out.value.Snapshots ?? []).map(mapSnapshot) } : out;
+  });
+}
+
+/** Asks for distinct ids in requests of IDS_PER_REQUEST, one after another; the first failure ends it. */
+async function inChunks<T>(ids: string[], ask: (chunk: string[]) => Promise<Outcome<T[]>>): Promise<Outcome<T[]>> {
+  const unique = [...new Set(ids.filter((id) => id.length > 0))];
+  const results: T[] = [];
+  for (let start = 0; start < unique.length; start += IDS_PER_REQUEST) {
+    const out = await ask(unique.slice(start, start + IDS_PER_REQUEST));
+    if (!out.ok) return out;
+    results.push(...out.value);
+  }
+  return { ok: true, value: results };
+}
+
+/** Maps an SDK launch template version. Pure. */
+export function mapLaunchTemplateVersion(version: LaunchTemplateVersion): LaunchTemplateVersionInfo {
+  const data = version.LaunchTemplateData;
+  const info: LaunchTemplateVersionInfo = {
+    templateId: version.LaunchTemplateId ?? '',
+    versionNumber: version.VersionNumber ?? 0,
+    defaultVersion: version.DefaultVersion === true,
+    blockDevices: (data?.BlockDeviceMappings ?? []).map(mapLaunchDevice),
+  };
+  if (version.LaunchTemplateName) info.templateName = version.LaunchTemplateName;
+  if (data?.ImageId) info.imageId = data.ImageId;
+  const profileRef = data?.IamInstanceProfile?.Arn ?? data?.IamInstanceProfile?.Name;
+  if (profileRef) info.instanceProfile = profileRef;
+  return info;
+}
+
+/** Maps an SDK image. Pure. */
+export function mapImage(image: Image): ImageInfo {
+  const info: ImageInfo = { imageId: image.ImageId ?? '', blockDevices: (image.BlockDeviceMappings ?? []).map(mapLaunchDevice) };
+  if (image.Name) info.name = image.Name;
+  if (image.OwnerId) info.ownerId = image.OwnerId;
+  if (image.State) info.state = image.State;
+  if (image.RootDeviceName) info.rootDeviceName = image.RootDeviceName;
+  return info;
+}
+
+/** Maps an SDK snapshot. Pure. */
+export function mapSnapshot(snapshot: Snapshot): SnapshotInfo {
+  const info: SnapshotInfo = { snapshotId: snapshot.SnapshotId ?? '', encrypted: snapshot.Encrypted === true };
+  if (snapshot.OwnerId) info.ownerId = snapshot.OwnerId;
+  if (snapshot.KmsKeyId) info.kmsKeyId = snapshot.KmsKeyId;
+  if (snapshot.State) info.state = snapshot.State;
+  if (snapshot.VolumeSize !== undefined) info.volumeSizeGiB = snapshot.VolumeSize;
+  return info;
+}
+
+/** A block device of a template or an AMI; instance store and `NoDevice` entries have no EBS part. */
+function mapLaunchDevice(mapping: BlockDeviceMapping | LaunchTemplateBlockDeviceMapping): LaunchBlockDevice {
+  const device: LaunchBlockDevice = {};
+  if (mapping.DeviceName) device.deviceName = mapping.DeviceName;
+  const ebs = mapping.Ebs;
+  if (ebs?.SnapshotId) device.snapshotId = ebs.SnapshotId;
+  if (ebs?.Encrypted !== undefined) device.encrypted = ebs.Encrypted;
+  if (ebs?.KmsKeyId) device.kmsKeyId = ebs.KmsKeyId;
+  if (ebs?.VolumeSize !== undefined) device.volumeSizeGiB = ebs.VolumeSize;
+  if (ebs?.VolumeType) device.volumeType = ebs.VolumeType;
+  return device;
 }
 
 async function describeAllPages(

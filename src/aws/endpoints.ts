@@ -5,7 +5,7 @@ import { loaderInit, type ProfileSection, type SharedFileOptions } from './profi
  * Service ids as the SDK names them; they spell the `AWS_ENDPOINT_URL_<ID>` variables and
  * the `<id>.endpoint_url` keys of a `services` section.
  */
-export type ServiceId = 'EC2' | 'KMS' | 'STS' | 'IAM' | 'CloudTrail';
+export type ServiceId = 'EC2' | 'KMS' | 'STS' | 'IAM' | 'CloudTrail' | 'Auto Scaling';
 
 type Env = Record<string, string | undefined>;
 type ConfigSections = Record<string, ProfileSection | undefined>;

@@ -32,14 +32,28 @@ export {
   describeVolumes,
   getEbsDefaults,
   mapVolume,
+  describeLaunchTemplateVersions,
+  describeImages,
+  describeSnapshots,
+  mapLaunchTemplateVersion,
+  mapImage,
+  mapSnapshot,
   INSTANCES_PAGE_SIZE,
   type EbsDefaults,
   type SignalOption,
   type StateChange,
 } from './ec2';
 export { simulatePrincipalPolicy, mapEvaluation, type SimulationInput } from './iam';
-export { describeKey, listAliases, getKeyPolicy, putKeyPolicy, enableKey, cancelKeyDeletion, mapKey } from './kms';
-export { lookupEvents, mapTrailEvent, type TrailQuery } from './cloudtrail';
+export { describeKey, listAliases, getKeyPolicy, putKeyPolicy, enableKey, cancelKeyDeletion, createGrant, mapKey, type GrantRequest } from './kms';
+export {
+  listAutoScalingGroups,
+  describeScalingActivities,
+  groupsNeedingActivities,
+  mapAutoScalingGroup,
+  mapScalingActivity,
+  type ActivityQuery,
+} from './autoscaling';
+export { lookupEvents, mapTrailEvent, resourceLookupOrder, type TrailQuery } from './cloudtrail';
 export { getCallerIdentity } from './sts';
 export { createDiagnosisPorts } from './diagnosisPorts';
 export { DEFAULT_REGION, iamRegionFor, partitionOfRegion, type Partition } from './partitions';

@@ -1,14 +1,16 @@
 import {
   CancelKeyDeletionCommand,
+  CreateGrantCommand,
   DescribeKeyCommand,
   EnableKeyCommand,
   GetKeyPolicyCommand,
   ListAliasesCommand,
   PutKeyPolicyCommand,
+  type GrantOperation,
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
-import { accountOfArn } from '../core/arn';
-import type { KeyInfo, Outcome } from '../core/model';
+import { accountOfArn, regionOfArn } from '../core/arn';
+import type { GrantCreated, KeyInfo, Outcome } from '../core/model';
 import { classifyAwsError } from './errors';
 import type { SessionPort, SignalOption } from './session';
 
@@ -72,6 +74,45 @@ export async function putKeyPolicy(
 ): Promise<Outcome<void>> {
   const command = new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: POLICY_NAME, Policy: policy, BypassPolicyLockoutSafetyCheck: false });
   return done(await session.send('KMS', profile, region, command, 'kms:PutKeyPolicy', options));
+}
+
+/** What a grant gives, and to whom. */
+export interface GrantRequest {
+  /** The key ARN: a grant on another account's key must name it by ARN. */
+  keyArn: string;
+  /** The principal that may use the key, e.g. the Auto Scaling service-linked role ARN. */
+  granteePrincipal: string;
+  /** KMS grant operations, e.g. `Decrypt`, `GenerateDataKeyWithoutPlaintext`, `CreateGrant`. */
+  operations: string[];
+  /** A name that tells people later why the grant exists. */
+  name: string;
+}
+
+/**
+ * CreateGrant: a WRITE to the key. Only ever called after the person confirmed the exact
+ * grant; this function does not ask. It is the documented fix for a key of another account
+ * used by that account's Auto Scaling role (src/aws-records.md Q3): the grant is created
+ * from the group's account, with the key policy allowing that account.
+ */
+export async function createGrant(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  request: GrantRequest,
+  options: SignalOption = {},
+): Promise<Outcome<GrantCreated>> {
+  const command = new CreateGrantCommand({
+    KeyId: request.keyArn,
+    GranteePrincipal: request.granteePrincipal,
+    Operations: request.operations as GrantOperation[],
+    Name: request.name,
+  });
+  // A key lives in one region; the grant is made there whatever region the caller is in.
+  const out = await session.send('KMS', profile, regionOfArn(request.keyArn) ?? region, command, 'kms:CreateGrant', options);
+  if (!out.ok) return out;
+  const grant: GrantCreated = { grantId: out.value.GrantId ?? '' };
+  if (out.value.GrantToken) grant.grantToken = out.value.GrantToken;
+  return { ok: true, value: grant };
 }
 
 /** Enables a disabled key. Callers confirm first. */

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -49,6 +50,7 @@ export interface ClientFor {
   STS: STSClient;
   IAM: IAMClient;
   CloudTrail: CloudTrailClient;
+  'Auto Scaling': AutoScalingClient;
 }
 
 /** Cancellation for one call, listing or action, and an optional count of its API requests. */
@@ -459,6 +461,8 @@ function newClient(service: ServiceId, config: ClientConfig): AnyClient {
       return new IAMClient(config);
     case 'CloudTrail':
       return new CloudTrailClient(config);
+    case 'Auto Scaling':
+      return new AutoScalingClient(config);
   }
 }
 

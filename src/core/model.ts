@@ -153,6 +153,110 @@ export interface TrailResource {
   accountId?: string;
 }
 
+/**
+ * One block device a launch would create, as a launch template, an AMI or a launch request
+ * describes it. `kmsKeyId` is absent when the volume takes the snapshot's key or the
+ * account's default; the AMI's snapshots say which.
+ */
+export interface LaunchBlockDevice {
+  deviceName?: string;
+  snapshotId?: string;
+  /** True, false, or absent when the template leaves it to the snapshot and the account default. */
+  encrypted?: boolean;
+  /** Key id, alias or ARN as given. */
+  kmsKeyId?: string;
+  volumeSizeGiB?: number;
+  volumeType?: string;
+}
+
+/** Which launch template (and version) something launches from. */
+export interface LaunchTemplateRef {
+  id?: string;
+  name?: string;
+  /** A number, `$Latest` or `$Default`. */
+  version?: string;
+}
+
+/** One version of a launch template (DescribeLaunchTemplateVersions), narrowed. */
+export interface LaunchTemplateVersionInfo {
+  templateId: string;
+  templateName?: string;
+  versionNumber: number;
+  defaultVersion: boolean;
+  imageId?: string;
+  blockDevices: LaunchBlockDevice[];
+  /** The instance profile ARN or name the template launches with. */
+  instanceProfile?: string;
+}
+
+/** An AMI (DescribeImages), narrowed to what decides its volumes' keys. */
+export interface ImageInfo {
+  imageId: string;
+  name?: string;
+  /** The account that owns the AMI: another account's AMI brings its snapshots' keys along. */
+  ownerId?: string;
+  state?: string;
+  rootDeviceName?: string;
+  blockDevices: LaunchBlockDevice[];
+}
+
+/** An EBS snapshot (DescribeSnapshots), narrowed. */
+export interface SnapshotInfo {
+  snapshotId: string;
+  /** The snapshot's account: not the caller's for a snapshot shared from another account. */
+  ownerId?: string;
+  encrypted: boolean;
+  /** The key ARN of an encrypted snapshot. */
+  kmsKeyId?: string;
+  state?: string;
+  volumeSizeGiB?: number;
+}
+
+/** An EC2 Auto Scaling group (DescribeAutoScalingGroups), narrowed. */
+export interface AutoScalingGroupSummary {
+  name: string;
+  arn?: string;
+  region: string;
+  /** The role the group launches as; absent means the default `AWSServiceRoleForAutoScaling`. */
+  serviceLinkedRoleArn?: string;
+  launchTemplate?: LaunchTemplateRef;
+  launchConfigurationName?: string;
+  /** The templates of a mixed instances policy: its own and those of its overrides. */
+  mixedInstancesTemplates: LaunchTemplateRef[];
+  desiredCapacity: number;
+  /** Instances in the `InService` lifecycle state. */
+  inServiceCount: number;
+  instanceIds: string[];
+  hasWarmPool: boolean;
+  /** Desired capacity above the instances in service: the group is failing to launch, or busy. */
+  shortOfCapacity: boolean;
+}
+
+/** One scaling activity (DescribeScalingActivities), narrowed. */
+export interface ScalingActivity {
+  activityId: string;
+  groupName: string;
+  /** `Successful`, `Failed`, `Cancelled`, `InProgress`, ... as Auto Scaling says it. */
+  statusCode: string;
+  statusMessage?: string;
+  description?: string;
+  cause?: string;
+  /** ISO 8601. */
+  startTime?: string;
+  /** ISO 8601. */
+  endTime?: string;
+  /** Instance ids the description names ("Launching a new EC2 instance: i-..."). */
+  instanceIds: string[];
+  /** True for `Failed` and `Cancelled`: the activity did not do what it set out to. */
+  failed: boolean;
+}
+
+/** A grant KMS created (CreateGrant). */
+export interface GrantCreated {
+  grantId: string;
+  grantToken?: string;
+}
+
 /** Stable kinds of AWS failure; the UI words them, tests and JSON output match on them. */
 export type AwsErrorKind =
   | 'expired-credentials'

@@ -20,6 +20,11 @@ const PORT_ACTIONS: Record<CallingPort, string> = {
   lookupEvents: 'cloudtrail:LookupEvents',
   getKeyPolicy: 'kms:GetKeyPolicy',
   simulatePrincipalPolicy: 'iam:SimulatePrincipalPolicy',
+  describeLaunchTemplateVersions: 'ec2:DescribeLaunchTemplateVersions',
+  describeImages: 'ec2:DescribeImages',
+  describeSnapshots: 'ec2:DescribeSnapshots',
+  listAutoScalingGroups: 'autoscaling:DescribeAutoScalingGroups',
+  describeScalingActivities: 'autoscaling:DescribeScalingActivities',
 };
 
 /** The whole diagnosis's deadline: when `signal` aborts, every call still waiting ends as timed out. */
@@ -108,6 +113,17 @@ function wrapPorts(ports: DiagnosisPorts, call: Call): DiagnosisPorts {
     getKeyPolicy: (key, o) => call('getKeyPolicy', () => ports.getKeyPolicy(key, o)),
     simulatePrincipalPolicy: (input, o) => call('simulatePrincipalPolicy', () => ports.simulatePrincipalPolicy(input, o)),
   };
+  // The launch-source ports are optional: wrapped only where the implementation has them.
+  const templates = ports.describeLaunchTemplateVersions;
+  if (templates) wrapped.describeLaunchTemplateVersions = (ref, o) => call('describeLaunchTemplateVersions', () => templates.call(ports, ref, o));
+  const images = ports.describeImages;
+  if (images) wrapped.describeImages = (ids, o) => call('describeImages', () => images.call(ports, ids, o));
+  const snapshots = ports.describeSnapshots;
+  if (snapshots) wrapped.describeSnapshots = (ids, o) => call('describeSnapshots', () => snapshots.call(ports, ids, o));
+  const groups = ports.listAutoScalingGroups;
+  if (groups) wrapped.listAutoScalingGroups = (o) => call('listAutoScalingGroups', () => groups.call(ports, o));
+  const activities = ports.describeScalingActivities;
+  if (activities) wrapped.describeScalingActivities = (query, o) => call('describeScalingActivities', () => activities.call(ports, query, o));
   const apiCallCount = ports.apiCallCount;
   if (apiCallCount) wrapped.apiCallCount = () => apiCallCount.call(ports);
   return wrapped;

@@ -1,8 +1,14 @@
 import type {
+  AutoScalingGroupSummary,
   CallerIdentity,
+  ImageInfo,
   InstanceSummary,
   KeyInfo,
+  LaunchTemplateRef,
+  LaunchTemplateVersionInfo,
   Outcome,
+  ScalingActivity,
+  SnapshotInfo,
   TrailEvent,
   VolumeInfo,
 } from '../model';
@@ -109,6 +115,22 @@ export interface DiagnosisPorts {
     },
     options?: CallOptions,
   ): Promise<Outcome<SimulationResult[]>>;
+  /**
+   * The launch template version(s) `ref.version` names (the default version when none), with
+   * the volumes they would create (snapshot, Encrypted, KmsKeyId). Optional: older fakes lack it.
+   */
+  describeLaunchTemplateVersions?(ref: LaunchTemplateRef, options?: CallOptions): Promise<Outcome<LaunchTemplateVersionInfo[]>>;
+  /** The AMIs with their block devices and snapshot ids. */
+  describeImages?(imageIds: string[], options?: CallOptions): Promise<Outcome<ImageInfo[]>>;
+  /** The snapshots: encryption, key ARN and owner account (another account's for a shared snapshot). */
+  describeSnapshots?(snapshotIds: string[], options?: CallOptions): Promise<Outcome<SnapshotInfo[]>>;
+  /** The region's Auto Scaling groups (one paged DescribeAutoScalingGroups). */
+  listAutoScalingGroups?(options?: CallOptions): Promise<Outcome<AutoScalingGroupSummary[]>>;
+  /**
+   * The latest scaling activities of the named groups, one request per group, newest first,
+   * with the instance ids each names. Ask only for groups that need it (`shortOfCapacity`).
+   */
+  describeScalingActivities?(query: { groupNames: string[]; maxRecords?: number }, options?: CallOptions): Promise<Outcome<ScalingActivity[]>>;
   /**
    * A running total of the AWS API requests made through these ports so far: every page and
    * every request behind a port (a port may make several, or none when cached).
