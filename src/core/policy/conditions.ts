@@ -184,27 +184,64 @@ function anyMatch(compare: Comparator, policy: string[], value: string): boolean
   return false;
 }
 
-/** Evaluates one `operator: { key: values }` pair for one key. */
-function evaluateKey(
-  op: ParsedOperator,
-  key: string,
-  raw: unknown,
-  context: ConditionContext,
-  variables: boolean,
-): boolean {
-  const present = context.get(key.toLowerCase());
+/** One `operator: { key: values }` pair for one key, read once. */
+interface ConditionClause {
+  op: ParsedOperator;
+  /** The key lower-cased, as the context holds it. */
+  key: string;
+  /** The policy's values as strings; undefined when malformed (the clause never holds). */
+  values: string[] | undefined;
+  /** Whether any value holds a `${...}` to substitute (string and ARN operators only). */
+  substitutes: boolean;
+}
+
+/** A Condition block read once for many evaluations; `valid` false for a block that never holds. */
+export interface CompiledCondition {
+  valid: boolean;
+  clauses: ConditionClause[];
+}
+
+/**
+ * Reads a Condition block once: operators parsed, keys lower-cased, values listed. The
+ * analyzer evaluates one statement for every principal a policy names.
+ */
+export function compileCondition(condition: unknown): CompiledCondition {
+  const never: CompiledCondition = { valid: false, clauses: [] };
+  if (condition === undefined) return { valid: true, clauses: [] };
+  if (!condition || typeof condition !== 'object' || Array.isArray(condition)) return never;
+  const clauses: ConditionClause[] = [];
+  for (const [opName, block] of Object.entries(condition as Record<string, unknown>)) {
+    const op = parseOperator(opName);
+    if (!op || !block || typeof block !== 'object' || Array.isArray(block)) return never;
+    const substitutable = op.base.startsWith('string') || op.base.startsWith('arn');
+    for (const [key, raw] of Object.entries(block as Record<string, unknown>)) {
+      const values = policyValues(raw);
+      clauses.push({
+        op,
+        key: key.toLowerCase(),
+        values,
+        substitutes: substitutable && !!values?.some((v) => v.includes('${')),
+      });
+    }
+  }
+  return { valid: true, clauses };
+}
+
+/** Evaluates one clause. */
+function evaluateClause(clause: ConditionClause, context: ConditionContext, variables: boolean): boolean {
+  const { op, values: rawValues } = clause;
+  const present = context.get(clause.key);
+  if (!rawValues) return false;
   if (op.base === 'null') {
-    const values = policyValues(raw);
-    if (!values) return false;
-    const wantsAbsent = values.map((v) => v.toLowerCase());
     const absent = present === undefined || (Array.isArray(present) && present.length === 0);
-    return wantsAbsent.some((v) => (v === 'true' ? absent : v === 'false' ? !absent : false));
+    return rawValues.some((value) => {
+      const v = value.toLowerCase();
+      return v === 'true' ? absent : v === 'false' ? !absent : false;
+    });
   }
   const spec = OPERATORS[op.base];
-  const rawValues = policyValues(raw);
-  if (!rawValues) return false;
   let values = rawValues;
-  if (variables && (op.base.startsWith('string') || op.base.startsWith('arn'))) {
+  if (variables && clause.substitutes) {
     values = [];
     for (const v of rawValues) {
       const s = substituteVariables(v, context);
@@ -229,19 +266,21 @@ function evaluateKey(
   return actual.some((a) => anyMatch(spec.compare, values, a));
 }
 
+/** True when every clause of a compiled Condition holds in the context. */
+export function evaluateCompiledCondition(
+  condition: CompiledCondition,
+  context: ConditionContext,
+  variables = true,
+): boolean {
+  if (!condition.valid) return false;
+  for (const clause of condition.clauses) if (!evaluateClause(clause, context, variables)) return false;
+  return true;
+}
+
 /**
  * True when every operator and key of a Condition block holds in the context.
  * An unknown operator or a malformed block never holds: the statement then does not apply.
  */
 export function evaluateCondition(condition: unknown, context: ConditionContext, variables = true): boolean {
-  if (condition === undefined) return true;
-  if (!condition || typeof condition !== 'object' || Array.isArray(condition)) return false;
-  for (const [opName, block] of Object.entries(condition as Record<string, unknown>)) {
-    const op = parseOperator(opName);
-    if (!op || !block || typeof block !== 'object' || Array.isArray(block)) return false;
-    for (const [key, raw] of Object.entries(block as Record<string, unknown>)) {
-      if (!evaluateKey(op, key, raw, context, variables)) return false;
-    }
-  }
-  return true;
+  return evaluateCompiledCondition(compileCondition(condition), context, variables);
 }

@@ -5,7 +5,13 @@
  * never exceptions; an exception here is a bug, and the caller's edge reports it.
  */
 import { parseTree } from 'jsonc-parser';
-import { evaluateCondition, normalizeContext, type ConditionContext } from './conditions';
+import {
+  compileCondition,
+  evaluateCompiledCondition,
+  normalizeContext,
+  type CompiledCondition,
+  type ConditionContext,
+} from './conditions';
 import { nodeValue } from './document';
 import { wordGrantVerdict, type GrantVerdictFacts } from './messages';
 import { accountOfArn, isAccountId, parsePrincipalArn } from '../arn';
@@ -292,6 +298,8 @@ interface CompiledStatement {
   /** Built on the first resource-policy request: identity policies never need it. */
   principalIndex?: PrincipalIndex;
   condition: unknown;
+  /** The Condition read once, on the first request that gets that far. */
+  compiledCondition?: CompiledCondition;
   /** Per action, whether the Action/NotAction element lets it through. */
   actionCache: Map<string, boolean>;
 }
@@ -364,9 +372,21 @@ function statementsFor(compiled: CompiledPolicy, caller: CallerFacts): number[] 
     if (list && list.length > 0) lists.push(list);
   }
   // Each list is in document order already; most callers have one.
-  if (lists.length <= 1) return lists[0] ?? [];
-  const merged = lists.flat().sort((a, b) => a - b);
-  return merged.filter((position, i) => i === 0 || merged[i - 1] !== position);
+  let merged = lists[0] ?? [];
+  for (let i = 1; i < lists.length; i++) merged = mergeSorted(merged, lists[i]);
+  return merged;
+}
+
+/** The union of two ascending lists, ascending, in one pass. */
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    if (out.length === 0 || out[out.length - 1] !== next) out.push(next);
+  }
+  return out;
 }
 
 function compileStatement(statement: RawStatement, index: number): CompiledStatement | undefined {
@@ -472,7 +492,8 @@ function statementApplies(
 
   if (statement.condition !== undefined) {
     caller.context ??= normalizeContext(request.conditionKeys);
-    if (!evaluateCondition(statement.condition, caller.context, variables)) return no;
+    statement.compiledCondition ??= compileCondition(statement.condition);
+    if (!evaluateCompiledCondition(statement.compiledCondition, caller.context, variables)) return no;
   }
   return { applies: true, principalMatch };
 }

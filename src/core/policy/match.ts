@@ -40,11 +40,26 @@ export function matchWildcard(pattern: string, value: string, ignoreCase = false
  * with wildcards (IAM User Guide, "Amazon Resource Name (ARN) condition operators").
  */
 export function matchArn(pattern: string, value: string): boolean {
-  const p = splitArn(pattern);
-  const v = splitArn(value);
+  const p = splitArnCached(pattern);
+  const v = splitArnCached(value);
   if (!p || !v) return pattern === '*' ? true : false;
   for (let i = 0; i < 6; i++) {
     if (!matchWildcard(p[i], v[i])) return false;
   }
   return true;
+}
+
+const splitCache = new Map<string, string[] | undefined>();
+const SPLIT_CACHE_LIMIT = 10_000;
+
+/**
+ * `splitArn`, remembered: the analyzer matches the same patterns (a statement's) against the
+ * same values (a request's) for every principal a policy names. The parts are never modified.
+ */
+function splitArnCached(arn: string): readonly string[] | undefined {
+  if (splitCache.has(arn)) return splitCache.get(arn);
+  const parts = splitArn(arn);
+  if (splitCache.size >= SPLIT_CACHE_LIMIT) splitCache.clear();
+  splitCache.set(arn, parts);
+  return parts;
 }
