@@ -4,14 +4,18 @@
  */
 import { document, element, text } from './xml';
 
-export type ServiceName = 'ec2' | 'kms' | 'sts' | 'iam' | 'cloudtrail';
+export type ServiceName = 'ec2' | 'kms' | 'sts' | 'iam' | 'cloudtrail' | 'autoscaling';
 
-export const SERVICES: readonly ServiceName[] = ['ec2', 'kms', 'sts', 'iam', 'cloudtrail'];
+export const SERVICES: readonly ServiceName[] = ['ec2', 'kms', 'sts', 'iam', 'cloudtrail', 'autoscaling'];
 
-export const XML_NAMESPACES: Record<'ec2' | 'sts' | 'iam', string> = {
+/** The services that answer in the AWS Query protocol's `<ActionResponse><ActionResult>` shape. */
+export type QueryServiceName = 'sts' | 'iam' | 'autoscaling';
+
+export const XML_NAMESPACES: Record<'ec2' | QueryServiceName, string> = {
   ec2: 'http://ec2.amazonaws.com/doc/2016-11-15/',
   sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
   iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  autoscaling: 'http://autoscaling.amazonaws.com/doc/2011-01-01/',
 };
 
 /** A failed call: the service's error code, message and HTTP status. */
@@ -45,7 +49,7 @@ export function renderError(service: ServiceName, error: AwsError, requestId: st
       );
     return { status: error.status, contentType: 'text/xml;charset=UTF-8', body };
   }
-  if (service === 'sts' || service === 'iam') {
+  if (service === 'sts' || service === 'iam' || service === 'autoscaling') {
     const body = document(
       'ErrorResponse',
       XML_NAMESPACES[service],
@@ -159,7 +163,7 @@ export function internalError(service: ServiceName): AwsError {
 export function unknownAction(service: ServiceName, action: string): AwsError {
   if (service === 'ec2')
     return new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
-  if (service === 'sts' || service === 'iam')
+  if (service === 'sts' || service === 'iam' || service === 'autoscaling')
     return new AwsError('InvalidAction', `Could not find operation ${action} for version`, 400);
   return new AwsError('UnknownOperationException', `Unknown operation ${action}`, 400);
 }

@@ -164,6 +164,84 @@ export interface ScenarioEbsDefault {
   kmsKeyId?: string;
 }
 
+/** A block device an AMI or a launch template version would create. */
+export interface ScenarioLaunchDevice {
+  deviceName: string;
+  snapshotId?: string;
+  encrypted?: boolean;
+  /** Key id or ARN the new volume is encrypted with. */
+  kmsKeyId?: string;
+  volumeSizeGiB?: number;
+  volumeType?: string;
+}
+
+/** An EBS snapshot; `sharedWith` lists the accounts given createVolumePermission. */
+export interface ScenarioSnapshot {
+  id: string;
+  /** The owner account. */
+  account: string;
+  region: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  volumeSizeGiB?: number;
+  sharedWith?: string[];
+}
+
+/** An AMI; `public` or `sharedWith` make it visible to other accounts. */
+export interface ScenarioImage {
+  id: string;
+  account: string;
+  region: string;
+  name?: string;
+  blockDevices: ScenarioLaunchDevice[];
+  public?: boolean;
+  sharedWith?: string[];
+}
+
+export interface ScenarioLaunchTemplateVersion {
+  versionNumber: number;
+  /** The template's default version (exactly one should be). */
+  default?: boolean;
+  imageId?: string;
+  blockDevices?: ScenarioLaunchDevice[];
+}
+
+export interface ScenarioLaunchTemplate {
+  id: string;
+  name: string;
+  account: string;
+  region: string;
+  versions: ScenarioLaunchTemplateVersion[];
+}
+
+/** A scaling activity as DescribeScalingActivities returns it (src/aws-records.md F7). */
+export interface ScenarioScalingActivity {
+  activityId: string;
+  description: string;
+  cause: string;
+  statusCode: string;
+  statusMessage?: string;
+  /** ISO 8601 or `now-3h`. */
+  startTime: string;
+  endTime?: string;
+}
+
+export interface ScenarioAutoScalingGroup {
+  name: string;
+  account: string;
+  region: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  launchTemplate?: { id?: string; name?: string; version?: string };
+  launchConfigurationName?: string;
+  instances?: { instanceId: string; lifecycleState: string; healthStatus?: string; availabilityZone?: string }[];
+  /** Default: the account's AWSServiceRoleForAutoScaling. */
+  serviceLinkedRoleArn?: string;
+  /** Newest first, as Auto Scaling lists them. */
+  activities?: ScenarioScalingActivity[];
+}
+
 export interface Scenario {
   name?: string;
   description?: string;
@@ -184,6 +262,10 @@ export interface Scenario {
   identities?: string[];
   /** ARNs of keys already deleted: volumes may still name them, KMS answers NotFoundException. */
   deletedKeys?: string[];
+  snapshots?: ScenarioSnapshot[];
+  images?: ScenarioImage[];
+  launchTemplates?: ScenarioLaunchTemplate[];
+  autoScalingGroups?: ScenarioAutoScalingGroup[];
 }
 
 const SCENARIO_DIR = path.join(__dirname, 'scenarios');

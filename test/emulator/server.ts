@@ -25,8 +25,10 @@ import {
 } from './errors';
 import { FaultInjector, sendSpoiled, type FaultOutcome, type FaultRule } from './faults';
 import { loadScenario, type Scenario } from './scenario';
+import { autoScalingHandlers } from './services/autoscaling';
 import { cloudTrailHandlers, LookupRateLimiter } from './services/cloudtrail';
 import { ec2Handlers, instanceSnapshot } from './services/ec2';
+import { ec2LaunchHandlers } from './services/ec2Launch';
 import { iamHandlers } from './services/iam';
 import { kmsHandlers } from './services/kms';
 import { stsHandlers } from './services/sts';
@@ -77,11 +79,12 @@ export interface Emulator {
 }
 
 const HANDLERS: Record<ServiceName, Record<string, Handler>> = {
-  ec2: ec2Handlers,
+  ec2: { ...ec2Handlers, ...ec2LaunchHandlers },
   kms: kmsHandlers,
   sts: stsHandlers,
   iam: iamHandlers,
   cloudtrail: cloudTrailHandlers,
+  autoscaling: autoScalingHandlers,
 };
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -104,6 +107,7 @@ function guessService(req: IncomingMessage, body: string): ServiceName {
   if (target.includes('CloudTrail')) return 'cloudtrail';
   if (body.includes('Version=2011-06-15')) return 'sts';
   if (body.includes('Version=2010-05-08')) return 'iam';
+  if (body.includes('Version=2011-01-01')) return 'autoscaling';
   return 'ec2';
 }
 

@@ -376,7 +376,8 @@ export class World {
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-function resolveEventTime(value: unknown): string {
+/** `now-3h` (s, m, h, d) as an ISO time; other values unchanged. */
+export function resolveEventTime(value: unknown): string {
   if (typeof value !== 'string') return new Date().toISOString();
   const relative = /^now(?:-(\d+)([smhd]))?$/.exec(value);
   if (!relative) return value;

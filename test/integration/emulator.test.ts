@@ -7,10 +7,18 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import {
+  DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   DescribeRegionsCommand,
+  DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   EC2Client,
   GetEbsDefaultKmsKeyIdCommand,
@@ -799,6 +807,72 @@ describe('AWS emulator through the real SDK', function () {
       });
       const failure = await rejection(stranger.send(new DescribeRegionsCommand({})));
       assert.equal(failure.name, 'AuthFailure');
+    });
+  });
+
+  describe('Auto Scaling scenario', () => {
+    const PLATFORM = '333333333333';
+    const WEST = 'us-west-2';
+    const TERMINATED = 'i-1234abcd1234abcd1';
+    let emulator: Emulator;
+    before(async () => {
+      emulator = await startEmulator({ scenario: 'autoscaling' });
+    });
+    after(async () => emulator.close());
+
+    it('lists the group short of capacity and its cancelled launch naming the terminated instance', async () => {
+      const client = new AutoScalingClient(config(emulator, 'platform-admin', { region: WEST }));
+      const groups = await client.send(new DescribeAutoScalingGroupsCommand({}));
+      const group = groups.AutoScalingGroups?.[0];
+      assert.equal(group?.AutoScalingGroupName, 'eks-nodes-asg');
+      assert.equal(group?.DesiredCapacity, 1);
+      assert.deepEqual(group?.Instances, []);
+      assert.equal(group?.LaunchTemplate?.LaunchTemplateId, 'lt-0a1b2c3d4e5f60001');
+      assert.match(
+        group?.ServiceLinkedRoleARN ?? '',
+        /:role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling$/,
+      );
+      const activities = await client.send(
+        new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'eks-nodes-asg' }),
+      );
+      const activity = activities.Activities?.[0];
+      assert.equal(activity?.StatusCode, 'Cancelled');
+      assert.match(activity?.Description ?? '', new RegExp(`Launching a new EC2 instance: ${TERMINATED}\\.`));
+      assert.ok(activity?.StartTime instanceof Date);
+      const none = await client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'no-such-group' }));
+      assert.deepEqual(none.Activities, []);
+    });
+
+    it('describes the launch template version, AMI and snapshot the group launches from', async () => {
+      const client = new EC2Client(config(emulator, 'platform-admin', { region: WEST }));
+      const versions = await client.send(
+        new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: 'lt-0a1b2c3d4e5f60001', Versions: ['$Default'] }),
+      );
+      const version = versions.LaunchTemplateVersions?.[0];
+      assert.equal(version?.VersionNumber, 2);
+      assert.equal(version?.DefaultVersion, true);
+      const device = version?.LaunchTemplateData?.BlockDeviceMappings?.[0]?.Ebs;
+      assert.equal(device?.Encrypted, true);
+      assert.equal(device?.KmsKeyId, `arn:aws:kms:${WEST}:${PLATFORM}:key/5c466b7d-0001-4abc-8def-000000000001`);
+      const all = await client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'eks-nodes' }));
+      assert.equal(all.LaunchTemplateVersions?.length, 2);
+      const missing = await rejection(
+        client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: 'lt-0000000000000dead' })),
+      );
+      assert.equal(missing.name, 'InvalidLaunchTemplateId.NotFound');
+      const image = (
+        await client.send(new DescribeImagesCommand({ ImageIds: [version?.LaunchTemplateData?.ImageId ?? ''] }))
+      ).Images?.[0];
+      const snapshotId = image?.BlockDeviceMappings?.[0]?.Ebs?.SnapshotId;
+      assert.equal(snapshotId, 'snap-0a1b2c3d4e5f60001');
+      const snapshot = (await client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId ?? ''] })))
+        .Snapshots?.[0];
+      assert.equal(snapshot?.Encrypted, false);
+      assert.equal(snapshot?.OwnerId, PLATFORM);
+      const terminated = await describeOne(client, TERMINATED);
+      assert.equal(terminated.State?.Name, 'terminated');
+      assert.deepEqual(terminated.BlockDeviceMappings ?? [], []);
+      assert.equal(terminated.StateReason?.Code, 'Client.InvalidKMSKey.InvalidState');
     });
   });
 

@@ -4,6 +4,7 @@
  * wrong list wrapping or wrong scalar types fail here even where the SDK would quietly skip them.
  */
 import * as assert from 'node:assert/strict';
+import * as autoscaling from '@aws-sdk/client-auto-scaling';
 import * as cloudtrail from '@aws-sdk/client-cloudtrail';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as iam from '@aws-sdk/client-iam';
@@ -18,14 +19,20 @@ import { checkAnswer, checkError, type OperationSchema } from '../emulator/model
 const REGION = 'eu-west-1';
 const DEV = '111111111111';
 const APP_KEY = `arn:aws:kms:${REGION}:${DEV}:key/1a2b3c4d-0001-4abc-8def-000000000001`;
-const VERSIONS: Record<'ec2' | 'sts' | 'iam', string> = { ec2: '2016-11-15', sts: '2011-06-15', iam: '2010-05-08' };
+type QueryService = 'ec2' | 'sts' | 'iam' | 'autoscaling';
+const VERSIONS: Record<QueryService, string> = {
+  ec2: '2016-11-15',
+  sts: '2011-06-15',
+  iam: '2010-05-08',
+  autoscaling: '2011-01-01',
+};
 const TARGETS: Record<'kms' | 'cloudtrail', string> = {
   kms: 'TrentService',
   cloudtrail: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101',
 };
 
 /** The operation schemas the clients export, e.g. `DescribeKey$`. */
-const MODELS: Record<ServiceName, Record<string, unknown>> = { ec2, kms, sts, iam, cloudtrail };
+const MODELS: Record<ServiceName, Record<string, unknown>> = { ec2, kms, sts, iam, cloudtrail, autoscaling };
 
 interface Call {
   service: ServiceName;
@@ -34,6 +41,8 @@ interface Call {
   params: Record<string, unknown>;
   principal?: string;
   region?: string;
+  /** The scenario that serves it: the demo unless `autoscaling`. */
+  scenario?: 'autoscaling';
 }
 
 async function send(emulator: Emulator, call: Call): Promise<{ status: number; body: string }> {
@@ -46,7 +55,7 @@ async function send(emulator: Emulator, call: Call): Promise<{ status: number; b
     ? JSON.stringify(call.params)
     : new URLSearchParams({
         Action: call.action,
-        Version: VERSIONS[call.service as 'ec2' | 'sts' | 'iam'],
+        Version: VERSIONS[call.service as QueryService],
         ...(call.params as Record<string, string>),
       }).toString();
   const headers: Record<string, string> = json
@@ -149,6 +158,31 @@ const SUCCESSES: Call[] = [
   },
 ];
 
+const ASG: Pick<Call, 'principal' | 'region' | 'scenario'> = {
+  principal: 'platform-admin',
+  region: 'us-west-2',
+  scenario: 'autoscaling',
+};
+SUCCESSES.push(
+  { service: 'autoscaling', action: 'DescribeAutoScalingGroups', params: { MaxRecords: '10' }, ...ASG },
+  {
+    service: 'autoscaling',
+    action: 'DescribeScalingActivities',
+    params: { AutoScalingGroupName: 'eks-nodes-asg' },
+    ...ASG,
+  },
+  {
+    service: 'ec2',
+    action: 'DescribeLaunchTemplateVersions',
+    params: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60001', 'LaunchTemplateVersion.1': '$Default' },
+    ...ASG,
+  },
+  { service: 'ec2', action: 'DescribeLaunchTemplateVersions', params: { LaunchTemplateName: 'eks-nodes' }, ...ASG },
+  { service: 'ec2', action: 'DescribeImages', params: { 'ImageId.1': 'ami-0a1b2c3d4e5f60001' }, ...ASG },
+  { service: 'ec2', action: 'DescribeSnapshots', params: { 'SnapshotId.1': 'snap-0a1b2c3d4e5f60001' }, ...ASG },
+  { service: 'ec2', action: 'DescribeInstances', params: {}, ...ASG },
+);
+
 const FAILURES: Call[] = [
   {
     service: 'ec2',
@@ -171,15 +205,26 @@ const FAILURES: Call[] = [
     action: 'SimulatePrincipalPolicy',
     params: { PolicySourceArn: `arn:aws:iam::${DEV}:role/Nobody`, 'ActionNames.member.1': 'kms:CreateGrant' },
   },
+  { service: 'autoscaling', action: 'DescribeAutoScalingGroups', params: { MaxRecords: '500' }, ...ASG },
+  { service: 'ec2', action: 'DescribeImages', params: { 'ImageId.1': 'ami-0000000000000dead' }, ...ASG },
+  {
+    service: 'ec2',
+    action: 'DescribeLaunchTemplateVersions',
+    params: { LaunchTemplateId: 'lt-0000000000000dead' },
+    ...ASG,
+  },
 ];
 
 describe('Emulator answers against the AWS service models', function () {
   this.timeout(60_000);
-  let emulator: Emulator;
+  let demo: Emulator;
+  let asg: Emulator;
+  const on = (call: Call): Emulator => (call.scenario === 'autoscaling' ? asg : demo);
   before(async () => {
-    emulator = await startEmulator({ scenario: 'demo', launchDelayMs: 0 });
+    demo = await startEmulator({ scenario: 'demo', launchDelayMs: 0 });
+    asg = await startEmulator({ scenario: 'autoscaling' });
   });
-  after(async () => emulator.close());
+  after(async () => Promise.all([demo.close(), asg.close()]));
 
   it('covers every operation the emulator serves', () => {
     const served = new Set(SUCCESSES.map((c) => `${c.service}:${c.action}`));
@@ -206,7 +251,7 @@ describe('Emulator answers against the AWS service models', function () {
 
   for (const call of SUCCESSES) {
     it(`${call.service} ${call.action} ${JSON.stringify(call.params).slice(0, 60)} follows the model`, async () => {
-      const answer = await send(emulator, call);
+      const answer = await send(on(call), call);
       assert.equal(answer.status, 200, answer.body);
       const operation = MODELS[call.service][`${call.action}$`] as OperationSchema | undefined;
       assert.ok(operation, `the ${call.service} model has ${call.action}`);
@@ -216,7 +261,7 @@ describe('Emulator answers against the AWS service models', function () {
 
   for (const call of FAILURES) {
     it(`${call.service} ${call.action} error answer has the protocol's envelope`, async () => {
-      const answer = await send(emulator, call);
+      const answer = await send(on(call), call);
       assert.ok(answer.status >= 400, `status ${answer.status}`);
       assert.deepEqual(checkError(call.service, answer.body), []);
     });

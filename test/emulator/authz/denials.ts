@@ -67,6 +67,7 @@ export const TRAIL_DENIAL_CODE: Record<ServiceName, string> = {
   sts: 'AccessDenied',
   iam: 'AccessDenied',
   cloudtrail: 'AccessDenied',
+  autoscaling: 'AccessDenied',
 };
 
 /** The service's access-denied error, as its API returns it. */

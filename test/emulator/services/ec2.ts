@@ -39,7 +39,7 @@ export const USER_SHUTDOWN: ScenarioStateReason = {
   message: 'Client.UserInitiatedShutdown: User initiated shutdown',
 };
 
-function respond(ctx: CallContext, body: string): string {
+export function respond(ctx: CallContext, body: string): string {
   return document(`${ctx.action}Response`, XML_NAMESPACES.ec2, text('requestId', ctx.requestId) + body);
 }
 
@@ -139,7 +139,7 @@ function maxResultsOf(query: QueryTree, min: number, max: number): number | unde
   return n;
 }
 
-function page<T>(
+export function page<T>(
   items: readonly T[],
   query: QueryTree,
   signature: string,

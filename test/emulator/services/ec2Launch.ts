@@ -1,0 +1,187 @@
+/**
+ * What EC2 launches from: launch template versions, AMIs and EBS snapshots, with the volumes
+ * each would create (EC2 API reference: DescribeLaunchTemplateVersions, DescribeImages,
+ * DescribeSnapshots). An AMI or snapshot is visible to its owner and to the accounts it is
+ * shared with (launch / createVolume permissions); other ids are not found, as in EC2.
+ */
+import { authorize, queryString, queryStrings, type CallContext, type Handler } from '../context';
+import { AwsError } from '../errors';
+import type { ScenarioLaunchDevice, ScenarioLaunchTemplate, ScenarioLaunchTemplateVersion } from '../scenario';
+import { element, list, text } from '../xml';
+import { page, respond } from './ec2';
+
+function keyArn(ctx: CallContext, ref: string | undefined, account: string, region: string): string | undefined {
+  if (!ref) return undefined;
+  return ctx.world.findKey(ref, account, region)?.arn ?? ref;
+}
+
+function launchDeviceXml(
+  ctx: CallContext,
+  d: ScenarioLaunchDevice,
+  account: string,
+  region: string,
+  withKmsKey: boolean,
+): string {
+  const ebs =
+    text('deleteOnTermination', true) +
+    text('snapshotId', d.snapshotId) +
+    text('volumeSize', d.volumeSizeGiB) +
+    text('volumeType', d.volumeType ?? 'gp3') +
+    (withKmsKey ? text('kmsKeyId', keyArn(ctx, d.kmsKeyId, account, region)) : '') +
+    text('encrypted', d.encrypted);
+  return text('deviceName', d.deviceName) + element('ebs', ebs);
+}
+
+function templateOf(ctx: CallContext): ScenarioLaunchTemplate {
+  const id = queryString(ctx.query.LaunchTemplateId);
+  const name = queryString(ctx.query.LaunchTemplateName);
+  if (id && name)
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'Specify either the launch template ID or the launch template name, but not both.',
+    );
+  const mine = (ctx.world.scenario.launchTemplates ?? []).filter(
+    (t) => t.account === ctx.caller.account && t.region === ctx.region,
+  );
+  const template = id ? mine.find((t) => t.id === id) : name ? mine.find((t) => t.name === name) : undefined;
+  if (template) return template;
+  if (id)
+    throw new AwsError(
+      'InvalidLaunchTemplateId.NotFound',
+      `The specified launch template, with template ID ${id}, does not exist.`,
+    );
+  if (name)
+    throw new AwsError(
+      'InvalidLaunchTemplateName.NotFoundException',
+      'At least one of the launch templates specified in the request does not exist.',
+    );
+  throw new AwsError(
+    'MissingParameter',
+    'The request must contain the parameter LaunchTemplateId or LaunchTemplateName',
+  );
+}
+
+function selectVersions(template: ScenarioLaunchTemplate, asked: string[]): ScenarioLaunchTemplateVersion[] {
+  if (!asked.length) return template.versions;
+  const latest = Math.max(...template.versions.map((v) => v.versionNumber));
+  return asked.map((v) => {
+    const n =
+      v === '$Latest' ? latest : v === '$Default' ? template.versions.find((x) => x.default)?.versionNumber : Number(v);
+    const version = template.versions.find((x) => x.versionNumber === n);
+    if (!version)
+      throw new AwsError(
+        'InvalidLaunchTemplateId.VersionNotFound',
+        `Could not find launch template version ${v} for template ${template.id}.`,
+      );
+    return version;
+  });
+}
+
+const describeLaunchTemplateVersions: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'ec2:DescribeLaunchTemplateVersions' });
+  const template = templateOf(ctx);
+  const versions = selectVersions(template, queryStrings(ctx.query.LaunchTemplateVersion));
+  const signature = JSON.stringify([
+    ctx.caller.account,
+    ctx.region,
+    template.id,
+    queryStrings(ctx.query.LaunchTemplateVersion),
+  ]);
+  const { items, nextToken } = page(versions, ctx.query, signature, 1, 200);
+  const xml = items.map(
+    (v) =>
+      text('launchTemplateId', template.id) +
+      text('launchTemplateName', template.name) +
+      text('versionNumber', v.versionNumber) +
+      text('createTime', '2024-01-15T09:00:00.000Z') +
+      text('createdBy', `arn:aws:iam::${template.account}:root`) +
+      text('defaultVersion', v.default === true) +
+      element(
+        'launchTemplateData',
+        list(
+          'blockDeviceMappingSet',
+          'item',
+          (v.blockDevices ?? []).map((d) => launchDeviceXml(ctx, d, template.account, template.region, true)),
+        ) + text('imageId', v.imageId),
+      ),
+  );
+  return respond(ctx, list('launchTemplateVersionSet', 'item', xml) + text('nextToken', nextToken));
+};
+
+const visibleTo = (account: string, owner: string, shared?: string[], isPublic?: boolean): boolean =>
+  owner === account || isPublic === true || (shared ?? []).includes(account);
+
+const describeImages: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'ec2:DescribeImages' });
+  const ids = queryStrings(ctx.query.ImageId);
+  const malformed = ids.find((id) => !/^ami-[0-9a-f]{8,17}$/.test(id));
+  if (malformed !== undefined) throw new AwsError('InvalidAMIID.Malformed', `Invalid id: "${malformed}"`);
+  const visible = (ctx.world.scenario.images ?? []).filter(
+    (i) => i.region === ctx.region && visibleTo(ctx.caller.account, i.account, i.sharedWith, i.public),
+  );
+  const images = ids.length
+    ? visible.filter((i) => ids.includes(i.id))
+    : visible.filter((i) => i.account === ctx.caller.account);
+  const missing = ids.filter((id) => !images.some((i) => i.id === id));
+  if (missing.length)
+    throw new AwsError('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
+  const xml = images.map(
+    (i) =>
+      text('imageId', i.id) +
+      text('imageLocation', `${i.account}/${i.name ?? i.id}`) +
+      text('imageState', 'available') +
+      text('imageOwnerId', i.account) +
+      text('creationDate', '2024-01-15T09:00:00.000Z') +
+      text('isPublic', i.public === true) +
+      text('architecture', 'x86_64') +
+      text('imageType', 'machine') +
+      text('name', i.name ?? i.id) +
+      text('rootDeviceType', 'ebs') +
+      text('rootDeviceName', i.blockDevices[0]?.deviceName ?? '/dev/xvda') +
+      // An AMI's block devices name snapshots; their keys are the snapshots' (DescribeImages has no kmsKeyId for them).
+      list(
+        'blockDeviceMapping',
+        'item',
+        i.blockDevices.map((d) => launchDeviceXml(ctx, d, i.account, i.region, false)),
+      ) +
+      text('virtualizationType', 'hvm') +
+      text('hypervisor', 'xen'),
+  );
+  return respond(ctx, list('imagesSet', 'item', xml));
+};
+
+const describeSnapshots: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'ec2:DescribeSnapshots' });
+  const ids = queryStrings(ctx.query.SnapshotId);
+  const visible = (ctx.world.scenario.snapshots ?? []).filter(
+    (s) => s.region === ctx.region && visibleTo(ctx.caller.account, s.account, s.sharedWith),
+  );
+  const snapshots = ids.length
+    ? visible.filter((s) => ids.includes(s.id))
+    : visible.filter((s) => s.account === ctx.caller.account);
+  const missing = ids.filter((id) => !snapshots.some((s) => s.id === id));
+  if (missing.length)
+    throw new AwsError('InvalidSnapshot.NotFound', `The snapshot '${missing.join(', ')}' does not exist.`);
+  const signature = JSON.stringify([ctx.caller.account, ctx.region, ids]);
+  const { items, nextToken } = page(snapshots, ctx.query, signature, 5, 1000);
+  const xml = items.map(
+    (s) =>
+      text('snapshotId', s.id) +
+      text('volumeId', 'vol-ffffffff') +
+      text('status', 'completed') +
+      text('startTime', '2024-01-15T09:00:00.000Z') +
+      text('progress', '100%') +
+      text('ownerId', s.account) +
+      text('volumeSize', s.volumeSizeGiB ?? 8) +
+      text('encrypted', s.encrypted) +
+      (s.encrypted ? text('kmsKeyId', keyArn(ctx, s.kmsKeyId, s.account, s.region)) : ''),
+  );
+  return respond(ctx, list('snapshotSet', 'item', xml) + text('nextToken', nextToken));
+};
+
+/** EC2 launch-source operations by action name. */
+export const ec2LaunchHandlers: Record<string, Handler> = {
+  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
+  DescribeImages: describeImages,
+  DescribeSnapshots: describeSnapshots,
+};
