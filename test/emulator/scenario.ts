@@ -342,5 +342,32 @@ export function validateScenario(scenario: Scenario): void {
     for (const b of i.blockDevices)
       if (!volumes.has(b.volumeId)) problems.push(`instance ${i.id}: unknown volume ${b.volumeId}`);
   }
+  const snapshots = new Set((scenario.snapshots ?? []).map((x) => x.id));
+  const devices = (what: string, list: ScenarioLaunchDevice[] = []): void => {
+    for (const d of list) {
+      if (d.snapshotId && !snapshots.has(d.snapshotId)) problems.push(`${what}: unknown snapshot ${d.snapshotId}`);
+      if (d.kmsKeyId && !keyRefs.has(d.kmsKeyId) && !d.kmsKeyId.startsWith('alias/'))
+        problems.push(`${what}: unknown key ${d.kmsKeyId}`);
+    }
+  };
+  for (const x of scenario.snapshots ?? []) place(`snapshot ${x.id}`, x.account, x.region);
+  for (const x of scenario.images ?? []) {
+    place(`image ${x.id}`, x.account, x.region);
+    devices(`image ${x.id}`, x.blockDevices);
+  }
+  const templates = scenario.launchTemplates ?? [];
+  for (const t of templates) {
+    place(`launch template ${t.id}`, t.account, t.region);
+    for (const v of t.versions) devices(`launch template ${t.id} version ${v.versionNumber}`, v.blockDevices);
+  }
+  const instanceIds = new Set(scenario.instances.map((i) => i.id));
+  for (const g of scenario.autoScalingGroups ?? []) {
+    place(`group ${g.name}`, g.account, g.region);
+    const lt = g.launchTemplate;
+    if (lt && !templates.some((t) => t.id === lt.id || t.name === lt.name))
+      problems.push(`group ${g.name}: unknown launch template`);
+    for (const i of g.instances ?? [])
+      if (!instanceIds.has(i.instanceId)) problems.push(`group ${g.name}: unknown instance ${i.instanceId}`);
+  }
   if (problems.length) throw new Error(`Invalid scenario: ${problems.slice(0, 20).join('; ')}`);
 }
