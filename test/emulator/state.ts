@@ -268,6 +268,23 @@ export class World {
     return this.scenario.principals.filter((p) => p.arn === arn);
   }
 
+  /**
+   * Adds an instance launched while the emulator runs (RunInstances, CreateFleet) with the
+   * volumes created for it; listings stay in id order.
+   */
+  addLaunched(instance: InstanceRecord, volumes: readonly VolumeRecord[]): void {
+    for (const v of volumes) {
+      this.volumes.set(v.id, v);
+      pushScoped(this.volumesByScope, scopeKey(v.account, v.region), v);
+      this.volumesByScope.get(scopeKey(v.account, v.region))?.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
+    this.instances.set(instance.id, instance);
+    pushScoped(this.instancesByScope, scopeKey(instance.account, instance.region), instance);
+    this.instancesByScope
+      .get(scopeKey(instance.account, instance.region))
+      ?.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   instancesIn(account: string, region: string): readonly InstanceRecord[] {
     return this.instancesByScope.get(scopeKey(account, region)) ?? [];
   }
