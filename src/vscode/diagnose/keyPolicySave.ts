@@ -2,11 +2,9 @@
 // order of the steps, the profile used and the folder names are tested in plain mocha.
 import { createHash } from 'node:crypto';
 import { parseKeyArn } from '../../core/arn';
+import { KEY_POLICY_SIZE_LIMIT, utf8ByteLength } from '../../core/policy';
 import { summarizePolicyChange } from '../../core/policyChange';
 import type { AwsFacade } from '../awsBridge';
-
-/** KMS's limit on a key policy document. */
-export const KEY_POLICY_LIMIT_BYTES = 32_768;
 
 /** A key policy document about to be saved. */
 export interface SaveRequest {
@@ -49,11 +47,11 @@ export async function saveKeyPolicy(
     const detail = error instanceof Error ? error.message : String(error);
     return { saved: false, reason: `Not saved: KMS accepts plain JSON only (${detail}).` };
   }
-  const size = Buffer.byteLength(text);
-  if (size > KEY_POLICY_LIMIT_BYTES) {
+  const size = utf8ByteLength(text);
+  if (size > KEY_POLICY_SIZE_LIMIT) {
     return {
       saved: false,
-      reason: `Not saved: the policy is ${size} bytes; KMS allows at most ${KEY_POLICY_LIMIT_BYTES}.`,
+      reason: `Not saved: the policy is ${size} bytes; KMS allows at most ${KEY_POLICY_SIZE_LIMIT}.`,
     };
   }
   if (request.live === undefined) return { saved: false, reason: 'Not saved: reopen the key policy first.' };

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { analysisFailedFinding, analyzePolicyText, type Finding } from '../../core/policy';
+import { analysisFailedFinding, analyzePolicyText, MAX_ANALYZED_TEXT_LENGTH, type Finding } from '../../core/policy';
 import type { Logger } from '../log';
 import { formattingFor } from './editorText';
 
@@ -31,6 +31,8 @@ export class PolicyAnalyses {
       findings = analyzePolicyText(document.getText(), {
         principals: this.principals(document),
         formatting: formattingFor(document),
+        // The analysis runs on the extension host's thread: a huge file must not freeze it.
+        maxLength: MAX_ANALYZED_TEXT_LENGTH,
       }).findings;
     } catch (error) {
       this.log?.error(
