@@ -29,6 +29,7 @@ import { autoScalingHandlers } from './services/autoscaling';
 import { cloudTrailHandlers, LookupRateLimiter } from './services/cloudtrail';
 import { ec2Handlers, instanceSnapshot } from './services/ec2';
 import { ec2LaunchHandlers } from './services/ec2Launch';
+import { ec2RunHandlers } from './services/ec2Run';
 import { iamHandlers } from './services/iam';
 import { kmsHandlers } from './services/kms';
 import { stsHandlers } from './services/sts';
@@ -79,7 +80,7 @@ export interface Emulator {
 }
 
 const HANDLERS: Record<ServiceName, Record<string, Handler>> = {
-  ec2: { ...ec2Handlers, ...ec2LaunchHandlers },
+  ec2: { ...ec2Handlers, ...ec2LaunchHandlers, ...ec2RunHandlers },
   kms: kmsHandlers,
   sts: stsHandlers,
   iam: iamHandlers,
@@ -306,6 +307,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     if (route === 'POST /__emulator/reset') {
       resetWorld();
       return sendJson(res, 200, { ok: true });
+    }
+    if (route === 'POST /__emulator/sessions/expire') {
+      // Every session STS issued so far expires now: its next call answers the expired-token error.
+      return sendJson(res, 200, { expired: world.expireIssuedSessions() });
     }
     const instance = /^GET \/__emulator\/instances\/([^/]+)$/.exec(route);
     if (instance) {

@@ -1,0 +1,519 @@
+/**
+ * EC2 launches: RunInstances and CreateFleet of type `instant` (EC2 API reference). The
+ * launch is accepted at once; EC2 then creates the volumes, asking KMS as the launching
+ * principal, and an encrypted volume needs kms:GenerateDataKeyWithoutPlaintext for a new data
+ * key and kms:CreateGrant for the instance (src/aws-records.md Q3, Q4). The emulator's
+ * authorization engine decides both; a refusal ends the instance pending -> terminated with
+ * an empty block device list, listed for about an hour, and the caller's trail holds the
+ * denied KMS call (F3, F6). `launchInstances` is also how a service (Auto Scaling) launches,
+ * with its own caller (`autoScalingCaller`).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  authorize,
+  queryList,
+  queryString,
+  trailIdentity,
+  type CallContext,
+  type Handler,
+  type QueryTree,
+} from '../context';
+import { notAuthorizedMessage } from '../authz/denials';
+import { ec2Grantee, kmsContext } from '../authz/requestContext';
+import { AwsError } from '../errors';
+import { decideCreateGrant } from '../grant';
+import type { ScenarioLaunchDevice, ScenarioStateReason } from '../scenario';
+import type { Caller, InstanceRecord, VolumeRecord, World } from '../state';
+import { element, escapeXml, list, text } from '../xml';
+import { LAUNCH_FAILURE, respond } from './ec2';
+
+/** A KMS key EC2 could not use because of its state (src/aws-records.md Q2). */
+const INVALID_KEY_STATE: ScenarioStateReason = {
+  code: 'Client.InvalidKMSKey.InvalidState',
+  message: 'Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state',
+};
+const EC2_FRONT_END = 'ec2-frontend-api.amazonaws.com';
+const MAX_LAUNCH = 100;
+
+/** What one launch asks for, from the request and its launch template. */
+export interface LaunchSpec {
+  account: string;
+  region: string;
+  count: number;
+  imageId?: string;
+  instanceType?: string;
+  template?: { id?: string; name?: string; version?: string };
+  /** The request's own block devices; they override the template's and the AMI's. */
+  blockDevices?: ScenarioLaunchDevice[];
+  tags?: Record<string, string>;
+  /** Who the KMS records name as invoker: EC2's front end for a person, the service for a service. */
+  invokedBy?: string;
+}
+
+/** The caller Auto Scaling launches as: its service-linked role's `AutoScaling` session (src/aws-records.md Q3). */
+export function autoScalingCaller(account: string): Caller {
+  const roleArn = `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+  const uniqueId = 'AROA' + account.padStart(12, '0') + 'ASGSLR';
+  return {
+    principal: {
+      name: 'AWSServiceRoleForAutoScaling',
+      account,
+      arn: roleArn,
+      sessionName: 'AutoScaling',
+      accessKeyId: 'ASIA' + account.padStart(12, '0') + 'ASGS',
+      secretAccessKey: 'not-a-secret-service-linked-role',
+      policies: [],
+      uniqueId,
+    },
+    arn: `arn:aws:sts::${account}:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling`,
+    account,
+    userId: `${uniqueId}:AutoScaling`,
+  };
+}
+
+const hexId = (prefix: string): string => `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+
+function templateDevices(world: World, spec: LaunchSpec): { imageId?: string; devices: ScenarioLaunchDevice[] } {
+  if (!spec.template) return { devices: [] };
+  const { id, name, version } = spec.template;
+  const template = (world.scenario.launchTemplates ?? []).find(
+    (t) => t.account === spec.account && t.region === spec.region && (id ? t.id === id : t.name === name),
+  );
+  if (!template)
+    throw new AwsError(
+      'InvalidLaunchTemplateId.NotFound',
+      `The specified launch template, with template ID ${id ?? name}, does not exist.`,
+    );
+  const wanted = version ?? '$Default';
+  const latest = Math.max(...template.versions.map((v) => v.versionNumber));
+  const n =
+    wanted === '$Latest'
+      ? latest
+      : wanted === '$Default'
+        ? template.versions.find((v) => v.default)?.versionNumber
+        : Number(wanted);
+  const chosen = template.versions.find((v) => v.versionNumber === n);
+  if (!chosen)
+    throw new AwsError(
+      'InvalidLaunchTemplateId.VersionNotFound',
+      `Could not find launch template version ${wanted} for template ${template.id}.`,
+    );
+  return { imageId: chosen.imageId, devices: chosen.blockDevices ?? [] };
+}
+
+/** The devices a launch creates: the AMI's, then the template's, then the request's, by device name. */
+function plannedDevices(world: World, spec: LaunchSpec): { imageId: string; devices: ScenarioLaunchDevice[] } {
+  const fromTemplate = templateDevices(world, spec);
+  const imageId = spec.imageId ?? fromTemplate.imageId;
+  if (!imageId) throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
+  const image = (world.scenario.images ?? []).find(
+    (i) =>
+      i.id === imageId &&
+      i.region === spec.region &&
+      (i.account === spec.account || i.public === true || (i.sharedWith ?? []).includes(spec.account)),
+  );
+  if (!image) throw new AwsError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+  const byName = new Map<string, ScenarioLaunchDevice>();
+  for (const layer of [image.blockDevices, fromTemplate.devices, spec.blockDevices ?? []]) {
+    for (const d of layer) byName.set(d.deviceName, { ...byName.get(d.deviceName), ...definedFields(d) });
+  }
+  return { imageId, devices: [...byName.values()] };
+}
+
+function definedFields(d: ScenarioLaunchDevice): ScenarioLaunchDevice {
+  return Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined)) as unknown as ScenarioLaunchDevice;
+}
+
+/** The encryption and key of a new volume: explicit, else the snapshot's, else the account default (EBS User Guide). */
+function volumeOf(world: World, spec: LaunchSpec, d: ScenarioLaunchDevice): VolumeRecord & { snapshotKeyArn?: string } {
+  const snapshot = d.snapshotId
+    ? (world.scenario.snapshots ?? []).find((s) => s.id === d.snapshotId && s.region === spec.region)
+    : undefined;
+  const defaults = world.ebsDefault(spec.account, spec.region);
+  const encrypted = d.encrypted === true || snapshot?.encrypted === true || defaults.encryptionByDefault;
+  const keyRef =
+    d.kmsKeyId ?? (snapshot?.encrypted ? snapshot.kmsKeyId : undefined) ?? (encrypted ? defaults.kmsKeyId : undefined);
+  const key = keyRef ? world.findKey(keyRef, spec.account, spec.region) : undefined;
+  const snapshotKey =
+    snapshot?.encrypted && snapshot.kmsKeyId
+      ? world.findKey(snapshot.kmsKeyId, snapshot.account, snapshot.region)
+      : undefined;
+  return {
+    id: hexId('vol'),
+    account: spec.account,
+    region: spec.region,
+    availabilityZone: `${spec.region}a`,
+    sizeGiB: d.volumeSizeGiB ?? 8,
+    volumeType: d.volumeType ?? 'gp3',
+    encrypted,
+    ...(encrypted && keyRef ? { kmsKeyId: key?.arn ?? keyRef } : {}),
+    createTime: new Date().toISOString(),
+    ...(snapshotKey ? { snapshotKeyArn: snapshotKey.arn } : {}),
+  };
+}
+
+type KmsFailure = { action: string; errorCode: string; errorMessage: string; reason: ScenarioStateReason };
+
+/**
+ * What KMS says to the caller's requests for one encrypted volume: a new data key unless the
+ * volume keeps its snapshot's key, then EC2's grant. KMS authorizes before it looks at the key state.
+ */
+async function kmsRefusal(
+  world: World,
+  caller: Caller,
+  instance: InstanceRecord,
+  volume: VolumeRecord & { snapshotKeyArn?: string },
+): Promise<KmsFailure | undefined> {
+  const keyRef = volume.kmsKeyId ?? '';
+  const key = world.deletedKeys.has(keyRef) ? undefined : world.findKeyByIdOrArn(keyRef, volume.account, volume.region);
+  const needsDataKey = volume.snapshotKeyArn === undefined || volume.snapshotKeyArn !== key?.arn;
+  const actions = needsDataKey ? ['kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant'] : ['kms:CreateGrant'];
+  if (!key)
+    return {
+      action: actions[0] ?? 'kms:CreateGrant',
+      errorCode: 'NotFoundException',
+      errorMessage: `Key '${keyRef}' does not exist`,
+      reason: INVALID_KEY_STATE,
+    };
+  for (const action of actions) {
+    const input = {
+      region: instance.region,
+      instanceId: instance.id,
+      instanceAccount: instance.account,
+      volumeId: volume.id,
+    };
+    if (action === 'kms:CreateGrant') {
+      const grant = await decideCreateGrant(world, caller, key, input);
+      if (!grant.allowed)
+        return { action, errorCode: 'AccessDenied', errorMessage: grant.errorMessage, reason: LAUNCH_FAILURE };
+    } else {
+      const decision = await world.authorizer.decide({
+        caller,
+        action,
+        resource: key.arn,
+        resourceAccount: key.account,
+        region: instance.region,
+        resourcePolicy: world.keyPolicyOf(key),
+        context: {
+          ...kmsContext(caller),
+          'aws:ViaAWSService': 'true',
+          'kms:ViaService': `ec2.${instance.region}.amazonaws.com`,
+          'kms:EncryptionContextKeys': ['aws:ebs:id'],
+          'kms:EncryptionContext:aws:ebs:id': volume.id,
+        },
+      });
+      if (!decision.allowed)
+        return {
+          action,
+          errorCode: 'AccessDenied',
+          errorMessage: notAuthorizedMessage(caller.arn, action, key.arn, decision.reason),
+          reason: LAUNCH_FAILURE,
+        };
+    }
+  }
+  if (key.state === 'Disabled')
+    return {
+      action: 'kms:CreateGrant',
+      errorCode: 'DisabledException',
+      errorMessage: `${key.arn} is disabled.`,
+      reason: INVALID_KEY_STATE,
+    };
+  if (key.state !== 'Enabled')
+    return {
+      action: 'kms:CreateGrant',
+      errorCode: 'KMSInvalidStateException',
+      errorMessage: `${key.arn} is ${key.state.toLowerCase()}.`,
+      reason: INVALID_KEY_STATE,
+    };
+  return undefined;
+}
+
+/** The KMS record of the refused (or granted) call, in the caller's trail (src/aws-records.md F1, F3). */
+function kmsRecord(
+  caller: Caller,
+  instance: InstanceRecord,
+  volume: VolumeRecord,
+  invokedBy: string,
+  failure: KmsFailure,
+): Record<string, unknown> {
+  const eventName = failure.action.replace(/^kms:/, '');
+  const keyArn = volume.kmsKeyId ?? '';
+  const requestParameters =
+    eventName === 'CreateGrant'
+      ? {
+          constraints: { encryptionContextSubset: { 'aws:ebs:id': volume.id } },
+          retiringPrincipal: `ec2.${instance.region}.amazonaws.com`,
+          operations: ['Decrypt'],
+          keyId: keyArn,
+          granteePrincipal: ec2Grantee({ instanceAccount: instance.account, instanceId: instance.id }),
+        }
+      : { keyId: keyArn, numberOfBytes: 64, encryptionContext: { 'aws:ebs:id': volume.id } };
+  return {
+    eventVersion: '1.11',
+    userIdentity: { ...trailIdentity(caller), invokedBy },
+    eventTime: new Date().toISOString(),
+    eventSource: 'kms.amazonaws.com',
+    eventName,
+    awsRegion: instance.region,
+    sourceIPAddress: invokedBy,
+    userAgent: invokedBy,
+    errorCode: failure.errorCode,
+    errorMessage: failure.errorMessage,
+    requestParameters,
+    responseElements: null,
+    requestID: randomUUID(),
+    eventID: randomUUID(),
+    readOnly: eventName !== 'CreateGrant',
+    resources: [{ accountId: keyArn.split(':')[4] ?? instance.account, type: 'AWS::KMS::Key', ARN: keyArn }],
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: caller.account,
+    eventCategory: 'Management',
+  };
+}
+
+/** Ends one launch: running when KMS allows every volume, else terminated with the reason EC2 gives. */
+async function settleLaunch(
+  world: World,
+  caller: Caller,
+  instance: InstanceRecord,
+  volumes: (VolumeRecord & { snapshotKeyArn?: string })[],
+  invokedBy: string,
+): Promise<void> {
+  for (const volume of volumes) {
+    if (!volume.encrypted) continue;
+    const failure = await kmsRefusal(world, caller, instance, volume);
+    if (!failure) continue;
+    world.recordTrailEvent(kmsRecord(caller, instance, volume, invokedBy, failure));
+    // Terminated at launch: the reason's bare code as transition reason, no volumes left (F6).
+    instance.state = 'terminated';
+    instance.stateReason = { ...failure.reason };
+    instance.stateTransitionReason = failure.reason.code;
+    // EC2 lists it for about an hour more; a test run is shorter, so it simply stays.
+    return;
+  }
+  instance.state = 'running';
+}
+
+/**
+ * Launches `spec.count` instances as `caller`: they are pending at once and settle after the
+ * world's launch delay (at once without one). Returns them in launch order.
+ */
+export async function launchInstances(world: World, caller: Caller, spec: LaunchSpec): Promise<InstanceRecord[]> {
+  const { imageId, devices } = plannedDevices(world, spec);
+  const launchTime = new Date().toISOString().replace(/\.\d+Z$/, '.000Z');
+  const reservationId = hexId('r');
+  const launched: InstanceRecord[] = [];
+  const settling: Promise<void>[] = [];
+  for (let n = 0; n < spec.count; n++) {
+    const volumes = devices.map((d) => volumeOf(world, spec, d));
+    const instance: InstanceRecord = {
+      id: hexId('i'),
+      account: spec.account,
+      region: spec.region,
+      state: 'pending',
+      stateTransitionReason: '',
+      instanceType: spec.instanceType ?? 't3.micro',
+      availabilityZone: `${spec.region}a`,
+      launchTime,
+      blockDevices: volumes.map((v, i) => ({ deviceName: devices[i]?.deviceName ?? '/dev/xvda', volumeId: v.id })),
+      ...(spec.tags ? { tags: spec.tags } : {}),
+      reservationId,
+      ownerId: spec.account,
+      imageId,
+    } as InstanceRecord;
+    world.addLaunched(instance, volumes);
+    launched.push(instance);
+    const settle = (): Promise<void> =>
+      settleLaunch(world, caller, instance, volumes, spec.invokedBy ?? EC2_FRONT_END).catch((error: unknown) => {
+        process.stderr.write(
+          `emulator: launch of ${instance.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
+      });
+    if (world.launchDelayMs <= 0) settling.push(settle());
+    else world.later(() => void settle());
+  }
+  await Promise.all(settling);
+  return launched;
+}
+
+function countOf(value: string | undefined, name: string): number {
+  const n = value === undefined ? 1 : Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LAUNCH)
+    throw new AwsError('InvalidParameterValue', `Invalid value '${value}' for ${name}.`);
+  return n;
+}
+
+function templateParam(tree: string | QueryTree | undefined): LaunchSpec['template'] {
+  if (!tree || typeof tree === 'string') return undefined;
+  const id = queryString(tree.LaunchTemplateId);
+  const name = queryString(tree.LaunchTemplateName);
+  if (id && name)
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'Specify either the launch template ID or the launch template name, but not both.',
+    );
+  if (!id && !name) return undefined;
+  const version = queryString(tree.Version);
+  return { ...(id ? { id } : { name }), ...(version ? { version } : {}) };
+}
+
+function requestDevices(tree: string | QueryTree | undefined): ScenarioLaunchDevice[] {
+  return queryList(tree).flatMap((item) => {
+    if (typeof item === 'string') return [];
+    const deviceName = queryString(item.DeviceName);
+    const ebs = typeof item.Ebs === 'object' ? item.Ebs : undefined;
+    if (!deviceName || !ebs) return [];
+    const encrypted = queryString(ebs.Encrypted);
+    const size = queryString(ebs.VolumeSize);
+    const device: ScenarioLaunchDevice = { deviceName };
+    if (encrypted !== undefined) device.encrypted = encrypted === 'true';
+    const key = queryString(ebs.KmsKeyId);
+    if (key) device.kmsKeyId = key;
+    const snapshot = queryString(ebs.SnapshotId);
+    if (snapshot) device.snapshotId = snapshot;
+    if (size !== undefined) device.volumeSizeGiB = Number(size);
+    const type = queryString(ebs.VolumeType);
+    if (type) device.volumeType = type;
+    return [device];
+  });
+}
+
+function dryRun(ctx: CallContext): void {
+  if (queryString(ctx.query.DryRun) === 'true')
+    throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+}
+
+/** The RunInstances record in the caller's trail, naming the instances as resources. */
+function runRecord(ctx: CallContext, instances: InstanceRecord[]): Record<string, unknown> {
+  return {
+    eventVersion: '1.11',
+    userIdentity: trailIdentity(ctx.caller),
+    eventTime: new Date().toISOString(),
+    eventSource: 'ec2.amazonaws.com',
+    eventName: ctx.action,
+    awsRegion: ctx.region,
+    sourceIPAddress: '198.51.100.7',
+    userAgent: 'aws-sdk-js',
+    requestParameters: null,
+    responseElements: {
+      requestId: ctx.requestId,
+      instancesSet: { items: instances.map((i) => ({ instanceId: i.id })) },
+    },
+    requestID: ctx.requestId,
+    eventID: randomUUID(),
+    readOnly: false,
+    resources: instances.map((i) => ({ accountId: i.account, type: 'AWS::EC2::Instance', ARN: i.id })),
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ctx.caller.account,
+    eventCategory: 'Management',
+  };
+}
+
+function instanceItemXml(i: InstanceRecord & { imageId?: string }, index: number): string {
+  return (
+    text('instanceId', i.id) +
+    text('imageId', i.imageId) +
+    element('instanceState', text('code', 0) + text('name', 'pending')) +
+    text('reason', '') +
+    text('amiLaunchIndex', index) +
+    text('instanceType', i.instanceType) +
+    text('launchTime', i.launchTime) +
+    element('placement', text('availabilityZone', i.availabilityZone) + text('tenancy', 'default')) +
+    element('monitoring', text('state', 'disabled')) +
+    text('rootDeviceType', 'ebs') +
+    // A pending instance lists no block devices yet (src/aws-records.md Q3).
+    list('blockDeviceMapping', 'item', [])
+  );
+}
+
+const runInstances: Handler = async (ctx) => {
+  await authorize(ctx, {
+    action: 'ec2:RunInstances',
+    resource: `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:instance/*`,
+  });
+  const min = countOf(queryString(ctx.query.MinCount), 'MinCount');
+  const max = countOf(queryString(ctx.query.MaxCount), 'MaxCount');
+  if (min > max) throw new AwsError('InvalidParameterValue', 'MinCount must not exceed MaxCount.');
+  dryRun(ctx);
+  const spec: LaunchSpec = {
+    account: ctx.caller.account,
+    region: ctx.region,
+    count: max,
+    imageId: queryString(ctx.query.ImageId),
+    instanceType: queryString(ctx.query.InstanceType),
+    template: templateParam(ctx.query.LaunchTemplate),
+    blockDevices: requestDevices(ctx.query.BlockDeviceMapping),
+  };
+  const instances = await launchInstances(ctx.world, ctx.caller, spec);
+  ctx.world.recordTrailEvent(runRecord(ctx, instances));
+  return respond(
+    ctx,
+    text('reservationId', instances[0]?.reservationId) +
+      text('ownerId', ctx.caller.account) +
+      list('groupSet', 'item', []) +
+      list('instancesSet', 'item', instances.map(instanceItemXml)),
+  );
+};
+
+const createFleet: Handler = async (ctx) => {
+  await authorize(ctx, {
+    action: 'ec2:CreateFleet',
+    resource: `arn:aws:ec2:${ctx.region}:${ctx.caller.account}:fleet/*`,
+  });
+  if (queryString(ctx.query.Type) !== 'instant')
+    throw new AwsError('InvalidParameterValue', 'The emulator supports fleets of type instant only.');
+  const configs = queryList(ctx.query.LaunchTemplateConfigs).filter((c): c is QueryTree => typeof c === 'object');
+  const first = configs[0];
+  const template = templateParam(first?.LaunchTemplateSpecification);
+  if (!template)
+    throw new AwsError(
+      'MissingParameter',
+      'The request must contain the parameter LaunchTemplateConfigs.1.LaunchTemplateSpecification',
+    );
+  const capacity =
+    typeof ctx.query.TargetCapacitySpecification === 'object' ? ctx.query.TargetCapacitySpecification : {};
+  const count = countOf(queryString(capacity.TotalTargetCapacity), 'TotalTargetCapacity');
+  dryRun(ctx);
+  const override =
+    typeof first?.Overrides === 'object'
+      ? queryList(first.Overrides).find((o): o is QueryTree => typeof o === 'object')
+      : undefined;
+  const instanceType = override ? queryString(override.InstanceType) : undefined;
+  const instances = await launchInstances(ctx.world, ctx.caller, {
+    account: ctx.caller.account,
+    region: ctx.region,
+    count,
+    template,
+    ...(instanceType ? { instanceType } : {}),
+  });
+  ctx.world.recordTrailEvent(runRecord(ctx, instances));
+  const spec = element(
+    'launchTemplateSpecification',
+    text('launchTemplateId', template.id) +
+      text('launchTemplateName', template.name) +
+      text('version', template.version),
+  );
+  return respond(
+    ctx,
+    text('fleetId', `fleet-${randomUUID()}`) +
+      list('errorSet', 'item', []) +
+      list('fleetInstanceSet', 'item', [
+        element('launchTemplateAndOverrides', spec) +
+          text('lifecycle', 'on-demand') +
+          list(
+            'instanceIds',
+            'item',
+            instances.map((i) => escapeXml(i.id)),
+          ) +
+          text('instanceType', instances[0]?.instanceType),
+      ]),
+  );
+};
+
+/** EC2 launch operations by action name. */
+export const ec2RunHandlers: Record<string, Handler> = {
+  RunInstances: runInstances,
+  CreateFleet: createFleet,
+};
