@@ -32,6 +32,7 @@ import { ec2LaunchHandlers } from './services/ec2Launch';
 import { ec2RunHandlers } from './services/ec2Run';
 import { iamHandlers } from './services/iam';
 import { kmsHandlers } from './services/kms';
+import { kmsGrantHandlers } from './services/kmsGrant';
 import { stsHandlers } from './services/sts';
 import { World } from './state';
 
@@ -81,7 +82,7 @@ export interface Emulator {
 
 const HANDLERS: Record<ServiceName, Record<string, Handler>> = {
   ec2: { ...ec2Handlers, ...ec2LaunchHandlers, ...ec2RunHandlers },
-  kms: kmsHandlers,
+  kms: { ...kmsHandlers, ...kmsGrantHandlers },
   sts: stsHandlers,
   iam: iamHandlers,
   cloudtrail: cloudTrailHandlers,

@@ -244,6 +244,12 @@ export class World {
     return principal;
   }
 
+  /** Expires every session STS issued; returns how many. */
+  expireIssuedSessions(): number {
+    for (const session of this.issued.values()) session.expiresAt = Date.now() - 1;
+    return this.issued.size;
+  }
+
   /** The key's policy as a document (parsed once per text). */
   keyPolicyOf(key: KeyRecord): unknown {
     const cached = this.parsedPolicies.get(key.arn);

@@ -235,6 +235,21 @@ describe('Authorization like AWS, through the real SDK', function () {
         ).send(new DescribeKeyCommand({ KeyId: APP_KEY })),
       );
       assert.equal(noToken.name, 'UnrecognizedClientException');
+      // Once the session expires, every service answers its expired-token error.
+      const expiry = (await (await fetch(`${emulator.url}/__emulator/sessions/expire`, { method: 'POST' })).json()) as {
+        expired: number;
+      };
+      assert.equal(expiry.expired, 1);
+      const expired = await rejection(
+        new KMSClient(clientConfig(emulator, 'dev-admin', { credentials })).send(
+          new DescribeKeyCommand({ KeyId: APP_KEY }),
+        ),
+      );
+      assert.equal(expired.name, 'ExpiredTokenException');
+      const expiredSts = await rejection(
+        new STSClient(clientConfig(emulator, 'dev-admin', { credentials })).send(new GetCallerIdentityCommand({})),
+      );
+      assert.equal(expiredSts.name, 'ExpiredToken');
       // The auditor may not assume the role: its identity policies do not allow sts:AssumeRole.
       const refused = await rejection(
         new STSClient(clientConfig(emulator, 'dev-auditor')).send(

@@ -449,11 +449,16 @@ async function settleStart(world: World, caller: Caller, instance: InstanceRecor
     const failure = await grantFailure(world, caller, key, volume.kmsKeyId, input);
     const keyArn = key?.arn ?? volume.kmsKeyId;
     const keyAccount = key?.account ?? keyArn.split(':')[4] ?? instance.account;
-    const event = grantRecord(caller, instance, volume.id, keyArn, keyAccount, failure);
+    const crossAccount = key !== undefined && key.account !== caller.account && !failure;
+    // The two copies of a cross-account event share a sharedEventID (CloudTrail record contents).
+    const event = {
+      ...grantRecord(caller, instance, volume.id, keyArn, keyAccount, failure),
+      ...(crossAccount ? { sharedEventID: randomUUID() } : {}),
+    };
     world.recordTrailEvent(event);
     // A cross-account call is logged in both accounts, but a refused one only in the caller's
     // (KMS Developer Guide, "Logging AWS KMS API calls with AWS CloudTrail").
-    if (key && key.account !== caller.account && !failure)
+    if (crossAccount)
       world.recordTrailEvent({
         ...event,
         eventID: randomUUID(),
