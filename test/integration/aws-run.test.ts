@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateFleetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { AwsSession, createDiagnosisPorts, describeInstancesById } from '../../src/aws';
+import { AwsSession, createDiagnosisPorts, createGrant, describeInstancesById } from '../../src/aws';
 import type { InstanceSummary, Outcome } from '../../src/core/model';
 import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
 import { autoScalingCaller, launchInstances } from '../emulator/services/ec2Run';
@@ -156,5 +156,22 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
     assert.equal(record.sessionIssuerArn, `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`);
     assert.equal(record.invokedBy, 'autoscaling.amazonaws.com');
     assert.equal(record.errorCode, 'AccessDenied');
+  });
+
+  it('creates the grant for the service-linked role when the caller may, and says access-denied when not', async () => {
+    const slr = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    const request = { keyArn: KEY_ARN, granteePrincipal: slr, operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'CreateGrant'], name: 'eks-nodes-asg-ebs' };
+    const grant = value(await createGrant(session, ADMIN, 'eu-west-1', request));
+    assert.match(grant.grantId, /^[0-9a-f]{64}$/);
+    assert.ok(grant.grantToken);
+    const refused = await createGrant(session, DEPLOYER, REGION, request);
+    assert.ok(!refused.ok && refused.error.kind === 'access-denied', JSON.stringify(refused));
+    assert.equal(!refused.ok && refused.error.action, 'kms:CreateGrant');
+    const bad = await createGrant(session, ADMIN, REGION, { ...request, operations: ['Everything'] });
+    assert.ok(!bad.ok, 'an operation KMS does not know is refused');
+    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const window = { startTime: new Date(Date.now() - 600_000), endTime: new Date(Date.now() + 60_000) };
+    const grants = value(await ports.lookupEvents({ eventName: 'CreateGrant', ...window, resourceNames: [KEY_ARN] }));
+    assert.ok(grants.some((e) => e.granteePrincipal === slr && !e.errorCode && e.userArn === `arn:aws:iam::${ACCOUNT}:user/dana`), JSON.stringify(grants));
   });
 });
