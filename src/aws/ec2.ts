@@ -374,6 +374,16 @@ export function mapInstance(instance: Instance, region: string): InstanceSummary
   if (instance.Placement?.AvailabilityZone) summary.availabilityZone = instance.Placement.AvailabilityZone;
   if (instance.LaunchTime) summary.launchTime = toIso(instance.LaunchTime);
   if (instance.IamInstanceProfile?.Arn) summary.instanceProfileArn = instance.IamInstanceProfile.Arn;
+  if (instance.ImageId) summary.imageId = instance.ImageId;
+  // Tags AWS itself puts on what a service or a template launched; people cannot set aws: tags.
+  const tag = (key: string): string | undefined => instance.Tags?.find((t) => t.Key === key)?.Value || undefined;
+  const group = tag('aws:autoscaling:groupName');
+  if (group) summary.autoScalingGroupName = group;
+  const templateId = tag('aws:ec2launchtemplate:id');
+  if (templateId) {
+    const version = tag('aws:ec2launchtemplate:version');
+    summary.launchTemplate = version ? { id: templateId, version } : { id: templateId };
+  }
   return summary;
 }
 

@@ -66,6 +66,12 @@ export interface InstanceSummary {
   launchTime?: string;
   blockDevices: BlockDevice[];
   instanceProfileArn?: string;
+  /** The AMI it launched from: a terminated-at-launch instance lists no volumes, its AMI still names their snapshots. */
+  imageId?: string;
+  /** The Auto Scaling group that launched it (its `aws:autoscaling:groupName` tag). */
+  autoScalingGroupName?: string;
+  /** The launch template it launched from (its `aws:ec2launchtemplate:id` and `:version` tags). */
+  launchTemplate?: LaunchTemplateRef;
 }
 
 export interface VolumeInfo {
