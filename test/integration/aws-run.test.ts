@@ -86,6 +86,7 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
     assert.ok(id);
     const instance = await describe1(DEPLOYER, id);
     assert.equal(instance.state, 'terminated');
+    assert.deepEqual(instance.launchTemplate, { id: TEMPLATE.LaunchTemplateId, version: '2' }, 'the default version, tagged');
     assert.deepEqual(instance.stateReason, { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' });
     assert.equal(instance.stateTransitionReason, 'Client.InternalError');
     assert.deepEqual(instance.blockDevices, []);
@@ -137,10 +138,12 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
       count: 1,
       template: { id: TEMPLATE.LaunchTemplateId, version: '$Default' },
       invokedBy: 'autoscaling.amazonaws.com',
+      tags: { 'aws:autoscaling:groupName': 'eks-nodes-asg' },
     });
     assert.ok(instance);
     const seen = await describe1(ADMIN, instance.id);
     assert.equal(seen.state, 'terminated');
+    assert.equal(seen.autoScalingGroupName, 'eks-nodes-asg');
     const ports = createDiagnosisPorts(session, ADMIN, REGION);
     const events = value(
       await ports.lookupEvents({

@@ -73,7 +73,10 @@ export function autoScalingCaller(account: string): Caller {
 
 const hexId = (prefix: string): string => `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
 
-function templateDevices(world: World, spec: LaunchSpec): { imageId?: string; devices: ScenarioLaunchDevice[] } {
+function templateDevices(
+  world: World,
+  spec: LaunchSpec,
+): { imageId?: string; devices: ScenarioLaunchDevice[]; template?: { id: string; version: string } } {
   if (!spec.template) return { devices: [] };
   const { id, name, version } = spec.template;
   const template = (world.scenario.launchTemplates ?? []).find(
@@ -98,11 +101,18 @@ function templateDevices(world: World, spec: LaunchSpec): { imageId?: string; de
       'InvalidLaunchTemplateId.VersionNotFound',
       `Could not find launch template version ${wanted} for template ${template.id}.`,
     );
-  return { imageId: chosen.imageId, devices: chosen.blockDevices ?? [] };
+  return {
+    imageId: chosen.imageId,
+    devices: chosen.blockDevices ?? [],
+    template: { id: template.id, version: String(chosen.versionNumber) },
+  };
 }
 
 /** The devices a launch creates: the AMI's, then the template's, then the request's, by device name. */
-function plannedDevices(world: World, spec: LaunchSpec): { imageId: string; devices: ScenarioLaunchDevice[] } {
+function plannedDevices(
+  world: World,
+  spec: LaunchSpec,
+): { imageId: string; devices: ScenarioLaunchDevice[]; tags: Record<string, string> } {
   const fromTemplate = templateDevices(world, spec);
   const imageId = spec.imageId ?? fromTemplate.imageId;
   if (!imageId) throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
@@ -117,7 +127,13 @@ function plannedDevices(world: World, spec: LaunchSpec): { imageId: string; devi
   for (const layer of [image.blockDevices, fromTemplate.devices, spec.blockDevices ?? []]) {
     for (const d of layer) byName.set(d.deviceName, { ...byName.get(d.deviceName), ...definedFields(d) });
   }
-  return { imageId, devices: [...byName.values()] };
+  // EC2 tags what it launched from a template with the template and the version used.
+  const tags: Record<string, string> = {};
+  if (fromTemplate.template) {
+    tags['aws:ec2launchtemplate:id'] = fromTemplate.template.id;
+    tags['aws:ec2launchtemplate:version'] = fromTemplate.template.version;
+  }
+  return { imageId, devices: [...byName.values()], tags };
 }
 
 function definedFields(d: ScenarioLaunchDevice): ScenarioLaunchDevice {
@@ -300,7 +316,7 @@ async function settleLaunch(
  * world's launch delay (at once without one). Returns them in launch order.
  */
 export async function launchInstances(world: World, caller: Caller, spec: LaunchSpec): Promise<InstanceRecord[]> {
-  const { imageId, devices } = plannedDevices(world, spec);
+  const { imageId, devices, tags } = plannedDevices(world, spec);
   const launchTime = new Date().toISOString().replace(/\.\d+Z$/, '.000Z');
   const reservationId = hexId('r');
   const launched: InstanceRecord[] = [];
@@ -317,7 +333,7 @@ export async function launchInstances(world: World, caller: Caller, spec: Launch
       availabilityZone: `${spec.region}a`,
       launchTime,
       blockDevices: volumes.map((v, i) => ({ deviceName: devices[i]?.deviceName ?? '/dev/xvda', volumeId: v.id })),
-      ...(spec.tags ? { tags: spec.tags } : {}),
+      tags: { ...tags, ...(spec.tags ?? {}) },
       reservationId,
       ownerId: spec.account,
       imageId,
