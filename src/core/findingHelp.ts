@@ -28,6 +28,16 @@ In a key policy the statement also names the \`Principal\`; in an IAM policy its
 EC2. A grant can give any principal the key's permissions, so this is a permissions-management
 privilege. Scope it with \`"Condition": {"Bool": {"kms:GrantIsForAWSResource": true}}\`, or split
 \`kms:CreateGrant\` out of a wider action list into its own scoped statement.`,
+  'console-default-admin-create-grant': `This is the key administrators statement the AWS KMS console writes into every key it creates
+("Allow access for Key Administrators"). Its \`kms:Create*\` lets the administrators call
+\`kms:CreateGrant\` directly, without \`kms:GrantIsForAWSResource\`: nothing you added, but still a
+real path to the key, since a grant can give any principal the key's permissions. Whoever can
+administer the key can also change its policy, so this widens little for them; it matters when the
+administrators are many, or are not meant to use the key.
+
+To close it, add a Deny on \`kms:CreateGrant\` for the administrators with
+\`"BoolIfExists": {"kms:GrantIsForAWSResource": false}\` (the quick fix), or replace \`kms:Create*\`
+with the \`kms:Create\` actions they need (\`kms:CreateAlias\`).`,
   'create-grant-denied': `An explicit Deny wins over every Allow. This one matches \`kms:CreateGrant\` in the request EC2 makes
 when it starts an instance (\`kms:GrantIsForAWSResource\` = true, \`kms:ViaService\` =
 \`ec2.<region>.amazonaws.com\`), so instances with volumes encrypted by this key cannot start for

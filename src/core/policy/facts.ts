@@ -161,13 +161,14 @@ export class PolicyFacts {
     );
   }
 
-  /** Whether statement `index` alone applies to the candidate's key-policy request of that variant. */
+  /** Whether statement `index` alone applies to the candidate's request of that variant. */
   statementApplies(
     index: number,
     candidate: PrincipalCandidate,
     variant: GrantRequestVariant,
+    kind: PolicyKind = 'resource',
   ): MatchedStatement | undefined {
-    return statementMatch(this.compiled, index, this.request(candidate, variant), 'resource');
+    return statementMatch(this.compiled, index, this.request(candidate, variant), kind);
   }
 
   private request(candidate: PrincipalCandidate, variant: GrantRequestVariant): RequestContext {

@@ -5,6 +5,7 @@ import { KEY_POLICY_SIZE_LIMIT_TEXT } from './limits';
 export type FindingCode =
   | 'missing-create-grant'
   | 'unscoped-create-grant'
+  | 'console-default-admin-create-grant'
   | 'create-grant-denied'
   | 'no-iam-delegation'
   | 'principal-cannot-create-grant'
@@ -19,6 +20,7 @@ export type Severity = 'error' | 'warning' | 'information';
 export const FINDING_CODES: readonly FindingCode[] = [
   'missing-create-grant',
   'unscoped-create-grant',
+  'console-default-admin-create-grant',
   'create-grant-denied',
   'no-iam-delegation',
   'principal-cannot-create-grant',
@@ -32,6 +34,8 @@ export const FINDING_CODES: readonly FindingCode[] = [
 export const FINDING_SEVERITY: Readonly<Record<FindingCode, Severity>> = {
   'missing-create-grant': 'warning',
   'unscoped-create-grant': 'warning',
+  // AWS writes it into every key created in the console: a fact worth knowing, not a mistake.
+  'console-default-admin-create-grant': 'information',
   'create-grant-denied': 'error',
   'no-iam-delegation': 'information',
   'principal-cannot-create-grant': 'error',
@@ -45,6 +49,7 @@ export const FINDING_SEVERITY: Readonly<Record<FindingCode, Severity>> = {
 export const FINDING_TITLES: Readonly<Record<FindingCode, string>> = {
   'missing-create-grant': 'kms:CreateGrant for EC2 is missing',
   'unscoped-create-grant': 'kms:CreateGrant is not limited to AWS resources',
+  'console-default-admin-create-grant': "The key administrators of AWS's default key policy may create grants directly",
   'create-grant-denied': 'A Deny blocks the grant EC2 creates',
   'no-iam-delegation': 'The key policy does not enable IAM policies',
   'principal-cannot-create-grant': 'A named principal cannot obtain the EC2 grant',

@@ -180,10 +180,12 @@ function splitCreateGrantFixes(facts: PolicyFacts, s: StatementInfo): PolicyFix[
   const remaining = (Array.isArray(written) ? written : []).filter(
     (a) => !(typeof a === 'string' && a.toLowerCase() === 'kms:creategrant'),
   );
+  // An identity policy's statement has no Principal: its split has none either.
+  const principalNode = propertyValue(s.node, 'Principal');
   const split = {
     Sid: sid,
     Effect: 'Allow',
-    Principal: nodeValue(propertyValue(s.node, 'Principal')),
+    ...(principalNode ? { Principal: nodeValue(principalNode) } : {}),
     Action: 'kms:CreateGrant',
     Resource: nodeValue(propertyValue(s.node, 'Resource')) ?? '*',
     Condition: conditionWith(s, 'Bool', true),
@@ -217,8 +219,11 @@ function withProperty(record: Record<string, unknown>, key: string, value: unkno
 function denyDirectGrantsFixes(facts: PolicyFacts, s: StatementInfo, flagged: string[]): PolicyFix[] {
   const sid = facts.nextSid('DenyCreateGrantNotForAWSResource');
   let principal: unknown;
-  let principalElement = 'Principal';
-  if ('NotPrincipal' in s.value) {
+  let principalElement: string | undefined = 'Principal';
+  if (facts.view.kind === 'identity') {
+    // The Deny binds the holder of the identity policy: it names no principal.
+    principalElement = undefined;
+  } else if ('NotPrincipal' in s.value) {
     principalElement = 'NotPrincipal';
     principal = nodeValue(propertyValue(s.node, 'NotPrincipal'));
   } else if (awsPrincipalEntries(s.value.Principal).includes('*')) {
@@ -231,7 +236,7 @@ function denyDirectGrantsFixes(facts: PolicyFacts, s: StatementInfo, flagged: st
   const guard = {
     Sid: sid,
     Effect: 'Deny',
-    [principalElement]: principal,
+    ...(principalElement !== undefined ? { [principalElement]: principal } : {}),
     Action: 'kms:CreateGrant',
     Resource: '*',
     Condition: conditionWith(s, 'BoolIfExists', false),

@@ -4,11 +4,11 @@
  */
 import { parsePrincipalArn, splitArn } from '../arn';
 import { nodeValue, propertyValue } from './document';
-import { grantsAction, type PolicyFacts } from './facts';
-import { identityGrantFixes } from './fixBuilders';
+import { DIRECT_GRANT_VARIANTS, grantsAction, type PolicyFacts } from './facts';
+import { identityGrantFixes, unscopedFixes } from './fixBuilders';
 import type { RuleFinding } from './keyPolicyRules';
 import { PLACEHOLDER_ACCOUNT } from './limits';
-import { accountMember, arnPrincipal } from './principals';
+import { accountMember, arnPrincipal, type PrincipalCandidate } from './principals';
 import { isRecord } from './values';
 
 const START_ACTIONS = ['ec2:StartInstances', 'ec2:RunInstances'];
@@ -46,15 +46,44 @@ function isKeyArnPattern(value: string): boolean {
   return parts !== undefined && /^[a-z-]+$/.test(parts[1]) && parts[2] === 'kms' && parts[5].startsWith('key/');
 }
 
+/** Who holds an identity policy: the first principal the person named, else any principal of the account. */
+function holderOf(facts: PolicyFacts): PrincipalCandidate {
+  const named = facts.ctx.principals.find((p) => parsePrincipalArn(p));
+  return named !== undefined ? arnPrincipal(named) : accountMember(facts.accounts[0] ?? PLACEHOLDER_ACCOUNT);
+}
+
+/**
+ * Allow statements letting the holder call kms:CreateGrant directly: without
+ * kms:GrantIsForAWSResource (or kms:ViaService) the holder can grant any key the statement
+ * covers to any principal, as a key policy statement would.
+ */
+export function unscopedCreateGrantIdentity(facts: PolicyFacts): RuleFinding[] {
+  const holder = holderOf(facts);
+  const findings: RuleFinding[] = [];
+  for (const s of facts.statements) {
+    if (s.value.Effect !== 'Allow' || !grantsAction(s, 'kms:CreateGrant')) continue;
+    const direct = DIRECT_GRANT_VARIANTS.some(
+      (variant) =>
+        facts.statementApplies(s.index, holder, variant, 'identity') !== undefined &&
+        facts.evaluate(holder, variant, 'identity').decision === 'allow',
+    );
+    if (!direct) continue;
+    findings.push({
+      facts: { code: 'unscoped-create-grant', holder },
+      node: s.node,
+      fixes: unscopedFixes(facts, s, []),
+    });
+  }
+  return findings;
+}
+
 /** An identity policy allowing instances to start, but not EC2's grant. */
 export function missingCreateGrantIdentity(facts: PolicyFacts, denied: Set<string>): RuleFinding[] {
   const starter = facts.statements.find(
     (s) => s.value.Effect === 'Allow' && START_ACTIONS.some((a) => grantsAction(s, a)),
   );
   if (!starter) return [];
-  const named = facts.ctx.principals.find((p) => parsePrincipalArn(p));
-  const candidate = named !== undefined ? arnPrincipal(named) : accountMember(facts.accounts[0] ?? PLACEHOLDER_ACCOUNT);
-  const ev = facts.evaluate(candidate, 'through-ec2', 'identity');
+  const ev = facts.evaluate(holderOf(facts), 'through-ec2', 'identity');
   if (ev.decision !== 'implicit-deny' || denied.size > 0) return [];
   return [
     {

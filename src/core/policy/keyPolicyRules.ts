@@ -10,6 +10,7 @@ import {
   DIRECT_GRANT_VARIANTS,
   grantsAction,
   type PolicyFacts,
+  type StatementInfo,
 } from './facts';
 import type { PolicyKind } from './evaluate';
 import {
@@ -42,6 +43,46 @@ const CRYPTO_ACTIONS = [
   'kms:GenerateDataKeyPair',
   'kms:GenerateDataKeyPairWithoutPlaintext',
 ];
+
+/**
+ * The key administrators statement the KMS console writes (AWS KMS Developer Guide, "Default
+ * key policy"): these wildcards in every version, plus the console's later explicit
+ * additions. A statement with anything else (kms:*, kms:CreateGrant, a Condition) was
+ * written by someone, and is judged as such.
+ */
+const CONSOLE_ADMIN_WILDCARDS = [
+  'kms:create*',
+  'kms:describe*',
+  'kms:enable*',
+  'kms:list*',
+  'kms:put*',
+  'kms:update*',
+  'kms:revoke*',
+  'kms:disable*',
+  'kms:get*',
+  'kms:delete*',
+];
+const CONSOLE_ADMIN_EXTRAS = new Set([
+  'kms:tagresource',
+  'kms:untagresource',
+  'kms:schedulekeydeletion',
+  'kms:cancelkeydeletion',
+  'kms:rotatekeyondemand',
+  'kms:importkeymaterial',
+  'kms:replicatekey',
+  'kms:updateprimaryregion',
+]);
+
+/** Whether the statement is the console's key administrators statement, as AWS writes it. */
+export function isConsoleAdminStatement(s: StatementInfo): boolean {
+  const v = s.value;
+  if (v.Effect !== 'Allow' || 'Condition' in v || 'NotPrincipal' in v || !Array.isArray(v.Action)) return false;
+  const entries = awsPrincipalEntries(v.Principal);
+  if (entries.length === 0 || !entries.every(isNamedPrincipal)) return false;
+  const actions = new Set(v.Action.map((a) => (typeof a === 'string' ? a.toLowerCase() : '')));
+  const known = (a: string): boolean => CONSOLE_ADMIN_WILDCARDS.includes(a) || CONSOLE_ADMIN_EXTRAS.has(a);
+  return CONSOLE_ADMIN_WILDCARDS.every((a) => actions.has(a)) && [...actions].every(known);
+}
 
 /** A named principal ARN (not an account, not "*"), as a candidate. */
 function isNamedPrincipal(entry: string): boolean {
@@ -152,11 +193,18 @@ export function unscopedCreateGrant(facts: PolicyFacts): RuleFinding[] {
     );
     if (flagged.length === 0) continue;
     const flaggedArns = flagged.flatMap((c) => (c.kind === 'arn' ? [c.arn] : []));
-    findings.push({
-      facts: { code: 'unscoped-create-grant', principals: flagged },
-      node: s.node,
-      fixes: unscopedFixes(facts, s, flaggedArns),
-    });
+    const fixes = unscopedFixes(facts, s, flaggedArns);
+    if (isConsoleAdminStatement(s)) {
+      // AWS's default, reported for information: its fix is offered, never preferred.
+      for (const fix of fixes) fix.isPreferred = false;
+      findings.push({
+        facts: { code: 'console-default-admin-create-grant', principals: flagged },
+        node: s.node,
+        fixes,
+      });
+      continue;
+    }
+    findings.push({ facts: { code: 'unscoped-create-grant', principals: flagged }, node: s.node, fixes });
   }
   return findings;
 }

@@ -36,6 +36,10 @@ export type FindingFacts =
   | { code: 'missing-create-grant'; cause: 'nobody-can-get-grant' }
   | { code: 'missing-create-grant'; cause: 'identity-policy-starts-instances' }
   | { code: 'unscoped-create-grant'; principals: PrincipalCandidate[] }
+  /** An IAM policy's statement: its holder may create grants on the keys it covers. */
+  | { code: 'unscoped-create-grant'; holder: PrincipalCandidate }
+  /** The console's key administrators statement: kms:Create* reaches kms:CreateGrant. */
+  | { code: 'console-default-admin-create-grant'; principals: PrincipalCandidate[] }
   | { code: 'no-iam-delegation' }
   | { code: 'principal-cannot-create-grant'; verdict: PrincipalVerdict }
   | { code: 'principal-relies-on-iam'; verdict: PrincipalVerdict }
@@ -107,11 +111,29 @@ export function wordFinding(facts: FindingFacts): { message: string; details?: s
     case 'missing-create-grant':
       return wordMissingCreateGrant(facts);
     case 'unscoped-create-grant':
+      if ('holder' in facts)
+        return {
+          message:
+            'This statement lets whoever holds this policy call kms:CreateGrant directly, not only through AWS services: ' +
+            'they can grant the keys it covers to any principal. Limit it with kms:GrantIsForAWSResource.',
+          details: [
+            `${facts.holder.kind === 'arn' ? facts.holder.arn : 'the holder of this policy'}: may create grants directly`,
+          ],
+        };
       return {
         message:
           `This statement lets ${listCandidates(facts.principals)} call kms:CreateGrant directly, not only through AWS services: ` +
           'anyone holding it can grant the key to any principal. Limit it with kms:GrantIsForAWSResource.',
         details: facts.principals.map((p) => `${describeCandidate(p)}: may create grants directly`),
+      };
+    case 'console-default-admin-create-grant':
+      return {
+        message:
+          `AWS's default key administrators statement: its kms:Create* lets ${listCandidates(facts.principals)} call kms:CreateGrant directly, ` +
+          'without kms:GrantIsForAWSResource. The console writes it into every key; it is still a way to grant the key to any principal.',
+        details: facts.principals.map(
+          (p) => `${describeCandidate(p)}: may create grants directly (kms:Create*, AWS's default)`,
+        ),
       };
     case 'no-iam-delegation':
       return {

@@ -7,7 +7,7 @@
 import type { PolicyView } from './document';
 import { PolicyFacts, type RuleContext } from './facts';
 import { FINDING_SEVERITY, type Finding } from './findings';
-import { missingCreateGrantIdentity } from './identityPolicyRules';
+import { missingCreateGrantIdentity, unscopedCreateGrantIdentity } from './identityPolicyRules';
 import {
   createGrantDenied,
   missingCreateGrantForUsers,
@@ -39,7 +39,7 @@ function toFinding(result: RuleFinding): Finding {
 function ruleFindings(facts: PolicyFacts): RuleFinding[] {
   if (facts.view.kind === 'identity') {
     const { findings, denied } = createGrantDenied(facts, 'identity');
-    return [...findings, ...missingCreateGrantIdentity(facts, denied)];
+    return [...findings, ...missingCreateGrantIdentity(facts, denied), ...unscopedCreateGrantIdentity(facts)];
   }
   const { findings: deniedFindings, denied } = createGrantDenied(facts, 'resource');
   const users = missingCreateGrantForUsers(facts);

@@ -19,14 +19,15 @@ const DELEGATION = {
 };
 
 describe('analyzePolicyText: AWS policies from the documentation', () => {
-  it('console default key policy: only the key administrators (kms:Create*) may create grants directly', () => {
+  it("console default key policy: no warning; the key administrators' kms:Create* is information of its own code", () => {
     const text = fixture('console-default-key-policy.json');
     const result = analyzePolicyText(text);
     assert.equal(result.kind, 'key-policy');
-    assert.deepEqual(codes(result.findings), ['unscoped-create-grant']);
+    assert.deepEqual(codes(result.findings), ['console-default-admin-create-grant']);
+    assert.equal(result.findings[0].severity, 'information');
     assert.match(textAt(text, result.findings[0]), /"Sid": "Allow access for Key Administrators"/);
     assert.deepEqual(result.findings[0].details, [
-      'arn:aws:iam::111122223333:role/KMSKeyAdmins: may create grants directly',
+      "arn:aws:iam::111122223333:role/KMSKeyAdmins: may create grants directly (kms:Create*, AWS's default)",
     ]);
   });
 
@@ -34,10 +35,10 @@ describe('analyzePolicyText: AWS policies from the documentation', () => {
     const text = fixture('console-default-key-policy.json');
     assert.deepEqual(
       codes(analyzePolicyText(text, { principals: ['arn:aws:sts::111122223333:assumed-role/KMSKeyUsers/s'] }).findings),
-      ['unscoped-create-grant'],
+      ['console-default-admin-create-grant'],
     );
     const other = analyzePolicyText(text, { principals: ['arn:aws:iam::111122223333:user/bob'] }).findings;
-    assert.deepEqual(codes(other), ['principal-relies-on-iam', 'unscoped-create-grant']);
+    assert.deepEqual(codes(other), ['principal-relies-on-iam', 'console-default-admin-create-grant']);
     assert.equal(other[0].severity, 'information');
   });
 
@@ -116,6 +117,7 @@ describe('analyzePolicyText: each finding code', () => {
   it('covers every code of the table', () => {
     assert.deepEqual([...FINDING_CODES].sort(), [
       'analysis-failed',
+      'console-default-admin-create-grant',
       'create-grant-denied',
       'invalid-policy',
       'missing-create-grant',
@@ -287,10 +289,12 @@ describe('analyzePolicyText: CloudFormation templates', () => {
     const text = JSON.stringify(template, null, 2);
     const result = analyzePolicyText(text);
     assert.equal(result.kind, 'cloudformation');
-    assert.deepEqual(codes(result.findings), ['missing-create-grant', 'missing-create-grant']);
+    // AppRole's kms:CreateGrant has no kms:GrantIsForAWSResource: the role may grant the key to anyone.
+    assert.deepEqual(codes(result.findings), ['missing-create-grant', 'unscoped-create-grant', 'missing-create-grant']);
     assert.match(textAt(text, result.findings[0]), /"Sid": "Use"/);
     assert.match(result.findings[0].message, /arn:aws:iam::\d{12}:role\/AppRole may use this key/);
-    assert.match(textAt(text, result.findings[1]), /"ec2:RunInstances"/);
+    assert.match(textAt(text, result.findings[1]), /"Action": "kms:CreateGrant"/);
+    assert.match(textAt(text, result.findings[2]), /"ec2:RunInstances"/);
   });
 
   it('a template without policies is not a policy', () => {
