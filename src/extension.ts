@@ -5,7 +5,7 @@ import type { CommandContext } from './vscode/commandContext';
 import { registerCommands } from './vscode/commands';
 import { onConfigChange, readConfig, type Config } from './vscode/config';
 import { KEY_POLICY_SCHEME, KeyPolicyFileSystem } from './vscode/diagnose/keyPolicyFs';
-import { offerStartAfterSave } from './vscode/diagnose/reportCommands';
+import { afterKeyChange } from './vscode/diagnose/reportCommands';
 import { ReportView } from './vscode/diagnose/reportView';
 import { InstancesProvider } from './vscode/explorer/instancesProvider';
 import { createLogger } from './vscode/log';
@@ -38,7 +38,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const analyses = new PolicyAnalyses((document) => principalsFor(document, settings(), keyPolicies), log);
   const diagnostics = new PolicyDiagnostics(analyses);
   const instances = new InstancesProvider(() => bridge.explorerBackend(), settings, log, { trusted });
-  keyPolicies.onSaved = (_uri, { keyArn }) => offerStartAfterSave(reports, keyArn);
+  keyPolicies.onSaved = (_uri, { keyArn }) =>
+    afterKeyChange(reports, keyArn, `Key policy of ${keyArn} saved; the previous policy is backed up.`);
   const filesWatcher = new AwsFilesFollower(config, () => {
     log.info('The AWS config files changed; listing again.');
     bridge.invalidate();

@@ -14,6 +14,7 @@ export const COMMAND_IDS = {
   openInConsole: 'ec2LaunchDoctor.openInConsole',
   ssoLogin: 'ec2LaunchDoctor.ssoLogin',
   openKeyPolicy: 'ec2LaunchDoctor.openKeyPolicy',
+  saveKeyPolicy: 'ec2LaunchDoctor.saveKeyPolicy',
   restoreKeyPolicy: 'ec2LaunchDoctor.restoreKeyPolicy',
   copyStatement: 'ec2LaunchDoctor.copyStatement',
   copyReport: 'ec2LaunchDoctor.copyReport',

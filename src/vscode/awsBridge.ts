@@ -2,7 +2,7 @@ import type * as AwsModule from '../aws/bundle';
 import type { StateChange } from '../aws';
 import { parseKeyArn } from '../core/arn';
 import type { DiagnoseOptions, DiagnosisReport } from '../core/diagnosis';
-import type { AwsFailure, InstanceSummary, Outcome, ProfileSummary } from '../core/model';
+import type { AwsFailure, CallerIdentity, InstanceSummary, Outcome, ProfileSummary } from '../core/model';
 import type { Config } from './config';
 import type { ExplorerBackend } from './explorer/instancesProvider';
 
@@ -32,6 +32,8 @@ export interface AwsFacade {
   /** Profiles of the shared config and credentials files. Rejects when the files cannot be read. */
   profiles(): Promise<ProfileSummary[]>;
   regions(profile: string): Promise<Outcome<string[]>>;
+  /** Who a profile signs in as (STS GetCallerIdentity, asked once per session). */
+  callerIdentity(profile: string): Promise<Outcome<CallerIdentity>>;
   instances(profile: string, region: string): Promise<Outcome<InstanceSummary[]>>;
   instancesById(profile: string, region: string, ids: string[]): Promise<Outcome<InstanceSummary[]>>;
   /** StartInstances or StopInstances. Callers confirm with the person first. */
@@ -143,6 +145,10 @@ export class AwsBridge {
     return {
       profiles: () => this.current.profiles(),
       regions: (profile) => this.aws.listRegions(this.current, profile),
+      callerIdentity: async (profile) => {
+        const region = (await this.current.profile(profile).catch(() => undefined))?.region ?? this.aws.DEFAULT_REGION;
+        return this.current.callerIdentity(profile, region);
+      },
       instances: (profile, region) => this.aws.listInstances(this.current, profile, region),
       instancesById: (profile, region, ids) => this.aws.describeInstancesById(this.current, profile, region, ids),
       changeInstanceState: (profile, region, instanceId, change) =>

@@ -2,7 +2,14 @@ import * as vscode from 'vscode';
 import { COMMAND_IDS, type CommandName } from '../core/commandIds';
 import type { CommandContext, CommandFactory } from './commandContext';
 import { diagnoseStoppedInstance } from './diagnose/diagnoseCommand';
-import { changeKeyState, copyReport, copyStatement, openKeyPolicy, restoreKeyPolicy } from './diagnose/reportCommands';
+import {
+  changeKeyState,
+  copyReport,
+  copyStatement,
+  openKeyPolicy,
+  restoreKeyPolicy,
+  saveKeyPolicy,
+} from './diagnose/reportCommands';
 import { copyInstanceId, openInConsole, startInstance, stopInstance } from './explorer/instanceCommands';
 import { clearFilter, filter, refresh, ssoLogin } from './explorer/treeCommands';
 import { trustGuarded } from './workspaceTrust';
@@ -28,6 +35,7 @@ export function createCommands(): Record<CommandName, CommandFactory> {
     openInConsole,
     ssoLogin,
     openKeyPolicy,
+    saveKeyPolicy,
     restoreKeyPolicy,
     copyStatement,
     copyReport,

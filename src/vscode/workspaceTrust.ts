@@ -14,6 +14,7 @@ export const NEEDS_WORKSPACE_TRUST: ReadonlySet<CommandName> = new Set<CommandNa
   'stopInstance',
   'ssoLogin',
   'openKeyPolicy',
+  'saveKeyPolicy',
   'restoreKeyPolicy',
   'changeKeyState',
 ]);

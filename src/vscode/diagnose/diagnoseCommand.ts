@@ -3,7 +3,8 @@ import type { DiagnosisReport } from '../../core/diagnosis';
 import { isInstanceId } from '../../core/ids';
 import type { AwsFacade } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
-import { toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
+import { instanceLabel, toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
+import { verdictChange } from './reportChange';
 import { instanceItems, profileItems, regionItems, typedInstanceItem, type InstanceItem } from './pickItems';
 import { plainMessage } from '../markdown';
 
@@ -15,44 +16,55 @@ import { plainMessage } from '../markdown';
  */
 export function diagnoseStoppedInstance(ctx: CommandContext) {
   return async (arg?: unknown): Promise<DiagnosisReport | undefined> => {
-    const { aws, log, reports } = ctx;
-    const target = toInstanceRef(arg) ?? (await pickInstance(aws));
+    const target = toInstanceRef(arg) ?? (await pickInstance(ctx.aws));
     if (!target) return undefined;
-    try {
-      const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Diagnosing ${target.instanceId}`, cancellable: true },
-        (progress, token) => {
-          const abort = new AbortController();
-          token.onCancellationRequested(() => abort.abort());
-          return aws.diagnose(
-            { instanceId: target.instanceId, profile: target.profile, region: target.region },
-            {
-              signal: abort.signal,
-              onStep: (event) => {
-                if (event.phase === 'started') progress.report({ message: `${event.title}…` });
-              },
+    return diagnoseAndShow(ctx, target);
+  };
+}
+
+/**
+ * Diagnoses the instance under a cancellable progress notification naming each step and
+ * shows the report. When the instance was diagnosed before, the new report says on top how
+ * its verdict compares with the one before (Diagnose again and Check the fix land here).
+ */
+export async function diagnoseAndShow(ctx: CommandContext, target: InstanceRef): Promise<DiagnosisReport | undefined> {
+  const { aws, log, reports } = ctx;
+  const before = reports.latest(target.profile, target.region, target.instanceId)?.report;
+  try {
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Diagnosing ${instanceLabel(target)}`, cancellable: true },
+      (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return aws.diagnose(
+          { instanceId: target.instanceId, profile: target.profile, region: target.region },
+          {
+            signal: abort.signal,
+            onStep: (event) => {
+              if (event.phase === 'started') progress.report({ message: `${event.title}…` });
             },
-          );
-        },
-      );
-      log.info(
-        `Diagnosis of ${target.instanceId} (${target.profile}/${target.region}): ${report.verdict.code}, ` +
-          `confidence ${report.verdict.confidence}, ${report.calls.count} calls in ${report.calls.rounds} rounds, ` +
-          `${report.calls.elapsedMs} ms`,
-      );
-      await reports.show(report, aws.renderReport(report));
-      return report;
-    } catch (error) {
-      if (aws.isAbortError(error)) {
-        log.info(`Diagnosis of ${target.instanceId} cancelled.`);
-        return undefined;
-      }
-      log.error(error instanceof Error ? error : String(error));
-      const message = error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(plainMessage(`The diagnosis of ${target.instanceId} failed: ${message}`));
+          },
+        );
+      },
+    );
+    log.info(
+      `Diagnosis of ${target.instanceId} (${target.profile}/${target.region}): ${report.verdict.code}, ` +
+        `confidence ${report.verdict.confidence}, ${report.calls.count} calls in ${report.calls.rounds} rounds, ` +
+        `${report.calls.elapsedMs} ms`,
+    );
+    const changes = before ? [{ at: report.generatedAt, text: verdictChange(before, report) }] : [];
+    await reports.show(report, aws.renderReport(report), changes);
+    return report;
+  } catch (error) {
+    if (aws.isAbortError(error)) {
+      log.info(`Diagnosis of ${target.instanceId} cancelled.`);
       return undefined;
     }
-  };
+    log.error(error instanceof Error ? error : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    void vscode.window.showErrorMessage(plainMessage(`The diagnosis of ${target.instanceId} failed: ${message}`));
+    return undefined;
+  }
 }
 
 async function pickInstance(aws: AwsFacade): Promise<InstanceRef | undefined> {

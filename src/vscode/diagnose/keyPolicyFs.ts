@@ -4,7 +4,8 @@ import { parseKeyArn } from '../../core/arn';
 import type { OpenKeyPolicyArgs } from '../../core/diagnosis';
 import type { AwsFacade } from '../awsBridge';
 import type { Logger } from '../log';
-import { backupFolderName, saveKeyPolicy } from './keyPolicySave';
+import { plainMessage } from '../markdown';
+import { backupFolderName, saveKeyPolicy, writeRefusal, type SaveTrigger } from './keyPolicySave';
 
 /** Scheme of live key policies opened as editable documents. */
 export const KEY_POLICY_SCHEME = 'ec2-kms-policy';
@@ -39,6 +40,12 @@ export function keyPolicyUri(profile: string, keyArn: string): vscode.Uri {
  */
 export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly open = new Map<string, OpenPolicy>();
+  /**
+   * Why each key policy document is being saved, recorded in onWillSaveTextDocument: a file
+   * system provider's writeFile cannot see the reason, and only an explicit save may write.
+   */
+  private readonly saveTriggers = new Map<string, SaveTrigger>();
+  private readonly willSave: vscode.Disposable;
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changed.event;
 
@@ -51,7 +58,12 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
     private readonly log: Logger,
     /** False in an untrusted workspace: key policies are then neither read nor written. */
     private readonly trusted: () => boolean = () => true,
-  ) {}
+  ) {
+    this.willSave = vscode.workspace.onWillSaveTextDocument((event) => {
+      if (event.document.uri.scheme !== KEY_POLICY_SCHEME) return;
+      this.saveTriggers.set(event.document.uri.toString(), saveTrigger(event.reason));
+    });
+  }
 
   /** Opens the policy of the key in an editor; `principalArn` is what its diagnostics check. */
   async openPolicy(args: OpenKeyPolicyArgs): Promise<vscode.TextEditor> {
@@ -101,6 +113,14 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
 
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
     this.requireTrust();
+    const trigger = this.saveTriggers.get(uri.toString()) ?? 'unknown';
+    this.saveTriggers.delete(uri.toString());
+    // Thrown, the refusal keeps the document dirty; VS Code then stops auto saving it until an explicit save.
+    const refusal = writeRefusal(trigger);
+    if (refusal) {
+      this.log.info(`Key policy of ${this.state(uri).keyArn}: ${refusal}`);
+      throw vscode.FileSystemError.NoPermissions(refusal);
+    }
     const state = this.state(uri);
     const text = Buffer.from(content).toString('utf8');
     const result = await saveKeyPolicy(
@@ -112,7 +132,11 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
         backup: async (policy) => (await this.backup(state, policy)).fsPath,
       },
     );
-    if (!result.saved) throw vscode.FileSystemError.Unavailable(result.reason);
+    if (!result.saved) {
+      // Shown as well as thrown: the save error alone may end up only in the log.
+      void vscode.window.showWarningMessage(plainMessage(`${result.reason}`));
+      throw vscode.FileSystemError.Unavailable(result.reason);
+    }
     this.log.info(
       `Key policy of ${state.keyArn} replaced through ${result.via}; previous policy backed up to ${result.backup}`,
     );
@@ -192,8 +216,19 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
   }
 
   dispose(): void {
+    this.willSave.dispose();
     this.changed.dispose();
   }
+}
+
+/**
+ * The trigger of a save by its reason. A save asked through the API (TextDocument.save) may
+ * come without a reason: it is someone's explicit request and still needs the confirmation.
+ */
+function saveTrigger(reason: vscode.TextDocumentSaveReason | undefined): SaveTrigger {
+  return reason === vscode.TextDocumentSaveReason.AfterDelay || reason === vscode.TextDocumentSaveReason.FocusOut
+    ? 'auto'
+    : 'explicit';
 }
 
 /** KMS may return a policy on one line; show it indented so that it can be edited. */

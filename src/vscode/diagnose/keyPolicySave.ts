@@ -6,6 +6,22 @@ import { KEY_POLICY_SIZE_LIMIT, utf8ByteLength } from '../../core/policy';
 import { summarizePolicyChange } from '../../core/policyChange';
 import type { AwsFacade } from '../awsBridge';
 
+/** Why a key policy document is being written, as the editor's will-save event said. */
+export type SaveTrigger = 'explicit' | 'auto' | 'unknown';
+
+/**
+ * Whether a write of a key policy document may go on to the confirmation and PutKeyPolicy:
+ * only a save the person asked for (Save, or Save Key Policy to AWS). An auto save (after a
+ * delay, on focus change) or a write nobody announced is refused, with how to write it; the
+ * editor keeps the document dirty, so nothing typed is lost.
+ */
+export function writeRefusal(trigger: SaveTrigger): string | undefined {
+  if (trigger === 'explicit') return undefined;
+  return trigger === 'auto'
+    ? 'Not written to AWS: auto save never writes a live key policy. Your edits stay in the editor; save explicitly (Ctrl+S / Cmd+S) or run "Save Key Policy to AWS" to write them, after confirmation.'
+    : 'Not written to AWS: a live key policy is written only by an explicit save. Your edits stay in the editor.';
+}
+
 /** A key policy document about to be saved. */
 export interface SaveRequest {
   keyArn: string;

@@ -9,24 +9,50 @@ import type {
 } from '../../core/diagnosis';
 import type { CommandContext } from '../commandContext';
 import { KEY_POLICY_SCHEME } from './keyPolicyFs';
+import { withChanges } from './reportChange';
 import type { ReportView } from './reportView';
 import { escapeIcons, plainMessage } from '../markdown';
 
-/** After a key policy is saved: offers to start the diagnosed instance again. */
-export function offerStartAfterSave(reports: ReportView, keyArn: string): void {
+/**
+ * After a key's policy or state changed: every report whose fix concerns the key says so on
+ * top (its verdict may be out of date), and the person is offered to start the diagnosed
+ * instance again (asking as whom) or to check the fix without starting anything.
+ */
+export function afterKeyChange(reports: ReportView, keyArn: string, what: string): void {
+  void reports.noteKeyChange(keyArn, what);
   const report = reports.latestForKey(keyArn);
-  const offer = report?.instance?.state === 'stopped' ? ['Start instance again'] : [];
-  void vscode.window
-    .showInformationMessage(plainMessage(`Key policy of ${keyArn} saved; the previous policy is backed up.`), ...offer)
-    .then((pick) => {
-      if (!pick || !report) return;
-      void vscode.commands.executeCommand(COMMAND_IDS.startInstance, {
-        profile: report.profile,
-        region: report.region,
-        instanceId: report.instanceId,
-        name: report.instance?.name,
-      });
-    });
+  const offer = report?.instance?.state === 'stopped' ? ['Start Instance Again…', 'Check the Fix'] : [];
+  void vscode.window.showInformationMessage(plainMessage(what), ...offer).then((pick) => {
+    if (!pick || !report) return;
+    const target = {
+      profile: report.profile,
+      region: report.region,
+      instanceId: report.instanceId,
+      name: report.instance?.name,
+    };
+    const command = pick === 'Check the Fix' ? COMMAND_IDS.diagnoseStoppedInstance : COMMAND_IDS.startInstance;
+    void vscode.commands.executeCommand(command, target);
+  });
+}
+
+/**
+ * "Save Key Policy to AWS": an explicit save of the key policy document (auto save never
+ * writes one); the save asks for confirmation as usual.
+ */
+export function saveKeyPolicy() {
+  return async (uri?: vscode.Uri): Promise<boolean> => {
+    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+    if (target?.scheme !== KEY_POLICY_SCHEME) {
+      void vscode.window.showInformationMessage('Open a key policy (from a diagnosis report) to save it to AWS.');
+      return false;
+    }
+    const document = await vscode.workspace.openTextDocument(target);
+    if (!document.isDirty) {
+      void vscode.window.showInformationMessage('Nothing to save: the editor holds the policy as it was read from AWS.');
+      return false;
+    }
+    return document.save();
+  };
 }
 
 /** "Change KMS Key State": enables a disabled key or cancels its deletion, after the person confirms. */
@@ -59,7 +85,9 @@ export function changeKeyState(ctx: CommandContext) {
       return false;
     }
     ctx.log.info(`${args.action} ${args.keyArn} through ${args.profile}: done`);
-    void vscode.window.showInformationMessage(
+    afterKeyChange(
+      ctx.reports,
+      args.keyArn,
       enable
         ? `Key ${key.keyId} is enabled.`
         : `Deletion of key ${key.keyId} cancelled; the key is Disabled until you enable it.`,
@@ -98,7 +126,8 @@ export function copyReport(ctx: CommandContext) {
   return async (args?: InstanceCommandArgs): Promise<void> => {
     const rendered = args && ctx.reports.latest(args.profile, args.region, args.instanceId);
     if (!rendered) return;
-    await vscode.env.clipboard.writeText(rendered.plain);
+    const plain = withChanges(rendered.report, rendered.plain, rendered.changes, { links: false, stale: rendered.stale });
+    await vscode.env.clipboard.writeText(plain);
     vscode.window.setStatusBarMessage('Diagnosis report copied as Markdown', 3000);
   };
 }

@@ -1,15 +1,26 @@
 import * as vscode from 'vscode';
+import { COMMAND_IDS } from '../../core/commandIds';
 import { REPORT_COMMANDS } from '../../core/diagnosis/render';
 import type { DiagnosisReport } from '../../core/diagnosis/types';
+import { withChanges, type ReportChange } from './reportChange';
 
-/** The report links may run exactly these commands and no others. */
-const ALLOWED_COMMANDS = Object.values(REPORT_COMMANDS);
+/** The report links may run exactly these commands and no others (Diagnose again is the view's own). */
+const ALLOWED_COMMANDS = [...Object.values(REPORT_COMMANDS), COMMAND_IDS.diagnoseStoppedInstance];
 
 /** A report with its Markdown, rendered by the engine's bundle (with and without command links). */
 export interface RenderedReport {
   report: DiagnosisReport;
   linked: string;
   plain: string;
+  /** What changed since, or compared with the diagnosis before; shown at the top. */
+  changes: ReportChange[];
+  /** True once something was changed after this diagnosis: its verdict may be out of date. */
+  stale: boolean;
+}
+
+/** The panel title: the instance's Name tag and id, or the id alone. */
+export function reportTitle(report: Pick<DiagnosisReport, 'instanceId' | 'instance'>): string {
+  return report.instance?.name ? `Diagnosis: ${report.instance.name} (${report.instanceId})` : `Diagnosis: ${report.instanceId}`;
 }
 
 /**
@@ -33,17 +44,51 @@ export class ReportView implements vscode.Disposable {
     return [...this.reports.values()].reverse().find((r) => r.report.fixes.some((f) => f.keyArn === keyArn))?.report;
   }
 
-  /** Shows (or updates) the report's panel. */
-  async show(report: DiagnosisReport, markdown: { linked: string; plain: string }): Promise<vscode.WebviewPanel> {
+  /**
+   * Records a change about the instance's report (a start, a check) and shows it on top of
+   * the report; `stale` when the change may have fixed what the report states.
+   */
+  async noteChange(profile: string, region: string, instanceId: string, text: string, stale: boolean): Promise<void> {
+    const rendered = this.latest(profile, region, instanceId);
+    if (!rendered) return;
+    rendered.changes.push({ at: new Date().toISOString(), text });
+    rendered.stale ||= stale;
+    await this.render(rendered);
+  }
+
+  /** Records a change to a key (saved policy, enabled, deletion cancelled) on every report whose fix concerns it. */
+  async noteKeyChange(keyArn: string, text: string): Promise<void> {
+    for (const rendered of this.reports.values()) {
+      const concerns = rendered.report.fixes.some((f) => f.keyArn === keyArn) || rendered.report.verdict.keyArn === keyArn;
+      if (!concerns) continue;
+      rendered.changes.push({ at: new Date().toISOString(), text });
+      rendered.stale = true;
+      await this.render(rendered);
+    }
+  }
+
+  /** Shows (or updates) the report's panel; `changes` go on top (e.g. how it differs from the diagnosis before). */
+  async show(
+    report: DiagnosisReport,
+    markdown: { linked: string; plain: string },
+    changes: ReportChange[] = [],
+  ): Promise<vscode.WebviewPanel> {
     const key = `${report.profile}/${report.region}/${report.instanceId}`;
     // Re-inserting moves the key to the end, so "latest" lookups see insertion order as age.
     this.reports.delete(key);
-    this.reports.set(key, { report, ...markdown });
+    const rendered: RenderedReport = { report, ...markdown, changes, stale: false };
+    this.reports.set(key, rendered);
+    return this.render(rendered);
+  }
+
+  private async render(rendered: RenderedReport): Promise<vscode.WebviewPanel> {
+    const { report } = rendered;
+    const key = `${report.profile}/${report.region}/${report.instanceId}`;
     let panel = this.panels.get(key);
     if (!panel) {
       panel = vscode.window.createWebviewPanel(
         'ec2LaunchDoctor.report',
-        `Diagnosis: ${report.instanceId}`,
+        reportTitle(report),
         vscode.ViewColumn.Active,
         {
           enableScripts: false,
@@ -54,7 +99,9 @@ export class ReportView implements vscode.Disposable {
       this.panels.set(key, panel);
       panel.onDidDispose(() => this.panels.delete(key));
     }
-    panel.webview.html = await this.html(panel.webview, markdown.linked);
+    panel.title = reportTitle(report);
+    const options = { links: true, stale: rendered.stale };
+    panel.webview.html = await this.html(panel.webview, withChanges(report, rendered.linked, rendered.changes, options));
     panel.reveal();
     return panel;
   }

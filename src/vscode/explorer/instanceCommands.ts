@@ -7,6 +7,7 @@ import { classifyStateReason } from '../../core/stateReason';
 import type { StateChange } from '../../aws';
 import type { CommandContext } from '../commandContext';
 import { escapeIcons, plainMessage } from '../markdown';
+import { profilesActingAs, quietProfiles, startChoices, startConfirmation, type ProfileIdentity, type StartChoice } from '../diagnose/startAs';
 
 /** An instance named by a tree node or by a report's command link. */
 export type InstanceRef = { profile: string; region: string; instanceId: string; name?: string };
@@ -34,35 +35,125 @@ export function instanceLabel(ref: InstanceRef): string {
 /** How long Start follows an instance before leaving it to the tree's own polling. */
 const FOLLOW_LIMIT_MS = 5 * 60_000;
 
-/** "Start Instance": starts a stopped instance after confirmation, follows it and reports where it ended. */
+/**
+ * "Start Instance": starts a stopped instance after confirmation, follows it and reports
+ * where it ended. After a diagnosis that named the principal that failed, it first asks who
+ * starts it: the configured profiles whose identity is that principal come first; a start
+ * as anyone else proves nothing for it, so Check the fix is offered as well (first when no
+ * profile is that principal). The confirmation names the identity that will start it, and
+ * the report records how the start ended.
+ */
 export function startInstance(ctx: CommandContext) {
   return async (arg?: unknown): Promise<InstanceSummary | undefined> => {
     const ref = toInstanceRef(arg);
     if (!ref) return undefined;
-    const label = instanceLabel(ref);
-    const result = await changeStateConfirmed(ctx, ref, 'start', 'EC2 starts the instance and bills it while it runs.');
-    if (!result) return undefined;
-    ctx.log.info(`Started ${ref.instanceId} (${ref.profile}/${ref.region}): now ${result.currentState ?? 'pending'}`);
-    await ctx.instances.showInstance(ref.profile, ref.region, {
-      id: ref.instanceId,
-      state: result.currentState ?? 'pending',
-      stateReason: undefined,
-    });
-    const final = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Starting ${label}`, cancellable: true },
-      (progress, token) => follow(ctx, ref, progress, token),
-    );
-    if (final?.state === 'running') {
-      void vscode.window.showInformationMessage(plainMessage(`${label} is running.`));
-    } else if (final) {
-      const c = classifyStateReason(final.stateReason, final.state);
-      const reason = final.stateReason ? ` (${final.stateReason.code})` : '';
-      void vscode.window
-        .showWarningMessage(plainMessage(`${label} is ${final.state} again${reason}. ${c.summary}`), 'Diagnose')
-        .then((pick) => pick && vscode.commands.executeCommand(COMMAND_IDS.diagnoseStoppedInstance, ref));
+    const report = ctx.reports.latest(ref.profile, ref.region, ref.instanceId)?.report;
+    const name = ref.name ?? report?.instance?.name;
+    const target: InstanceRef = { ...ref, name };
+    const choice: { profile: string; provesFix?: boolean } | 'check' | undefined = report?.principal
+      ? await chooseStarter(ctx, target, report.principal.arn)
+      : { profile: ref.profile };
+    if (!choice) return undefined;
+    if (choice === 'check') {
+      await vscode.commands.executeCommand(COMMAND_IDS.diagnoseStoppedInstance, target);
+      return undefined;
     }
-    return final;
+    return startAs(ctx, target, choice.profile, choice.provesFix);
   };
+}
+
+/** Asks who starts the instance; 'check' for Check the fix; undefined when the person closed the pick. */
+async function chooseStarter(
+  ctx: CommandContext,
+  ref: InstanceRef,
+  principalArn: string,
+): Promise<{ profile: string; provesFix: boolean } | 'check' | undefined> {
+  const acting = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Finding the profiles of the principal that failed' },
+    () => profilesOfPrincipal(ctx, ref.profile, principalArn),
+  );
+  type Item = vscode.QuickPickItem & { choice: StartChoice };
+  const items: Item[] = startChoices(ref.profile, principalArn, acting).map((choice) => ({
+    label: escapeIcons(choice.label),
+    detail: escapeIcons(choice.detail),
+    choice,
+  }));
+  const picked = await vscode.window.showQuickPick(items, {
+    title: escapeIcons(`Start ${instanceLabel(ref)} again: as whom?`),
+    placeHolder: escapeIcons(`The principal that failed: ${principalArn}`),
+    ignoreFocusOut: true,
+  });
+  if (!picked) return undefined;
+  return picked.choice.kind === 'check' ? 'check' : { profile: picked.choice.profile, provesFix: picked.choice.asPrincipal };
+}
+
+/**
+ * The configured profiles whose identity (as the session's GetCallerIdentity answers it) is
+ * the principal. Profiles that would ask for an MFA code or run a command are not asked.
+ */
+async function profilesOfPrincipal(ctx: CommandContext, reportProfile: string, principalArn: string): Promise<string[]> {
+  const profiles = await ctx.aws.profiles().catch(() => []);
+  const asked = [...new Set([reportProfile, ...quietProfiles(profiles)])];
+  const identities = await Promise.all(
+    asked.map(async (profile): Promise<ProfileIdentity> => {
+      const identity = await ctx.aws.callerIdentity(profile);
+      return { profile, arn: identity.ok ? identity.value.arn : undefined };
+    }),
+  );
+  return profilesActingAs({ arn: principalArn }, identities);
+}
+
+/** Starts the instance through `profile`, follows it, and notes on the report how it ended. */
+async function startAs(
+  ctx: CommandContext,
+  ref: InstanceRef,
+  profile: string,
+  provesFix: boolean | undefined,
+): Promise<InstanceSummary | undefined> {
+  const label = instanceLabel(ref);
+  const starter: InstanceRef = { ...ref, profile };
+  const identity = await ctx.aws.callerIdentity(profile);
+  const question = startConfirmation(label, ref.region, profile, identity.ok ? identity.value.arn : undefined, provesFix);
+  const result = await changeStateConfirmed(ctx, starter, 'start', question);
+  if (!result) return undefined;
+  ctx.log.info(`Started ${ref.instanceId} (${profile}/${ref.region}): now ${result.currentState ?? 'pending'}`);
+  await ctx.instances.showInstance(ref.profile, ref.region, {
+    id: ref.instanceId,
+    state: result.currentState ?? 'pending',
+    stateReason: undefined,
+  });
+  const final = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Starting ${label} as ${profile}`, cancellable: true },
+    (progress, token) => follow(ctx, starter, ref.profile, progress, token),
+  );
+  const outcome = startOutcome(label, profile, final, provesFix);
+  await ctx.reports.noteChange(ref.profile, ref.region, ref.instanceId, outcome, final?.state === 'running');
+  if (final?.state === 'running') {
+    void vscode.window.showInformationMessage(plainMessage(outcome));
+  } else if (final) {
+    void vscode.window
+      .showWarningMessage(plainMessage(outcome), 'Diagnose')
+      .then((pick) => pick && vscode.commands.executeCommand(COMMAND_IDS.diagnoseStoppedInstance, ref));
+  }
+  return final;
+}
+
+/** How a start ended, in one sentence naming who started it. */
+export function startOutcome(
+  label: string,
+  profile: string,
+  final: Pick<InstanceSummary, 'state' | 'stateReason'> | undefined,
+  provesFix: boolean | undefined,
+): string {
+  if (!final) return `Started ${label} as ${profile}; it was not followed to the end (see the tree).`;
+  if (final.state === 'running') {
+    const proof =
+      provesFix === true ? ' The principal that failed can start it now: the fix works.' : provesFix === false ? ' That is not the principal that failed: this proves nothing for it.' : '';
+    return `${label} is running, started as ${profile}.${proof}`;
+  }
+  const c = classifyStateReason(final.stateReason, final.state);
+  const reason = final.stateReason ? ` (${final.stateReason.code})` : '';
+  return `${label} is ${final.state} again${reason} after a start as ${profile}. ${c.summary}`;
 }
 
 /** "Stop Instance": stops a running instance after confirmation; the tree follows it. */
@@ -70,8 +161,11 @@ export function stopInstance(ctx: CommandContext) {
   return async (arg?: unknown): Promise<boolean> => {
     const ref = toInstanceRef(arg);
     if (!ref) return false;
-    const consequence = 'Whatever runs on it stops; data on instance store volumes is lost.';
-    const result = await changeStateConfirmed(ctx, ref, 'stop', consequence);
+    const question = {
+      message: `Stop ${instanceLabel(ref)}?`,
+      detail: `Profile ${ref.profile}, region ${ref.region}. Whatever runs on it stops; data on instance store volumes is lost.`,
+    };
+    const result = await changeStateConfirmed(ctx, ref, 'stop', question);
     if (!result) return false;
     await ctx.instances.instanceChanged(ref.profile, ref.region, {
       id: ref.instanceId,
@@ -109,13 +203,13 @@ async function changeStateConfirmed(
   ctx: CommandContext,
   ref: InstanceRef,
   change: 'start' | 'stop',
-  consequence: string,
+  question: { message: string; detail: string },
 ): Promise<StateChange | undefined> {
   const label = instanceLabel(ref);
   const verb = change === 'start' ? 'Start' : 'Stop';
   const answer = await vscode.window.showWarningMessage(
-    plainMessage(`${verb} ${label}?`),
-    { modal: true, detail: `Profile ${ref.profile}, region ${ref.region}. ${consequence}` },
+    plainMessage(question.message),
+    { modal: true, detail: plainMessage(question.detail) },
     verb,
   );
   if (answer !== verb) return undefined;
@@ -132,6 +226,7 @@ async function changeStateConfirmed(
 async function follow(
   ctx: CommandContext,
   ref: InstanceRef,
+  treeProfile: string,
   progress: vscode.Progress<{ message?: string }>,
   token: vscode.CancellationToken,
 ): Promise<InstanceSummary | undefined> {
@@ -147,7 +242,7 @@ async function follow(
     if (!instance) return undefined;
     progress.report({ message: instance.state });
     // This loop follows the instance; the tree only shows it (no second poll of its own).
-    await ctx.instances.showInstance(ref.profile, ref.region, instance);
+    await ctx.instances.showInstance(treeProfile, ref.region, instance);
     if (!isTransitional(instance)) return instance;
   }
   return undefined;

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Outcome } from '../../../src/core/model';
 import type { AwsFacade } from '../../../src/vscode/awsBridge';
-import { backupFolderName, saveKeyPolicy, type SaveRequest } from '../../../src/vscode/diagnose/keyPolicySave';
+import { backupFolderName, saveKeyPolicy, writeRefusal, type SaveRequest } from '../../../src/vscode/diagnose/keyPolicySave';
 
 const KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const LIVE = '{"Version":"2012-10-17","Statement":[]}';
@@ -137,5 +137,13 @@ describe('the backup folder of a key', () => {
       names.add(name);
     }
     assert.equal(names.size, hostile.length, 'different ARNs keep different folders');
+  });
+});
+
+describe('Only an explicit save writes a key policy', () => {
+  it('refuses auto saves and unannounced writes, with how to write', () => {
+    assert.equal(writeRefusal('explicit'), undefined);
+    assert.match(writeRefusal('auto') ?? '', /auto save never writes a live key policy.*edits stay in the editor/);
+    assert.match(writeRefusal('unknown') ?? '', /only by an explicit save/);
   });
 });

@@ -44,6 +44,7 @@ describe('commands in an untrusted workspace', () => {
       'stopInstance',
       'ssoLogin',
       'openKeyPolicy',
+      'saveKeyPolicy',
       'restoreKeyPolicy',
       'changeKeyState',
     ];

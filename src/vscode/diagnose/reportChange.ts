@@ -1,0 +1,66 @@
+// What a report says once something it diagnosed changed: a "What changed" section at its top,
+// with Diagnose again. No `vscode` import: the wording is tested in plain mocha.
+import { COMMAND_IDS } from '../../core/commandIds';
+import type { DiagnosisReport } from '../../core/diagnosis/types';
+import { markdownCode, markdownText } from '../../core/diagnosis/escape';
+import { commandUri } from '../../core/diagnosis/render';
+
+/** A change made from the report (or seen after it), in words, with when it happened. */
+export interface ReportChange {
+  /** ISO 8601. */
+  at: string;
+  /** Plain text; escaped when rendered. */
+  text: string;
+}
+
+/** What a new diagnosis found compared with the one before it, in one sentence. */
+export function verdictChange(before: DiagnosisReport, after: DiagnosisReport): string {
+  if (before.verdict.code === after.verdict.code) {
+    return `Diagnosed again: the verdict is still ${after.verdict.code} (${after.verdict.title}).`;
+  }
+  return `Diagnosed again: the verdict was ${before.verdict.code} (${before.verdict.title}) and is now ${after.verdict.code} (${after.verdict.title}).`;
+}
+
+/** The Diagnose again link's target: the report's instance, as the diagnose command takes it. */
+export function diagnoseAgainUri(report: DiagnosisReport): string {
+  return commandUri(COMMAND_IDS.diagnoseStoppedInstance, {
+    profile: report.profile,
+    region: report.region,
+    instanceId: report.instanceId,
+    ...(report.instance?.name ? { name: report.instance.name } : {}),
+  });
+}
+
+/**
+ * The report's Markdown with the changes on top. When something was changed after this
+ * diagnosis, its verdict heading says it is from before the change: the report never keeps
+ * stating, as the present, a cause that may just have been fixed.
+ */
+export function withChanges(
+  report: DiagnosisReport,
+  markdown: string,
+  changes: readonly ReportChange[],
+  options: { links: boolean; stale: boolean },
+): string {
+  if (changes.length === 0) return markdown;
+  const lines = ['## What changed', ''];
+  for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);
+  lines.push('');
+  if (options.links) lines.push(`[Diagnose again](${diagnoseAgainUri(report)})`, '');
+  const body = options.stale ? markdown.replace(/^## Verdict: /m, '## Verdict before these changes: ') : markdown;
+  // The section goes after the report's first heading and its context line.
+  const at = indexAfterHeader(body);
+  return `${body.slice(0, at)}${lines.join('\n')}\n${body.slice(at)}`;
+}
+
+/** The offset just past the report's title and the paragraph below it. */
+function indexAfterHeader(markdown: string): number {
+  const verdict = markdown.search(/^## /m);
+  return verdict >= 0 ? verdict : 0;
+}
+
+/** `HH:MM:SS` of an ISO time (UTC), the whole text when it is not one. */
+function timeOf(iso: string): string {
+  const match = /T(\d\d:\d\d:\d\d)/.exec(iso);
+  return match ? `${match[1]} UTC` : iso;
+}

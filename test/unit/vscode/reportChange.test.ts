@@ -1,0 +1,51 @@
+import * as assert from 'node:assert/strict';
+import type { DiagnosisReport } from '../../../src/core/diagnosis/types';
+import { verdictChange, withChanges } from '../../../src/vscode/diagnose/reportChange';
+
+function report(code: string, title: string): DiagnosisReport {
+  return {
+    instanceId: 'i-00de0000000000004',
+    profile: 'dev-admin',
+    region: 'eu-west-1',
+    instance: { name: 'app-1', state: 'stopped' },
+    verdict: { code, title },
+  } as unknown as DiagnosisReport;
+}
+
+const MARKDOWN = '# Why `i-1` stopped\n\nProfile x.\n\n## Verdict: Missing grant\n\nbody\n';
+
+describe('A report says what changed since it was made', () => {
+  it('compares the verdicts of two diagnoses', () => {
+    const before = report('kms-create-grant-not-allowed', 'Missing grant');
+    assert.equal(
+      verdictChange(before, report('unknown', 'No cause found')),
+      'Diagnosed again: the verdict was kms-create-grant-not-allowed (Missing grant) and is now unknown (No cause found).',
+    );
+    assert.match(verdictChange(before, before), /still kms-create-grant-not-allowed/);
+  });
+
+  it('puts the changes above the verdict, with Diagnose again, and marks a stale verdict as from before', () => {
+    const text = withChanges(
+      report('kms-create-grant-not-allowed', 'Missing grant'),
+      MARKDOWN,
+      [{ at: '2026-12-01T17:00:05.000Z', text: 'Key policy of k saved.' }],
+      { links: true, stale: true },
+    );
+    const changed = text.indexOf('## What changed');
+    assert.ok(changed > text.indexOf('# Why') && changed < text.indexOf('## Verdict'), text);
+    assert.match(text, /- `17:00:05 UTC` Key policy of k saved\./);
+    assert.match(text, /\[Diagnose again\]\(command:ec2LaunchDoctor\.diagnoseStoppedInstance\?/);
+    assert.match(text, /## Verdict before these changes: Missing grant/);
+    assert.doesNotMatch(text, /## Verdict: /);
+  });
+
+  it('leaves an unchanged report as it is, and a plain copy without links', () => {
+    const r = report('x', 'y');
+    assert.equal(withChanges(r, MARKDOWN, [], { links: true, stale: true }), MARKDOWN);
+    const plain = withChanges(r, MARKDOWN, [{ at: 'x', text: 'Started [as](command:evil)' }], { links: false, stale: false });
+    assert.doesNotMatch(plain, /Diagnose again/);
+    assert.match(plain, /## Verdict: /);
+    // The brackets are escaped: the text cannot make a link.
+    assert.ok(plain.includes('Started \\[as\\](command:evil)'), plain);
+  });
+});
