@@ -3,6 +3,8 @@
 //    contain the AWS SDK, so the AWS layer is a separate bundle required on first AWS use.
 //  - dist/aws.js: src/aws (with the AWS SDK) and the diagnosis engine, loaded lazily by the
 //    extension.
+//  - dist/formats.js: the YAML and Terraform readers with their parsers, loaded lazily by the
+//    extension on the first YAML or Terraform document.
 //  - dist/cli.js: the command-line tool, everything in one file.
 import * as esbuild from 'esbuild';
 
@@ -30,11 +32,14 @@ const builds = [
     ...common,
     entryPoints: { extension: 'src/extension.ts' },
     outdir: 'dist',
-    // `./aws` is resolved at run time from dist/aws.js (see src/vscode/awsBridge.ts).
-    external: ['vscode', './aws'],
+    // `./aws` and `./formats` are resolved at run time from dist/aws.js and dist/formats.js
+    // (see src/vscode/awsBridge.ts and src/vscode/policy/formatsBridge.ts).
+    external: ['vscode', './aws', './formats'],
     metafile: true,
   },
   { ...common, entryPoints: { aws: 'src/aws/bundle.ts' }, outdir: 'dist', external: ['vscode'] },
+  // The YAML and HCL readers of infrastructure code, loaded on the first such document.
+  { ...common, entryPoints: { formats: 'src/core/policy/formats/index.ts' }, outdir: 'dist', external: ['vscode'] },
   {
     ...common,
     entryPoints: { cli: 'src/cli.ts' },
@@ -73,9 +78,12 @@ if (watch) {
 } else {
   const results = await Promise.all(builds.map((options) => esbuild.build(options)));
   const activation = results[0].metafile;
-  const bundled = Object.keys(activation.inputs).filter((input) => input.includes('@aws-sdk/'));
+  const lazy = ['@aws-sdk/', 'node_modules/yaml/', 'web-tree-sitter'];
+  const bundled = Object.keys(activation.inputs).filter((input) => lazy.some((name) => input.includes(name)));
   if (bundled.length > 0) {
-    console.error(`esbuild: the activation bundle must not contain the AWS SDK: ${bundled.slice(0, 3).join(', ')}`);
+    console.error(
+      `esbuild: the activation bundle must not contain the AWS SDK or the YAML/HCL parsers: ${bundled.slice(0, 3).join(', ')}`,
+    );
     process.exit(1);
   }
 }

@@ -1,12 +1,15 @@
 /**
  * `ec2-launch-doctor lint [--principal ARN]... [--region REGION] [--format text|json|sarif] FILE...`
+ * A FILE is a JSON policy or template (CDK output and Terraform plans included), a YAML
+ * template (`.yaml`, `.yml`, `.template`) or a Terraform file (`.tf`).
  * Exit 0: no error-severity finding; 1: at least one; 2: usage error, unreadable file, a file
  * the analyzer could not analyze, or an internal error of the analyzer (reported, and the
  * other files are still linted).
  */
 import { parseArgs } from 'node:util';
-import { isAccountId, parseArn } from '../core/arn';
-import { analyzePolicyText, formatJson, formatSarif, formatText, type LintedFile } from '../core/policy';
+import { isAccountId, parseArn, parseKeyArn } from '../core/arn';
+import { formatJson, formatSarif, formatText, type LintedFile } from '../core/policy';
+import { analyzeSourceText, sourceFormatOf } from '../core/policy/formats';
 
 export interface LintIo {
   stdout(s: string): void;
@@ -20,19 +23,22 @@ export type LintFormat = 'text' | 'json' | 'sarif';
 export interface LintArguments {
   principals: string[];
   region?: string;
+  /** The account of `--key-arn`: the key's owner, instead of the one the policy suggests. */
+  keyAccount?: string;
   format: LintFormat;
   files: string[];
   help?: boolean;
 }
 
 export const LINT_USAGE =
-  'usage: ec2-launch-doctor lint [--principal ARN]... [--region REGION] [--format text|json|sarif] FILE...';
+  'usage: ec2-launch-doctor lint [--principal ARN]... [--region REGION] [--key-arn ARN] [--format text|json|sarif] FILE...';
 
 const FORMATS: readonly LintFormat[] = ['text', 'json', 'sarif'];
 
 const OPTIONS = {
   principal: { type: 'string', multiple: true },
   region: { type: 'string' },
+  'key-arn': { type: 'string' },
   format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -69,7 +75,7 @@ function describeParseError(error: unknown, args: readonly string[]): string {
 
 /** Parses the arguments after `lint`; a string is a usage error to print. */
 export function parseLintArguments(args: readonly string[]): LintArguments | string {
-  let values: { principal?: string[]; region?: string; format?: string; help?: boolean };
+  let values: { principal?: string[]; region?: string; 'key-arn'?: string; format?: string; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true }));
@@ -92,6 +98,13 @@ export function parseLintArguments(args: readonly string[]): LintArguments | str
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(values.region))
       return `--region expects a Region such as eu-west-1, got "${values.region}"`;
     parsed.region = values.region;
+  }
+  if (values['key-arn'] !== undefined) {
+    const key = parseKeyArn(values['key-arn']);
+    if (!key) return `--key-arn expects a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got "${values['key-arn']}"`;
+    parsed.keyAccount = key.account;
+    // EC2 asks for the grant in the key's Region.
+    parsed.region ??= key.region;
   }
   if (parsed.files.length === 0) return 'no FILE given';
   return parsed;
@@ -146,7 +159,13 @@ export async function runLint(args: string[], io: LintIo): Promise<number> {
       continue;
     }
     try {
-      const { kind, findings } = analyzePolicyText(text, { principals: parsed.principals, region: parsed.region });
+      // The file name picks the language (JSON, YAML, Terraform); the content decides what it holds.
+      const format = sourceFormatOf(path, undefined, text) ?? 'json';
+      const { kind, findings } = await analyzeSourceText(text, format, {
+        principals: parsed.principals,
+        region: parsed.region,
+        keyAccount: parsed.keyAccount,
+      });
       linted.push({ path, text, kind, findings });
       // Not analyzed (nested too deeply): reported with the findings, and never a passing run.
       if (findings.some((f) => f.code === 'analysis-failed')) failed = true;

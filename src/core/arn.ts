@@ -153,3 +153,25 @@ function parsePrincipalArnUncached(arn: string): ParsedPrincipal | undefined {
   }
   return { partition, account, kind: 'other', principalArn: arn };
 }
+
+/** The IAM entity an orphaned unique id in a policy's Principal stood for. */
+export type UniqueIdKind = 'user' | 'role';
+
+/**
+ * IAM unique ids that can name a principal: `AIDA` for a user, `AROA` for a role (IAM User
+ * Guide, "IAM identifiers", "Understanding unique ID prefixes"). The other prefixes of that
+ * table (groups, policies, instance profiles, keys) never name a principal. The IAM API gives
+ * `UserId`/`RoleId` a length of 16 to 128 characters of pattern `[\w]+` (API_User, API_Role);
+ * IAM issues them as upper-case letters and digits.
+ */
+const UNIQUE_ID = /^(AIDA|AROA)[A-Z0-9]{12,124}$/;
+
+/**
+ * Whether a Principal entry is an IAM unique id, and of what. A key policy shows one where
+ * it named a user or role that was deleted: IAM can no longer map the id back to an ARN.
+ */
+export function iamUniqueIdKind(entry: string): UniqueIdKind | undefined {
+  const m = UNIQUE_ID.exec(entry);
+  if (!m) return undefined;
+  return m[1] === 'AIDA' ? 'user' : 'role';
+}

@@ -53,6 +53,16 @@ can create the grant only if one of its IAM policies allows \`kms:CreateGrant\` 
   'invalid-policy': `The structure prevents evaluation: a missing \`Statement\`, an \`Effect\` other than \`Allow\` or \`Deny\`,
 neither or both of \`Action\` and \`NotAction\`, or a value of the wrong type. AWS rejects such a policy.`,
   'policy-too-large': `KMS rejects key policies over ${KEY_POLICY_SIZE_LIMIT_TEXT} bytes. Remove or merge statements before saving it.`,
+  'orphaned-principal': `A key policy names users and roles by ARN, and IAM keeps each one's unique id behind the ARN. When
+the user or role is deleted, the policy shows the unique id instead (\`AIDA...\` for a user,
+\`AROA...\` for a role): it no longer names anyone, and a new user or role with the same name does
+not inherit it.
+
+KMS refuses to save a key policy holding such an id: \`PutKeyPolicy\` fails with
+\`MalformedPolicyDocumentException\` "Policy contains a statement with one or more invalid principals",
+even if nothing else changed. Remove the id, or replace it with the ARN of the principal that
+should have the access (the quick fixes do either; a statement whose only principal it was is
+removed). A new user or role with the old name needs its ARN written again.`,
   'analysis-failed': `The analyzer stopped before it reached a conclusion about this file, so it says nothing about
 whether instances can start. Either the document is beyond what it analyzes (nested deeper than any
 policy is, or larger than the editor analyzes while you type) or the analyzer met an internal error,

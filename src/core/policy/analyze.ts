@@ -16,6 +16,11 @@ export interface AnalyzeOptions {
   principals?: string[];
   /** Region of EC2's `kms:ViaService`; otherwise taken from the policy, else us-east-1. */
   region?: string;
+  /**
+   * The account that owns the key (setting `ec2LaunchDoctor.keyAccount`, CLI `--key-arn`, the
+   * ARN of a live key policy); otherwise inferred from the policy's delegation statement.
+   */
+  keyAccount?: string;
   /** The editor's formatting; otherwise guessed from the text. */
   formatting?: FormattingOptions;
   /**
@@ -45,7 +50,13 @@ function analyzeView(text: string, view: PolicyView, options: AnalyzeOptions, ed
   if (problems.some((p) => p.fatal)) return invalid;
   return [
     ...invalid,
-    ...kmsFindings(view, { text, editor, principals: options.principals ?? [], region: options.region }),
+    ...kmsFindings(view, {
+      text,
+      editor,
+      principals: options.principals ?? [],
+      region: options.region,
+      keyAccount: isAccountId(options.keyAccount) ? options.keyAccount : undefined,
+    }),
   ];
 }
 

@@ -312,6 +312,14 @@ export function parseDocument(text: string, options: ParseOptions = {}): ParsedD
   }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  return classifyTree(root, errors, options);
+}
+
+/**
+ * Classifies a parsed tree: JSON's own, or one a format adapter (YAML, HCL) built with
+ * offsets into its source. The same rules apply whatever the tree was read from.
+ */
+export function classifyTree(root: Node | undefined, errors: ParseError[], options: ParseOptions = {}): ParsedDocument {
   const none: ParsedDocument = { kind: 'not-a-policy', root, errors, policies: [] };
   if (!root || root.type !== 'object') return none;
   const resources = propertyValue(root, 'Resources');

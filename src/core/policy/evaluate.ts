@@ -14,7 +14,7 @@ import {
 } from './conditions';
 import { nodeValue } from './document';
 import { wordGrantVerdict, type GrantVerdictFacts } from './messages';
-import { accountOfArn, isAccountId, parsePrincipalArn } from '../arn';
+import { accountOfArn, iamUniqueIdKind, isAccountId, parsePrincipalArn } from '../arn';
 import { matchWildcard } from './match';
 import { isRecord } from './values';
 
@@ -110,6 +110,8 @@ const INVALID_PRINCIPAL = -1;
  */
 function principalEntryMatch(entry: string, request: RequestContext): PrincipalMatch {
   if (entry === '*') return NAMES_BOTH;
+  // A unique id stands for a deleted user or role: AWS matches it to no caller, ever.
+  if (iamUniqueIdKind(entry)) return 0;
   const caller = request.principalArn;
   const flags = entry === caller ? NAMES_CALLER : 0;
   if (isAccountId(entry)) return entry === request.principalAccount ? flags | NAMES_ACCOUNT : flags;
@@ -200,6 +202,8 @@ function indexPrincipal(value: unknown): PrincipalIndex {
 }
 
 function indexAwsEntry(index: PrincipalIndex, entry: string): void {
+  // As `principalEntryMatch`: a deleted principal's unique id names no one.
+  if (iamUniqueIdKind(entry)) return;
   index.exact.add(entry);
   if (entry === '*') {
     index.any = true;

@@ -20,7 +20,7 @@ import {
   type PolicyKind,
   type RequestContext,
 } from './evaluate';
-import { uniqueSid } from './fixes';
+import { DELEGATION_SID, uniqueSid } from './fixes';
 import type { LocalEditor } from './localEdits';
 import { DEFAULT_REGION, PLACEHOLDER_ACCOUNT } from './limits';
 import { accountMember, callerArnOf, candidateKey, type PrincipalCandidate } from './principals';
@@ -47,7 +47,18 @@ export interface RuleContext {
   editor: LocalEditor;
   principals: string[];
   region?: string;
+  /** The key's account as the person (or the live key's ARN) gave it: wins over the inference. */
+  keyAccount?: string;
 }
+
+/**
+ * Where the key's account came from, for the findings to say which account was assumed.
+ * `given`: the setting, `--key-arn` or the live key's ARN; `delegation`: the account root
+ * allowed `kms:*`; `administration`: an account root allowed `kms:PutKeyPolicy`.
+ */
+export type KeyAccountSource =
+  | { from: 'given'; account: string }
+  | { from: 'delegation' | 'administration'; account: string; statement: { index: number; sid?: unknown } };
 
 export interface StatementInfo {
   index: number;
@@ -69,8 +80,10 @@ export class PolicyFacts {
   readonly namedPrincipals: string[];
   readonly statementIsArray: boolean;
   readonly anchor: Node;
-  /** The account the key belongs to, when the delegation statement reveals it. */
+  /** The account the key belongs to: given, or revealed by the delegation statement. */
   readonly keyAccount?: string;
+  /** How `keyAccount` was found. */
+  readonly keyAccountSource?: KeyAccountSource;
   /** Evaluations by `variant kind`, then by candidate key. */
   private readonly evaluations = new Map<string, Map<string, PolicyEvaluation>>();
   /** `nextSid` answers, by base: finding one costs the number of Sids already numbered. */
@@ -126,7 +139,10 @@ export class PolicyFacts {
     this.accounts = [...accountCounts.entries()].sort((a, b) => b[1] - a[1]).map(([a]) => a);
     this.namedPrincipals = [...named];
     this.region = ctx.region ?? viaService ?? DEFAULT_REGION;
-    this.keyAccount = keyOwnerAccount(this.statements);
+    this.keyAccountSource = ctx.keyAccount
+      ? { from: 'given', account: ctx.keyAccount }
+      : keyOwnerAccount(this.statements, this.namedPrincipals);
+    this.keyAccount = this.keyAccountSource?.account;
     this.anchor = propertyNode(view.node, 'Statement')?.children?.[0] ?? view.node;
   }
 
@@ -256,19 +272,61 @@ export function createGrantDelegations(s: StatementInfo): string[] {
     .filter((a): a is string => a !== undefined);
 }
 
+/** Whether the statement's Action covers every KMS action (`kms:*`, `*`), with no NotAction. */
+function allowsAllKms(s: StatementInfo): boolean {
+  const actions = statementActions(s);
+  return actions !== undefined && !actions.not && actions.list.some((a) => a === '*' || a.toLowerCase() === 'kms:*');
+}
+
+/** The one account an unconditional Allow names as its only principals (account roots or ids). */
+function soleAccountPrincipal(s: StatementInfo): string | undefined {
+  if (s.value.Effect !== 'Allow' || 'Condition' in s.value || 'NotPrincipal' in s.value) return undefined;
+  const entries = awsPrincipalEntries(s.value.Principal);
+  if (entries.length === 0 || !entries.every(isAccountPrincipal)) return undefined;
+  const accounts = new Set(entries.map(principalEntryAccount));
+  const [account] = accounts;
+  return accounts.size === 1 ? account : undefined;
+}
+
 /**
- * The account owning the key, as its delegation reveals it: an account principal allowed
- * kms:CreateGrant, preferring one also allowed kms:PutKeyPolicy (the owner's "Enable IAM
- * User Permissions" allows kms:*; an external account is given the use of the key, not its
- * administration). An account allowed only, say, kms:Describe* says nothing about the owner.
+ * The account owning the key, as the policy reveals it. In order:
+ *
+ * | evidence                                              | why                                     |
+ * |-------------------------------------------------------|-----------------------------------------|
+ * | an account root allowed `kms:*` (the delegation)      | KMS writes it for the owner in every default policy; an external account is given the use of a key, not all of it |
+ * | several: the one with the console's Sid, else the one most named principals belong to | a foreign account listed first must not win |
+ * | an account root allowed `kms:PutKeyPolicy`            | who administers the key owns it         |
+ * | nothing                                               | unknown: nobody is judged cross-account |
+ *
+ * An account allowed only kms:CreateGrant or kms:Describe* says nothing about the owner.
  */
-function keyOwnerAccount(statements: readonly StatementInfo[]): string | undefined {
-  let first: string | undefined;
+function keyOwnerAccount(
+  statements: readonly StatementInfo[],
+  namedPrincipals: readonly string[],
+): KeyAccountSource | undefined {
+  const delegations: { account: string; s: StatementInfo }[] = [];
+  let administration: KeyAccountSource | undefined;
   for (const s of statements) {
-    const [account] = createGrantDelegations(s);
+    const account = soleAccountPrincipal(s);
     if (account === undefined) continue;
-    if (grantsAction(s, 'kms:PutKeyPolicy')) return account;
-    first ??= account;
+    if (allowsAllKms(s)) delegations.push({ account, s });
+    else if (administration === undefined && grantsAction(s, 'kms:PutKeyPolicy'))
+      administration = { from: 'administration', account, statement: { index: s.index, sid: s.value.Sid } };
   }
-  return first;
+  const owner = chooseDelegation(delegations, namedPrincipals);
+  if (owner)
+    return { from: 'delegation', account: owner.account, statement: { index: owner.s.index, sid: owner.s.value.Sid } };
+  return administration;
+}
+
+function chooseDelegation<T extends { account: string; s: StatementInfo }>(
+  delegations: readonly T[],
+  namedPrincipals: readonly string[],
+): T | undefined {
+  if (new Set(delegations.map((d) => d.account)).size <= 1) return delegations[0];
+  const console = delegations.find((d) => d.s.value.Sid === DELEGATION_SID);
+  if (console) return console;
+  const members = (account: string): number =>
+    namedPrincipals.filter((p) => parsePrincipalArn(p)?.account === account).length;
+  return delegations.reduce((best, d) => (members(d.account) > members(best.account) ? d : best));
 }

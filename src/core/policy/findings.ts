@@ -12,6 +12,7 @@ export type FindingCode =
   | 'principal-relies-on-iam'
   | 'invalid-policy'
   | 'policy-too-large'
+  | 'orphaned-principal'
   | 'analysis-failed';
 
 export type Severity = 'error' | 'warning' | 'information';
@@ -27,6 +28,7 @@ export const FINDING_CODES: readonly FindingCode[] = [
   'principal-relies-on-iam',
   'invalid-policy',
   'policy-too-large',
+  'orphaned-principal',
   'analysis-failed',
 ];
 
@@ -42,6 +44,8 @@ export const FINDING_SEVERITY: Readonly<Record<FindingCode, Severity>> = {
   'principal-relies-on-iam': 'information',
   'invalid-policy': 'error',
   'policy-too-large': 'error',
+  // The policy still works for everyone else; it is saving it back that fails.
+  'orphaned-principal': 'warning',
   'analysis-failed': 'error',
 };
 
@@ -56,6 +60,7 @@ export const FINDING_TITLES: Readonly<Record<FindingCode, string>> = {
   'principal-relies-on-iam': "A named principal's grant depends on its IAM policies",
   'invalid-policy': 'The policy cannot be evaluated',
   'policy-too-large': `The key policy exceeds ${KEY_POLICY_SIZE_LIMIT_TEXT} bytes`,
+  'orphaned-principal': 'A principal was deleted: KMS refuses this key policy until it is removed',
   'analysis-failed': 'The file could not be analyzed',
 };
 

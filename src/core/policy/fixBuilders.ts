@@ -31,7 +31,7 @@ const GRANT_ACTIONS = new Set([
  * A fix whose raw changes are known now (cheap: they come from the tree) and whose formatted
  * edits are computed on first use. No change, no fix: a fix is never offered without edits.
  */
-function lazyFix(
+export function lazyFix(
   facts: PolicyFacts,
   what: FixFacts,
   changes: readonly (TextEdit | undefined)[],

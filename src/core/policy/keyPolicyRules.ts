@@ -232,11 +232,14 @@ export function principalVerdicts(facts: PolicyFacts): RuleFinding[] {
     const result = facts.createGrant(arnPrincipal(principal));
     const verdict: PrincipalVerdict = { principal, verdict: result.verdict, reason: result.reason };
     const crossAccount = facts.keyAccount !== undefined && parsed.account !== facts.keyAccount;
+    const keyAccount = facts.keyAccountSource
+      ? { source: facts.keyAccountSource, principalOutside: crossAccount }
+      : undefined;
     if (result.verdict === 'denied') {
       const deny = result.matched.find((m) => m.effect === 'Deny');
       const node = deny ? (facts.statements[deny.index]?.node ?? facts.anchor) : facts.anchor;
       findings.push({
-        facts: { code: 'principal-cannot-create-grant', verdict },
+        facts: { code: 'principal-cannot-create-grant', verdict, keyAccount },
         node,
         fixes: deny ? [] : grantStatementFixes(facts, [principal], true),
       });
@@ -244,7 +247,7 @@ export function principalVerdicts(facts: PolicyFacts): RuleFinding[] {
       const via = result.matched.find((m) => m.effect === 'Allow');
       const node = via ? (facts.statements[via.index]?.node ?? facts.anchor) : facts.anchor;
       findings.push({
-        facts: { code: 'principal-relies-on-iam', verdict },
+        facts: { code: 'principal-relies-on-iam', verdict, keyAccount },
         node,
         fixes: crossAccount ? [] : grantStatementFixes(facts, [principal], false),
       });

@@ -3,6 +3,7 @@
  * the facts behind it); this module alone turns that data into sentences, so the wording
  * can be read, reviewed and changed in one place.
  */
+import type { UniqueIdKind } from '../arn';
 import type { CreateGrantVerdict } from './evaluate';
 import { KEY_POLICY_SIZE_LIMIT_TEXT } from './limits';
 import { describeCandidate, type PrincipalCandidate } from './principals';
@@ -43,7 +44,15 @@ export type FindingFacts =
   | { code: 'no-iam-delegation' }
   | { code: 'principal-cannot-create-grant'; verdict: PrincipalVerdict }
   | { code: 'principal-relies-on-iam'; verdict: PrincipalVerdict }
-  | { code: 'policy-too-large'; bytes: number };
+  | { code: 'policy-too-large'; bytes: number }
+  /** A principal entry that is a deleted user's or role's unique id (orphanedPrincipalRules.ts). */
+  | {
+      code: 'orphaned-principal';
+      uniqueId: string;
+      kind: UniqueIdKind;
+      element: 'Principal' | 'NotPrincipal';
+      statement: StatementLabel;
+    };
 
 /** What a fix does, as data. */
 export type FixFacts =
@@ -53,7 +62,10 @@ export type FixFacts =
   | { fix: 'require-grant-for-aws-resource' }
   | { fix: 'move-create-grant-to-own-statement'; sid: string }
   | { fix: 'add-deny-for-direct-grants'; sid: string }
-  | { fix: 'add-identity-grant-statement'; sid: string; namesKeys: boolean };
+  | { fix: 'add-identity-grant-statement'; sid: string; namesKeys: boolean }
+  /** With `statement`, the whole statement goes: the deleted principal was its only one. */
+  | { fix: 'remove-orphaned-principal'; uniqueId: string; element: string; statement?: StatementLabel }
+  | { fix: 'replace-orphaned-principal'; uniqueId: string; arn: string };
 
 /** Up to three names, then "and N more". */
 function listNames(names: readonly string[]): string {
@@ -155,6 +167,14 @@ export function wordFinding(facts: FindingFacts): { message: string; details?: s
       return {
         message: `This key policy is ${facts.bytes.toLocaleString('en-US')} bytes; KMS rejects key policies over ${KEY_POLICY_SIZE_LIMIT_TEXT} bytes.`,
       };
+    case 'orphaned-principal':
+      return {
+        message:
+          `${facts.uniqueId} is the unique id of a deleted IAM ${facts.kind}: a policy shows a principal this way once it no longer exists, ` +
+          'and it matches no one. KMS refuses any PutKeyPolicy of this policy (MalformedPolicyDocumentException: ' +
+          '"Policy contains a statement with one or more invalid principals.") until it is removed or replaced.',
+        details: [`${facts.uniqueId}: deleted IAM ${facts.kind}, in the ${facts.element} of ${statementPhrases([facts.statement])}`],
+      };
   }
 }
 
@@ -211,5 +231,11 @@ export function fixTitle(facts: FixFacts): string {
       return facts.namesKeys
         ? `Add statement "${facts.sid}" allowing kms:CreateGrant for AWS resources on the keys this policy names`
         : `Add statement "${facts.sid}" allowing kms:CreateGrant for AWS resources (replace the placeholder key ARN)`;
+    case 'remove-orphaned-principal':
+      return facts.statement
+        ? `Remove ${statementPhrases([facts.statement])}: its only principal, ${facts.uniqueId}, was deleted`
+        : `Remove the deleted principal ${facts.uniqueId} from ${facts.element}`;
+    case 'replace-orphaned-principal':
+      return `Replace the deleted principal ${facts.uniqueId} with ${facts.arn}`;
   }
 }

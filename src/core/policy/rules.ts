@@ -19,6 +19,7 @@ import {
   type RuleFinding,
 } from './keyPolicyRules';
 import { wordFinding } from './messages';
+import { orphanedPrincipals } from './orphanedPrincipalRules';
 
 export type { RuleContext } from './facts';
 
@@ -51,6 +52,7 @@ function ruleFindings(facts: PolicyFacts): RuleFinding[] {
     ...unscopedCreateGrant(facts),
     ...noIamDelegation(facts),
     ...principalVerdicts(facts),
+    ...orphanedPrincipals(facts),
   ];
 }
 

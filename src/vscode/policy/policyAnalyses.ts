@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { analysisFailedFinding, analyzePolicyText, MAX_ANALYZED_TEXT_LENGTH, type Finding } from '../../core/policy';
 import type { Logger } from '../log';
 import { formattingFor } from './editorText';
+import { loadFormats } from './formatsBridge';
+import { policyFormatOf } from './policyDocuments';
 
 /** The analysis of one document version; quick fixes act only while the version still matches. */
 export interface DocumentAnalysis {
@@ -28,12 +30,17 @@ export class PolicyAnalyses {
   analyze(document: vscode.TextDocument): DocumentAnalysis {
     let findings: Finding[];
     try {
-      findings = analyzePolicyText(document.getText(), {
+      const options = {
         principals: this.principals(document),
         formatting: formattingFor(document),
         // The analysis runs on the extension host's thread: a huge file must not freeze it.
         maxLength: MAX_ANALYZED_TEXT_LENGTH,
-      }).findings;
+      };
+      const format = policyFormatOf(document) ?? 'json';
+      findings =
+        format === 'json'
+          ? analyzePolicyText(document.getText(), options).findings
+          : loadFormats().analyzeSourceText(document.getText(), format, options).findings;
     } catch (error) {
       this.log?.error(
         `Policy analysis of ${document.uri.toString()} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

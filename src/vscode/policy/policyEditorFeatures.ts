@@ -2,11 +2,11 @@ import * as vscode from 'vscode';
 import { PolicyCodeActions } from './policyCodeActions';
 import { PolicyHover } from './policyHover';
 import type { PolicyAnalyses } from './policyAnalyses';
-import { POLICY_LANGUAGES } from './policyDocuments';
+import { POLICY_SELECTOR } from './policyDocuments';
 
-/** Registers the quick fixes and the hover for JSON and JSONC documents of any scheme. */
+/** Registers the quick fixes and the hover for JSON, YAML and Terraform documents of any scheme. */
 export function registerPolicyEditorFeatures(analyses: PolicyAnalyses): vscode.Disposable[] {
-  const selector = POLICY_LANGUAGES.map((language) => ({ language }));
+  const selector = POLICY_SELECTOR;
   return [
     vscode.languages.registerCodeActionsProvider(selector, new PolicyCodeActions(analyses), {
       providedCodeActionKinds: PolicyCodeActions.providedCodeActionKinds,
