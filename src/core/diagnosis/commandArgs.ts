@@ -28,3 +28,12 @@ export interface InstanceCommandArgs {
   region: string;
   instanceId: string;
 }
+
+/** The create-grant command: creates `operations` for `granteePrincipal` on `keyArn`, after the person confirms. */
+export interface CreateGrantArgs {
+  profile: string;
+  region: string;
+  keyArn: string;
+  granteePrincipal: string;
+  operations: string[];
+}

@@ -12,13 +12,14 @@
  * report says which; only the AbortSignal stops the engine, and then the returned promise
  * rejects with an `AbortError`.
  */
-import { keyToken } from '../arn';
+import { keyToken, parseArn } from '../arn';
+import { defaultAutoScalingRoleArn } from '../launch/launchers';
 import { abortError } from '../limiter';
 import type { CallerIdentity, InstanceSummary, KeyInfo, Outcome, TrailEvent, VolumeInfo } from '../model';
 import { evaluateCreateGrant } from '../policy';
 import { classifyStateReason } from '../stateReason';
 import { instrumentPorts, type InstrumentedPorts } from './instrument';
-import { messagesFor, type ProfileMessages } from './messages';
+import { keyUseGapText, messagesFor, type ProfileMessages } from './messages';
 import type { CallOptions, DiagnosisPorts } from './ports';
 import { rolePathCaveat, simulatedEntity } from './principal';
 import { principalStageOf } from './principalStage';
@@ -26,7 +27,22 @@ import { grantContext, keyFromArn, knownKey, usableKey } from './rules';
 import type { DiagnosisInput, EbsDefaults, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, KeySource, Limitation, PrincipalStage, VolumeStage } from './stages';
 import { iamStep, instanceStep, keyPolicyStep, keysStep, principalStep, skippedStep, volumesStep, type VolumesSeen } from './steps';
 import { timelineOf } from './timeline';
-import { eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isFailedGrant, startEventsFor, timeFromTransitionReason, trailWindow } from './trail';
+import { AWS_MANAGED_EBS_ALIAS } from '../launch/launchKeys';
+import { missingKeyUse } from '../launch/keyUse';
+import { describeLaunch, launchSourceOf, type LaunchDescriptionStage } from './launchSources';
+import {
+  LAUNCH_KMS_EVENTS,
+  eventCaller,
+  eventInstance,
+  eventKeyRef,
+  isDeniedLaunchKmsCall,
+  isFailedGrant,
+  isFailedLaunchKmsCall,
+  nearLaunch,
+  startEventsFor,
+  timeFromTransitionReason,
+  trailWindow,
+} from './trail';
 import { STEP_ORDER, STEP_TITLES, type DiagnosisReport, type DiagnosisStep, type PrincipalInfo, type StepEvent, type StepId, type TimelineEntry } from './types';
 import { decideVerdict } from './verdict';
 
@@ -143,7 +159,10 @@ async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, opt
   const keyPolicy = run.finish(keyPolicyStep(policies.keyPolicies, keyPolicySkip));
   const iam = run.finish(iamStep(policies.iam, usable, policies.keyPolicies, principal?.account, principal ? rolePathCaveat(principal) : undefined));
 
-  const limitations = limitationsOf(run.say, evidence.volumes.stage, evidence.principal.stage, keys.records, policies.keyPolicies, policies.iam);
+  const limitations = [
+    ...limitationsOf(run.say, evidence.volumes.stage, evidence.principal.stage, keys.records, policies.keyPolicies, policies.iam),
+    ...evidence.launchFailures.map(({ action, failure }): Limitation => ({ step: 'kms-keys', text: `Launch keys: ${run.say.permissionHint(failure, action)}` })),
+  ];
   const { verdict, fixes } = decideVerdict({
     target: input,
     say: run.say,
@@ -208,6 +227,8 @@ interface VolumesAndTrail {
   volumes: Checked<VolumeStage>;
   keySources: KeySource[];
   principal: Checked<PrincipalStage>;
+  /** The reads of the launch template, AMI or snapshots that failed. */
+  launchFailures: LaunchDescriptionStage['failures'];
 }
 
 /**
@@ -230,9 +251,22 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
   const startOfInstance = (e: TrailEvent): boolean => startEventsFor([e], instanceId).length > 0;
   // The keys, the resources a CreateGrant record names, are known only once the volumes are
   // read; waiting for them would cost a round, so this lookup goes by event name alone.
-  const grantsP = ports.lookupEvents({ eventName: 'CreateGrant', ...lookup, stopWhen: failedGrantForInstance }, call);
+  const grantLookupP = ports.lookupEvents({ eventName: 'CreateGrant', ...lookup, stopWhen: failedGrantForInstance }, call);
+  // An instance that lists no volumes was terminated at launch (src/aws-records.md M1): the
+  // launch's other KMS calls may be the denied ones (F3), and its template and AMI say which
+  // keys its volumes would have used. All of it runs beside the CreateGrant lookup.
+  const atLaunch = volumeIds.length === 0;
+  const launchDenialP = atLaunch ? launchKmsDenials(run, lookup, instance.launchTime) : Promise.resolve([]);
+  const grantsP = Promise.all([grantLookupP, launchDenialP]).then(([grants, denials]): Outcome<TrailEvent[]> =>
+    grants.ok ? { ok: true, value: [...grants.value, ...denials] } : grants,
+  );
+  const launchP = atLaunch ? describeLaunch(ports, launchSourceOf(instance), defaultsP, call) : Promise.resolve(undefined);
+  // The group that launched it names the role it launches as, should CloudTrail name no one.
+  const groupRoleP = atLaunch && instance.autoScalingGroupName ? groupRoleOf(run, instance.autoScalingGroupName, callerP) : Promise.resolve(undefined);
+  // A launch denied as a service's role made no StartInstances call: the denial names the caller.
+  const namesCaller = (e: TrailEvent): boolean => (failedGrantForInstance(e) || (atLaunch && isDeniedLaunchKmsCall(e))) && eventCaller(e) !== undefined;
   const startsP = grantsP.then((grants): Promise<Outcome<TrailEvent[]> | undefined> =>
-    grants.ok && grants.value.some((e) => failedGrantForInstance(e) && eventCaller(e))
+    grants.ok && grants.value.some(namesCaller)
       ? Promise.resolve(undefined)
       : ports.lookupEvents({ eventName: 'StartInstances', ...lookup, stopWhen: startOfInstance, resourceNames: [instanceId] }, call),
   );
@@ -241,8 +275,8 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
     const stage = volumeStageOf(volumes, defaults);
     return { stage, step: run.finish(volumesStep(stage, run.say, volumeIds)) };
   });
-  const keySourcesP = volumesCheckedP.then(async ({ stage }) => keySourcesOf(stage, await grantsP, instanceId));
-  const principalP = Promise.all([callerP, grantsP, startsP, keySourcesP]).then(([caller, grants, starts, sources]): Checked<PrincipalStage> => {
+  const keySourcesP = Promise.all([volumesCheckedP, grantsP, launchP]).then(([{ stage }, grants, launch]) => keySourcesOf(stage, grants, instance, launch));
+  const principalP = Promise.all([callerP, grantsP, startsP, keySourcesP, groupRoleP]).then(([caller, grants, starts, sources, groupRole]): Checked<PrincipalStage> => {
     const stage = principalStageOf(
       window,
       caller,
@@ -250,25 +284,61 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
       starts,
       instanceId,
       sources.map((s) => s.ref),
+      groupRole,
     );
     return { stage, step: run.finish(principalStep(stage, instanceId, run.say, run.now())) };
   });
-  const [volumes, keySources, principal] = await Promise.all([volumesCheckedP, keySourcesP, principalP]);
-  return { volumes, keySources, principal };
+  const [volumes, keySources, principal, launch] = await Promise.all([volumesCheckedP, keySourcesP, principalP, launchP]);
+  return { volumes, keySources, principal, launchFailures: launch?.failures ?? [] };
+}
+
+/**
+ * The role an Auto Scaling group launches as: its `ServiceLinkedRoleARN`, or the default
+ * AWSServiceRoleForAutoScaling of the caller's account when the group names none or cannot be read.
+ */
+async function groupRoleOf(run: Run, groupName: string, callerP: Promise<Outcome<CallerIdentity>>): Promise<string | undefined> {
+  const groups = run.ports.listAutoScalingGroups ? await run.ports.listAutoScalingGroups(run.call) : undefined;
+  const group = groups?.ok ? groups.value.find((g) => g.name === groupName) : undefined;
+  if (group?.serviceLinkedRoleArn) return group.serviceLinkedRoleArn;
+  const caller = await callerP;
+  return caller.ok ? defaultAutoScalingRoleArn(caller.value.account, parseArn(caller.value.arn)?.partition) : undefined;
+}
+
+/**
+ * The launch's denied KMS calls besides CreateGrant, one lookup per event name, all at once.
+ * They name no instance, so only those close to the launch time count (`nearLaunch`).
+ */
+async function launchKmsDenials(run: Run, lookup: { startTime: Date; endTime: Date; maxResults: number }, launchTime: string | undefined): Promise<TrailEvent[]> {
+  const ofLaunch = (e: TrailEvent): boolean => isDeniedLaunchKmsCall(e) && nearLaunch(e, launchTime);
+  const outcomes = await Promise.all(LAUNCH_KMS_EVENTS.map((eventName) => run.ports.lookupEvents({ eventName, ...lookup, stopWhen: ofLaunch }, run.call)));
+  return outcomes.flatMap((o) => (o.ok ? o.value.filter(ofLaunch) : []));
 }
 
 /**
  * The keys: from the volumes or, when they could not be read or the instance lists none (EC2
  * drops the block device mappings of an instance terminated at launch: src/aws-records.md
- * M1), from the failed grants naming the instance.
+ * M1), in this order of evidence: the failed KMS calls naming the instance (or, naming none,
+ * denied close to its launch), the launch template version's block devices, the AMI's
+ * snapshots, and the account's default EBS key when encryption by default is on.
  */
-function keySourcesOf(volumes: VolumeStage, grants: Outcome<TrailEvent[]>, instanceId: string): KeySource[] {
+function keySourcesOf(volumes: VolumeStage, grants: Outcome<TrailEvent[]>, instance: InstanceSummary, launch: LaunchDescriptionStage | undefined): KeySource[] {
   if (volumes.outcome === 'read' && volumes.volumes.length > 0) {
     return volumes.keyRefs.map((ref) => ({ ref, volumeIds: volumes.volumesByKeyRef.get(ref) ?? [], fromTrail: false }));
   }
-  if (!grants.ok) return [];
-  const refs = unique(failedGrantEvents(grants.value, instanceId, []).flatMap((e) => eventKeyRef(e) ?? []));
-  return refs.map((ref) => ({ ref, volumeIds: [], fromTrail: true }));
+  const events = grants.ok ? grants.value.filter(isFailedLaunchKmsCall) : [];
+  const ofLaunch = events.filter((e) => eventInstance(e, instance.id) === 'this' || (eventInstance(e, instance.id) === 'unknown' && isDeniedLaunchKmsCall(e) && nearLaunch(e, instance.launchTime)));
+  const sources: KeySource[] = [];
+  const add = (source: KeySource): void => {
+    if (!sources.some((s) => keyToken(s.ref) === keyToken(source.ref))) sources.push(source);
+  };
+  for (const ref of unique(ofLaunch.flatMap((e) => eventKeyRef(e) ?? []))) add({ ref, volumeIds: [], fromTrail: true, origin: 'kms-event' });
+  for (const key of launch?.keys ?? []) add({ ref: key.ref, volumeIds: [], fromTrail: true, origin: key.origin, devices: key.devices });
+  const defaults = volumes.defaults.ok ? volumes.defaults.value : undefined;
+  // Nothing read says which key: with encryption by default on, every new volume takes the default.
+  if (sources.length === 0 && launch && defaults?.encryptionByDefault) {
+    add({ ref: defaults.defaultKmsKeyId ?? AWS_MANAGED_EBS_ALIAS, volumeIds: [], fromTrail: true, origin: 'ebs-default' });
+  }
+  return sources;
 }
 
 /** What round 3 learned, with what it read ahead for round 4. */
@@ -429,13 +499,18 @@ function keyPolicyFromOutcome(
       : run.say.crossAccountKeyPolicy(key.accountId, run.input.profilesByAccount?.[key.accountId] ?? []);
     return { keyArn: key.arn, outcome: 'failed', failure: outcome.error, nextStep };
   }
-  const evaluation = evaluateCreateGrant(outcome.value.policy, principal.arn, {
+  const grantOptions = {
     region: run.input.region,
     keyArn: key.arn,
-    keyAccount: key.accountId,
     // aws:PrincipalArn carries the role's path only when CloudTrail (or a known path) gave it.
     ...(principal.policyArnCertain && principal.policyArn ? { principalPolicyArn: principal.policyArn } : {}),
-  });
+  };
+  const evaluation = evaluateCreateGrant(outcome.value.policy, principal.arn, { ...grantOptions, keyAccount: key.accountId });
+  const useGap = principal.serviceLinked && evaluation.verdict !== 'denied' && key.accountId === principal.account ? missingKeyUse(outcome.value.policy, principal.arn, grantOptions) : [];
+  if (useGap.length > 0) {
+    // The role cannot be given these in IAM: the key policy not naming it for them stops the launch.
+    return { keyArn: key.arn, outcome: 'evaluated', verdict: 'denied', reason: `${evaluation.reason} ${keyUseGapText(principal.arn, useGap)}`, matched: evaluation.matched, via: outcome.value.via };
+  }
   return { keyArn: key.arn, outcome: 'evaluated', verdict: evaluation.verdict, reason: evaluation.reason, matched: evaluation.matched, via: outcome.value.via };
 }
 

@@ -8,6 +8,8 @@ import { identityPolicyGrantStatement, keyPolicyGrantStatement, type MatchedStat
 import type { KeyInfo, TrailEvent } from '../model';
 import { cap, fromSources, policyArnOf, type Candidate } from './candidate';
 import { grantRuleFor, neededFixes, type GrantFacts, type NeededFix } from './grantRules';
+import { crossAccountServiceRoleFixes, sameAccountServiceRoleFixes } from '../launch/serviceRoleFixes';
+import { serviceRoleText } from './messages';
 import type { SimulationResult } from './ports';
 import { concernsPrincipal, rolePathCaveat } from './principal';
 import { identityDecides, identityPolicyDecision, knownKey, simulationFor } from './rules';
@@ -61,9 +63,21 @@ function keyPolicyFix(key: KeyInfo, principal: PrincipalInfo, role: KeyPolicyFix
   return fix;
 }
 
+/**
+ * The documented fixes for a service-linked role (it cannot carry a new IAM statement): the
+ * two key policy statements naming it, or across accounts those naming its account and a
+ * grant from that account.
+ */
+function serviceRoleFixes(key: KeyInfo, principal: PrincipalInfo, where: { profile: string; region: string }): Fix[] {
+  const roleArn = policyArnOf(principal);
+  const crossAccount = principal.account !== undefined && principal.account !== key.accountId;
+  return crossAccount ? crossAccountServiceRoleFixes(key.arn, roleArn, where) : sameAccountServiceRoleFixes(key.arn, roleArn);
+}
+
 function identityFix(key: KeyInfo, principal: PrincipalInfo, role: IdentityPolicyFix['role']): IdentityPolicyFix | undefined {
-  // Only users and roles carry IAM policies.
+  // Only users and roles carry IAM policies, and a service-linked role's cannot be edited.
   if (principal.kind !== 'user' && principal.kind !== 'role' && principal.kind !== 'assumed-role') return undefined;
+  if (principal.serviceLinked) return undefined;
   const fix: IdentityPolicyFix = {
     target: 'identity-policy',
     principalArn: policyArnOf(principal),
@@ -91,6 +105,8 @@ interface GrantEvidence {
   limit: Confidence;
   /** CloudTrail's newest denial as a sentence to append, or ''. */
   trailText: string;
+  /** The profile and Region a grant fix would be created with. */
+  where: { profile: string; region: string };
 }
 
 function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo, stages: VerdictStages): GrantEvidence {
@@ -113,7 +129,7 @@ function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalIn
   const limit: Confidence = relevant.length > 0 || principal.source === 'caller-identity' || record.fromTrail ? 'medium' : 'high';
   const newest = denials[0];
   const trailText = newest
-    ? ` CloudTrail: KMS denied CreateGrant to ${eventCaller(newest) ?? principal.arn} at ${newest.eventTime} (${describeDenial(kinds[0])}).`
+    ? ` CloudTrail: KMS denied ${newest.eventName} to ${eventCaller(newest) ?? principal.arn} at ${newest.eventTime} (${describeDenial(kinds[0])}).`
     : '';
   return {
     key,
@@ -126,6 +142,7 @@ function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalIn
     crossAccount: principal.account !== undefined && principal.account !== key.accountId,
     limit,
     trailText,
+    where: { profile: stages.say.profile, region: stages.target.region },
   };
 }
 
@@ -204,7 +221,7 @@ function outsideBlockerCandidate(evidence: GrantEvidence): Candidate | undefined
   if (!policy) return undefined;
   const sources = (fromTrail ? 1 : 0) + (fromSimulation === policy ? 1 : 0);
   const keyPolicyDenies = keyPolicy?.outcome === 'evaluated' && keyPolicy.verdict === 'denied';
-  const fixes = keyPolicyDenies ? [keyPolicyFix(key, principal, 'required')] : [];
+  const fixes: Fix[] = !keyPolicyDenies ? [] : principal.serviceLinked ? serviceRoleFixes(key, principal, evidence.where) : [keyPolicyFix(key, principal, 'required')];
   const place = POLICY_PLACES[policy];
   const also = keyPolicyDenies ? ` The key policy does not allow it either: also add the statement to the key policy of ${key.arn} (Open key policy).` : '';
   return {
@@ -287,8 +304,8 @@ function otherCauseCandidate(evidence: GrantEvidence): Candidate {
 function missingAllowCandidate(evidence: GrantEvidence, needed: readonly NeededFix[], sources: number): Candidate | undefined {
   const { key, principal, keyPolicy, simulation } = evidence;
   if (needed.length === 0) return undefined;
-  const fixes: Fix[] = [];
-  for (const need of needed) {
+  const fixes: Fix[] = principal.serviceLinked ? serviceRoleFixes(key, principal, evidence.where) : [];
+  for (const need of principal.serviceLinked ? [] : needed) {
     const fix = need.target === 'key-policy' ? keyPolicyFix(key, principal, need.role) : identityFix(key, principal, need.role);
     if (fix) fixes.push(fix);
   }
@@ -302,9 +319,16 @@ function missingAllowCandidate(evidence: GrantEvidence, needed: readonly NeededF
     keyArn: key.arn,
     principalArn: policyArnOf(principal),
     summary: `${principal.arn} may not have EC2 create the grant on ${key.arn}, so the volume cannot be decrypted at launch.${reason}${simText}${evidence.trailText}`,
-    nextStep: fixNextStep(fixes, key),
+    nextStep: principal.serviceLinked ? serviceRoleNextStep(key, principal, evidence.crossAccount) : fixNextStep(fixes, key),
     fixes,
   };
+}
+
+function serviceRoleNextStep(key: KeyInfo, principal: PrincipalInfo, crossAccount: boolean): string {
+  const roleArn = policyArnOf(principal);
+  return crossAccount
+    ? `${serviceRoleText(roleArn)} In account ${key.accountId}, add both statements to the key policy of ${key.arn}; then, from account ${principal.account ?? ''}, create the grant for the role (aws kms create-grant), and launch again.`
+    : `${serviceRoleText(roleArn)} Add both statements to the key policy of ${key.arn} (Open key policy), then launch again.`;
 }
 
 function fixNextStep(fixes: Fix[], key: KeyInfo): string {

@@ -65,3 +65,13 @@ export function messagesFor(profile: string): ProfileMessages {
 export function failureText(failure: AwsFailure): string {
   return `${failure.kind}: ${failure.message}`;
 }
+
+/** Why a service-linked role's fix goes to the key (EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted volumes"). */
+export function serviceRoleText(roleArn: string): string {
+  return `${roleArn} is a service-linked role: its permissions are set by AWS and cannot be edited, so the key must allow it (AWS documents two key policy statements: use of the key, and attachment of persistent resources).`;
+}
+
+/** The key policy lets a service-linked role create the grant but not use the key. */
+export function keyUseGapText(principalArn: string, actions: readonly string[]): string {
+  return `It does not let ${principalArn} use the key (${actions.join(', ')}), which a launch that creates volumes needs before the grant; the role's own permissions cannot be edited.`;
+}

@@ -4,13 +4,9 @@
  */
 import type { TrailEvent } from '../model';
 import { parsePrincipalArn, type ParsedPrincipal } from '../arn';
+import { launcherRuleForRoleName, launcherRuleOf } from '../launch/launchers';
 import { eventCaller, eventInstance } from './trail';
 import type { PrincipalInfo, PrincipalSource } from './types';
-
-/** Service-linked role paths documented by AWS, by role name (src/domain.md section 3.5). */
-const KNOWN_ROLE_PATHS: Record<string, string> = {
-  AWSServiceRoleForAutoScaling: 'aws-service-role/autoscaling.amazonaws.com/',
-};
 
 /**
  * Builds the principal under test. `sessionIssuerArn` (CloudTrail's sessionIssuer) gives a
@@ -21,6 +17,12 @@ export function principalFromArn(arn: string, source: PrincipalSource, sessionIs
   // parsePrincipalArn also reads a bare account id; AWS reports callers as ARNs only.
   const parsed = arn.startsWith('arn:') ? parsePrincipalArn(arn) : undefined;
   if (!parsed) return { arn, source, kind: 'other', policyArnCertain: false };
+  const info = principalOfParsed(arn, source, parsed, sessionIssuerArn);
+  const launcher = launcherRuleOf(info.policyArn ?? arn);
+  return launcher ? { ...info, launcher: launcher.launcher, serviceLinked: launcher.serviceLinked } : info;
+}
+
+function principalOfParsed(arn: string, source: PrincipalSource, parsed: ParsedPrincipal, sessionIssuerArn: string | undefined): PrincipalInfo {
   const { account, kind } = parsed;
   switch (kind) {
     case 'root':
@@ -44,7 +46,8 @@ function sessionRole(session: ParsedPrincipal, sessionIssuerArn: string | undefi
   if (issuer?.kind === 'role' && issuer.account === account && issuer.roleName === roleName) {
     return { policyArn: issuer.principalArn, policyArnCertain: true };
   }
-  const knownPath = KNOWN_ROLE_PATHS[roleName];
+  // Service-linked roles have the path AWS gives them (src/domain.md section 3.5).
+  const knownPath = launcherRuleForRoleName(roleName)?.rolePath;
   if (knownPath) return { policyArn: `arn:${partition}:iam::${account}:role/${knownPath}${roleName}`, policyArnCertain: true };
   if (roleName.startsWith('AWSReservedSSO_')) {
     // Identity Center roles live under aws-reserved/sso.amazonaws.com/, sometimes with a Region segment.

@@ -6,7 +6,7 @@ import type { CallerIdentity, Outcome, TrailEvent } from '../model';
 import { isPrincipalUnderTest, principalFromArn } from './principal';
 import type { PrincipalStage } from './stages';
 import { eventCaller, eventInstance, failedGrantEvents, isAccessDenied, startEventsFor, type TrailWindow } from './trail';
-import type { PrincipalInfo } from './types';
+import type { PrincipalInfo, PrincipalSource } from './types';
 
 /**
  * The principal stage from what the identity and CloudTrail lookups answered: the failed
@@ -19,6 +19,7 @@ export function principalStageOf(
   starts: Outcome<TrailEvent[]> | undefined,
   instanceId: string,
   keyRefs: string[],
+  launcherRoleArn?: string,
 ): PrincipalStage {
   const failedGrants = grants.ok ? failedGrantEvents(grants.value, instanceId, keyRefs) : [];
   const stage: PrincipalStage = {
@@ -31,7 +32,12 @@ export function principalStageOf(
     starts: starts?.ok ? startEventsFor(starts.value, instanceId) : [],
     principal: undefined,
   };
-  return { ...stage, principal: principalUnderTest(stage, instanceId) };
+  return { ...stage, principal: principalUnderTest(stage, instanceId, launcherRoleArn) };
+}
+
+/** The principal source an event gives: a failed CreateGrant, or another denied KMS call of the launch. */
+function sourceOf(event: TrailEvent): PrincipalSource {
+  return event.eventName === 'CreateGrant' ? 'cloudtrail-create-grant' : 'cloudtrail-kms-denial';
 }
 
 /** The newest event with a known caller, a denial before any other failure. */
@@ -47,17 +53,20 @@ function newestCalling(events: readonly TrailEvent[]): { event: TrailEvent; call
  * Who started the instance, strongest evidence first: a failed grant naming this instance
  * (it names the caller whatever the error); a failed grant on its keys naming no instance,
  * only when nothing names this one, and only from the caller of its StartInstances when
- * there is one; that StartInstances; the profile's identity. A failed grant naming another
+ * there is one; that StartInstances; the role of the Auto Scaling group that launched it;
+ * the profile's identity. A failed grant naming another
  * instance (a key shared by several) never decides.
  */
-function principalUnderTest(stage: PrincipalStage, instanceId: string): PrincipalInfo | undefined {
+function principalUnderTest(stage: PrincipalStage, instanceId: string, launcherRoleArn: string | undefined): PrincipalInfo | undefined {
   const forInstance = newestCalling(stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'this'));
-  if (forInstance) return principalFromArn(forInstance.caller, 'cloudtrail-create-grant', forInstance.event.sessionIssuerArn);
+  if (forInstance) return principalFromArn(forInstance.caller, sourceOf(forInstance.event), forInstance.event.sessionIssuerArn);
   const started = stage.starts.flatMap((event) => (event.userArn ? [{ event, userArn: event.userArn }] : []))[0];
   const starter = started ? principalFromArn(started.userArn, 'cloudtrail-start-instances', started.event.sessionIssuerArn) : undefined;
   const unnamed = stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'unknown' && (!starter || isPrincipalUnderTest(eventCaller(e) ?? '', starter)));
   const keyOnly = newestCalling(unnamed);
-  if (keyOnly) return principalFromArn(keyOnly.caller, 'cloudtrail-create-grant', keyOnly.event.sessionIssuerArn ?? started?.event.sessionIssuerArn);
+  if (keyOnly) return principalFromArn(keyOnly.caller, sourceOf(keyOnly.event), keyOnly.event.sessionIssuerArn ?? started?.event.sessionIssuerArn);
   if (starter) return starter;
+  // An instance its Auto Scaling group launched was launched as the group's role.
+  if (launcherRoleArn) return principalFromArn(launcherRoleArn, 'auto-scaling-group');
   return stage.caller.ok ? principalFromArn(stage.caller.value.arn, 'caller-identity') : undefined;
 }

@@ -38,6 +38,8 @@ function fixHeading(fix: Fix, value: (text: string) => string): string {
       return `Add to an IAM policy of ${value(fix.principalArn)} (for key ${value(fix.keyArn)})${role}`;
     case 'key-state':
       return `Change the state of key ${value(fix.keyArn)}: ${fix.action.replace(/-/g, ' ')}`;
+    case 'grant':
+      return `Create a grant on ${value(fix.keyArn)} for ${value(fix.principalArn)} from account ${value(fix.account)}${role}`;
   }
 }
 
@@ -110,6 +112,10 @@ function fixMarkdown(fix: Fix, report: DiagnosisReport, links: boolean): string[
     }
     return lines;
   }
+  if (fix.target === 'grant') {
+    lines.push(...markdownFence(oneLine(shellLine(fix.command)), 'sh'), '');
+    return lines;
+  }
   lines.push(...markdownFence(inertJson(fix.statement, 2), 'json'), '');
   if (!links) return lines;
   const actions: string[] = [];
@@ -141,6 +147,14 @@ function callsSentence(report: DiagnosisReport): string {
   return `${calls.count} call(s) in ${calls.rounds} round(s), ${calls.elapsedMs} ms${by ? ` (${by})` : ''}${requests}.`;
 }
 
+/**
+ * An argument list as one POSIX shell line: every argument that is not plainly safe is
+ * single-quoted, so a hostile key ARN or role name cannot become shell syntax.
+ */
+export function shellLine(argv: readonly string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 function indent(text: string, by: string): string {
   return text
     .split('\n')
@@ -168,7 +182,8 @@ export function renderText(report: DiagnosisReport): string {
   for (const fix of report.fixes) {
     out.push('', `${fixHeading(fix, t)}:`);
     if (fix.note) out.push(`  Note: ${t(fix.note)}`);
-    if (fix.target !== 'key-state') out.push(indent(inertJson(fix.statement, 2), '  '));
+    if (fix.target === 'grant') out.push(`  ${t(shellLine(fix.command))}`);
+    else if (fix.target !== 'key-state') out.push(indent(inertJson(fix.statement, 2), '  '));
   }
   if (report.timeline.length > 0) {
     out.push('', 'Timeline:');

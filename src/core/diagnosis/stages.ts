@@ -11,6 +11,7 @@ import type { ProfileMessages } from './messages';
 import type { SimulationResult } from './ports';
 import type { PrincipalInfo, StepId } from './types';
 import type { TrailWindow } from './trail';
+import type { LaunchKeyOrigin } from '../launch/launchKeys';
 
 export interface DiagnosisInput {
   instanceId: string;
@@ -55,8 +56,12 @@ export interface KeySource {
   /** The reference that led to the key (volume or CloudTrail). */
   ref: string;
   volumeIds: string[];
-  /** Found only through a CloudTrail event naming the instance (volumes unreadable). */
+  /** Found only through a CloudTrail event or the launch's description, not an attached volume: an inference. */
   fromTrail: boolean;
+  /** For a key not read from a volume: where it came from (src/core/launch/launchKeys.ts). */
+  origin?: LaunchKeyOrigin;
+  /** The launch's devices that take it, when it came from the launch template or AMI. */
+  devices?: string[];
 }
 
 /**
@@ -81,7 +86,7 @@ export interface PrincipalStage {
   grantLookup: Exclude<TrailLookup, { outcome: 'not-looked-up' }>;
   /** `not-looked-up`: a failed grant already named the caller. */
   startLookup: TrailLookup;
-  /** Failed CreateGrant events about this instance or its keys (any error), newest first. */
+  /** Failed CreateGrant events (any error) and denied launch KMS calls about this instance or its keys, newest first. */
   failedGrants: TrailEvent[];
   /** The AccessDenied ones among them, newest first. */
   denials: TrailEvent[];

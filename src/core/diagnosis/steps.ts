@@ -2,13 +2,14 @@
  * Builds each report step from what its stage learned. Pure: the same stage data always
  * gives the same step, which is what the tests and the progress UI rely on.
  */
+import type { LaunchKeyOrigin } from '../launch/launchKeys';
 import type { AwsFailure, KeyInfo, TrailEvent } from '../model';
 import { failureText, type ProfileMessages } from './messages';
 import { concernsPrincipal, rolePathCaveat } from './principal';
 import { identityDecides, identityPolicyDecision, keyStateRemedy, simulationFor } from './rules';
 import type { IamStage, InstanceStage, KeyPolicyResult, KeyRecord, PrincipalStage, VolumeStage } from './stages';
 import { describeDenial, denialKind, eventCaller, eventKeyRef, isAccessDenied, isGrantQuotaFailure } from './trail';
-import { STEP_TITLES, type DiagnosisStep, type Evidence, type StepId, type StepStatus } from './types';
+import { STEP_TITLES, type DiagnosisStep, type Evidence, type PrincipalSource, type StepId, type StepStatus } from './types';
 
 function step(id: StepId, status: StepStatus, summary: string, evidence: Evidence[], nextStep?: string): DiagnosisStep {
   const built: DiagnosisStep = { id, title: STEP_TITLES[id], status, summary, evidence };
@@ -65,7 +66,7 @@ export function volumesStep(stage: VolumeStage, say: ProfileMessages, instanceVo
     );
   }
   if (instanceVolumeIds.length === 0) {
-    return step('volumes', 'skip', 'The instance lists no EBS volumes (EC2 drops them from an instance terminated at launch): the keys come from CloudTrail.', evidence);
+    return step('volumes', 'skip', 'The instance lists no EBS volumes (EC2 drops them from an instance terminated at launch): the keys come from CloudTrail, the launch template, the AMI snapshots and the EBS defaults.', evidence);
   }
   for (const volume of stage.volumes) {
     evidence.unshift({
@@ -86,6 +87,22 @@ function describeKeyInfo(key: KeyInfo): string {
   return `${key.state}, ${key.manager === 'AWS' ? 'AWS managed' : 'customer managed'}, account ${key.accountId}${aliases}${key.deletionDate ? `, deletion on ${key.deletionDate}` : ''}`;
 }
 
+/** Where the principal came from, for people; the profile's identity is worded by `ProfileMessages`. */
+const PRINCIPAL_SOURCE_TEXT: Partial<Record<PrincipalSource, string>> = {
+  'cloudtrail-create-grant': 'the denied CreateGrant event (strongest evidence)',
+  'cloudtrail-kms-denial': "the denied KMS event of the launch (strongest evidence)",
+  'cloudtrail-start-instances': 'the StartInstances event',
+  'auto-scaling-group': "the Auto Scaling group's service-linked role (ServiceLinkedRoleARN)",
+};
+
+/** How a key not read from a volume is labelled, by where it came from. */
+const ORIGIN_LABELS: Record<LaunchKeyOrigin, (devices: string[]) => string> = {
+  'kms-event': () => 'named by CloudTrail',
+  'launch-template': (devices) => `from the launch template${devices.length > 0 ? `: ${devices.join(', ')}` : ''}`,
+  'ami-snapshot': (devices) => `from the AMI's snapshot${devices.length > 0 ? `: ${devices.join(', ')}` : ''}`,
+  'ebs-default': () => "the account's default EBS key (encryption by default)",
+};
+
 /** What the volumes step saw: the keys come from CloudTrail unless the volumes were `read`. */
 export type VolumesSeen = 'read' | 'unreadable' | 'none-listed';
 
@@ -104,7 +121,7 @@ export function keysStep(records: KeyRecord[], say: ProfileMessages, volumes: Vo
   const errors: string[] = [];
   for (const record of records) {
     const label = record.outcome === 'described' || record.outcome === 'derived' ? record.key.arn : record.ref;
-    const used = record.volumeIds.length > 0 ? ` (${record.volumeIds.join(', ')})` : record.fromTrail ? ' (named by CloudTrail)' : '';
+    const used = record.volumeIds.length > 0 ? ` (${record.volumeIds.join(', ')})` : record.fromTrail ? ` (${ORIGIN_LABELS[record.origin ?? 'kms-event'](record.devices ?? [])})` : '';
     if (record.outcome === 'described') {
       evidence.push({ label: `${label}${used}`, value: describeKeyInfo(record.key) });
       if (record.key.state !== 'Enabled') {
@@ -159,7 +176,7 @@ function principalEvidence(stage: PrincipalStage, say: ProfileMessages): Evidenc
   if (stage.grantLookup.outcome === 'failed') evidence.push({ label: 'CreateGrant events', value: `unavailable (${failureText(stage.grantLookup.failure)})` });
   else if (stage.failedGrants.length === 0) evidence.push({ label: 'Failed CreateGrant events', value: 'none for this instance or its keys' });
   stage.failedGrants.slice(0, 5).forEach((event, i) =>
-    evidence.push({ label: `${isAccessDenied(event) ? 'Denied' : 'Failed'} CreateGrant ${i + 1}`, value: eventLine(event) }),
+    evidence.push({ label: `${isAccessDenied(event) ? 'Denied' : 'Failed'} ${event.eventName} ${i + 1}`, value: eventLine(event) }),
   );
   if (stage.startLookup.outcome === 'failed') evidence.push({ label: 'StartInstances events', value: `unavailable (${failureText(stage.startLookup.failure)})` });
   else if (stage.startLookup.outcome === 'not-looked-up') evidence.push({ label: 'StartInstances events', value: 'not looked up: the failed CreateGrant names the caller' });
@@ -167,12 +184,7 @@ function principalEvidence(stage: PrincipalStage, say: ProfileMessages): Evidenc
   else evidence.push({ label: 'Last StartInstances', value: `${stage.starts[0].eventTime} by ${stage.starts[0].userArn ?? 'unknown caller'}` });
   const principal = stage.principal;
   if (principal) {
-    const from =
-      principal.source === 'cloudtrail-create-grant'
-        ? 'the denied CreateGrant event (strongest evidence)'
-        : principal.source === 'cloudtrail-start-instances'
-          ? 'the StartInstances event'
-          : say.assumedFromProfile();
+    const from = PRINCIPAL_SOURCE_TEXT[principal.source] ?? say.assumedFromProfile();
     evidence.push({ label: 'Principal under test', value: `${principal.arn}, from ${from}` });
     if (principal.policyArn && principal.policyArn !== principal.arn) evidence.push({ label: 'IAM entity', value: principal.policyArn });
     const caveat = rolePathCaveat(principal);
@@ -196,7 +208,7 @@ export function principalStep(stage: PrincipalStage, instanceId: string, say: Pr
   const denial = stage.denials.find(ofPrincipal);
   if (denial) {
     const caller = eventCaller(denial) ?? principal.arn;
-    return step('principal', 'fail', `KMS denied CreateGrant to ${caller} (${describeDenial(denialKind(denial.errorMessage))}).`, evidence, trailHint);
+    return step('principal', 'fail', `KMS denied ${denial.eventName} to ${caller} (${describeDenial(denialKind(denial.errorMessage))}).`, evidence, trailHint);
   }
   const otherFailure = stage.failedGrants.find(ofPrincipal);
   if (otherFailure && !trailFailure) {

@@ -17,7 +17,7 @@ export function timelineOf(instance: InstanceSummary | undefined, principal: Pri
     const key = eventKeyRef(event);
     entries.push({
       time: event.eventTime,
-      label: isAccessDenied(event) ? 'CreateGrant denied' : 'CreateGrant failed',
+      label: `${event.eventName} ${isAccessDenied(event) ? 'denied' : 'failed'}`,
       detail: `${eventCaller(event) ?? 'unknown caller'}${key ? ` on ${key}` : ''}: ${event.errorCode ?? ''}${event.errorMessage ? ` ${event.errorMessage}` : ''}`.trim(),
     });
   }

@@ -169,6 +169,34 @@ export function isFailedGrant(event: TrailEvent): boolean {
   return event.eventName === 'CreateGrant' && isKmsEvent(event) && event.errorCode !== undefined && event.dryRun !== true && !NOT_FAILURES.has(event.errorCode);
 }
 
+/**
+ * The KMS calls besides CreateGrant that a launch makes as the launching principal: a new
+ * volume needs GenerateDataKeyWithoutPlaintext, one from an encrypted snapshot Decrypt or
+ * ReEncrypt, before any grant (src/aws-records.md Q3, F3). Their CloudTrail event names.
+ */
+export const LAUNCH_KMS_EVENTS: readonly string[] = ['GenerateDataKeyWithoutPlaintext', 'Decrypt', 'ReEncrypt'];
+
+/** True for one of those calls that KMS denied (not a DryRun). */
+export function isDeniedLaunchKmsCall(event: TrailEvent): boolean {
+  return LAUNCH_KMS_EVENTS.includes(event.eventName) && isKmsEvent(event) && event.dryRun !== true && isAccessDenied(event);
+}
+
+/** True for a failed KMS call that can stop a launch: a failed CreateGrant, or a denied data key, Decrypt or ReEncrypt. */
+export function isFailedLaunchKmsCall(event: TrailEvent): boolean {
+  return isFailedGrant(event) || isDeniedLaunchKmsCall(event);
+}
+
+/** How close to the launch a denial naming no instance must be to be taken as this launch's: EC2 asks within seconds. */
+export const LAUNCH_PROXIMITY_MS = 5 * 60 * 1000;
+
+/** True when the event happened within `LAUNCH_PROXIMITY_MS` of the launch time (not before it by more than a minute). */
+export function nearLaunch(event: TrailEvent, launchTime: string | undefined): boolean {
+  const launch = launchTime ? Date.parse(launchTime) : NaN;
+  const at = Date.parse(event.eventTime);
+  if (Number.isNaN(launch) || Number.isNaN(at)) return false;
+  return at >= launch - 60_000 && at <= launch + LAUNCH_PROXIMITY_MS;
+}
+
 /** True for a grant refused because the key holds as many grants as its quota allows. */
 export function isGrantQuotaFailure(event: TrailEvent): boolean {
   return event.errorCode === 'LimitExceededException';
@@ -183,7 +211,7 @@ export function isGrantQuotaFailure(event: TrailEvent): boolean {
  */
 export function failedGrantEvents(events: readonly TrailEvent[], instanceId: string, keyRefs: readonly string[]): TrailEvent[] {
   return events
-    .filter(isFailedGrant)
+    .filter(isFailedLaunchKmsCall)
     .filter((event) => {
       const keyRef = eventKeyRef(event);
       if (keyRef && keyRefs.some((ref) => sameKeyRef(keyRef, ref))) return true;

@@ -4,6 +4,8 @@
  */
 import type { AwsErrorKind, InstanceStateName, KeyInfo, StateReason } from '../model';
 import type { StateReasonKind } from '../stateReason';
+import type { Launcher } from '../launch/launchers';
+import type { CreateGrantArgs } from './commandArgs';
 
 /** Stable verdict codes. `scheduled-stop` and `spot-interruption` name stops that are neither launch failures nor user stops. */
 export type VerdictCode =
@@ -85,7 +87,27 @@ export interface KeyStateFix {
   note?: string;
 }
 
-export type Fix = KeyPolicyFix | IdentityPolicyFix | KeyStateFix;
+/**
+ * A KMS grant to create from the launching account, for a key of another account used by a
+ * service-linked role (EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use
+ * with encrypted volumes", cross-account). `command` is the AWS CLI call as an argument list;
+ * `args` is what the editor's create-grant command takes (it asks before calling KMS).
+ */
+export interface GrantFix {
+  target: 'grant';
+  keyArn: string;
+  /** The grantee: the service-linked role. */
+  principalArn: string;
+  operations: string[];
+  /** The account to create the grant from (the launching account, not the key's). */
+  account: string;
+  command: string[];
+  args: CreateGrantArgs;
+  role: 'required' | 'alternative';
+  note?: string;
+}
+
+export type Fix = KeyPolicyFix | IdentityPolicyFix | KeyStateFix | GrantFix;
 
 export interface Verdict {
   code: VerdictCode;
@@ -120,7 +142,7 @@ export interface CallStats {
 }
 
 /** Where the principal under test came from, strongest first. */
-export type PrincipalSource = 'cloudtrail-create-grant' | 'cloudtrail-start-instances' | 'caller-identity';
+export type PrincipalSource = 'cloudtrail-create-grant' | 'cloudtrail-kms-denial' | 'cloudtrail-start-instances' | 'auto-scaling-group' | 'caller-identity';
 
 export interface PrincipalInfo {
   /** As AWS reported it (a session ARN for roles). */
@@ -132,6 +154,10 @@ export interface PrincipalInfo {
   /** False when a role's path could not be confirmed from the session ARN. */
   policyArnCertain: boolean;
   kind: 'user' | 'role' | 'assumed-role' | 'root' | 'federated-user' | 'other';
+  /** The service or tool that launched for you, when the role is one a launcher is known by. */
+  launcher?: Launcher;
+  /** True for an AWS service-linked role: its IAM policies cannot be edited, so no fix goes there. */
+  serviceLinked?: boolean;
 }
 
 export interface DiagnosisReport {

@@ -200,7 +200,9 @@ function assessKeyState(record: KeyRecord): Candidate | undefined {
 function dedupeFixes(fixes: Fix[]): Fix[] {
   const seen = new Set<string>();
   return fixes.filter((fix) => {
-    const id = JSON.stringify([fix.target, fix.keyArn, 'principalArn' in fix ? fix.principalArn : '', fix.role]);
+    // The two statements AWS documents for a service-linked role share key, principal and role.
+    const sid = 'statement' in fix ? fix.statement.Sid : undefined;
+    const id = JSON.stringify([fix.target, fix.keyArn, 'principalArn' in fix ? fix.principalArn : '', fix.role, typeof sid === 'string' ? sid : '']);
     if (seen.has(id)) return false;
     seen.add(id);
     return true;

@@ -3,7 +3,20 @@
  * volumes, keys, policies, CloudTrail events, IAM decisions) that each test bends to its
  * case, plus per-port failures and an artificial latency.
  */
-import type { AwsFailure, CallerIdentity, InstanceSummary, KeyInfo, Outcome, TrailEvent, VolumeInfo } from '../../../src/core/model';
+import type {
+  AutoScalingGroupSummary,
+  AwsFailure,
+  CallerIdentity,
+  ImageInfo,
+  InstanceSummary,
+  KeyInfo,
+  LaunchTemplateVersionInfo,
+  Outcome,
+  ScalingActivity,
+  SnapshotInfo,
+  TrailEvent,
+  VolumeInfo,
+} from '../../../src/core/model';
 import type { DiagnosisPorts, SimulationResult } from '../../../src/core/diagnosis/ports';
 
 export const ACCOUNT = '111122223333';
@@ -110,6 +123,13 @@ export interface World {
   delayMs: number;
   /** Ignore the AbortSignal, like a careless implementation. */
   ignoreSignal?: boolean;
+  /** Launch template versions (all templates), AMIs and snapshots, for launches. */
+  templates?: LaunchTemplateVersionInfo[];
+  images?: ImageInfo[];
+  snapshots?: SnapshotInfo[];
+  /** Auto Scaling groups and their activities. */
+  groups?: AutoScalingGroupSummary[];
+  activities?: ScalingActivity[];
 }
 
 /** The demo case: a user started the instance, the key policy names it only for crypto use, KMS denied the grant. */
@@ -251,6 +271,29 @@ export function fakePorts(world: World): FakePorts {
         const policy = world.keyPolicies[k.arn];
         return policy ? { ok: true, value: { policy, via: 'dev' } } : { ok: false, error: failure('not-found') };
       });
+    },
+    describeLaunchTemplateVersions: (ref, o) => {
+      log.push(`describeLaunchTemplateVersions ${ref.id ?? ref.name ?? ''} ${ref.version ?? ''}`);
+      return answer('describeLaunchTemplateVersions', o?.signal, () => {
+        const versions = (world.templates ?? []).filter((t) => t.templateId === ref.id || (ref.name !== undefined && t.templateName === ref.name));
+        return versions.length > 0 ? { ok: true, value: versions } : { ok: false, error: failure('not-found') };
+      });
+    },
+    describeImages: (ids, o) => {
+      log.push(`describeImages ${ids.join(',')}`);
+      return answer('describeImages', o?.signal, () => ({ ok: true, value: (world.images ?? []).filter((i) => ids.includes(i.imageId)) }));
+    },
+    describeSnapshots: (ids, o) => {
+      log.push(`describeSnapshots ${ids.join(',')}`);
+      return answer('describeSnapshots', o?.signal, () => ({ ok: true, value: (world.snapshots ?? []).filter((sn) => ids.includes(sn.snapshotId)) }));
+    },
+    listAutoScalingGroups: (o) => {
+      log.push('listAutoScalingGroups');
+      return answer('listAutoScalingGroups', o?.signal, () => ({ ok: true, value: world.groups ?? [] }));
+    },
+    describeScalingActivities: (query, o) => {
+      log.push(`describeScalingActivities ${query.groupNames.join(',')}`);
+      return answer('describeScalingActivities', o?.signal, () => ({ ok: true, value: (world.activities ?? []).filter((a) => query.groupNames.includes(a.groupName)) }));
     },
     simulatePrincipalPolicy: (input, o) => {
       log.push(`simulatePrincipalPolicy ${input.policySourceArn}`);

@@ -23,7 +23,7 @@ describe('report rendering', () => {
     assert.match(md, /`kms-create-grant-not-allowed`\*\*, confidence \*\*high\*\*/);
     const block = md.match(/```json\n([\s\S]*?)\n```/);
     assert.ok(block, 'a json block');
-    assert.deepEqual(JSON.parse(block[1]), r.fixes[0].target === 'key-state' ? undefined : r.fixes[0].statement);
+    assert.deepEqual(JSON.parse(block[1]), 'statement' in r.fixes[0] ? r.fixes[0].statement : undefined);
     assert.match(md, /## Timeline[\s\S]*CreateGrant denied/);
     assert.match(md, /### 5\. .*Key policy: FAIL/);
     assert.match(md, new RegExp(`${r.calls.count} call\\(s\\) in ${r.calls.rounds} round\\(s\\)`));
@@ -35,7 +35,7 @@ describe('report rendering', () => {
     const links = commandLinks(renderMarkdown(r, { commandLinks: true }));
     const byCommand = new Map(links.map((l) => [l.command, l.args]));
     assert.deepEqual(byCommand.get('ec2LaunchDoctor.openKeyPolicy'), { profile: 'dev', region: REGION, keyArn: KEY_ARN, principalArn: USER_ARN });
-    assert.deepEqual(byCommand.get('ec2LaunchDoctor.copyStatement'), { statement: r.fixes[0].target !== 'key-state' ? r.fixes[0].statement : undefined, target: 'key-policy' });
+    assert.deepEqual(byCommand.get('ec2LaunchDoctor.copyStatement'), { statement: 'statement' in r.fixes[0] ? r.fixes[0].statement : undefined, target: 'key-policy' });
     assert.deepEqual(byCommand.get('ec2LaunchDoctor.startInstance'), { profile: 'dev', region: REGION, instanceId: INSTANCE_ID });
     assert.deepEqual(byCommand.get('ec2LaunchDoctor.copyReport'), { profile: 'dev', region: REGION, instanceId: INSTANCE_ID });
   });
