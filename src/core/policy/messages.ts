@@ -5,6 +5,7 @@
  */
 import type { UniqueIdKind } from '../arn';
 import type { CreateGrantVerdict } from './evaluate';
+import type { KeyAccountSource } from './facts';
 import { KEY_POLICY_SIZE_LIMIT_TEXT } from './limits';
 import { describeCandidate, type PrincipalCandidate } from './principals';
 
@@ -29,6 +30,12 @@ export type GrantVerdictFacts =
   | { cause: 'account-delegation-only'; principal: string; statements: StatementLabel[] }
   | { cause: 'nothing-allows'; principal: string; viaService: string };
 
+/** The key's account the verdict assumed, where it came from, and whether the principal is outside it. */
+export interface KeyAccountFacts {
+  source: KeyAccountSource;
+  principalOutside: boolean;
+}
+
 /** What a rule found, as data. */
 export type FindingFacts =
   | { code: 'create-grant-denied'; region: string; statement: StatementLabel; principals: PrincipalCandidate[] }
@@ -42,8 +49,8 @@ export type FindingFacts =
   /** The console's key administrators statement: kms:Create* reaches kms:CreateGrant. */
   | { code: 'console-default-admin-create-grant'; principals: PrincipalCandidate[] }
   | { code: 'no-iam-delegation' }
-  | { code: 'principal-cannot-create-grant'; verdict: PrincipalVerdict }
-  | { code: 'principal-relies-on-iam'; verdict: PrincipalVerdict }
+  | { code: 'principal-cannot-create-grant'; verdict: PrincipalVerdict; keyAccount?: KeyAccountFacts }
+  | { code: 'principal-relies-on-iam'; verdict: PrincipalVerdict; keyAccount?: KeyAccountFacts }
   | { code: 'policy-too-large'; bytes: number }
   /** A principal entry that is a deleted user's or role's unique id (orphanedPrincipalRules.ts). */
   | {
@@ -154,15 +161,21 @@ export function wordFinding(facts: FindingFacts): { message: string; details?: s
           "IAM policies cannot allow EC2's grant on this key, only the principals named here can get it.",
       };
     case 'principal-cannot-create-grant':
-      return {
-        message: `${facts.verdict.principal} cannot have EC2 create the grant for encrypted volumes: ${facts.verdict.reason}`,
-        details: [verdictLine(facts.verdict)],
-      };
+      return withKeyAccount(
+        {
+          message: `${facts.verdict.principal} cannot have EC2 create the grant for encrypted volumes: ${facts.verdict.reason}`,
+          details: [verdictLine(facts.verdict)],
+        },
+        facts.keyAccount,
+      );
     case 'principal-relies-on-iam':
-      return {
-        message: `${facts.verdict.principal} gets the EC2 grant only if its IAM policies allow kms:CreateGrant: ${facts.verdict.reason}`,
-        details: [verdictLine(facts.verdict)],
-      };
+      return withKeyAccount(
+        {
+          message: `${facts.verdict.principal} gets the EC2 grant only if its IAM policies allow kms:CreateGrant: ${facts.verdict.reason}`,
+          details: [verdictLine(facts.verdict)],
+        },
+        facts.keyAccount,
+      );
     case 'policy-too-large':
       return {
         message: `This key policy is ${facts.bytes.toLocaleString('en-US')} bytes; KMS rejects key policies over ${KEY_POLICY_SIZE_LIMIT_TEXT} bytes.`,
@@ -176,6 +189,35 @@ export function wordFinding(facts: FindingFacts): { message: string; details?: s
         details: [`${facts.uniqueId}: deleted IAM ${facts.kind}, in the ${facts.element} of ${statementPhrases([facts.statement])}`],
       };
   }
+}
+
+/** Which account the verdict took to own the key, and how to set it when that is wrong. */
+export function wordKeyAccount(source: KeyAccountSource): string {
+  const how = 'set ec2LaunchDoctor.keyAccount or lint --key-arn if that is wrong';
+  switch (source.from) {
+    case 'given':
+      return `The key's account is ${source.account}, as given.`;
+    case 'delegation':
+      return `The key's account is assumed to be ${source.account}, the account ${statementPhrases([source.statement])} allows kms:* (${how}).`;
+    case 'administration':
+      return `The key's account is assumed to be ${source.account}, the account ${statementPhrases([source.statement])} lets administer the key (${how}).`;
+  }
+}
+
+/**
+ * The finding with the key's account in its details, and in its message when the verdict
+ * turned on it (the principal is outside that account).
+ */
+function withKeyAccount(
+  worded: { message: string; details: string[] },
+  keyAccount: KeyAccountFacts | undefined,
+): { message: string; details: string[] } {
+  if (!keyAccount) return worded;
+  const sentence = wordKeyAccount(keyAccount.source);
+  return {
+    message: keyAccount.principalOutside ? `${worded.message} ${sentence}` : worded.message,
+    details: [...worded.details, sentence],
+  };
 }
 
 function verdictLine(v: PrincipalVerdict): string {
