@@ -20,6 +20,8 @@ ec2 =
   endpoint_url = http://127.0.0.1:4003
 cloudtrail =
   endpoint_url = http://127.0.0.1:4004
+auto_scaling =
+  endpoint_url = http://127.0.0.1:4006
 
 [profile ignoring]
 endpoint_url = http://127.0.0.1:4005
@@ -39,6 +41,7 @@ const ENV_NAMES = [
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_EC2',
   'AWS_ENDPOINT_URL_KMS',
+  'AWS_ENDPOINT_URL_AUTO_SCALING',
   'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
   'AWS_PROFILE',
 ];
@@ -72,6 +75,13 @@ describe('resolveEndpoint', () => {
     assert.equal(await resolveEndpoint('per-service', 'EC2', files), 'http://127.0.0.1:4003');
     assert.equal(await resolveEndpoint('per-service', 'CloudTrail', files), 'http://127.0.0.1:4004');
     assert.equal(await resolveEndpoint('per-service', 'KMS', files), 'http://127.0.0.1:4002');
+  });
+
+  it('names Auto Scaling as the SDK does: auto_scaling in a services section, AWS_ENDPOINT_URL_AUTO_SCALING', async () => {
+    assert.equal(await resolveEndpoint('per-service', 'Auto Scaling', files), 'http://127.0.0.1:4006');
+    assert.equal(await resolveEndpoint('direct', 'Auto Scaling', files), 'http://127.0.0.1:4001');
+    process.env.AWS_ENDPOINT_URL_AUTO_SCALING = 'http://127.0.0.1:5006';
+    assert.equal(await resolveEndpoint('per-service', 'Auto Scaling', files), 'http://127.0.0.1:5006');
   });
 
   it('returns nothing for a profile without an endpoint (the public endpoint)', async () => {
