@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 export interface Config {
   /** Principal ARNs the policy diagnostics check by name (principal-cannot-create-grant). */
   principals: string[];
+  /** The account that owns the keys of the policies checked ('' : inferred from each policy). */
+  keyAccount: string;
   /** Shared config / credentials files to read instead of the SDK's defaults. */
   sharedConfigFile: string;
   sharedCredentialsFile: string;
@@ -22,6 +24,7 @@ export function readConfig(): Config {
   const c = vscode.workspace.getConfiguration(CONFIG_SECTION);
   return {
     principals: c.get<string[]>('principals', []).filter((p) => typeof p === 'string' && p.trim() !== ''),
+    keyAccount: accountSetting(c.get<unknown>('keyAccount', '')),
     sharedConfigFile: c.get<string>('sharedConfigFile', ''),
     sharedCredentialsFile: c.get<string>('sharedCredentialsFile', ''),
     profiles: c.get<string[]>('profiles', []),
@@ -29,6 +32,11 @@ export function readConfig(): Config {
     showEmptyRegions: c.get<boolean>('showEmptyRegions', false),
     maxConcurrentRequests: Math.max(1, Math.min(64, c.get<number>('maxConcurrentRequests', 8))),
   };
+}
+
+/** A 12-digit account id, else '' (a malformed value is ignored, not trusted). */
+function accountSetting(value: unknown): string {
+  return typeof value === 'string' && /^\d{12}$/.test(value.trim()) ? value.trim() : '';
 }
 
 /** Calls `listener` with the new settings whenever one of ours changes. */

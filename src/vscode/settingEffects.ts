@@ -20,6 +20,7 @@ export type SettingEffect = (typeof SETTING_EFFECT_ORDER)[number];
 /** What a change of each setting sets off. */
 export const SETTING_EFFECTS: Record<keyof Config, readonly SettingEffect[]> = {
   principals: ['reanalyzePolicies'],
+  keyAccount: ['reanalyzePolicies'],
   sharedConfigFile: ['reconfigureSession', 'watchOtherFiles', 'listAgain'],
   sharedCredentialsFile: ['reconfigureSession', 'watchOtherFiles', 'listAgain'],
   regions: ['reconfigureSession', 'listAgain'],

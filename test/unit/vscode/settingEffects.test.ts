@@ -6,6 +6,7 @@ import { SETTING_EFFECTS, settingEffects } from '../../../src/vscode/settingEffe
 
 const base: Config = {
   principals: [],
+  keyAccount: '',
   sharedConfigFile: '',
   sharedCredentialsFile: '',
   profiles: [],
