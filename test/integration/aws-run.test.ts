@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateFleetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { AwsSession, createDiagnosisPorts, createGrant, describeInstancesById } from '../../src/aws';
+import { AwsSession, createDiagnosisPorts, createGrant, describeInstancesById, describeScalingActivities, listAutoScalingGroups } from '../../src/aws';
 import type { InstanceSummary, Outcome } from '../../src/core/model';
 import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
-import { autoScalingCaller, launchInstances } from '../emulator/services/ec2Run';
+import { autoScalingCaller, launchInstances, scaleOutGroup } from '../emulator/services/ec2Run';
 
 const REGION = 'us-west-2';
 const ACCOUNT = '333333333333';
@@ -176,5 +176,20 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
     const window = { startTime: new Date(Date.now() - 600_000), endTime: new Date(Date.now() + 60_000) };
     const grants = value(await ports.lookupEvents({ eventName: 'CreateGrant', ...window, resourceNames: [KEY_ARN] }));
     assert.ok(grants.some((e) => e.granteePrincipal === slr && !e.errorCode && e.userArn === `arn:aws:iam::${ACCOUNT}:user/dana`), JSON.stringify(grants));
+  });
+
+  it('a group scaling out ends with a cancelled activity naming the terminated instance, as Auto Scaling reports it (F7)', async () => {
+    const [instance] = await scaleOutGroup(emulator.state, 'eks-nodes-asg', ACCOUNT, REGION);
+    assert.ok(instance);
+    const group = value(await listAutoScalingGroups(session, ADMIN, REGION)).find((g) => g.name === 'eks-nodes-asg');
+    assert.equal(group?.shortOfCapacity, true, 'still short: the instance never came into service');
+    const [latest] = value(await describeScalingActivities(session, ADMIN, REGION, { groupNames: ['eks-nodes-asg'] }));
+    assert.ok(latest);
+    assert.equal(latest.failed, true);
+    assert.deepEqual(latest.instanceIds, [instance.id]);
+    assert.match(latest.statusMessage ?? '', /Termination Reason: Client\.InternalError: Client error on launch$/);
+    const seen = await describe1(ADMIN, instance.id);
+    assert.equal(seen.autoScalingGroupName, 'eks-nodes-asg');
+    assert.deepEqual(seen.blockDevices, []);
   });
 });

@@ -48,6 +48,8 @@ export interface LaunchSpec {
   tags?: Record<string, string>;
   /** Who the KMS records name as invoker: EC2's front end for a person, the service for a service. */
   invokedBy?: string;
+  /** Told when an instance has settled, running or terminated (a service records its outcome). */
+  onSettled?: (instance: InstanceRecord) => void;
 }
 
 /** The caller Auto Scaling launches as: its service-linked role's `AutoScaling` session (src/aws-records.md Q3). */
@@ -341,11 +343,13 @@ export async function launchInstances(world: World, caller: Caller, spec: Launch
     world.addLaunched(instance, volumes);
     launched.push(instance);
     const settle = (): Promise<void> =>
-      settleLaunch(world, caller, instance, volumes, spec.invokedBy ?? EC2_FRONT_END).catch((error: unknown) => {
-        process.stderr.write(
-          `emulator: launch of ${instance.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-        );
-      });
+      settleLaunch(world, caller, instance, volumes, spec.invokedBy ?? EC2_FRONT_END)
+        .then(() => spec.onSettled?.(instance))
+        .catch((error: unknown) => {
+          process.stderr.write(
+            `emulator: launch of ${instance.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+          );
+        });
     if (world.launchDelayMs <= 0) settling.push(settle());
     else world.later(() => void settle());
   }
@@ -533,3 +537,64 @@ export const ec2RunHandlers: Record<string, Handler> = {
   RunInstances: runInstances,
   CreateFleet: createFleet,
 };
+
+/**
+ * Auto Scaling raising a group to its desired capacity: one launch from the group's launch
+ * template as its service-linked role's session (the group's own role when it names one), tagged
+ * with the group, and a scaling activity per instance, newest first, in the words Auto Scaling
+ * uses (src/aws-records.md Q3, F7): Successful for a running instance, Cancelled with the
+ * termination reason for one that ended at launch. Returns the instances launched.
+ */
+export async function scaleOutGroup(
+  world: World,
+  groupName: string,
+  account: string,
+  region: string,
+): Promise<InstanceRecord[]> {
+  const group = (world.scenario.autoScalingGroups ?? []).find(
+    (g) => g.name === groupName && g.account === account && g.region === region,
+  );
+  if (!group) throw new Error(`no Auto Scaling group ${groupName} in ${account}/${region}`);
+  if (!group.launchTemplate) throw new Error(`group ${groupName} has no launch template`);
+  const inService = (group.instances ?? []).filter((i) => i.lifecycleState === 'InService').length;
+  const missing = Math.max(0, group.desiredCapacity - inService);
+  if (missing === 0) return [];
+  const caller = autoScalingCaller(account);
+  if (group.serviceLinkedRoleArn) {
+    // A custom-suffix role (AWSServiceRoleForAutoScaling_<suffix>) has its own session name.
+    const roleName = group.serviceLinkedRoleArn.split('/').pop() ?? 'AWSServiceRoleForAutoScaling';
+    caller.principal = { ...caller.principal, arn: group.serviceLinkedRoleArn, name: roleName };
+    caller.arn = `arn:aws:sts::${account}:assumed-role/${roleName}/AutoScaling`;
+  }
+  const started = new Date();
+  const record = (instance: InstanceRecord): void => {
+    const failed = instance.state !== 'running';
+    const reason = instance.stateReason ? `${instance.stateReason.message}` : '';
+    const statusMessage = failed
+      ? `Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: ${reason}`
+      : undefined;
+    group.activities = [
+      {
+        activityId: randomUUID(),
+        description: `Launching a new EC2 instance: ${instance.id}${failed ? `.  Status Reason: ${statusMessage}` : ''}`,
+        cause: `At ${started.toISOString().replace(/\.\d+Z$/, 'Z')} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${inService} to ${group.desiredCapacity}.`,
+        statusCode: failed ? 'Cancelled' : 'Successful',
+        ...(statusMessage ? { statusMessage } : {}),
+        startTime: started.toISOString(),
+        endTime: new Date().toISOString(),
+      },
+      ...(group.activities ?? []),
+    ];
+    if (!failed)
+      group.instances = [...(group.instances ?? []), { instanceId: instance.id, lifecycleState: 'InService' }];
+  };
+  return launchInstances(world, caller, {
+    account,
+    region,
+    count: missing,
+    template: group.launchTemplate,
+    invokedBy: 'autoscaling.amazonaws.com',
+    tags: { 'aws:autoscaling:groupName': group.name },
+    onSettled: record,
+  });
+}
