@@ -3,6 +3,7 @@
  * on first use: a large policy can carry many fixes that nobody applies, and the editor
  * asks for them only when the quick-fix menu opens.
  */
+import { parsePrincipalArn } from '../arn';
 import { nodeValue, propertyValue } from './document';
 import { actionMatches } from './evaluate';
 import { awsPrincipalEntries, GRANT_KEY, statementActions, type PolicyFacts, type StatementInfo } from './facts';
@@ -117,12 +118,32 @@ export function limitDenyFixes(facts: PolicyFacts, s: StatementInfo): PolicyFix[
 /** A statement allowing EC2's grant to the principals. */
 export function grantStatementFixes(facts: PolicyFacts, principals: string[], preferred: boolean): PolicyFix[] {
   const sid = facts.nextSid(DEFAULT_GRANT_SID);
+  const written = principals.map((p) => templatePrincipal(facts, p));
   return lazyFix(
     facts,
-    { fix: 'add-grant-statement', sid, principals },
-    [insertion(facts, keyPolicyGrantStatement(principals, sid))],
+    // The title names the principals as the statement writes them.
+    { fix: 'add-grant-statement', sid, principals: written.map((p) => (typeof p === 'string' ? p : p['Fn::Sub'])) },
+    [insertion(facts, keyPolicyGrantStatement(written, sid))],
     preferred,
   );
+}
+
+/**
+ * A principal as the template writes it. In a CloudFormation template that does not name
+ * its own account, an IAM principal of that account is written with Fn::Sub over
+ * AWS::Partition and AWS::AccountId: the account was only resolved for the analysis (a
+ * stand-in id when nothing names it), and a made-up id must never land in the template.
+ */
+function templatePrincipal(facts: PolicyFacts, arn: string): string | { 'Fn::Sub': string } {
+  const template = facts.view.cloudFormation;
+  const account = parsePrincipalArn(arn)?.account;
+  if (!template || account === undefined || account !== template.accountId) return arn;
+  // A template that names the account itself keeps it, as written; so do non-IAM ARNs (sessions).
+  if (facts.ctx.text.includes(account) || arn.split(':')[2] !== 'iam') return arn;
+  const resource = arn.split(':').slice(5).join(':');
+  // IAM names cannot hold `$`; a text that does is left as it is rather than read by Fn::Sub.
+  if (!resource || resource.includes('$')) return arn;
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:${resource}` };
 }
 
 /** The account principal a delegation statement names: the template's own account in CloudFormation. */
