@@ -35,7 +35,16 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const backupDir = vscode.Uri.joinPath(context.globalStorageUri, 'key-policy-backups');
   const keyPolicies = new KeyPolicyFileSystem(aws, backupDir, log, trusted);
   const reports = new ReportView();
-  const analyses = new PolicyAnalyses((document) => principalsFor(document, settings(), keyPolicies), log);
+  const analyses = new PolicyAnalyses(
+    (document) => principalsFor(document, settings(), keyPolicies),
+    log,
+    (document) =>
+      document.uri.scheme === KEY_POLICY_SCHEME
+        ? keyPolicies.keyContextFor(document.uri)
+        : settings().keyAccount
+          ? { keyAccount: settings().keyAccount }
+          : {},
+  );
   const diagnostics = new PolicyDiagnostics(analyses);
   const instances = new InstancesProvider(() => bridge.explorerBackend(), settings, log, { trusted });
   keyPolicies.onSaved = (_uri, { keyArn }) =>

@@ -85,6 +85,16 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
     return this.open.get(uri.toString())?.principalArn;
   }
 
+  /**
+   * The key's own region and account, from its ARN: a live key policy is checked for EC2 in
+   * the key's region (kms:ViaService) and account, not in a default one.
+   */
+  keyContextFor(uri: vscode.Uri): { region?: string; keyAccount?: string } {
+    const keyArn = this.open.get(uri.toString())?.keyArn ?? new URLSearchParams(uri.query).get('arn') ?? '';
+    const key = parseKeyArn(keyArn);
+    return key ? { region: key.region, keyAccount: key.account } : {};
+  }
+
   watch(): vscode.Disposable {
     return new vscode.Disposable(() => undefined);
   }

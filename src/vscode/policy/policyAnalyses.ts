@@ -21,6 +21,11 @@ export class PolicyAnalyses {
   constructor(
     private readonly principals: (document: vscode.TextDocument) => string[],
     private readonly log?: Pick<Logger, 'error'>,
+    /** For a live key policy: the key's own region (kms:ViaService) and account. */
+    private readonly keyContext: (document: vscode.TextDocument) => {
+      region?: string;
+      keyAccount?: string;
+    } = () => ({}),
   ) {}
 
   /**
@@ -32,6 +37,7 @@ export class PolicyAnalyses {
     try {
       const options = {
         principals: this.principals(document),
+        ...this.keyContext(document),
         formatting: formattingFor(document),
         // The analysis runs on the extension host's thread: a huge file must not freeze it.
         maxLength: MAX_ANALYZED_TEXT_LENGTH,
