@@ -186,7 +186,9 @@ export function wordFinding(facts: FindingFacts): { message: string; details?: s
           `${facts.uniqueId} is the unique id of a deleted IAM ${facts.kind}: a policy shows a principal this way once it no longer exists, ` +
           'and it matches no one. KMS refuses any PutKeyPolicy of this policy (MalformedPolicyDocumentException: ' +
           '"Policy contains a statement with one or more invalid principals.") until it is removed or replaced.',
-        details: [`${facts.uniqueId}: deleted IAM ${facts.kind}, in the ${facts.element} of ${statementPhrases([facts.statement])}`],
+        details: [
+          `${facts.uniqueId}: deleted IAM ${facts.kind}, in the ${facts.element} of ${statementPhrases([facts.statement])}`,
+        ],
       };
   }
 }

@@ -52,7 +52,8 @@ function orphanedEntries(facts: PolicyFacts): OrphanedEntry[] {
       for (const entryNode of candidates) {
         if (entryNode.type !== 'string' || typeof entryNode.value !== 'string') continue;
         const kind = iamUniqueIdKind(entryNode.value);
-        if (kind) found.push({ statement, element, principalNode, awsNode, entryNode, uniqueId: entryNode.value, kind });
+        if (kind)
+          found.push({ statement, element, principalNode, awsNode, entryNode, uniqueId: entryNode.value, kind });
       }
     }
   }
