@@ -122,6 +122,7 @@ describe('analyzePolicyText: each finding code', () => {
       'invalid-policy',
       'missing-create-grant',
       'no-iam-delegation',
+      'orphaned-principal',
       'policy-too-large',
       'principal-cannot-create-grant',
       'principal-relies-on-iam',
