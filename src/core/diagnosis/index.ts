@@ -1,6 +1,7 @@
 /** Public surface of the diagnosis: the engine, its ports, the report types and renderers. */
 export { diagnoseInstance, isAbortError, type DiagnoseOptions, type DiagnosisInput } from './engine';
+export { diagnoseAutoScalingGroup, type GroupDiagnosisInput } from './groupEngine';
 export type { CallOptions, DiagnosisPorts, SimulationResult } from './ports';
 export * from './types';
 export { REPORT_COMMANDS, commandUri, jsonText, renderMarkdown, renderText, toJson, type DiagnosisJson } from './render';
-export type { ChangeKeyStateArgs, CopyStatementArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from './commandArgs';
+export type { ChangeKeyStateArgs, CopyStatementArgs, CreateGrantArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from './commandArgs';

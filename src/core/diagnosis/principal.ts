@@ -64,7 +64,12 @@ export function isPrincipalUnderTest(callerArn: string, principal: PrincipalInfo
   if (callerArn === principal.arn) return true;
   const caller = callerArn.startsWith('arn:') ? parsePrincipalArn(callerArn) : undefined;
   const tested = principal.arn.startsWith('arn:') ? parsePrincipalArn(principal.arn) : undefined;
-  return caller !== undefined && tested !== undefined && caller.kind !== 'other' && caller.principalArn === tested.principalArn;
+  if (caller === undefined || tested === undefined || caller.kind === 'other') return false;
+  if (caller.principalArn === tested.principalArn) return true;
+  // A session ARN omits its role's path; role names are unique in an account, so name and account decide.
+  const roleName = (p: ParsedPrincipal): string | undefined => (p.kind === 'assumed-role' ? p.roleName : p.kind === 'role' ? p.principalArn.split('/').pop() : undefined);
+  const name = roleName(caller);
+  return name !== undefined && caller.account === tested.account && name === roleName(tested);
 }
 
 /**

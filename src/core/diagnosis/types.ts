@@ -2,7 +2,7 @@
  * The diagnosis report: plain data that the VS Code view, the CLI and tests all read.
  * Codes are stable (tests, JSON output and quick fixes match on them); texts are for people.
  */
-import type { AwsErrorKind, InstanceStateName, KeyInfo, StateReason } from '../model';
+import type { AwsErrorKind, InstanceStateName, KeyInfo, LaunchTemplateRef, ScalingActivity, StateReason } from '../model';
 import type { StateReasonKind } from '../stateReason';
 import type { Launcher } from '../launch/launchers';
 import type { CreateGrantArgs } from './commandArgs';
@@ -29,7 +29,7 @@ export type VerdictCode =
 
 export type Confidence = 'high' | 'medium' | 'low';
 
-export type StepId = 'instance-state' | 'volumes' | 'kms-keys' | 'principal' | 'key-policy' | 'iam-policy';
+export type StepId = 'instance-state' | 'volumes' | 'kms-keys' | 'principal' | 'key-policy' | 'iam-policy' | 'auto-scaling-group' | 'launch-template';
 
 export type StepStatus = 'pass' | 'fail' | 'skip' | 'error';
 
@@ -192,7 +192,51 @@ export const STEP_TITLES: Record<StepId, string> = {
   principal: 'Who started the instance',
   'key-policy': 'Key policy',
   'iam-policy': 'IAM permissions',
+  'auto-scaling-group': 'Auto Scaling group, its role and its latest launch',
+  'launch-template': 'What the group launches: template, AMI and snapshots',
 };
 
 /** The order of the steps in every report. */
 export const STEP_ORDER: readonly StepId[] = ['instance-state', 'volumes', 'kms-keys', 'principal', 'key-policy', 'iam-policy'];
+
+/** The order of the steps of a group's report. */
+export const GROUP_STEP_ORDER: readonly StepId[] = ['auto-scaling-group', 'launch-template', 'kms-keys', 'key-policy', 'iam-policy'];
+
+/** What a report is about: the JSON's `subject`. */
+export type DiagnosisSubject = 'instance' | 'auto-scaling-group';
+
+/** The group as the diagnosis read it. */
+export interface GroupFacts {
+  name: string;
+  /** The role the group launches as: its `ServiceLinkedRoleARN`, or the default. */
+  serviceLinkedRoleArn: string;
+  /** True when the group names no role and launches as AWSServiceRoleForAutoScaling. */
+  defaultRole: boolean;
+  launchTemplate?: LaunchTemplateRef & { resolvedVersion?: number };
+  launchConfigurationName?: string;
+  /** The other templates of a mixed instances policy's overrides. */
+  overrideTemplates: LaunchTemplateRef[];
+  desiredCapacity: number;
+  inServiceCount: number;
+  hasWarmPool: boolean;
+  latestFailedActivity?: ScalingActivity;
+}
+
+/** The diagnosis of an Auto Scaling group: the same verdict, steps, fixes, keys and principal as for an instance. */
+export interface GroupDiagnosisReport {
+  schemaVersion: 1;
+  subject: 'auto-scaling-group';
+  groupName: string;
+  profile: string;
+  region: string;
+  /** ISO 8601. */
+  generatedAt: string;
+  group?: GroupFacts;
+  verdict: Verdict;
+  steps: DiagnosisStep[];
+  fixes: Fix[];
+  timeline: TimelineEntry[];
+  keys: KeyInfo[];
+  principal?: PrincipalInfo;
+  calls: CallStats;
+}
