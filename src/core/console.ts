@@ -19,3 +19,16 @@ export function keyConsoleUrl(region: string, keyId: string): string {
   const r = encodeURIComponent(region);
   return `https://${consoleHost(region)}/kms/home?region=${r}#/kms/keys/${encodeURIComponent(keyId)}`;
 }
+
+/**
+ * The IAM console page of the user or role whose policies take an edit (IAM is global: the
+ * console of the partition of `region`). Undefined for anything that is not an IAM user or
+ * role ARN, so no made-up page is linked.
+ */
+export function iamPrincipalConsoleUrl(region: string, principalArn: string): string | undefined {
+  const match = /^arn:[a-z-]+:iam::\d{12}:(user|role)\/(?:[^/]+\/)*([\w+=,.@-]+)$/.exec(principalArn);
+  if (!match) return undefined;
+  const page = match[1] === 'user' ? 'users' : 'roles';
+  const host = consoleHost(region).replace(/^[a-z0-9-]+\.console\.aws\.amazon\.com$/, 'console.aws.amazon.com');
+  return `https://${host}/iam/home#/${page}/details/${encodeURIComponent(match[2])}`;
+}

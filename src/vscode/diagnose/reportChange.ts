@@ -1,9 +1,8 @@
 // What a report says once something it diagnosed changed: a "What changed" section at its top,
 // with Diagnose again. No `vscode` import: the wording is tested in plain mocha.
-import { COMMAND_IDS } from '../../core/commandIds';
 import type { DiagnosisReport } from '../../core/diagnosis/types';
 import { markdownCode, markdownText } from '../../core/diagnosis/escape';
-import { commandUri } from '../../core/diagnosis/render';
+import { actionsMarkdown, reportActions } from './reportActions';
 
 /** A change made from the report (or seen after it), in words, with when it happened. */
 export interface ReportChange {
@@ -21,20 +20,11 @@ export function verdictChange(before: DiagnosisReport, after: DiagnosisReport): 
   return `Diagnosed again: the verdict was ${before.verdict.code} (${before.verdict.title}) and is now ${after.verdict.code} (${after.verdict.title}).`;
 }
 
-/** The Diagnose again link's target: the report's instance, as the diagnose command takes it. */
-export function diagnoseAgainUri(report: DiagnosisReport): string {
-  return commandUri(COMMAND_IDS.diagnoseStoppedInstance, {
-    profile: report.profile,
-    region: report.region,
-    instanceId: report.instanceId,
-    ...(report.instance?.name ? { name: report.instance.name } : {}),
-  });
-}
-
 /**
- * The report's Markdown with the changes on top. When something was changed after this
- * diagnosis, its verdict heading says it is from before the change: the report never keeps
- * stating, as the present, a cause that may just have been fixed.
+ * The report's Markdown as the view shows it: with links, its actions line on top (where the
+ * edit goes, Start instance again, Diagnose again, Copy report), then what changed. When
+ * something was changed after this diagnosis, its verdict heading says it is from before the
+ * change: the report never keeps stating, as the present, a cause that may just have been fixed.
  */
 export function withChanges(
   report: DiagnosisReport,
@@ -42,13 +32,16 @@ export function withChanges(
   changes: readonly ReportChange[],
   options: { links: boolean; stale: boolean },
 ): string {
-  if (changes.length === 0) return markdown;
-  const lines = ['## What changed', ''];
-  for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);
-  lines.push('');
-  if (options.links) lines.push(`[Diagnose again](${diagnoseAgainUri(report)})`, '');
-  const body = options.stale ? markdown.replace(/^## Verdict: /m, '## Verdict before these changes: ') : markdown;
-  // The section goes after the report's first heading and its context line.
+  const lines: string[] = [];
+  if (options.links) lines.push(actionsMarkdown(reportActions(report)), '');
+  if (changes.length > 0) {
+    lines.push('## What changed', '');
+    for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);
+    lines.push('');
+  }
+  if (lines.length === 0) return markdown;
+  const body = options.stale && changes.length > 0 ? markdown.replace(/^## Verdict: /m, '## Verdict before these changes: ') : markdown;
+  // The section goes after the report's title and the context line below it.
   const at = indexAfterHeader(body);
   return `${body.slice(0, at)}${lines.join('\n')}\n${body.slice(at)}`;
 }

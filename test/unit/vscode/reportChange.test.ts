@@ -9,6 +9,7 @@ function report(code: string, title: string): DiagnosisReport {
     region: 'eu-west-1',
     instance: { name: 'app-1', state: 'stopped' },
     verdict: { code, title },
+    fixes: [],
   } as unknown as DiagnosisReport;
 }
 
@@ -41,7 +42,10 @@ describe('A report says what changed since it was made', () => {
 
   it('leaves an unchanged report as it is, and a plain copy without links', () => {
     const r = report('x', 'y');
-    assert.equal(withChanges(r, MARKDOWN, [], { links: true, stale: true }), MARKDOWN);
+    assert.equal(withChanges(r, MARKDOWN, [], { links: false, stale: true }), MARKDOWN);
+    // With links, the actions go on top even before anything changed; the verdict stays as it is.
+    const linked = withChanges(r, MARKDOWN, [], { links: true, stale: true });
+    assert.ok(linked.indexOf('[Diagnose again]') < linked.indexOf('## Verdict: '), linked);
     const plain = withChanges(r, MARKDOWN, [{ at: 'x', text: 'Started [as](command:evil)' }], { links: false, stale: false });
     assert.doesNotMatch(plain, /Diagnose again/);
     assert.match(plain, /## Verdict: /);

@@ -1,0 +1,64 @@
+// The actions line at the top of a report: where each edit goes, starting again, diagnosing
+// again and copying. No `vscode` import: which links a report gets is tested in plain mocha.
+import { COMMAND_IDS } from '../../core/commandIds';
+import { iamPrincipalConsoleUrl } from '../../core/console';
+import type { OpenKeyPolicyArgs } from '../../core/diagnosis/commandArgs';
+import { commandUri } from '../../core/diagnosis/render';
+import type { DiagnosisReport, VerdictCode } from '../../core/diagnosis/types';
+
+/** Verdicts whose fix is an edit of the key policy even when the report carries no statement to add (a Deny to narrow). */
+const KEY_POLICY_EDIT_VERDICTS: ReadonlySet<VerdictCode> = new Set<VerdictCode>([
+  'kms-create-grant-explicit-deny',
+  'kms-create-grant-not-allowed',
+]);
+
+/** The Diagnose again link's target: the report's instance, as the diagnose command takes it. */
+export function diagnoseAgainUri(report: DiagnosisReport): string {
+  return commandUri(COMMAND_IDS.diagnoseStoppedInstance, {
+    profile: report.profile,
+    region: report.region,
+    instanceId: report.instanceId,
+    ...(report.instance?.name ? { name: report.instance.name } : {}),
+  });
+}
+
+/** One link of the actions line. */
+export interface ReportAction {
+  label: string;
+  /** A `command:` URI (the view allows exactly its commands) or an https console page. */
+  target: string;
+}
+
+/**
+ * The report's actions, first to last: Open key policy wherever the fix is a key policy edit
+ * (a statement to add, or a Deny to remove or narrow), the IAM page of the principal when the
+ * fix is an IAM edit, Start instance again for a stopped instance, Diagnose again, Copy report.
+ */
+export function reportActions(report: DiagnosisReport): ReportAction[] {
+  const actions: ReportAction[] = [];
+  const keyFix = report.fixes.find((f) => f.target === 'key-policy');
+  const keyArn = keyFix?.keyArn ?? (KEY_POLICY_EDIT_VERDICTS.has(report.verdict.code) ? report.verdict.keyArn : undefined);
+  if (keyArn) {
+    const principalArn = keyFix?.target === 'key-policy' ? keyFix.principalArn : report.verdict.principalArn;
+    const args: OpenKeyPolicyArgs = { profile: report.profile, region: report.region, keyArn, ...(principalArn ? { principalArn } : {}) };
+    actions.push({ label: 'Open key policy', target: commandUri(COMMAND_IDS.openKeyPolicy, args) });
+  }
+  const identityFix = report.fixes.find((f) => f.target === 'identity-policy');
+  const iamEdit =
+    identityFix?.principalArn ??
+    (report.verdict.code === 'kms-create-grant-explicit-deny' ? report.principal?.policyArn : undefined);
+  const iamPage = iamEdit ? iamPrincipalConsoleUrl(report.region, iamEdit) : undefined;
+  if (iamPage) actions.push({ label: 'Open IAM policies of the principal', target: iamPage });
+  const instance = { profile: report.profile, region: report.region, instanceId: report.instanceId };
+  if (report.instance?.state === 'stopped') {
+    actions.push({ label: 'Start instance again', target: commandUri(COMMAND_IDS.startInstance, instance) });
+  }
+  actions.push({ label: 'Diagnose again', target: diagnoseAgainUri(report) });
+  actions.push({ label: 'Copy report', target: commandUri(COMMAND_IDS.copyReport, instance) });
+  return actions;
+}
+
+/** The actions as one Markdown line. */
+export function actionsMarkdown(actions: readonly ReportAction[]): string {
+  return actions.map((a) => `[${a.label}](${a.target})`).join(' · ');
+}

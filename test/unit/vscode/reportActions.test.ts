@@ -1,0 +1,60 @@
+import * as assert from 'node:assert/strict';
+import { iamPrincipalConsoleUrl } from '../../../src/core/console';
+import type { DiagnosisReport, Fix } from '../../../src/core/diagnosis/types';
+import { reportActions } from '../../../src/vscode/diagnose/reportActions';
+
+const KEY = 'arn:aws:kms:eu-west-1:111111111111:key/1a2b3c4d-0002-4abc-8def-000000000002';
+const ROLE = 'arn:aws:iam::111111111111:role/Operator';
+
+function report(code: string, fixes: Fix[], state = 'stopped'): DiagnosisReport {
+  return {
+    instanceId: 'i-00de0000000000004',
+    profile: 'dev-admin',
+    region: 'eu-west-1',
+    instance: { name: 'app-1', state },
+    verdict: { code, title: 't', keyArn: KEY, principalArn: ROLE },
+    principal: { arn: 'arn:aws:sts::111111111111:assumed-role/Operator/jane', policyArn: ROLE },
+    fixes,
+  } as unknown as DiagnosisReport;
+}
+
+const labels = (r: DiagnosisReport) => reportActions(r).map((a) => a.label);
+const argsOf = (target: string) => JSON.parse(decodeURIComponent(target.slice(target.indexOf('?') + 1)))[0];
+
+describe('The actions at the top of a report', () => {
+  it('links an explicit Deny, which has no statement to add, to the key policy and the IAM page', () => {
+    const actions = reportActions(report('kms-create-grant-explicit-deny', []));
+    assert.deepEqual(
+      actions.map((a) => a.label),
+      ['Open key policy', 'Open IAM policies of the principal', 'Start instance again', 'Diagnose again', 'Copy report'],
+    );
+    assert.match(actions[0].target, /^command:ec2LaunchDoctor\.openKeyPolicy\?/);
+    assert.deepEqual(argsOf(actions[0].target), { profile: 'dev-admin', region: 'eu-west-1', keyArn: KEY, principalArn: ROLE });
+    assert.equal(actions[1].target, 'https://console.aws.amazon.com/iam/home#/roles/details/Operator');
+  });
+
+  it('opens the key policy of the key-policy fix, and the IAM page of an identity-policy fix', () => {
+    const fixes: Fix[] = [
+      { target: 'key-policy', keyArn: KEY, principalArn: ROLE, statement: {}, role: 'alternative' },
+      { target: 'identity-policy', keyArn: KEY, principalArn: ROLE, statement: {}, role: 'alternative' },
+    ];
+    assert.deepEqual(labels(report('kms-create-grant-not-allowed', fixes)).slice(0, 2), [
+      'Open key policy',
+      'Open IAM policies of the principal',
+    ]);
+  });
+
+  it('offers no edit link when the fix is not an edit, and no start for an instance that is not stopped', () => {
+    assert.deepEqual(labels(report('kms-key-disabled', [], 'running')), ['Diagnose again', 'Copy report']);
+  });
+
+  it('links only IAM users and roles to the IAM console, in their partition', () => {
+    assert.equal(
+      iamPrincipalConsoleUrl('eu-west-1', 'arn:aws:iam::111111111111:user/ops/alice'),
+      'https://console.aws.amazon.com/iam/home#/users/details/alice',
+    );
+    assert.match(iamPrincipalConsoleUrl('cn-north-1', 'arn:aws-cn:iam::111111111111:role/R') ?? '', /^https:\/\/console\.amazonaws\.cn\//);
+    assert.equal(iamPrincipalConsoleUrl('eu-west-1', 'arn:aws:sts::111111111111:assumed-role/R/s'), undefined);
+    assert.equal(iamPrincipalConsoleUrl('eu-west-1', 'arn:aws:iam::111111111111:role/<script>'), undefined);
+  });
+});
