@@ -17,6 +17,7 @@ export {
 // The diagnosis layer takes principal parsing from here; the module is src/core/arn.ts.
 export { parsePrincipalArn, type ParsedPrincipal } from '../arn';
 export { analyzePolicyText, type AnalyzeOptions, type AnalysisResult } from './analyze';
+export { orphanedPrincipalIds } from './orphanedPrincipalRules';
 export { type DocumentKind } from './document';
 export {
   analysisFailedFinding,

@@ -13,6 +13,7 @@
 import type { Node } from 'jsonc-parser';
 import { iamUniqueIdKind, parsePrincipalArn, type UniqueIdKind } from '../arn';
 import { nodeValue, propertyValue } from './document';
+import { policyStatements } from './evaluate';
 import { awsPrincipalEntries, principalEntryAccount, type PolicyFacts, type StatementInfo } from './facts';
 import { lazyFix } from './fixBuilders';
 import type { TextEdit } from './fixes';
@@ -182,4 +183,18 @@ function policyAccounts(facts: PolicyFacts): Set<string> {
     }
   }
   return accounts;
+}
+
+/**
+ * The unique ids of deleted users and roles a parsed policy names in Principal or
+ * NotPrincipal, once each in order: for a caller holding the policy as a value (the
+ * diagnosis reads it with GetKeyPolicy), whose PutKeyPolicy KMS refuses while any remains.
+ */
+export function orphanedPrincipalIds(policy: unknown): string[] {
+  const ids = new Set<string>();
+  for (const s of policyStatements(policy)) {
+    for (const entry of awsPrincipalEntries(s.Principal).concat(awsPrincipalEntries(s.NotPrincipal)))
+      if (iamUniqueIdKind(entry)) ids.add(entry);
+  }
+  return [...ids];
 }

@@ -5,7 +5,13 @@
 import * as assert from 'node:assert/strict';
 import { parseTree, type ParseError } from 'jsonc-parser';
 import { iamUniqueIdKind } from '../../../src/core/arn';
-import { analyzePolicyText, ec2GrantRequest, evaluatePolicy, FINDING_SEVERITY } from '../../../src/core/policy';
+import {
+  analyzePolicyText,
+  ec2GrantRequest,
+  evaluatePolicy,
+  FINDING_SEVERITY,
+  orphanedPrincipalIds,
+} from '../../../src/core/policy';
 import { compilePolicy } from '../../../src/core/policy/evaluate';
 import { applyEdits } from '../../../src/core/policy/fixes';
 import { FINDING_HELP } from '../../../src/core/findingHelp';
@@ -497,5 +503,28 @@ describe('orphaned principals: the evaluator matches a unique id to no one', () 
       for (const form of [deny, compilePolicy(deny)])
         assert.equal(evaluatePolicy(form, request, 'resource').decision, 'explicit-deny', caller);
     }
+  });
+});
+
+describe('orphaned principals: in a policy read as a value', () => {
+  it('lists each unique id of Principal and NotPrincipal once, in order, and nothing for other documents', () => {
+    const policy = {
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: [ROOT, USER_ID] }, Action: 'kms:*', Resource: '*' },
+        { Effect: 'Deny', NotPrincipal: { AWS: ROLE_ID }, Action: 'kms:Decrypt', Resource: '*' },
+        { Effect: 'Allow', Principal: { AWS: USER_ID }, Action: 'kms:Encrypt', Resource: '*' },
+        { Effect: 'Allow', Principal: '*', Action: 'kms:Encrypt', Resource: '*' },
+      ],
+    };
+    assert.deepEqual(orphanedPrincipalIds(policy), [USER_ID, ROLE_ID]);
+    assert.deepEqual(orphanedPrincipalIds({ Statement: { Effect: 'Allow', Principal: { AWS: ROOT } } }), []);
+    for (const hostile of [
+      undefined,
+      null,
+      'AROAEXAMPLEDELETED001',
+      [ROLE_ID],
+      { Statement: [null, 7, { Principal: 5 }] },
+    ])
+      assert.deepEqual(orphanedPrincipalIds(hostile), []);
   });
 });
