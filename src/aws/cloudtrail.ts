@@ -175,6 +175,8 @@ interface RecordShape {
     instanceId?: string;
     dryRun?: boolean;
   } | null;
+  /** RunInstances names the instances it created only in its response. */
+  responseElements?: { instancesSet?: { items?: { instanceId?: string }[] } } | null;
   resources?: { type?: string; ARN?: string; accountId?: string }[];
 }
 
@@ -223,6 +225,12 @@ export function mapTrailEvent(event: Event): TrailEvent {
   const ids = items.map((item) => text(item?.instanceId)).filter((id): id is string => !!id);
   const single = text(params?.instanceId);
   if (single) ids.push(single);
+  const response = record.responseElements && typeof record.responseElements === 'object' ? record.responseElements : undefined;
+  const created = Array.isArray(response?.instancesSet?.items) ? response.instancesSet.items : [];
+  for (const item of created) {
+    const id = text(item?.instanceId);
+    if (id && !ids.includes(id)) ids.push(id);
+  }
   const fromGrantee = GRANTEE_INSTANCE.exec(grantee ?? '')?.[1];
   if (fromGrantee && !ids.includes(fromGrantee)) ids.push(fromGrantee);
   if (ids.length > 0) result.instanceIds = ids;

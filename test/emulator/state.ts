@@ -365,7 +365,7 @@ export class World {
       readOnly: event.readOnly === true,
       resources: resources.map((r) => ({
         ResourceType: r.type as string | undefined,
-        ResourceName: (r.ARN ?? r.arn) as string | undefined,
+        ResourceName: lookupResourceName(r.type, (r.ARN ?? r.arn) as string | undefined),
       })),
       json: JSON.stringify({ ...event, eventID: eventId }),
     };
@@ -413,6 +413,16 @@ function usernameOf(identity: Record<string, unknown>): string | undefined {
   const arn = typeof identity.arn === 'string' ? identity.arn : undefined;
   // CloudTrail shows the session name as the user name of an assumed role.
   return arn?.split('/').pop();
+}
+
+/**
+ * The `ResourceName` LookupEvents reports for a record's resource: "i-1234567" for an EC2
+ * instance, the ARN for a KMS key (CloudTrail API reference, Resource.ResourceName; KMS
+ * Developer Guide, logging-using-cloudtrail.html).
+ */
+function lookupResourceName(type: unknown, arn: string | undefined): string | undefined {
+  if (type === 'AWS::EC2::Instance' && arn) return /:instance\/(i-[0-9a-f]+)$/.exec(arn)?.[1] ?? arn;
+  return arn;
 }
 
 function pushScoped<T>(map: Map<string, T[]>, key: string, value: T): void {

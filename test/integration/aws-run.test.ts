@@ -99,8 +99,12 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
     assert.equal(record.eventSource, 'kms.amazonaws.com');
     assert.equal(record.invokedBy, 'ec2-frontend-api.amazonaws.com');
     assert.match(record.errorMessage ?? '', /not authorized to perform: kms:GenerateDataKeyWithoutPlaintext on resource: .*because no identity-based policy allows/);
-    const runs = value(await ports.lookupEvents({ eventName: 'RunInstances', ...window, resourceNames: [id] }));
-    assert.ok(runs.some((e) => e.resources?.some((r) => r.name === id)), 'the launch is found by the instance as a resource');
+    emulator.resetCalls();
+    const named = (e: { instanceIds?: string[] }): boolean => e.instanceIds?.includes(id) === true;
+    const runs = value(await ports.lookupEvents({ eventName: 'RunInstances', ...window, resourceNames: [id], stopWhen: named }));
+    assert.ok(runs.some((e) => e.resources?.some((r) => r.name?.endsWith(`/${id}`))), 'the launch names the instance as a resource');
+    // LookupEvents reports an instance's ResourceName as its id: one lookup by it finds the launch.
+    assert.equal(emulator.callCount({ service: 'cloudtrail', action: 'LookupEvents' }), 1);
   });
 
   it('an instant fleet from the same template ends the same way', async () => {

@@ -423,7 +423,11 @@ function runRecord(ctx: CallContext, instances: InstanceRecord[]): Record<string
     requestID: ctx.requestId,
     eventID: randomUUID(),
     readOnly: false,
-    resources: instances.map((i) => ({ accountId: i.account, type: 'AWS::EC2::Instance', ARN: i.id })),
+    resources: instances.map((i) => ({
+      accountId: i.account,
+      type: 'AWS::EC2::Instance',
+      ARN: `arn:aws:ec2:${i.region}:${i.account}:instance/${i.id}`,
+    })),
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: ctx.caller.account,

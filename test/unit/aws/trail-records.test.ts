@@ -80,12 +80,25 @@ describe('mapTrailEvent on real record shapes', () => {
     assert.deepEqual(event.resources, [{ type: 'AWS::EC2::Instance', name: 'i-0123456789abcdef0' }]);
   });
 
+  it('takes the instances a RunInstances record names only in its response, each once', () => {
+    const event = mapTrailEvent({
+      EventId: 'r-1',
+      EventName: 'RunInstances',
+      CloudTrailEvent: JSON.stringify({
+        requestParameters: { instancesSet: { items: [{ imageId: 'ami-1', minCount: 2, maxCount: 2 }] } },
+        responseElements: { instancesSet: { items: [{ instanceId: 'i-0aaaaaaaaaaaaaaa1' }, { instanceId: 'i-0aaaaaaaaaaaaaaa2' }, { instanceId: 'i-0aaaaaaaaaaaaaaa1' }] } },
+      }),
+    });
+    assert.deepEqual(event.instanceIds, ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2']);
+  });
+
   it('ignores fields of the wrong type instead of passing them on', () => {
     const hostile = {
       eventSource: 42,
       userIdentity: { arn: ['x'], invokedBy: { a: 1 }, sessionContext: { sessionIssuer: { arn: null } } },
       errorCode: {},
       requestParameters: { keyId: 7, granteePrincipal: false, dryRun: 'true', instancesSet: { items: 'i-1' } },
+      responseElements: { instancesSet: { items: [null, { instanceId: 5 }] } },
       resources: [null, 'x', { type: 3, ARN: 4 }],
     };
     const event = mapTrailEvent({ EventId: 'h-1', EventName: 'CreateGrant', CloudTrailEvent: JSON.stringify(hostile) });
