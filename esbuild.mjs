@@ -7,6 +7,8 @@
 //    extension on the first YAML or Terraform document.
 //  - dist/cli.js: the command-line tool, everything in one file.
 import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -48,6 +50,19 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
 ];
+
+/**
+ * The Terraform parser runs on WebAssembly: the runtime and the grammar go next to the
+ * bundles that load them (dist/formats.js, dist/cli.js), and into the .vsix from there.
+ */
+const require = createRequire(import.meta.url);
+mkdirSync('dist', { recursive: true });
+for (const wasm of [
+  'web-tree-sitter/web-tree-sitter.wasm',
+  '@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-terraform.wasm',
+]) {
+  copyFileSync(require.resolve(wasm), `dist/${wasm.split('/').pop()}`);
+}
 
 /**
  * In watch mode a rebuild (of one bundle or several) says when it starts and when the last

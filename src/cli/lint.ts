@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { isAccountId, parseArn, parseKeyArn } from '../core/arn';
 import { formatJson, formatSarif, formatText, type LintedFile } from '../core/policy';
-import { analyzeSourceText, sourceFormatOf } from '../core/policy/formats';
+import { analyzeSource, sourceFormatOf } from '../core/policy/formats';
 
 export interface LintIo {
   stdout(s: string): void;
@@ -161,7 +161,7 @@ export async function runLint(args: string[], io: LintIo): Promise<number> {
     try {
       // The file name picks the language (JSON, YAML, Terraform); the content decides what it holds.
       const format = sourceFormatOf(path, undefined, text) ?? 'json';
-      const { kind, findings } = await analyzeSourceText(text, format, {
+      const { kind, findings } = await analyzeSource(text, format, {
         principals: parsed.principals,
         region: parsed.region,
         keyAccount: parsed.keyAccount,

@@ -73,8 +73,8 @@ export function analyzePolicyText(text: string, options: AnalyzeOptions = {}): A
   return analyzeText(text, options);
 }
 
-/** The result with every range and edit moved `by` characters. */
-function shifted(result: AnalysisResult, by: number): AnalysisResult {
+/** The result with every range and edit moved `by` characters (a byte order mark read as text). */
+export function shifted(result: AnalysisResult, by: number): AnalysisResult {
   for (const finding of result.findings) {
     finding.range = { offset: finding.range.offset + by, length: finding.range.length };
     finding.fixes = finding.fixes.map((fix) => {
@@ -103,12 +103,32 @@ function notAnalyzedReason(why: ParsedDocument['notAnalyzed'], options: AnalyzeO
 
 function analyzeText(text: string, options: AnalyzeOptions): AnalysisResult {
   const principals = (options.principals ?? []).filter((p) => typeof p === 'string' && p.length > 0);
-  const accountId = principals.map((p) => parsePrincipalArn(p)?.account).find(isAccountId);
+  const accountId = principalsAccount(options);
   const parsed = parseDocument(text, { accountId, region: options.region, maxLength: options.maxLength });
+  const editor = new LocalEditor(text, options.formatting ?? detectFormatting(text));
+  return analyzeParsed(text, parsed, editor, { ...options, principals });
+}
+
+/** The account the named principals reveal: resolves a template's `AWS::AccountId`. */
+export function principalsAccount(options: AnalyzeOptions): string | undefined {
+  const principals = (options.principals ?? []).filter((p) => typeof p === 'string' && p.length > 0);
+  return principals.map((p) => parsePrincipalArn(p)?.account).find(isAccountId);
+}
+
+/**
+ * Runs the rules over the policies of a classified document. `editor` makes the fixes'
+ * edits in the document's own language (JSON here; YAML and HCL in ./formats).
+ */
+export function analyzeParsed(
+  text: string,
+  parsed: ParsedDocument,
+  editor: LocalEditor,
+  options: AnalyzeOptions,
+): AnalysisResult {
+  const principals = (options.principals ?? []).filter((p) => typeof p === 'string' && p.length > 0);
   if (parsed.kind === 'not-a-policy') return { kind: 'not-a-policy', findings: [] };
   if (parsed.kind === 'not-analyzed')
     return { kind: 'not-analyzed', findings: [analysisFailedFinding(notAnalyzedReason(parsed.notAnalyzed, options))] };
-  const editor = new LocalEditor(text, options.formatting ?? detectFormatting(text));
   const findings: Finding[] = [];
   for (const view of parsed.policies) findings.push(...analyzeView(text, view, { ...options, principals }, editor));
   // Edits on a text that does not parse could not be shown to leave valid JSON: offer none.

@@ -8,7 +8,14 @@ import { DEFAULT_REGION, MAX_NESTING_DEPTH, PLACEHOLDER_ACCOUNT } from './limits
 import { substitute } from './values';
 
 /** `not-analyzed`: shaped like a policy or a template, but beyond what the analyzer reads (too deeply nested). */
-export type DocumentKind = 'key-policy' | 'identity-policy' | 'cloudformation' | 'not-a-policy' | 'not-analyzed';
+export type DocumentKind =
+  | 'key-policy'
+  | 'identity-policy'
+  | 'cloudformation'
+  | 'terraform'
+  | 'terraform-plan'
+  | 'not-a-policy'
+  | 'not-analyzed';
 
 /** One policy document found in the text. */
 export interface PolicyView {

@@ -1,5 +1,12 @@
 import * as vscode from 'vscode';
-import { analysisFailedFinding, analyzePolicyText, MAX_ANALYZED_TEXT_LENGTH, type Finding } from '../../core/policy';
+import {
+  analysisFailedFinding,
+  analyzePolicyText,
+  MAX_ANALYZED_TEXT_LENGTH,
+  type AnalyzeOptions,
+  type Finding,
+} from '../../core/policy';
+import type { SourceFormat } from '../../core/policy/formats/sourceFormat';
 import type { Logger } from '../log';
 import { formattingFor } from './editorText';
 import { loadFormats } from './formatsBridge';
@@ -15,6 +22,11 @@ export interface DocumentAnalysis {
 /** Analyzes documents and remembers the latest analysis per document. */
 export class PolicyAnalyses {
   private readonly byUri = new Map<string, DocumentAnalysis>();
+  private readonly loading = new Set<SourceFormat>();
+  private readonly loadFailures = new Map<SourceFormat, string>();
+  private readonly formatLoaded = new vscode.EventEmitter<void>();
+  /** Fires when a parser that loads asynchronously (Terraform's) is ready, or failed to load. */
+  readonly onDidLoadFormat = this.formatLoaded.event;
 
   /** `principals` names who the diagnostics check for in a document (settings plus, for a
    * key policy opened from a diagnosis, the diagnosed principal). */
@@ -46,7 +58,7 @@ export class PolicyAnalyses {
       findings =
         format === 'json'
           ? analyzePolicyText(document.getText(), options).findings
-          : loadFormats().analyzeSourceText(document.getText(), format, options).findings;
+          : this.analyzeSource(document.getText(), format, options);
     } catch (error) {
       this.log?.error(
         `Policy analysis of ${document.uri.toString()} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -56,6 +68,36 @@ export class PolicyAnalyses {
     const analysis = { uri: document.uri.toString(), version: document.version, findings };
     this.byUri.set(analysis.uri, analysis);
     return analysis;
+  }
+
+  /**
+   * YAML and Terraform, read by the lazily loaded formats bundle. Terraform's parser loads
+   * asynchronously on the first .tf document: until then it has no findings, and
+   * `onDidLoadFormat` fires when it is ready (or failed) so the documents are analyzed again.
+   */
+  private analyzeSource(text: string, format: SourceFormat, options: AnalyzeOptions): Finding[] {
+    const formats = loadFormats();
+    if (formats.formatReady(format)) return formats.analyzeSourceText(text, format, options).findings;
+    const failure = this.loadFailures.get(format);
+    if (failure) return [analysisFailedFinding(`the ${format} parser could not be loaded: ${failure}`)];
+    if (!this.loading.has(format)) {
+      this.loading.add(format);
+      formats.prepareFormat(format).then(
+        () => {
+          this.loading.delete(format);
+          this.formatLoaded.fire();
+        },
+        (error: unknown) => {
+          this.loading.delete(format);
+          this.loadFailures.set(format, error instanceof Error ? error.message : String(error));
+          this.log?.error(
+            `Loading the ${format} parser failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
+          this.formatLoaded.fire();
+        },
+      );
+    }
+    return [];
   }
 
   /** The analysis of exactly this version of the document, if there is one. */

@@ -29,6 +29,8 @@ export class PolicyDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri)),
+      // Terraform's parser loads on the first .tf document: analyze them again once it is there.
+      analyses.onDidLoadFormat(() => this.refreshAll()),
     );
     for (const document of vscode.workspace.textDocuments) this.refresh(document);
   }
