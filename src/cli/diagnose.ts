@@ -1,11 +1,11 @@
 /**
- * `ec2-launch-doctor diagnose --instance ID [--profile P] [--region R] [--format text|json|markdown] [--timeout S]`
+ * `ec2-launch-doctor diagnose --instance ID | --auto-scaling-group NAME [--profile P] [--region R] [--format text|json|markdown] [--timeout S]`
  * Exit codes: see EXIT (0 only with a verdict). The report, when there is one, is printed
  * whatever the exit code.
  */
 import { parseArgs } from 'node:util';
 import type * as AwsModule from '../aws';
-import { diagnoseInstance, jsonText, renderMarkdown, renderText, type DiagnosisReport } from '../core/diagnosis';
+import { diagnoseAutoScalingGroup, diagnoseInstance, jsonText, renderMarkdown, renderText, type AnyReport } from '../core/diagnosis';
 import { isInstanceId } from '../core/ids';
 
 export interface DiagnoseIo {
@@ -16,14 +16,16 @@ export interface DiagnoseIo {
 
 export type DiagnoseFormat = 'text' | 'json' | 'markdown';
 
-export interface DiagnoseArguments {
-  instanceId: string;
+/** What to diagnose: an instance, or an Auto Scaling group. */
+export type DiagnoseTarget = { instanceId: string; autoScalingGroup?: undefined } | { autoScalingGroup: string; instanceId?: undefined };
+
+export type DiagnoseArguments = DiagnoseTarget & {
   profile: string;
   region?: string;
   format: DiagnoseFormat;
   /** Seconds each AWS call may take (`--timeout`); the session's default when absent. */
   timeoutSeconds?: number;
-}
+};
 
 /** The exit codes of `diagnose`. Only a verdict is success. */
 export const EXIT = {
@@ -36,15 +38,18 @@ export const EXIT = {
 } as const;
 
 export const DIAGNOSE_USAGE =
-  'usage: ec2-launch-doctor diagnose --instance ID [--profile P] [--region R] [--format text|json|markdown] [--timeout S]';
+  'usage: ec2-launch-doctor diagnose --instance ID | --auto-scaling-group NAME [--profile P] [--region R] [--format text|json|markdown] [--timeout S]';
 
 /** What `diagnose --help` prints. */
 export const DIAGNOSE_HELP = `${DIAGNOSE_USAGE}
 
-Finds out why an EC2 instance stopped, with read-only AWS calls and the shared AWS config files.
+Finds out why an EC2 instance stopped, or why an Auto Scaling group fails to launch, with
+read-only AWS calls and the shared AWS config files.
 
 options:
-  --instance ID    the instance (i-...), required
+  --instance ID    the instance (i-...)
+  --auto-scaling-group NAME
+                   the Auto Scaling group (an EKS managed node group is one), instead of --instance
   --profile P      the profile of the shared config files (default: AWS_PROFILE, else default)
   --region R       the instance's region (default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's)
   --format F       text (default), json or markdown
@@ -65,6 +70,7 @@ const FORMATS: readonly DiagnoseFormat[] = ['text', 'json', 'markdown'];
 
 const OPTIONS = {
   instance: { type: 'string' },
+  'auto-scaling-group': { type: 'string' },
   profile: { type: 'string' },
   region: { type: 'string' },
   format: { type: 'string' },
@@ -97,23 +103,28 @@ function describeParseError(error: unknown, args: readonly string[]): string {
 
 /** Parses the arguments after `diagnose`; a string is a usage error to print. */
 export function parseDiagnoseArguments(args: readonly string[], env: DiagnoseIo['env']): DiagnoseArguments | DiagnoseHelp | string {
-  let values: { instance?: string; profile?: string; region?: string; format?: string; timeout?: string; help?: boolean };
+  let values: { instance?: string; 'auto-scaling-group'?: string; profile?: string; region?: string; format?: string; timeout?: string; help?: boolean };
   try {
     ({ values } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
   } catch (error) {
     return describeParseError(error, args);
   }
   if (values.help) return { help: true };
-  for (const name of ['instance', 'profile', 'region', 'format', 'timeout'] as const) {
+  for (const name of ['instance', 'auto-scaling-group', 'profile', 'region', 'format', 'timeout'] as const) {
     if (values[name] === '') return `--${name} needs a value`;
   }
   const instanceId = values.instance;
-  if (!instanceId) return '--instance is required';
-  if (!isInstanceId(instanceId)) return `not an instance id: ${instanceId}`;
+  const groupName = values['auto-scaling-group'];
+  if (instanceId && groupName) return 'pass --instance or --auto-scaling-group, not both';
+  if (!instanceId && !groupName) return '--instance is required (or --auto-scaling-group for a group)';
+  if (instanceId && !isInstanceId(instanceId)) return `not an instance id: ${instanceId}`;
+  // Auto Scaling group names are 1 to 255 characters; a control character is never one.
+  if (groupName && (groupName.length > 255 || [...groupName].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))) return 'not an Auto Scaling group name';
   const format = FORMATS.find((f) => f === (values.format ?? 'text'));
   if (!format) return `--format must be one of ${FORMATS.join(', ')}`;
+  const target: DiagnoseTarget = instanceId ? { instanceId } : { autoScalingGroup: groupName ?? '' };
   const parsed: DiagnoseArguments = {
-    instanceId,
+    ...target,
     profile: values.profile ?? env.AWS_PROFILE ?? 'default',
     region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     format,
@@ -136,8 +147,9 @@ const UNREACHED: ReadonlySet<string> = new Set(['network', 'timeout', 'throttled
  * or expired credentials are the person's to fix, as a usage error is; without a verdict
  * (the instance could not be read, or the checks that ran did not settle it) the run failed.
  */
-export function exitOf(report: DiagnosisReport, profile: string): { code: number; message?: string } {
-  const instanceStep = report.steps.find((s) => s.id === 'instance-state');
+export function exitOf(report: AnyReport, profile: string): { code: number; message?: string } {
+  // The first step reads the subject (the instance, or the group): its failure says why nothing else ran.
+  const instanceStep = report.steps.find((s) => s.id === 'instance-state' || s.id === 'auto-scaling-group');
   const kind = instanceStep?.failureKind;
   if (kind === 'expired-credentials' || kind === 'no-credentials') {
     const state = kind === 'no-credentials' ? 'missing' : 'expired';
@@ -180,7 +192,10 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
     }
     const profilesByAccount = await session.profilesByAccount();
     const ports = aws.createDiagnosisPorts(session, parsed.profile, region);
-    const report = await diagnoseInstance({ instanceId: parsed.instanceId, profile: parsed.profile, region, profilesByAccount }, ports);
+    const report =
+      parsed.autoScalingGroup !== undefined
+        ? await diagnoseAutoScalingGroup({ groupName: parsed.autoScalingGroup, profile: parsed.profile, region, profilesByAccount }, ports)
+        : await diagnoseInstance({ instanceId: parsed.instanceId, profile: parsed.profile, region, profilesByAccount }, ports);
     const output =
       parsed.format === 'json' ? jsonText(report) + '\n' : parsed.format === 'markdown' ? renderMarkdown(report) + '\n' : renderText(report) + '\n';
     io.stdout(output);

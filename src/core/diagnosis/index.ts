@@ -3,5 +3,5 @@ export { diagnoseInstance, isAbortError, type DiagnoseOptions, type DiagnosisInp
 export { diagnoseAutoScalingGroup, type GroupDiagnosisInput } from './groupEngine';
 export type { CallOptions, DiagnosisPorts, SimulationResult } from './ports';
 export * from './types';
-export { REPORT_COMMANDS, commandUri, jsonText, renderMarkdown, renderText, toJson, type DiagnosisJson } from './render';
+export { REPORT_COMMANDS, commandUri, groupToJson, jsonText, renderMarkdown, renderText, shellLine, toJson, type AnyReport, type DiagnosisJson, type GroupDiagnosisJson } from './render';
 export type { ChangeKeyStateArgs, CopyStatementArgs, CreateGrantArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from './commandArgs';

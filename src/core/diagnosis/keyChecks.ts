@@ -4,9 +4,9 @@
  * service-linked role, for the use of the key), and the IAM simulation.
  */
 import type { CallerIdentity, KeyInfo, Outcome } from '../model';
-import { evaluateCreateGrant } from '../policy';
+import { evaluateCreateGrant, orphanedPrincipalIds } from '../policy';
 import { missingKeyUse } from '../launch/keyUse';
-import { keyUseGapText, type ProfileMessages } from './messages';
+import { keyUseGapText, orphanedPrincipalsText, type ProfileMessages } from './messages';
 import type { CallOptions, DiagnosisPorts } from './ports';
 import { rolePathCaveat, simulatedEntity } from './principal';
 import { grantContext, keyFromArn } from './rules';
@@ -55,11 +55,14 @@ export function keyPolicyFromOutcome(
   };
   const evaluation = evaluateCreateGrant(outcome.value.policy, principal.arn, { ...grantOptions, keyAccount: key.accountId });
   const useGap = principal.serviceLinked && evaluation.verdict !== 'denied' && key.accountId === principal.account ? missingKeyUse(outcome.value.policy, principal.arn, grantOptions) : [];
+  // A deleted principal's unique id makes KMS refuse any PutKeyPolicy of this policy, the fix included.
+  const orphaned = orphanedPrincipalIds(outcome.value.policy);
+  const orphanNote = orphaned.length > 0 ? ` ${orphanedPrincipalsText(orphaned)}` : '';
   if (useGap.length > 0) {
     // The role cannot be given these in IAM: the key policy not naming it for them stops the launch.
-    return { keyArn: key.arn, outcome: 'evaluated', verdict: 'denied', reason: `${evaluation.reason} ${keyUseGapText(principal.arn, useGap)}`, matched: evaluation.matched, via: outcome.value.via };
+    return { keyArn: key.arn, outcome: 'evaluated', verdict: 'denied', reason: `${evaluation.reason} ${keyUseGapText(principal.arn, useGap)}${orphanNote}`, matched: evaluation.matched, via: outcome.value.via };
   }
-  return { keyArn: key.arn, outcome: 'evaluated', verdict: evaluation.verdict, reason: evaluation.reason, matched: evaluation.matched, via: outcome.value.via };
+  return { keyArn: key.arn, outcome: 'evaluated', verdict: evaluation.verdict, reason: `${evaluation.reason}${orphanNote}`, matched: evaluation.matched, via: outcome.value.via };
 }
 
 /** Why IAM cannot be simulated for this principal, or undefined with the entity to simulate. */

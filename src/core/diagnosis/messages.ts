@@ -75,3 +75,17 @@ export function serviceRoleText(roleArn: string): string {
 export function keyUseGapText(principalArn: string, actions: readonly string[]): string {
   return `It does not let ${principalArn} use the key (${actions.join(', ')}), which a launch that creates volumes needs before the grant; the role's own permissions cannot be edited.`;
 }
+
+/**
+ * A key policy naming deleted users or roles by unique id: KMS refuses PutKeyPolicy of it with
+ * MalformedPolicyDocumentException (re:Post knowledge-center/kms-policy-error-invalid-principals),
+ * so the fix cannot be saved until they are gone. The key policy document's quick fix removes them.
+ */
+export function orphanedPrincipalsText(ids: readonly string[]): string {
+  const one = ids.length === 1;
+  return (
+    `The key policy also names ${ids.join(', ')}, the unique id${one ? '' : 's'} of ${one ? 'a deleted user or role' : 'deleted users or roles'}: ` +
+    `KMS refuses to save the policy ("Policy contains a statement with one or more invalid principals.") until ${one ? 'it is' : 'they are'} removed or replaced, ` +
+    `so remove ${one ? 'it' : 'them'} when adding the fix (Open key policy offers that quick fix).`
+  );
+}

@@ -5,7 +5,14 @@
 import { COMMAND_IDS } from '../commandIds';
 import type { ChangeKeyStateArgs, CopyStatementArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from './commandArgs';
 import { inertJson, markdownCode, markdownFence, markdownText, oneLine } from './escape';
-import type { DiagnosisReport, DiagnosisStep, Fix, StepStatus } from './types';
+import type { DiagnosisReport, DiagnosisStep, Fix, GroupDiagnosisReport, StepStatus } from './types';
+
+/** Either report: an instance's or an Auto Scaling group's. */
+export type AnyReport = DiagnosisReport | GroupDiagnosisReport;
+
+function isGroupReport(report: AnyReport): report is GroupDiagnosisReport {
+  return 'subject' in report && report.subject === 'auto-scaling-group';
+}
 
 /** The commands the report links to, from the one command table; the report view allows exactly these. */
 export const REPORT_COMMANDS = {
@@ -59,10 +66,10 @@ function stepMarkdown(step: DiagnosisStep, index: number): string[] {
  * calls made. With `commandLinks`, adds Open key policy, Copy statement, Start instance
  * again and Copy report as `command:` links (the preview must trust them).
  */
-export function renderMarkdown(report: DiagnosisReport, options: { commandLinks?: boolean } = {}): string {
+export function renderMarkdown(report: AnyReport, options: { commandLinks?: boolean } = {}): string {
   const links = options.commandLinks === true;
   const lines = [...verdictMarkdown(report), ...report.fixes.flatMap((fix, i) => [...(i === 0 ? ['## Fix', ''] : []), ...fixMarkdown(fix, report, links)])];
-  if (links) lines.push(...reportActionsMarkdown(report));
+  if (links && !isGroupReport(report)) lines.push(...reportActionsMarkdown(report));
   if (report.timeline.length > 0) {
     lines.push('## Timeline', '', '| Time | Event | Detail |', '| --- | --- | --- |');
     for (const entry of report.timeline) lines.push(`| ${markdownText(entry.time)} | ${markdownText(entry.label)} | ${markdownText(entry.detail ?? '')} |`);
@@ -75,13 +82,17 @@ export function renderMarkdown(report: DiagnosisReport, options: { commandLinks?
 }
 
 /** The heading, the verdict and what lowered its confidence. */
-function verdictMarkdown(report: DiagnosisReport): string[] {
+function verdictMarkdown(report: AnyReport): string[] {
   const { verdict } = report;
-  const name = report.instance?.name ? ` (${markdownText(report.instance.name)})` : '';
+  const heading = isGroupReport(report)
+    ? [`# Why Auto Scaling group ${markdownCode(report.groupName)} fails to launch`, '', `Profile ${markdownCode(report.profile)}, Region ${markdownCode(report.region)}, diagnosed ${report.generatedAt}.`]
+    : [
+        `# Why ${markdownCode(report.instanceId)}${report.instance?.name ? ` (${markdownText(report.instance.name)})` : ''} stopped`,
+        '',
+        `Profile ${markdownCode(report.profile)}, Region ${markdownCode(report.region)}, ${report.instance ? `state **${markdownText(report.instance.state)}**` : 'state unknown'}, diagnosed ${report.generatedAt}.`,
+      ];
   const lines: string[] = [
-    `# Why ${markdownCode(report.instanceId)}${name} stopped`,
-    '',
-    `Profile ${markdownCode(report.profile)}, Region ${markdownCode(report.region)}, ${report.instance ? `state **${markdownText(report.instance.state)}**` : 'state unknown'}, diagnosed ${report.generatedAt}.`,
+    ...heading,
     '',
     `## Verdict: ${markdownText(verdict.title)}`,
     '',
@@ -101,7 +112,7 @@ function verdictMarkdown(report: DiagnosisReport): string[] {
 }
 
 /** One fix: where it goes, its note, its statement as JSON or its key state change, and its links. */
-function fixMarkdown(fix: Fix, report: DiagnosisReport, links: boolean): string[] {
+function fixMarkdown(fix: Fix, report: AnyReport, links: boolean): string[] {
   const lines = [`### ${fixHeading(fix, markdownCode)}`, ''];
   if (fix.note) lines.push(`> ${markdownText(fix.note)}`, '');
   if (fix.target === 'key-state') {
@@ -138,7 +149,7 @@ function reportActionsMarkdown(report: DiagnosisReport): string[] {
   return [actions.join(' · '), ''];
 }
 
-function callsSentence(report: DiagnosisReport): string {
+function callsSentence(report: AnyReport): string {
   const { calls } = report;
   const by = Object.entries(calls.byAction)
     .map(([action, n]) => `${action} ×${n}`)
@@ -167,11 +178,14 @@ function indent(text: string, by: string): string {
  * data cannot add lines, clear the screen or set the window title; the statement is JSON
  * whose controls are escapes.
  */
-export function renderText(report: DiagnosisReport): string {
+export function renderText(report: AnyReport): string {
   const t = oneLine;
   const { verdict } = report;
+  const subject = isGroupReport(report)
+    ? `Auto Scaling group ${t(report.groupName)}`
+    : `${t(report.instanceId)}${report.instance?.name ? ` (${t(report.instance.name)})` : ''}`;
   const out: string[] = [
-    `EC2 Launch Doctor: ${t(report.instanceId)}${report.instance?.name ? ` (${t(report.instance.name)})` : ''} in ${t(report.region)}, profile ${t(report.profile)}`,
+    `EC2 Launch Doctor: ${subject} in ${t(report.region)}, profile ${t(report.profile)}`,
     '',
     `Verdict: ${verdict.code} (confidence: ${verdict.confidence})`,
     `  ${t(verdict.title)}`,
@@ -202,6 +216,8 @@ export function renderText(report: DiagnosisReport): string {
 /** The CLI's JSON: `verdict.code`, `verdict.confidence`, `steps[]` (name, status, evidence) and `fix`. */
 export interface DiagnosisJson {
   schemaVersion: 1;
+  /** What the report is about; a group's report carries `auto-scaling-group` (see `GroupDiagnosisJson`). */
+  subject: 'instance';
   instance: {
     id: string;
     profile: string;
@@ -227,6 +243,7 @@ export interface DiagnosisJson {
 export function toJson(report: DiagnosisReport): DiagnosisJson {
   return {
     schemaVersion: 1,
+    subject: 'instance',
     instance: {
       id: report.instanceId,
       profile: report.profile,
@@ -259,7 +276,38 @@ export function toJson(report: DiagnosisReport): DiagnosisJson {
  * line separator and bidi override inside a string written as a `\uXXXX` escape, so a
  * terminal shows it inertly and a parser reads back the same value.
  */
-export function jsonText(report: DiagnosisReport): string {
-  return inertJson(toJson(report), 2);
+export function jsonText(report: AnyReport): string {
+  return inertJson(isGroupReport(report) ? groupToJson(report) : toJson(report), 2);
+}
+
+/** A group's report in the CLI's JSON: the same fields as an instance's, with `group` instead of `instance`. */
+export interface GroupDiagnosisJson extends Omit<DiagnosisJson, 'subject' | 'instance'> {
+  subject: 'auto-scaling-group';
+  group: { name: string; profile: string; region: string } & Partial<NonNullable<GroupDiagnosisReport['group']>>;
+}
+
+/** A group's report in the CLI's JSON shape (a plain object). */
+export function groupToJson(report: GroupDiagnosisReport): GroupDiagnosisJson {
+  return {
+    schemaVersion: 1,
+    subject: 'auto-scaling-group',
+    group: { ...(report.group ?? {}), name: report.groupName, profile: report.profile, region: report.region },
+    generatedAt: report.generatedAt,
+    verdict: report.verdict,
+    steps: report.steps.map((step) => ({
+      name: step.id,
+      title: step.title,
+      status: step.status,
+      summary: step.summary,
+      evidence: step.evidence.map((e) => ({ label: e.label, value: e.value })),
+      ...(step.nextStep ? { nextStep: step.nextStep } : {}),
+    })),
+    fix: report.fixes[0] ?? null,
+    fixes: report.fixes,
+    timeline: report.timeline,
+    principal: report.principal ?? null,
+    keys: report.keys,
+    calls: report.calls,
+  };
 }
 
