@@ -186,13 +186,22 @@ function policyAccounts(facts: PolicyFacts): Set<string> {
 }
 
 /**
- * The unique ids of deleted users and roles a parsed policy names in Principal or
- * NotPrincipal, once each in order: for a caller holding the policy as a value (the
- * diagnosis reads it with GetKeyPolicy), whose PutKeyPolicy KMS refuses while any remains.
+ * The unique ids of deleted users and roles a policy names in Principal or NotPrincipal,
+ * once each in order: for a caller holding the policy as a value or as the JSON text
+ * GetKeyPolicy returns (the diagnosis), whose PutKeyPolicy KMS refuses while any remains.
+ * Text that is not JSON names none.
  */
 export function orphanedPrincipalIds(policy: unknown): string[] {
+  let document = policy;
+  if (typeof policy === 'string') {
+    try {
+      document = JSON.parse(policy) as unknown;
+    } catch {
+      return [];
+    }
+  }
   const ids = new Set<string>();
-  for (const s of policyStatements(policy)) {
+  for (const s of policyStatements(document)) {
     for (const entry of awsPrincipalEntries(s.Principal).concat(awsPrincipalEntries(s.NotPrincipal)))
       if (iamUniqueIdKind(entry)) ids.add(entry);
   }

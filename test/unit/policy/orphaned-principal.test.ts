@@ -517,6 +517,8 @@ describe('orphaned principals: in a policy read as a value', () => {
       ],
     };
     assert.deepEqual(orphanedPrincipalIds(policy), [USER_ID, ROLE_ID]);
+    assert.deepEqual(orphanedPrincipalIds(JSON.stringify(policy)), [USER_ID, ROLE_ID]);
+    assert.deepEqual(orphanedPrincipalIds('{"Statement": ['), []);
     assert.deepEqual(orphanedPrincipalIds({ Statement: { Effect: 'Allow', Principal: { AWS: ROOT } } }), []);
     for (const hostile of [
       undefined,
