@@ -7,6 +7,7 @@ import { parseDocument, type DocumentKind, type ParsedDocument, type PolicyView 
 import { analysisFailedFinding, FINDING_SEVERITY, type Finding, type PolicyFix } from './findings';
 import { MAX_NESTING_DEPTH } from './limits';
 import { detectFormatting, type FormattingOptions } from './fixes';
+import { plannedPolicies, type PlannedPolicy } from './formats/terraformPlan';
 import { LocalEditor } from './localEdits';
 import { kmsFindings } from './rules';
 import { validatePolicy } from './validate';
@@ -105,8 +106,30 @@ function analyzeText(text: string, options: AnalyzeOptions): AnalysisResult {
   const principals = (options.principals ?? []).filter((p) => typeof p === 'string' && p.length > 0);
   const accountId = principalsAccount(options);
   const parsed = parseDocument(text, { accountId, region: options.region, maxLength: options.maxLength });
+  const planned = parsed.kind === 'not-a-policy' ? plannedPolicies(parsed.root) : undefined;
+  if (planned && planned.length > 0) return analyzePlan(planned, { ...options, principals });
   const editor = new LocalEditor(text, options.formatting ?? detectFormatting(text));
   return analyzeParsed(text, parsed, editor, { ...options, principals });
+}
+
+/**
+ * A Terraform plan (or state) in JSON: each planned policy string analyzed as the policy it
+ * holds, its findings on the string, named by the resource's address, and without fixes.
+ */
+function analyzePlan(planned: PlannedPolicy[], options: AnalyzeOptions): AnalysisResult {
+  const findings: Finding[] = [];
+  for (const { address, node, text } of planned) {
+    for (const finding of analyzeText(text, { ...options, formatting: undefined }).findings) {
+      findings.push({
+        ...finding,
+        message: `${address}: ${finding.message}`,
+        range: { offset: node.offset, length: node.length },
+        fixes: [],
+      });
+    }
+  }
+  findings.sort((a, b) => a.range.offset - b.range.offset || a.code.localeCompare(b.code));
+  return { kind: 'terraform-plan', findings };
 }
 
 /** The account the named principals reveal: resolves a template's `AWS::AccountId`. */

@@ -59,4 +59,12 @@ describe('policies in infrastructure code', () => {
     assert.match(text, /\n {10}- Sid: AllowEC2GrantsForEncryptedVolumes\n {12}Effect: Allow\n/);
     assert.match(text, /\n {16}kms:GrantIsForAWSResource: true\n/);
   });
+
+  it('a Terraform file (no language of its own in VS Code) shows the finding once the parser loads, and its quick fix writes HCL', async () => {
+    const document = await fixMissingGrant('volume-key.tf');
+    const text = document.getText();
+    assert.match(text, /# The key that encrypts the app servers' volumes\./, 'the comment is kept');
+    assert.match(text, /\n {8}Sid {7}= "AllowEC2GrantsForEncryptedVolumes"\n/);
+    assert.match(text, /"kms:GrantIsForAWSResource" = true/);
+  });
 });

@@ -14,6 +14,7 @@ import type * as TreeSitter from 'web-tree-sitter';
 import { UNRESOLVED, nodeValue, type PolicyView } from '../document';
 import { MAX_NESTING_DEPTH } from '../limits';
 import { substitute } from '../values';
+import { POLICY_RESOURCES } from './terraformResources';
 
 type SyntaxNode = TreeSitter.Node;
 type Building = { -readonly [K in keyof Node]: Node[K] };
@@ -27,16 +28,6 @@ export type HclShape =
   | { kind: 'statement'; close: number; column: number }
   | { kind: 'json' };
 
-/** The resources whose `policy` argument is a policy, and which kind. */
-const POLICY_RESOURCES: Readonly<Record<string, 'key' | 'identity'>> = {
-  aws_kms_key: 'key',
-  aws_kms_replica_key: 'key',
-  aws_kms_key_policy: 'key',
-  aws_iam_policy: 'identity',
-  aws_iam_role_policy: 'identity',
-  aws_iam_user_policy: 'identity',
-  aws_iam_group_policy: 'identity',
-};
 
 /** `statement` arguments of `aws_iam_policy_document` and the policy elements they produce. */
 const STATEMENT_LISTS: readonly [string, string][] = [
