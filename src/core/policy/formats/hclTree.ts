@@ -28,7 +28,6 @@ export type HclShape =
   | { kind: 'statement'; close: number; column: number }
   | { kind: 'json' };
 
-
 /** `statement` arguments of `aws_iam_policy_document` and the policy elements they produce. */
 const STATEMENT_LISTS: readonly [string, string][] = [
   ['actions', 'Action'],

@@ -35,7 +35,8 @@ function moduleResources(module: Node | undefined, depth: number, out: PlannedPo
     out.push({ address: typeof address === 'string' ? address : type, node: policy, text: policy.value });
   }
   const children = propertyValue(module, 'child_modules');
-  for (const child of children?.type === 'array' ? (children.children ?? []) : []) moduleResources(child, depth + 1, out);
+  for (const child of children?.type === 'array' ? (children.children ?? []) : [])
+    moduleResources(child, depth + 1, out);
 }
 
 /** The planned policies of a plan or state JSON tree; undefined when the tree is neither. */
