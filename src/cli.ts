@@ -14,6 +14,9 @@ commands:
   ${DIAGNOSE_USAGE.replace('usage: ec2-launch-doctor ', '')}
       find out why an EC2 instance stopped (read-only AWS calls; exit 0: verdict reached,
       2: usage or credential error, 3: no verdict, e.g. AWS could not be reached)
+  lsp --stdio
+      a language server (LSP over stdin/stdout) with the same diagnostics, quick fixes and
+      hovers as the extension, for other editors
   help
       print this text
 `;
@@ -31,6 +34,11 @@ async function main(argv: string[]): Promise<number> {
     case 'diagnose':
       // The AWS layer (and SDK) loads only for commands that talk to AWS.
       return runDiagnose(rest, { ...io, env: process.env }, await import('./aws'));
+    case 'lsp': {
+      // The server runs until the client says exit; the library ends the process then.
+      const { runLanguageServer } = await import('./lsp/server');
+      return runLanguageServer(rest, io.stderr) ?? new Promise<number>(() => undefined);
+    }
     case 'help':
     case '--help':
     case '-h':
