@@ -1,6 +1,7 @@
 /** Public surface of the diagnosis: the engine, its ports, the report types and renderers. */
 export { diagnoseInstance, isAbortError, type DiagnoseOptions, type DiagnosisInput } from './engine';
 export { diagnoseAutoScalingGroup, type GroupDiagnosisInput } from './groupEngine';
+export { predictLaunch, type LaunchPrediction, type LaunchSubject, type PredictedOutcome, type PredictionInput } from './predict';
 export type { CallOptions, DiagnosisPorts, SimulationResult } from './ports';
 export * from './types';
 export { REPORT_COMMANDS, commandUri, groupToJson, jsonText, renderMarkdown, renderText, shellLine, toJson, type AnyReport, type DiagnosisJson, type GroupDiagnosisJson } from './render';
