@@ -24,18 +24,25 @@ const INSTANCE_IDS = /\bi-[0-9a-f]{8,17}\b/g;
 
 /**
  * Every Auto Scaling group of a region, read with DescribeAutoScalingGroups, 100 a page,
- * with no per-group calls.
+ * with no per-group calls; with `groupNames`, only those groups (at most 100, one page).
  */
 export async function listAutoScalingGroups(
   session: SessionPort,
   profile: string,
   region: string,
   options: SignalOption = {},
+  groupNames?: string[],
 ): Promise<Outcome<AutoScalingGroupSummary[]>> {
+  const names = groupNames ? [...new Set(groupNames.filter((name) => name.length > 0))].slice(0, PAGE_SIZE) : undefined;
+  if (names && names.length === 0) return { ok: true, value: [] };
   const groups: AutoScalingGroupSummary[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_GROUP_PAGES; page++) {
-    const command = new DescribeAutoScalingGroupsCommand({ MaxRecords: PAGE_SIZE, NextToken: nextToken });
+    const command = new DescribeAutoScalingGroupsCommand({
+      ...(names ? { AutoScalingGroupNames: names } : {}),
+      MaxRecords: PAGE_SIZE,
+      NextToken: nextToken,
+    });
     const out = await session.send('Auto Scaling', profile, region, command, 'autoscaling:DescribeAutoScalingGroups', options);
     if (!out.ok) return out;
     groups.push(...(out.value.AutoScalingGroups ?? []).map((group) => mapAutoScalingGroup(group, region)));

@@ -63,7 +63,7 @@ export function createDiagnosisPorts(session: SessionPort, profile: string, regi
 
     describeSnapshots: (snapshotIds, options) => describeSnapshots(session, profile, region, snapshotIds, portCall(options)),
 
-    listAutoScalingGroups: (options) => listAutoScalingGroups(session, profile, region, portCall(options)),
+    listAutoScalingGroups: (options, query) => listAutoScalingGroups(session, profile, region, portCall(options), query?.groupNames),
 
     describeScalingActivities: (query, options) => describeScalingActivities(session, profile, region, query, portCall(options)),
 

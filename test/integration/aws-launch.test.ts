@@ -62,7 +62,9 @@ function scenario(): Scenario {
   };
   return {
     ...base,
-    accounts: base.accounts.some((a) => a.id === OTHER_ACCOUNT) ? base.accounts : [...base.accounts, { id: OTHER_ACCOUNT }],
+    accounts: base.accounts.some((a) => a.id === OTHER_ACCOUNT)
+      ? base.accounts
+      : [...base.accounts, { id: OTHER_ACCOUNT }],
     autoScalingGroups: [...(base.autoScalingGroups ?? []), healthy],
     snapshots: [...(base.snapshots ?? []), shared],
   } as Scenario;
@@ -99,10 +101,26 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
     assert.equal(failing.desiredCapacity, 1);
     assert.equal(failing.inServiceCount, 0);
     assert.equal(failing.shortOfCapacity, true);
-    assert.match(failing.arn ?? '', /^arn:aws:autoscaling:us-west-2:333333333333:autoScalingGroup:.*autoScalingGroupName\/eks-nodes-asg$/);
+    assert.match(
+      failing.arn ?? '',
+      /^arn:aws:autoscaling:us-west-2:333333333333:autoScalingGroup:.*autoScalingGroupName\/eks-nodes-asg$/,
+    );
     const healthy = groups.find((g) => g.name === 'web-healthy');
     assert.equal(healthy?.shortOfCapacity, false);
-    assert.deepEqual(groupsNeedingActivities(groups).map((g) => g.name), [GROUP]);
+    assert.deepEqual(
+      groupsNeedingActivities(groups).map((g) => g.name),
+      [GROUP],
+    );
+    const ports = createDiagnosisPorts(session, PROFILE, REGION);
+    assert.ok(ports.listAutoScalingGroups);
+    emulator.resetCalls();
+    const named = value(await ports.listAutoScalingGroups({}, { groupNames: [GROUP] }));
+    assert.equal(emulator.callCount({ service: 'autoscaling', action: 'DescribeAutoScalingGroups' }), 1);
+    assert.deepEqual(
+      named.map((g) => g.name),
+      [GROUP],
+      'by name, only that group',
+    );
   });
 
   it('reads the failed launch activity with the instance it terminated (F7)', async () => {
@@ -119,24 +137,46 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
   });
 
   it("reads the template's default version, whose volume names the key", async () => {
-    const [version, ...more] = value(await describeLaunchTemplateVersions(session, PROFILE, REGION, { id: TEMPLATE_ID, version: '$Default' }));
+    const [version, ...more] = value(
+      await describeLaunchTemplateVersions(session, PROFILE, REGION, { id: TEMPLATE_ID, version: '$Default' }),
+    );
     assert.equal(more.length, 0);
     assert.ok(version);
     assert.equal(version.versionNumber, 2);
     assert.equal(version.defaultVersion, true);
     assert.equal(version.imageId, IMAGE);
-    assert.deepEqual(version.blockDevices.map((d) => [d.deviceName, d.encrypted, d.kmsKeyId]), [['/dev/xvda', true, KEY_ARN]]);
-    const first = value(await describeLaunchTemplateVersions(session, PROFILE, REGION, { name: 'eks-nodes', version: '1' }));
-    assert.deepEqual(first.map((v) => [v.versionNumber, v.blockDevices[0]?.encrypted]), [[1, false]]);
+    assert.deepEqual(
+      version.blockDevices.map((d) => [d.deviceName, d.encrypted, d.kmsKeyId]),
+      [['/dev/xvda', true, KEY_ARN]],
+    );
+    const first = value(
+      await describeLaunchTemplateVersions(session, PROFILE, REGION, { name: 'eks-nodes', version: '1' }),
+    );
+    assert.deepEqual(
+      first.map((v) => [v.versionNumber, v.blockDevices[0]?.encrypted]),
+      [[1, false]],
+    );
   });
 
   it('reads the AMI with its snapshot, and a snapshot shared from another account with its owner and key', async () => {
     const [image] = value(await describeImages(session, PROFILE, REGION, [IMAGE]));
     assert.equal(image?.ownerId, ACCOUNT);
-    assert.deepEqual(image?.blockDevices.map((d) => d.snapshotId), ['snap-0a1b2c3d4e5f60001']);
-    const snapshots = value(await describeSnapshots(session, PROFILE, REGION, ['snap-0a1b2c3d4e5f60001', SHARED_SNAPSHOT]));
+    assert.deepEqual(
+      image?.blockDevices.map((d) => d.snapshotId),
+      ['snap-0a1b2c3d4e5f60001'],
+    );
+    const snapshots = value(
+      await describeSnapshots(session, PROFILE, REGION, ['snap-0a1b2c3d4e5f60001', SHARED_SNAPSHOT]),
+    );
     const shared = snapshots.find((s) => s.snapshotId === SHARED_SNAPSHOT);
-    assert.deepEqual(shared, { snapshotId: SHARED_SNAPSHOT, ownerId: OTHER_ACCOUNT, encrypted: true, kmsKeyId: SHARED_KEY_ARN, state: 'completed', volumeSizeGiB: 30 });
+    assert.deepEqual(shared, {
+      snapshotId: SHARED_SNAPSHOT,
+      ownerId: OTHER_ACCOUNT,
+      encrypted: true,
+      kmsKeyId: SHARED_KEY_ARN,
+      state: 'completed',
+      volumeSizeGiB: 30,
+    });
     assert.equal(snapshots.find((s) => s.snapshotId !== SHARED_SNAPSHOT)?.encrypted, false);
   });
 
@@ -148,9 +188,17 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
 
   it('serves the same answers through the diagnosis ports, counting each request', async () => {
     const ports = createDiagnosisPorts(session, PROFILE, REGION);
-    assert.ok(ports.listAutoScalingGroups && ports.describeScalingActivities && ports.describeLaunchTemplateVersions && ports.describeImages && ports.describeSnapshots);
+    assert.ok(
+      ports.listAutoScalingGroups &&
+        ports.describeScalingActivities &&
+        ports.describeLaunchTemplateVersions &&
+        ports.describeImages &&
+        ports.describeSnapshots,
+    );
     const groups = value(await ports.listAutoScalingGroups());
-    const activities = value(await ports.describeScalingActivities({ groupNames: groupsNeedingActivities(groups).map((g) => g.name) }));
+    const activities = value(
+      await ports.describeScalingActivities({ groupNames: groupsNeedingActivities(groups).map((g) => g.name) }),
+    );
     const versions = value(await ports.describeLaunchTemplateVersions({ id: TEMPLATE_ID }));
     const images = value(await ports.describeImages([IMAGE]));
     const snapshots = value(await ports.describeSnapshots([SHARED_SNAPSHOT]));

@@ -121,7 +121,7 @@ function wrapPorts(ports: DiagnosisPorts, call: Call): DiagnosisPorts {
   const snapshots = ports.describeSnapshots;
   if (snapshots) wrapped.describeSnapshots = (ids, o) => call('describeSnapshots', () => snapshots.call(ports, ids, o));
   const groups = ports.listAutoScalingGroups;
-  if (groups) wrapped.listAutoScalingGroups = (o) => call('listAutoScalingGroups', () => groups.call(ports, o));
+  if (groups) wrapped.listAutoScalingGroups = (o, q) => call('listAutoScalingGroups', () => groups.call(ports, o, q));
   const activities = ports.describeScalingActivities;
   if (activities) wrapped.describeScalingActivities = (query, o) => call('describeScalingActivities', () => activities.call(ports, query, o));
   const apiCallCount = ports.apiCallCount;

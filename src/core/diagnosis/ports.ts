@@ -124,8 +124,11 @@ export interface DiagnosisPorts {
   describeImages?(imageIds: string[], options?: CallOptions): Promise<Outcome<ImageInfo[]>>;
   /** The snapshots: encryption, key ARN and owner account (another account's for a shared snapshot). */
   describeSnapshots?(snapshotIds: string[], options?: CallOptions): Promise<Outcome<SnapshotInfo[]>>;
-  /** The region's Auto Scaling groups (one paged DescribeAutoScalingGroups). */
-  listAutoScalingGroups?(options?: CallOptions): Promise<Outcome<AutoScalingGroupSummary[]>>;
+  /**
+   * The region's Auto Scaling groups (one paged DescribeAutoScalingGroups); with `groupNames`
+   * (e.g. the instance's `aws:autoscaling:groupName` tag) only those, in one request.
+   */
+  listAutoScalingGroups?(options?: CallOptions, query?: { groupNames?: string[] }): Promise<Outcome<AutoScalingGroupSummary[]>>;
   /**
    * The latest scaling activities of the named groups, one request per group, newest first,
    * with the instance ids each names. Ask only for groups that need it (`shortOfCapacity`).

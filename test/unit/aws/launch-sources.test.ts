@@ -107,6 +107,16 @@ describe('Auto Scaling groups', () => {
     assert.deepEqual(groupsNeedingActivities(groups.value).map((g) => g.name), ['failing']);
   });
 
+  it('asks only for the named groups when given names, and nothing for an empty list', async () => {
+    const { session, sent } = fakeSession(() => ({ AutoScalingGroups: [{ AutoScalingGroupName: 'web', DesiredCapacity: 1, Instances: [] }] }));
+    const out = await listAutoScalingGroups(session, 'p', 'eu-west-1', {}, ['web', 'web', '']);
+    assert.ok(out.ok && out.value.length === 1);
+    assert.deepEqual(sent[0]?.input, { AutoScalingGroupNames: ['web'], MaxRecords: 100, NextToken: undefined });
+    const none = await listAutoScalingGroups(session, 'p', 'eu-west-1', {}, []);
+    assert.ok(none.ok && none.value.length === 0);
+    assert.equal(sent.length, 1);
+  });
+
   it('F7: maps a cancelled launch activity with the instance its description names', () => {
     const activity = mapScalingActivity({ ...F7_ACTIVITY, StartTime: new Date('2024-10-04T18:06:36Z') } as unknown as Activity);
     assert.equal(activity.failed, true);
