@@ -1,6 +1,6 @@
 /**
- * Policy benchmarks: analysis time of a 32 KB key policy and of a 1 MB CloudFormation
- * template, the linearity curve (minified key policies and templates of 32 KB, 320 KB and
+ * Policy benchmarks: analysis time of a 32 KB key policy, of a 1 MB CloudFormation
+ * template in JSON and in YAML and of a 1 MB Terraform file, the linearity curve (minified key policies and templates of 32 KB, 320 KB and
  * 3.2 MB, every fix's edits computed as `lint --format json` does), and the CreateGrant
  * evaluator's throughput against @cloud-copilot/iam-simulate on the same questions. Run by
  * run.mjs in its own process; sends raw samples back.
@@ -8,6 +8,8 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
   analyzePolicyText,
+  type AnalysisResult,
+  type AnalyzeOptions,
   evaluateCreateGrant,
   ec2GrantRequest,
   type CreateGrantVerdict,
@@ -20,7 +22,17 @@ import {
   minifiedKeyPolicyText,
   type GrantQuestion,
 } from './policyFixtures';
+import { analyzeTerraformText } from '../../src/core/policy/formats/terraform';
+import { loadTerraformParser } from '../../src/core/policy/formats/terraformParser';
+import { analyzeYamlText } from '../../src/core/policy/formats/yaml';
+import { largeTerraformText, largeYamlTemplateText } from './iacFixtures';
 import { progress, sendResult, timeMs } from './protocol';
+
+async function timeMsAsync(run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return performance.now() - started;
+}
 
 const KEY_POLICY_RUNS = 60;
 const TEMPLATE_RUNS = 9;
@@ -38,11 +50,12 @@ function analysisSamples(
   text: string,
   runs: number,
   warmup: number,
+  analyze: (text: string, options: AnalyzeOptions) => AnalysisResult = analyzePolicyText,
 ): { samplesMs: number[]; firstCallMs: number; kind: string; findings: number } {
-  const first = timeMs(() => analyzePolicyText(text, { principals: WATCHED }));
-  for (let i = 0; i < warmup; i++) analyzePolicyText(text, { principals: WATCHED });
+  const first = timeMs(() => analyze(text, { principals: WATCHED }));
+  for (let i = 0; i < warmup; i++) analyze(text, { principals: WATCHED });
   const samplesMs: number[] = [];
-  for (let i = 0; i < runs; i++) samplesMs.push(timeMs(() => analyzePolicyText(text, { principals: WATCHED })).ms);
+  for (let i = 0; i < runs; i++) samplesMs.push(timeMs(() => analyze(text, { principals: WATCHED })).ms);
   return { samplesMs, firstCallMs: first.ms, kind: first.value.kind, findings: first.value.findings.length };
 }
 
@@ -183,11 +196,21 @@ async function main(): Promise<void> {
   const template = largeTemplateText();
   const templateAnalysis = analysisSamples(template, TEMPLATE_RUNS, 2);
   progress(`policy: 1 MB template analysed (${templateAnalysis.findings} findings)`);
+  const yamlTemplate = largeYamlTemplateText();
+  const yamlAnalysis = analysisSamples(yamlTemplate, TEMPLATE_RUNS, 2, analyzeYamlText);
+  progress(`policy: 1 MB YAML template analysed (${yamlAnalysis.findings} findings)`);
+  // The parser loads once (WebAssembly), as on the first .tf document; its load time is reported apart.
+  const parserLoad = await timeMsAsync(() => loadTerraformParser());
+  const terraform = largeTerraformText();
+  const terraformAnalysis = analysisSamples(terraform, TEMPLATE_RUNS, 2, analyzeTerraformText);
+  progress(`policy: 1 MB Terraform file analysed (${terraformAnalysis.findings} findings)`);
   const linearity = linearityCurve();
   const rates = await throughput(grantQuestions(QUESTIONS));
   sendResult({
     keyPolicy: { bytes: Buffer.byteLength(keyPolicy), statements, ...keyAnalysis },
     template: { bytes: Buffer.byteLength(template), ...templateAnalysis },
+    yamlTemplate: { bytes: Buffer.byteLength(yamlTemplate), ...yamlAnalysis },
+    terraform: { bytes: Buffer.byteLength(terraform), parserLoadMs: parserLoad, ...terraformAnalysis },
     linearity,
     throughput: rates,
   });
