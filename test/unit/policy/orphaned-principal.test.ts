@@ -14,6 +14,7 @@ import {
 } from '../../../src/core/policy';
 import { compilePolicy } from '../../../src/core/policy/evaluate';
 import { applyEdits } from '../../../src/core/policy/fixes';
+import { analyzeYamlText } from '../../../src/core/policy/formats';
 import { FINDING_HELP } from '../../../src/core/findingHelp';
 
 const ACCOUNT = '111122223333';
@@ -528,5 +529,76 @@ describe('orphaned principals: in a policy read as a value', () => {
       { Statement: [null, 7, { Principal: 5 }] },
     ])
       assert.deepEqual(orphanedPrincipalIds(hostile), []);
+  });
+});
+
+describe('orphaned principals: in a CloudFormation YAML template', () => {
+  const template = doc`
+    Resources:
+      Key:
+        Type: AWS::KMS::Key
+        Properties:
+          KeyPolicy:
+            Statement:
+              - Sid: Enable IAM User Permissions
+                Effect: Allow
+                Principal:
+                  AWS: !Sub arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root
+                Action: kms:*
+                Resource: '*'
+              - Sid: Old # a comment
+                Effect: Allow
+                Principal:
+                  AWS:
+                    - ${USER_ID}
+                Action: kms:Decrypt
+                Resource: '*'
+              - Sid: Users
+                Effect: Allow
+                Principal:
+                  AWS: [${ROLE_ID}, arn:aws:iam::${ACCOUNT}:role/App]
+                Action: kms:Decrypt
+                Resource: '*'
+    `;
+
+  function fixed(title: string): string {
+    const fix = analyzeYamlText(template, {})
+      .findings.flatMap((f) => f.fixes)
+      .find((f) => f.title === title);
+    assert.ok(fix, title);
+    const after = applyEdits(template, fix.edits);
+    assert.equal(after.includes(title.includes(USER_ID) ? USER_ID : ROLE_ID), false);
+    assert.equal(analyzeYamlText(after, {}).findings.filter((f) => f.code === 'orphaned-principal').length, 1);
+    return after;
+  }
+
+  it('removes a block list item statement, and an entry of a flow list, in YAML', () => {
+    assert.equal(
+      fixed(`Remove statement "Old": its only principal, ${USER_ID}, was deleted`),
+      doc`
+      Resources:
+        Key:
+          Type: AWS::KMS::Key
+          Properties:
+            KeyPolicy:
+              Statement:
+                - Sid: Enable IAM User Permissions
+                  Effect: Allow
+                  Principal:
+                    AWS: !Sub arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root
+                  Action: kms:*
+                  Resource: '*'
+                - Sid: Users
+                  Effect: Allow
+                  Principal:
+                    AWS: [${ROLE_ID}, arn:aws:iam::${ACCOUNT}:role/App]
+                  Action: kms:Decrypt
+                  Resource: '*'
+      `,
+    );
+    assert.equal(
+      fixed(`Remove the deleted principal ${ROLE_ID} from Principal`),
+      template.replace(`[${ROLE_ID}, `, '['),
+    );
   });
 });
