@@ -11,7 +11,7 @@
  * So the live policy cannot be saved back, even unchanged, until the entry goes.
  */
 import type { Node } from 'jsonc-parser';
-import { iamUniqueIdKind, parsePrincipalArn, type UniqueIdKind } from '../arn';
+import { iamUniqueIdKind, parsePrincipalArn, type ParsedPrincipal, type UniqueIdKind } from '../arn';
 import { nodeValue, propertyValue } from './document';
 import { policyStatements } from './evaluate';
 import { awsPrincipalEntries, principalEntryAccount, type PolicyFacts, type StatementInfo } from './facts';
@@ -27,7 +27,7 @@ type PrincipalElement = 'Principal' | 'NotPrincipal';
 const PRINCIPAL_ELEMENTS: readonly PrincipalElement[] = ['Principal', 'NotPrincipal'];
 
 /** The principal kinds that can take the place of a deleted one, by the kind it was. */
-const REPLACEMENT_KINDS: Readonly<Record<UniqueIdKind, string>> = { user: 'user', role: 'role' };
+const REPLACEMENT_KINDS: Readonly<Record<UniqueIdKind, ParsedPrincipal['kind']>> = { user: 'user', role: 'role' };
 
 /** One unique-id entry, where it is written. */
 interface OrphanedEntry {
