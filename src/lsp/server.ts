@@ -1,7 +1,7 @@
 /**
  * `ec2-launch-doctor lsp --stdio`: the policy diagnostics, quick fixes and hovers of the
  * extension for any editor that speaks the Language Server Protocol. One analyzer serves
- * all: the server calls the entry the CLI's lint uses (`analyzeSourceText`), so JSON, YAML
+ * all: the server calls the entry the CLI's lint uses (`analyzeSource`), so JSON, YAML
  * and Terraform files get the same findings here as in VS Code and in `lint`.
  */
 import {
@@ -14,7 +14,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isAccountId } from '../core/arn';
 import { analysisFailedFinding, MAX_ANALYZED_TEXT_LENGTH, type AnalyzeOptions, type Finding } from '../core/policy';
-import { analyzeSourceText, sourceFormatOf } from '../core/policy/formats';
+import { analyzeSource, sourceFormatOf } from '../core/policy/formats';
 import { codeActionsFor, hoverAt, toDiagnostic } from './convert';
 
 export const LSP_USAGE = 'usage: ec2-launch-doctor lsp --stdio';
@@ -79,7 +79,7 @@ export function serveConnection(connection: Connection, log: (message: string) =
       maxLength: MAX_ANALYZED_TEXT_LENGTH,
     };
     try {
-      return (await analyzeSourceText(text, format, options)).findings;
+      return (await analyzeSource(text, format, options)).findings;
     } catch (error) {
       log(
         `analysis of ${document.uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   createMessageConnection,
@@ -192,6 +193,39 @@ describe('ec2-launch-doctor lsp --stdio', function () {
     assert.equal(none, null);
   });
 
+  it('Terraform and YAML documents get the same findings and fixes, through the same analyzer', async () => {
+    const iac = path.resolve(__dirname, '..', 'fixtures', 'iac');
+    for (const [name, languageId] of [
+      ['key-jsonencode.tf', 'terraform'],
+      ['console-default-key.template.yaml', 'yaml'],
+    ]) {
+      const uri = `file:///project/infra/${name}`;
+      const text = readFileSync(path.join(iac, name), 'utf8');
+      await server.connection.sendNotification('textDocument/didOpen', {
+        textDocument: { uri, languageId, version: 1, text },
+      });
+      const published = await server.diagnostics(uri);
+      assert.ok(published.diagnostics.length > 0, name);
+      const [diagnostic] = published.diagnostics;
+      const actions = await server.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
+        textDocument: { uri },
+        range: diagnostic.range,
+        context: { diagnostics: [diagnostic] },
+      });
+      assert.ok(actions.length > 0, `${name}: a quick fix`);
+      const fixed = applyWorkspaceEdit(text, uri, actions[0]);
+      await server.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: 2 },
+        contentChanges: [{ text: fixed }],
+      });
+      const after = await server.diagnostics(uri, (p) => p.version === 2);
+      assert.ok(
+        !after.diagnostics.some((d) => d.code === diagnostic.code),
+        `${name}: ${String(diagnostic.code)} is fixed`,
+      );
+    }
+  });
+
   it('a setting from the client re-analyzes open documents (principals checked by name)', async () => {
     const uri = 'file:///project/keys/other.json';
     await server.connection.sendNotification('textDocument/didOpen', {
@@ -215,6 +249,7 @@ describe('ec2-launch-doctor lsp --stdio', function () {
       ['file:///project/deep.json', 'json', `${'['.repeat(100_000)}`],
       ['file:///project/notes.txt', 'plaintext', 'not a policy at all'],
       ['file:///project/template.yaml', 'yaml', 'Resources:\n  Key: [unclosed\n\t- :'],
+      ['file:///project/main.tf', 'terraform', 'resource "aws_kms_key" "k" {\n  policy = jsonencode({ Statement = [ {'],
       ['file:///project/control.json', 'json', '{"Statement": "\u0000\u202e\u001b[31m"}'],
     ];
     for (const [uri, languageId, text] of cases) {
