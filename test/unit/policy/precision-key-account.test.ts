@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { analyzePolicyText, type Finding } from '../../../src/core/policy';
-import { parseLintArguments } from '../../../src/cli/lint';
+import { parseLintArguments, runLint } from '../../../src/cli/lint';
 
 const OWNER = '111122223333';
 const FOREIGN = '444455556666';
@@ -90,6 +90,22 @@ describe("precision: the key's account", () => {
     const text = policy([delegation(FOREIGN), APP_GRANTS]);
     const bogus = verdicts(analyzePolicyText(text, { principals: [APP], keyAccount: 'nope' }).findings);
     assert.match(bogus[0]?.[1] ?? '', /assumed to be 444455556666/);
+  });
+
+  it('lint --key-arn decides who is cross-account, end to end', async () => {
+    const text = policy([delegation(FOREIGN), APP_GRANTS]);
+    const lint = async (args: string[]): Promise<string> => {
+      let out = '';
+      await runLint([...args, '--principal', APP, 'k.json'], {
+        stdout: (s) => (out += s),
+        stderr: () => undefined,
+        readFile: async () => text,
+      });
+      return out;
+    };
+    assert.match(await lint([]), /principal-relies-on-iam .*assumed to be 444455556666/);
+    const key = `arn:aws:kms:eu-west-1:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    assert.doesNotMatch(await lint(['--key-arn', key]), /principal-/);
   });
 
   it('lint --key-arn gives the account, and the Region when --region is absent', () => {
