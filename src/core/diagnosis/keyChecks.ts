@@ -68,6 +68,11 @@ export function keyPolicyFromOutcome(
 /** Why IAM cannot be simulated for this principal, or undefined with the entity to simulate. */
 export function iamSkip(run: CheckContext, principal: PrincipalInfo | undefined, caller: Outcome<CallerIdentity>): IamStage | { policyArn: string } {
   if (!principal) return { outcome: 'skipped', reason: 'Who starts the instance is unknown: nothing to simulate.', notPermitted: false };
+  if (principal.serviceLinked) {
+    // SCPs and permissions boundaries do not apply to service-linked roles, and their own
+    // policies are AWS's: only the key policy (or a grant) decides, so nothing to simulate.
+    return { outcome: 'skipped', reason: `${principal.policyArn ?? principal.arn} is a service-linked role: its permissions are set by AWS and no SCP or boundary applies, so the key policy or a grant decides.`, notPermitted: false };
+  }
   if (principal.kind === 'root') {
     return { outcome: 'skipped', reason: `${principal.arn} is the account root: IAM policies do not restrict it (only SCPs and the key policy can).`, notPermitted: false };
   }

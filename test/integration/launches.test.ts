@@ -1,0 +1,89 @@
+/**
+ * Launches that services make, diagnosed through the real SDK against the emulator: an Auto
+ * Scaling group whose service-linked role is missing from the key policy, its terminated
+ * instance, and a RunInstances by a caller without KMS permissions. Each yields the verdict,
+ * the principal and a fix that, applied in the emulator, makes the next launch succeed.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { AwsSession, createDiagnosisPorts } from '../../src/aws';
+import { diagnoseAutoScalingGroup, diagnoseInstance, predictLaunch, type KeyPolicyFix } from '../../src/core/diagnosis';
+import type { Outcome } from '../../src/core/model';
+import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
+import { scaleOutGroup } from '../emulator/services/ec2Run';
+
+const REGION = 'us-west-2';
+const ACCOUNT = '333333333333';
+const ADMIN = 'platform-admin';
+const GROUP = 'eks-nodes-asg';
+const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/5c466b7d-0001-4abc-8def-000000000001`;
+const SLR_ARN = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+
+function value<T>(outcome: Outcome<T>): T {
+  if (!outcome.ok) assert.fail(`${outcome.error.kind}: ${outcome.error.message}`);
+  return outcome.value;
+}
+
+describe('launches that services make, diagnosed (real SDK over HTTP)', function () {
+  this.timeout(60_000);
+  let home: string;
+  let emulator: Emulator;
+  let session: AwsSession;
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'eld-launches-'));
+    const world = { ...loadScenario('autoscaling'), launchDelayMs: 0 } as Scenario;
+    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
+    const files = writeAwsConfig(home, emulator, world);
+    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
+  });
+
+  after(async () => {
+    session?.dispose();
+    await emulator?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  /** Adds the fix's statements to the key policy, as the editor does after the person confirms. */
+  async function applyKeyPolicyFixes(fixes: KeyPolicyFix[]): Promise<void> {
+    const current = value(await session.send('KMS', ADMIN, REGION, new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
+    policy.Statement.push(...fixes.map((f) => f.statement));
+    value(await session.send('KMS', ADMIN, REGION, new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+  }
+
+  it("an Auto Scaling group whose role is missing from the key policy: the role, the documented statements, and the next launch succeeds", async () => {
+    const [failed] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    assert.ok(failed && failed.state !== 'running', 'the launch fails before the fix');
+    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const prediction = await predictLaunch({ subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION }, ports);
+    assert.equal(prediction.outcome, 'will-fail', prediction.reason);
+
+    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: ADMIN, region: REGION }, ports);
+    assert.equal(report.subject, 'auto-scaling-group');
+    assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
+    assert.equal(report.principal?.policyArn, SLR_ARN);
+    assert.ok(report.calls.rounds <= 5, `rounds ${report.calls.rounds}`);
+    assert.ok(report.fixes.every((f) => f.target === 'key-policy'), JSON.stringify(report.fixes));
+    const fixes = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
+    assert.equal(fixes.length, 2);
+
+    await applyKeyPolicyFixes(fixes);
+    const after = await predictLaunch({ subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION }, ports);
+    assert.equal(after.outcome, 'will-launch', `${after.reason} ${after.unread.join(' ')}`);
+    const [next] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    assert.ok(next, 'the group launches again');
+    assert.equal(next.state, 'running', 'the next launch succeeds');
+  });
+
+  it('the instance the group left terminated is diagnosed as a KMS launch failure of the role, not "not KMS"', async () => {
+    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const report = await diagnoseInstance({ instanceId: 'i-1234abcd1234abcd1', profile: ADMIN, region: REGION }, ports);
+    assert.doesNotMatch(report.verdict.summary, /No volume is encrypted/);
+    assert.equal(report.principal?.policyArn, SLR_ARN, JSON.stringify(report.principal));
+    assert.ok(report.keys.some((k) => k.arn === KEY_ARN) || report.steps.some((s) => s.id === 'kms-keys' && s.evidence.some((e) => e.label.startsWith(KEY_ARN))), JSON.stringify(report.steps));
+  });
+});
