@@ -327,8 +327,10 @@ function keySourcesOf(volumes: VolumeStage, grants: Outcome<TrailEvent[]>, insta
   const events = grants.ok ? grants.value.filter(isFailedLaunchKmsCall) : [];
   const ofLaunch = events.filter((e) => eventInstance(e, instance.id) === 'this' || (eventInstance(e, instance.id) === 'unknown' && isDeniedLaunchKmsCall(e) && nearLaunch(e, instance.launchTime)));
   const sources: KeySource[] = [];
+  // Listing no volumes, the instance was terminated at launch: the launch created its volumes.
+  const createsVolumes = volumes.outcome === 'read';
   const add = (source: KeySource): void => {
-    if (!sources.some((s) => keyToken(s.ref) === keyToken(source.ref))) sources.push(source);
+    if (!sources.some((s) => keyToken(s.ref) === keyToken(source.ref))) sources.push({ ...source, ...(createsVolumes ? { createsVolumes } : {}) });
   };
   for (const ref of unique(ofLaunch.flatMap((e) => eventKeyRef(e) ?? []))) add({ ref, volumeIds: [], fromTrail: true, origin: 'kms-event' });
   for (const key of launch?.keys ?? []) add({ ref: key.ref, volumeIds: [], fromTrail: true, origin: key.origin, devices: key.devices });

@@ -8,7 +8,14 @@ import { identityPolicyGrantStatement, keyPolicyGrantStatement, type MatchedStat
 import type { KeyInfo, TrailEvent } from '../model';
 import { cap, fromSources, policyArnOf, type Candidate } from './candidate';
 import { grantRuleFor, neededFixes, type GrantFacts, type NeededFix } from './grantRules';
-import { crossAccountServiceRoleFixes, sameAccountServiceRoleFixes } from '../launch/serviceRoleFixes';
+import {
+  KEY_USER_ATTACH_SID,
+  KEY_USER_USE_SID,
+  crossAccountServiceRoleFixes,
+  keyUseStatements,
+  launchIdentityStatements,
+  sameAccountServiceRoleFixes,
+} from '../launch/serviceRoleFixes';
 import { serviceRoleText } from './messages';
 import type { SimulationResult } from './ports';
 import { concernsPrincipal, rolePathCaveat } from './principal';
@@ -74,6 +81,31 @@ function serviceRoleFixes(key: KeyInfo, principal: PrincipalInfo, where: { profi
   return crossAccount ? crossAccountServiceRoleFixes(key.arn, roleArn, where) : sameAccountServiceRoleFixes(key.arn, roleArn);
 }
 
+/**
+ * For a launch that creates volumes, the key policy statements naming the principal: the use
+ * of the key and the attachment of persistent resources, as AWS's default key policy gives
+ * key users. The grant alone would leave the next launch denied GenerateDataKeyWithoutPlaintext.
+ */
+function launchKeyPolicyFixes(key: KeyInfo, principal: PrincipalInfo, role: KeyPolicyFix['role']): KeyPolicyFix[] {
+  const principalArn = policyArnOf(principal);
+  const caveat = rolePathCaveat(principal);
+  return keyUseStatements(principalArn, { use: KEY_USER_USE_SID, attach: KEY_USER_ATTACH_SID }).map((statement) => ({
+    target: 'key-policy',
+    keyArn: key.arn,
+    principalArn,
+    statement,
+    role,
+    ...(caveat ? { note: caveat } : {}),
+  }));
+}
+
+/** For a launch that creates volumes, the IAM statements: the use of the key and EC2's grant. */
+function launchIdentityFixes(key: KeyInfo, principal: PrincipalInfo, role: IdentityPolicyFix['role']): IdentityPolicyFix[] {
+  const single = identityFix(key, principal, role);
+  if (!single) return [];
+  return launchIdentityStatements(key.arn).map((statement) => ({ ...single, statement }));
+}
+
 function identityFix(key: KeyInfo, principal: PrincipalInfo, role: IdentityPolicyFix['role']): IdentityPolicyFix | undefined {
   // Only users and roles carry IAM policies, and a service-linked role's cannot be edited.
   if (principal.kind !== 'user' && principal.kind !== 'role' && principal.kind !== 'assumed-role') return undefined;
@@ -107,6 +139,8 @@ interface GrantEvidence {
   trailText: string;
   /** The profile and Region a grant fix would be created with. */
   where: { profile: string; region: string };
+  /** The launch creates the volumes: the principal needs the use of the key too. */
+  createsVolumes: boolean;
 }
 
 function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo, stages: VerdictStages): GrantEvidence {
@@ -143,6 +177,7 @@ function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalIn
     limit,
     trailText,
     where: { profile: stages.say.profile, region: stages.target.region },
+    createsVolumes: record.createsVolumes === true,
   };
 }
 
@@ -306,6 +341,10 @@ function missingAllowCandidate(evidence: GrantEvidence, needed: readonly NeededF
   if (needed.length === 0) return undefined;
   const fixes: Fix[] = principal.serviceLinked ? serviceRoleFixes(key, principal, evidence.where) : [];
   for (const need of principal.serviceLinked ? [] : needed) {
+    if (evidence.createsVolumes) {
+      fixes.push(...(need.target === 'key-policy' ? launchKeyPolicyFixes(key, principal, need.role) : launchIdentityFixes(key, principal, need.role)));
+      continue;
+    }
     const fix = need.target === 'key-policy' ? keyPolicyFix(key, principal, need.role) : identityFix(key, principal, need.role);
     if (fix) fixes.push(fix);
   }

@@ -386,11 +386,11 @@ async function trailOf(run: GroupRun, activities: Outcome<ScalingActivity[]> | u
 
 /** The keys in order of evidence: the launch's (template, AMI, default), then any other the role was denied on. */
 function keySourcesOf(launchKeyList: LaunchKey[], events: TrailEvent[], principal: PrincipalInfo | undefined): KeySource[] {
-  const sources: KeySource[] = launchKeyList.map((k) => ({ ref: k.ref, volumeIds: [], fromTrail: true, origin: k.origin, devices: k.devices }));
+  const sources: KeySource[] = launchKeyList.map((k) => ({ ref: k.ref, volumeIds: [], fromTrail: true, origin: k.origin, devices: k.devices, createsVolumes: true }));
   if (!principal) return sources;
   for (const event of events) {
     const ref = eventKeyRef(event);
-    if (ref && !sources.some((s) => keyToken(s.ref) === keyToken(ref))) sources.push({ ref, volumeIds: [], fromTrail: true, origin: 'kms-event' });
+    if (ref && !sources.some((s) => keyToken(s.ref) === keyToken(ref))) sources.push({ ref, volumeIds: [], fromTrail: true, origin: 'kms-event', createsVolumes: true });
   }
   return sources;
 }

@@ -201,7 +201,7 @@ async function subjectOf(ctx: CheckContext, input: PredictionInput, callerP: Pro
     const caller = await callerP;
     return caller.ok ? principalFromArn(caller.value.arn, 'caller-identity') : undefined;
   };
-  const fromLaunch = (keys: LaunchKey[]): KeySource[] => keys.map((k) => ({ ref: k.ref, volumeIds: [], fromTrail: true, origin: k.origin, devices: k.devices }));
+  const fromLaunch = (keys: LaunchKey[]): KeySource[] => keys.map((k) => ({ ref: k.ref, volumeIds: [], fromTrail: true, origin: k.origin, devices: k.devices, createsVolumes: true }));
   const subject = input.subject;
   switch (subject.kind) {
     case 'launch-template': {

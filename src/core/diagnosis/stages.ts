@@ -62,6 +62,12 @@ export interface KeySource {
   origin?: LaunchKeyOrigin;
   /** The launch's devices that take it, when it came from the launch template or AMI. */
   devices?: string[];
+  /**
+   * True when the launch creates the volumes (an instance terminated at launch, a group, a
+   * template): the principal then needs the use of the key (GenerateDataKeyWithoutPlaintext,
+   * Decrypt) besides EC2's grant, and the fixes carry both.
+   */
+  createsVolumes?: boolean;
 }
 
 /**

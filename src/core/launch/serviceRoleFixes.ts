@@ -16,6 +16,23 @@ export const SLR_ATTACH_SID = 'Allow attachment of persistent resources';
 export const EXTERNAL_USE_SID = 'Allow external account use of the customer managed key';
 export const EXTERNAL_ATTACH_SID = 'Allow attachment of persistent resources in external account';
 
+/** The Sids of the key users' statements AWS's default key policy gives (AWS KMS Developer Guide, "Default key policy"). */
+export const KEY_USER_USE_SID = 'Allow use of the key';
+export const KEY_USER_ATTACH_SID = 'Allow attachment of persistent resources';
+
+/**
+ * The IAM statements a principal that launches new encrypted volumes needs on the key: the
+ * use of the key (EBS creates the volume's data key as the caller) and EC2's grant (Amazon
+ * EBS User Guide, "Permissions for IAM users": kms:CreateGrant, kms:Decrypt, kms:DescribeKey,
+ * kms:GenerateDataKeyWithoutPlainText, kms:ReEncrypt*).
+ */
+export function launchIdentityStatements(keyArn: string): Record<string, unknown>[] {
+  return [
+    { Sid: 'LaunchUseOfVolumeKey', Effect: 'Allow', Action: ['kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'], Resource: [keyArn] },
+    { Sid: 'LaunchAttachVolumeKey', Effect: 'Allow', Action: ['kms:CreateGrant'], Resource: [keyArn], Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } },
+  ];
+}
+
 /** The cryptographic operations a launch needs on its volumes' key. */
 export const KEY_USE_ACTIONS: readonly string[] = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
 

@@ -214,6 +214,36 @@ describe('service-linked and launcher roles by name', () => {
     assert.equal(report.principal?.serviceLinked, false);
     assert.equal(report.principal?.source, 'cloudtrail-create-grant');
     assert.ok(report.fixes.some((f) => f.target === 'identity-policy' && f.principalArn === role), JSON.stringify(report.fixes));
+    // The launch creates the volume: the grant alone would leave the next launch denied the data key.
+    const identity = report.fixes.filter((f) => f.target === 'identity-policy').map((f) => ('statement' in f ? f.statement : {}));
+    assert.deepEqual(
+      identity.map((st) => st.Action),
+      [['kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'], ['kms:CreateGrant']],
+    );
+    assert.deepEqual(identity[1].Condition, { Bool: { 'kms:GrantIsForAWSResource': true } });
+    assert.ok(identity.every((st) => JSON.stringify(st.Resource) === JSON.stringify([KEY_ARN])));
+  });
+
+  it('a user whose RunInstances was denied the data key gets both key user statements in the key policy', async () => {
+    const denial: TrailEvent = {
+      ...F3_NOW,
+      userArn: USER_ARN,
+      sessionIssuerArn: undefined,
+      errorMessage: `User: ${USER_ARN} is not authorized to perform: kms:GenerateDataKeyWithoutPlaintext on resource: ${KEY_ARN} because no resource-based policy allows the kms:GenerateDataKeyWithoutPlaintext action`,
+    };
+    const report = await diagnose(
+      groupLaunch({
+        instance: { ...F6_TERMINATED_AT_LAUNCH, launchTime: LAUNCH_TIME, imageId: IMAGE_ID, launchTemplate: { id: TEMPLATE_ID, version: '3' } },
+        keyPolicies: { [KEY_ARN]: JSON.stringify({ Version: '2012-10-17', Statement: [] }) },
+        events: [denial],
+      }),
+    );
+    assert.equal(report.principal?.arn, USER_ARN);
+    assert.equal(report.principal?.source, 'cloudtrail-kms-denial');
+    assert.deepEqual(
+      keyPolicyFixes(report).map((f) => f.statement.Sid),
+      ['Allow use of the key', 'Allow attachment of persistent resources'],
+    );
   });
 });
 
