@@ -87,3 +87,62 @@ describe('launches that services make, diagnosed (real SDK over HTTP)', function
     assert.ok(report.keys.some((k) => k.arn === KEY_ARN) || report.steps.some((s) => s.id === 'kms-keys' && s.evidence.some((e) => e.label.startsWith(KEY_ARN))), JSON.stringify(report.steps));
   });
 });
+
+describe("an EKS node group on the account's customer managed default EBS key (real SDK over HTTP)", function () {
+  this.timeout(60_000);
+  const DEFAULT_KEY_ID = '5c466b7d-0002-4abc-8def-000000000002';
+  const DEFAULT_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${DEFAULT_KEY_ID}`;
+  let home: string;
+  let emulator: Emulator;
+  let session: AwsSession;
+
+  /** The group launches template version 1 (no key of its own) with encryption by default on a customer managed key. */
+  function scenario(): Scenario {
+    const base = loadScenario('autoscaling');
+    const [key] = base.keys;
+    const [group] = base.autoScalingGroups ?? [];
+    assert.ok(key && group);
+    return {
+      ...base,
+      launchDelayMs: 0,
+      keys: [...base.keys, { ...key, id: DEFAULT_KEY_ID, aliases: ['alias/ebs-default'], description: 'EBS default' }],
+      ebsDefaults: [{ account: ACCOUNT, region: REGION, encryptionByDefault: true, kmsKeyId: DEFAULT_KEY_ARN }],
+      autoScalingGroups: [{ ...group, launchTemplate: { ...group.launchTemplate, version: '1' }, activities: [] }],
+    } as Scenario;
+  }
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'eld-launches-default-'));
+    const world = scenario();
+    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
+    const files = writeAwsConfig(home, emulator, world);
+    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
+  });
+
+  after(async () => {
+    session?.dispose();
+    await emulator?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("names the default key and the group's role; the fix on that key makes the next launch succeed", async () => {
+    const [failed] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    assert.ok(failed && failed.state !== 'running', 'the launch fails before the fix');
+    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: ADMIN, region: REGION }, ports);
+    assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
+    assert.equal(report.verdict.keyArn, DEFAULT_KEY_ARN);
+    assert.equal(report.principal?.policyArn, SLR_ARN);
+    assert.equal(report.group?.launchTemplate?.resolvedVersion, 1);
+    const fixes = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
+    assert.equal(fixes.length, 2, JSON.stringify(report.fixes));
+    assert.ok(fixes.every((f) => f.keyArn === DEFAULT_KEY_ARN));
+
+    const current = value(await session.send('KMS', ADMIN, REGION, new GetKeyPolicyCommand({ KeyId: DEFAULT_KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
+    policy.Statement.push(...fixes.map((f) => f.statement));
+    value(await session.send('KMS', ADMIN, REGION, new PutKeyPolicyCommand({ KeyId: DEFAULT_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+    const [next] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    assert.equal(next?.state, 'running', 'the next launch succeeds');
+  });
+});
