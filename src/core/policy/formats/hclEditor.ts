@@ -70,6 +70,8 @@ export class HclEditor extends LocalEditor {
     text: string,
     formatting: FormattingOptions,
     private readonly shapes: WeakMap<Node, HclShape>,
+    /** Resolved string -> the expression the file writes for it: a fix names `aws_iam_role.app.arn`, not its value. */
+    private readonly sources: ReadonlyMap<string, string> = new Map(),
   ) {
     super(text, formatting);
     this.eol = formatting.eol ?? (text.includes('\r\n') ? '\r\n' : '\n');
@@ -171,7 +173,7 @@ export class HclEditor extends LocalEditor {
     const condition = childOf(statement, 'Condition');
     const existing = condition && childOf(condition, test);
     const values = existing && childOf(existing, variable);
-    const written = asList(value).map((v) => hclString(String(v)));
+    const written = asList(value).map((v) => this.str(v));
     if (values) return this.mine({ offset: values.offset, length: values.length, content: `[${written.join(', ')}]` });
     const indent = ' '.repeat(shape.column);
     const block = this.conditionBlock(test, variable, written, indent);
@@ -210,7 +212,7 @@ export class HclEditor extends LocalEditor {
         element === 'Sid' || element === 'Effect'
           ? hclString(String(written))
           : `[${asList(written)
-              .map((v) => hclString(String(v)))
+              .map((v) => this.str(v))
               .join(', ')}]`,
       ]);
     }
@@ -231,7 +233,7 @@ export class HclEditor extends LocalEditor {
               [
                 'identifiers',
                 `[${asList(identifiers)
-                  .map((v) => hclString(String(v)))
+                  .map((v) => this.str(v))
                   .join(', ')}]`,
               ],
             ],
@@ -250,7 +252,7 @@ export class HclEditor extends LocalEditor {
             ...this.conditionBlock(
               test,
               variable,
-              asList(values).map((v) => hclString(String(v))),
+              asList(values).map((v) => this.str(v)),
               inner,
             ),
           );
@@ -260,9 +262,15 @@ export class HclEditor extends LocalEditor {
     return lines;
   }
 
+  /** A string as the file writes it: the reference it was read from, else a quoted string. */
+  private str(value: unknown): string {
+    const text = String(value);
+    return this.sources.get(text) ?? hclString(text);
+  }
+
   /** A value as an HCL expression on one line. */
   private inline(value: unknown): string {
-    if (typeof value === 'string') return hclString(value);
+    if (typeof value === 'string') return this.str(value);
     if (isScalar(value)) return String(value);
     if (Array.isArray(value)) return `[${value.map((v) => this.inline(v)).join(', ')}]`;
     const entries = Object.entries(value as Record<string, unknown>);

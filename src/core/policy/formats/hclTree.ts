@@ -40,6 +40,8 @@ export interface HclPolicies {
   policies: PolicyView[];
   errors: ParseError[];
   shapes: WeakMap<Node, HclShape>;
+  /** Resolved string -> the HCL expression it was read from (`aws_iam_role.app.arn`). */
+  sources: Map<string, string>;
 }
 
 interface Context {
@@ -50,6 +52,8 @@ interface Context {
   arns: Map<string, string>;
   shapes: WeakMap<Node, HclShape>;
   errors: ParseError[];
+  /** Resolved string -> the expression the file writes for it, so fixes write the reference back. */
+  sources: Map<string, string>;
 }
 
 /** The block's type and labels: `resource "aws_kms_key" "main"` -> ['resource', 'aws_kms_key', 'main']. */
@@ -143,6 +147,11 @@ function resolveInterpolations(value: string, ctx: Context): string {
   return unknown ? UNRESOLVED : out;
 }
 
+/** The first expression seen for a resolved value is the one fixes write. */
+function remember(ctx: Context, resolved: string, expression: string): void {
+  if (!ctx.sources.has(resolved)) ctx.sources.set(resolved, expression.trim());
+}
+
 function leaf(type: Node['type'], value: unknown, node: SyntaxNode, parent: Node | undefined): Building {
   return { type, value, offset: node.startIndex, length: node.endIndex - node.startIndex, parent };
 }
@@ -172,6 +181,7 @@ function expressionTree(syntax: SyntaxNode, parent: Node | undefined, ctx: Conte
         else if (part?.type === 'template_directive') value += UNRESOLVED;
       }
       const resolved = resolveInterpolations(value, ctx).replace(/\uE000\{/g, '${');
+      if (resolved !== UNRESOLVED && value.includes('${')) remember(ctx, resolved, node.text);
       return leaf('string', resolved, node, parent);
     }
     case 'tuple': {
@@ -203,7 +213,10 @@ function expressionTree(syntax: SyntaxNode, parent: Node | undefined, ctx: Conte
     case 'expression': {
       // `data.aws_caller_identity.current.account_id` and the like: a reference.
       const resolved = resolveReference(node.text, ctx);
-      if (resolved !== undefined) return leaf('string', resolved, node, parent);
+      if (resolved !== undefined) {
+        remember(ctx, resolved, node.text);
+        return leaf('string', resolved, node, parent);
+      }
       break;
     }
   }
@@ -432,7 +445,15 @@ function syntaxErrors(root: SyntaxNode, errors: ParseError[]): void {
 
 /** The policies of a parsed Terraform file. */
 export function terraformPolicies(tree: TreeSitter.Tree, text: string, accountId: string, region: string): HclPolicies {
-  const ctx: Context = { text, accountId, region, arns: new Map(), shapes: new WeakMap(), errors: [] };
+  const ctx: Context = {
+    text,
+    accountId,
+    region,
+    arns: new Map(),
+    shapes: new WeakMap(),
+    errors: [],
+    sources: new Map(),
+  };
   syntaxErrors(tree.rootNode, ctx.errors);
   const body = tree.rootNode.namedChildren.find((c) => c?.type === 'body') ?? undefined;
   const blocks = blocksOf(body);
@@ -459,5 +480,5 @@ export function terraformPolicies(tree: TreeSitter.Tree, text: string, accountId
     if (!node || node.type !== 'object') continue;
     policies.push({ kind: policyKind, node, path: [], value: nodeValue(node) });
   }
-  return { policies, errors: ctx.errors, shapes: ctx.shapes };
+  return { policies, errors: ctx.errors, shapes: ctx.shapes, sources: ctx.sources };
 }

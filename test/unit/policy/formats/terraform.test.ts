@@ -47,6 +47,11 @@ describe('policy formats: Terraform', () => {
   it('jsonencode: the statement goes in as an HCL object after the last one', () => {
     const after = fixed(fixture('key-jsonencode.tf'), 'missing-create-grant');
     assert.equal(after, fixture('key-jsonencode.after.tf'));
+    // The role as the file names it, not an ARN made up with a stand-in account.
+    assert.match(
+      after,
+      /Sid {7}= "AllowEC2GrantsForEncryptedVolumes"\n.*\n\s+Principal = \{ AWS = aws_iam_role\.app\.arn \}\n/,
+    );
     assert.deepEqual(codes(analyzeTerraformText(after).findings), []);
   });
 
