@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { AwsSession, createDiagnosisPorts } from '../../src/aws';
 import { diagnoseAutoScalingGroup, diagnoseInstance, predictLaunch, type KeyPolicyFix } from '../../src/core/diagnosis';
@@ -144,5 +145,96 @@ describe("an EKS node group on the account's customer managed default EBS key (r
     value(await session.send('KMS', ADMIN, REGION, new PutKeyPolicyCommand({ KeyId: DEFAULT_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
     const [next] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
     assert.equal(next?.state, 'running', 'the next launch succeeds');
+  });
+});
+
+describe('RunInstances from an AMI whose encrypted snapshot another account shares (real SDK over HTTP)', function () {
+  this.timeout(60_000);
+  const IMAGES = '444444444444';
+  const OWNER = 'image-owner';
+  const SHARED_KEY_ID = '5c466b7d-0003-4abc-8def-000000000003';
+  const SHARED_KEY_ARN = `arn:aws:kms:${REGION}:${IMAGES}:key/${SHARED_KEY_ID}`;
+  const ADMIN_ARN = `arn:aws:iam::${ACCOUNT}:user/dana`;
+  let home: string;
+  let emulator: Emulator;
+  let session: AwsSession;
+
+  function scenario(): Scenario {
+    const base = loadScenario('autoscaling');
+    const [key] = base.keys;
+    assert.ok(key);
+    const owner = {
+      name: OWNER,
+      account: IMAGES,
+      arn: `arn:aws:iam::${IMAGES}:user/images`,
+      accessKeyId: 'AKIAIMAGEOWNER000001',
+      secretAccessKey: 'imageOwnerSecret0000000000000000000000',
+      region: REGION,
+      policies: [{ name: 'AdministratorAccess', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+    };
+    return {
+      ...base,
+      launchDelayMs: 0,
+      accounts: [...base.accounts, { id: IMAGES, alias: 'acme-images' }],
+      principals: [...base.principals, owner],
+      keys: [
+        ...base.keys,
+        {
+          ...key,
+          id: SHARED_KEY_ID,
+          account: IMAGES,
+          aliases: ['alias/golden-images'],
+          description: 'Golden image snapshots',
+          policy: { Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${IMAGES}:root` }, Action: 'kms:*', Resource: '*' }] },
+        },
+      ],
+      snapshots: [...(base.snapshots ?? []), { id: 'snap-0shared000000001', account: IMAGES, region: REGION, encrypted: true, kmsKeyId: SHARED_KEY_ARN, volumeSizeGiB: 20, sharedWith: [ACCOUNT] }],
+      images: [
+        ...(base.images ?? []),
+        { id: 'ami-0shared000000001', account: IMAGES, region: REGION, name: 'golden', sharedWith: [ACCOUNT], blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-0shared000000001', volumeSizeGiB: 20 }] },
+      ],
+    } as Scenario;
+  }
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'eld-launches-shared-'));
+    const world = scenario();
+    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
+    const files = writeAwsConfig(home, emulator, world);
+    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
+  });
+
+  after(async () => {
+    session?.dispose();
+    await emulator?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function run(): Promise<string> {
+    const out = value(await session.send('EC2', ADMIN, REGION, new RunInstancesCommand({ ImageId: 'ami-0shared000000001', MinCount: 1, MaxCount: 1 }), 'ec2:RunInstances'));
+    const id = out.Instances?.[0]?.InstanceId;
+    assert.ok(id);
+    return id;
+  }
+
+  it("takes the key from the shared snapshot, blames the launching user, and the fix in the key's account makes the next launch run", async () => {
+    const id = await run();
+    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const report = await diagnoseInstance({ instanceId: id, profile: ADMIN, region: REGION, profilesByAccount: await session.profilesByAccount() }, ports);
+    assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
+    assert.equal(report.verdict.keyArn, SHARED_KEY_ARN);
+    assert.equal(report.principal?.arn, ADMIN_ARN);
+    const fixes = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy' && f.keyArn === SHARED_KEY_ARN);
+    assert.ok(fixes.length > 0, JSON.stringify(report.fixes));
+
+    // The key's owner adds the statements in account 444444444444.
+    const current = value(await session.send('KMS', OWNER, REGION, new GetKeyPolicyCommand({ KeyId: SHARED_KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
+    policy.Statement.push(...fixes.map((f) => f.statement));
+    value(await session.send('KMS', OWNER, REGION, new PutKeyPolicyCommand({ KeyId: SHARED_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+
+    const next = await run();
+    const again = await diagnoseInstance({ instanceId: next, profile: ADMIN, region: REGION }, ports);
+    assert.equal(again.instance?.state, 'running', JSON.stringify(again.instance));
   });
 });
