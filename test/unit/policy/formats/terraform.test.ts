@@ -129,6 +129,17 @@ describe('policy formats: Terraform', () => {
     assert.equal(analyzeTerraformText('').kind, 'not-a-policy');
   });
 
+  it('offsets count UTF-16 code units past non-ASCII text; CRLF and a byte order mark are kept', () => {
+    const before = fixture('key-jsonencode.tf').replace('# The key', '# Clé 🔑 the key');
+    const expected = fixture('key-jsonencode.after.tf').replace('# The key', '# Clé 🔑 the key');
+    const [finding] = analyzeTerraformText(before).findings;
+    assert.match(textAt(before, finding), /^\{\n\s+Sid\s+= "Allow use of the key"/);
+    assert.equal(applyEdits(before, finding.fixes[0].edits), expected);
+    const crlf = `\uFEFF${before.replace(/\n/g, '\r\n')}`;
+    const [crlfFinding] = analyzeTerraformText(crlf).findings;
+    assert.equal(applyEdits(crlf, crlfFinding.fixes[0].edits), `\uFEFF${expected.replace(/\n/g, '\r\n')}`);
+  });
+
   it('analyzeSource loads the parser for the format it is given', async () => {
     const result = await analyzeSource(fixture('key-jsonencode.tf'), 'terraform');
     assert.deepEqual(codes(result.findings), ['missing-create-grant']);
