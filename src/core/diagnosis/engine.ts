@@ -296,7 +296,7 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
  * AWSServiceRoleForAutoScaling of the caller's account when the group names none or cannot be read.
  */
 async function groupRoleOf(run: Run, groupName: string, callerP: Promise<Outcome<CallerIdentity>>): Promise<string | undefined> {
-  const groups = run.ports.listAutoScalingGroups ? await run.ports.listAutoScalingGroups(run.call) : undefined;
+  const groups = run.ports.listAutoScalingGroups ? await run.ports.listAutoScalingGroups(run.call, { groupNames: [groupName] }) : undefined;
   const group = groups?.ok ? groups.value.find((g) => g.name === groupName) : undefined;
   if (group?.serviceLinkedRoleArn) return group.serviceLinkedRoleArn;
   const caller = await callerP;

@@ -106,7 +106,7 @@ async function runGroupDiagnosis(run: GroupRun, stats: () => GroupDiagnosisRepor
   const { ports, call } = run;
   GROUP_STEP_ORDER.forEach((id) => run.begin(id));
   // Round 1.
-  const groupsP = ports.listAutoScalingGroups ? ports.listAutoScalingGroups(call) : Promise.resolve(undefined);
+  const groupsP = ports.listAutoScalingGroups ? ports.listAutoScalingGroups(call, { groupNames: [run.input.groupName] }) : Promise.resolve(undefined);
   const callerP = ports.getCallerIdentity(call);
   const defaultsP = ports.getEbsDefaults(call);
   const [groups, caller] = await Promise.all([groupsP, callerP]);

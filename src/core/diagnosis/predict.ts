@@ -211,7 +211,7 @@ async function subjectOf(ctx: CheckContext, input: PredictionInput, callerP: Pro
       return { sources: fromLaunch(launch.keys), principal, unread };
     }
     case 'auto-scaling-group': {
-      const groups = ports.listAutoScalingGroups ? await ports.listAutoScalingGroups(call) : undefined;
+      const groups = ports.listAutoScalingGroups ? await ports.listAutoScalingGroups(call, { groupNames: [subject.groupName] }) : undefined;
       const group = groups?.ok ? groups.value.find((g) => g.name === subject.groupName) : undefined;
       if (!group) {
         const why = !groups

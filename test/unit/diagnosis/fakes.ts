@@ -287,9 +287,10 @@ export function fakePorts(world: World): FakePorts {
       log.push(`describeSnapshots ${ids.join(',')}`);
       return answer('describeSnapshots', o?.signal, () => ({ ok: true, value: (world.snapshots ?? []).filter((sn) => ids.includes(sn.snapshotId)) }));
     },
-    listAutoScalingGroups: (o) => {
-      log.push('listAutoScalingGroups');
-      return answer('listAutoScalingGroups', o?.signal, () => ({ ok: true, value: world.groups ?? [] }));
+    listAutoScalingGroups: (o, query) => {
+      log.push(`listAutoScalingGroups ${query?.groupNames?.join(',') ?? ''}`.trim());
+      const names = query?.groupNames;
+      return answer('listAutoScalingGroups', o?.signal, () => ({ ok: true, value: (world.groups ?? []).filter((g) => !names || names.includes(g.name)) }));
     },
     describeScalingActivities: (query, o) => {
       log.push(`describeScalingActivities ${query.groupNames.join(',')}`);
