@@ -52,7 +52,7 @@ async function showReport(page) {
   const row = treeRow(page, INSTANCE_NAME);
   await row.hover();
   await row.locator('.actions [aria-label^="Diagnose Stopped Instance"]').first().click();
-  const tab = page.locator(`.tabs-container [role="tab"][aria-label*="Diagnosis: ${INSTANCE_ID}"]`).first();
+  const tab = page.locator(`.tabs-container [role="tab"][aria-label^="Diagnosis: "][aria-label*="${INSTANCE_ID}"]`).first();
   await tab.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   // The report renders inside the webview's nested frames: wait for its verdict text.
   await waitForWebviewText(page, /kms-create-grant|CreateGrant/i);

@@ -61,3 +61,45 @@ export async function waitForWebviewText(page, pattern) {
   }
   throw new Error(`no webview showed ${pattern} within ${STEP_TIMEOUT_MS / 1000} s`);
 }
+
+/** The frame (webviews render in nested frames) whose text matches `pattern`, waiting for one. */
+async function frameWithText(page, pattern) {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const text = await frame.evaluate(() => globalThis.document.body?.innerText ?? '').catch(() => '');
+      if (pattern.test(text)) return frame;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no webview showed ${pattern} within ${STEP_TIMEOUT_MS / 1000} s`);
+}
+
+/** Clicks the first link named `name` in a webview. */
+export async function clickWebviewLink(page, name) {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = await frameWithText(page, new RegExp(escaped));
+  await frame.getByRole('link', { name, exact: true }).first().click({ timeout: STEP_TIMEOUT_MS });
+}
+
+/** Accepts the quick pick item whose label is `label` (waits for the pick to list it). */
+export async function pickQuickItem(page, label) {
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await row.click();
+}
+
+/** True while a modal dialog is shown. */
+export async function dialogVisible(page) {
+  return page.locator('.monaco-dialog-box').first().isVisible().catch(() => false);
+}
+
+/** Waits for a modal dialog, clicks its `button` and resolves with the dialog's text. */
+export async function answerDialog(page, button) {
+  const dialog = page.locator('.monaco-dialog-box').first();
+  await dialog.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const text = await dialog.innerText();
+  await dialog.locator('.monaco-button', { hasText: new RegExp(`^${button}$`) }).first().click();
+  await dialog.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  return text;
+}

@@ -5,8 +5,8 @@ import type { AwsFacade } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
 import { instanceLabel, toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
 import { verdictChange } from './reportChange';
-import { instanceItems, profileItems, regionItems, typedInstanceItem, type InstanceItem } from './pickItems';
-import { plainMessage } from '../markdown';
+import { instanceItems, profileItems, regionItems, typedInstanceItem, type InstanceItem, type PickItem } from './pickItems';
+import { escapeIcons, plainMessage } from '../markdown';
 
 /**
  * "EC2: Diagnose Stopped Instance". From the tree it diagnoses the clicked instance; from the
@@ -67,6 +67,13 @@ export async function diagnoseAndShow(ctx: CommandContext, target: InstanceRef):
   }
 }
 
+/** What one step of the palette path answers: a choice, Back, or nothing (the pick was closed). */
+type StepAnswer<T> = { chosen: T } | 'back' | undefined;
+
+/**
+ * The palette path: profile, region, instance, each a step with a Back button (but the
+ * first). Back returns to the step before with its list as it was.
+ */
 async function pickInstance(aws: AwsFacade): Promise<InstanceRef | undefined> {
   const profiles = await aws.profiles().catch((error: unknown) => {
     void vscode.window.showErrorMessage(
@@ -81,62 +88,126 @@ async function pickInstance(aws: AwsFacade): Promise<InstanceRef | undefined> {
     );
     return undefined;
   }
-  const profile = await vscode.window.showQuickPick(profileItems(profiles), {
-    title: 'Diagnose Stopped Instance (1/3): profile',
-    placeHolder: 'The profile that sees the instance',
-  });
-  if (!profile) return undefined;
-
-  const regions = await aws.regions(profile.profile);
-  const home = profiles.find((p) => p.name === profile.profile)?.region;
-  const listed = regions.ok ? regions.value : home ? [home] : [];
-  if (!regions.ok)
-    void vscode.window.showWarningMessage(
-      plainMessage(`Could not list regions: ${regions.error.message} ${regions.error.nextStep}`),
+  for (;;) {
+    const profile = await pickStep(
+      'Diagnose Stopped Instance (1/3): profile',
+      'The profile that sees the instance',
+      false,
+      async () => profileItems(profiles),
     );
-  const region = await vscode.window.showQuickPick(regionItems(listed, home), {
-    title: 'Diagnose Stopped Instance (2/3): region',
-  });
-  if (!region) return undefined;
+    if (!profile || profile === 'back') return undefined;
+    const name = profile.chosen.profile;
+    const home = profiles.find((p) => p.name === name)?.region;
+    for (;;) {
+      const region = await pickStep('Diagnose Stopped Instance (2/3): region', `Regions of ${name}`, true, async () => {
+        const regions = await aws.regions(name);
+        if (regions.ok) return regionItems(regions.value, home);
+        // The failure is an item of its own (a placeholder cuts it off); the home region stays pickable.
+        return [
+          ...errorItems('Could not list regions', regions.error).map((i) => ({ ...i, region: '' })),
+          ...(home ? regionItems([home], home) : []),
+        ];
+      });
+      if (!region) return undefined;
+      if (region === 'back') break;
+      const instance = await pickInstanceInRegion(aws, name, region.chosen.region);
+      if (!instance) return undefined;
+      if (instance !== 'back') return instance;
+    }
+  }
+}
 
-  return pickInstanceInRegion(aws, profile.profile, region.region);
+/** An AWS failure as quick pick items: what failed and what to do, neither pickable. */
+function errorItems(what: string, error: { message: string; nextStep: string }): PickItem[] {
+  return [{ label: `$(error) ${escapeIcons(what)}`, detail: escapeIcons(`${error.message} ${error.nextStep}`), pickable: false }];
+}
+
+/** One step: a quick pick of the items `load` gives (busy until then), with Back when `back`. */
+function pickStep<T extends PickItem>(
+  title: string,
+  placeholder: string,
+  back: boolean,
+  load: () => Promise<T[]>,
+): Promise<StepAnswer<T>> {
+  type Item = vscode.QuickPickItem & T;
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = title;
+  pick.placeholder = placeholder;
+  pick.buttons = back ? [vscode.QuickInputButtons.Back] : [];
+  pick.busy = true;
+  void load().then(
+    (items) => {
+      pick.busy = false;
+      pick.items = items.map(toQuickPickItem) as Item[];
+    },
+    () => (pick.busy = false),
+  );
+  return runPick(pick, (item) => (item.pickable === false ? 'stay' : { chosen: item as T }));
+}
+
+/** A pure item as VS Code takes it: a separator keeps only its label. */
+function toQuickPickItem<T extends PickItem>(item: T): vscode.QuickPickItem & T {
+  return item.separator ? ({ ...item, kind: vscode.QuickPickItemKind.Separator } as vscode.QuickPickItem & T) : (item as vscode.QuickPickItem & T);
+}
+
+/** Shows the pick until an item is accepted ('stay' keeps it open), Back is pressed or it is closed. */
+function runPick<I extends vscode.QuickPickItem, R>(
+  pick: vscode.QuickPick<I>,
+  accept: (item: I) => { chosen: R } | 'stay',
+): Promise<StepAnswer<R>> {
+  return new Promise((resolve) => {
+    let answered = false;
+    const answer = (value: StepAnswer<R>) => {
+      if (answered) return;
+      answered = true;
+      resolve(value);
+      pick.hide();
+    };
+    pick.onDidTriggerButton((button) => button === vscode.QuickInputButtons.Back && answer('back'));
+    pick.onDidAccept(() => {
+      const chosen = pick.selectedItems[0];
+      if (!chosen) return;
+      const result = accept(chosen);
+      if (result !== 'stay') answer(result);
+    });
+    pick.onDidHide(() => {
+      answer(undefined);
+      pick.dispose();
+    });
+    pick.show();
+  });
 }
 
 /** Instances of the region, those stopped at launch first; an instance id may also be typed. */
-function pickInstanceInRegion(aws: AwsFacade, profile: string, region: string): Promise<InstanceRef | undefined> {
+async function pickInstanceInRegion(aws: AwsFacade, profile: string, region: string): Promise<InstanceRef | 'back' | undefined> {
   type Item = vscode.QuickPickItem & InstanceItem;
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'Diagnose Stopped Instance (3/3): instance';
   pick.placeholder = 'Pick an instance, or type an instance id (i-…)';
+  pick.buttons = [vscode.QuickInputButtons.Back];
   pick.busy = true;
   pick.matchOnDescription = true;
   let listed: Item[] = [];
   void aws.instances(profile, region).then((result) => {
     pick.busy = false;
-    if (!result.ok) {
-      pick.placeholder = `Could not list instances (${result.error.message}); type an instance id`;
-      return;
-    }
-    listed = instanceItems(result.value);
+    const items = result.ok
+      ? instanceItems(result.value)
+      : errorItems(`Could not list instances in ${region}`, result.error).map((i) => ({ ...i, instanceId: '' }));
+    listed = items.map(toQuickPickItem) as Item[];
     pick.items = listed;
+    if (!result.ok) pick.placeholder = 'Type an instance id (i-…)';
   });
   pick.onDidChangeValue((value) => {
     const typed = value.trim();
     pick.items =
       isInstanceId(typed) && !listed.some((i) => i.instanceId === typed)
-        ? [typedInstanceItem(typed), ...listed]
+        ? [typedInstanceItem(typed) as Item, ...listed]
         : listed;
   });
-  return new Promise((resolve) => {
-    pick.onDidAccept(() => {
-      const chosen = pick.selectedItems[0];
-      resolve(chosen ? { profile, region, instanceId: chosen.instanceId, name: chosen.name } : undefined);
-      pick.hide();
-    });
-    pick.onDidHide(() => {
-      resolve(undefined);
-      pick.dispose();
-    });
-    pick.show();
-  });
+  const answer = await runPick(pick, (item) =>
+    item.pickable === false || !item.instanceId
+      ? 'stay'
+      : { chosen: { profile, region, instanceId: item.instanceId, name: item.name } },
+  );
+  return answer === 'back' || answer === undefined ? answer : answer.chosen;
 }

@@ -20,6 +20,8 @@ interface OpenPolicy {
   via?: string;
   /** The policy exactly as KMS returned it when the document was read: the base of a save. */
   live?: string;
+  /** The size of the document as last read or written here (its stat). */
+  size?: number;
 }
 
 /** The document URI of a key's policy, as seen through a profile. */
@@ -99,9 +101,15 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
     return new vscode.Disposable(() => undefined);
   }
 
+  /**
+   * A constant time: VS Code refuses a save as "modified since" when the stat's time is newer
+   * than the one it read the document with and the size differs, and its first stat comes
+   * before the first read. Whether the policy changed in AWS meanwhile is what saveKeyPolicy
+   * checks, against the policy as read.
+   */
   stat(uri: vscode.Uri): vscode.FileStat {
     const state = this.state(uri);
-    return { type: vscode.FileType.File, ctime: 0, mtime: Date.now(), size: Buffer.byteLength(state.live ?? '') };
+    return { type: vscode.FileType.File, ctime: 0, mtime: 0, size: state.size ?? 0 };
   }
 
   readDirectory(): [string, vscode.FileType][] {
@@ -118,7 +126,9 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
     const { policy, via } = await this.readLive(state);
     state.live = policy;
     state.via = via;
-    return Buffer.from(readable(policy));
+    const content = Buffer.from(readable(policy));
+    state.size = content.byteLength;
+    return content;
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
@@ -151,6 +161,7 @@ export class KeyPolicyFileSystem implements vscode.FileSystemProvider, vscode.Di
       `Key policy of ${state.keyArn} replaced through ${result.via}; previous policy backed up to ${result.backup}`,
     );
     state.live = text;
+    state.size = Buffer.byteLength(text);
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
     this.onSaved?.(uri, { keyArn: state.keyArn, profile: state.profile });
   }

@@ -10,6 +10,11 @@ import { escapeIcons } from '../markdown';
 export interface PickItem {
   label: string;
   description?: string;
+  detail?: string;
+  /** A heading between groups (VS Code's separator kind): never picked. */
+  separator?: boolean;
+  /** False for an item that only informs (an error): accepting it does nothing. */
+  pickable?: boolean;
 }
 
 export interface ProfileItem extends PickItem {
@@ -41,14 +46,32 @@ export function regionItems(regions: readonly string[], home: string | undefined
     .map((r) => ({ label: escapeIcons(r), description: r === home ? 'profile default' : undefined, region: r }));
 }
 
-/** One item per instance, those stopped at launch first and marked with a warning sign. */
+/**
+ * One item per instance, those stopped at launch first and marked with a warning sign,
+ * under a separator per group ("Stopped at launch (n)", "Other instances (n)") when both exist.
+ */
 export function instanceItems(instances: readonly InstanceSummary[]): InstanceItem[] {
-  return sortInstances(instances).map((i) => ({
+  const items = sortInstances(instances).map((i) => ({
     label: `${stoppedAtLaunch(i) ? '$(warning) ' : ''}${escapeIcons(i.name ?? i.id)}`,
     description: escapeIcons(`${i.id} · ${i.state}${i.stateReason ? ` · ${i.stateReason.code}` : ''}`),
     instanceId: i.id,
     name: i.name,
+    failed: stoppedAtLaunch(i),
   }));
+  const failed = items.filter((i) => i.failed);
+  const others = items.filter((i) => !i.failed);
+  const strip = ({ failed: _failed, ...item }: (typeof items)[number]): InstanceItem => item;
+  if (failed.length === 0 || others.length === 0) return items.map(strip);
+  return [
+    separator(`Stopped at launch (${failed.length})`),
+    ...failed.map(strip),
+    separator(`Other instances (${others.length})`),
+    ...others.map(strip),
+  ];
+}
+
+function separator(label: string): InstanceItem {
+  return { label, separator: true, pickable: false, instanceId: '' };
 }
 
 /** The item of an instance id typed into the pick (checked by the caller to be an id). */

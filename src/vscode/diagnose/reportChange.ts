@@ -12,12 +12,21 @@ export interface ReportChange {
   text: string;
 }
 
-/** What a new diagnosis found compared with the one before it, in one sentence. */
+/**
+ * What a new diagnosis found compared with the one before it: the verdicts, then each check
+ * whose result changed (a fixed key policy shows there even while an older CloudTrail denial
+ * keeps the verdict).
+ */
 export function verdictChange(before: DiagnosisReport, after: DiagnosisReport): string {
-  if (before.verdict.code === after.verdict.code) {
-    return `Diagnosed again: the verdict is still ${after.verdict.code} (${after.verdict.title}).`;
-  }
-  return `Diagnosed again: the verdict was ${before.verdict.code} (${before.verdict.title}) and is now ${after.verdict.code} (${after.verdict.title}).`;
+  const verdict =
+    before.verdict.code === after.verdict.code
+      ? `Diagnosed again: the verdict is still ${after.verdict.code} (${after.verdict.title}).`
+      : `Diagnosed again: the verdict was ${before.verdict.code} (${before.verdict.title}) and is now ${after.verdict.code} (${after.verdict.title}).`;
+  const was = new Map((before.steps ?? []).map((step) => [step.id, step.status]));
+  const changed = (after.steps ?? [])
+    .filter((step) => was.has(step.id) && was.get(step.id) !== step.status)
+    .map((step) => `${step.title}: ${was.get(step.id)} before, ${step.status} now`);
+  return changed.length > 0 ? `${verdict} ${changed.join('; ')}.` : verdict;
 }
 
 /**

@@ -83,3 +83,26 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 150));
   }
 }
+
+/**
+ * Answers the next quick picks by choosing the item whose label `choose` returns true for,
+ * records the labels offered, and restores the real quick pick afterwards.
+ */
+export async function answeringQuickPicks<T>(
+  choose: (label: string) => boolean,
+  run: (offered: string[][]) => PromiseLike<T>,
+): Promise<T> {
+  const window = vscode.window as { showQuickPick: (...args: any[]) => Thenable<unknown> };
+  const real = window.showQuickPick;
+  const offered: string[][] = [];
+  window.showQuickPick = async (items: any) => {
+    const list = (await items) as vscode.QuickPickItem[];
+    offered.push(list.map((i) => i.label));
+    return list.find((i) => choose(i.label));
+  };
+  try {
+    return await run(offered);
+  } finally {
+    window.showQuickPick = real;
+  }
+}

@@ -150,9 +150,18 @@ describe('text from AWS rendered in the editor', () => {
         stateReason: { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' },
       },
     ]);
-    assert.equal(items[0].instanceId, 'i-0000000000000000b');
+    // Each group under its own heading, with its count; the headings are never picked.
     assert.deepEqual(
-      [...items[0].label.matchAll(ICON)].filter((m) => !m[1]).map((m) => m[2]),
+      items.filter((i) => i.separator).map((i) => [i.label, i.pickable]),
+      [
+        ['Stopped at launch (1)', false],
+        ['Other instances (1)', false],
+      ],
+    );
+    const instances = items.filter((i) => !i.separator);
+    assert.equal(instances[0].instanceId, 'i-0000000000000000b');
+    assert.deepEqual(
+      [...instances[0].label.matchAll(ICON)].filter((m) => !m[1]).map((m) => m[2]),
       ['warning'],
     );
   });

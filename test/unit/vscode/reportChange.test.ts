@@ -23,6 +23,14 @@ describe('A report says what changed since it was made', () => {
       'Diagnosed again: the verdict was kms-create-grant-not-allowed (Missing grant) and is now unknown (No cause found).',
     );
     assert.match(verdictChange(before, before), /still kms-create-grant-not-allowed/);
+    const steps = (status: string) => [
+      { id: 'instance-state', title: 'Instance state and state reason', status: 'pass' },
+      { id: 'key-policy', title: 'Key policy', status },
+    ];
+    assert.equal(
+      verdictChange({ ...before, steps: steps('fail') } as never, { ...before, steps: steps('pass') } as never),
+      'Diagnosed again: the verdict is still kms-create-grant-not-allowed (Missing grant). Key policy: fail before, pass now.',
+    );
   });
 
   it('puts the changes above the verdict, with Diagnose again, and marks a stale verdict as from before', () => {
