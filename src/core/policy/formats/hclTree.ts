@@ -480,5 +480,18 @@ export function terraformPolicies(tree: TreeSitter.Tree, text: string, accountId
     if (!node || node.type !== 'object') continue;
     policies.push({ kind: policyKind, node, path: [], value: nodeValue(node) });
   }
+  // A role's `inline_policy { policy = ... }` blocks are identity policies too (its
+  // `assume_role_policy` is a trust policy, not a KMS concern).
+  for (const block of blocks) {
+    const [kind, type] = blockHeader(block);
+    if (kind !== 'resource' || type !== 'aws_iam_role') continue;
+    for (const inline of blocksOf(bodyOf(block))) {
+      if (inline.namedChildren[0]?.text !== 'inline_policy') continue;
+      const argument = attributeValue(attributeOf(bodyOf(inline), 'policy'));
+      const node = argument ? policyArgumentTree(argument, documents, ctx) : undefined;
+      if (node?.type === 'object') policies.push({ kind: 'identity', node, path: [], value: nodeValue(node) });
+    }
+  }
+  policies.sort((a, b) => a.node.offset - b.node.offset);
   return { policies, errors: ctx.errors, shapes: ctx.shapes, sources: ctx.sources };
 }

@@ -98,6 +98,16 @@ describe('policy formats: Terraform', () => {
     assert.deepEqual(analyzeTerraformText(both).findings, []);
   });
 
+  it("a role's inline_policy is an identity policy; its assume_role_policy is not checked", () => {
+    const before = fixture('role-inline-policy.tf');
+    const result = analyzeTerraformText(before);
+    assert.deepEqual(codes(result.findings), ['missing-create-grant']);
+    assert.ok(result.findings[0].range.offset > before.indexOf('inline_policy'));
+    const after = fixed(before, 'missing-create-grant');
+    assert.match(after, /\n {8}\},\n {8}\{\n {10}Sid {7}= "AllowEC2GrantsForEncryptedVolumes"\n/);
+    assert.deepEqual(codes(analyzeTerraformText(after).findings), []);
+  });
+
   it("AWS's console default key policy: no warning or error in HCL, as in JSON", () => {
     const hcl = analyzeTerraformText(fixture('console-default-key.tf'));
     assert.equal(hcl.kind, 'terraform');

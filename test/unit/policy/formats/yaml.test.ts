@@ -84,6 +84,15 @@ describe('policy formats: CloudFormation and SAM YAML', () => {
     assert.deepEqual(codes(analyzeYamlText(after).findings), []);
   });
 
+  it('!If: both branches are checked; !Join over !Ref parts is the account root', () => {
+    const text = fixture('conditional-key.template.yaml');
+    const result = analyzeYamlText(text);
+    // The production branch delegates to the account (a !Join of !Ref parts) and names no user: nothing to say.
+    assert.deepEqual(codes(result.findings), ['missing-create-grant']);
+    assert.match(textAt(text, result.findings[0]), /^Sid: Dev users\n/);
+    assert.ok(result.findings[0].range.offset > text.indexOf('- Version', text.indexOf('- Version') + 1));
+  });
+
   it("AWS's console default key policy: no warning or error in YAML, as in JSON", () => {
     const yaml = analyzeYamlText(fixture('console-default-key.template.yaml'));
     assert.equal(yaml.kind, 'cloudformation');
