@@ -223,3 +223,21 @@ describe('offset to line/character', () => {
     assert.deepEqual(positionAt(starts, 99, text.length), { line: 3, character: 1 });
   });
 });
+
+describe('lint: a file that is not a policy', () => {
+  it('says it was skipped, on stderr, and still exits 0 with JSON output intact', async () => {
+    const { code, stdout, stderr } = await lint(['--format', 'json', 'package.json', 'key.json'], {
+      'package.json': '{"name": "x", "version": "1.0.0"}',
+      'key.json': CLEAN,
+    });
+    assert.equal(code, 0);
+    assert.equal(stderr, 'ec2-launch-doctor lint: skipped package.json: not a policy, nor a template holding one\n');
+    assert.deepEqual(
+      (JSON.parse(stdout) as { files: { path: string; kind: string }[] }).files.map((f) => [f.path, f.kind]),
+      [
+        ['package.json', 'not-a-policy'],
+        ['key.json', 'key-policy'],
+      ],
+    );
+  });
+});
