@@ -3,7 +3,7 @@
  * 100 ms of latency on every AWS call. Reports wall time, the engine's rounds and calls
  * (report.calls) and the calls the emulator counted.
  */
-import { diagnoseInstance } from '../../src/core/diagnosis';
+import { diagnoseAutoScalingGroup, diagnoseInstance } from '../../src/core/diagnosis';
 import { loadAwsBundle, startEmulatorProcess, type EmulatorProcess } from './harness';
 import { progress, sendResult } from './protocol';
 
@@ -23,7 +23,25 @@ const CASES: { instanceId: string; cause: string }[] = [
   { instanceId: 'i-00de0000000000010', cause: 'volume limit' },
 ];
 
+/** An Auto Scaling group whose role the key policy does not name (test/emulator/scenarios/autoscaling.json). */
+const GROUP_CASE = { groupName: 'eks-nodes-asg', profile: 'platform-admin', region: 'us-west-2', cause: 'Auto Scaling group, role missing from the key policy' };
+
 const aws = loadAwsBundle();
+
+async function diagnoseGroupOnce(emulator: EmulatorProcess): Promise<Record<string, unknown>> {
+  await emulator.resetCalls();
+  const session = new aws.AwsSession({ configFile: emulator.configFile, credentialsFile: emulator.credentialsFile });
+  try {
+    const ports = aws.createDiagnosisPorts(session, GROUP_CASE.profile, GROUP_CASE.region);
+    const started = performance.now();
+    const report = await diagnoseAutoScalingGroup({ groupName: GROUP_CASE.groupName, profile: GROUP_CASE.profile, region: GROUP_CASE.region }, ports);
+    const wallMs = performance.now() - started;
+    const emulatorCalls = await emulator.calls();
+    return { wallMs, rounds: report.calls.rounds, calls: report.calls.count, emulatorCalls: emulatorCalls.total, verdict: report.verdict.code, byAction: report.calls.byAction };
+  } finally {
+    session.dispose();
+  }
+}
 
 async function diagnoseOnce(emulator: EmulatorProcess, instanceId: string): Promise<Record<string, unknown>> {
   await emulator.resetCalls();
@@ -65,7 +83,33 @@ async function main(): Promise<void> {
         wallMs: runs.map((r) => r.wallMs),
       });
     }
+    cases.push(await groupCase());
     sendResult({ latencyMs: LATENCY_MS, profile: PROFILE, region: REGION, cases });
+  } finally {
+    await emulator.stop();
+  }
+}
+
+/** The group case, in the same shape as the instances' (its name in `instanceId`). */
+async function groupCase(): Promise<Record<string, unknown>> {
+  const emulator = await startEmulatorProcess('autoscaling', LATENCY_MS);
+  try {
+    await diagnoseGroupOnce(emulator);
+    const runs: Record<string, unknown>[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await diagnoseGroupOnce(emulator));
+    const first = runs[0];
+    progress(`diagnosis: ${GROUP_CASE.groupName} (${GROUP_CASE.cause}) ${first.verdict}, ${first.rounds} rounds, ${first.calls} calls, ${Math.round(first.wallMs as number)} ms`);
+    return {
+      instanceId: `asg:${GROUP_CASE.groupName}`,
+      cause: GROUP_CASE.cause,
+      verdict: first.verdict,
+      rounds: first.rounds,
+      calls: first.calls,
+      emulatorCalls: first.emulatorCalls,
+      byAction: first.byAction,
+      stable: runs.every((r) => r.rounds === first.rounds && r.calls === first.calls && r.verdict === first.verdict),
+      wallMs: runs.map((r) => r.wallMs),
+    };
   } finally {
     await emulator.stop();
   }

@@ -30,7 +30,7 @@ export const SCALE_INSTANCES = 10_000;
 export const SCALE_REGION = 'eu-west-1';
 
 /** Which world an emulator process serves. */
-export type ScenarioKind = 'tree' | 'scale' | 'demo';
+export type ScenarioKind = 'tree' | 'scale' | 'demo' | 'autoscaling';
 
 /**
  * Three accounts, one administrator profile each, every default region holding 50 running
