@@ -127,6 +127,14 @@ export class AwsBridge {
       instances: (profile, region, signal) => aws.listInstances(session, profile, region, { signal }),
       instancesById: (profile, region, ids, signal) =>
         aws.describeInstancesById(session, profile, region, ids, { signal }),
+      autoScalingGroups: async (profile, region, signal) => {
+        const groups = await aws.listAutoScalingGroups(session, profile, region, { signal });
+        if (!groups.ok) return groups;
+        const short = aws.groupsNeedingActivities(groups.value).map((g) => g.name);
+        if (short.length === 0) return { ok: true, value: { groups: groups.value, activities: [] } };
+        const activities = await aws.describeScalingActivities(session, profile, region, { groupNames: short }, { signal });
+        return activities.ok ? { ok: true, value: { groups: groups.value, activities: activities.value } } : activities;
+      },
     };
   }
 

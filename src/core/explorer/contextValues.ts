@@ -14,6 +14,10 @@ export const CONTEXT = {
   /** RunInstances failed: diagnosable, but nothing to start. */
   instanceTerminatedAtLaunch: 'instance.terminated.atLaunch',
   instanceOther: 'instance.other',
+  /** A region's "Auto Scaling groups" part. */
+  autoScalingGroups: 'autoScalingGroups',
+  /** An Auto Scaling group whose recent activities failed to launch: Diagnose applies. */
+  autoScalingGroupFailing: 'autoScalingGroup.failing',
   error: 'error',
   errorExpiredSession: 'error.expiredSession',
   message: 'message',
@@ -30,6 +34,7 @@ export const CONTEXTS_WITHOUT_MENUS: Partial<Record<ContextValue, string>> = {
   [CONTEXT.profile]: 'a profile has no actions of its own; Refresh in the view title lists it again',
   [CONTEXT.region]: 'a region has no actions of its own',
   [CONTEXT.message]: 'messages (no instances, no match) only inform',
+  [CONTEXT.autoScalingGroups]: 'the groups part only holds the failing groups, which have the actions',
 };
 
 /** The context value of an instance's item: which of Diagnose, Start and Stop apply. */

@@ -9,9 +9,11 @@ import {
 } from '../../core/explorer/regionSummary';
 import type { InstanceSummary } from '../../core/model';
 import type { Logger } from '../log';
+import { filterFolder, folderChildren, groupChildren, listRegionGroups, type GroupsFolderNode } from './groupNodes';
 import { toTreeItem, type ExplorerNode, type InstanceNode, type ProfileNode, type RegionNode } from './nodes';
 import {
   isFiltering,
+  LISTING_DEADLINE_MS,
   profileChildren,
   ProfileListing,
   type ExplorerBackend,
@@ -52,6 +54,8 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   /** Listings whose children VS Code has been given. */
   private readonly rendered = new WeakSet<ProfileListing>();
   private readonly polls = new Map<string, NodeJS.Timeout>();
+  /** Each expanded region's "Auto Scaling groups" part, read once per listing. */
+  private readonly groupFolders = new Map<string, Promise<GroupsFolderNode | undefined>>();
   private abort = new AbortController();
   private filter: InstanceFilter = {};
 
@@ -70,7 +74,9 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     try {
       if (!node) return await this.rootChildren();
       if (node.type === 'profile') return await this.profileChildren(node);
-      if (node.type === 'region') return this.regionChildren(node);
+      if (node.type === 'region') return await this.regionChildren(node);
+      if (node.type === 'groups') return folderChildren(node);
+      if (node.type === 'group') return groupChildren(node);
       return [];
     } catch (error) {
       // getChildren must never throw: a broken node would blank the whole view.
@@ -87,6 +93,7 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     this.polls.clear();
     this.profileNodes = undefined;
     this.listings.clear();
+    this.groupFolders.clear();
     this.changed.fire(undefined);
   }
 
@@ -219,7 +226,34 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     return listing;
   }
 
-  private regionChildren(node: RegionNode): ExplorerNode[] {
+  /** The failing Auto Scaling groups first (read when the region is first expanded), then the instances. */
+  private async regionChildren(node: RegionNode): Promise<ExplorerNode[]> {
+    const folder = filterFolder(await this.groupsOf(node), this.filter.text);
+    const instances = this.instanceChildren(node);
+    return folder ? [folder, ...instances] : instances;
+  }
+
+  /** One DescribeAutoScalingGroups (and activities for the groups short of capacity) per region and listing. */
+  private groupsOf(node: RegionNode): Promise<GroupsFolderNode | undefined> {
+    const list = this.backend().autoScalingGroups;
+    if (!list) return Promise.resolve(undefined);
+    const key = `${node.profile}\u0000${node.region}`;
+    let folder = this.groupFolders.get(key);
+    if (!folder) {
+      const signIn = this.listings.get(node.profile)?.profile.profile.signIn;
+      const sso = signIn === 'sso' || signIn === 'sso-legacy';
+      folder = listRegionGroups(
+        list,
+        { profile: node.profile, region: node.region, sso },
+        this.abort.signal,
+        this.options.deadlineMs ?? LISTING_DEADLINE_MS,
+      );
+      this.groupFolders.set(key, folder);
+    }
+    return folder;
+  }
+
+  private instanceChildren(node: RegionNode): ExplorerNode[] {
     const byId = new Map(node.instances.map((n) => [n.instance.id, n]));
     const shown = sortInstances(
       filterInstances(

@@ -3,10 +3,12 @@ import { COMMAND_IDS } from '../../core/commandIds';
 import { CONTEXT, instanceContext } from '../../core/explorer/contextValues';
 import { stoppedAtLaunch } from '../../core/explorer/regionSummary';
 import type { AwsFailure, InstanceStateName, InstanceSummary, ProfileSummary } from '../../core/model';
+import { groupItem, groupsFolderItem } from './groupItems';
+import type { GroupNode, GroupsFolderNode } from './groupNodes';
 import { errorLabel, errorTooltipMarkdown, instanceTooltipMarkdown, signInLabel } from './tooltips';
 
 /** Tree nodes are plain data; TreeItems are built from them in toTreeItem. */
-export type ExplorerNode = ProfileNode | RegionNode | InstanceNode | ErrorNode | MessageNode;
+export type ExplorerNode = ProfileNode | RegionNode | InstanceNode | ErrorNode | MessageNode | GroupsFolderNode | GroupNode;
 
 export interface ProfileNode {
   type: 'profile';
@@ -73,6 +75,10 @@ export function toTreeItem(node: ExplorerNode): vscode.TreeItem {
       return instanceItem(node);
     case 'error':
       return errorItem(node);
+    case 'groups':
+      return groupsFolderItem(node);
+    case 'group':
+      return groupItem(node);
     case 'message': {
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
       item.description = node.description;

@@ -2,6 +2,7 @@
 // the deadlines are tested in plain mocha.
 import { describeRegionCounts, filterInstances, type InstanceFilter } from '../../core/explorer/regionSummary';
 import type { AwsFailure, CallerIdentity, InstanceSummary, Outcome, ProfileSummary } from '../../core/model';
+import type { ListGroups } from './groupNodes';
 import type { ErrorNode, ExplorerNode, InstanceNode, MessageNode, ProfileNode, RegionNode } from './nodes';
 
 /** What the tree needs from AWS; the extension implements it over the AWS layer. */
@@ -16,6 +17,8 @@ export interface ExplorerBackend {
     ids: string[],
     signal?: AbortSignal,
   ): Promise<Outcome<InstanceSummary[]>>;
+  /** A region's Auto Scaling groups, read when the region is expanded; without it the tree shows none. */
+  autoScalingGroups?: ListGroups;
 }
 
 /** Where one region of a profile stands. */
