@@ -72,6 +72,8 @@ export class HclEditor extends LocalEditor {
     private readonly shapes: WeakMap<Node, HclShape>,
     /** Resolved string -> the expression the file writes for it: a fix names `aws_iam_role.app.arn`, not its value. */
     private readonly sources: ReadonlyMap<string, string> = new Map(),
+    /** The account the file reads from `data.aws_caller_identity`: ARNs of it name the reference, not the id. */
+    private readonly account?: { id: string; reference: string },
   ) {
     super(text, formatting);
     this.eol = formatting.eol ?? (text.includes('\r\n') ? '\r\n' : '\n');
@@ -265,7 +267,15 @@ export class HclEditor extends LocalEditor {
   /** A string as the file writes it: the reference it was read from, else a quoted string. */
   private str(value: unknown): string {
     const text = String(value);
-    return this.sources.get(text) ?? hclString(text);
+    const source = this.sources.get(text);
+    if (source !== undefined) return source;
+    // `arn:aws:iam::<that account>:root` as `"arn:aws:iam::${data.aws_caller_identity.X.account_id}:root"`.
+    const arn = /^(arn:[^:]*:[^:]*:[^:]*:)(\d{12})(:.*)$/s.exec(text);
+    if (this.account && arn && arn[2] === this.account.id) {
+      const inner = (part: string): string => hclString(part).slice(1, -1);
+      return `"${inner(arn[1])}\${${this.account.reference}}${inner(arn[3])}"`;
+    }
+    return hclString(text);
   }
 
   /** A value as an HCL expression on one line. */

@@ -42,6 +42,8 @@ export interface HclPolicies {
   shapes: WeakMap<Node, HclShape>;
   /** Resolved string -> the HCL expression it was read from (`aws_iam_role.app.arn`). */
   sources: Map<string, string>;
+  /** The account the file reads from `data.aws_caller_identity`, and the reference that reads it. */
+  account?: { id: string; reference: string };
 }
 
 interface Context {
@@ -54,6 +56,8 @@ interface Context {
   errors: ParseError[];
   /** Resolved string -> the expression the file writes for it, so fixes write the reference back. */
   sources: Map<string, string>;
+  /** The first `data.aws_caller_identity.X.account_id` the file reads. */
+  accountReference?: string;
 }
 
 /** The block's type and labels: `resource "aws_kms_key" "main"` -> ['resource', 'aws_kms_key', 'main']. */
@@ -128,7 +132,10 @@ function unwrap(node: SyntaxNode): SyntaxNode {
 /** What a reference the file writes stands for, when it is known before plan time. */
 function resolveReference(reference: string, ctx: Context): string | undefined {
   const parts = reference.trim().split('.');
-  if (parts[0] === 'data' && parts[1] === 'aws_caller_identity' && parts[3] === 'account_id') return ctx.accountId;
+  if (parts[0] === 'data' && parts[1] === 'aws_caller_identity' && parts[3] === 'account_id') {
+    ctx.accountReference ??= parts.join('.');
+    return ctx.accountId;
+  }
   if (parts[0] === 'data' && parts[1] === 'aws_partition' && parts[3] === 'partition') return 'aws';
   if (parts[0] === 'data' && parts[1] === 'aws_region' && (parts[3] === 'name' || parts[3] === 'region'))
     return ctx.region;
@@ -161,8 +168,12 @@ function expressionTree(syntax: SyntaxNode, parent: Node | undefined, ctx: Conte
   if (depth > MAX_NESTING_DEPTH) return leaf('string', UNRESOLVED, syntax, parent);
   const node = unwrap(syntax);
   switch (node.type) {
-    case 'string_lit':
-      return leaf('string', stringLiteral(node) ?? '', node, parent);
+    case 'string_lit': {
+      const value = stringLiteral(node) ?? '';
+      // An ARN the file writes literally is written so again by a fix that names it.
+      if (value.startsWith('arn:')) remember(ctx, value, node.text);
+      return leaf('string', value, node, parent);
+    }
     case 'numeric_lit':
       return leaf('number', Number(node.text), node, parent);
     case 'bool_lit':
@@ -493,5 +504,6 @@ export function terraformPolicies(tree: TreeSitter.Tree, text: string, accountId
     }
   }
   policies.sort((a, b) => a.node.offset - b.node.offset);
-  return { policies, errors: ctx.errors, shapes: ctx.shapes, sources: ctx.sources };
+  const account = ctx.accountReference ? { id: accountId, reference: ctx.accountReference } : undefined;
+  return { policies, errors: ctx.errors, shapes: ctx.shapes, sources: ctx.sources, account };
 }

@@ -27,7 +27,7 @@ function analyzeTerraform(text: string, options: AnalyzeOptions): AnalysisResult
   const tree = loaded.parser.parse(text);
   if (!tree) throw new Error('the Terraform parser returned no tree');
   try {
-    const { policies, errors, shapes, sources } = terraformPolicies(
+    const { policies, errors, shapes, sources, account } = terraformPolicies(
       tree,
       text,
       principalsAccount(options) ?? PLACEHOLDER_ACCOUNT,
@@ -39,7 +39,7 @@ function analyzeTerraform(text: string, options: AnalyzeOptions): AnalysisResult
       errors,
       policies,
     };
-    return analyzeParsed(text, parsed, new HclEditor(text, formatting, shapes, sources), options);
+    return analyzeParsed(text, parsed, new HclEditor(text, formatting, shapes, sources, account), options);
   } finally {
     // The tree lives in WebAssembly memory: it is freed here, not by the garbage collector.
     tree.delete();

@@ -98,6 +98,14 @@ describe('policy formats: Terraform', () => {
     assert.deepEqual(analyzeTerraformText(both).findings, []);
   });
 
+  it('the delegation statement names the account through data.aws_caller_identity, as the file does', () => {
+    const after = fixed(fixture('key-no-delegation.tf'), 'no-iam-delegation');
+    assert.equal(after, fixture('key-no-delegation.after.tf'));
+    assert.match(after, /AWS = "arn:aws:iam::\$\{data\.aws_caller_identity\.current\.account_id\}:root"/);
+    assert.ok(!after.includes('111122223333'), 'no stand-in account is written');
+    assert.deepEqual(codes(analyzeTerraformText(after).findings), []);
+  });
+
   it("a role's inline_policy is an identity policy; its assume_role_policy is not checked", () => {
     const before = fixture('role-inline-policy.tf');
     const result = analyzeTerraformText(before);
