@@ -38,6 +38,14 @@ describe('policy formats: plan JSON, CDK output and the lint CLI', () => {
     }
   });
 
+  it('a state (terraform show -json of a state: values instead of planned_values) is read the same way', () => {
+    const plan = JSON.parse(fixture('plan.json')) as { planned_values: unknown; format_version: string };
+    const state = JSON.stringify({ format_version: plan.format_version, values: plan.planned_values }, null, 2);
+    const result = analyzePolicyText(state);
+    assert.equal(result.kind, 'terraform-plan');
+    assert.deepEqual(codes(result.findings), ['missing-create-grant', 'missing-create-grant']);
+  });
+
   it('a plan without policies, and JSON merely shaped like one, are not policies', () => {
     const empty = JSON.stringify({ format_version: '1.2', planned_values: { root_module: {} } });
     assert.equal(analyzePolicyText(empty).kind, 'not-a-policy');
