@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateFleetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { AwsSession, createDiagnosisPorts } from '../../src/aws';
 import { diagnoseAutoScalingGroup, diagnoseInstance, predictLaunch, type KeyPolicyFix } from '../../src/core/diagnosis';
@@ -234,6 +234,86 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
     value(await session.send('KMS', OWNER, REGION, new PutKeyPolicyCommand({ KeyId: SHARED_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
 
     const next = await run();
+    const again = await diagnoseInstance({ instanceId: next, profile: ADMIN, region: REGION }, ports);
+    assert.equal(again.instance?.state, 'running', JSON.stringify(again.instance));
+  });
+});
+
+describe("Karpenter's controller role launching with CreateFleet (real SDK over HTTP)", function () {
+  this.timeout(60_000);
+  const KARPENTER = 'karpenter';
+  const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/KarpenterControllerRole-prod`;
+  let home: string;
+  let emulator: Emulator;
+  let session: AwsSession;
+
+  /** The controller role may call EC2 and nothing of KMS; the key policy delegates to the account. */
+  function scenario(): Scenario {
+    const base = loadScenario('autoscaling');
+    const controller = {
+      name: KARPENTER,
+      account: ACCOUNT,
+      arn: ROLE_ARN,
+      sessionName: '1700000000000000000',
+      accessKeyId: 'ASIAKARPENTER0000001',
+      secretAccessKey: 'karpenterSecret000000000000000000000000',
+      sessionToken: 'karpenterSessionToken',
+      region: REGION,
+      policies: [{ name: 'KarpenterControllerPolicy', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:*'], Resource: '*' }] } }],
+    };
+    return { ...base, launchDelayMs: 0, principals: [...base.principals, controller] } as Scenario;
+  }
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'eld-launches-karpenter-'));
+    const world = scenario();
+    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
+    const files = writeAwsConfig(home, emulator, world);
+    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
+  });
+
+  after(async () => {
+    session?.dispose();
+    await emulator?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function fleet(): Promise<string> {
+    const out = value(
+      await session.send(
+        'EC2',
+        KARPENTER,
+        REGION,
+        new CreateFleetCommand({
+          Type: 'instant',
+          LaunchTemplateConfigs: [{ LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60001', Version: '$Default' } }],
+          TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'on-demand' },
+        }),
+        'ec2:CreateFleet',
+      ),
+    );
+    const id = out.Instances?.flatMap((i) => i.InstanceIds ?? [])[0];
+    assert.ok(id, JSON.stringify(out));
+    return id;
+  }
+
+  it('blames the controller role (a regular role), offers its IAM statements or the key policy, and the key policy fix lets the next fleet run', async () => {
+    const id = await fleet();
+    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const report = await diagnoseInstance({ instanceId: id, profile: ADMIN, region: REGION }, ports);
+    assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
+    assert.equal(report.principal?.policyArn, ROLE_ARN, JSON.stringify(report.principal));
+    assert.equal(report.principal?.launcher, 'karpenter');
+    assert.notEqual(report.principal?.serviceLinked, true);
+    assert.ok(report.fixes.some((f) => f.target === 'identity-policy' && f.principalArn === ROLE_ARN), JSON.stringify(report.fixes));
+    // The emulator cannot edit IAM policies: apply the key policy alternative instead.
+    const keyPolicy = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
+    assert.equal(keyPolicy.length, 2, JSON.stringify(report.fixes));
+    const current = value(await session.send('KMS', ADMIN, REGION, new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
+    policy.Statement.push(...keyPolicy.map((f) => f.statement));
+    value(await session.send('KMS', ADMIN, REGION, new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+    const next = await fleet();
     const again = await diagnoseInstance({ instanceId: next, profile: ADMIN, region: REGION }, ports);
     assert.equal(again.instance?.state, 'running', JSON.stringify(again.instance));
   });
