@@ -6,6 +6,10 @@
  * (3) every key's DescribeKey, every key policy and the IAM simulation together, using the
  * key ARNs EC2 reports. The StartInstances lookup (only when no failed grant names the
  * caller) and keys named without an ARN can add one round each: never more than 5.
+ * An instance that lists no volumes was terminated at launch (src/aws-records.md M1): round
+ * 2 then also looks up the launch's other denied KMS calls and reads its launch template,
+ * AMI and (for an Auto Scaling instance) its group's role; the AMI's snapshots take one
+ * round more, still within 5.
  * Each round is a function that returns what it learned; nothing is shared between them
  * but their results. Failed calls become step evidence and lower the confidence. At the
  * deadline (`deadlineMs`, 60 s by default) the calls still waiting end as timed out and the
