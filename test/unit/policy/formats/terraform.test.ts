@@ -5,7 +5,11 @@ import { analyzePolicyText, type Finding } from '../../../../src/core/policy';
 import { applyEdits } from '../../../../src/core/policy/fixes';
 import { analyzeSource } from '../../../../src/core/policy/formats';
 import { analyzeTerraformText } from '../../../../src/core/policy/formats/terraform';
-import { loadTerraformParser, SUPPORTED_ABI } from '../../../../src/core/policy/formats/terraformParser';
+import {
+  loadTerraformParser,
+  SUPPORTED_ABI,
+  terraformParser,
+} from '../../../../src/core/policy/formats/terraformParser';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'fixtures', 'iac');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
@@ -18,6 +22,9 @@ function fixed(text: string, code: string, index = 0): string {
   assert.ok(finding, `no ${code} finding`);
   assert.ok(finding.fixes.length > 0, `the ${code} finding has no fix`);
   const after = applyEdits(text, finding.fixes[0].edits);
+  const tree = terraformParser()?.parser.parse(after);
+  assert.equal(tree?.rootNode.hasError, false, 'the fixed text parses as Terraform');
+  tree?.delete();
   const again = analyzeTerraformText(after);
   assert.equal(again.kind, 'terraform');
   return after;

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { analyzePolicyText, type Finding } from '../../../../src/core/policy';
 import { applyEdits } from '../../../../src/core/policy/fixes';
 import { analyzeYamlText } from '../../../../src/core/policy/formats/yaml';
@@ -17,6 +18,7 @@ function fixed(text: string, code: string, index = 0): string {
   assert.ok(finding, `no ${code} finding`);
   assert.ok(finding.fixes.length > 0, `the ${code} finding has no fix`);
   const after = applyEdits(text, finding.fixes[0].edits);
+  assert.deepEqual(parseDocument(after).errors, [], 'the fixed text is valid YAML');
   const again = analyzeYamlText(after);
   assert.equal(again.kind, 'cloudformation');
   return after;
