@@ -151,6 +151,10 @@ export function exitOf(report: AnyReport, profile: string): { code: number; mess
   // The first step reads the subject (the instance, or the group): its failure says why nothing else ran.
   const instanceStep = report.steps.find((s) => s.id === 'instance-state' || s.id === 'auto-scaling-group');
   const kind = instanceStep?.failureKind;
+  // An instance id that names no instance is the person's to fix, as a usage error is.
+  if (kind === 'not-found' && instanceStep?.id === 'instance-state') {
+    return { code: EXIT.usage, message: `not found: ${instanceStep.summary} ${instanceStep.nextStep ?? ''}`.trim() };
+  }
   if (kind === 'expired-credentials' || kind === 'no-credentials') {
     const state = kind === 'no-credentials' ? 'missing' : 'expired';
     return { code: EXIT.usage, message: `the credentials of profile "${profile}" are ${state}: ${instanceStep?.nextStep ?? ''}` };
@@ -182,7 +186,10 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
     if (!profiles) return 2;
     const profile = profiles.find((p) => p.name === parsed.profile);
     if (!profile && !io.env.AWS_ACCESS_KEY_ID) {
-      io.stderr(`no profile named "${parsed.profile}" in the AWS config files\n`);
+      // Without --profile the default was guessed: the profiles that exist are the way on.
+      const names = profiles.map((p) => p.name);
+      const known = names.length > 0 ? `; the profiles are: ${names.join(', ')} (pass --profile NAME)` : '';
+      io.stderr(`no profile named "${parsed.profile}" in the AWS config files${known}\n`);
       return 2;
     }
     const region = parsed.region ?? profile?.region;

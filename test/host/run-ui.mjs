@@ -121,7 +121,8 @@ const steps = [
     const title = page.locator('.quick-input-widget .quick-input-title');
     await page.locator('.quick-input-widget', { hasText: 'Stopped at launch' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
     if (!/\(3\/3\)/.test(await title.innerText())) throw new Error(`step title reads "${await title.innerText()}"`);
-    await page.locator('.quick-input-widget .quick-input-titlebar [aria-label="Back"]').first().click();
+    // The Back arrow left of the title.
+    await page.locator('.quick-input-widget .quick-input-left-action-bar .action-label, .quick-input-widget .codicon-quick-input-back').first().click();
     await page.waitForFunction(() => /\(2\/3\)/.test(globalThis.document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? ''), undefined, { timeout: STEP_TIMEOUT_MS });
     await page.keyboard.press('Escape');
   }],

@@ -122,6 +122,18 @@ describe('CLI diagnose against the demo scenario', function () {
     assert.equal(emulator.callCount(), 0);
   });
 
+  it('exits 2 with "not found" for an instance that does not exist', async () => {
+    const run = await cli(['diagnose', '--instance', 'i-0fffffffffffffff0', '--profile', 'dev-admin', '--region', 'eu-west-1'], env);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^not found: Could not read instance i-0fffffffffffffff0 in eu-west-1\./m);
+  });
+
+  it('without --profile and no default profile, names the profiles that exist', async () => {
+    const run = await cli(['diagnose', '--instance', 'i-00de0000000000004', '--region', 'eu-west-1'], env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no profile named "default" in the AWS config files; the profiles are: dev-admin, .*dev-operator, .*\(pass --profile NAME\)/);
+  });
+
   it('exits 2 when the profile signs in with expired credentials', async () => {
     const run = await cli(['diagnose', '--instance', 'i-00de0000000000004', '--profile', 'dev-expired', '--region', 'eu-west-1', '--format', 'json'], env);
     assert.equal(run.code, 2, run.stdout);
