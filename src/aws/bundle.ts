@@ -4,4 +4,4 @@
  * out of the bundle VS Code loads at activation.
  */
 export * from './index';
-export { diagnoseInstance, isAbortError, renderMarkdown } from '../core/diagnosis';
+export { diagnoseAutoScalingGroup, diagnoseInstance, isAbortError, renderMarkdown } from '../core/diagnosis';

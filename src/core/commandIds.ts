@@ -5,6 +5,7 @@
  */
 export const COMMAND_IDS = {
   diagnoseStoppedInstance: 'ec2LaunchDoctor.diagnoseStoppedInstance',
+  diagnoseAutoScalingGroup: 'ec2LaunchDoctor.diagnoseAutoScalingGroup',
   refresh: 'ec2LaunchDoctor.refresh',
   filter: 'ec2LaunchDoctor.filter',
   clearFilter: 'ec2LaunchDoctor.clearFilter',

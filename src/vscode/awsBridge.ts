@@ -1,8 +1,8 @@
 import type * as AwsModule from '../aws/bundle';
 import type { StateChange } from '../aws';
 import { parseKeyArn } from '../core/arn';
-import type { DiagnoseOptions, DiagnosisReport } from '../core/diagnosis';
-import type { AwsFailure, CallerIdentity, InstanceSummary, Outcome, ProfileSummary } from '../core/model';
+import type { DiagnoseOptions, DiagnosisReport, GroupDiagnosisReport } from '../core/diagnosis';
+import type { AutoScalingGroupSummary, AwsFailure, CallerIdentity, InstanceSummary, Outcome, ProfileSummary } from '../core/model';
 import type { Config } from './config';
 import type { ExplorerBackend } from './explorer/instancesProvider';
 
@@ -21,6 +21,13 @@ export interface DiagnosisTarget {
   profile: string;
   region: string;
   instanceId: string;
+}
+
+/** An Auto Scaling group to diagnose, as the command names it. */
+export interface GroupDiagnosisTarget {
+  profile: string;
+  region: string;
+  groupName: string;
 }
 
 /**
@@ -58,8 +65,12 @@ export interface AwsFacade {
   putKeyPolicy(profile: string, keyArn: string, policy: string): Promise<Outcome<void>>;
   /** Runs the diagnosis engine over the AWS ports of the target's profile and region. */
   diagnose(target: DiagnosisTarget, options: Pick<DiagnoseOptions, 'signal' | 'onStep'>): Promise<DiagnosisReport>;
+  /** The Auto Scaling groups of a region (paged DescribeAutoScalingGroups), for the palette's pick. */
+  autoScalingGroups(profile: string, region: string): Promise<Outcome<AutoScalingGroupSummary[]>>;
+  /** Runs the group diagnosis engine over the AWS ports of the target's profile and region. */
+  diagnoseGroup(target: GroupDiagnosisTarget, options: Pick<DiagnoseOptions, 'signal' | 'onStep'>): Promise<GroupDiagnosisReport>;
   /** The report as Markdown, with the command links (for the webview) and without (to copy). */
-  renderReport(report: DiagnosisReport): { linked: string; plain: string };
+  renderReport(report: DiagnosisReport | GroupDiagnosisReport): { linked: string; plain: string };
   /** True for the error a cancelled diagnosis rejects with. */
   isAbortError(error: unknown): boolean;
   /** Drops clients and caches, e.g. after signing in again. */
@@ -188,6 +199,13 @@ export class AwsBridge {
         const ports = this.aws.createDiagnosisPorts(session, target.profile, target.region);
         const profilesByAccount = await session.profilesByAccount();
         return this.aws.diagnoseInstance({ ...target, profilesByAccount }, ports, options);
+      },
+      autoScalingGroups: (profile, region) => this.aws.listAutoScalingGroups(this.current, profile, region),
+      diagnoseGroup: async (target, options) => {
+        const session = this.current;
+        const ports = this.aws.createDiagnosisPorts(session, target.profile, target.region);
+        const profilesByAccount = await session.profilesByAccount();
+        return this.aws.diagnoseAutoScalingGroup({ ...target, profilesByAccount }, ports, options);
       },
       renderReport: (report) => ({
         linked: this.aws.renderMarkdown(report, { commandLinks: true }),

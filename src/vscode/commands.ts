@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { COMMAND_IDS, type CommandName } from '../core/commandIds';
 import type { CommandContext, CommandFactory } from './commandContext';
 import { diagnoseStoppedInstance } from './diagnose/diagnoseCommand';
+import { diagnoseAutoScalingGroup } from './diagnose/diagnoseGroupCommand';
 import {
   changeKeyState,
   copyReport,
@@ -26,6 +27,7 @@ function showLog(ctx: CommandContext) {
 export function createCommands(): Record<CommandName, CommandFactory> {
   return {
     diagnoseStoppedInstance,
+    diagnoseAutoScalingGroup,
     refresh,
     filter,
     clearFilter,

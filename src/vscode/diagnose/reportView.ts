@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../../core/commandIds';
 import { REPORT_COMMANDS } from '../../core/diagnosis/render';
-import type { DiagnosisReport } from '../../core/diagnosis/types';
+import type { DiagnosisReport, GroupDiagnosisReport } from '../../core/diagnosis/types';
 import { withChanges, type ReportChange } from './reportChange';
 
 /** The report links may run exactly these commands and no others (Diagnose again is the view's own). */
@@ -33,6 +33,8 @@ export class ReportView implements vscode.Disposable {
   /** Latest report per instance; the newest is always last (see show()). */
   private readonly reports = new Map<string, RenderedReport>();
   private readonly panels = new Map<string, vscode.WebviewPanel>();
+  /** Latest report per Auto Scaling group. */
+  private readonly groupReports = new Map<string, GroupDiagnosisReport>();
 
   /** The latest report for an instance, for Copy report and tests. */
   latest(profile: string, region: string, instanceId: string): RenderedReport | undefined {
@@ -81,28 +83,46 @@ export class ReportView implements vscode.Disposable {
     return this.render(rendered);
   }
 
+  /** The latest report of an Auto Scaling group, for tests. */
+  latestGroup(profile: string, region: string, groupName: string): GroupDiagnosisReport | undefined {
+    return this.groupReports.get(`group/${profile}/${region}/${groupName}`);
+  }
+
+  /**
+   * Shows (or updates) an Auto Scaling group's report in the same view; its fixes carry their
+   * own links (Open key policy, Copy statement).
+   */
+  async showGroup(report: GroupDiagnosisReport, markdown: { linked: string; plain: string }): Promise<vscode.WebviewPanel> {
+    const key = `group/${report.profile}/${report.region}/${report.groupName}`;
+    this.groupReports.set(key, report);
+    const panel = this.panel(key, `Diagnosis: Auto Scaling group ${report.groupName}`);
+    panel.webview.html = await this.html(panel.webview, markdown.linked);
+    panel.reveal();
+    return panel;
+  }
+
   private async render(rendered: RenderedReport): Promise<vscode.WebviewPanel> {
     const { report } = rendered;
-    const key = `${report.profile}/${report.region}/${report.instanceId}`;
-    let panel = this.panels.get(key);
-    if (!panel) {
-      panel = vscode.window.createWebviewPanel(
-        'ec2LaunchDoctor.report',
-        reportTitle(report),
-        vscode.ViewColumn.Active,
-        {
-          enableScripts: false,
-          enableCommandUris: ALLOWED_COMMANDS,
-          localResourceRoots: [],
-        },
-      );
-      this.panels.set(key, panel);
-      panel.onDidDispose(() => this.panels.delete(key));
-    }
-    panel.title = reportTitle(report);
+    const panel = this.panel(`${report.profile}/${report.region}/${report.instanceId}`, reportTitle(report));
     const options = { links: true, stale: rendered.stale };
     panel.webview.html = await this.html(panel.webview, withChanges(report, rendered.linked, rendered.changes, options));
     panel.reveal();
+    return panel;
+  }
+
+  /** The panel of a report key, created on first use, titled `title`. */
+  private panel(key: string, title: string): vscode.WebviewPanel {
+    let panel = this.panels.get(key);
+    if (!panel) {
+      panel = vscode.window.createWebviewPanel('ec2LaunchDoctor.report', title, vscode.ViewColumn.Active, {
+        enableScripts: false,
+        enableCommandUris: ALLOWED_COMMANDS,
+        localResourceRoots: [],
+      });
+      this.panels.set(key, panel);
+      panel.onDidDispose(() => this.panels.delete(key));
+    }
+    panel.title = title;
     return panel;
   }
 

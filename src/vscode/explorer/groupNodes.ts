@@ -150,3 +150,34 @@ export function filterFolder(folder: GroupsFolderNode | undefined, text: string 
   const groups = folder.groups.filter((g) => g.failing.group.name.toLowerCase().includes(needle));
   return groups.length > 0 ? { ...folder, groups } : undefined;
 }
+
+/** A quick pick item of "Diagnose Auto Scaling Group": the label is escaped, the name travels beside it. */
+export interface GroupPickItem {
+  label: string;
+  description?: string;
+  groupName: string;
+}
+
+/**
+ * One item per group, those short of capacity (the ones failing to launch, or busy) first
+ * with a warning sign, then by name. Quick picks render `$(name)`: names are escaped.
+ */
+export function groupPickItems(groups: readonly AutoScalingGroupSummary[]): GroupPickItem[] {
+  return [...groups]
+    .sort((a, b) => Number(b.shortOfCapacity) - Number(a.shortOfCapacity) || a.name.localeCompare(b.name))
+    .map((g) => ({
+      label: `${g.shortOfCapacity ? '$(warning) ' : ''}${escapeIcons(g.name)}`,
+      description: `${g.inServiceCount}/${g.desiredCapacity} in service`,
+      groupName: g.name,
+    }));
+}
+
+/** The group a command argument names: a tree node, or `{ profile, region, groupName }` (from a link or a test). */
+export function toGroupTarget(arg: unknown): { profile: string; region: string; groupName: string } | undefined {
+  if (!arg || typeof arg !== 'object') return undefined;
+  const value = arg as Partial<GroupNode> & { groupName?: unknown };
+  const groupName = value.type === 'group' ? value.failing?.group.name : value.groupName;
+  if (typeof value.profile !== 'string' || typeof value.region !== 'string' || typeof groupName !== 'string') return undefined;
+  if (!value.profile || !value.region || !groupName) return undefined;
+  return { profile: value.profile, region: value.region, groupName };
+}

@@ -6,8 +6,10 @@ import {
   folderDescription,
   groupChildren,
   groupsFolder,
+  groupPickItems,
   groupTooltipMarkdown,
   listRegionGroups,
+  toGroupTarget,
   type GroupListing,
   type GroupNode,
 } from '../../../src/vscode/explorer/groupNodes';
@@ -112,6 +114,23 @@ describe('the Auto Scaling groups part of a region', () => {
       assert.doesNotMatch(md, /(^|[^\\])\*\*bold/, 'no markup made by the data');
       assert.equal(md.split('\n').filter((l) => l.startsWith('- ')).length, 6, 'no list rows made by the data');
       for (const row of groupChildren(node)) assert.doesNotMatch(row.label, /[\r\n]/);
+    }
+  });
+
+  it('offers the groups short of capacity first in the palette, names escaped, the real name beside', () => {
+    const items = groupPickItems([group('b-ok', { shortOfCapacity: false, inServiceCount: 2 }), group('$(check) z'), group('a')]);
+    assert.deepEqual(items.map((i) => i.label), ['$(warning) \\$(check) z', '$(warning) a', 'b-ok']);
+    assert.deepEqual(items.map((i) => i.groupName), ['$(check) z', 'a', 'b-ok']);
+    assert.equal(items[2].description, '2/2 in service');
+  });
+
+  it('reads the group a command argument names: a tree node or a plain target, nothing else', () => {
+    const folder = groupsFolder('dev', 'us-west-2', false, listed({ groups: [group('nodes')], activities: [failed('nodes')] }));
+    const [node] = folderChildren(folder!) as GroupNode[];
+    assert.deepEqual(toGroupTarget(node), { profile: 'dev', region: 'us-west-2', groupName: 'nodes' });
+    assert.deepEqual(toGroupTarget({ profile: 'p', region: 'r', groupName: 'g' }), { profile: 'p', region: 'r', groupName: 'g' });
+    for (const bad of [undefined, null, 'nodes', {}, { profile: 'p', region: 'r' }, { profile: 'p', region: 'r', groupName: 7 }, { profile: '', region: 'r', groupName: 'g' }]) {
+      assert.equal(toGroupTarget(bad), undefined, JSON.stringify(bad));
     }
   });
 });

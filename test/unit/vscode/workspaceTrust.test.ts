@@ -39,6 +39,7 @@ describe('commands in an untrusted workspace', () => {
   it('are each decided: those that read from or write to AWS wait, the others do not', () => {
     const callsAws: CommandName[] = [
       'diagnoseStoppedInstance',
+      'diagnoseAutoScalingGroup',
       'refresh',
       'startInstance',
       'stopInstance',
