@@ -152,7 +152,13 @@ async function runGroupDiagnosis(run: GroupRun, stats: () => GroupDiagnosisRepor
   const iamDone = run.finish(iamStep(iamStage, usable, keyPolicies, principal?.account, principal ? rolePathCaveat(principal) : undefined));
 
   const principalStage = principalStageFor(run, caller, trail, principal, latestFailed, sources);
-  const limitations = limitationsOf(run.say, activities, launch, trail, records, keyPolicies, iamStage);
+  const limitations = [
+    ...limitationsOf(run.say, activities, launch, trail, records, keyPolicies, iamStage),
+    // No port reads launch configurations: their block devices, and so their keys, stay unseen.
+    ...(found.launchConfigurationName
+      ? [{ step: 'launch-template' as const, text: `Launch configuration ${found.launchConfigurationName}: its block devices are not read; check the keys of its encrypted volumes by hand, or move the group to a launch template.` }]
+      : []),
+  ];
   const { verdict, fixes } = decideVerdict({
     target: { instanceId: latestFailed?.instanceIds[0] ?? found.name, region: run.input.region },
     say: run.say,

@@ -219,3 +219,11 @@ describe('terminationReasonOf', () => {
     });
   }
 });
+
+describe('a group on a launch configuration', () => {
+  it('says its block devices are not read, lowering the confidence, rather than finding no key', async () => {
+    const report = await diagnose(groupWorld({ groups: [group({ launchTemplate: undefined, launchConfigurationName: 'old-lc' })], events: [] }));
+    assert.ok(report.verdict.caveats.some((c) => /Launch configuration old-lc: its block devices are not read/.test(c)), JSON.stringify(report.verdict));
+    assert.equal(report.verdict.confidence, 'low');
+  });
+});
