@@ -1,0 +1,124 @@
+// Auto Scaling groups in the tree and their diagnosis, against an emulator of its own running the
+// autoscaling scenario (a group whose launch template's key does not let the Auto Scaling
+// service-linked role use it). The extension is pointed at that emulator's AWS config through
+// its settings for this suite only.
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { GroupDiagnosisReport } from '../../../src/core/diagnosis';
+import type { GroupNode, GroupsFolderNode } from '../../../src/vscode/explorer/groupNodes';
+import type { ExplorerNode, ProfileNode, RegionNode } from '../../../src/vscode/explorer/nodes';
+import { extensionApi } from './support';
+
+const PROFILE = 'platform-admin';
+const REGION = 'us-west-2';
+const GROUP = 'eks-nodes-asg';
+const ROLE = 'arn:aws:iam::333333333333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling';
+
+/** The compiled suite lives in dist-test/host: the repository is two levels up. */
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** Starts the emulator with the autoscaling scenario; resolves once it listens. */
+async function startAutoscalingEmulator(configDir: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'test', 'emulator', 'main.ts'), '--scenario', 'autoscaling', '--config-dir', configDir, '--launch-delay', '0'],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+  );
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the autoscaling emulator did not start within 30 s:\n${output}`)), 30_000);
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      if (/listening on http:\/\/127\.0\.0\.1:\d+/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the autoscaling emulator exited (${code}):\n${output}`));
+    });
+  });
+  return child;
+}
+
+describe('Auto Scaling groups in the tree', function () {
+  this.timeout(120_000);
+
+  let child: ChildProcess | undefined;
+  let tmp = '';
+  const settings = () => vscode.workspace.getConfiguration('ec2LaunchDoctor');
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ec2ld-groups-'));
+    child = await startAutoscalingEmulator(tmp);
+    await settings().update('sharedConfigFile', path.join(tmp, 'config'), vscode.ConfigurationTarget.Global);
+    await settings().update('sharedCredentialsFile', path.join(tmp, 'credentials'), vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    await settings().update('sharedConfigFile', undefined, vscode.ConfigurationTarget.Global);
+    await settings().update('sharedCredentialsFile', undefined, vscode.ConfigurationTarget.Global);
+    (await extensionApi()).instances.refresh();
+    child?.kill('SIGTERM');
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** The region's children once its profile is listed. */
+  async function regionChildren(): Promise<ExplorerNode[]> {
+    const api = await extensionApi();
+    api.instances.refresh();
+    const roots = await api.instances.getChildren();
+    const profile = roots.find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === PROFILE);
+    assert.ok(profile, `profiles: ${roots.map((n) => (n.type === 'profile' ? n.profile.name : n.type)).join(', ')}`);
+    await api.instances.getChildren(profile);
+    await api.instances.whenListed(PROFILE);
+    const regions = await api.instances.getChildren(profile);
+    const region = regions.find((n): n is RegionNode => n.type === 'region' && n.region === REGION);
+    assert.ok(region, `children of ${PROFILE}: ${regions.map((n) => n.type).join(', ')}`);
+    return api.instances.getChildren(region);
+  }
+
+  it('shows the failing group under its region, marked as failing to launch, with its message and template', async () => {
+    const api = await extensionApi();
+    const children = await regionChildren();
+    const folder = children[0];
+    assert.equal(folder?.type, 'groups', `region children: ${children.map((n) => n.type).join(', ')}`);
+    const groups = (await api.instances.getChildren(folder)) as GroupNode[];
+    assert.deepEqual(groups.map((g) => g.failing.group.name), [GROUP]);
+    const item = api.instances.getTreeItem(groups[0]);
+    assert.equal(item.contextValue, 'autoScalingGroup.failing');
+    assert.match(String(item.description), /failing to launch · 0\/1 in service/);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
+    const rows = await api.instances.getChildren(groups[0]);
+    const labels = rows.map((r) => (r.type === 'message' ? r.label : r.type));
+    assert.ok(labels.some((l) => /lt-0a1b2c3d4e5f60001 \(eks-nodes\) version \$Default/.test(l)), labels.join(' | '));
+    assert.ok(labels.some((l) => /Client\.InvalidKMSKey\.InvalidState/.test(l)), labels.join(' | '));
+    assert.ok(labels.includes('i-1234abcd1234abcd1'), labels.join(' | '));
+    assert.equal((folder as GroupsFolderNode).groups.length, 1);
+  });
+
+  it('diagnoses the group from its node: the service-linked role may not create the grant', async () => {
+    const api = await extensionApi();
+    const children = await regionChildren();
+    const [group] = (await api.instances.getChildren(children[0])) as GroupNode[];
+    assert.ok(group, 'no failing group');
+    const report = await vscode.commands.executeCommand<GroupDiagnosisReport | undefined>('ec2LaunchDoctor.diagnoseAutoScalingGroup', group);
+    assert.ok(report, 'no report');
+    assert.equal(report.subject, 'auto-scaling-group');
+    assert.equal(report.groupName, GROUP);
+    assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
+    assert.equal(report.principal?.policyArn ?? report.principal?.arn, ROLE);
+    assert.ok(report.fixes.some((f) => f.target === 'key-policy'), `fixes: ${report.fixes.map((f) => f.target).join(', ')}`);
+    assert.equal(api.reports.latestGroup(PROFILE, REGION, GROUP), report, 'the report view holds the group report');
+    assert.ok(
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === `Diagnosis: Auto Scaling group ${GROUP}`),
+      'the report tab is open',
+    );
+  });
+});
