@@ -4,7 +4,7 @@
  * fixes come from the same tables as an instance's (src/aws-records.md Q3, F3, F7).
  */
 import * as assert from 'node:assert/strict';
-import { diagnoseAutoScalingGroup, type GrantFix, type GroupDiagnosisReport, type KeyPolicyFix } from '../../../src/core/diagnosis';
+import { diagnoseAutoScalingGroup, isAbortError, type GrantFix, type GroupDiagnosisReport, type KeyPolicyFix } from '../../../src/core/diagnosis';
 import { terminationReasonOf } from '../../../src/core/diagnosis/groupEngine';
 import { SLR_ATTACH_SID, SLR_USE_SID } from '../../../src/core/launch/serviceRoleFixes';
 import type { AutoScalingGroupSummary, ScalingActivity, TrailEvent } from '../../../src/core/model';
@@ -225,5 +225,28 @@ describe('a group on a launch configuration', () => {
     const report = await diagnose(groupWorld({ groups: [group({ launchTemplate: undefined, launchConfigurationName: 'old-lc' })], events: [] }));
     assert.ok(report.verdict.caveats.some((c) => /Launch configuration old-lc: its block devices are not read/.test(c)), JSON.stringify(report.verdict));
     assert.equal(report.verdict.confidence, 'low');
+  });
+});
+
+describe('a group diagnosis cancelled', () => {
+  it('rejects with an AbortError and starts no call after that', async () => {
+    const ports = fakePorts(groupWorld({ delayMs: 40 }));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 60);
+    await assert.rejects(
+      diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, { now: () => NOW, signal: controller.signal }),
+      (error: unknown) => isAbortError(error),
+    );
+    const atAbort = ports.log.length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(ports.log.length, atAbort, ports.log.join('\n'));
+  });
+
+  it('at its deadline, a port that never answers ends as timed out and the report still comes', async () => {
+    const ports = fakePorts(groupWorld());
+    ports.describeScalingActivities = () => new Promise(() => undefined);
+    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION, deadlineMs: 300 }, ports, { now: () => NOW });
+    assert.equal(report.subject, 'auto-scaling-group');
+    assert.ok(report.verdict.caveats.some((c) => /Scaling activities/.test(c)), JSON.stringify(report.verdict.caveats));
   });
 });
