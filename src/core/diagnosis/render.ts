@@ -5,7 +5,7 @@
 import { COMMAND_IDS } from '../commandIds';
 import type { ChangeKeyStateArgs, CopyStatementArgs, InstanceCommandArgs, OpenKeyPolicyArgs } from './commandArgs';
 import { inertJson, markdownCode, markdownFence, markdownText, oneLine } from './escape';
-import type { DiagnosisReport, DiagnosisStep, Fix, GroupDiagnosisReport, StepStatus } from './types';
+import type { DiagnosisReport, DiagnosisStep, Fix, GroupDiagnosisReport, StepId, StepStatus } from './types';
 
 /** Either report: an instance's or an Auto Scaling group's. */
 export type AnyReport = DiagnosisReport | GroupDiagnosisReport;
@@ -33,7 +33,14 @@ export function commandUri(command: string, args: unknown): string {
 }
 
 const STATUS_LABEL: Record<StepStatus, string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', error: 'ERROR' };
-const STATUS_ICON: Record<StepStatus, string> = { pass: '✅', fail: '❌', skip: '⏭️', error: '⚠️' };
+
+/**
+ * Where a step's heading would mislead with the bare label: the caller step "fails" when KMS
+ * refused the caller it found, not when finding the caller failed.
+ */
+const HEADING_LABEL: Partial<Record<StepId, Partial<Record<StepStatus, string>>>> = {
+  principal: { pass: 'FOUND', fail: 'FOUND, AND KMS REFUSED IT', error: 'UNKNOWN' },
+};
 
 /** What a fix changes, with each value shown by `value` (inline code in Markdown, plain in a terminal). */
 function fixHeading(fix: Fix, value: (text: string) => string): string {
@@ -51,7 +58,9 @@ function fixHeading(fix: Fix, value: (text: string) => string): string {
 }
 
 function stepMarkdown(step: DiagnosisStep, index: number): string[] {
-  const lines = [`### ${index + 1}. ${STATUS_ICON[step.status]} ${step.title}: ${STATUS_LABEL[step.status]}`, '', markdownText(step.summary), ''];
+  // Plain words, no emoji: a webview without an emoji font would show empty boxes.
+  const label = HEADING_LABEL[step.id]?.[step.status] ?? STATUS_LABEL[step.status];
+  const lines = [`### ${index + 1}. ${step.title}: ${label}`, '', markdownText(step.summary), ''];
   if (step.evidence.length > 0) {
     lines.push('| Evidence | Value |', '| --- | --- |');
     for (const e of step.evidence) lines.push(`| ${markdownText(e.label)} | ${markdownText(e.value)} |`);
