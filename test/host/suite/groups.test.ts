@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GroupDiagnosisReport } from '../../../src/core/diagnosis';
+import type { GroupDiagnosisReport, KeyPolicyFix } from '../../../src/core/diagnosis';
 import type { GroupNode, GroupsFolderNode } from '../../../src/vscode/explorer/groupNodes';
 import type { ExplorerNode, ProfileNode, RegionNode } from '../../../src/vscode/explorer/nodes';
-import { extensionApi } from './support';
+import { answeringConfirmations, extensionApi } from './support';
 
 const PROFILE = 'platform-admin';
 const REGION = 'us-west-2';
@@ -120,5 +120,43 @@ describe('Auto Scaling groups in the tree', function () {
       vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === `Diagnosis: Auto Scaling group ${GROUP}`),
       'the report tab is open',
     );
+  });
+
+  it('applies the fix through Open key policy: the next diagnosis finds the key policy lets the role launch', async () => {
+    const api = await extensionApi();
+    const report = api.reports.latestGroup(PROFILE, REGION, GROUP);
+    assert.ok(report, 'the group was diagnosed before');
+    const fixes = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
+    assert.ok(fixes.length > 0, `fixes: ${JSON.stringify(report.fixes)}`);
+    const [first] = fixes;
+    assert.equal(report.steps.find((s) => s.id === 'key-policy')?.status, 'fail');
+
+    // The report's Open key policy link, then the fix's statements added in the editor.
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('ec2LaunchDoctor.openKeyPolicy', {
+      profile: report.profile,
+      region: report.region,
+      keyArn: first.keyArn,
+      principalArn: first.principalArn,
+    });
+    assert.ok(editor, 'the key policy opens in an editor');
+    const document = editor.document;
+    const policy = JSON.parse(document.getText()) as { Statement: unknown[] };
+    policy.Statement.push(...fixes.filter((f) => f.keyArn === first.keyArn).map((f) => f.statement));
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), JSON.stringify(policy, null, 2));
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const saved = await answeringConfirmations('Save to AWS', () => document.save());
+    assert.equal(saved, true, 'the policy is saved to AWS after confirming');
+
+    const again = await vscode.commands.executeCommand<GroupDiagnosisReport | undefined>('ec2LaunchDoctor.diagnoseAutoScalingGroup', {
+      profile: PROFILE,
+      region: REGION,
+      groupName: GROUP,
+    });
+    assert.ok(again, 'no report after the fix');
+    const step = again.steps.find((s) => s.id === 'key-policy');
+    assert.equal(step?.status, 'pass', JSON.stringify(step));
+    assert.ok(!again.fixes.some((f) => f.target === 'key-policy' && f.keyArn === first.keyArn), `fixes: ${JSON.stringify(again.fixes)}`);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
