@@ -338,3 +338,29 @@ describe('an instance with volumes keeps its three rounds and one lookup', () =>
     assert.equal(USER_ARN.length > 0, true);
   });
 });
+
+describe('a warm pool instance started by Auto Scaling', () => {
+  it('the stopped instance Auto Scaling starts from the pool: the role from the denied grant, the documented statements', async () => {
+    const session = 'arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling';
+    const slrEu = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    const world = baseWorld({
+      keyPolicies: { [baseWorld().keys[0].arn]: DELEGATING_POLICY },
+      events: [
+        deniedGrant({
+          userArn: session,
+          sessionIssuerArn: slrEu,
+          errorMessage: `User: ${session} is not authorized to perform: kms:CreateGrant on resource: ${baseWorld().keys[0].arn} because no identity-based policy allows the kms:CreateGrant action`,
+        }),
+      ],
+    });
+    const report = await diagnoseInstance({ instanceId: world.instance.id, profile: 'dev', region: 'eu-west-1' }, fakePorts(world), { now: () => NOW });
+    assert.equal(report.principal?.policyArn, slrEu);
+    assert.equal(report.principal?.serviceLinked, true);
+    assert.ok(report.fixes.every((f) => f.target === 'key-policy'), JSON.stringify(report.fixes));
+    // A warm pool instance keeps its volumes: restarting them needs only the grant, yet the role's documented statements are both given.
+    assert.deepEqual(
+      keyPolicyFixes(report).map((f) => f.statement.Sid),
+      [SLR_USE_SID, SLR_ATTACH_SID],
+    );
+  });
+});
