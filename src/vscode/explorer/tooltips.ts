@@ -17,6 +17,16 @@ function escapeWithIcons(text: string): string {
 }
 
 /**
+ * A state reason in one line: EC2's message usually starts with the code already
+ * ("Client.InternalError: Client error on launch"), so the code is not said twice.
+ */
+export function stateReasonText(reason: { code: string; message: string }): string {
+  const message = reason.message.trim();
+  if (!message || message === reason.code) return reason.code;
+  return message.startsWith(reason.code) ? message : `${reason.code}: ${message}`;
+}
+
+/**
  * The Markdown of an instance's tooltip: everything a person checks before acting on it.
  * It is rendered with theme icons on (for the warning sign), so every value from AWS is
  * escaped for both: a Name tag `$(icon) **x** [y](command:z)` shows as typed.
@@ -28,7 +38,7 @@ export function instanceTooltipMarkdown(node: InstanceNode): string {
     ['Type', i.instanceType],
     ['Availability Zone', i.availabilityZone],
     ['Launch time', i.launchTime],
-    ['State reason', i.stateReason ? `${i.stateReason.code}: ${i.stateReason.message}` : undefined],
+    ['State reason', i.stateReason ? stateReasonText(i.stateReason) : undefined],
     ['Transition', i.stateTransitionReason || undefined],
     ['Volumes', i.blockDevices.map((b) => `${b.deviceName} ${b.volumeId ?? ''}`.trim()).join(', ') || undefined],
     ['Profile / region', `${node.profile} / ${node.region}`],

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { AwsFailure, InstanceSummary, ProfileSummary } from '../../../src/core/model';
 import { instanceItems, profileItems, regionItems, typedInstanceItem } from '../../../src/vscode/diagnose/pickItems';
 import type { ErrorNode, InstanceNode } from '../../../src/vscode/explorer/nodes';
-import { errorTooltipMarkdown, instanceTooltipMarkdown } from '../../../src/vscode/explorer/tooltips';
+import { errorTooltipMarkdown, instanceTooltipMarkdown, stateReasonText } from '../../../src/vscode/explorer/tooltips';
 import { escapeIcons, escapeMarkdown, plainMessage } from '../../../src/vscode/markdown';
 
 /** Strings from AWS (Name tags, state reasons, error messages) meant to render as something else. */
@@ -174,5 +174,15 @@ describe('text from AWS rendered in the editor', () => {
   it('keeps links out of notification messages', () => {
     assert.equal(plainMessage('Start [x](command:evil) (i-1)?'), 'Start [x] (command:evil) (i-1)?');
     assert.equal(plainMessage('no links here (ok)'), 'no links here (ok)');
+  });
+});
+
+describe('state reasons in tooltips', () => {
+  it('say the code once', () => {
+    const text = (code: string, message: string) => stateReasonText({ code, message });
+    assert.equal(text('Client.InternalError', 'Client.InternalError: Client error on launch'), 'Client.InternalError: Client error on launch');
+    assert.equal(text('Client.InternalError', 'Client.InternalError'), 'Client.InternalError');
+    assert.equal(text('Client.InternalError', ''), 'Client.InternalError');
+    assert.equal(text('Server.InsufficientInstanceCapacity', 'Insufficient capacity.'), 'Server.InsufficientInstanceCapacity: Insufficient capacity.');
   });
 });
