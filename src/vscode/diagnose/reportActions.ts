@@ -1,5 +1,6 @@
 // The actions line at the top of a report: where each edit goes, starting again, diagnosing
 // again and copying. No `vscode` import: which links a report gets is tested in plain mocha.
+import { parsePrincipalArn } from '../../core/arn';
 import { COMMAND_IDS } from '../../core/commandIds';
 import { iamPrincipalConsoleUrl } from '../../core/console';
 import type { OpenKeyPolicyArgs } from '../../core/diagnosis/commandArgs';
@@ -61,4 +62,31 @@ export function reportActions(report: DiagnosisReport): ReportAction[] {
 /** The actions as one Markdown line. */
 export function actionsMarkdown(actions: readonly ReportAction[]): string {
   return actions.map((a) => `[${a.label}](${a.target})`).join(' · ');
+}
+
+/** A principal ARN by its short name: `role Operator`, `user alice`; anything else as it is. */
+function principalName(arn: string): string {
+  const parsed = arn.startsWith('arn:') ? parsePrincipalArn(arn) : undefined;
+  if ((parsed?.kind === 'assumed-role' || parsed?.kind === 'role') && parsed.roleName) return `role ${parsed.roleName}`;
+  if (parsed?.kind === 'user') return `user ${arn.split('/').pop() ?? arn}`;
+  return arn;
+}
+
+/** A key by its first alias, else its id. */
+function keyName(report: DiagnosisReport, keyArn: string): string {
+  const key = (report.keys ?? []).find((k) => k.arn === keyArn || k.keyId === keyArn);
+  return key?.aliases?.[0] ?? key?.keyId ?? keyArn.split('/').pop() ?? keyArn;
+}
+
+/**
+ * The verdict in one line with names instead of ARNs: the instance by its Name tag, the
+ * principal by its role or user name, the key by its alias. Plain text (escaped by the caller).
+ */
+export function verdictLine(report: DiagnosisReport): string {
+  const instance = report.instance?.name ? `${report.instance.name} (${report.instanceId})` : report.instanceId;
+  const parts = [`${instance}: ${report.verdict.title}`];
+  const who = report.verdict.principalArn ?? report.principal?.arn;
+  if (who) parts.push(`for ${principalName(who)}`);
+  if (report.verdict.keyArn) parts.push(`on key ${keyName(report, report.verdict.keyArn)}`);
+  return `${parts.join(' ')}.`;
 }

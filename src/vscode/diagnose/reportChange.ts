@@ -2,7 +2,7 @@
 // with Diagnose again. No `vscode` import: the wording is tested in plain mocha.
 import type { DiagnosisReport } from '../../core/diagnosis/types';
 import { markdownCode, markdownText } from '../../core/diagnosis/escape';
-import { actionsMarkdown, reportActions } from './reportActions';
+import { actionsMarkdown, reportActions, verdictLine } from './reportActions';
 
 /** A change made from the report (or seen after it), in words, with when it happened. */
 export interface ReportChange {
@@ -41,14 +41,13 @@ export function withChanges(
   changes: readonly ReportChange[],
   options: { links: boolean; stale: boolean },
 ): string {
-  const lines: string[] = [];
+  const lines: string[] = [`**${markdownText(verdictLine(report))}**`, ''];
   if (options.links) lines.push(actionsMarkdown(reportActions(report)), '');
   if (changes.length > 0) {
     lines.push('## What changed', '');
     for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);
     lines.push('');
   }
-  if (lines.length === 0) return markdown;
   const body = options.stale && changes.length > 0 ? markdown.replace(/^## Verdict: /m, '## Verdict before these changes: ') : markdown;
   // The section goes after the report's title and the context line below it.
   const at = indexAfterHeader(body);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { iamPrincipalConsoleUrl } from '../../../src/core/console';
 import type { DiagnosisReport, Fix } from '../../../src/core/diagnosis/types';
-import { reportActions } from '../../../src/vscode/diagnose/reportActions';
+import { reportActions, verdictLine } from '../../../src/vscode/diagnose/reportActions';
 
 const KEY = 'arn:aws:kms:eu-west-1:111111111111:key/1a2b3c4d-0002-4abc-8def-000000000002';
 const ROLE = 'arn:aws:iam::111111111111:role/Operator';
@@ -56,5 +56,15 @@ describe('The actions at the top of a report', () => {
     assert.match(iamPrincipalConsoleUrl('cn-north-1', 'arn:aws-cn:iam::111111111111:role/R') ?? '', /^https:\/\/console\.amazonaws\.cn\//);
     assert.equal(iamPrincipalConsoleUrl('eu-west-1', 'arn:aws:sts::111111111111:assumed-role/R/s'), undefined);
     assert.equal(iamPrincipalConsoleUrl('eu-west-1', 'arn:aws:iam::111111111111:role/<script>'), undefined);
+  });
+});
+
+describe('The one-line verdict', () => {
+  it('names the instance, the principal and the key by their names, not ARNs', () => {
+    const r = { ...report('kms-create-grant-not-allowed', []), keys: [{ keyId: 'k', arn: KEY, aliases: ['alias/app-data'] }] } as unknown as DiagnosisReport;
+    r.verdict.title = 'Missing kms:CreateGrant permission';
+    assert.equal(verdictLine(r), 'app-1 (i-00de0000000000004): Missing kms:CreateGrant permission for role Operator on key alias/app-data.');
+    const bare = { ...r, keys: [], verdict: { ...r.verdict, principalArn: undefined }, principal: undefined } as unknown as DiagnosisReport;
+    assert.equal(verdictLine(bare), 'app-1 (i-00de0000000000004): Missing kms:CreateGrant permission on key 1a2b3c4d-0002-4abc-8def-000000000002.');
   });
 });

@@ -50,7 +50,11 @@ describe('A report says what changed since it was made', () => {
 
   it('leaves an unchanged report as it is, and a plain copy without links', () => {
     const r = report('x', 'y');
-    assert.equal(withChanges(r, MARKDOWN, [], { links: false, stale: true }), MARKDOWN);
+    // Unchanged, a report only gains its one-line verdict on top.
+    assert.equal(
+      withChanges(r, MARKDOWN, [], { links: false, stale: true }),
+      MARKDOWN.replace('## Verdict: ', '**app-1 (i-00de0000000000004): y.**\n\n## Verdict: '),
+    );
     // With links, the actions go on top even before anything changed; the verdict stays as it is.
     const linked = withChanges(r, MARKDOWN, [], { links: true, stale: true });
     assert.ok(linked.indexOf('[Diagnose again]') < linked.indexOf('## Verdict: '), linked);
