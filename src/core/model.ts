@@ -195,6 +195,13 @@ export interface LaunchTemplateVersionInfo {
   instanceProfile?: string;
 }
 
+/** A launch configuration (DescribeLaunchConfigurations), narrowed to what decides its volumes' keys. */
+export interface LaunchConfigurationInfo {
+  name: string;
+  imageId?: string;
+  blockDevices: LaunchBlockDevice[];
+}
+
 /** An AMI (DescribeImages), narrowed to what decides its volumes' keys. */
 export interface ImageInfo {
   imageId: string;

@@ -15,7 +15,7 @@ import { keyToken, parseArn } from '../arn';
 import { defaultAutoScalingRoleArn } from '../launch/launchers';
 import { AWS_MANAGED_EBS_ALIAS, launchKeys, snapshotsToRead, type LaunchKey } from '../launch/launchKeys';
 import { abortError } from '../limiter';
-import type { AutoScalingGroupSummary, AwsFailure, CallerIdentity, ImageInfo, KeyInfo, LaunchTemplateRef, LaunchTemplateVersionInfo, Outcome, ScalingActivity, SnapshotInfo, TrailEvent } from '../model';
+import type { AutoScalingGroupSummary, AwsFailure, CallerIdentity, LaunchConfigurationInfo, ImageInfo, KeyInfo, LaunchTemplateRef, LaunchTemplateVersionInfo, Outcome, ScalingActivity, SnapshotInfo, TrailEvent } from '../model';
 import { classifyStateReason, type StateReasonClassification } from '../stateReason';
 import { DEFAULT_DEADLINE_MS, type DiagnoseOptions } from './engine';
 import { groupStep, launchStep, type GroupStage, type LaunchStage } from './groupSteps';
@@ -124,7 +124,12 @@ async function runGroupDiagnosis(run: GroupRun, stats: () => GroupDiagnosisRepor
   const templatesP = Promise.all(templateRefs.map((ref) => readTemplate(ports, ref, call)));
 
   const keyRun = keyReads(run, principal);
-  const launchP = templatesP.then((templates) => launchOf(run, templates, defaultsP, keyRun));
+  const configurationName = found.launchConfigurationName;
+  const configurationP =
+    configurationName && ports.describeLaunchConfigurations ? ports.describeLaunchConfigurations([configurationName], call) : Promise.resolve(undefined);
+  const launchP = Promise.all([templatesP, configurationP]).then(([templates, configuration]) =>
+    launchOf(run, templates, configurationName ? { name: configurationName, read: configuration } : undefined, defaultsP, keyRun),
+  );
   const trailP = activitiesP.then((activities) => trailOf(run, activities, principal));
   const [activities, launch, trail] = await Promise.all([activitiesP, launchP, trailP]);
 
@@ -154,8 +159,8 @@ async function runGroupDiagnosis(run: GroupRun, stats: () => GroupDiagnosisRepor
   const principalStage = principalStageFor(run, caller, trail, principal, latestFailed, sources);
   const limitations = [
     ...limitationsOf(run.say, activities, launch, trail, records, keyPolicies, iamStage),
-    // No port reads launch configurations: their block devices, and so their keys, stay unseen.
-    ...(found.launchConfigurationName
+    // Without a port for launch configurations their block devices, and so their keys, stay unseen.
+    ...(found.launchConfigurationName && !ports.describeLaunchConfigurations
       ? [{ step: 'launch-template' as const, text: `Launch configuration ${found.launchConfigurationName}: its block devices are not read; check the keys of its encrypted volumes by hand, or move the group to a launch template.` }]
       : []),
   ];
@@ -307,6 +312,7 @@ function keyReads(run: GroupRun, principal: PrincipalInfo | undefined): KeyReads
 async function launchOf(
   run: GroupRun,
   templates: Outcome<LaunchTemplateVersionInfo | undefined>[],
+  configuration: { name: string; read: Outcome<LaunchConfigurationInfo[]> | undefined } | undefined,
   defaultsP: ReturnType<DiagnosisPorts['getEbsDefaults']>,
   keyRun: KeyReads,
 ): Promise<LaunchStage> {
@@ -316,7 +322,13 @@ async function launchOf(
   templates.forEach((t) => {
     if (!t.ok) failures.push({ action: 'ec2:DescribeLaunchTemplateVersions', text: run.say.permissionHint(t.error, 'ec2:DescribeLaunchTemplateVersions'), failure: t.error });
   });
-  const infos = templates.map((t) => (t.ok ? t.value : undefined));
+  if (configuration?.read && !configuration.read.ok) {
+    failures.push({ action: 'autoscaling:DescribeLaunchConfigurations', text: run.say.permissionHint(configuration.read.error, 'autoscaling:DescribeLaunchConfigurations'), failure: configuration.read.error });
+  }
+  const configurationInfo = configuration ? configurationAsVersion(configuration.name, configuration.read) : undefined;
+  const templateInfos = templates.map((t) => (t.ok ? t.value : undefined));
+  // A launch configuration describes a launch as a template version does: its AMI and block devices.
+  const infos = configurationInfo ? [...templateInfos, configurationInfo] : templateInfos;
   // Keys the templates name are described at once, a round before the snapshots answer.
   for (const info of infos) for (const device of info?.blockDevices ?? []) if (device.kmsKeyId) void keyRun.policy(device.kmsKeyId);
   const imageIds = [...new Set(infos.flatMap((i) => (i?.imageId ? [i.imageId] : [])))];
@@ -343,13 +355,23 @@ async function launchOf(
   // Nothing read names a key: with encryption by default on, every new volume takes the default.
   if (keys.length === 0 && ebsDefaults?.encryptionByDefault) keys.push({ ref: ebsDefaults.defaultKmsKeyId ?? AWS_MANAGED_EBS_ALIAS, origin: 'ebs-default', devices: [] });
   return {
-    templates: templates.map((t, i) => ({ ref: templatesRefAt(i, infos), info: infos[i] })),
+    templates: [
+      ...templates.map((t, i) => ({ ref: templatesRefAt(i, templateInfos), info: templateInfos[i] })),
+      ...(configuration ? [{ ref: `launch configuration ${configuration.name}`, info: configurationInfo }] : []),
+    ],
     images: images.ok ? images.value : [],
     snapshots: snapshotInfos,
     defaults,
     failures,
     keys,
   };
+}
+
+/** A launch configuration read, in the shape of a template version; undefined when not read. */
+function configurationAsVersion(name: string, read: Outcome<LaunchConfigurationInfo[]> | undefined): LaunchTemplateVersionInfo | undefined {
+  const found = read?.ok ? read.value.find((c) => c.name === name) : undefined;
+  if (!found) return undefined;
+  return { templateId: name, templateName: name, versionNumber: 0, defaultVersion: true, ...(found.imageId ? { imageId: found.imageId } : {}), blockDevices: found.blockDevices };
 }
 
 function templatesRefAt(i: number, infos: (LaunchTemplateVersionInfo | undefined)[]): string {

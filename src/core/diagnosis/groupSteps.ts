@@ -43,7 +43,7 @@ export function groupStep(stage: GroupStage, say: ProfileMessages): DiagnosisSte
     evidence.push({ label: 'Launch template', value: `${t.name ?? t.id ?? 'unnamed'} version ${t.version ?? '$Default'}${resolved}` });
   }
   for (const o of facts.overrideTemplates) evidence.push({ label: 'Override template', value: `${o.name ?? o.id ?? 'unnamed'} version ${o.version ?? '$Default'}` });
-  if (facts.launchConfigurationName) evidence.push({ label: 'Launch configuration', value: `${facts.launchConfigurationName} (its block devices are not read: check their keys by hand)` });
+  if (facts.launchConfigurationName) evidence.push({ label: 'Launch configuration', value: facts.launchConfigurationName });
   evidence.push({ label: 'Capacity', value: `${facts.inServiceCount} in service of ${facts.desiredCapacity} desired${facts.hasWarmPool ? '; has a warm pool' : ''}` });
   const failed = facts.latestFailedActivity;
   if (failed) {

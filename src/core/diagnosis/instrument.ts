@@ -25,6 +25,7 @@ const PORT_ACTIONS: Record<CallingPort, string> = {
   describeSnapshots: 'ec2:DescribeSnapshots',
   listAutoScalingGroups: 'autoscaling:DescribeAutoScalingGroups',
   describeScalingActivities: 'autoscaling:DescribeScalingActivities',
+  describeLaunchConfigurations: 'autoscaling:DescribeLaunchConfigurations',
 };
 
 /** The whole diagnosis's deadline: when `signal` aborts, every call still waiting ends as timed out. */
@@ -124,6 +125,8 @@ function wrapPorts(ports: DiagnosisPorts, call: Call): DiagnosisPorts {
   if (groups) wrapped.listAutoScalingGroups = (o, q) => call('listAutoScalingGroups', () => groups.call(ports, o, q));
   const activities = ports.describeScalingActivities;
   if (activities) wrapped.describeScalingActivities = (query, o) => call('describeScalingActivities', () => activities.call(ports, query, o));
+  const configurations = ports.describeLaunchConfigurations;
+  if (configurations) wrapped.describeLaunchConfigurations = (names, o) => call('describeLaunchConfigurations', () => configurations.call(ports, names, o));
   const apiCallCount = ports.apiCallCount;
   if (apiCallCount) wrapped.apiCallCount = () => apiCallCount.call(ports);
   return wrapped;

@@ -4,6 +4,7 @@ import type {
   ImageInfo,
   InstanceSummary,
   KeyInfo,
+  LaunchConfigurationInfo,
   LaunchTemplateRef,
   LaunchTemplateVersionInfo,
   Outcome,
@@ -120,6 +121,8 @@ export interface DiagnosisPorts {
    * the volumes they would create (snapshot, Encrypted, KmsKeyId). Optional: older fakes lack it.
    */
   describeLaunchTemplateVersions?(ref: LaunchTemplateRef, options?: CallOptions): Promise<Outcome<LaunchTemplateVersionInfo[]>>;
+  /** The named launch configurations with their AMI and block devices (one DescribeLaunchConfigurations). */
+  describeLaunchConfigurations?(names: string[], options?: CallOptions): Promise<Outcome<LaunchConfigurationInfo[]>>;
   /** The AMIs with their block devices and snapshot ids. */
   describeImages?(imageIds: string[], options?: CallOptions): Promise<Outcome<ImageInfo[]>>;
   /** The snapshots: encryption, key ARN and owner account (another account's for a shared snapshot). */

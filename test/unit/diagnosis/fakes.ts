@@ -10,6 +10,7 @@ import type {
   ImageInfo,
   InstanceSummary,
   KeyInfo,
+  LaunchConfigurationInfo,
   LaunchTemplateVersionInfo,
   Outcome,
   ScalingActivity,
@@ -125,6 +126,7 @@ export interface World {
   ignoreSignal?: boolean;
   /** Launch template versions (all templates), AMIs and snapshots, for launches. */
   templates?: LaunchTemplateVersionInfo[];
+  configurations?: LaunchConfigurationInfo[];
   images?: ImageInfo[];
   snapshots?: SnapshotInfo[];
   /** Auto Scaling groups and their activities. */
@@ -278,6 +280,10 @@ export function fakePorts(world: World): FakePorts {
         const versions = (world.templates ?? []).filter((t) => t.templateId === ref.id || (ref.name !== undefined && t.templateName === ref.name));
         return versions.length > 0 ? { ok: true, value: versions } : { ok: false, error: failure('not-found') };
       });
+    },
+    describeLaunchConfigurations: (names, o) => {
+      log.push(`describeLaunchConfigurations ${names.join(',')}`);
+      return answer('describeLaunchConfigurations', o?.signal, () => ({ ok: true, value: (world.configurations ?? []).filter((c) => names.includes(c.name)) }));
     },
     describeImages: (ids, o) => {
       log.push(`describeImages ${ids.join(',')}`);

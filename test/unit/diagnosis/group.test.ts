@@ -221,8 +221,22 @@ describe('terminationReasonOf', () => {
 });
 
 describe('a group on a launch configuration', () => {
-  it('says its block devices are not read, lowering the confidence, rather than finding no key', async () => {
-    const report = await diagnose(groupWorld({ groups: [group({ launchTemplate: undefined, launchConfigurationName: 'old-lc' })], events: [] }));
+  it('takes the keys from its block devices and AMI', async () => {
+    const report = await diagnose(
+      groupWorld({
+        groups: [group({ launchTemplate: undefined, launchConfigurationName: 'old-lc' })],
+        configurations: [{ name: 'old-lc', imageId: IMAGE_ID, blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN }] }],
+      }),
+    );
+    assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
+    assert.equal(report.verdict.keyArn, KEY_ARN);
+    assert.ok(report.steps[1].evidence.some((e) => e.label === 'launch configuration old-lc'), JSON.stringify(report.steps[1].evidence));
+  });
+
+  it('without a port for launch configurations, says its block devices are not read, lowering the confidence, rather than finding no key', async () => {
+    const ports = fakePorts(groupWorld({ groups: [group({ launchTemplate: undefined, launchConfigurationName: 'old-lc' })], events: [] }));
+    delete (ports as { describeLaunchConfigurations?: unknown }).describeLaunchConfigurations;
+    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, { now: () => NOW });
     assert.ok(report.verdict.caveats.some((c) => /Launch configuration old-lc: its block devices are not read/.test(c)), JSON.stringify(report.verdict));
     assert.equal(report.verdict.confidence, 'low');
   });
