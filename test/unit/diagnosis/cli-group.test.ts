@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { EXIT, exitOf, parseDiagnoseArguments } from '../../../src/cli/diagnose';
-import { diagnoseAutoScalingGroup, jsonText, renderMarkdown, renderText } from '../../../src/core/diagnosis';
+import { diagnoseAutoScalingGroup, jsonText, renderMarkdown, renderText, shellLine } from '../../../src/core/diagnosis';
 import { NOW, baseWorld, fakePorts } from './fakes';
 
 describe('diagnose --auto-scaling-group', () => {
@@ -51,5 +51,13 @@ describe('diagnose --auto-scaling-group', () => {
     world.failures.listAutoScalingGroups = { kind: 'expired-credentials', message: 'expired (test)', nextStep: 'sign in again' };
     const report = await diagnoseAutoScalingGroup({ groupName: 'g', profile: 'dev', region: 'eu-west-1' }, fakePorts(world), { now: () => NOW });
     assert.equal(exitOf(report, 'dev').code, EXIT.usage);
+  });
+});
+
+describe('the grant fix as a shell line', () => {
+  it('quotes what is not plainly safe, so a hostile value stays one argument', () => {
+    assert.equal(shellLine(['aws', 'kms', 'create-grant', '--key-id', 'arn:aws:kms:us-west-2:111122223333:key/abc']), 'aws kms create-grant --key-id arn:aws:kms:us-west-2:111122223333:key/abc');
+    assert.equal(shellLine(['--profile', "dev'; rm -rf ~ #"]), `--profile 'dev'\\''; rm -rf ~ #'`);
+    assert.equal(shellLine(['$(id)']), `'$(id)'`);
   });
 });
