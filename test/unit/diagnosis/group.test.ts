@@ -4,7 +4,7 @@
  * fixes come from the same tables as an instance's (src/aws-records.md Q3, F3, F7).
  */
 import * as assert from 'node:assert/strict';
-import { diagnoseAutoScalingGroup, isAbortError, type GrantFix, type GroupDiagnosisReport, type KeyPolicyFix } from '../../../src/core/diagnosis';
+import { diagnoseAutoScalingGroup, isAbortError, renderMarkdown, renderText, type GrantFix, type GroupDiagnosisReport, type KeyPolicyFix } from '../../../src/core/diagnosis';
 import { terminationReasonOf } from '../../../src/core/diagnosis/groupEngine';
 import { SLR_ATTACH_SID, SLR_USE_SID } from '../../../src/core/launch/serviceRoleFixes';
 import type { AutoScalingGroupSummary, ScalingActivity, TrailEvent } from '../../../src/core/model';
@@ -181,6 +181,10 @@ describe('diagnoseAutoScalingGroup', () => {
     const keyPolicy = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
     assert.equal(keyPolicy.length, 2);
     assert.ok(report.fixes.every((f) => f.target !== 'identity-policy'));
+    const text = renderText(report);
+    assert.ok(text.includes(`Create a grant on ${crossKey} for ${SLR_ARN} from account ${ACCOUNT}:`), text);
+    assert.ok(text.includes(`  aws kms create-grant --key-id ${crossKey} --grantee-principal ${SLR_ARN} --operations Decrypt GenerateDataKeyWithoutPlaintext ReEncryptFrom ReEncryptTo CreateGrant DescribeKey`), text);
+    assert.match(renderMarkdown(report), /```sh\naws kms create-grant --key-id /);
   });
 
   it('an unknown group name is a no-verdict report with the usage hint, not a crash', async () => {
