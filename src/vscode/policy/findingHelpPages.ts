@@ -16,7 +16,31 @@ export function helpPage(uri: vscode.Uri): string {
   return help ? `# ${help.title}\n\n\`${code}\`\n\n${help.markdown}\n` : `# Unknown finding code \`${code}\`\n`;
 }
 
-/** Serves the explanation pages under HELP_SCHEME. */
+/**
+ * Serves the explanation pages under HELP_SCHEME. A diagnostic's link opens its page as a
+ * text editor; the page is shown rendered instead (the Markdown preview, beside the editor
+ * the person was in), and its source tab is closed, so the policy editor stays where it was.
+ */
 export function registerFindingHelpPages(): vscode.Disposable {
-  return vscode.workspace.registerTextDocumentContentProvider(HELP_SCHEME, { provideTextDocumentContent: helpPage });
+  const rendering = new Set<string>();
+  return vscode.Disposable.from(
+    vscode.workspace.registerTextDocumentContentProvider(HELP_SCHEME, { provideTextDocumentContent: helpPage }),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => {
+      for (const editor of editors) {
+        const uri = editor.document.uri;
+        if (uri.scheme !== HELP_SCHEME || rendering.has(uri.toString())) continue;
+        rendering.add(uri.toString());
+        void showRendered(uri).finally(() => rendering.delete(uri.toString()));
+      }
+    }),
+  );
+}
+
+/** Closes the page's source tabs and shows the page in the Markdown preview beside. */
+async function showRendered(uri: vscode.Uri): Promise<void> {
+  const sources = vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === uri.toString());
+  await vscode.window.tabGroups.close(sources);
+  await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
 }
