@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { GroupDiagnosisReport, KeyPolicyFix } from '../../../src/core/diagnosis';
 import type { GroupNode, GroupsFolderNode } from '../../../src/vscode/explorer/groupNodes';
 import type { ExplorerNode, ProfileNode, RegionNode } from '../../../src/vscode/explorer/nodes';
-import { answeringConfirmations, extensionApi } from './support';
+import { answeringConfirmations, eventually, extensionApi } from './support';
 
 const PROFILE = 'platform-admin';
 const REGION = 'us-west-2';
@@ -116,9 +116,10 @@ describe('Auto Scaling groups in the tree', function () {
     assert.equal(report.principal?.policyArn ?? report.principal?.arn, ROLE);
     assert.ok(report.fixes.some((f) => f.target === 'key-policy'), `fixes: ${report.fixes.map((f) => f.target).join(', ')}`);
     assert.equal(api.reports.latestGroup(PROFILE, REGION, GROUP), report, 'the report view holds the group report');
-    assert.ok(
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === `Diagnosis: Auto Scaling group ${GROUP}`),
-      'the report tab is open',
+    // The tab model reaches the extension host a moment after the panel is created.
+    await eventually(
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Diagnosis: Auto Scaling group ${GROUP}`),
+      'the report tab to open',
     );
   });
 
