@@ -117,14 +117,12 @@ async function startAs(
   const result = await changeStateConfirmed(ctx, starter, 'start', question);
   if (!result) return undefined;
   ctx.log.info(`Started ${ref.instanceId} (${profile}/${ref.region}): now ${result.currentState ?? 'pending'}`);
-  await ctx.instances.showInstance(ref.profile, ref.region, {
-    id: ref.instanceId,
-    state: result.currentState ?? 'pending',
-    stateReason: undefined,
-  });
+  // Every listed profile of the instance's account shows it: they all see the same instance.
+  const shown = await profilesOfAccount(ctx, ref.profile);
+  await showIn(ctx, shown, ref.region, { id: ref.instanceId, state: result.currentState ?? 'pending', stateReason: undefined });
   const final = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Starting ${label} as ${profile}`, cancellable: true },
-    (progress, token) => follow(ctx, starter, ref.profile, progress, token),
+    (progress, token) => follow(ctx, starter, shown, progress, token),
   );
   const outcome = startOutcome(label, profile, final, provesFix);
   await ctx.reports.noteChange(ref.profile, ref.region, ref.instanceId, outcome, final?.state === 'running');
@@ -167,10 +165,9 @@ export function stopInstance(ctx: CommandContext) {
     };
     const result = await changeStateConfirmed(ctx, ref, 'stop', question);
     if (!result) return false;
-    await ctx.instances.instanceChanged(ref.profile, ref.region, {
-      id: ref.instanceId,
-      state: result.currentState ?? 'stopping',
-    });
+    for (const profile of await profilesOfAccount(ctx, ref.profile)) {
+      await ctx.instances.instanceChanged(profile, ref.region, { id: ref.instanceId, state: result.currentState ?? 'stopping' });
+    }
     return true;
   };
 }
@@ -222,11 +219,41 @@ async function changeStateConfirmed(
   return undefined;
 }
 
+/** Shows the instance's new state under each of the profiles (those listed; the others list it when expanded). */
+async function showIn(
+  ctx: CommandContext,
+  profiles: readonly string[],
+  region: string,
+  instance: Partial<InstanceSummary> & { id: string },
+): Promise<void> {
+  await Promise.all(profiles.map((profile) => ctx.instances.showInstance(profile, region, instance)));
+}
+
+/**
+ * `profile` and the other configured profiles of its account: those whose account the config
+ * names, and those that sign in without a prompt and answer GetCallerIdentity (cached).
+ */
+async function profilesOfAccount(ctx: CommandContext, profile: string): Promise<string[]> {
+  const own = await ctx.aws.callerIdentity(profile);
+  if (!own.ok) return [profile];
+  const profiles = await ctx.aws.profiles().catch(() => []);
+  const quiet = new Set(quietProfiles(profiles));
+  const same = await Promise.all(
+    profiles.map(async (p) => {
+      if (p.accountId) return p.accountId === own.value.account ? p.name : undefined;
+      if (!quiet.has(p.name)) return undefined;
+      const identity = await ctx.aws.callerIdentity(p.name);
+      return identity.ok && identity.value.account === own.value.account ? p.name : undefined;
+    }),
+  );
+  return [...new Set([profile, ...same.filter((name): name is string => name !== undefined)])];
+}
+
 /** Polls one instance until it leaves pending/stopping, updating the tree on the way. */
 async function follow(
   ctx: CommandContext,
   ref: InstanceRef,
-  treeProfile: string,
+  treeProfiles: readonly string[],
   progress: vscode.Progress<{ message?: string }>,
   token: vscode.CancellationToken,
 ): Promise<InstanceSummary | undefined> {
@@ -242,7 +269,7 @@ async function follow(
     if (!instance) return undefined;
     progress.report({ message: instance.state });
     // This loop follows the instance; the tree only shows it (no second poll of its own).
-    await ctx.instances.showInstance(treeProfile, ref.region, instance);
+    await showIn(ctx, treeProfiles, ref.region, instance);
     if (!isTransitional(instance)) return instance;
   }
   return undefined;

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DiagnosisReport, KeyPolicyFix } from '../../../src/core/diagnosis';
 import type { InstanceSummary } from '../../../src/core/model';
+import type { InstanceNode, ProfileNode, RegionNode } from '../../../src/vscode/explorer/nodes';
 import { answeringConfirmations, answeringQuickPicks, callsOf, emulator, eventually, extensionApi } from './support';
 
 const INSTANCE = 'i-00de0000000000004'; // app-1, stopped because role Operator (dev-operator) may not create the grant
@@ -9,6 +10,20 @@ const APP = { profile: 'dev-admin', region: 'eu-west-1', instanceId: INSTANCE };
 
 function codeOf(d: vscode.Diagnostic): string | number | undefined {
   return typeof d.code === 'object' ? d.code.value : d.code;
+}
+
+/** app-1's node under a profile's eu-west-1, listing the profile first when needed. */
+async function appNodeUnder(profileName: string): Promise<InstanceNode> {
+  const api = await extensionApi();
+  const profile = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === profileName);
+  assert.ok(profile, `no profile ${profileName}`);
+  await api.instances.getChildren(profile);
+  await api.instances.whenListed(profileName);
+  const region = (await api.instances.getChildren(profile)).find((n): n is RegionNode => n.type === 'region' && n.region === APP.region);
+  assert.ok(region, `no ${APP.region} under ${profileName}`);
+  const node = region.instances.find((n) => n.instance.id === INSTANCE);
+  assert.ok(node, `app-1 is not listed under ${profileName}`);
+  return node;
 }
 
 const putKeyPolicyCalls = async () => Object.values(await callsOf('PutKeyPolicy')).reduce((a, b) => a + b, 0);
@@ -153,6 +168,12 @@ describe('The fix loop: start as the principal that failed, save only on purpose
 
   it('after the fix, the start as dev-operator reaches running and the report says the fix works', async () => {
     const { reports } = await extensionApi();
+    // Both profiles of account 111111111111 list the instance: both must follow the start.
+    const before = await Promise.all(['dev-admin', 'dev-operator'].map((p) => appNodeUnder(p)));
+    assert.deepEqual(
+      before.map((n) => n.instance.state),
+      ['stopped', 'stopped'],
+    );
     const final = await answeringQuickPicks(
       (label) => label === 'Start as dev-operator',
       () =>
@@ -164,5 +185,11 @@ describe('The fix loop: start as the principal that failed, save only on purpose
     const rendered = reports.latest(APP.profile, APP.region, APP.instanceId);
     assert.ok(rendered?.changes.some((c) => /running, started as dev-operator\. .*the fix works/.test(c.text)), JSON.stringify(rendered?.changes));
     assert.ok(rendered.stale);
+    // Without a refresh, the tree shows it running under both profiles of the account.
+    const after = await Promise.all(['dev-admin', 'dev-operator'].map((p) => appNodeUnder(p)));
+    assert.deepEqual(
+      after.map((n) => n.instance.state),
+      ['running', 'running'],
+    );
   });
 });
