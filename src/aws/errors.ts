@@ -188,7 +188,10 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
         : `The credentials of profile ${profile} have expired (${code || 'expired token'}).`,
       sso
         ? `Run: aws sso login --profile ${profile}`
-        : `Refresh the temporary credentials of profile ${profile} (for SSO: aws sso login --profile ${profile}).`,
+        : context.signIn
+          ? `Refresh the temporary credentials of profile ${profile}.`
+          : // The sign-in kind is unknown: SSO is one way credentials expire.
+            `Refresh the temporary credentials of profile ${profile} (for SSO: aws sso login --profile ${profile}).`,
     );
   }
 

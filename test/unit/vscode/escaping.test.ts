@@ -186,3 +186,17 @@ describe('state reasons in tooltips', () => {
     assert.equal(text('Server.InsufficientInstanceCapacity', 'Insufficient capacity.'), 'Server.InsufficientInstanceCapacity: Insufficient capacity.');
   });
 });
+
+describe('the expired SSO session tooltip', () => {
+  const node = (sso: boolean) =>
+    ({
+      type: 'error',
+      profile: 'p',
+      sso,
+      failure: { kind: 'expired-credentials', message: 'expired', nextStep: 'Run: aws sso login --profile p' },
+    }) as never;
+  it('says that aws sso login needs AWS CLI version 2, for SSO profiles only', () => {
+    assert.match(errorTooltipMarkdown(node(true)), /`aws sso login` needs AWS CLI version 2\.$/);
+    assert.doesNotMatch(errorTooltipMarkdown(node(false)), /CLI version 2/);
+  });
+});
