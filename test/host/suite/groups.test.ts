@@ -22,20 +22,21 @@ const ROLE = 'arn:aws:iam::333333333333:role/aws-service-role/autoscaling.amazon
 const repoRoot = path.resolve(__dirname, '..', '..');
 
 /** Starts the emulator with the autoscaling scenario; resolves once it listens. */
-async function startAutoscalingEmulator(configDir: string): Promise<ChildProcess> {
+async function startAutoscalingEmulator(configDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(repoRoot, 'test', 'emulator', 'main.ts'), '--scenario', 'autoscaling', '--config-dir', configDir, '--launch-delay', '0'],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
   );
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the autoscaling emulator did not start within 30 s:\n${output}`)), 30_000);
     child.stdout?.on('data', (chunk) => {
       output += chunk;
-      if (/listening on http:\/\/127\.0\.0\.1:\d+/.test(output)) {
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
         clearTimeout(timer);
-        resolve();
+        resolve(match[1]);
       }
     });
     child.stderr?.on('data', (chunk) => (output += chunk));
@@ -44,19 +45,20 @@ async function startAutoscalingEmulator(configDir: string): Promise<ChildProcess
       reject(new Error(`the autoscaling emulator exited (${code}):\n${output}`));
     });
   });
-  return child;
+  return { child, url };
 }
 
 describe('Auto Scaling groups in the tree', function () {
   this.timeout(120_000);
 
   let child: ChildProcess | undefined;
+  let url = '';
   let tmp = '';
   const settings = () => vscode.workspace.getConfiguration('ec2LaunchDoctor');
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ec2ld-groups-'));
-    child = await startAutoscalingEmulator(tmp);
+    ({ child, url } = await startAutoscalingEmulator(tmp));
     await settings().update('sharedConfigFile', path.join(tmp, 'config'), vscode.ConfigurationTarget.Global);
     await settings().update('sharedCredentialsFile', path.join(tmp, 'credentials'), vscode.ConfigurationTarget.Global);
   });
@@ -84,9 +86,20 @@ describe('Auto Scaling groups in the tree', function () {
     return api.instances.getChildren(region);
   }
 
+  /** Calls of one action this suite's emulator counted since its calls were reset. */
+  async function callsOf(action: string): Promise<number> {
+    const res = await fetch(`${url}/__emulator/calls`);
+    const { calls } = (await res.json()) as { calls: { action: string; count: number }[] };
+    return calls.filter((c) => c.action === action).reduce((sum, c) => sum + c.count, 0);
+  }
+
   it('shows the failing group under its region, marked as failing to launch, with its message and template', async () => {
     const api = await extensionApi();
+    await fetch(`${url}/__emulator/calls`, { method: 'DELETE' });
     const children = await regionChildren();
+    // Expanding one region reads its groups once, and the activities of the one group short of capacity.
+    assert.equal(await callsOf('DescribeAutoScalingGroups'), 1);
+    assert.equal(await callsOf('DescribeScalingActivities'), 1);
     const folder = children[0];
     assert.equal(folder?.type, 'groups', `region children: ${children.map((n) => n.type).join(', ')}`);
     const groups = (await api.instances.getChildren(folder)) as GroupNode[];
