@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { describeFilter } from './core/explorer/regionSummary';
 import { AwsBridge } from './vscode/awsBridge';
 import { AwsFilesFollower } from './vscode/awsFilesWatcher';
 import type { CommandContext } from './vscode/commandContext';
@@ -18,6 +19,8 @@ import { settingEffects, type SettingEffect } from './vscode/settingEffects';
 /** What activate() returns: the parts host tests inspect. */
 export interface ExtensionApi {
   instances: InstancesProvider;
+  /** The Instances view (its description says when a filter is on). */
+  view: vscode.TreeView<unknown>;
   analyses: PolicyAnalyses;
   reports: ReportView;
 }
@@ -62,6 +65,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     listAgain: () => instances.refresh(),
     rerender: () => instances.rerender(),
   };
+  const treeView = vscode.window.createTreeView('ec2LaunchDoctor.instances', {
+    treeDataProvider: instances,
+    showCollapseAll: true,
+  });
   const commandContext: CommandContext = { aws, instances, reports, keyPolicies, log, subscriptions: [] };
 
   context.subscriptions.push(
@@ -69,7 +76,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     bridge,
     diagnostics,
     instances,
-    vscode.window.createTreeView('ec2LaunchDoctor.instances', { treeDataProvider: instances, showCollapseAll: true }),
+    treeView,
+    // An active filter shows in the view's title bar: the tree alone would not say why instances are missing.
+    instances.onDidChangeFilter((filter) => (treeView.description = describeFilter(filter))),
     keyPolicies,
     reports,
     filesWatcher,
@@ -87,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     { dispose: () => vscode.Disposable.from(...commandContext.subscriptions).dispose() },
   );
   log.info(`EC2 Launch Doctor activated in VS Code ${vscode.version}`);
-  return { instances, analyses, reports };
+  return { instances, view: treeView, analyses, reports };
 }
 
 /**

@@ -20,6 +20,27 @@ export function describeRegionCounts(instances: readonly InstanceSummary[]): str
   return failed > 0 ? `${base}, ${failed} stopped at launch` : base;
 }
 
+/**
+ * A region's counts while a filter is on: how many of its instances match, then the counts of
+ * all of them, so the numbers shown follow the filter and the total is not lost.
+ */
+export function describeFilteredCounts(instances: readonly InstanceSummary[], filter: InstanceFilter): string {
+  const all = describeRegionCounts(instances);
+  const needle = filter.text?.trim();
+  if (!needle && !filter.stoppedAtLaunchOnly) return all;
+  const shown = filterInstances(instances, filter).length;
+  return `${shown} of ${instances.length} match · ${all}`;
+}
+
+/** What the view's description says about an active filter; undefined when there is none. */
+export function describeFilter(filter: InstanceFilter): string | undefined {
+  const parts: string[] = [];
+  const needle = filter.text?.trim();
+  if (needle) parts.push(`"${needle}"`);
+  if (filter.stoppedAtLaunchOnly) parts.push('stopped at launch only');
+  return parts.length > 0 ? `Filter: ${parts.join(' · ')}` : undefined;
+}
+
 /** A filter on the instance list: text on name or id, and "stopped at launch only". */
 export interface InstanceFilter {
   text?: string;

@@ -4,6 +4,7 @@ import {
   isTransitional,
   pollDelayMs,
   sortInstances,
+  describeFilteredCounts,
   describeRegionCounts,
   type InstanceFilter,
 } from '../../core/explorer/regionSummary';
@@ -67,7 +68,15 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   ) {}
 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
-    return toTreeItem(node);
+    const item = toTreeItem(node);
+    // A region's counts follow the filter: how many match, then the whole region.
+    if (node.type === 'region' && isFiltering(this.filter)) {
+      item.description = describeFilteredCounts(
+        node.instances.map((i) => i.instance),
+        this.filter,
+      );
+    }
+    return item;
   }
 
   async getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
@@ -106,8 +115,13 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   setFilter(filter: InstanceFilter): void {
     this.filter = { ...filter };
     void vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, isFiltering(filter));
+    this.filterChanged.fire({ ...this.filter });
     this.changed.fire(undefined);
   }
+
+  private readonly filterChanged = new vscode.EventEmitter<InstanceFilter>();
+  /** Fires with the new filter, for the view to say that one is on. */
+  readonly onDidChangeFilter = this.filterChanged.event;
 
   get currentFilter(): InstanceFilter {
     return { ...this.filter };
@@ -335,5 +349,6 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     this.abort.abort();
     for (const timer of this.polls.values()) clearTimeout(timer);
     this.changed.dispose();
+    this.filterChanged.dispose();
   }
 }

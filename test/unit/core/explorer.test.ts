@@ -3,6 +3,8 @@ import { instanceConsoleUrl, keyConsoleUrl } from '../../../src/core/console';
 import { CONTEXT, instanceContext } from '../../../src/core/explorer/contextValues';
 import { isInstanceId } from '../../../src/core/ids';
 import {
+  describeFilter,
+  describeFilteredCounts,
   describeRegionCounts,
   filterInstances,
   isTransitional,
@@ -139,5 +141,31 @@ describe('the context value of an instance item', () => {
     for (const state of ['pending', 'stopping', 'shutting-down', 'terminated'] as const) {
       assert.equal(instanceContext(instance('i-5', { state })), CONTEXT.instanceOther, state);
     }
+  });
+});
+
+describe('an active filter in the view', () => {
+  const instances = [
+    { id: 'i-0000000000000000a', region: 'r', state: 'running' as const, blockDevices: [], name: 'app-1' },
+    {
+      id: 'i-0000000000000000b',
+      region: 'r',
+      state: 'stopped' as const,
+      blockDevices: [],
+      name: 'db-1',
+      stateReason: { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' },
+    },
+  ];
+
+  it('is named in the view description, and nothing is said without one', () => {
+    assert.equal(describeFilter({ text: ' app ', stoppedAtLaunchOnly: true }), 'Filter: "app" · stopped at launch only');
+    assert.equal(describeFilter({ text: '  ' }), undefined);
+    assert.equal(describeFilter({}), undefined);
+  });
+
+  it('makes the region counts say how many match, keeping the totals', () => {
+    assert.equal(describeFilteredCounts(instances, { text: 'db' }), '1 of 2 match · 2 instances, 1 stopped at launch');
+    assert.equal(describeFilteredCounts(instances, { stoppedAtLaunchOnly: true, text: 'app' }), '0 of 2 match · 2 instances, 1 stopped at launch');
+    assert.equal(describeFilteredCounts(instances, {}), '2 instances, 1 stopped at launch');
   });
 });
