@@ -31,6 +31,11 @@ export interface ProfileMessages {
   crossAccountSimulation(policyArn: string, principalAccount: string, callerAccount: string): { reason: string; nextStep: string };
 }
 
+/** AWS's denial tail when the resource's own policy (a key policy) is what lacks the Allow. */
+function deniedByResourcePolicy(message: string): boolean {
+  return /because no resource-based policy allows/i.test(message);
+}
+
 /** The messages for `profile`. */
 export function messagesFor(profile: string): ProfileMessages {
   const quoted = `"${profile}"`;
@@ -38,6 +43,12 @@ export function messagesFor(profile: string): ProfileMessages {
   return {
     profile,
     permissionHint(failure, action, resource) {
+      if (failure.kind === 'access-denied' && deniedByResourcePolicy(failure.message)) {
+        // KMS: without the key policy's delegation to the account, IAM policies cannot grant
+        // access to the key (KMS Developer Guide, "Key policies in AWS KMS"), so only the key
+        // policy can let this profile read it.
+        return `The key policy${resource ? ` of ${resource}` : ''} must allow ${failure.action ?? action} for the identity of profile ${quoted} to let this check run: AWS refused it because no resource-based policy allows it, and an IAM policy cannot help while the key policy does not delegate to the account.`;
+      }
       if (failure.kind === 'access-denied') {
         return `Allow ${failure.action ?? action}${resource ? ` on ${resource}` : ''} for the identity of profile ${quoted} to let this check run.`;
       }
