@@ -248,19 +248,9 @@ export interface DiagnosisJson {
   calls: DiagnosisReport['calls'];
 }
 
-/** The report in the CLI's JSON shape (a plain object; the caller stringifies it). */
-export function toJson(report: DiagnosisReport): DiagnosisJson {
+/** The JSON fields an instance's report and a group's report share. */
+function reportJsonFields(report: AnyReport): Omit<DiagnosisJson, 'schemaVersion' | 'subject' | 'instance'> {
   return {
-    schemaVersion: 1,
-    subject: 'instance',
-    instance: {
-      id: report.instanceId,
-      profile: report.profile,
-      region: report.region,
-      ...(report.instance?.name ? { name: report.instance.name } : {}),
-      ...(report.instance ? { state: report.instance.state, stateReasonKind: report.instance.stateReasonKind } : {}),
-      ...(report.instance?.stateReason ? { stateReason: report.instance.stateReason } : {}),
-    },
     generatedAt: report.generatedAt,
     verdict: report.verdict,
     steps: report.steps.map((step) => ({
@@ -277,6 +267,23 @@ export function toJson(report: DiagnosisReport): DiagnosisJson {
     principal: report.principal ?? null,
     keys: report.keys,
     calls: report.calls,
+  };
+}
+
+/** The report in the CLI's JSON shape (a plain object; the caller stringifies it). */
+export function toJson(report: DiagnosisReport): DiagnosisJson {
+  return {
+    schemaVersion: 1,
+    subject: 'instance',
+    instance: {
+      id: report.instanceId,
+      profile: report.profile,
+      region: report.region,
+      ...(report.instance?.name ? { name: report.instance.name } : {}),
+      ...(report.instance ? { state: report.instance.state, stateReasonKind: report.instance.stateReasonKind } : {}),
+      ...(report.instance?.stateReason ? { stateReason: report.instance.stateReason } : {}),
+    },
+    ...reportJsonFields(report),
   };
 }
 
@@ -301,22 +308,7 @@ export function groupToJson(report: GroupDiagnosisReport): GroupDiagnosisJson {
     schemaVersion: 1,
     subject: 'auto-scaling-group',
     group: { ...(report.group ?? {}), name: report.groupName, profile: report.profile, region: report.region },
-    generatedAt: report.generatedAt,
-    verdict: report.verdict,
-    steps: report.steps.map((step) => ({
-      name: step.id,
-      title: step.title,
-      status: step.status,
-      summary: step.summary,
-      evidence: step.evidence.map((e) => ({ label: e.label, value: e.value })),
-      ...(step.nextStep ? { nextStep: step.nextStep } : {}),
-    })),
-    fix: report.fixes[0] ?? null,
-    fixes: report.fixes,
-    timeline: report.timeline,
-    principal: report.principal ?? null,
-    keys: report.keys,
-    calls: report.calls,
+    ...reportJsonFields(report),
   };
 }
 
