@@ -23,7 +23,7 @@ function nestedJson(segments: JSONPath, valueJson: string): string {
 }
 
 /** The value of a property by exact key; the last one when it is duplicated, as JSON.parse keeps it. */
-function childOf(node: Node, segment: string | number): Node | undefined {
+export function childOf(node: Node, segment: string | number): Node | undefined {
   if (node.type === 'array' && typeof segment === 'number') return node.children?.[segment];
   if (node.type !== 'object' || typeof segment !== 'string') return undefined;
   let found: Node | undefined;

@@ -8,28 +8,10 @@
 import type { JSONPath, Node } from 'jsonc-parser';
 import { Document, isMap, isScalar, visit, type Scalar, type YAMLMap } from 'yaml';
 import type { FormattingOptions, TextEdit } from '../fixes';
-import { LocalEditor } from '../localEdits';
+import { childOf, LocalEditor } from '../localEdits';
+import { nestedValue as nested } from './paths';
 import { isRecord } from '../values';
 import type { YamlStyle } from './yamlTree';
-
-/** The property value by exact key (the last duplicate, as the tree reads it). */
-function childOf(node: Node, segment: string | number): Node | undefined {
-  if (node.type === 'array' && typeof segment === 'number') return node.children?.[segment];
-  if (node.type !== 'object' || typeof segment !== 'string') return undefined;
-  let found: Node | undefined;
-  for (const property of node.children ?? []) {
-    if (property.children?.[0]?.value === segment && property.children.length === 2) found = property.children[1];
-  }
-  return found;
-}
-
-/** `{a: {b: value}}` for the path `[a, b]`. */
-function nested(path: JSONPath, value: unknown): unknown {
-  return path.reduceRight<unknown>(
-    (inner, segment) => (typeof segment === 'string' ? { [segment]: inner } : [inner]),
-    value,
-  );
-}
 
 function count(text: string, character: string): number {
   let n = 0;
