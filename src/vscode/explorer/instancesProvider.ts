@@ -59,6 +59,8 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   private readonly groupFolders = new Map<string, Promise<GroupsFolderNode | undefined>>();
   private abort = new AbortController();
   private filter: InstanceFilter = {};
+  /** Account ids GetCallerIdentity revealed, by profile: a Refresh keeps showing them. */
+  private readonly knownAccounts = new Map<string, string>();
 
   constructor(
     private readonly backend: () => ExplorerBackend,
@@ -174,7 +176,9 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     if (!this.profileNodes) {
       this.profileNodes = this.backend()
         .profiles()
-        .then((all) => all.map((profile): ProfileNode => ({ type: 'profile', profile })));
+        .then((all) =>
+          all.map((profile): ProfileNode => ({ type: 'profile', profile, accountId: this.knownAccounts.get(profile.name) })),
+        );
       this.profileNodes.catch(() => (this.profileNodes = undefined));
     }
     let nodes: ProfileNode[];
@@ -215,10 +219,12 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     const backend = this.backend();
     const profile = node.profile.name;
     const signal = this.abort.signal;
-    if (!node.profile.accountId && !node.accountId) {
-      // The account id is shown once known; it must not hold up the listing.
+    if (!node.profile.accountId) {
+      // The account id is shown once known (the one known before a Refresh meanwhile); it must not hold up the listing.
       void backend.callerIdentity(profile, node.profile.region ?? 'us-east-1', signal).then((identity) => {
         if (identity.ok && !signal.aborted) {
+          this.knownAccounts.set(profile, identity.value.account);
+          if (node.accountId === identity.value.account) return;
           node.accountId = identity.value.account;
           this.changed.fire(node);
         }

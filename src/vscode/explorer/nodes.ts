@@ -67,7 +67,10 @@ export function toTreeItem(node: ExplorerNode): vscode.TreeItem {
       const item = new vscode.TreeItem(node.region, vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `region:${node.profile}:${node.region}`;
       item.description = node.counts;
-      item.iconPath = new vscode.ThemeIcon('globe');
+      // A region holding instances stopped at launch is marked like those instances.
+      item.iconPath = node.instances.some((i) => stoppedAtLaunch(i.instance))
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+        : new vscode.ThemeIcon('globe');
       item.contextValue = CONTEXT.region;
       return item;
     }

@@ -1,6 +1,6 @@
 // One profile's listing, region by region. No `vscode` import: the progressive rendering and
 // the deadlines are tested in plain mocha.
-import { describeRegionCounts, filterInstances, type InstanceFilter } from '../../core/explorer/regionSummary';
+import { describeRegionCounts, filterInstances, stoppedAtLaunch, type InstanceFilter } from '../../core/explorer/regionSummary';
 import type { AwsFailure, CallerIdentity, InstanceSummary, Outcome, ProfileSummary } from '../../core/model';
 import type { ListGroups } from './groupNodes';
 import type { ErrorNode, ExplorerNode, InstanceNode, MessageNode, ProfileNode, RegionNode } from './nodes';
@@ -200,20 +200,24 @@ export function profileChildren(
 ): ExplorerNode[] {
   if (listing.profileError) return [listing.profileError];
   const filtering = isFiltering(filter);
-  const errors: ExplorerNode[] = [];
-  const visible: ExplorerNode[] = [];
+  // Regions with instances stopped at launch first; then the others and the regions that
+  // failed to list, together in region order; then those still listing.
+  const failing: ExplorerNode[] = [];
+  const others: ExplorerNode[] = [];
   const pending: MessageNode[] = [];
   for (const entry of listing.regions()) {
-    if (entry.state === 'failed') errors.push(entry.node);
+    if (entry.state === 'failed') others.push(entry.node);
     else if (entry.state === 'listing')
       pending.push({ type: 'message', label: entry.region, description: 'listing…', busy: true });
     else {
       const instances = entry.node.instances.map((i) => i.instance);
       const count = filtering ? filterInstances(instances, filter).length : instances.length;
-      if (count > 0 || (settings.showEmptyRegions && !filtering)) visible.push(entry.node);
+      if (count > 0 || (settings.showEmptyRegions && !filtering)) {
+        (instances.some(stoppedAtLaunch) ? failing : others).push(entry.node);
+      }
     }
   }
-  const children = [...errors, ...visible, ...pending];
+  const children = [...failing, ...others, ...pending];
   if (children.length === 0) {
     children.push({
       type: 'message',

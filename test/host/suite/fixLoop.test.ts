@@ -183,7 +183,8 @@ describe('The fix loop: start as the principal that failed, save only on purpose
     );
     assert.equal(final?.state, 'running');
     const rendered = reports.latest(APP.profile, APP.region, APP.instanceId);
-    assert.ok(rendered?.changes.some((c) => /running, started as dev-operator\. .*the fix works/.test(c.text)), JSON.stringify(rendered?.changes));
+    assert.ok(rendered);
+    assert.ok(rendered.changes.some((c) => /running, started as dev-operator\. .*the fix works/.test(c.text)), JSON.stringify(rendered.changes));
     assert.ok(rendered.stale);
     // Without a refresh, the tree shows it running under both profiles of the account.
     const after = await Promise.all(['dev-admin', 'dev-operator'].map((p) => appNodeUnder(p)));

@@ -173,3 +173,42 @@ describe('the label of a timed-out region', () => {
     assert.equal(errorLabel({ ...base, failure: { kind: 'network', message: 'm', nextStep: 'n' } }), 'Network error');
   });
 });
+
+describe('the order of a profile\'s regions', () => {
+  it('puts regions with instances stopped at launch first, then the others and failed ones in region order', async () => {
+    const { backend, answers } = (() => {
+      const pending = new Map<string, (outcome: Outcome<InstanceSummary[]>) => void>();
+      const b: ExplorerBackend = {
+        profiles: async () => [profile.profile],
+        callerIdentity: async () => ({ ok: true, value: { account: '111122223333', arn: 'arn', userId: 'u' } }),
+        regions: async () => ({ ok: true, value: ['us-east-1', 'eu-west-1', 'ap-east-1', 'sa-east-1'] }),
+        instances: (_p, region) => new Promise((resolve) => pending.set(region, resolve)),
+        instancesById: async () => ({ ok: true, value: [] }),
+      };
+      return { backend: b, answers: pending };
+    })();
+    const listing = new ProfileListing(profile, backend, { signal: new AbortController().signal });
+    await listing.ready;
+    await tick();
+    answers.get('us-east-1')?.({ ok: true, value: [instance('i-0000000000000000a', 'us-east-1')] });
+    answers.get('eu-west-1')?.({ ok: false, error: { kind: 'access-denied', message: 'denied', nextStep: 'ask' } });
+    answers.get('ap-east-1')?.({ ok: true, value: [instance('i-0000000000000000b', 'ap-east-1')] });
+    answers.get('sa-east-1')?.({
+      ok: true,
+      value: [
+        {
+          ...instance('i-0000000000000000c', 'sa-east-1'),
+          state: 'stopped',
+          stateReason: { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' },
+        },
+      ],
+    });
+    await listing.settled;
+    assert.deepEqual(
+      profileChildren(listing, { showEmptyRegions: false }, {}).map((c) =>
+        c.type === 'region' ? c.region : c.type === 'error' ? `error ${c.region}` : c.type,
+      ),
+      ['sa-east-1', 'us-east-1', 'error eu-west-1', 'ap-east-1'],
+    );
+  });
+});
