@@ -44,7 +44,9 @@ export function instanceStep(stage: InstanceStage, target: { instanceId: string;
   if (instance.stateTransitionReason) evidence.push({ label: 'State transition reason', value: instance.stateTransitionReason });
   if (instance.launchTime) evidence.push({ label: 'Last launch time', value: instance.launchTime });
   evidence.push({ label: 'Classified as', value: `${classification.kind}${classification.isLaunchFailure ? ' (launch failure)' : ' (not a launch failure)'}` });
-  return step('instance-state', classification.isLaunchFailure ? 'fail' : 'pass', classification.summary, evidence, classification.nextStep);
+  // Outside a diagnosis the next step of a KMS cause is "Run Diagnose"; inside one, the KMS checks follow.
+  const nextStep = classification.needsKmsChecks ? 'The checks below look at the volumes, their KMS keys and the grant permission.' : classification.nextStep;
+  return step('instance-state', classification.isLaunchFailure ? 'fail' : 'pass', classification.summary, evidence, nextStep);
 }
 
 /** Step 2: which volumes are encrypted and with which key, plus the account's EBS defaults as context. */

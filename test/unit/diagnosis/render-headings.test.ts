@@ -19,3 +19,13 @@ describe('report headings', () => {
     assert.match(md, /### \d\. Key policy: (PASS|FAIL|SKIP|ERROR)$/m);
   });
 });
+
+describe('advice inside a diagnosis', () => {
+  it('never tells the person to run Diagnose', async () => {
+    const world = baseWorld();
+    const report = await diagnoseInstance({ instanceId: world.instance.id, profile: 'dev', region: 'eu-west-1' }, fakePorts(world), { now: () => NOW });
+    const md = renderMarkdown(report);
+    assert.doesNotMatch(md, /Run Diagnose/i);
+    assert.match(report.steps[0].nextStep ?? '', /^The checks below look at the volumes/);
+  });
+});
