@@ -15,6 +15,7 @@ import {
   uniqueIdOf,
 } from './scenario';
 import { Authorizer } from './authz/authorizer';
+import { GrantStore } from './authz/grants';
 
 export interface InstanceRecord extends ScenarioInstance {
   reservationId: string;
@@ -118,6 +119,8 @@ export class World {
   private readonly parsedPolicies = new Map<string, { text: string; document: unknown }>();
   /** Every call is authorized here; see authz/authorizer.ts. */
   readonly authorizer: Authorizer;
+  /** Grants made with CreateGrant during the run; the authorizer reads them. */
+  readonly grants = new GrantStore();
   /** IAM users and roles that exist (scenario principals and `identities`). */
   readonly identities = new Set<string>();
   /** Key ARNs that were deleted; volumes may still name them. */
@@ -128,7 +131,7 @@ export class World {
     launchDelayMs?: number,
   ) {
     this.launchDelayMs = launchDelayMs ?? scenario.launchDelayMs ?? 1500;
-    this.authorizer = new Authorizer(scenario);
+    this.authorizer = new Authorizer(scenario, this.grants);
     this.deletedKeys = new Set(scenario.deletedKeys ?? []);
     for (const p of scenario.principals) this.identities.add(p.arn);
     for (const arn of scenario.identities ?? []) this.identities.add(arn);

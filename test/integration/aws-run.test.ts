@@ -165,6 +165,22 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
     assert.equal(record.errorCode, 'AccessDenied');
   });
 
+  // Before the grant below: once the role holds a grant, its launches succeed.
+  it('a group scaling out ends with a cancelled activity naming the terminated instance, as Auto Scaling reports it (F7)', async () => {
+    const [instance] = await scaleOutGroup(emulator.state, 'eks-nodes-asg', ACCOUNT, REGION);
+    assert.ok(instance);
+    const group = value(await listAutoScalingGroups(session, ADMIN, REGION)).find((g) => g.name === 'eks-nodes-asg');
+    assert.equal(group?.shortOfCapacity, true, 'still short: the instance never came into service');
+    const [latest] = value(await describeScalingActivities(session, ADMIN, REGION, { groupNames: ['eks-nodes-asg'] }));
+    assert.ok(latest);
+    assert.equal(latest.failed, true);
+    assert.deepEqual(latest.instanceIds, [instance.id]);
+    assert.match(latest.statusMessage ?? '', /Termination Reason: Client\.InternalError: Client error on launch$/);
+    const seen = await describe1(ADMIN, instance.id);
+    assert.equal(seen.autoScalingGroupName, 'eks-nodes-asg');
+    assert.deepEqual(seen.blockDevices, []);
+  });
+
   it('creates the grant for the service-linked role when the caller may, and says access-denied when not', async () => {
     const slr = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
     const request = { keyArn: KEY_ARN, granteePrincipal: slr, operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'CreateGrant'], name: 'eks-nodes-asg-ebs' };
@@ -180,20 +196,5 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
     const window = { startTime: new Date(Date.now() - 600_000), endTime: new Date(Date.now() + 60_000) };
     const grants = value(await ports.lookupEvents({ eventName: 'CreateGrant', ...window, resourceNames: [KEY_ARN] }));
     assert.ok(grants.some((e) => e.granteePrincipal === slr && !e.errorCode && e.userArn === `arn:aws:iam::${ACCOUNT}:user/dana`), JSON.stringify(grants));
-  });
-
-  it('a group scaling out ends with a cancelled activity naming the terminated instance, as Auto Scaling reports it (F7)', async () => {
-    const [instance] = await scaleOutGroup(emulator.state, 'eks-nodes-asg', ACCOUNT, REGION);
-    assert.ok(instance);
-    const group = value(await listAutoScalingGroups(session, ADMIN, REGION)).find((g) => g.name === 'eks-nodes-asg');
-    assert.equal(group?.shortOfCapacity, true, 'still short: the instance never came into service');
-    const [latest] = value(await describeScalingActivities(session, ADMIN, REGION, { groupNames: ['eks-nodes-asg'] }));
-    assert.ok(latest);
-    assert.equal(latest.failed, true);
-    assert.deepEqual(latest.instanceIds, [instance.id]);
-    assert.match(latest.statusMessage ?? '', /Termination Reason: Client\.InternalError: Client error on launch$/);
-    const seen = await describe1(ADMIN, instance.id);
-    assert.equal(seen.autoScalingGroupName, 'eks-nodes-asg');
-    assert.deepEqual(seen.blockDevices, []);
   });
 });

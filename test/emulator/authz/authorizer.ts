@@ -8,6 +8,7 @@ import { runSimulation, type RequestAnalysis, type Simulation } from '@cloud-cop
 import type { Scenario } from '../scenario';
 import type { Caller } from '../state';
 import type { DenialReason } from './denials';
+import { GrantStore } from './grants';
 import { identityPolicies, resourceControlPolicies, serviceControlPolicies } from './policies';
 import { globalContext, type ContextValues } from './requestContext';
 
@@ -63,18 +64,31 @@ export function denialReasonOf(analysis: RequestAnalysis): DenialReason {
   return DENIAL_RULES.find(([applies]) => applies(analysis))?.[1] ?? 'no-identity-allow';
 }
 
-/** One authorizer per world; `invalidate()` after any policy changes. */
+/**
+ * One authorizer per world; `invalidate()` after any policy changes. Grants are read on every
+ * decision (not cached), so a grant counts from the call after CreateGrant returns.
+ */
 export class Authorizer {
   private cache = new Map<string, Promise<AuthzDecision>>();
 
-  constructor(private readonly scenario: Scenario) {}
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly grants: GrantStore = new GrantStore(),
+  ) {}
 
   invalidate(): void {
     this.cache.clear();
   }
 
-  /** The decision for one request, as AWS would make it. */
-  decide(request: AuthzRequest): Promise<AuthzDecision> {
+  /** The decision for one request, as AWS would make it: the policies, then the key's grants. */
+  async decide(request: AuthzRequest): Promise<AuthzDecision> {
+    const decision = await this.decideByPolicies(request);
+    if (decision.allowed) return decision;
+    const callerArns = [request.caller.arn, request.caller.principal.arn];
+    return this.grants.lifts(decision.reason, request.action, request.resource, callerArns) ? ALLOWED : decision;
+  }
+
+  private decideByPolicies(request: AuthzRequest): Promise<AuthzDecision> {
     const simulation = this.simulation(request);
     const key = JSON.stringify([
       request.caller.arn,

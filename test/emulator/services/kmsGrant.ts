@@ -3,7 +3,8 @@
  * use a key, e.g. the Auto Scaling service-linked role of the key's or another account (EC2
  * Auto Scaling User Guide, key-policy-requirements-EBS-encryption.html). Authorized by the
  * key policy and the caller's policies with the grant's condition keys (KMS Developer Guide,
- * conditions-kms.html); the key must be enabled (KMS API reference, CreateGrant).
+ * conditions-kms.html); the key must be enabled (KMS API reference, CreateGrant). The grant is
+ * kept in the world's GrantStore and counts in later authorizations (authz/grants.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { kmsContext } from '../authz/requestContext';
@@ -65,6 +66,14 @@ const createGrant: Handler = async (ctx) => {
     throw new AwsError('KMSInvalidStateException', `${key.arn} is ${key.state.toLowerCase()}.`);
   const grantId = randomBytes(32).toString('hex');
   const grantToken = randomBytes(48).toString('base64');
+  ctx.world.grants.add({
+    grantId,
+    keyArn: key.arn,
+    granteePrincipal: grantee,
+    operations,
+    issuingAccount: ctx.caller.account,
+    ...(typeof ctx.json.Name === 'string' ? { name: ctx.json.Name } : {}),
+  });
   ctx.world.recordTrailEvent({
     eventVersion: '1.11',
     userIdentity: trailIdentity(ctx.caller),
