@@ -16,7 +16,7 @@ import { escapeIcons, plainMessage } from '../markdown';
  */
 export function diagnoseStoppedInstance(ctx: CommandContext) {
   return async (arg?: unknown): Promise<DiagnosisReport | undefined> => {
-    const target = toInstanceRef(arg) ?? (await pickInstance(ctx.aws));
+    const target = toInstanceRef(arg) ?? (await pickInstance(ctx.aws, (profile) => ctx.instances.regionCounts(profile)));
     if (!target) return undefined;
     return diagnoseAndShow(ctx, target);
   };
@@ -74,7 +74,10 @@ type StepAnswer<T> = { chosen: T } | 'back' | undefined;
  * The palette path: profile, region, instance, each a step with a Back button (but the
  * first). Back returns to the step before with its list as it was.
  */
-async function pickInstance(aws: AwsFacade): Promise<InstanceRef | undefined> {
+async function pickInstance(
+  aws: AwsFacade,
+  countsOf: (profile: string) => ReadonlyMap<string, string>,
+): Promise<InstanceRef | undefined> {
   const profiles = await aws.profiles().catch((error: unknown) => {
     void vscode.window.showErrorMessage(
       plainMessage(`Could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`),
@@ -101,7 +104,7 @@ async function pickInstance(aws: AwsFacade): Promise<InstanceRef | undefined> {
     for (;;) {
       const region = await pickStep('Diagnose Stopped Instance (2/3): region', `Regions of ${name}`, true, async () => {
         const regions = await aws.regions(name);
-        if (regions.ok) return regionItems(regions.value, home);
+        if (regions.ok) return regionItems(regions.value, home, countsOf(name));
         // The failure is an item of its own (a placeholder cuts it off); the home region stays pickable.
         return [
           ...errorItems('Could not list regions', regions.error).map((i) => ({ ...i, region: '' })),

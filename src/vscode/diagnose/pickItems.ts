@@ -39,11 +39,21 @@ export function profileItems(profiles: readonly ProfileSummary[]): ProfileItem[]
   }));
 }
 
-/** One item per region, the profile's default region first. */
-export function regionItems(regions: readonly string[], home: string | undefined): RegionItem[] {
+/**
+ * One item per region, the profile's default region first, each with its counts when the
+ * tree has listed it (`counts`: region -> "13 instances, 7 stopped at launch").
+ */
+export function regionItems(
+  regions: readonly string[],
+  home: string | undefined,
+  counts: ReadonlyMap<string, string> = new Map(),
+): RegionItem[] {
   return [...regions]
     .sort((a, b) => Number(b === home) - Number(a === home))
-    .map((r) => ({ label: escapeIcons(r), description: r === home ? 'profile default' : undefined, region: r }));
+    .map((r) => {
+      const description = [counts.get(r), r === home ? 'profile default' : undefined].filter(Boolean).join(' · ');
+      return { label: escapeIcons(r), description: description || undefined, region: r };
+    });
 }
 
 /**

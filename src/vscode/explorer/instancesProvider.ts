@@ -113,6 +113,15 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     this.changed.fire(undefined);
   }
 
+  /** The counts of the regions of a profile the tree has listed (none when it has not), for the Diagnose pick. */
+  regionCounts(profile: string): Map<string, string> {
+    const counts = new Map<string, string>();
+    for (const entry of this.listings.get(profile)?.regions() ?? []) {
+      if (entry.state === 'listed') counts.set(entry.region, entry.node.counts);
+    }
+    return counts;
+  }
+
   /** Sets (or clears, with `{}`) the instance filter. */
   setFilter(filter: InstanceFilter): void {
     this.filter = { ...filter };

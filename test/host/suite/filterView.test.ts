@@ -21,3 +21,15 @@ describe('an active filter shows in the Instances view', () => {
     assert.equal(api.view.description, undefined);
   });
 });
+
+describe('the Diagnose pick reuses the tree', () => {
+  it('gives the counts of the regions the tree listed', async () => {
+    const api = await extensionApi();
+    const profile = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === 'dev-admin');
+    assert.ok(profile);
+    await api.instances.getChildren(profile);
+    await api.instances.whenListed('dev-admin');
+    assert.match(api.instances.regionCounts('dev-admin').get('eu-west-1') ?? '', /^\d+ instances, \d+ stopped at launch$/);
+    assert.equal(api.instances.regionCounts('never-listed').size, 0);
+  });
+});

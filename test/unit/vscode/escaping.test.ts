@@ -200,3 +200,16 @@ describe('the expired SSO session tooltip', () => {
     assert.doesNotMatch(errorTooltipMarkdown(node(false)), /CLI version 2/);
   });
 });
+
+describe('region items of the Diagnose pick', () => {
+  it('carry the counts the tree listed, beside "profile default"', () => {
+    const items = regionItems(['us-east-1', 'eu-west-1'], 'eu-west-1', new Map([['eu-west-1', '13 instances, 7 stopped at launch']]));
+    assert.deepEqual(
+      items.map((i) => [i.region, i.description]),
+      [
+        ['eu-west-1', '13 instances, 7 stopped at launch · profile default'],
+        ['us-east-1', undefined],
+      ],
+    );
+  });
+});
