@@ -17,6 +17,7 @@ export const COMMAND_IDS = {
   openKeyPolicy: 'ec2LaunchDoctor.openKeyPolicy',
   saveKeyPolicy: 'ec2LaunchDoctor.saveKeyPolicy',
   restoreKeyPolicy: 'ec2LaunchDoctor.restoreKeyPolicy',
+  createGrant: 'ec2LaunchDoctor.createGrant',
   copyStatement: 'ec2LaunchDoctor.copyStatement',
   copyReport: 'ec2LaunchDoctor.copyReport',
   changeKeyState: 'ec2LaunchDoctor.changeKeyState',

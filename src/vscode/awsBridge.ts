@@ -1,8 +1,8 @@
 import type * as AwsModule from '../aws/bundle';
 import type { StateChange } from '../aws';
 import { parseKeyArn } from '../core/arn';
-import type { DiagnoseOptions, DiagnosisReport, GroupDiagnosisReport } from '../core/diagnosis';
-import type { AutoScalingGroupSummary, AwsFailure, CallerIdentity, InstanceSummary, Outcome, ProfileSummary } from '../core/model';
+import type { CreateGrantArgs, DiagnoseOptions, DiagnosisReport, GroupDiagnosisReport } from '../core/diagnosis';
+import type { AutoScalingGroupSummary, AwsFailure, CallerIdentity, GrantCreated, InstanceSummary, Outcome, ProfileSummary } from '../core/model';
 import type { Config } from './config';
 import type { ExplorerBackend } from './explorer/instancesProvider';
 
@@ -50,6 +50,8 @@ export interface AwsFacade {
     instanceId: string,
     change: 'start' | 'stop',
   ): Promise<Outcome<StateChange>>;
+  /** RebootInstances. Callers confirm with the person first. */
+  rebootInstance(profile: string, region: string, instanceId: string): Promise<Outcome<void>>;
   /** EnableKey or CancelKeyDeletion in the key's own region. Callers confirm first. */
   changeKeyState(
     profile: string,
@@ -63,6 +65,8 @@ export interface AwsFacade {
   readKeyPolicy(profile: string, keyArn: string): Promise<Outcome<{ policy: string; via: string }>>;
   /** PutKeyPolicy through exactly `profile`, with the lockout safety check on. Callers confirm first. */
   putKeyPolicy(profile: string, keyArn: string, policy: string): Promise<Outcome<void>>;
+  /** KMS CreateGrant through exactly `args.profile`, in the key's region. Callers confirm first. */
+  createGrant(args: CreateGrantArgs): Promise<Outcome<GrantCreated>>;
   /** Runs the diagnosis engine over the AWS ports of the target's profile and region. */
   diagnose(target: DiagnosisTarget, options: Pick<DiagnoseOptions, 'signal' | 'onStep'>): Promise<DiagnosisReport>;
   /** The Auto Scaling groups of a region (paged DescribeAutoScalingGroups), for the palette's pick. */
@@ -76,6 +80,9 @@ export interface AwsFacade {
   /** Drops clients and caches, e.g. after signing in again. */
   invalidate(): void;
 }
+
+/** The name grants made from a report carry, so that people later see why they exist. */
+const GRANT_NAME = 'ec2-launch-doctor-fix';
 
 /** A failure for a key ARN the KMS calls cannot be pointed at. */
 function notAKeyArn(keyArn: string): { ok: false; error: AwsFailure } {
@@ -177,6 +184,7 @@ export class AwsBridge {
           region,
           instanceId,
         ),
+      rebootInstance: (profile, region, instanceId) => this.aws.rebootInstance(this.current, profile, region, instanceId),
       changeKeyState: async (profile, keyArn, action) => {
         const key = parseKeyArn(keyArn);
         if (!key) return notAKeyArn(keyArn);
@@ -193,6 +201,12 @@ export class AwsBridge {
         const key = parseKeyArn(keyArn);
         if (!key) return notAKeyArn(keyArn);
         return this.aws.putKeyPolicy(this.current, profile, key.region, keyArn, policy);
+      },
+      createGrant: async (args) => {
+        const key = parseKeyArn(args.keyArn);
+        if (!key) return notAKeyArn(args.keyArn);
+        const request = { keyArn: args.keyArn, granteePrincipal: args.granteePrincipal, operations: args.operations, name: GRANT_NAME };
+        return this.aws.createGrant(this.current, args.profile, key.region, request);
       },
       diagnose: async (target, options) => {
         const session = this.current;

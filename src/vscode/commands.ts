@@ -3,6 +3,7 @@ import { COMMAND_IDS, type CommandName } from '../core/commandIds';
 import type { CommandContext, CommandFactory } from './commandContext';
 import { diagnoseStoppedInstance } from './diagnose/diagnoseCommand';
 import { diagnoseAutoScalingGroup } from './diagnose/diagnoseGroupCommand';
+import { createGrant } from './diagnose/grantCommand';
 import {
   changeKeyState,
   copyReport,
@@ -39,6 +40,7 @@ export function createCommands(): Record<CommandName, CommandFactory> {
     openKeyPolicy,
     saveKeyPolicy,
     restoreKeyPolicy,
+    createGrant,
     copyStatement,
     copyReport,
     changeKeyState,

@@ -13,10 +13,12 @@ export const NEEDS_WORKSPACE_TRUST: ReadonlySet<CommandName> = new Set<CommandNa
   'refresh',
   'startInstance',
   'stopInstance',
+  'rebootInstance',
   'ssoLogin',
   'openKeyPolicy',
   'saveKeyPolicy',
   'restoreKeyPolicy',
+  'createGrant',
   'changeKeyState',
 ]);
 

@@ -21,6 +21,7 @@ export const REPORT_COMMANDS = {
   startInstance: COMMAND_IDS.startInstance,
   copyReport: COMMAND_IDS.copyReport,
   changeKeyState: COMMAND_IDS.changeKeyState,
+  createGrant: COMMAND_IDS.createGrant,
 } as const;
 
 /**
@@ -134,6 +135,8 @@ function fixMarkdown(fix: Fix, report: AnyReport, links: boolean): string[] {
   }
   if (fix.target === 'grant') {
     lines.push(...markdownFence(oneLine(shellLine(fix.command)), 'sh'), '');
+    // The editor command asks before it calls KMS, naming the key, the grantee and the profile.
+    if (links) lines.push(`[Create grant](${commandUri(REPORT_COMMANDS.createGrant, fix.args)})`, '');
     return lines;
   }
   lines.push(...markdownFence(inertJson(fix.statement, 2), 'json'), '');

@@ -185,6 +185,10 @@ describe('diagnoseAutoScalingGroup', () => {
     assert.ok(text.includes(`Create a grant on ${crossKey} for ${SLR_ARN} from account ${ACCOUNT}:`), text);
     assert.ok(text.includes(`  aws kms create-grant --key-id ${crossKey} --grantee-principal ${SLR_ARN} --operations Decrypt GenerateDataKeyWithoutPlaintext ReEncryptFrom ReEncryptTo CreateGrant DescribeKey`), text);
     assert.match(renderMarkdown(report), /```sh\naws kms create-grant --key-id /);
+    assert.doesNotMatch(renderMarkdown(report), /createGrant/, 'no command link without links');
+    const link = /\[Create grant\]\(command:ec2LaunchDoctor\.createGrant\?([^)\s]+)\)/.exec(renderMarkdown(report, { commandLinks: true }));
+    assert.ok(link?.[1], 'the report links the grant fix to the create-grant command');
+    assert.deepEqual(JSON.parse(decodeURIComponent(link[1])), [grant.args]);
   });
 
   it('an unknown group name is a no-verdict report with the usage hint, not a crash', async () => {

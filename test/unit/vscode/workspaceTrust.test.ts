@@ -47,6 +47,8 @@ describe('commands in an untrusted workspace', () => {
       'openKeyPolicy',
       'saveKeyPolicy',
       'restoreKeyPolicy',
+      // KMS CreateGrant, after the person confirms.
+      'createGrant',
       'changeKeyState',
     ];
     const showsOnly: CommandName[] = [
