@@ -6,6 +6,7 @@ import type { CommandContext } from './vscode/commandContext';
 import { registerCommands } from './vscode/commands';
 import { onConfigChange, readConfig, type Config } from './vscode/config';
 import { KEY_POLICY_SCHEME, KeyPolicyFileSystem } from './vscode/diagnose/keyPolicyFs';
+import { diagnosedFiles, reportDefinitionLinks } from './vscode/diagnose/fixInCode';
 import { afterKeyChange } from './vscode/diagnose/reportCommands';
 import { ReportView } from './vscode/diagnose/reportView';
 import { InstancesProvider } from './vscode/explorer/instancesProvider';
@@ -37,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const trusted = () => vscode.workspace.isTrusted;
   const backupDir = vscode.Uri.joinPath(context.globalStorageUri, 'key-policy-backups');
   const keyPolicies = new KeyPolicyFileSystem(aws, backupDir, log, trusted);
-  const reports = new ReportView();
+  const reports = new ReportView(reportDefinitionLinks);
   const analyses = new PolicyAnalyses(
     (document) => principalsFor(document, settings(), keyPolicies),
     log,
@@ -91,6 +92,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       for (const effect of settingEffects(before, next)) onSettingsEffect[effect]();
     }),
     ...registerCommands(commandContext),
+    // A file opened by Fix in <file> is checked for the diagnosed principal from then on.
+    diagnosedFiles.onDidChange(() => diagnostics.refreshAll()),
     // Restricted Mode showed no instances: list them now.
     vscode.workspace.onDidGrantWorkspaceTrust(() => instances.refresh()),
     { dispose: () => vscode.Disposable.from(...commandContext.subscriptions).dispose() },
@@ -101,10 +104,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
 /**
  * Who a policy document is checked for: the principals setting plus, for a key policy opened
- * from a diagnosis, the diagnosed principal.
+ * from a diagnosis or a file opened by Fix in <file>, the diagnosed principal.
  */
 function principalsFor(document: vscode.TextDocument, config: Config, keyPolicies: KeyPolicyFileSystem): string[] {
-  const diagnosed = document.uri.scheme === KEY_POLICY_SCHEME ? keyPolicies.principalFor(document.uri) : undefined;
+  const diagnosed =
+    document.uri.scheme === KEY_POLICY_SCHEME ? keyPolicies.principalFor(document.uri) : diagnosedFiles.principalFor(document.uri);
   return diagnosed && !config.principals.includes(diagnosed) ? [...config.principals, diagnosed] : config.principals;
 }
 

@@ -21,6 +21,7 @@ export const COMMAND_IDS = {
   copyStatement: 'ec2LaunchDoctor.copyStatement',
   copyReport: 'ec2LaunchDoctor.copyReport',
   changeKeyState: 'ec2LaunchDoctor.changeKeyState',
+  fixInCode: 'ec2LaunchDoctor.fixInCode',
   showLog: 'ec2LaunchDoctor.showLog',
 } as const;
 

@@ -4,6 +4,7 @@ import type { CommandContext, CommandFactory } from './commandContext';
 import { diagnoseStoppedInstance } from './diagnose/diagnoseCommand';
 import { diagnoseAutoScalingGroup } from './diagnose/diagnoseGroupCommand';
 import { createGrant } from './diagnose/grantCommand';
+import { fixInCode } from './diagnose/fixInCode';
 import {
   changeKeyState,
   copyReport,
@@ -44,6 +45,7 @@ export function createCommands(): Record<CommandName, CommandFactory> {
     copyStatement,
     copyReport,
     changeKeyState,
+    fixInCode,
     showLog,
   };
 }

@@ -37,3 +37,13 @@ export interface CreateGrantArgs {
   granteePrincipal: string;
   operations: string[];
 }
+
+/**
+ * The fix-in-code command: opens the workspace's definition of `keyArn` (the one in `path`,
+ * a workspace-relative path, when given) and applies there the fix for `principalArn`.
+ */
+export interface FixInCodeArgs {
+  keyArn: string;
+  principalArn?: string;
+  path?: string;
+}

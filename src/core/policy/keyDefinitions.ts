@@ -71,7 +71,11 @@ function aliasName(alias: string): string {
   return alias.startsWith('alias/') ? alias : `alias/${alias}`;
 }
 
-function matchOf(resource: KeyResource, key: KeyIdentity, stateNames: ReadonlySet<string>): DefinitionMatch | undefined {
+function matchOf(
+  resource: KeyResource,
+  key: KeyIdentity,
+  stateNames: ReadonlySet<string>,
+): DefinitionMatch | undefined {
   if (resource.terraformName && stateNames.has(resource.terraformName)) return 'key-id';
   const live = new Set((key.aliases ?? []).map(aliasName));
   if (resource.aliases.some((a) => live.has(aliasName(a)))) return 'alias';
@@ -91,7 +95,8 @@ export function findKeyDefinitions(files: readonly SourceFile[], key: KeyIdentit
   const terraform: TerraformFile[] = [];
   for (const file of files) {
     if (file.text.length > MAX_ANALYZED_TEXT_LENGTH) continue;
-    const format = sourceFormatOf(file.path, undefined, file.text) ?? (file.path.endsWith('.tfstate') ? 'json' : undefined);
+    const format =
+      sourceFormatOf(file.path, undefined, file.text) ?? (file.path.endsWith('.tfstate') ? 'json' : undefined);
     if (format === 'terraform') terraform.push(terraformFile(file));
     else if (format === 'json' || format === 'yaml') {
       const root = format === 'json' ? jsonRoot(file.text) : parseYamlTree(file.text).root;
@@ -105,7 +110,13 @@ export function findKeyDefinitions(files: readonly SourceFile[], key: KeyIdentit
     const matchedBy = matchOf(resource, key, stateNames);
     if (!matchedBy) continue;
     const span = resource.policy ?? resource.whole;
-    found.push({ path: resource.path, resource: resource.resource, matchedBy, ...span, hasPolicy: resource.policy !== undefined });
+    found.push({
+      path: resource.path,
+      resource: resource.resource,
+      matchedBy,
+      ...span,
+      hasPolicy: resource.policy !== undefined,
+    });
   }
   // Equally strong matches keep the order of the files.
   const order = new Map(files.map((f, i) => [f.path, i]));
@@ -189,7 +200,10 @@ function identifies(key: KeyIdentity, values: Node | undefined): boolean {
   const id = stringAt(values, 'key_id') ?? stringAt(values, 'id');
   const arn = stringAt(values, 'arn');
   const wanted = key.keyId.toLowerCase();
-  return id?.toLowerCase() === wanted || (arn !== undefined && (arn === key.arn || arn.toLowerCase().endsWith(`:key/${wanted}`)));
+  return (
+    id?.toLowerCase() === wanted ||
+    (arn !== undefined && (arn === key.arn || arn.toLowerCase().endsWith(`:key/${wanted}`)))
+  );
 }
 
 /**
@@ -198,7 +212,8 @@ function identifies(key: KeyIdentity, values: Node | undefined): boolean {
  * `.root_module.resources[].values`, with child modules).
  */
 function stateKeyNames(root: Node | undefined, key: KeyIdentity): string[] {
-  const isState = propertyValue(root, 'format_version') !== undefined || propertyValue(root, 'terraform_version') !== undefined;
+  const isState =
+    propertyValue(root, 'format_version') !== undefined || propertyValue(root, 'terraform_version') !== undefined;
   if (root?.type !== 'object' || !isState) return [];
   const names: string[] = [];
   for (const resource of children(propertyValue(root, 'resources'))) {
@@ -216,7 +231,11 @@ function stateKeyNames(root: Node | undefined, key: KeyIdentity): string[] {
     }
     for (const child of children(propertyValue(module, 'child_modules'))) visit(child, depth + 1);
   };
-  const sections = [propertyValue(root, 'values'), propertyValue(root, 'planned_values'), propertyValue(propertyValue(root, 'prior_state'), 'values')];
+  const sections = [
+    propertyValue(root, 'values'),
+    propertyValue(root, 'planned_values'),
+    propertyValue(propertyValue(root, 'prior_state'), 'values'),
+  ];
   for (const section of sections) visit(propertyValue(section, 'root_module'), 0);
   return names;
 }
@@ -348,7 +367,8 @@ function literal(expression: string | undefined): string | undefined {
 
 /** `aws_kms_key.NAME` from `aws_kms_key.NAME.key_id` (or `.arn`, `.id`). */
 function keyReference(expression: string | undefined): string | undefined {
-  const match = expression === undefined ? null : /^aws_kms_key\.([A-Za-z_][\w-]*)\.(?:key_id|arn|id)$/.exec(expression.trim());
+  const match =
+    expression === undefined ? null : /^aws_kms_key\.([A-Za-z_][\w-]*)\.(?:key_id|arn|id)$/.exec(expression.trim());
   return match ? `aws_kms_key.${match[1]}` : undefined;
 }
 

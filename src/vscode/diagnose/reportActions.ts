@@ -3,7 +3,8 @@
 import { parsePrincipalArn } from '../../core/arn';
 import { COMMAND_IDS } from '../../core/commandIds';
 import { iamPrincipalConsoleUrl } from '../../core/console';
-import type { OpenKeyPolicyArgs } from '../../core/diagnosis/commandArgs';
+import type { FixInCodeArgs, OpenKeyPolicyArgs } from '../../core/diagnosis/commandArgs';
+import { markdownText } from '../../core/diagnosis/escape';
 import { commandUri } from '../../core/diagnosis/render';
 import type { DiagnosisReport, VerdictCode } from '../../core/diagnosis/types';
 
@@ -28,21 +29,42 @@ export interface ReportAction {
   label: string;
   /** A `command:` URI (the view allows exactly its commands) or an https console page. */
   target: string;
+  /** Plain text after the link, in parentheses. */
+  note?: string;
+}
+
+/** A file of the workspace that defines the report's key (see src/core/policy/keyDefinitions.ts). */
+export interface KeyDefinitionLink {
+  /** Workspace-relative path. */
+  path: string;
+}
+
+/** The key policy edit a report's fix is, if any: the key, and the principal it is for. */
+export function keyPolicyEditOf(report: DiagnosisReport): { keyArn: string; principalArn?: string } | undefined {
+  const keyFix = report.fixes.find((f) => f.target === 'key-policy');
+  const keyArn = keyFix?.keyArn ?? (KEY_POLICY_EDIT_VERDICTS.has(report.verdict.code) ? report.verdict.keyArn : undefined);
+  if (!keyArn) return undefined;
+  const principalArn = keyFix?.target === 'key-policy' ? keyFix.principalArn : report.verdict.principalArn;
+  return principalArn ? { keyArn, principalArn } : { keyArn };
 }
 
 /**
  * The report's actions, first to last: Open key policy wherever the fix is a key policy edit
- * (a statement to add, or a Deny to remove or narrow), the IAM page of the principal when the
+ * (a statement to add, or a Deny to remove or narrow), preceded by Fix in <file> for each file
+ * of `definitions` (the key is managed as code: the live edit would drift), the IAM page of the principal when the
  * fix is an IAM edit, Start instance again for a stopped instance, Diagnose again, Copy report.
  */
-export function reportActions(report: DiagnosisReport): ReportAction[] {
+export function reportActions(report: DiagnosisReport, definitions: readonly KeyDefinitionLink[] = []): ReportAction[] {
   const actions: ReportAction[] = [];
-  const keyFix = report.fixes.find((f) => f.target === 'key-policy');
-  const keyArn = keyFix?.keyArn ?? (KEY_POLICY_EDIT_VERDICTS.has(report.verdict.code) ? report.verdict.keyArn : undefined);
-  if (keyArn) {
-    const principalArn = keyFix?.target === 'key-policy' ? keyFix.principalArn : report.verdict.principalArn;
-    const args: OpenKeyPolicyArgs = { profile: report.profile, region: report.region, keyArn, ...(principalArn ? { principalArn } : {}) };
-    actions.push({ label: 'Open key policy', target: commandUri(COMMAND_IDS.openKeyPolicy, args) });
+  const edit = keyPolicyEditOf(report);
+  if (edit) {
+    for (const { path } of definitions) {
+      const args: FixInCodeArgs = { ...edit, path };
+      actions.push({ label: `Fix in ${path}`, target: commandUri(COMMAND_IDS.fixInCode, args) });
+    }
+    const args: OpenKeyPolicyArgs = { profile: report.profile, region: report.region, ...edit };
+    const drifts = definitions[0] ? { note: `drifts from ${definitions[0].path}` } : {};
+    actions.push({ label: 'Open key policy', target: commandUri(COMMAND_IDS.openKeyPolicy, args), ...drifts });
   }
   const identityFix = report.fixes.find((f) => f.target === 'identity-policy');
   const iamEdit =
@@ -59,9 +81,9 @@ export function reportActions(report: DiagnosisReport): ReportAction[] {
   return actions;
 }
 
-/** The actions as one Markdown line. */
+/** The actions as one Markdown line; a label or note naming a file is escaped like any data. */
 export function actionsMarkdown(actions: readonly ReportAction[]): string {
-  return actions.map((a) => `[${a.label}](${a.target})`).join(' · ');
+  return actions.map((a) => `[${markdownText(a.label)}](${a.target})${a.note ? ` (${markdownText(a.note)})` : ''}`).join(' · ');
 }
 
 /** A principal ARN by its short name: `role Operator`, `user alice`; anything else as it is. */

@@ -2,7 +2,7 @@
 // with Diagnose again. No `vscode` import: the wording is tested in plain mocha.
 import type { DiagnosisReport } from '../../core/diagnosis/types';
 import { markdownCode, markdownText } from '../../core/diagnosis/escape';
-import { actionsMarkdown, reportActions, verdictLine } from './reportActions';
+import { actionsMarkdown, reportActions, verdictLine, type KeyDefinitionLink } from './reportActions';
 
 /** A change made from the report (or seen after it), in words, with when it happened. */
 export interface ReportChange {
@@ -39,10 +39,10 @@ export function withChanges(
   report: DiagnosisReport,
   markdown: string,
   changes: readonly ReportChange[],
-  options: { links: boolean; stale: boolean },
+  options: { links: boolean; stale: boolean; definitions?: readonly KeyDefinitionLink[] },
 ): string {
   const lines: string[] = [`**${markdownText(verdictLine(report))}**`, ''];
-  if (options.links) lines.push(actionsMarkdown(reportActions(report)), '');
+  if (options.links) lines.push(actionsMarkdown(reportActions(report, options.definitions)), '');
   if (changes.length > 0) {
     lines.push('## What changed', '');
     for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);

@@ -2,10 +2,11 @@ import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../../core/commandIds';
 import { REPORT_COMMANDS } from '../../core/diagnosis/render';
 import type { DiagnosisReport, GroupDiagnosisReport } from '../../core/diagnosis/types';
+import type { KeyDefinitionLink } from './reportActions';
 import { withChanges, type ReportChange } from './reportChange';
 
 /** The report links may run exactly these commands and no others (Diagnose again is the view's own). */
-const ALLOWED_COMMANDS = [...Object.values(REPORT_COMMANDS), COMMAND_IDS.diagnoseStoppedInstance];
+const ALLOWED_COMMANDS = [...Object.values(REPORT_COMMANDS), COMMAND_IDS.diagnoseStoppedInstance, COMMAND_IDS.fixInCode];
 
 /** A report with its Markdown, rendered by the engine's bundle (with and without command links). */
 export interface RenderedReport {
@@ -16,6 +17,8 @@ export interface RenderedReport {
   changes: ReportChange[];
   /** True once something was changed after this diagnosis: its verdict may be out of date. */
   stale: boolean;
+  /** The workspace files that define the key of a key policy fix: Fix in <file> comes first. */
+  definitions?: readonly KeyDefinitionLink[];
 }
 
 /** The panel title: the instance's Name tag and id, or the id alone. */
@@ -35,6 +38,9 @@ export class ReportView implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   /** Latest report per Auto Scaling group. */
   private readonly groupReports = new Map<string, GroupDiagnosisReport>();
+
+  /** `findDefinitions` names the workspace files defining the key a report's fix edits. */
+  constructor(private readonly findDefinitions?: (report: DiagnosisReport) => Promise<readonly KeyDefinitionLink[]>) {}
 
   /** The latest report for an instance, for Copy report and tests. */
   latest(profile: string, region: string, instanceId: string): RenderedReport | undefined {
@@ -76,9 +82,11 @@ export class ReportView implements vscode.Disposable {
     changes: ReportChange[] = [],
   ): Promise<vscode.WebviewPanel> {
     const key = `${report.profile}/${report.region}/${report.instanceId}`;
+    // A failed workspace scan costs the Fix in <file> links, never the report.
+    const definitions = await this.findDefinitions?.(report).catch(() => []);
     // Re-inserting moves the key to the end, so "latest" lookups see insertion order as age.
     this.reports.delete(key);
-    const rendered: RenderedReport = { report, ...markdown, changes, stale: false };
+    const rendered: RenderedReport = { report, ...markdown, changes, stale: false, ...(definitions?.length ? { definitions } : {}) };
     this.reports.set(key, rendered);
     return this.render(rendered);
   }
@@ -104,7 +112,7 @@ export class ReportView implements vscode.Disposable {
   private async render(rendered: RenderedReport): Promise<vscode.WebviewPanel> {
     const { report } = rendered;
     const panel = this.panel(`${report.profile}/${report.region}/${report.instanceId}`, reportTitle(report));
-    const options = { links: true, stale: rendered.stale };
+    const options = { links: true, stale: rendered.stale, definitions: rendered.definitions };
     panel.webview.html = await this.html(panel.webview, withChanges(report, rendered.linked, rendered.changes, options));
     panel.reveal();
     return panel;

@@ -45,10 +45,16 @@ const JSON_TEMPLATE = JSON.stringify(
         Type: 'AWS::KMS::Key',
         Properties: {
           Description: 'EBS volumes of the web tier',
-          KeyPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }] },
+          KeyPolicy: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }],
+          },
         },
       },
-      Alias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: 'alias/other', TargetKeyId: { 'Fn::GetAtt': ['DataKey', 'Arn'] } } },
+      Alias: {
+        Type: 'AWS::KMS::Alias',
+        Properties: { AliasName: 'alias/other', TargetKeyId: { 'Fn::GetAtt': ['DataKey', 'Arn'] } },
+      },
     },
   },
   null,
@@ -124,7 +130,10 @@ describe('findKeyDefinitions', () => {
   });
 
   it('Terraform: tags match only when every tag the code writes has the same value on the key', () => {
-    const found = findKeyDefinitions([{ path: 'main.tf', text: TERRAFORM }], { keyId: KEY_ID, tags: { team: 'web', env: 'dev' } });
+    const found = findKeyDefinitions([{ path: 'main.tf', text: TERRAFORM }], {
+      keyId: KEY_ID,
+      tags: { team: 'web', env: 'dev' },
+    });
     assert.deepEqual(found, []);
   });
 
@@ -133,8 +142,18 @@ describe('findKeyDefinitions', () => {
       version: 4,
       terraform_version: '1.9.0',
       resources: [
-        { mode: 'managed', type: 'aws_kms_key', name: 'logs', instances: [{ attributes: { key_id: 'ffff0000-0000-0000-0000-000000000000', arn: 'x' } }] },
-        { mode: 'managed', type: 'aws_kms_key', name: 'volumes', instances: [{ attributes: { key_id: KEY_ID, arn: KEY.arn } }] },
+        {
+          mode: 'managed',
+          type: 'aws_kms_key',
+          name: 'logs',
+          instances: [{ attributes: { key_id: 'ffff0000-0000-0000-0000-000000000000', arn: 'x' } }],
+        },
+        {
+          mode: 'managed',
+          type: 'aws_kms_key',
+          name: 'volumes',
+          instances: [{ attributes: { key_id: KEY_ID, arn: KEY.arn } }],
+        },
       ],
     });
     const found = findKeyDefinitions(
@@ -155,7 +174,13 @@ describe('findKeyDefinitions', () => {
       format_version: '1.2',
       planned_values: {
         root_module: {
-          child_modules: [{ resources: [{ address: 'module.k.aws_kms_key.logs', type: 'aws_kms_key', name: 'logs', values: { arn: KEY.arn } }] }],
+          child_modules: [
+            {
+              resources: [
+                { address: 'module.k.aws_kms_key.logs', type: 'aws_kms_key', name: 'logs', values: { arn: KEY.arn } },
+              ],
+            },
+          ],
         },
       },
     });
@@ -189,7 +214,10 @@ resource "aws_kms_key_policy" "k" {
   });
 
   it('a key the code writes no policy for: the range is the resource, hasPolicy false', () => {
-    const file = { path: 'a.tf', text: 'resource "aws_kms_key" "k" {\n  description = "EBS volumes of the web tier"\n}\n' };
+    const file = {
+      path: 'a.tf',
+      text: 'resource "aws_kms_key" "k" {\n  description = "EBS volumes of the web tier"\n}\n',
+    };
     const [found] = findKeyDefinitions([file], KEY);
     assert.equal(found.hasPolicy, false);
     assert.equal(covered(file, found.offset, found.length), file.text.trimEnd());
@@ -199,13 +227,21 @@ resource "aws_kms_key_policy" "k" {
     const files: SourceFile[] = [
       { path: 'template.yaml', text: YAML_TEMPLATE },
       { path: 'main.tf', text: TERRAFORM },
-      { path: 'broken.tf', text: 'resource "aws_kms_key" "x" {\n  description = "EBS volumes of the web tier\n  tags = {{{{' },
+      {
+        path: 'broken.tf',
+        text: 'resource "aws_kms_key" "x" {\n  description = "EBS volumes of the web tier\n  tags = {{{{',
+      },
       { path: 'broken.json', text: '{"Resources": {"K": {"Type": "AWS::KMS::Key", "Properties": ' },
       { path: 'deep.json', text: '['.repeat(100_000) },
       { path: 'heredoc.tf', text: 'resource "aws_kms_key" "h" {\n  policy = <<EOT\n}\n' },
       { path: 'package.json', text: '{"name": "x"}' },
     ];
-    const found = findKeyDefinitions(files, { keyId: 'no-such-key', aliases: ['alias/none'], description: 'nothing', tags: { a: 'b' } });
+    const found = findKeyDefinitions(files, {
+      keyId: 'no-such-key',
+      aliases: ['alias/none'],
+      description: 'nothing',
+      tags: { a: 'b' },
+    });
     assert.deepEqual(found, []);
   });
 

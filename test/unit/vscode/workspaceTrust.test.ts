@@ -58,6 +58,8 @@ describe('commands in an untrusted workspace', () => {
       'openInConsole',
       'copyStatement',
       'copyReport',
+      // Reads workspace files and edits an editor; nothing goes to AWS.
+      'fixInCode',
       'showLog',
     ];
     // A new command must be put in one of the two lists.

@@ -12,6 +12,8 @@ import { analyzeYamlText } from './yaml';
 export { analyzeYamlText } from './yaml';
 export { analyzeTerraformText } from './terraform';
 export { sourceFormatOf, type SourceFormat } from './sourceFormat';
+// Here rather than in the activation bundle: it reads YAML templates with this bundle's parser.
+export { findKeyDefinitions } from '../keyDefinitions';
 
 /** True when `analyzeSourceText` can read the format now (Terraform's parser loads asynchronously, once). */
 export function formatReady(format: SourceFormat): boolean {
