@@ -112,11 +112,16 @@ const steps = [
     await waitForWebviewText(page, /running, started as dev-operator\. The principal that failed can start it now/);
     await page.screenshot({ path: path.join(artifacts, 'ui-fixed.png') });
   }],
-  ['the palette path: profile, region, instance (failed ones under their own heading), and Back', async (page) => {
+  ['the palette path: profile, region (with its counts), instance (failed ones under their own heading), and Back', async (page) => {
     await page.keyboard.press('F1');
     await page.keyboard.type('EC2: Diagnose Stopped Instance');
     await pickQuickItem(page, 'EC2: Diagnose Stopped Instance');
     await pickQuickItem(page, 'dev-admin');
+    // The tree listed dev-admin: its regions come with their counts.
+    const regionRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'eu-west-1' }).first();
+    await regionRow.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const regionText = await regionRow.innerText();
+    if (!/stopped at launch/.test(regionText)) throw new Error(`the eu-west-1 item reads "${regionText}"`);
     await pickQuickItem(page, 'eu-west-1');
     const title = page.locator('.quick-input-widget .quick-input-title');
     await page.locator('.quick-input-widget', { hasText: 'Stopped at launch' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
