@@ -9,6 +9,7 @@ import {
   GetEbsEncryptionByDefaultCommand,
   StartInstancesCommand,
   StopInstancesCommand,
+  RebootInstancesCommand,
   type BlockDeviceMapping,
   type DescribeInstancesCommandInput,
   type Image,
@@ -142,6 +143,12 @@ export function startInstance(session: SessionPort, profile: string, region: str
 /** Stops a running instance. Callers confirm with the person first. */
 export function stopInstance(session: SessionPort, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<StateChange>> {
   return changeState(session, profile, region, instanceId, 'stop', options);
+}
+
+/** Reboots a running instance (RebootInstances: the OS restarts, the instance keeps running). Callers confirm first. */
+export async function rebootInstance(session: SessionPort, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<void>> {
+  const out = await session.send('EC2', profile, region, new RebootInstancesCommand({ InstanceIds: [instanceId] }), 'ec2:RebootInstances', options);
+  return out.ok ? { ok: true, value: undefined } : out;
 }
 
 async function changeState(

@@ -28,6 +28,7 @@ export {
   describeInstancesById,
   startInstance,
   stopInstance,
+  rebootInstance,
   mapInstance,
   describeVolumes,
   getEbsDefaults,

@@ -11,6 +11,7 @@ export const COMMAND_IDS = {
   clearFilter: 'ec2LaunchDoctor.clearFilter',
   startInstance: 'ec2LaunchDoctor.startInstance',
   stopInstance: 'ec2LaunchDoctor.stopInstance',
+  rebootInstance: 'ec2LaunchDoctor.rebootInstance',
   copyInstanceId: 'ec2LaunchDoctor.copyInstanceId',
   openInConsole: 'ec2LaunchDoctor.openInConsole',
   ssoLogin: 'ec2LaunchDoctor.ssoLogin',

@@ -13,7 +13,7 @@ import {
   restoreKeyPolicy,
   saveKeyPolicy,
 } from './diagnose/reportCommands';
-import { copyInstanceId, openInConsole, startInstance, stopInstance } from './explorer/instanceCommands';
+import { copyInstanceId, openInConsole, rebootInstance, startInstance, stopInstance } from './explorer/instanceCommands';
 import { clearFilter, filter, refresh, ssoLogin } from './explorer/treeCommands';
 import { trustGuarded } from './workspaceTrust';
 
@@ -35,6 +35,7 @@ export function createCommands(): Record<CommandName, CommandFactory> {
     clearFilter,
     startInstance,
     stopInstance,
+    rebootInstance,
     copyInstanceId,
     openInConsole,
     ssoLogin,

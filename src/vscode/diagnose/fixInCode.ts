@@ -24,7 +24,7 @@ const MAX_FILE_BYTES = 1_000_000;
 /** A file without either word cannot hold a key definition: it is not parsed. */
 const MENTIONS_KEY = /AWS::KMS::(?:Replica)?Key|aws_kms_(?:replica_)?key/;
 /** How long the fix waits for the policy diagnostics of the opened file (Terraform's parser loads once). */
-const DIAGNOSTICS_WAIT_MS = 5000;
+const DIAGNOSTICS_WAIT_MS = 10_000;
 /** The findings about one named principal; their preferred quick fix is the diagnosis's fix. */
 const PRINCIPAL_CODES: ReadonlySet<string> = new Set(['principal-cannot-create-grant', 'principal-relies-on-iam']);
 

@@ -8,7 +8,6 @@ import type { StateChange } from '../../aws';
 import type { CommandContext } from '../commandContext';
 import { escapeIcons, plainMessage } from '../markdown';
 import { profilesActingAs, quietProfiles, startChoices, startConfirmation, type ProfileIdentity, type StartChoice } from '../diagnose/startAs';
-import { startGate } from './startGate';
 
 /** An instance named by a tree node or by a report's command link. */
 export type InstanceRef = { profile: string; region: string; instanceId: string; name?: string };
@@ -115,14 +114,7 @@ async function startAs(
   const starter: InstanceRef = { ...ref, profile };
   const identity = await ctx.aws.callerIdentity(profile);
   const question = startConfirmation(label, ref.region, profile, identity.ok ? identity.value.arn : undefined, provesFix);
-  // Launch readiness first: a start predicted to fail offers Diagnose instead.
-  const gate = await startGate(ctx, starter, label, question);
-  if (gate === 'diagnose') {
-    void vscode.commands.executeCommand(COMMAND_IDS.diagnoseStoppedInstance, ref);
-    return undefined;
-  }
-  if (gate === 'cancel') return undefined;
-  const result = await changeStateConfirmed(ctx, starter, 'start', question, gate === 'confirmed');
+  const result = await changeStateConfirmed(ctx, starter, 'start', question);
   if (!result) return undefined;
   ctx.log.info(`Started ${ref.instanceId} (${profile}/${ref.region}): now ${result.currentState ?? 'pending'}`);
   // Every listed profile of the instance's account shows it: they all see the same instance.
@@ -180,6 +172,36 @@ export function stopInstance(ctx: CommandContext) {
   };
 }
 
+/** "Reboot Instance": reboots a running instance after confirmation (it keeps running: no launch, no new grant). */
+export function rebootInstance(ctx: CommandContext) {
+  return async (arg?: unknown): Promise<boolean> => {
+    const ref = toInstanceRef(arg);
+    if (!ref) return false;
+    const label = instanceLabel(ref);
+    const answer = await vscode.window.showWarningMessage(
+      plainMessage(`Reboot ${label}?`),
+      {
+        modal: true,
+        detail: plainMessage(
+          `RebootInstances through profile ${ref.profile}, region ${ref.region}. The operating system restarts; ` +
+            'the instance stays running, so this is no test of a launch (use Stop, then Start, for that).',
+        ),
+      },
+      'Reboot',
+    );
+    if (answer !== 'Reboot') return false;
+    const result = await ctx.aws.rebootInstance(ref.profile, ref.region, ref.instanceId);
+    if (!result.ok) {
+      ctx.log.error(`Reboot ${ref.instanceId}: ${result.error.message}`);
+      void vscode.window.showErrorMessage(plainMessage(`Could not reboot ${label}: ${result.error.message} ${result.error.nextStep}`));
+      return false;
+    }
+    ctx.log.info(`Rebooted ${ref.instanceId} (${ref.profile}/${ref.region})`);
+    void vscode.window.showInformationMessage(plainMessage(`${label} is rebooting.`));
+    return true;
+  };
+}
+
 /** "Copy Instance ID". */
 export function copyInstanceId() {
   return async (arg?: unknown): Promise<void> => {
@@ -209,14 +231,14 @@ async function changeStateConfirmed(
   ref: InstanceRef,
   change: 'start' | 'stop',
   question: { message: string; detail: string },
-  /** True when the person already confirmed (Start Anyway after a prediction's warning). */
-  confirmed = false,
 ): Promise<StateChange | undefined> {
   const label = instanceLabel(ref);
   const verb = change === 'start' ? 'Start' : 'Stop';
-  const answer = confirmed
-    ? verb
-    : await vscode.window.showWarningMessage(plainMessage(question.message), { modal: true, detail: plainMessage(question.detail) }, verb);
+  const answer = await vscode.window.showWarningMessage(
+    plainMessage(question.message),
+    { modal: true, detail: plainMessage(question.detail) },
+    verb,
+  );
   if (answer !== verb) return undefined;
   const result = await ctx.aws.changeInstanceState(ref.profile, ref.region, ref.instanceId, change);
   if (result.ok) return result.value;

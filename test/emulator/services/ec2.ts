@@ -573,6 +573,18 @@ const stopInstances: Handler = async (ctx) => {
   return respond(ctx, '<instancesSet>' + changes.map((c) => changeXml(c.i, c.previous)).join('') + '</instancesSet>');
 };
 
+const rebootInstances: Handler = async (ctx) => {
+  const ids = queryStrings(ctx.query.InstanceId);
+  if (!ids.length) throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
+  const instances = namedInstances(ctx, ids);
+  for (const i of instances) await authorize(ctx, { action: 'ec2:RebootInstances', resource: instanceArn(ctx, i.id) });
+  dryRunCheck(ctx);
+  const blocked = instances.find((i) => i.state !== 'running');
+  if (blocked) throw new AwsError('IncorrectInstanceState', `The instance '${blocked.id}' is not in a state from which it can be rebooted.`);
+  // A reboot keeps the instance running: no launch, no grant, no state change to show.
+  return respond(ctx, '<return>true</return>');
+};
+
 /** EC2 operations by action name. */
 export const ec2Handlers: Record<string, Handler> = {
   DescribeRegions: describeRegions,
@@ -582,6 +594,7 @@ export const ec2Handlers: Record<string, Handler> = {
   GetEbsEncryptionByDefault: getEbsEncryptionByDefault,
   StartInstances: startInstances,
   StopInstances: stopInstances,
+  RebootInstances: rebootInstances,
 };
 
 /** Exposed for the control endpoint: the instance as plain JSON. */

@@ -43,6 +43,7 @@ describe('commands in an untrusted workspace', () => {
       'refresh',
       'startInstance',
       'stopInstance',
+      'rebootInstance',
       'ssoLogin',
       'openKeyPolicy',
       'saveKeyPolicy',
