@@ -1,7 +1,7 @@
 import type * as AwsModule from '../aws/bundle';
 import type { StateChange } from '../aws';
 import { parseKeyArn } from '../core/arn';
-import type { CreateGrantArgs, DiagnoseOptions, DiagnosisReport, GroupDiagnosisReport } from '../core/diagnosis';
+import type { CreateGrantArgs, DiagnoseOptions, DiagnosisReport, GroupDiagnosisReport, LaunchPrediction } from '../core/diagnosis';
 import type { AutoScalingGroupSummary, AwsFailure, CallerIdentity, GrantCreated, InstanceSummary, Outcome, ProfileSummary } from '../core/model';
 import type { Config } from './config';
 import type { ExplorerBackend } from './explorer/instancesProvider';
@@ -52,8 +52,6 @@ export interface AwsFacade {
   ): Promise<Outcome<StateChange>>;
   /** RebootInstances. Callers confirm with the person first. */
   rebootInstance(profile: string, region: string, instanceId: string): Promise<Outcome<void>>;
-  /** RebootInstances. Callers confirm with the person first. */
-  rebootInstance(profile: string, region: string, instanceId: string): Promise<Outcome<void>>;
   /** EnableKey or CancelKeyDeletion in the key's own region. Callers confirm first. */
   changeKeyState(
     profile: string,
@@ -69,6 +67,8 @@ export interface AwsFacade {
   putKeyPolicy(profile: string, keyArn: string, policy: string): Promise<Outcome<void>>;
   /** KMS CreateGrant through exactly `args.profile`, in the key's region. Callers confirm first. */
   createGrant(args: CreateGrantArgs): Promise<Outcome<GrantCreated>>;
+  /** Predicts whether starting the stopped instance as `target.profile` gets its keys (reads only). */
+  predictStart(target: DiagnosisTarget): Promise<LaunchPrediction>;
   /** Runs the diagnosis engine over the AWS ports of the target's profile and region. */
   diagnose(target: DiagnosisTarget, options: Pick<DiagnoseOptions, 'signal' | 'onStep'>): Promise<DiagnosisReport>;
   /** The Auto Scaling groups of a region (paged DescribeAutoScalingGroups), for the palette's pick. */
@@ -85,6 +85,9 @@ export interface AwsFacade {
 
 /** The name grants made from a report carry, so that people later see why they exist. */
 const GRANT_NAME = 'ec2-launch-doctor-fix';
+
+/** A prediction before Start is a few reads; past this the start is asked about without it. */
+const START_PREDICTION_MS = 15_000;
 
 /** A failure for a key ARN the KMS calls cannot be pointed at. */
 function notAKeyArn(keyArn: string): { ok: false; error: AwsFailure } {
@@ -187,7 +190,6 @@ export class AwsBridge {
           instanceId,
         ),
       rebootInstance: (profile, region, instanceId) => this.aws.rebootInstance(this.current, profile, region, instanceId),
-      rebootInstance: (profile, region, instanceId) => this.aws.rebootInstance(this.current, profile, region, instanceId),
       changeKeyState: async (profile, keyArn, action) => {
         const key = parseKeyArn(keyArn);
         if (!key) return notAKeyArn(keyArn);
@@ -210,6 +212,13 @@ export class AwsBridge {
         if (!key) return notAKeyArn(args.keyArn);
         const request = { keyArn: args.keyArn, granteePrincipal: args.granteePrincipal, operations: args.operations, name: GRANT_NAME };
         return this.aws.createGrant(this.current, args.profile, key.region, request);
+      },
+      predictStart: async (target) => {
+        const session = this.current;
+        const ports = this.aws.createDiagnosisPorts(session, target.profile, target.region);
+        const profilesByAccount = await session.profilesByAccount();
+        const subject = { kind: 'stopped-instance' as const, instanceId: target.instanceId };
+        return this.aws.predictLaunch({ subject, profile: target.profile, region: target.region, profilesByAccount, deadlineMs: START_PREDICTION_MS }, ports);
       },
       diagnose: async (target, options) => {
         const session = this.current;

@@ -8,6 +8,7 @@ import type { StateChange } from '../../aws';
 import type { CommandContext } from '../commandContext';
 import { escapeIcons, plainMessage } from '../markdown';
 import { profilesActingAs, quietProfiles, startChoices, startConfirmation, type ProfileIdentity, type StartChoice } from '../diagnose/startAs';
+import { startGate } from './startGate';
 
 /** An instance named by a tree node or by a report's command link. */
 export type InstanceRef = { profile: string; region: string; instanceId: string; name?: string };
@@ -114,7 +115,14 @@ async function startAs(
   const starter: InstanceRef = { ...ref, profile };
   const identity = await ctx.aws.callerIdentity(profile);
   const question = startConfirmation(label, ref.region, profile, identity.ok ? identity.value.arn : undefined, provesFix);
-  const result = await changeStateConfirmed(ctx, starter, 'start', question);
+  // Launch readiness first: a start predicted to fail offers Diagnose instead.
+  const gate = await startGate(ctx, starter, label, question);
+  if (gate === 'diagnose') {
+    void vscode.commands.executeCommand(COMMAND_IDS.diagnoseStoppedInstance, ref);
+    return undefined;
+  }
+  if (gate === 'cancel') return undefined;
+  const result = await changeStateConfirmed(ctx, starter, 'start', question, gate === 'confirmed');
   if (!result) return undefined;
   ctx.log.info(`Started ${ref.instanceId} (${profile}/${ref.region}): now ${result.currentState ?? 'pending'}`);
   // Every listed profile of the instance's account shows it: they all see the same instance.
@@ -231,14 +239,14 @@ async function changeStateConfirmed(
   ref: InstanceRef,
   change: 'start' | 'stop',
   question: { message: string; detail: string },
+  /** True when the person already confirmed (Start Anyway after a prediction's warning). */
+  confirmed = false,
 ): Promise<StateChange | undefined> {
   const label = instanceLabel(ref);
   const verb = change === 'start' ? 'Start' : 'Stop';
-  const answer = await vscode.window.showWarningMessage(
-    plainMessage(question.message),
-    { modal: true, detail: plainMessage(question.detail) },
-    verb,
-  );
+  const answer = confirmed
+    ? verb
+    : await vscode.window.showWarningMessage(plainMessage(question.message), { modal: true, detail: plainMessage(question.detail) }, verb);
   if (answer !== verb) return undefined;
   const result = await ctx.aws.changeInstanceState(ref.profile, ref.region, ref.instanceId, change);
   if (result.ok) return result.value;
