@@ -1,16 +1,18 @@
 /**
- * A group whose launch template uses a key of another account: the key's owner has opened the
- * key to the group's account, but the service-linked role still needs a grant (EC2 Auto Scaling
- * User Guide, "Required AWS KMS key policy for use with encrypted volumes", cross-account).
- * The diagnosis's grant fix, created from the group's account through the AWS layer's
- * createGrant, makes the next scale-out launch; the emulator counts the grant as KMS does.
+ * A group whose launch template uses a key of another account (EC2 Auto Scaling User Guide,
+ * "Required AWS KMS key policy for use with encrypted volumes", cross-account): the key's owner
+ * opens the key to the group's account, and the service-linked role needs a grant created from
+ * the group's account. The diagnosis's fixes, applied in that order (the key policy through a
+ * profile of the key's account, the grant through the AWS layer's createGrant from the group's
+ * account), make the next scale-out launch; the emulator counts the grant as KMS does.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { AwsSession, createDiagnosisPorts, createGrant } from '../../src/aws';
-import { diagnoseAutoScalingGroup, type GrantFix } from '../../src/core/diagnosis';
+import { diagnoseAutoScalingGroup, type GrantFix, type KeyPolicyFix } from '../../src/core/diagnosis';
 import type { Outcome } from '../../src/core/model';
 import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
 import { scaleOutGroup } from '../emulator/services/ec2Run';
@@ -19,6 +21,8 @@ const REGION = 'us-west-2';
 const ACCOUNT = '333333333333';
 const KEY_ACCOUNT = '444444444444';
 const ADMIN = 'platform-admin';
+/** A profile of the key's account: only its principals may change the key policy. */
+const KEY_ADMIN = 'security-admin';
 const GROUP = 'eks-nodes-asg';
 const KEY_ID = '5c466b7d-0044-4abc-8def-000000000044';
 const KEY_ARN = `arn:aws:kms:${REGION}:${KEY_ACCOUNT}:key/${KEY_ID}`;
@@ -29,34 +33,19 @@ function value<T>(outcome: Outcome<T>): T {
   return outcome.value;
 }
 
-/**
- * The key policy in the key's account as the Auto Scaling guide writes it for another account:
- * its root may use the key and create grants on it, with no condition on who the grant is for.
- */
-function keyPolicy(): unknown {
-  const external = `arn:aws:iam::${ACCOUNT}:root`;
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${KEY_ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
-      {
-        Sid: `Allow external account ${ACCOUNT} use of the customer managed key`,
-        Effect: 'Allow',
-        Principal: { AWS: external },
-        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
-        Resource: '*',
-      },
-      { Sid: `Allow attachment of persistent resources in external account ${ACCOUNT}`, Effect: 'Allow', Principal: { AWS: external }, Action: 'kms:CreateGrant', Resource: '*' },
-    ],
-  };
-}
+/** The key's policy before the fix: only its own account. */
+const KEY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${KEY_ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+};
 
 /** The autoscaling scenario with the template's default version on the other account's key. */
 function scenario(): Scenario {
   const base = loadScenario('autoscaling');
   const [key] = base.keys;
   const [group] = base.autoScalingGroups ?? [];
-  assert.ok(key && group);
+  const [admin] = base.principals;
+  assert.ok(key && group && admin);
   const templates = (base.launchTemplates ?? []).map((t) => ({
     ...t,
     versions: t.versions.map((v) => ({
@@ -68,7 +57,8 @@ function scenario(): Scenario {
     ...base,
     launchDelayMs: 0,
     accounts: [...base.accounts, { id: KEY_ACCOUNT, alias: 'acme-security' }],
-    keys: [...base.keys, { ...key, id: KEY_ID, account: KEY_ACCOUNT, aliases: ['alias/shared-ebs'], description: 'Shared EBS key', policy: keyPolicy() }],
+    keys: [...base.keys, { ...key, id: KEY_ID, account: KEY_ACCOUNT, aliases: ['alias/shared-ebs'], description: 'Shared EBS key', policy: KEY_POLICY }],
+    principals: [...base.principals, { ...admin, name: KEY_ADMIN, account: KEY_ACCOUNT, arn: `arn:aws:iam::${KEY_ACCOUNT}:user/sam`, accessKeyId: 'AKIASECURITYADMIN001' }],
     launchTemplates: templates,
     autoScalingGroups: [{ ...group, activities: [] }],
   } as Scenario;
@@ -106,6 +96,16 @@ describe("an Auto Scaling group on another account's key, fixed with a grant (re
     assert.equal(grant.args.granteePrincipal, SLR_ARN);
     assert.equal(grant.args.keyArn, KEY_ARN);
     assert.equal(grant.account, ACCOUNT);
+    const keyPolicy = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
+    assert.equal(keyPolicy.length, 2, JSON.stringify(report.fixes));
+
+    // In the key's account first: the key policy opens the key to the group's account.
+    const current = value(await session.send('KMS', KEY_ADMIN, REGION, new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
+    policy.Statement.push(...keyPolicy.map((f) => f.statement));
+    value(await session.send('KMS', KEY_ADMIN, REGION, new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+    const [between] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    assert.ok(between && between.state !== 'running', 'the key policy alone does not let the role launch');
 
     const created = value(
       await createGrant(session, grant.args.profile, grant.args.region, {

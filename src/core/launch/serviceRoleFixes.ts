@@ -40,7 +40,11 @@ export const KEY_USE_ACTIONS: readonly string[] = ['kms:Encrypt', 'kms:Decrypt',
 export const GRANT_OPERATIONS: readonly string[] = ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'CreateGrant', 'DescribeKey'];
 
 /** The two key policy statements for `principalArn` (the role, or for a key of another account, that account's root). */
-export function keyUseStatements(principalArn: string, sids: { use: string; attach: string } = { use: SLR_USE_SID, attach: SLR_ATTACH_SID }): Record<string, unknown>[] {
+export function keyUseStatements(
+  principalArn: string,
+  sids: { use: string; attach: string } = { use: SLR_USE_SID, attach: SLR_ATTACH_SID },
+  options: { onlyForAwsResources: boolean } = { onlyForAwsResources: true },
+): Record<string, unknown>[] {
   return [
     { Sid: sids.use, Effect: 'Allow', Principal: { AWS: principalArn }, Action: [...KEY_USE_ACTIONS], Resource: '*' },
     {
@@ -49,8 +53,10 @@ export function keyUseStatements(principalArn: string, sids: { use: string; atta
       Principal: { AWS: principalArn },
       Action: 'kms:CreateGrant',
       Resource: '*',
-      // Only grants for AWS resources: the least the attachment needs.
-      Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+      // Only grants for AWS resources: the least the attachment needs. Not for another
+      // account's root: a person there creates the role's grant directly (with the CLI), which
+      // that condition would refuse (the guide's cross-account example leaves it out for this).
+      ...(options.onlyForAwsResources ? { Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } } : {}),
     },
   ];
 }
@@ -84,7 +90,7 @@ export function crossAccountServiceRoleFixes(keyArn: string, roleArn: string, wh
   const keyParts = parseArn(keyArn);
   const launchingAccount = roleArnParts?.account ?? '';
   const root = accountRootArn(launchingAccount, roleArnParts?.partition ?? 'aws');
-  const keyPolicy: KeyPolicyFix[] = keyUseStatements(root, { use: EXTERNAL_USE_SID, attach: EXTERNAL_ATTACH_SID }).map((statement) => ({
+  const keyPolicy: KeyPolicyFix[] = keyUseStatements(root, { use: EXTERNAL_USE_SID, attach: EXTERNAL_ATTACH_SID }, { onlyForAwsResources: false }).map((statement) => ({
     target: 'key-policy',
     keyArn,
     principalArn: root,

@@ -180,6 +180,8 @@ describe('diagnoseAutoScalingGroup', () => {
     assert.equal(grant.account, ACCOUNT);
     const keyPolicy = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
     assert.equal(keyPolicy.length, 2);
+    // A person of the group's account creates the grant directly: no GrantIsForAWSResource condition.
+    assert.ok(keyPolicy.every((f) => f.statement.Condition === undefined), JSON.stringify(keyPolicy));
     assert.ok(report.fixes.every((f) => f.target !== 'identity-policy'));
     const text = renderText(report);
     assert.ok(text.includes(`Create a grant on ${crossKey} for ${SLR_ARN} from account ${ACCOUNT}:`), text);
