@@ -148,22 +148,29 @@ async function principalDiagnostics(
   });
 }
 
-/** The quick fix the analysis prefers for these findings, else the first one it offers. */
+/**
+ * The quick fix the analysis offers for the principal's findings, the preferred one first.
+ * Asked at each finding's own range, and matched by the principal the fix names: the actions
+ * `vscode.executeCodeActionProvider` returns do not carry their diagnostics back.
+ */
 async function preferredFix(
   uri: vscode.Uri,
-  range: vscode.Range,
   findings: vscode.Diagnostic[],
+  principal: string,
 ): Promise<vscode.CodeAction | undefined> {
-  const actions =
-    (await vscode.commands.executeCommand<vscode.CodeAction[] | undefined>(
-      'vscode.executeCodeActionProvider',
-      uri,
-      range,
-      vscode.CodeActionKind.QuickFix.value,
-    )) ?? [];
-  const messages = new Set(findings.map((f) => f.message));
-  const forPrincipal = actions.filter((a) => a.edit && (a.diagnostics ?? []).some((d) => messages.has(d.message)));
-  return forPrincipal.find((a) => a.isPreferred) ?? forPrincipal[0];
+  for (const finding of findings) {
+    const actions =
+      (await vscode.commands.executeCommand<vscode.CodeAction[] | undefined>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        finding.range,
+        vscode.CodeActionKind.QuickFix.value,
+      )) ?? [];
+    const forPrincipal = actions.filter((a) => a.edit && a.title.includes(principal));
+    const chosen = forPrincipal.find((a) => a.isPreferred) ?? forPrincipal[0];
+    if (chosen) return chosen;
+  }
+  return undefined;
 }
 
 /** What the command did, for tests and callers. */
@@ -218,7 +225,7 @@ export function fixInCode(ctx: CommandContext) {
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     if (!args.principalArn || !definition.hasPolicy) return { outcome: 'revealed', uri };
     const findings = await principalDiagnostics(uri, range, args.principalArn);
-    const fix = findings.length > 0 ? await preferredFix(uri, range, findings) : undefined;
+    const fix = findings.length > 0 ? await preferredFix(uri, findings, args.principalArn) : undefined;
     if (!fix?.edit || !(await vscode.workspace.applyEdit(fix.edit))) {
       void vscode.window.showInformationMessage(
         plainMessage(`No fix for ${args.principalArn} in ${definition.label}: the policy is shown as written.`),

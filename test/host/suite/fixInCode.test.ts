@@ -5,30 +5,41 @@ import type { DiagnosisReport, KeyPolicyFix } from '../../../src/core/diagnosis'
 import type { FixInCodeResult } from '../../../src/vscode/diagnose/fixInCode';
 import { callsOf, emulator, extensionApi } from './support';
 
-const INSTANCE = 'i-00de0000000000004'; // app-1: its key (alias/platform) lets role Operator only through IAM
+const INSTANCE = 'i-00de0000000000004'; // app-1: its key (alias/app-data) lets role Operator use it but not create the grant
 const APP = { profile: 'dev-admin', region: 'eu-west-1', instanceId: INSTANCE };
 const FILE = 'platform-key.template.yaml';
 
-/** The demo key as a stack defines it: found by its alias, with the policy the key has live. */
+/** The demo key as a stack defines it: found by its alias, with the policy the key has live (demo.json). */
 const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
 Resources:
   PlatformKey:
     Type: AWS::KMS::Key
     Properties:
-      Description: Platform volumes
+      Description: Application data volumes
       KeyPolicy:
         Version: '2012-10-17'
         Statement:
-          - Sid: Enable IAM User Permissions
+          - Sid: Allow access for Key Administrators
             Effect: Allow
             Principal:
-              AWS: arn:aws:iam::111111111111:root
+              AWS: arn:aws:iam::111111111111:user/alice
             Action: 'kms:*'
+            Resource: '*'
+          - Sid: Allow use of the key
+            Effect: Allow
+            Principal:
+              AWS: arn:aws:iam::111111111111:role/Operator
+            Action:
+              - kms:Encrypt
+              - kms:Decrypt
+              - kms:ReEncrypt*
+              - kms:GenerateDataKey*
+              - kms:DescribeKey
             Resource: '*'
   PlatformKeyAlias:
     Type: AWS::KMS::Alias
     Properties:
-      AliasName: alias/platform
+      AliasName: alias/app-data
       TargetKeyId: !Ref PlatformKey
 `;
 
@@ -85,7 +96,7 @@ describe('Fix in <file>: a key defined in the workspace is fixed in its code', f
     const text = document.getText();
     assert.ok(text.includes('kms:CreateGrant'), text);
     assert.match(text, /AllowEC2GrantsForEncryptedVolumes[\s\S]*Operator/, 'the statement names the diagnosed role');
-    assert.ok(text.includes('AliasName: alias/platform'), 'the rest of the template is kept');
+    assert.ok(text.includes('AliasName: alias/app-data'), 'the rest of the template is kept');
     assert.equal(await putKeyPolicyCalls(), putsBefore, 'nothing is written to AWS');
   });
 
