@@ -108,7 +108,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
  */
 function principalsFor(document: vscode.TextDocument, config: Config, keyPolicies: KeyPolicyFileSystem): string[] {
   const diagnosed =
-    document.uri.scheme === KEY_POLICY_SCHEME ? keyPolicies.principalFor(document.uri) : diagnosedFiles.principalFor(document.uri);
+    document.uri.scheme === KEY_POLICY_SCHEME
+      ? keyPolicies.principalFor(document.uri)
+      : diagnosedFiles.principalFor(document.uri);
   return diagnosed && !config.principals.includes(diagnosed) ? [...config.principals, diagnosed] : config.principals;
 }
 

@@ -1,4 +1,4 @@
-// `npm test`: builds, type-checks and lints, then runs the tiers (unit, integration against
+// `npm test`: builds, type-checks, lints and checks the formatting, then runs the tiers (unit, integration against
 // the local AWS emulator, host inside a real VS Code, and the end-to-end UI tier driving that
 // VS Code in Chromium) and totals them on one line.
 import { spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ const checks = [
   ['node', 'esbuild.mjs'],
   ['npx', 'tsc', '--noEmit', '-p', '.'],
   ['npx', 'eslint', '--config', 'test/lint/eslint.config.mjs', 'src', 'test'],
+  ['npx', 'prettier', '--check', 'src/**/*.ts', 'test/**/*.{ts,mjs}', 'esbuild.mjs'],
 ];
 
 /** Runs a command, echoing its output, and resolves with its exit code and output. */
@@ -62,7 +63,9 @@ for (const tier of tiers) {
   if (code !== 0 && counts.failed === 0) counts.failed = 1;
   passed += counts.passed;
   failed += counts.failed;
-  summary.push(`${tier.name}: ${counts.passed} passed, ${counts.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  summary.push(
+    `${tier.name}: ${counts.passed} passed, ${counts.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }
 console.log('\n' + summary.join('\n'));
 if (checksFailed > 0) console.log(`${checksFailed} of the build, type-check and lint steps failed (see above)`);

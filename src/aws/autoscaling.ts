@@ -43,7 +43,14 @@ export async function listAutoScalingGroups(
       MaxRecords: PAGE_SIZE,
       NextToken: nextToken,
     });
-    const out = await session.send('Auto Scaling', profile, region, command, 'autoscaling:DescribeAutoScalingGroups', options);
+    const out = await session.send(
+      'Auto Scaling',
+      profile,
+      region,
+      command,
+      'autoscaling:DescribeAutoScalingGroups',
+      options,
+    );
     if (!out.ok) return out;
     groups.push(...(out.value.AutoScalingGroups ?? []).map((group) => mapAutoScalingGroup(group, region)));
     nextToken = out.value.NextToken || undefined;

@@ -4,4 +4,10 @@
  * out of the bundle VS Code loads at activation.
  */
 export * from './index';
-export { diagnoseAutoScalingGroup, diagnoseInstance, isAbortError, predictLaunch, renderMarkdown } from '../core/diagnosis';
+export {
+  diagnoseAutoScalingGroup,
+  diagnoseInstance,
+  isAbortError,
+  predictLaunch,
+  renderMarkdown,
+} from '../core/diagnosis';

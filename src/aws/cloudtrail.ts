@@ -72,15 +72,29 @@ export async function lookupEvents(
   options: SignalOption = {},
 ): Promise<Outcome<TrailEvent[]>> {
   const wanted = Math.max(1, query.maxResults ?? PAGE_SIZE);
-  const gate = session.rateGate(`cloudtrail\u0000${await gateOwner(session, profile)}\u0000${region}`, LOOKUPS_PER_SECOND);
+  const gate = session.rateGate(
+    `cloudtrail\u0000${await gateOwner(session, profile)}\u0000${region}`,
+    LOOKUPS_PER_SECOND,
+  );
   const found = new Map<string, TrailEvent>();
   const budget = { pages: MAX_PAGES };
   const attributes: LookupAttribute[] = [
-    ...resourceLookupOrder(query.resourceNames ?? []).map((name): LookupAttribute => ({ AttributeKey: 'ResourceName', AttributeValue: name })),
+    ...resourceLookupOrder(query.resourceNames ?? []).map((name): LookupAttribute => ({
+      AttributeKey: 'ResourceName',
+      AttributeValue: name,
+    })),
     { AttributeKey: 'EventName', AttributeValue: query.eventName },
   ];
   for (const attribute of attributes) {
-    const outcome = await lookupPages(session, profile, region, query, attribute, { gate, budget, found, wanted }, options);
+    const outcome = await lookupPages(
+      session,
+      profile,
+      region,
+      query,
+      attribute,
+      { gate, budget, found, wanted },
+      options,
+    );
     if (!outcome.ok) return outcome;
     if (outcome.value === 'found' || budget.pages <= 0 || found.size >= wanted) break;
   }
@@ -136,7 +150,9 @@ async function lookupPages(
     });
     const outcome = await session.send('CloudTrail', profile, region, command, ACTION, options);
     if (!outcome.ok) return outcome;
-    const mapped = (outcome.value.Events ?? []).map(mapTrailEvent).filter((event) => event.eventName === query.eventName);
+    const mapped = (outcome.value.Events ?? [])
+      .map(mapTrailEvent)
+      .filter((event) => event.eventName === query.eventName);
     for (const event of mapped) remember(state.found, event);
     nextToken = outcome.value.NextToken || undefined;
     // The caller found what it looks for: more pages would only cost time under the 2/s limit.
@@ -181,7 +197,11 @@ interface RecordShape {
 }
 
 /** Error codes of a DryRun call that would have succeeded (KMS, EC2): the record is no failure. */
-const DRY_RUN_ERROR_CODES: ReadonlySet<string> = new Set(['DryRunOperationException', 'DryRunOperation', 'Client.DryRunOperation']);
+const DRY_RUN_ERROR_CODES: ReadonlySet<string> = new Set([
+  'DryRunOperationException',
+  'DryRunOperation',
+  'Client.DryRunOperation',
+]);
 
 /**
  * The instance id in EC2's grantee principal, in either form: today's STS session ARN
@@ -197,7 +217,7 @@ const GRANTEE_INSTANCE = /aws:ec2-infrastructure[:/](i-[0-9a-f]{8,17})$/;
  */
 export function mapTrailEvent(event: Event): TrailEvent {
   const record = parseRecord(event.CloudTrailEvent);
-  const time = event.EventTime ? new Date(event.EventTime).toISOString() : text(record.eventTime) ?? '';
+  const time = event.EventTime ? new Date(event.EventTime).toISOString() : (text(record.eventTime) ?? '');
   const result: TrailEvent = { eventId: event.EventId ?? '', eventName: event.EventName ?? '', eventTime: time };
   const source = text(record.eventSource) ?? text(event.EventSource);
   if (source) result.eventSource = source;
@@ -215,7 +235,8 @@ export function mapTrailEvent(event: Event): TrailEvent {
   if (errorCode) result.errorCode = errorCode;
   const errorMessage = text(record.errorMessage);
   if (errorMessage) result.errorMessage = errorMessage;
-  const params = record.requestParameters && typeof record.requestParameters === 'object' ? record.requestParameters : undefined;
+  const params =
+    record.requestParameters && typeof record.requestParameters === 'object' ? record.requestParameters : undefined;
   const keyId = text(params?.keyId);
   if (keyId) result.keyId = keyId;
   const grantee = text(params?.granteePrincipal);
@@ -225,7 +246,8 @@ export function mapTrailEvent(event: Event): TrailEvent {
   const ids = items.map((item) => text(item?.instanceId)).filter((id): id is string => !!id);
   const single = text(params?.instanceId);
   if (single) ids.push(single);
-  const response = record.responseElements && typeof record.responseElements === 'object' ? record.responseElements : undefined;
+  const response =
+    record.responseElements && typeof record.responseElements === 'object' ? record.responseElements : undefined;
   const created = Array.isArray(response?.instancesSet?.items) ? response.instancesSet.items : [];
   for (const item of created) {
     const id = text(item?.instanceId);

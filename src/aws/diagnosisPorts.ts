@@ -3,7 +3,14 @@ import type { CallOptions, DiagnosisPorts } from '../core/diagnosis/ports';
 import type { AwsFailure, KeyInfo, Outcome } from '../core/model';
 import { lookupEvents } from './cloudtrail';
 import { describeScalingActivities, listAutoScalingGroups } from './autoscaling';
-import { describeImages, describeInstance, describeLaunchTemplateVersions, describeSnapshots, describeVolumes, getEbsDefaults } from './ec2';
+import {
+  describeImages,
+  describeInstance,
+  describeLaunchTemplateVersions,
+  describeSnapshots,
+  describeVolumes,
+  getEbsDefaults,
+} from './ec2';
 import { simulatePrincipalPolicy } from './iam';
 import { describeKey, getKeyPolicy, listAliases } from './kms';
 import type { SessionPort, SignalOption } from './session';
@@ -27,7 +34,8 @@ export function createDiagnosisPorts(session: SessionPort, profile: string, regi
   const portCall = (options: CallOptions | undefined): PortCall => ({ signal: options?.signal, onRequest });
 
   return {
-    describeInstance: (instanceId, options) => describeInstance(session, profile, region, instanceId, portCall(options)),
+    describeInstance: (instanceId, options) =>
+      describeInstance(session, profile, region, instanceId, portCall(options)),
 
     describeVolumes: (volumeIds, options) => describeVolumes(session, profile, region, volumeIds, portCall(options)),
 
@@ -55,17 +63,22 @@ export function createDiagnosisPorts(session: SessionPort, profile: string, regi
 
     getKeyPolicy: (key, options) => readKeyPolicy(session, profile, region, key, portCall(options)),
 
-    simulatePrincipalPolicy: (input, options) => simulatePrincipalPolicy(session, profile, region, input, portCall(options)),
+    simulatePrincipalPolicy: (input, options) =>
+      simulatePrincipalPolicy(session, profile, region, input, portCall(options)),
 
-    describeLaunchTemplateVersions: (ref, options) => describeLaunchTemplateVersions(session, profile, region, ref, portCall(options)),
+    describeLaunchTemplateVersions: (ref, options) =>
+      describeLaunchTemplateVersions(session, profile, region, ref, portCall(options)),
 
     describeImages: (imageIds, options) => describeImages(session, profile, region, imageIds, portCall(options)),
 
-    describeSnapshots: (snapshotIds, options) => describeSnapshots(session, profile, region, snapshotIds, portCall(options)),
+    describeSnapshots: (snapshotIds, options) =>
+      describeSnapshots(session, profile, region, snapshotIds, portCall(options)),
 
-    listAutoScalingGroups: (options, query) => listAutoScalingGroups(session, profile, region, portCall(options), query?.groupNames),
+    listAutoScalingGroups: (options, query) =>
+      listAutoScalingGroups(session, profile, region, portCall(options), query?.groupNames),
 
-    describeScalingActivities: (query, options) => describeScalingActivities(session, profile, region, query, portCall(options)),
+    describeScalingActivities: (query, options) =>
+      describeScalingActivities(session, profile, region, query, portCall(options)),
 
     apiCallCount: () => requests,
   };
@@ -101,7 +114,12 @@ async function readKeyPolicy(
   return { ok: true, value: { policy: policy.value, via: reader } };
 }
 
-async function accountOf(session: SessionPort, profile: string, region: string, call: PortCall): Promise<string | undefined> {
+async function accountOf(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  call: PortCall,
+): Promise<string | undefined> {
   const known = await session.knownAccountId(profile).catch(() => undefined);
   if (known) return known;
   const identity = await session.callerIdentity(profile, region, call.signal, call.onRequest);
@@ -144,7 +162,12 @@ async function findProfileInAccount(
   return index >= 0 ? { profile: probes[index], interactive } : { interactive };
 }
 
-function crossAccountFailure(key: Pick<KeyInfo, 'keyId' | 'arn' | 'accountId'>, profile: string, own: string, interactive: string[]): AwsFailure {
+function crossAccountFailure(
+  key: Pick<KeyInfo, 'keyId' | 'arn' | 'accountId'>,
+  profile: string,
+  own: string,
+  interactive: string[],
+): AwsFailure {
   const skipped =
     interactive.length > 0
       ? ` Profiles ${interactive.join(', ')} of that account were not used: signing in with them asks for an MFA code or runs a command.`

@@ -42,7 +42,14 @@ export const INSTANCES_PAGE_SIZE = 1000;
 /** A guard against a service that keeps returning NextToken: 1,000 pages is 1,000,000 instances. */
 const MAX_PAGES = 1000;
 
-const STATES: ReadonlySet<string> = new Set(['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped']);
+const STATES: ReadonlySet<string> = new Set([
+  'pending',
+  'running',
+  'shutting-down',
+  'terminated',
+  'stopping',
+  'stopped',
+]);
 
 /**
  * The regions enabled for a profile's account, sorted. Opt-in regions that are not enabled
@@ -57,7 +64,14 @@ export async function listRegions(
   const fixed = session.fixedRegions();
   if (fixed) return { ok: true, value: fixed };
   const home = (await session.profile(profile).catch(() => undefined))?.region ?? DEFAULT_REGION;
-  const out = await session.send('EC2', profile, home, new DescribeRegionsCommand({ AllRegions: false }), 'ec2:DescribeRegions', options);
+  const out = await session.send(
+    'EC2',
+    profile,
+    home,
+    new DescribeRegionsCommand({ AllRegions: false }),
+    'ec2:DescribeRegions',
+    options,
+  );
   if (!out.ok) return out;
   const enabled = (out.value.Regions ?? []).filter((r) => r.OptInStatus !== 'not-opted-in');
   return { ok: true, value: enabled.flatMap((r) => (r.RegionName ? [r.RegionName] : [])).sort() };
@@ -112,7 +126,14 @@ export async function describeInstance(
   instanceId: string,
   options: SignalOption = {},
 ): Promise<Outcome<InstanceSummary>> {
-  const out = await session.send('EC2', profile, region, new DescribeInstancesCommand({ InstanceIds: [instanceId] }), 'ec2:DescribeInstances', options);
+  const out = await session.send(
+    'EC2',
+    profile,
+    region,
+    new DescribeInstancesCommand({ InstanceIds: [instanceId] }),
+    'ec2:DescribeInstances',
+    options,
+  );
   if (!out.ok) return out;
   const found = instancesOf(out.value.Reservations, region).find((i) => i.id === instanceId);
   if (found) return { ok: true, value: found };
@@ -136,18 +157,43 @@ export interface StateChange {
 }
 
 /** Starts a stopped instance. Callers confirm with the person first. */
-export function startInstance(session: SessionPort, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<StateChange>> {
+export function startInstance(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  instanceId: string,
+  options: SignalOption = {},
+): Promise<Outcome<StateChange>> {
   return changeState(session, profile, region, instanceId, 'start', options);
 }
 
 /** Stops a running instance. Callers confirm with the person first. */
-export function stopInstance(session: SessionPort, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<StateChange>> {
+export function stopInstance(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  instanceId: string,
+  options: SignalOption = {},
+): Promise<Outcome<StateChange>> {
   return changeState(session, profile, region, instanceId, 'stop', options);
 }
 
 /** Reboots a running instance (RebootInstances: the OS restarts, the instance keeps running). Callers confirm first. */
-export async function rebootInstance(session: SessionPort, profile: string, region: string, instanceId: string, options: SignalOption = {}): Promise<Outcome<void>> {
-  const out = await session.send('EC2', profile, region, new RebootInstancesCommand({ InstanceIds: [instanceId] }), 'ec2:RebootInstances', options);
+export async function rebootInstance(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  instanceId: string,
+  options: SignalOption = {},
+): Promise<Outcome<void>> {
+  const out = await session.send(
+    'EC2',
+    profile,
+    region,
+    new RebootInstancesCommand({ InstanceIds: [instanceId] }),
+    'ec2:RebootInstances',
+    options,
+  );
   return out.ok ? { ok: true, value: undefined } : out;
 }
 
@@ -160,10 +206,24 @@ async function changeState(
   options: SignalOption,
 ): Promise<Outcome<StateChange>> {
   if (change === 'start') {
-    const out = await session.send('EC2', profile, region, new StartInstancesCommand({ InstanceIds: [instanceId] }), 'ec2:StartInstances', options);
+    const out = await session.send(
+      'EC2',
+      profile,
+      region,
+      new StartInstancesCommand({ InstanceIds: [instanceId] }),
+      'ec2:StartInstances',
+      options,
+    );
     return out.ok ? { ok: true, value: mapStateChange(out.value.StartingInstances, instanceId) } : out;
   }
-  const out = await session.send('EC2', profile, region, new StopInstancesCommand({ InstanceIds: [instanceId] }), 'ec2:StopInstances', options);
+  const out = await session.send(
+    'EC2',
+    profile,
+    region,
+    new StopInstancesCommand({ InstanceIds: [instanceId] }),
+    'ec2:StopInstances',
+    options,
+  );
   return out.ok ? { ok: true, value: mapStateChange(out.value.StoppingInstances, instanceId) } : out;
 }
 
@@ -176,7 +236,14 @@ export async function describeVolumes(
   options: SignalOption = {},
 ): Promise<Outcome<VolumeInfo[]>> {
   if (volumeIds.length === 0) return { ok: true, value: [] };
-  const out = await session.send('EC2', profile, region, new DescribeVolumesCommand({ VolumeIds: volumeIds }), 'ec2:DescribeVolumes', options);
+  const out = await session.send(
+    'EC2',
+    profile,
+    region,
+    new DescribeVolumesCommand({ VolumeIds: volumeIds }),
+    'ec2:DescribeVolumes',
+    options,
+  );
   return out.ok ? { ok: true, value: (out.value.Volumes ?? []).map(mapVolume) } : out;
 }
 
@@ -195,7 +262,14 @@ export async function getEbsDefaults(
 ): Promise<Outcome<EbsDefaults>> {
   const [keyId, byDefault] = await Promise.all([
     session.send('EC2', profile, region, new GetEbsDefaultKmsKeyIdCommand({}), 'ec2:GetEbsDefaultKmsKeyId', options),
-    session.send('EC2', profile, region, new GetEbsEncryptionByDefaultCommand({}), 'ec2:GetEbsEncryptionByDefault', options),
+    session.send(
+      'EC2',
+      profile,
+      region,
+      new GetEbsEncryptionByDefaultCommand({}),
+      'ec2:GetEbsEncryptionByDefault',
+      options,
+    ),
   ]);
   if (!keyId.ok) return keyId;
   if (!byDefault.ok) return byDefault;
@@ -252,7 +326,14 @@ export async function describeImages(
   options: SignalOption = {},
 ): Promise<Outcome<ImageInfo[]>> {
   return inChunks(imageIds, async (chunk) => {
-    const out = await session.send('EC2', profile, region, new DescribeImagesCommand({ ImageIds: chunk }), 'ec2:DescribeImages', options);
+    const out = await session.send(
+      'EC2',
+      profile,
+      region,
+      new DescribeImagesCommand({ ImageIds: chunk }),
+      'ec2:DescribeImages',
+      options,
+    );
     return out.ok ? { ok: true, value: (out.value.Images ?? []).map(mapImage) } : out;
   });
 }
@@ -269,7 +350,14 @@ export async function describeSnapshots(
   options: SignalOption = {},
 ): Promise<Outcome<SnapshotInfo[]>> {
   return inChunks(snapshotIds, async (chunk) => {
-    const out = await session.send('EC2', profile, region, new DescribeSnapshotsCommand({ SnapshotIds: chunk }), 'ec2:DescribeSnapshots', options);
+    const out = await session.send(
+      'EC2',
+      profile,
+      region,
+      new DescribeSnapshotsCommand({ SnapshotIds: chunk }),
+      'ec2:DescribeSnapshots',
+      options,
+    );
     return out.ok ? { ok: true, value: (out.value.Snapshots ?? []).map(mapSnapshot) } : out;
   });
 }
@@ -304,7 +392,10 @@ export function mapLaunchTemplateVersion(version: LaunchTemplateVersion): Launch
 
 /** Maps an SDK image. Pure. */
 export function mapImage(image: Image): ImageInfo {
-  const info: ImageInfo = { imageId: image.ImageId ?? '', blockDevices: (image.BlockDeviceMappings ?? []).map(mapLaunchDevice) };
+  const info: ImageInfo = {
+    imageId: image.ImageId ?? '',
+    blockDevices: (image.BlockDeviceMappings ?? []).map(mapLaunchDevice),
+  };
   if (image.Name) info.name = image.Name;
   if (image.OwnerId) info.ownerId = image.OwnerId;
   if (image.State) info.state = image.State;

@@ -35,8 +35,7 @@ export async function resolveEndpoint(
 
 /** Selectors for `ignore_configured_endpoint_urls`, in the shape `loadConfig` takes. */
 export const ignoreConfiguredEndpointSelectors = {
-  environmentVariableSelector: (env: Env): boolean | undefined =>
-    parseBoolean(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS),
+  environmentVariableSelector: (env: Env): boolean | undefined => parseBoolean(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS),
   configFileSelector: (profile: ProfileSection): boolean | undefined =>
     parseBoolean(profile.ignore_configured_endpoint_urls),
   default: false,

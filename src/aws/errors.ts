@@ -123,22 +123,33 @@ const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeout
  * timeout is left out: not connecting at all is a network failure.
  */
 /** What the SDK appends to errors of answers it could not parse; it speaks to developers, not people. */
-const SDK_DESERIALIZATION_HINT = /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/;
+const SDK_DESERIALIZATION_HINT =
+  /\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/;
 const ATTEMPT_TIMEOUT_MESSAGE = /exceeded the configured \d+ ms requestTimeout|timed out after \d+ ms of inactivity/i;
 /**
  * A DryRun call's answer when the caller has the permissions: KMS says
  * DryRunOperationException, EC2 DryRunOperation ("Request would have succeeded, but DryRun
  * flag is set"). It is thrown like an error but reports a success.
  */
-export const DRY_RUN_CODES: ReadonlySet<string> = new Set(['DryRunOperationException', 'DryRunOperation', 'Client.DryRunOperation']);
+export const DRY_RUN_CODES: ReadonlySet<string> = new Set([
+  'DryRunOperationException',
+  'DryRunOperation',
+  'Client.DryRunOperation',
+]);
 /**
  * A quota reached: KMS LimitExceededException (e.g. the grants one key may hold), Auto
  * Scaling's LimitExceeded. Throttling is its own kind: waiting does not lift a quota.
  */
 const LIMIT_CODES = new Set(['LimitExceededException', 'LimitExceeded']);
-const NOT_FOUND_CODES = new Set(['NotFoundException', 'NoSuchEntity', 'NoSuchEntityException', 'ResourceNotFoundException']);
+const NOT_FOUND_CODES = new Set([
+  'NotFoundException',
+  'NoSuchEntity',
+  'NoSuchEntityException',
+  'ResourceNotFoundException',
+]);
 
-const SSO_EXPIRED = /sso session .*(has )?expired|token is expired|sso token .*expired|aws sso login|refresh this sso session/i;
+const SSO_EXPIRED =
+  /sso session .*(has )?expired|token is expired|sso token .*expired|aws sso login|refresh this sso session/i;
 
 /**
  * Classifies a thrown value into a stable kind with a message and a next step a person can
@@ -153,7 +164,11 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
   const profile = context.profile ?? 'default';
   const where = context.region ? ` in ${context.region}` : '';
   const failure = (kind: AwsErrorKind, text: string, nextStep: string, action = context.action): AwsFailure => {
-    const result: AwsFailure = { kind, message: redactSecrets(text, context.secrets), nextStep: redactSecrets(nextStep, context.secrets) };
+    const result: AwsFailure = {
+      kind,
+      message: redactSecrets(text, context.secrets),
+      nextStep: redactSecrets(nextStep, context.secrets),
+    };
     if (action) result.action = action;
     if (code) result.code = code;
     return result;
@@ -196,7 +211,10 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
   }
 
   // A signature that does not verify is the key or the clock, wherever the region is.
-  if (code === 'OptInRequired' || (CREDENTIAL_REJECTED_CODES.has(code) && !SIGNATURE_CODES.has(code) && isOptInRegion(context.region))) {
+  if (
+    code === 'OptInRequired' ||
+    (CREDENTIAL_REJECTED_CODES.has(code) && !SIGNATURE_CODES.has(code) && isOptInRegion(context.region))
+  ) {
     return failure(
       'region-disabled',
       `Region ${context.region ?? '(unknown)'} is not enabled for the account of profile ${profile}.`,
@@ -233,7 +251,11 @@ export function classifyAwsError(error: unknown, context: ErrorContext = {}): Aw
     );
   }
 
-  if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError' || /could not load credentials/i.test(message)) {
+  if (
+    e.name === 'CredentialsProviderError' ||
+    e.name === 'TokenProviderError' ||
+    /could not load credentials/i.test(message)
+  ) {
     // A credential_process failure quotes the command line and its stderr, which may hold
     // tokens, and failures end up in logs and reports: such a profile gets a fixed text.
     const kind = context.signIn ? ` (${SIGN_IN_WORDS[context.signIn]})` : '';

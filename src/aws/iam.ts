@@ -5,7 +5,12 @@ import {
   type ResourceSpecificResult,
   type Statement,
 } from '@aws-sdk/client-iam';
-import type { DiagnosisPorts, ResourceSimulationResult, SimulationResult, SimulationSide } from '../core/diagnosis/ports';
+import type {
+  DiagnosisPorts,
+  ResourceSimulationResult,
+  SimulationResult,
+  SimulationSide,
+} from '../core/diagnosis/ports';
 import type { Outcome } from '../core/model';
 import type { SessionPort, SignalOption } from './session';
 

@@ -20,7 +20,16 @@ export {
   type ProfileSection,
 } from './profiles';
 export { resolveEndpoint, endpointUrlSelectors, ignoreConfiguredEndpointSelectors, type ServiceId } from './endpoints';
-export { classifyAwsError, deniedAction, isDryRunSuccess, redactSecrets, DRY_RUN_CODES, OPT_IN_REGIONS, type ErrorContext, type ErrorLike } from './errors';
+export {
+  classifyAwsError,
+  deniedAction,
+  isDryRunSuccess,
+  redactSecrets,
+  DRY_RUN_CODES,
+  OPT_IN_REGIONS,
+  type ErrorContext,
+  type ErrorLike,
+} from './errors';
 export {
   listRegions,
   listInstances,
@@ -45,7 +54,17 @@ export {
   type StateChange,
 } from './ec2';
 export { simulatePrincipalPolicy, mapEvaluation, type SimulationInput } from './iam';
-export { describeKey, listAliases, getKeyPolicy, putKeyPolicy, enableKey, cancelKeyDeletion, createGrant, mapKey, type GrantRequest } from './kms';
+export {
+  describeKey,
+  listAliases,
+  getKeyPolicy,
+  putKeyPolicy,
+  enableKey,
+  cancelKeyDeletion,
+  createGrant,
+  mapKey,
+  type GrantRequest,
+} from './kms';
 export {
   listAutoScalingGroups,
   describeScalingActivities,

@@ -26,10 +26,19 @@ export async function describeKey(
   options: SignalOption = {},
 ): Promise<Outcome<KeyInfo>> {
   const action = 'kms:DescribeKey';
-  const out = await session.send('KMS', profile, region, new DescribeKeyCommand({ KeyId: keyIdOrArn }), action, options);
+  const out = await session.send(
+    'KMS',
+    profile,
+    region,
+    new DescribeKeyCommand({ KeyId: keyIdOrArn }),
+    action,
+    options,
+  );
   if (!out.ok) return out;
   if (out.value.KeyMetadata) return { ok: true, value: mapKey(out.value.KeyMetadata) };
-  const missing = Object.assign(new Error(`KMS returned no metadata for ${keyIdOrArn}.`), { name: 'NotFoundException' });
+  const missing = Object.assign(new Error(`KMS returned no metadata for ${keyIdOrArn}.`), {
+    name: 'NotFoundException',
+  });
   return { ok: false, error: classifyAwsError(missing, { profile, region, action }) };
 }
 
@@ -41,7 +50,14 @@ export async function listAliases(
   keyId: string,
   options: SignalOption = {},
 ): Promise<Outcome<string[]>> {
-  const out = await session.send('KMS', profile, region, new ListAliasesCommand({ KeyId: keyId }), 'kms:ListAliases', options);
+  const out = await session.send(
+    'KMS',
+    profile,
+    region,
+    new ListAliasesCommand({ KeyId: keyId }),
+    'kms:ListAliases',
+    options,
+  );
   if (!out.ok) return out;
   return { ok: true, value: (out.value.Aliases ?? []).map((a) => a.AliasName ?? '').filter((name) => name !== '') };
 }
@@ -72,7 +88,12 @@ export async function putKeyPolicy(
   policy: string,
   options: SignalOption = {},
 ): Promise<Outcome<void>> {
-  const command = new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: POLICY_NAME, Policy: policy, BypassPolicyLockoutSafetyCheck: false });
+  const command = new PutKeyPolicyCommand({
+    KeyId: keyId,
+    PolicyName: POLICY_NAME,
+    Policy: policy,
+    BypassPolicyLockoutSafetyCheck: false,
+  });
   return done(await session.send('KMS', profile, region, command, 'kms:PutKeyPolicy', options));
 }
 
@@ -108,7 +129,14 @@ export async function createGrant(
     Name: request.name,
   });
   // A key lives in one region; the grant is made there whatever region the caller is in.
-  const out = await session.send('KMS', profile, regionOfArn(request.keyArn) ?? region, command, 'kms:CreateGrant', options);
+  const out = await session.send(
+    'KMS',
+    profile,
+    regionOfArn(request.keyArn) ?? region,
+    command,
+    'kms:CreateGrant',
+    options,
+  );
   if (!out.ok) return out;
   const grant: GrantCreated = { grantId: out.value.GrantId ?? '' };
   if (out.value.GrantToken) grant.grantToken = out.value.GrantToken;
@@ -123,7 +151,9 @@ export async function enableKey(
   keyId: string,
   options: SignalOption = {},
 ): Promise<Outcome<void>> {
-  return done(await session.send('KMS', profile, region, new EnableKeyCommand({ KeyId: keyId }), 'kms:EnableKey', options));
+  return done(
+    await session.send('KMS', profile, region, new EnableKeyCommand({ KeyId: keyId }), 'kms:EnableKey', options),
+  );
 }
 
 /** Cancels a scheduled deletion; the key comes back Disabled and still needs enableKey. */
@@ -134,7 +164,14 @@ export async function cancelKeyDeletion(
   keyId: string,
   options: SignalOption = {},
 ): Promise<Outcome<{ keyId: string }>> {
-  const out = await session.send('KMS', profile, region, new CancelKeyDeletionCommand({ KeyId: keyId }), 'kms:CancelKeyDeletion', options);
+  const out = await session.send(
+    'KMS',
+    profile,
+    region,
+    new CancelKeyDeletionCommand({ KeyId: keyId }),
+    'kms:CancelKeyDeletion',
+    options,
+  );
   return out.ok ? { ok: true, value: { keyId: out.value.KeyId ?? keyId } } : out;
 }
 

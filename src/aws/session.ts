@@ -85,7 +85,14 @@ interface CommandSender {
  */
 export type SessionPort = Pick<
   AwsSession,
-  'send' | 'profile' | 'profiles' | 'knownAccountId' | 'callerIdentity' | 'hasLiveCredentials' | 'rateGate' | 'fixedRegions'
+  | 'send'
+  | 'profile'
+  | 'profiles'
+  | 'knownAccountId'
+  | 'callerIdentity'
+  | 'hasLiveCredentials'
+  | 'rateGate'
+  | 'fixedRegions'
 >;
 
 /** Credentials this close to expiry are refreshed before use. */
@@ -163,7 +170,13 @@ export class AwsSession {
 
   /** Drops clients, credentials and caches; the next call re-reads the config files. */
   invalidate(): void {
-    this.clients.clear((client) => void client.then((c) => c.destroy(), () => undefined));
+    this.clients.clear(
+      (client) =>
+        void client.then(
+          (c) => c.destroy(),
+          () => undefined,
+        ),
+    );
     this.providers.clear();
     this.signIns.clear();
     this.identities.clear();
@@ -235,13 +248,20 @@ export class AwsSession {
       const counter = settings.onRequest ?? noCounter;
       const timeoutMs = this.callTimeoutMs();
       const value = await this.limiter.run(
-        () => withDeadline(timeoutMs, settings.signal, (signal) => requestCounter.run(counter, () => task(client, signal))),
+        () =>
+          withDeadline(timeoutMs, settings.signal, (signal) => requestCounter.run(counter, () => task(client, signal))),
         settings.signal,
       );
       return { ok: true, value };
     } catch (error) {
       const summary = await this.profile(profile).catch(() => undefined);
-      const context = { profile, region, action: settings.action, signIn: summary?.signIn, secrets: this.heldSecrets() };
+      const context = {
+        profile,
+        region,
+        action: settings.action,
+        signIn: summary?.signIn,
+        secrets: this.heldSecrets(),
+      };
       return { ok: false, error: classifyAwsError(error, context) };
     }
   }
@@ -413,7 +433,8 @@ export class AwsSession {
     const files = { ...loaderInit(this.files()), ignoreCache: true };
     const signIn = (await this.profile(profile).catch(() => undefined))?.signIn;
     const requestHandler = this.handlerTimeouts();
-    if (signIn === 'sso' || signIn === 'sso-legacy') return fromSSO({ profile, ...files, clientConfig: { requestHandler } });
+    if (signIn === 'sso' || signIn === 'sso-legacy')
+      return fromSSO({ profile, ...files, clientConfig: { requestHandler } });
     const mfa = this.options.mfaCodeProvider;
     // Role profiles call STS to assume the role; that call must go where the profile's
     // endpoint_url says too, not to the endpoint of whichever profile AWS_PROFILE names.
@@ -424,7 +445,11 @@ export class AwsSession {
     return fromIni({
       profile,
       ...files,
-      clientConfig: { ignoreConfiguredEndpointUrls: true, requestHandler, ...(stsEndpoint ? { endpoint: stsEndpoint } : {}) },
+      clientConfig: {
+        ignoreConfiguredEndpointUrls: true,
+        requestHandler,
+        ...(stsEndpoint ? { endpoint: stsEndpoint } : {}),
+      },
       ...(mfa ? { mfaCodeProvider: (serial: string) => mfa(profile, serial) } : {}),
     });
   }

@@ -12,7 +12,17 @@ export async function getCallerIdentity(
   region: string,
   options: SignalOption = {},
 ): Promise<Outcome<CallerIdentity>> {
-  const out = await session.send('STS', profile, region, new GetCallerIdentityCommand({}), 'sts:GetCallerIdentity', options);
+  const out = await session.send(
+    'STS',
+    profile,
+    region,
+    new GetCallerIdentityCommand({}),
+    'sts:GetCallerIdentity',
+    options,
+  );
   if (!out.ok) return out;
-  return { ok: true, value: { account: out.value.Account ?? '', arn: out.value.Arn ?? '', userId: out.value.UserId ?? '' } };
+  return {
+    ok: true,
+    value: { account: out.value.Account ?? '', arn: out.value.Arn ?? '', userId: out.value.UserId ?? '' },
+  };
 }

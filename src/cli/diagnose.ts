@@ -5,7 +5,14 @@
  */
 import { parseArgs } from 'node:util';
 import type * as AwsModule from '../aws';
-import { diagnoseAutoScalingGroup, diagnoseInstance, jsonText, renderMarkdown, renderText, type AnyReport } from '../core/diagnosis';
+import {
+  diagnoseAutoScalingGroup,
+  diagnoseInstance,
+  jsonText,
+  renderMarkdown,
+  renderText,
+  type AnyReport,
+} from '../core/diagnosis';
 import { isInstanceId } from '../core/ids';
 
 export interface DiagnoseIo {
@@ -17,7 +24,8 @@ export interface DiagnoseIo {
 export type DiagnoseFormat = 'text' | 'json' | 'markdown';
 
 /** What to diagnose: an instance, or an Auto Scaling group. */
-export type DiagnoseTarget = { instanceId: string; autoScalingGroup?: undefined } | { autoScalingGroup: string; instanceId?: undefined };
+export type DiagnoseTarget =
+  { instanceId: string; autoScalingGroup?: undefined } | { autoScalingGroup: string; instanceId?: undefined };
 
 export type DiagnoseArguments = DiagnoseTarget & {
   profile: string;
@@ -102,8 +110,19 @@ function describeParseError(error: unknown, args: readonly string[]): string {
 }
 
 /** Parses the arguments after `diagnose`; a string is a usage error to print. */
-export function parseDiagnoseArguments(args: readonly string[], env: DiagnoseIo['env']): DiagnoseArguments | DiagnoseHelp | string {
-  let values: { instance?: string; 'auto-scaling-group'?: string; profile?: string; region?: string; format?: string; timeout?: string; help?: boolean };
+export function parseDiagnoseArguments(
+  args: readonly string[],
+  env: DiagnoseIo['env'],
+): DiagnoseArguments | DiagnoseHelp | string {
+  let values: {
+    instance?: string;
+    'auto-scaling-group'?: string;
+    profile?: string;
+    region?: string;
+    format?: string;
+    timeout?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
   } catch (error) {
@@ -119,7 +138,11 @@ export function parseDiagnoseArguments(args: readonly string[], env: DiagnoseIo[
   if (!instanceId && !groupName) return '--instance is required (or --auto-scaling-group for a group)';
   if (instanceId && !isInstanceId(instanceId)) return `not an instance id: ${instanceId}`;
   // Auto Scaling group names are 1 to 255 characters; a control character is never one.
-  if (groupName && (groupName.length > 255 || [...groupName].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))) return 'not an Auto Scaling group name';
+  if (
+    groupName &&
+    (groupName.length > 255 || [...groupName].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+  )
+    return 'not an Auto Scaling group name';
   const format = FORMATS.find((f) => f === (values.format ?? 'text'));
   if (!format) return `--format must be one of ${FORMATS.join(', ')}`;
   const target: DiagnoseTarget = instanceId ? { instanceId } : { autoScalingGroup: groupName ?? '' };
@@ -157,11 +180,17 @@ export function exitOf(report: AnyReport, profile: string): { code: number; mess
   }
   if (kind === 'expired-credentials' || kind === 'no-credentials') {
     const state = kind === 'no-credentials' ? 'missing' : 'expired';
-    return { code: EXIT.usage, message: `the credentials of profile "${profile}" are ${state}: ${instanceStep?.nextStep ?? ''}` };
+    return {
+      code: EXIT.usage,
+      message: `the credentials of profile "${profile}" are ${state}: ${instanceStep?.nextStep ?? ''}`,
+    };
   }
   if (report.verdict.code !== 'unknown') return { code: EXIT.verdict };
   if (kind && UNREACHED.has(kind)) {
-    return { code: EXIT.noVerdict, message: `no verdict: AWS could not be reached (${kind}): ${instanceStep?.nextStep ?? ''}` };
+    return {
+      code: EXIT.noVerdict,
+      message: `no verdict: AWS could not be reached (${kind}): ${instanceStep?.nextStep ?? ''}`,
+    };
   }
   return { code: EXIT.noVerdict, message: `no verdict: ${report.verdict.summary}` };
 }
@@ -180,7 +209,9 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
   const session = new aws.AwsSession(sessionOptions(parsed));
   try {
     const profiles = await session.profiles().catch((error: unknown) => {
-      io.stderr(`cannot read the AWS config files: ${aws.redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
+      io.stderr(
+        `cannot read the AWS config files: ${aws.redactSecrets(error instanceof Error ? error.message : String(error))}\n`,
+      );
       return undefined;
     });
     if (!profiles) return 2;
@@ -194,17 +225,29 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
     }
     const region = parsed.region ?? profile?.region;
     if (!region) {
-      io.stderr(`no region: pass --region, set AWS_REGION, or give profile "${parsed.profile}" a region\n${DIAGNOSE_USAGE}\n`);
+      io.stderr(
+        `no region: pass --region, set AWS_REGION, or give profile "${parsed.profile}" a region\n${DIAGNOSE_USAGE}\n`,
+      );
       return 2;
     }
     const profilesByAccount = await session.profilesByAccount();
     const ports = aws.createDiagnosisPorts(session, parsed.profile, region);
     const report =
       parsed.autoScalingGroup !== undefined
-        ? await diagnoseAutoScalingGroup({ groupName: parsed.autoScalingGroup, profile: parsed.profile, region, profilesByAccount }, ports)
-        : await diagnoseInstance({ instanceId: parsed.instanceId, profile: parsed.profile, region, profilesByAccount }, ports);
+        ? await diagnoseAutoScalingGroup(
+            { groupName: parsed.autoScalingGroup, profile: parsed.profile, region, profilesByAccount },
+            ports,
+          )
+        : await diagnoseInstance(
+            { instanceId: parsed.instanceId, profile: parsed.profile, region, profilesByAccount },
+            ports,
+          );
     const output =
-      parsed.format === 'json' ? jsonText(report) + '\n' : parsed.format === 'markdown' ? renderMarkdown(report) + '\n' : renderText(report) + '\n';
+      parsed.format === 'json'
+        ? jsonText(report) + '\n'
+        : parsed.format === 'markdown'
+          ? renderMarkdown(report) + '\n'
+          : renderText(report) + '\n';
     io.stdout(output);
     const exit = exitOf(report, parsed.profile);
     if (exit.message) io.stderr(`${exit.message}\n`);

@@ -168,7 +168,8 @@ export async function runLint(args: string[], io: LintIo): Promise<number> {
       });
       linted.push({ path, text, kind, findings });
       // Said on stderr: a file that is not a policy passes silently otherwise, and stdout stays JSON or SARIF.
-      if (kind === 'not-a-policy') io.stderr(`ec2-launch-doctor lint: skipped ${path}: not a policy, nor a template holding one\n`);
+      if (kind === 'not-a-policy')
+        io.stderr(`ec2-launch-doctor lint: skipped ${path}: not a policy, nor a template holding one\n`);
       // Not analyzed (nested too deeply): reported with the findings, and never a passing run.
       if (findings.some((f) => f.code === 'analysis-failed')) failed = true;
     } catch (error) {

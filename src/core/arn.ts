@@ -135,7 +135,13 @@ function parsePrincipalArnUncached(arn: string): ParsedPrincipal | undefined {
     if (resource === 'root') return { partition, account, kind: 'root', principalArn: arn };
     if (resource.startsWith('user/')) return { partition, account, kind: 'user', principalArn: arn };
     if (resource.startsWith('role/')) {
-      return { partition, account, kind: 'role', roleName: resource.slice(resource.lastIndexOf('/') + 1), principalArn: arn };
+      return {
+        partition,
+        account,
+        kind: 'role',
+        roleName: resource.slice(resource.lastIndexOf('/') + 1),
+        principalArn: arn,
+      };
     }
   }
   if (service === 'sts') {
@@ -149,7 +155,8 @@ function parsePrincipalArnUncached(arn: string): ParsedPrincipal | undefined {
         principalArn: `arn:${partition}:iam::${account}:role/${roleName}`,
       };
     }
-    if (resource.startsWith('federated-user/')) return { partition, account, kind: 'federated-user', principalArn: arn };
+    if (resource.startsWith('federated-user/'))
+      return { partition, account, kind: 'federated-user', principalArn: arn };
   }
   return { partition, account, kind: 'other', principalArn: arn };
 }

@@ -11,13 +11,7 @@ export const DEFAULT_REGION = 'us-east-1';
 
 /** How a profile signs in; shown on the profile node and used to word credential errors. */
 export type SignInKind =
-  | 'static-keys'
-  | 'assume-role'
-  | 'credential-process'
-  | 'sso'
-  | 'sso-legacy'
-  | 'web-identity'
-  | 'unknown';
+  'static-keys' | 'assume-role' | 'credential-process' | 'sso' | 'sso-legacy' | 'web-identity' | 'unknown';
 
 /** A profile of the user's shared config / credentials files. */
 export interface ProfileSummary {

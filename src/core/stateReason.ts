@@ -51,7 +51,8 @@ interface Rule {
   nextStep: string;
 }
 
-const KMS_NEXT_STEP = 'Run Diagnose: it checks the KMS keys of the encrypted volumes and whether the caller may create the grant EC2 needs.';
+const KMS_NEXT_STEP =
+  'Run Diagnose: it checks the KMS keys of the encrypted volumes and whether the caller may create the grant EC2 needs.';
 
 // Specific causes first: a Message naming one of them overrides a generic Code.
 const SPECIFIC_RULES: Rule[] = [
@@ -85,7 +86,8 @@ const CODE_RULES: Rule[] = [
   {
     kind: 'client-internal-error',
     pattern: /^Client\.InternalError\b/i,
-    summary: 'Client error on launch: most often the KMS key of an encrypted volume (missing kms:CreateGrant permission or a key that is not enabled).',
+    summary:
+      'Client error on launch: most often the KMS key of an encrypted volume (missing kms:CreateGrant permission or a key that is not enabled).',
     nextStep: KMS_NEXT_STEP,
   },
   {
@@ -170,10 +172,15 @@ function classifyTransitionReason(transitionReason: string | undefined): StateRe
   const text = transitionReason?.trim() ?? '';
   if (text === '') return undefined;
   const rule =
-    SPECIFIC_RULES.find((r) => r.pattern.test(text)) ?? CODE_RULES.find((r) => r.pattern.test(text)) ?? TRANSITION_RULES.find((r) => r.pattern.test(text));
+    SPECIFIC_RULES.find((r) => r.pattern.test(text)) ??
+    CODE_RULES.find((r) => r.pattern.test(text)) ??
+    TRANSITION_RULES.find((r) => r.pattern.test(text));
   if (!rule) return undefined;
   const classified = fromRule(rule);
-  return { ...classified, summary: `${classified.summary} (EC2 gives no state reason: read from the state transition reason "${text}".)` };
+  return {
+    ...classified,
+    summary: `${classified.summary} (EC2 gives no state reason: read from the state transition reason "${text}".)`,
+  };
 }
 
 /**
@@ -182,13 +189,20 @@ function classifyTransitionReason(transitionReason: string | undefined): StateRe
  * terminated ones are classified on the Code, then the Message (a specific Message wins).
  * Without any StateReason, `transitionReason` (`Instance.StateTransitionReason`) is read instead.
  */
-export function classifyStateReason(reason?: StateReason, state?: InstanceStateName, transitionReason?: string): StateReasonClassification {
+export function classifyStateReason(
+  reason?: StateReason,
+  state?: InstanceStateName,
+  transitionReason?: string,
+): StateReasonClassification {
   if (state === 'pending' || state === 'running') {
     return {
       kind: 'not-stopped',
       isLaunchFailure: false,
       needsKmsChecks: false,
-      summary: state === 'running' ? 'The instance is running: nothing stopped it.' : 'The instance is starting (pending): nothing stopped it yet.',
+      summary:
+        state === 'running'
+          ? 'The instance is running: nothing stopped it.'
+          : 'The instance is starting (pending): nothing stopped it yet.',
       nextStep: state === 'running' ? 'Nothing to fix.' : 'Wait until it settles, then diagnose again if it stops.',
     };
   }
@@ -209,7 +223,9 @@ export function classifyStateReason(reason?: StateReason, state?: InstanceStateN
   const specific = SPECIFIC_RULES.find((rule) => rule.pattern.test(text));
   if (specific) return fromRule(specific);
   // The Message repeats the Code as a prefix, so a missing Code is recovered from it.
-  const byCode = CODE_RULES.find((rule) => rule.pattern.test(code)) ?? (code === '' ? CODE_RULES.find((rule) => rule.pattern.test(message)) : undefined);
+  const byCode =
+    CODE_RULES.find((rule) => rule.pattern.test(code)) ??
+    (code === '' ? CODE_RULES.find((rule) => rule.pattern.test(message)) : undefined);
   if (byCode) return fromRule(byCode);
   // Unknown codes still get the KMS checks: they are cheap and a key problem is the common cause.
   return {
@@ -217,6 +233,7 @@ export function classifyStateReason(reason?: StateReason, state?: InstanceStateN
     isLaunchFailure: false,
     needsKmsChecks: true,
     summary: `EC2 reports "${code || message}", a state reason this tool does not recognise.`,
-    nextStep: 'Look the code up in the EC2 StateReason reference; the KMS checks run anyway in case it stopped right after a start.',
+    nextStep:
+      'Look the code up in the EC2 StateReason reference; the KMS checks run anyway in case it stopped right after a start.',
   };
 }

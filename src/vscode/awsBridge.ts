@@ -1,8 +1,22 @@
 import type * as AwsModule from '../aws/bundle';
 import type { StateChange } from '../aws';
 import { parseKeyArn } from '../core/arn';
-import type { CreateGrantArgs, DiagnoseOptions, DiagnosisReport, GroupDiagnosisReport, LaunchPrediction } from '../core/diagnosis';
-import type { AutoScalingGroupSummary, AwsFailure, CallerIdentity, GrantCreated, InstanceSummary, Outcome, ProfileSummary } from '../core/model';
+import type {
+  CreateGrantArgs,
+  DiagnoseOptions,
+  DiagnosisReport,
+  GroupDiagnosisReport,
+  LaunchPrediction,
+} from '../core/diagnosis';
+import type {
+  AutoScalingGroupSummary,
+  AwsFailure,
+  CallerIdentity,
+  GrantCreated,
+  InstanceSummary,
+  Outcome,
+  ProfileSummary,
+} from '../core/model';
 import type { Config } from './config';
 import type { ExplorerBackend } from './explorer/instancesProvider';
 
@@ -74,7 +88,10 @@ export interface AwsFacade {
   /** The Auto Scaling groups of a region (paged DescribeAutoScalingGroups), for the palette's pick. */
   autoScalingGroups(profile: string, region: string): Promise<Outcome<AutoScalingGroupSummary[]>>;
   /** Runs the group diagnosis engine over the AWS ports of the target's profile and region. */
-  diagnoseGroup(target: GroupDiagnosisTarget, options: Pick<DiagnoseOptions, 'signal' | 'onStep'>): Promise<GroupDiagnosisReport>;
+  diagnoseGroup(
+    target: GroupDiagnosisTarget,
+    options: Pick<DiagnoseOptions, 'signal' | 'onStep'>,
+  ): Promise<GroupDiagnosisReport>;
   /** The report as Markdown, with the command links (for the webview) and without (to copy). */
   renderReport(report: DiagnosisReport | GroupDiagnosisReport): { linked: string; plain: string };
   /** True for the error a cancelled diagnosis rejects with. */
@@ -155,7 +172,13 @@ export class AwsBridge {
         if (!groups.ok) return groups;
         const short = aws.groupsNeedingActivities(groups.value).map((g) => g.name);
         if (short.length === 0) return { ok: true, value: { groups: groups.value, activities: [] } };
-        const activities = await aws.describeScalingActivities(session, profile, region, { groupNames: short }, { signal });
+        const activities = await aws.describeScalingActivities(
+          session,
+          profile,
+          region,
+          { groupNames: short },
+          { signal },
+        );
         return activities.ok ? { ok: true, value: { groups: groups.value, activities: activities.value } } : activities;
       },
     };
@@ -189,7 +212,8 @@ export class AwsBridge {
           region,
           instanceId,
         ),
-      rebootInstance: (profile, region, instanceId) => this.aws.rebootInstance(this.current, profile, region, instanceId),
+      rebootInstance: (profile, region, instanceId) =>
+        this.aws.rebootInstance(this.current, profile, region, instanceId),
       changeKeyState: async (profile, keyArn, action) => {
         const key = parseKeyArn(keyArn);
         if (!key) return notAKeyArn(keyArn);
@@ -210,7 +234,12 @@ export class AwsBridge {
       createGrant: async (args) => {
         const key = parseKeyArn(args.keyArn);
         if (!key) return notAKeyArn(args.keyArn);
-        const request = { keyArn: args.keyArn, granteePrincipal: args.granteePrincipal, operations: args.operations, name: GRANT_NAME };
+        const request = {
+          keyArn: args.keyArn,
+          granteePrincipal: args.granteePrincipal,
+          operations: args.operations,
+          name: GRANT_NAME,
+        };
         return this.aws.createGrant(this.current, args.profile, key.region, request);
       },
       predictStart: async (target) => {
@@ -218,7 +247,16 @@ export class AwsBridge {
         const ports = this.aws.createDiagnosisPorts(session, target.profile, target.region);
         const profilesByAccount = await session.profilesByAccount();
         const subject = { kind: 'stopped-instance' as const, instanceId: target.instanceId };
-        return this.aws.predictLaunch({ subject, profile: target.profile, region: target.region, profilesByAccount, deadlineMs: START_PREDICTION_MS }, ports);
+        return this.aws.predictLaunch(
+          {
+            subject,
+            profile: target.profile,
+            region: target.region,
+            profilesByAccount,
+            deadlineMs: START_PREDICTION_MS,
+          },
+          ports,
+        );
       },
       diagnose: async (target, options) => {
         const session = this.current;

@@ -13,7 +13,13 @@ import {
   restoreKeyPolicy,
   saveKeyPolicy,
 } from './diagnose/reportCommands';
-import { copyInstanceId, openInConsole, rebootInstance, startInstance, stopInstance } from './explorer/instanceCommands';
+import {
+  copyInstanceId,
+  openInConsole,
+  rebootInstance,
+  startInstance,
+  stopInstance,
+} from './explorer/instanceCommands';
 import { clearFilter, filter, refresh, ssoLogin } from './explorer/treeCommands';
 import { trustGuarded } from './workspaceTrust';
 

@@ -61,15 +61,24 @@ async function main() {
     const awsDir = path.join(dir, 'aws-config');
     mkdirSync(awsDir);
     writeFileSync(path.join(awsDir, 'config'), '[profile bench]\nregion = us-east-1\n');
-    writeFileSync(path.join(awsDir, 'credentials'), '[bench]\naws_access_key_id = AKIAEXAMPLEBENCH0001\naws_secret_access_key = benchSecretNotReal\n');
-    const control = await probe(bundle, 'expand', storage, [path.join(awsDir, 'config'), path.join(awsDir, 'credentials')]);
-    if (!control.expand?.awsBundleLoaded) throw new Error('expanding the tree did not load the AWS bundle: the probe cannot be trusted');
+    writeFileSync(
+      path.join(awsDir, 'credentials'),
+      '[bench]\naws_access_key_id = AKIAEXAMPLEBENCH0001\naws_secret_access_key = benchSecretNotReal\n',
+    );
+    const control = await probe(bundle, 'expand', storage, [
+      path.join(awsDir, 'config'),
+      path.join(awsDir, 'credentials'),
+    ]);
+    if (!control.expand?.awsBundleLoaded)
+      throw new Error('expanding the tree did not load the AWS bundle: the probe cannot be trusted');
 
     await probe(bundle, 'measure', storage);
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await probe(bundle, 'measure', storage));
     const last = runs[runs.length - 1];
-    process.stderr.write(`  activation: ${text.length} bytes, ${last.totalMs.toFixed(1)} ms, AWS bundle loaded: ${last.awsBundleLoaded}\n`);
+    process.stderr.write(
+      `  activation: ${text.length} bytes, ${last.totalMs.toFixed(1)} ms, AWS bundle loaded: ${last.awsBundleLoaded}\n`,
+    );
     const result = {
       bundle: {
         file: 'dist/extension.js (production)',

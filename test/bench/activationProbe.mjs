@@ -11,7 +11,9 @@ import { createExtensionContext, createVscodeStandIn } from './vscodeStandIn.mjs
 const SDK_MODULE = /(^|[\\/])@(aws-sdk|smithy)[\\/]/;
 
 const [bundle, mode, storageDir, configFile, credentialsFile] = process.argv.slice(2);
-const settings = configFile ? { 'ec2LaunchDoctor.sharedConfigFile': configFile, 'ec2LaunchDoctor.sharedCredentialsFile': credentialsFile } : {};
+const settings = configFile
+  ? { 'ec2LaunchDoctor.sharedConfigFile': configFile, 'ec2LaunchDoctor.sharedCredentialsFile': credentialsFile }
+  : {};
 const { vscode, missing, registeredCommands } = createVscodeStandIn({ settings });
 const require = createRequire(import.meta.url);
 const awsBundle = path.join(path.dirname(bundle), 'aws.js');
@@ -41,7 +43,9 @@ const loaded = performance.now();
 const api = extension.activate(context);
 const activated = performance.now();
 const atActivation = loadedSince(before);
-const requestedAtActivation = [...new Set(requests.map((r) => (path.isAbsolute(r) ? path.relative(path.dirname(bundle), r) : r)))].sort();
+const requestedAtActivation = [
+  ...new Set(requests.map((r) => (path.isAbsolute(r) ? path.relative(path.dirname(bundle), r) : r))),
+].sort();
 
 const result = {
   loadMs: loaded - started,
@@ -59,7 +63,11 @@ const result = {
 if (mode === 'expand') {
   const roots = await api.instances.getChildren();
   const afterExpand = loadedSince(before);
-  result.expand = { rootNodes: roots.length, awsBundleLoaded: afterExpand.awsBundleLoaded, missingApi: [...missing].sort() };
+  result.expand = {
+    rootNodes: roots.length,
+    awsBundleLoaded: afterExpand.awsBundleLoaded,
+    missingApi: [...missing].sort(),
+  };
 }
 
 for (const disposable of context.subscriptions) disposable?.dispose?.();

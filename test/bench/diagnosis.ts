@@ -24,7 +24,12 @@ const CASES: { instanceId: string; cause: string }[] = [
 ];
 
 /** An Auto Scaling group whose role the key policy does not name (test/emulator/scenarios/autoscaling.json). */
-const GROUP_CASE = { groupName: 'eks-nodes-asg', profile: 'platform-admin', region: 'us-west-2', cause: 'Auto Scaling group, role missing from the key policy' };
+const GROUP_CASE = {
+  groupName: 'eks-nodes-asg',
+  profile: 'platform-admin',
+  region: 'us-west-2',
+  cause: 'Auto Scaling group, role missing from the key policy',
+};
 
 const aws = loadAwsBundle();
 
@@ -34,10 +39,20 @@ async function diagnoseGroupOnce(emulator: EmulatorProcess): Promise<Record<stri
   try {
     const ports = aws.createDiagnosisPorts(session, GROUP_CASE.profile, GROUP_CASE.region);
     const started = performance.now();
-    const report = await diagnoseAutoScalingGroup({ groupName: GROUP_CASE.groupName, profile: GROUP_CASE.profile, region: GROUP_CASE.region }, ports);
+    const report = await diagnoseAutoScalingGroup(
+      { groupName: GROUP_CASE.groupName, profile: GROUP_CASE.profile, region: GROUP_CASE.region },
+      ports,
+    );
     const wallMs = performance.now() - started;
     const emulatorCalls = await emulator.calls();
-    return { wallMs, rounds: report.calls.rounds, calls: report.calls.count, emulatorCalls: emulatorCalls.total, verdict: report.verdict.code, byAction: report.calls.byAction };
+    return {
+      wallMs,
+      rounds: report.calls.rounds,
+      calls: report.calls.count,
+      emulatorCalls: emulatorCalls.total,
+      verdict: report.verdict.code,
+      byAction: report.calls.byAction,
+    };
   } finally {
     session.dispose();
   }
@@ -55,7 +70,14 @@ async function diagnoseOnce(emulator: EmulatorProcess, instanceId: string): Prom
     const report = await diagnoseInstance({ instanceId, profile: PROFILE, region: REGION, profilesByAccount }, ports);
     const wallMs = performance.now() - started;
     const emulatorCalls = await emulator.calls();
-    return { wallMs, rounds: report.calls.rounds, calls: report.calls.count, emulatorCalls: emulatorCalls.total, verdict: report.verdict.code, byAction: report.calls.byAction };
+    return {
+      wallMs,
+      rounds: report.calls.rounds,
+      calls: report.calls.count,
+      emulatorCalls: emulatorCalls.total,
+      verdict: report.verdict.code,
+      byAction: report.calls.byAction,
+    };
   } finally {
     session.dispose();
   }
@@ -70,7 +92,9 @@ async function main(): Promise<void> {
       const runs: Record<string, unknown>[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await diagnoseOnce(emulator, instanceId));
       const first = runs[0];
-      progress(`diagnosis: ${instanceId} (${cause}) ${first.verdict}, ${first.rounds} rounds, ${first.calls} calls, ${Math.round(first.wallMs as number)} ms`);
+      progress(
+        `diagnosis: ${instanceId} (${cause}) ${first.verdict}, ${first.rounds} rounds, ${first.calls} calls, ${Math.round(first.wallMs as number)} ms`,
+      );
       cases.push({
         instanceId,
         cause,
@@ -98,7 +122,9 @@ async function groupCase(): Promise<Record<string, unknown>> {
     const runs: Record<string, unknown>[] = [];
     for (let i = 0; i < RUNS; i++) runs.push(await diagnoseGroupOnce(emulator));
     const first = runs[0];
-    progress(`diagnosis: ${GROUP_CASE.groupName} (${GROUP_CASE.cause}) ${first.verdict}, ${first.rounds} rounds, ${first.calls} calls, ${Math.round(first.wallMs as number)} ms`);
+    progress(
+      `diagnosis: ${GROUP_CASE.groupName} (${GROUP_CASE.cause}) ${first.verdict}, ${first.rounds} rounds, ${first.calls} calls, ${Math.round(first.wallMs as number)} ms`,
+    );
     return {
       instanceId: `asg:${GROUP_CASE.groupName}`,
       cause: GROUP_CASE.cause,

@@ -24,7 +24,11 @@ async function main(): Promise<void> {
   const latencyMs = Number(process.argv[3] ?? 0);
   const built = kind === 'tree' ? treeScenario() : kind === 'scale' ? scaleScenario() : undefined;
   const faults: FaultRule[] = latencyMs > 0 ? [{ latencyMs }] : [];
-  const emulator = await startEmulator({ scenario: built?.scenario ?? (kind === 'autoscaling' ? 'autoscaling' : 'demo'), faults, launchDelayMs: 0 });
+  const emulator = await startEmulator({
+    scenario: built?.scenario ?? (kind === 'autoscaling' ? 'autoscaling' : 'demo'),
+    faults,
+    launchDelayMs: 0,
+  });
   const dir = mkdtempSync(path.join(tmpdir(), 'ec2ld-bench-aws-'));
   const files = writeAwsConfig(dir, emulator, emulator.scenario);
   const ready: EmulatorReady = {

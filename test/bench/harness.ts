@@ -15,7 +15,8 @@ const STARTUP_TIMEOUT_MS = 60_000;
 
 /** The lazily loaded AWS bundle of the extension. */
 export function loadAwsBundle(): typeof AwsModule {
-  if (!existsSync(AWS_BUNDLE)) throw new Error(`${AWS_BUNDLE} is missing: run "npm run build" first (npm run bench does).`);
+  if (!existsSync(AWS_BUNDLE))
+    throw new Error(`${AWS_BUNDLE} is missing: run "npm run build" first (npm run bench does).`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(AWS_BUNDLE) as typeof AwsModule;
 }
@@ -64,9 +65,13 @@ export function startEmulatorProcess(kind: ScenarioKind, latencyMs: number): Pro
         credentialsFile: message.credentialsFile,
         profiles: message.profiles,
         async calls() {
-          const body = (await control(url, 'GET', 'calls')) as { total: number; calls: { service: string; action: string; count: number }[] };
+          const body = (await control(url, 'GET', 'calls')) as {
+            total: number;
+            calls: { service: string; action: string; count: number }[];
+          };
           const byAction: Record<string, number> = {};
-          for (const row of body.calls) byAction[`${row.service}:${row.action}`] = (byAction[`${row.service}:${row.action}`] ?? 0) + row.count;
+          for (const row of body.calls)
+            byAction[`${row.service}:${row.action}`] = (byAction[`${row.service}:${row.action}`] ?? 0) + row.count;
           return { total: body.total, byAction };
         },
         async resetCalls() {

@@ -24,7 +24,11 @@ interface Listing {
 }
 
 function newSession(emulator: EmulatorProcess): AwsSession {
-  return new aws.AwsSession({ configFile: emulator.configFile, credentialsFile: emulator.credentialsFile, maxConcurrentRequests: CONCURRENCY_LIMIT });
+  return new aws.AwsSession({
+    configFile: emulator.configFile,
+    credentialsFile: emulator.credentialsFile,
+    maxConcurrentRequests: CONCURRENCY_LIMIT,
+  });
 }
 
 async function homeRegion(session: AwsSession, profile: string): Promise<string> {
@@ -85,7 +89,10 @@ async function measure(emulator: EmulatorProcess, mode: 'parallel' | 'sequential
   const session = newSession(emulator);
   const labels: Promise<unknown>[] = [];
   const started = performance.now();
-  const listing = mode === 'parallel' ? await expandInParallel(session, emulator.profiles, labels) : await expandSequentially(session, emulator.profiles);
+  const listing =
+    mode === 'parallel'
+      ? await expandInParallel(session, emulator.profiles, labels)
+      : await expandSequentially(session, emulator.profiles);
   const wallMs = performance.now() - started;
   await Promise.all(labels);
   session.dispose();
@@ -103,7 +110,8 @@ function lowerBound(calls: CallTally, latencyMs: number, limit: number): Record<
   const byChain = 1 + Math.ceil(describeInstances / limit);
   const rounds = Math.max(byWork, byChain);
   return {
-    formula: 'latency x max(ceil(C / L), 1 + ceil(D / L)); C: all calls, D: DescribeInstances calls (each waits for its profile\'s DescribeRegions round), L: concurrency limit',
+    formula:
+      "latency x max(ceil(C / L), 1 + ceil(D / L)); C: all calls, D: DescribeInstances calls (each waits for its profile's DescribeRegions round), L: concurrency limit",
     latencyMs,
     limit,
     calls: calls.total,

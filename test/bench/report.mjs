@@ -11,7 +11,14 @@ export function summarize(samples) {
     const high = Math.ceil(position);
     return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
   };
-  return { n: sorted.length, median: at(0.5), p25: at(0.25), p75: at(0.75), min: sorted[0], max: sorted[sorted.length - 1] };
+  return {
+    n: sorted.length,
+    median: at(0.5),
+    p25: at(0.25),
+    p75: at(0.75),
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+  };
 }
 
 /** Rounds to a precision that keeps the figure and drops the noise digits. */
@@ -79,12 +86,18 @@ function linearityRows(points) {
     const summary = summarize(point.samplesMs);
     const slug = point.kind.replace(/\W+/g, '-');
     rows.push(
-      row(`policy.linear.${slug}.${Math.round(point.bytes / KIB)}k`, `Analyze a minified ${point.kind} of ${fmt.kb(point.bytes)}, every fix's edits made`, summary.median, 'ms', {
-        summary,
-        detail: `${point.findings} findings, ${point.edits} edits; first call ${fmt.ms(point.firstCallMs)}`,
-        target: point.bytes < 64 * KIB && point.kind === 'key policy' ? '< 50 ms' : undefined,
-        pass: summary.median < 50,
-      }),
+      row(
+        `policy.linear.${slug}.${Math.round(point.bytes / KIB)}k`,
+        `Analyze a minified ${point.kind} of ${fmt.kb(point.bytes)}, every fix's edits made`,
+        summary.median,
+        'ms',
+        {
+          summary,
+          detail: `${point.findings} findings, ${point.edits} edits; first call ${fmt.ms(point.firstCallMs)}`,
+          target: point.bytes < 64 * KIB && point.kind === 'key policy' ? '< 50 ms' : undefined,
+          pass: summary.median < 50,
+        },
+      ),
     );
     const list = byKind.get(point.kind) ?? [];
     list.push({ bytes: point.bytes, median: summary.median });
@@ -96,11 +109,17 @@ function linearityRows(points) {
     const large = list[list.length - 1];
     const growth = large.median / large.bytes / (small.median / small.bytes);
     rows.push(
-      row(`policy.linear.${kind.replace(/\W+/g, '-')}.growth`, `Cost per byte, ${fmt.kb(large.bytes)} ÷ ${fmt.kb(small.bytes)} minified ${kind}`, growth, 'ratio', {
-        detail: `${fmt.ms(small.median)} for ${fmt.kb(small.bytes)}, ${fmt.ms(large.median)} for ${fmt.kb(large.bytes)}`,
-        target: '<= 3x',
-        pass: growth <= 3,
-      }),
+      row(
+        `policy.linear.${kind.replace(/\W+/g, '-')}.growth`,
+        `Cost per byte, ${fmt.kb(large.bytes)} ÷ ${fmt.kb(small.bytes)} minified ${kind}`,
+        growth,
+        'ratio',
+        {
+          detail: `${fmt.ms(small.median)} for ${fmt.kb(small.bytes)}, ${fmt.ms(large.median)} for ${fmt.kb(large.bytes)}`,
+          target: '<= 3x',
+          pass: growth <= 3,
+        },
+      ),
     );
   }
   return rows;
@@ -167,21 +186,35 @@ export function buildRows(results) {
     const ratio = evaluator.median / simulator.median;
     const t = policy.throughput;
     rows.push(
-      row('policy.keyPolicy', `Analyze a 32 KB key policy (${policy.keyPolicy.statements} statements)`, key.median, 'ms', {
-        summary: key,
-        detail: `${policy.keyPolicy.bytes.toLocaleString('en-US')} bytes, ${policy.keyPolicy.findings} findings; first call ${fmt.ms(policy.keyPolicy.firstCallMs)}`,
-        target: '< 5 ms',
-        pass: key.median < 5,
-      }),
+      row(
+        'policy.keyPolicy',
+        `Analyze a 32 KB key policy (${policy.keyPolicy.statements} statements)`,
+        key.median,
+        'ms',
+        {
+          summary: key,
+          detail: `${policy.keyPolicy.bytes.toLocaleString('en-US')} bytes, ${policy.keyPolicy.findings} findings; first call ${fmt.ms(policy.keyPolicy.firstCallMs)}`,
+          target: '< 5 ms',
+          pass: key.median < 5,
+        },
+      ),
       row('policy.template', 'Analyze a 1 MB CloudFormation template', template.median, 'ms', {
         summary: template,
         detail: `${policy.template.bytes.toLocaleString('en-US')} bytes, ${policy.template.findings} findings`,
       }),
       ...iacRows(policy),
-      row('policy.evaluator', `evaluateCreateGrant on ${t.questions.toLocaleString('en-US')} questions`, evaluator.median, 'perSecond', {
-        summary: evaluator,
-        detail: `verdicts ${Object.entries(t.verdicts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-      }),
+      row(
+        'policy.evaluator',
+        `evaluateCreateGrant on ${t.questions.toLocaleString('en-US')} questions`,
+        evaluator.median,
+        'perSecond',
+        {
+          summary: evaluator,
+          detail: `verdicts ${Object.entries(t.verdicts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        },
+      ),
       row('policy.simulator', '@cloud-copilot/iam-simulate on the same questions', simulator.median, 'perSecond', {
         summary: simulator,
         detail: `${t.simulationsPerPass.toLocaleString('en-US')} simulations a pass (${fmt.perSecond(simulations.median)}); ${t.disagreements} disagreements`,
@@ -201,10 +234,18 @@ export function buildRows(results) {
     const bound = listing.lowerBound;
     const s = listing.shape;
     rows.push(
-      row('tree.parallel', `Tree listing ${s.profiles} profiles x ${s.regions} regions x ${s.instancesPerRegion} instances, ${s.latencyMs} ms latency`, parallel.median, 'ms', {
-        summary: parallel,
-        detail: `${listing.calls.total} calls (${Object.entries(listing.calls.byAction).map(([k, v]) => `${k} ${v}`).join(', ')}), limit ${s.limit}`,
-      }),
+      row(
+        'tree.parallel',
+        `Tree listing ${s.profiles} profiles x ${s.regions} regions x ${s.instancesPerRegion} instances, ${s.latencyMs} ms latency`,
+        parallel.median,
+        'ms',
+        {
+          summary: parallel,
+          detail: `${listing.calls.total} calls (${Object.entries(listing.calls.byAction)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}), limit ${s.limit}`,
+        },
+      ),
       row('tree.sequential', 'Same calls one at a time (baseline)', sequential.median, 'ms', {
         summary: sequential,
         detail: `${listing.sequentialCalls} calls; the tree is ${fmt.ratio(sequential.median / parallel.median)} faster`,
@@ -227,24 +268,42 @@ export function buildRows(results) {
     const heap = summarize(scale.instances.heapUsedDeltaMiB);
     const profiles = summarize(scale.profiles.listMs);
     rows.push(
-      row('scale.instances', `List ${scale.instances.instances.toLocaleString('en-US')} instances in one region`, time.median, 'ms', {
-        summary: time,
-        detail: `${scale.instances.callsPerListing} DescribeInstances pages, fresh process each`,
-        target: '< 3 s',
-        pass: time.median < 3000,
-      }),
-      row('scale.memory', `Extra memory listing ${scale.instances.instances.toLocaleString('en-US')} instances (peak RSS)`, peak.median, 'mib', {
-        summary: peak,
-        detail: `heap +${round(heap.median)} MB right after, +${round(retained.median)} MB retained after GC with the list held`,
-        target: '< 200 MB',
-        pass: peak.median < 200,
-      }),
-      row('scale.profiles', `listProfiles with ${scale.profiles.profiles.toLocaleString('en-US')} profiles`, profiles.median, 'ms', {
-        summary: profiles,
-        detail: `${fmt.kb(scale.profiles.fileBytes)} of config + credentials, re-read each run; first call ${fmt.ms(scale.profiles.firstCallMs)}`,
-        target: '< 500 ms',
-        pass: profiles.median < 500,
-      }),
+      row(
+        'scale.instances',
+        `List ${scale.instances.instances.toLocaleString('en-US')} instances in one region`,
+        time.median,
+        'ms',
+        {
+          summary: time,
+          detail: `${scale.instances.callsPerListing} DescribeInstances pages, fresh process each`,
+          target: '< 3 s',
+          pass: time.median < 3000,
+        },
+      ),
+      row(
+        'scale.memory',
+        `Extra memory listing ${scale.instances.instances.toLocaleString('en-US')} instances (peak RSS)`,
+        peak.median,
+        'mib',
+        {
+          summary: peak,
+          detail: `heap +${round(heap.median)} MB right after, +${round(retained.median)} MB retained after GC with the list held`,
+          target: '< 200 MB',
+          pass: peak.median < 200,
+        },
+      ),
+      row(
+        'scale.profiles',
+        `listProfiles with ${scale.profiles.profiles.toLocaleString('en-US')} profiles`,
+        profiles.median,
+        'ms',
+        {
+          summary: profiles,
+          detail: `${fmt.kb(scale.profiles.fileBytes)} of config + credentials, re-read each run; first call ${fmt.ms(scale.profiles.firstCallMs)}`,
+          target: '< 500 ms',
+          pass: profiles.median < 500,
+        },
+      ),
     );
   }
 
@@ -252,18 +311,35 @@ export function buildRows(results) {
     for (const c of diagnosis.cases) {
       const wall = summarize(c.wallMs);
       rows.push(
-        row(`diagnosis.${c.instanceId}`, `Diagnose ${c.instanceId} (${c.cause}), ${diagnosis.latencyMs} ms latency`, wall.median, 'ms', {
-          summary: wall,
-          detail: `${c.verdict}; ${plural(c.rounds, 'round')}, ${plural(c.calls, 'port call')}, ${plural(c.emulatorCalls, 'AWS call')}; wall ÷ latency ${(wall.median / diagnosis.latencyMs).toFixed(1)}`,
-          target: '<= 5 rounds',
-          pass: c.rounds <= 5 && c.stable,
-        }),
+        row(
+          `diagnosis.${c.instanceId}`,
+          `Diagnose ${c.instanceId} (${c.cause}), ${diagnosis.latencyMs} ms latency`,
+          wall.median,
+          'ms',
+          {
+            summary: wall,
+            detail: `${c.verdict}; ${plural(c.rounds, 'round')}, ${plural(c.calls, 'port call')}, ${plural(c.emulatorCalls, 'AWS call')}; wall ÷ latency ${(wall.median / diagnosis.latencyMs).toFixed(1)}`,
+            target: '<= 5 rounds',
+            pass: c.rounds <= 5 && c.stable,
+          },
+        ),
       );
     }
   }
 
   for (const [name, result] of Object.entries(results)) {
-    if (result?.error) rows.push({ id: `${name}.error`, benchmark: `${name}: CRASHED`, median: null, display: '', spread: '', runs: 0, detail: result.error, target: '', result: 'ERROR' });
+    if (result?.error)
+      rows.push({
+        id: `${name}.error`,
+        benchmark: `${name}: CRASHED`,
+        median: null,
+        display: '',
+        spread: '',
+        runs: 0,
+        detail: result.error,
+        target: '',
+        result: 'ERROR',
+      });
   }
   return rows;
 }
@@ -287,15 +363,18 @@ export function markdown(rows, info) {
     '',
     '| Benchmark | Median | Spread (min – max) | Runs | Detail | Target | Result |',
     '|---|---:|---:|---:|---|---|---|',
-    ...rows.map((r) => `| ${escapeCell(r.benchmark)} | ${escapeCell(r.display)} | ${escapeCell(r.spread)} | ${r.runs} | ${escapeCell(r.detail)} | ${escapeCell(r.target)} | ${r.result ? `**${r.result}**` : ''} |`),
+    ...rows.map(
+      (r) =>
+        `| ${escapeCell(r.benchmark)} | ${escapeCell(r.display)} | ${escapeCell(r.spread)} | ${r.runs} | ${escapeCell(r.detail)} | ${escapeCell(r.target)} | ${r.result ? `**${r.result}**` : ''} |`,
+    ),
     '',
     'How each figure is taken:',
     '',
     '- Activation: `esbuild.mjs --production` is built into a temporary directory; each run is a new Node process that loads `dist/extension.js` with a hand-written `vscode` stand-in and calls `activate()`. Every module loaded is recorded; expanding the tree afterwards (control run) must load `dist/aws.js`, which proves the check would see the SDK.',
     '- Policy: `analyzePolicyText` with two principals configured; a question is "may this caller obtain EC2\'s grant under this key policy?" (`evaluateCreateGrant`). The simulator answers the same question with one `runSimulation` of the key policy alone, and a second one with an identity policy allowing `kms:*` when the first does not allow; both must give the same verdicts.',
-    '- Tree: the call pattern of the Instances view (caller identity, DescribeRegions, then every region at once) against the local emulator with 100 ms added to every call, one concurrency limit shared by all profiles. The lower bound: DescribeInstances calls cannot start before their profile\'s DescribeRegions answers (one round), and no round holds more than the limit, so rounds >= max(ceil(C / L), 1 + ceil(D / L)).',
+    "- Tree: the call pattern of the Instances view (caller identity, DescribeRegions, then every region at once) against the local emulator with 100 ms added to every call, one concurrency limit shared by all profiles. The lower bound: DescribeInstances calls cannot start before their profile's DescribeRegions answers (one round), and no round holds more than the limit, so rounds >= max(ceil(C / L), 1 + ceil(D / L)).",
     '- Scale: each 10,000-instance listing runs in a new process started with `--expose-gc`; memory is measured from a collected baseline after the AWS layer loaded. The emulator runs in its own process, so neither its CPU nor its memory is counted.',
-    '- Diagnosis: `diagnoseInstance` over the AWS layer as dev-admin in eu-west-1 against the demo scenario with 100 ms per call; rounds and port calls from `report.calls`, AWS calls from the emulator\'s counter.',
+    "- Diagnosis: `diagnoseInstance` over the AWS layer as dev-admin in eu-west-1 against the demo scenario with 100 ms per call; rounds and port calls from `report.calls`, AWS calls from the emulator's counter.",
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -304,7 +383,12 @@ export function markdown(rows, info) {
 export function stableJson(value) {
   const sort = (v) => {
     if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sort(v[k])]),
+      );
     return round(v);
   };
   return `${JSON.stringify(sort(value), null, 2)}\n`;
@@ -316,6 +400,7 @@ export function summarizeSamples(value) {
     if (value.length > 0 && value.every((v) => typeof v === 'number')) return summarize(value);
     return value.map(summarizeSamples);
   }
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, summarizeSamples(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, summarizeSamples(v)]));
   return value;
 }

@@ -25,7 +25,11 @@ const SUITES = [
 
 function runSuite(suite) {
   // The AWS SDK warns about the Node version on load; the warning says nothing about speed.
-  const child = fork(path.join(here, suite.file), [], { cwd: root, execArgv: [...suite.execArgv, '--no-warnings'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(here, suite.file), [], {
+    cwd: root,
+    execArgv: [...suite.execArgv, '--no-warnings'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve) => {
     let result;
     const timer = setTimeout(() => child.kill(), SUITE_TIMEOUT_MS);
@@ -35,7 +39,10 @@ function runSuite(suite) {
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0 && result) resolve(result);
-      else resolve({ error: signal ? `killed by ${signal} (timeout ${SUITE_TIMEOUT_MS} ms)` : `exited with code ${code}` });
+      else
+        resolve({
+          error: signal ? `killed by ${signal} (timeout ${SUITE_TIMEOUT_MS} ms)` : `exited with code ${code}`,
+        });
     });
   });
 }
@@ -43,8 +50,10 @@ function runSuite(suite) {
 async function main() {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((name) => !SUITES.some((s) => s.name === name));
-  if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
-  if (!existsSync(path.join(root, 'dist', 'aws.js'))) throw new Error('dist/aws.js is missing: run "npm run build" first (npm run bench does).');
+  if (unknown.length > 0)
+    throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
+  if (!existsSync(path.join(root, 'dist', 'aws.js')))
+    throw new Error('dist/aws.js is missing: run "npm run build" first (npm run bench does).');
   const selected = wanted.length > 0 ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
 
   const loadBefore = os.loadavg();
@@ -54,13 +63,17 @@ async function main() {
     process.stderr.write(`bench: ${suite.name}\n`);
     const t0 = Date.now();
     results[suite.name] = await runSuite(suite);
-    process.stderr.write(`bench: ${suite.name} ${results[suite.name].error ? `FAILED (${results[suite.name].error})` : 'done'} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `bench: ${suite.name} ${results[suite.name].error ? `FAILED (${results[suite.name].error})` : 'done'} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
   }
   const info = { machine: machine(loadBefore), durationSeconds: Math.round((Date.now() - started) / 1000) };
   const rows = buildRows(results);
 
   process.stdout.write(`\n${consoleTable(rows)}\n\n`);
-  process.stdout.write(`${info.machine.cpu}, ${info.machine.cores} cores, Node ${info.machine.node}; load average ${info.machine.loadAverageBefore.join(' / ')} -> ${info.machine.loadAverageAfter.join(' / ')}; ${info.durationSeconds} s\n`);
+  process.stdout.write(
+    `${info.machine.cpu}, ${info.machine.cores} cores, Node ${info.machine.node}; load average ${info.machine.loadAverageBefore.join(' / ')} -> ${info.machine.loadAverageAfter.join(' / ')}; ${info.durationSeconds} s\n`,
+  );
 
   if (selected.length === SUITES.length) {
     mkdirSync(resultsDir, { recursive: true });
@@ -69,11 +82,16 @@ async function main() {
       writeFileSync(`${file}.tmp`, text);
       renameSync(`${file}.tmp`, file);
     };
-    write('latest.json', stableJson({ generatedAt: new Date().toISOString(), ...info, rows, benchmarks: summarizeSamples(results) }));
+    write(
+      'latest.json',
+      stableJson({ generatedAt: new Date().toISOString(), ...info, rows, benchmarks: summarizeSamples(results) }),
+    );
     const table = markdown(rows, info);
     write('latest.md', table);
     updateReadme(table);
-    process.stdout.write(`Wrote ${path.relative(root, path.join(resultsDir, 'latest.json'))}, latest.md and the README's table\n`);
+    process.stdout.write(
+      `Wrote ${path.relative(root, path.join(resultsDir, 'latest.json'))}, latest.md and the README's table\n`,
+    );
   }
   const failed = rows.filter((r) => r.result === 'FAIL').map((r) => r.id);
   if (failed.length > 0) process.stdout.write(`Targets missed: ${failed.join(', ')}\n`);

@@ -17,10 +17,14 @@ const PROFILE_RUNS = 9;
 const CLIENT_TIMEOUT_MS = 120_000;
 
 function listInFreshProcess(emulator: EmulatorProcess): Promise<Record<string, number>> {
-  const child = fork(path.join(__dirname, 'scaleClient.ts'), [emulator.configFile, emulator.credentialsFile, emulator.profiles[0]], {
-    execArgv: ['--import', 'tsx', '--expose-gc', '--no-warnings'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    path.join(__dirname, 'scaleClient.ts'),
+    [emulator.configFile, emulator.credentialsFile, emulator.profiles[0]],
+    {
+      execArgv: ['--import', 'tsx', '--expose-gc', '--no-warnings'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let result: Record<string, number> | undefined;
     const timer = setTimeout(() => child.kill(), CLIENT_TIMEOUT_MS);
@@ -44,9 +48,12 @@ async function instancesAtScale(): Promise<Record<string, unknown>> {
     for (let i = 0; i < INSTANCE_RUNS; i++) {
       await emulator.resetCalls();
       const run = await listInFreshProcess(emulator);
-      if (run.instances !== SCALE_INSTANCES) throw new Error(`listed ${run.instances} instances, expected ${SCALE_INSTANCES}`);
+      if (run.instances !== SCALE_INSTANCES)
+        throw new Error(`listed ${run.instances} instances, expected ${SCALE_INSTANCES}`);
       runs.push(run);
-      progress(`scale: ${SCALE_INSTANCES} instances in ${Math.round(run.listMs)} ms, peak RSS +${Math.round(run.peakRssDeltaMiB)} MiB`);
+      progress(
+        `scale: ${SCALE_INSTANCES} instances in ${Math.round(run.listMs)} ms, peak RSS +${Math.round(run.peakRssDeltaMiB)} MiB`,
+      );
     }
     const calls = await emulator.calls();
     const pick = (key: string): number[] => runs.map((r) => r[key]);
@@ -73,7 +80,8 @@ async function manyProfiles(): Promise<Record<string, unknown>> {
     const files = writeAwsConfig(dir, { url: 'http://127.0.0.1:9' }, manyProfilesScenario(PROFILE_COUNT - extra));
     const options = { configFile: files.configFile, credentialsFile: files.credentialsFile, ignoreCache: true };
     const first = await timeMsAsync(() => aws.listProfiles(options));
-    if (first.value.length !== PROFILE_COUNT) throw new Error(`listed ${first.value.length} profiles, expected ${PROFILE_COUNT}`);
+    if (first.value.length !== PROFILE_COUNT)
+      throw new Error(`listed ${first.value.length} profiles, expected ${PROFILE_COUNT}`);
     const samples: number[] = [];
     for (let i = 0; i < PROFILE_RUNS; i++) samples.push((await timeMsAsync(() => aws.listProfiles(options))).ms);
     return {

@@ -45,7 +45,8 @@ export function treeScenario(): { scenario: Scenario; profiles: string[] } {
     const name = `bench-${p}`;
     builder.account(account, `bench-account-${p}`);
     builder.principal({ name, account, region: 'us-east-1', policies: [adminPolicy()] });
-    for (const region of DEFAULT_REGIONS) builder.instances(TREE.instancesPerRegion, { account, region, namePrefix: `${name}-${region}` });
+    for (const region of DEFAULT_REGIONS)
+      builder.instances(TREE.instancesPerRegion, { account, region, namePrefix: `${name}-${region}` });
     profiles.push(name);
   }
   return { scenario: builder.build(), profiles };
@@ -54,7 +55,10 @@ export function treeScenario(): { scenario: Scenario; profiles: string[] } {
 /** One account with 10,000 instances in one region. */
 export function scaleScenario(): { scenario: Scenario; profiles: string[] } {
   const account = '100000011111';
-  const builder = new ScenarioBuilder('bench-scale', 0).region(SCALE_REGION).region('us-east-1').account(account, 'bench-scale');
+  const builder = new ScenarioBuilder('bench-scale', 0)
+    .region(SCALE_REGION)
+    .region('us-east-1')
+    .account(account, 'bench-scale');
   builder.principal({ name: 'bench-scale', account, region: SCALE_REGION, policies: [adminPolicy()] });
   builder.instances(SCALE_INSTANCES, { account, region: SCALE_REGION, namePrefix: 'fleet' });
   return { scenario: builder.build(), profiles: ['bench-scale'] };
@@ -63,5 +67,9 @@ export function scaleScenario(): { scenario: Scenario; profiles: string[] } {
 /** `count` IAM users in one account: the profiles of a config with `count` profiles. */
 export function manyProfilesScenario(count: number): Scenario {
   const account = '100000022222';
-  return new ScenarioBuilder('bench-profiles', 0).region('us-east-1').account(account).principals(count, { account, prefix: 'customer', region: 'us-east-1' }).build();
+  return new ScenarioBuilder('bench-profiles', 0)
+    .region('us-east-1')
+    .account(account)
+    .principals(count, { account, prefix: 'customer', region: 'us-east-1' })
+    .build();
 }

@@ -50,7 +50,13 @@ class Uri {
   }
   static parse(value) {
     const url = new URL(value);
-    return new Uri(url.protocol.replace(/:$/, ''), url.host, decodeURIComponent(url.pathname), url.search.replace(/^\?/, ''), url.hash.replace(/^#/, ''));
+    return new Uri(
+      url.protocol.replace(/:$/, ''),
+      url.host,
+      decodeURIComponent(url.pathname),
+      url.search.replace(/^\?/, ''),
+      url.hash.replace(/^#/, ''),
+    );
   }
   static from(parts) {
     return new Uri(parts.scheme, parts.authority, parts.path, parts.query, parts.fragment);
@@ -62,13 +68,25 @@ class Uri {
     return this.path;
   }
   with(change) {
-    return new Uri(change.scheme ?? this.scheme, change.authority ?? this.authority, change.path ?? this.path, change.query ?? this.query, change.fragment ?? this.fragment);
+    return new Uri(
+      change.scheme ?? this.scheme,
+      change.authority ?? this.authority,
+      change.path ?? this.path,
+      change.query ?? this.query,
+      change.fragment ?? this.fragment,
+    );
   }
   toString() {
     return `${this.scheme}://${this.authority}${this.path}${this.query ? `?${this.query}` : ''}${this.fragment ? `#${this.fragment}` : ''}`;
   }
   toJSON() {
-    return { scheme: this.scheme, authority: this.authority, path: this.path, query: this.query, fragment: this.fragment };
+    return {
+      scheme: this.scheme,
+      authority: this.authority,
+      path: this.path,
+      query: this.query,
+      fragment: this.fragment,
+    };
   }
 }
 
@@ -127,7 +145,23 @@ function dataClass(...fields) {
 
 function outputChannel(name) {
   const ignore = () => undefined;
-  return { name, append: ignore, appendLine: ignore, replace: ignore, clear: ignore, show: ignore, hide: ignore, dispose: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore, logLevel: 2, onDidChangeLogLevel: noEvent };
+  return {
+    name,
+    append: ignore,
+    appendLine: ignore,
+    replace: ignore,
+    clear: ignore,
+    show: ignore,
+    hide: ignore,
+    dispose: ignore,
+    trace: ignore,
+    debug: ignore,
+    info: ignore,
+    warn: ignore,
+    error: ignore,
+    logLevel: 2,
+    onDidChangeLogLevel: noEvent,
+  };
 }
 
 /**
@@ -137,7 +171,14 @@ function outputChannel(name) {
 function recording(name, target, missing) {
   return new Proxy(target, {
     get(object, property) {
-      if (typeof property === 'symbol' || property in object || property === 'then' || property === '__esModule' || property === 'default') return object[property];
+      if (
+        typeof property === 'symbol' ||
+        property in object ||
+        property === 'then' ||
+        property === '__esModule' ||
+        property === 'default'
+      )
+        return object[property];
       missing.add(`${name}.${property}`);
       return () => new Disposable();
     },
@@ -194,7 +235,15 @@ export function createVscodeStandIn({ settings = {}, version = '1.85.0' } = {}) 
       'window',
       {
         createOutputChannel: (name) => outputChannel(name),
-        createTreeView: () => ({ visible: true, onDidExpandElement: noEvent, onDidCollapseElement: noEvent, onDidChangeVisibility: noEvent, onDidChangeSelection: noEvent, reveal: async () => undefined, dispose: () => undefined }),
+        createTreeView: () => ({
+          visible: true,
+          onDidExpandElement: noEvent,
+          onDidCollapseElement: noEvent,
+          onDidChangeVisibility: noEvent,
+          onDidChangeSelection: noEvent,
+          reveal: async () => undefined,
+          dispose: () => undefined,
+        }),
         registerTreeDataProvider: () => new Disposable(),
         registerWebviewPanelSerializer: () => new Disposable(),
         showInformationMessage: async () => undefined,
@@ -203,7 +252,8 @@ export function createVscodeStandIn({ settings = {}, version = '1.85.0' } = {}) 
         showInputBox: async () => undefined,
         showQuickPick: async () => undefined,
         setStatusBarMessage: () => new Disposable(),
-        withProgress: (_options, task) => task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: noEvent }),
+        withProgress: (_options, task) =>
+          task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: noEvent }),
         onDidChangeActiveTextEditor: noEvent,
         onDidChangeVisibleTextEditors: noEvent,
         onDidCloseTerminal: noEvent,
@@ -225,7 +275,12 @@ export function createVscodeStandIn({ settings = {}, version = '1.85.0' } = {}) 
         workspaceFolders: undefined,
         isTrusted: true,
         onDidGrantWorkspaceTrust: noEvent,
-        createFileSystemWatcher: () => ({ onDidChange: noEvent, onDidCreate: noEvent, onDidDelete: noEvent, dispose: () => undefined }),
+        createFileSystemWatcher: () => ({
+          onDidChange: noEvent,
+          onDidCreate: noEvent,
+          onDidDelete: noEvent,
+          dispose: () => undefined,
+        }),
         registerFileSystemProvider: () => new Disposable(),
         registerTextDocumentContentProvider: () => new Disposable(),
         fs: {},
@@ -235,7 +290,16 @@ export function createVscodeStandIn({ settings = {}, version = '1.85.0' } = {}) 
     languages: recording(
       'languages',
       {
-        createDiagnosticCollection: (name) => ({ name, set: () => undefined, delete: () => undefined, clear: () => undefined, get: () => undefined, forEach: () => undefined, has: () => false, dispose: () => undefined }),
+        createDiagnosticCollection: (name) => ({
+          name,
+          set: () => undefined,
+          delete: () => undefined,
+          clear: () => undefined,
+          get: () => undefined,
+          forEach: () => undefined,
+          has: () => false,
+          dispose: () => undefined,
+        }),
         registerCodeActionsProvider: () => new Disposable(),
         registerHoverProvider: () => new Disposable(),
       },
@@ -252,7 +316,16 @@ export function createVscodeStandIn({ settings = {}, version = '1.85.0' } = {}) 
       },
       missing,
     ),
-    env: recording('env', { appName: 'Visual Studio Code', language: 'en', clipboard: { writeText: async () => undefined, readText: async () => '' }, openExternal: async () => true }, missing),
+    env: recording(
+      'env',
+      {
+        appName: 'Visual Studio Code',
+        language: 'en',
+        clipboard: { writeText: async () => undefined, readText: async () => '' },
+        openExternal: async () => true,
+      },
+      missing,
+    ),
   };
   return { vscode: recording('vscode', api, missing), missing, registeredCommands };
 }
@@ -261,7 +334,12 @@ export function createVscodeStandIn({ settings = {}, version = '1.85.0' } = {}) 
 export function createExtensionContext(storageDir) {
   const memento = () => {
     const values = new Map();
-    return { get: (key, fallback) => (values.has(key) ? values.get(key) : fallback), update: async (key, value) => void values.set(key, value), keys: () => [...values.keys()], setKeysForSync: () => undefined };
+    return {
+      get: (key, fallback) => (values.has(key) ? values.get(key) : fallback),
+      update: async (key, value) => void values.set(key, value),
+      keys: () => [...values.keys()],
+      setKeysForSync: () => undefined,
+    };
   };
   return {
     subscriptions: [],
@@ -272,7 +350,12 @@ export function createExtensionContext(storageDir) {
     logUri: Uri.file(path.join(storageDir, 'log')),
     globalState: memento(),
     workspaceState: memento(),
-    secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: noEvent },
+    secrets: {
+      get: async () => undefined,
+      store: async () => undefined,
+      delete: async () => undefined,
+      onDidChange: noEvent,
+    },
     extensionMode: 1,
     asAbsolutePath: (relative) => path.join(storageDir, relative),
   };

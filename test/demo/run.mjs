@@ -20,7 +20,8 @@ function parseDemoArgs(argv) {
     else if (name === '--port') {
       const raw = inline ?? argv[++i];
       const port = Number(raw);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port expects a port number, got "${raw ?? ''}"`);
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`--port expects a port number, got "${raw ?? ''}"`);
       options.port = port;
     } else throw new Error(`unknown argument "${argv[i]}"`);
   }
@@ -29,7 +30,12 @@ function parseDemoArgs(argv) {
 
 function desktopCode() {
   try {
-    return execFileSync('bash', ['-c', 'command -v code'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+    return (
+      execFileSync('bash', ['-c', 'command -v code'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() || undefined
+    );
   } catch {
     return undefined;
   }
@@ -52,7 +58,15 @@ async function runDesktop(code, started, stop) {
   const userData = path.join(backend.tmp, 'vscode-user-data');
   const child = spawn(
     code,
-    ['--new-window', '--wait', '--user-data-dir', userData, '--disable-workspace-trust', `--extensionDevelopmentPath=${repoRoot}`, backend.workspace],
+    [
+      '--new-window',
+      '--wait',
+      '--user-data-dir',
+      userData,
+      '--disable-workspace-trust',
+      `--extensionDevelopmentPath=${repoRoot}`,
+      backend.workspace,
+    ],
     { stdio: 'inherit', env: childEnvironment(backend.env) },
   );
   const closed = new Promise((resolve) => child.on('exit', resolve));

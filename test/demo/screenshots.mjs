@@ -5,7 +5,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as util from 'node:util';
 import { launchBrowser, repoRoot } from '../host/codeServer.mjs';
-import { closeSecondarySideBar, expand, openInstancesView, resizeSideBar, STEP_TIMEOUT_MS, treeRow, waitForWebviewText } from '../host/workbench.mjs';
+import {
+  closeSecondarySideBar,
+  expand,
+  openInstancesView,
+  resizeSideBar,
+  STEP_TIMEOUT_MS,
+  treeRow,
+  waitForWebviewText,
+} from '../host/workbench.mjs';
 import { startDemo } from './session.mjs';
 
 const OUT_DIR = path.join(repoRoot, 'media', 'screenshots');
@@ -52,7 +60,9 @@ async function showReport(page) {
   const row = treeRow(page, INSTANCE_NAME);
   await row.hover();
   await row.locator('.actions [aria-label^="Diagnose Stopped Instance"]').first().click();
-  const tab = page.locator(`.tabs-container [role="tab"][aria-label^="Diagnosis: "][aria-label*="${INSTANCE_ID}"]`).first();
+  const tab = page
+    .locator(`.tabs-container [role="tab"][aria-label^="Diagnosis: "][aria-label*="${INSTANCE_ID}"]`)
+    .first();
   await tab.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   // The report renders inside the webview's nested frames: wait for its verdict text.
   await waitForWebviewText(page, /kms-create-grant|CreateGrant/i);
@@ -70,13 +80,19 @@ async function showQuickFix(page) {
     .first();
   await file.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   await file.click();
-  await page.locator(`.tabs-container [role="tab"][aria-label^="${POLICY_FILE}"]`).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page
+    .locator(`.tabs-container [role="tab"][aria-label^="${POLICY_FILE}"]`)
+    .first()
+    .waitFor({ timeout: STEP_TIMEOUT_MS });
   const editor = page.locator('.editor-instance .monaco-editor').first();
   // Warnings are drawn as squiggles once the extension has analyzed the file.
   await editor.locator('.squiggly-warning, .squiggly-error').first().waitFor({ timeout: STEP_TIMEOUT_MS });
   // The Problems panel shows the finding's message under the editor.
   await page.keyboard.press('Control+Shift+M');
-  await page.locator('.markers-panel .monaco-list-row', { hasText: 'missing-create-grant' }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await page
+    .locator('.markers-panel .monaco-list-row', { hasText: 'missing-create-grant' })
+    .first()
+    .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   // The cursor goes to the last line of the flagged statement so that the menu opens below it.
   await editor.locator('.view-lines').click();
   await page.keyboard.press('Control+G');
@@ -103,7 +119,9 @@ async function main() {
     const page = await browser.newPage({ viewport: VIEWPORT });
     // The workbench reports its own log lines here; kept for when a step times out.
     const workbenchLog = [];
-    await page.exposeFunction('codeAutomationLog', (type, args) => workbenchLog.push(`[${type}] ${util.format(...(Array.isArray(args) ? args : [args]))}`));
+    await page.exposeFunction('codeAutomationLog', (type, args) =>
+      workbenchLog.push(`[${type}] ${util.format(...(Array.isArray(args) ? args : [args]))}`),
+    );
     await page.exposeFunction('codeAutomationExit', () => undefined);
     await page.goto(demo.url);
     await page.locator('.monaco-workbench').waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -120,8 +138,15 @@ async function main() {
         const file = path.join(repoRoot, '.test-artifacts', `screenshots-failed-${name.replace(' ', '-')}.png`);
         fs.mkdirSync(path.dirname(file), { recursive: true });
         await page.screenshot({ path: file }).catch(() => undefined);
-        console.error(`screenshots: the ${name} step failed (${error.message.split('\n')[0]}); page saved as ${path.relative(repoRoot, file)}`);
-        console.error(workbenchLog.filter((l) => /ec2|error/i.test(l)).slice(-15).join('\n'));
+        console.error(
+          `screenshots: the ${name} step failed (${error.message.split('\n')[0]}); page saved as ${path.relative(repoRoot, file)}`,
+        );
+        console.error(
+          workbenchLog
+            .filter((l) => /ec2|error/i.test(l))
+            .slice(-15)
+            .join('\n'),
+        );
         await page.keyboard.press('Escape').catch(() => undefined);
       }
     }

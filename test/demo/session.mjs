@@ -88,7 +88,9 @@ export async function startDemo({ port, logFile, testDriver = false } = {}) {
     // The log lives in the folder that stop() removes: keep its end in the error.
     const tail = readTail(serverLog, 20);
     await backend.stop();
-    throw new Error(`${error instanceof Error ? error.message : error}${tail ? `\ncode-server's last lines:\n${tail}` : ''}`);
+    throw new Error(
+      `${error instanceof Error ? error.message : error}${tail ? `\ncode-server's last lines:\n${tail}` : ''}`,
+    );
   }
   const url = testDriver
     ? workbenchUrl(server, { folder: backend.workspace, extensionDevelopmentPath: repoRoot })

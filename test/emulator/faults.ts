@@ -76,11 +76,17 @@ export class FaultInjector {
 
   /** Replaces every rule. */
   set(rules: readonly FaultRule[]): void {
-    this.rules = rules.map((rule) => ({ rule: { ...rule }, remaining: rule.times ?? Number.POSITIVE_INFINITY, skipped: 0 }));
+    this.rules = rules.map((rule) => ({
+      rule: { ...rule },
+      remaining: rule.times ?? Number.POSITIVE_INFINITY,
+      skipped: 0,
+    }));
   }
 
   list(): FaultRule[] {
-    return this.rules.filter((r) => r.remaining > 0).map((r) => ({ ...r.rule, ...(Number.isFinite(r.remaining) ? { times: r.remaining } : {}) }));
+    return this.rules
+      .filter((r) => r.remaining > 0)
+      .map((r) => ({ ...r.rule, ...(Number.isFinite(r.remaining) ? { times: r.remaining } : {}) }));
   }
 
   decide(target: FaultTarget): FaultOutcome {
@@ -124,7 +130,13 @@ function matches(rule: FaultRule, t: FaultTarget): boolean {
   if (rule.service && rule.service !== '*' && rule.service !== t.service) return false;
   if (rule.region && rule.region !== '*' && rule.region !== t.region) return false;
   if (rule.action && rule.action !== '*' && rule.action !== t.action) return false;
-  if (rule.principal && rule.principal !== t.principalName && rule.principal !== t.accessKeyId && rule.principal !== t.callerArn) return false;
+  if (
+    rule.principal &&
+    rule.principal !== t.principalName &&
+    rule.principal !== t.accessKeyId &&
+    rule.principal !== t.callerArn
+  )
+    return false;
   return true;
 }
 
@@ -147,11 +159,19 @@ export function sendSpoiled(
     case 'black-hole':
       return;
     case 'truncated':
-      res.writeHead(wire.status, { ...headers, 'content-type': wire.contentType, 'content-length': String(body.length) });
+      res.writeHead(wire.status, {
+        ...headers,
+        'content-type': wire.contentType,
+        'content-length': String(body.length),
+      });
       res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
       return;
     case 'trickle': {
-      res.writeHead(wire.status, { ...headers, 'content-type': wire.contentType, 'content-length': String(body.length) });
+      res.writeHead(wire.status, {
+        ...headers,
+        'content-type': wire.contentType,
+        'content-length': String(body.length),
+      });
       res.flushHeaders();
       const perTick = Math.max(1, Math.round((outcome.trickleBytesPerSecond ?? 4) / 4));
       let sent = 0;
@@ -168,7 +188,11 @@ export function sendSpoiled(
       return;
     }
     default:
-      res.writeHead(wire.status, { ...headers, 'content-type': wire.contentType, 'content-length': String(body.length) });
+      res.writeHead(wire.status, {
+        ...headers,
+        'content-type': wire.contentType,
+        'content-length': String(body.length),
+      });
       res.end(body);
   }
 }

@@ -10,7 +10,10 @@ export const hostSuiteDir = path.join(root, 'dist-test', 'host');
 /** Builds every test/host/suite/*.ts file into dist-test/host. */
 export async function buildHostSuite() {
   const suite = path.join(root, 'test', 'host', 'suite');
-  const entryPoints = fs.readdirSync(suite).filter((f) => f.endsWith('.ts')).map((f) => path.join(suite, f));
+  const entryPoints = fs
+    .readdirSync(suite)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(suite, f));
   fs.rmSync(hostSuiteDir, { recursive: true, force: true });
   await esbuild.build({
     entryPoints,

@@ -86,10 +86,27 @@ export async function startCodeServer({
   }
   if (installVsix) {
     // The same command a person runs: code-server --install-extension X.vsix.
-    execFileSync(node, [entry, '--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions, '--install-extension', installVsix], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, XDG_CONFIG_HOME: dirs['xdg-config'], XDG_DATA_HOME: dirs['xdg-data'], XDG_CACHE_HOME: dirs['xdg-cache'] },
-    });
+    execFileSync(
+      node,
+      [
+        entry,
+        '--user-data-dir',
+        dirs['user-data'],
+        '--extensions-dir',
+        dirs.extensions,
+        '--install-extension',
+        installVsix,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          XDG_CONFIG_HOME: dirs['xdg-config'],
+          XDG_DATA_HOME: dirs['xdg-data'],
+          XDG_CACHE_HOME: dirs['xdg-cache'],
+        },
+      },
+    );
   }
   const configFile = path.join(tmp, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\n');
@@ -107,15 +124,21 @@ export async function startCodeServer({
     node,
     [
       entry,
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--auth', 'none',
-      '--config', configFile,
-      '--user-data-dir', dirs['user-data'],
-      '--extensions-dir', dirs.extensions,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--config',
+      configFile,
+      '--user-data-dir',
+      dirs['user-data'],
+      '--extensions-dir',
+      dirs.extensions,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
-      '--reconnection-grace-time', '5',
+      '--reconnection-grace-time',
+      '5',
       ...(testDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
       workspace ?? tmp,
     ],
@@ -176,7 +199,10 @@ function stopGroup(pid) {
 /** The page URL that makes VS Code load an unpacked extension (and optionally run its tests). */
 export function workbenchUrl(server, { folder, extensionDevelopmentPath, extensionTestsPath }) {
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
-  const payload = [['enableProposedApi', ''], ['skipWelcome', 'true']];
+  const payload = [
+    ['enableProposedApi', ''],
+    ['skipWelcome', 'true'],
+  ];
   if (extensionDevelopmentPath) payload.unshift(['extensionDevelopmentPath', remote(extensionDevelopmentPath)]);
   if (extensionTestsPath) payload.splice(1, 0, ['extensionTestsPath', remote(extensionTestsPath)]);
   const params = new URLSearchParams();

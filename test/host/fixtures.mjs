@@ -15,7 +15,18 @@ import { repoRoot } from './codeServer.mjs';
 export async function startEmulatorProcess({ scenario = 'demo', configDir, launchDelayMs = 800, extraArgs = [] } = {}) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'test', 'emulator', 'main.ts'), '--scenario', scenario, '--config-dir', configDir, '--launch-delay', String(launchDelayMs), ...extraArgs],
+    [
+      '--import',
+      'tsx',
+      path.join(repoRoot, 'test', 'emulator', 'main.ts'),
+      '--scenario',
+      scenario,
+      '--config-dir',
+      configDir,
+      '--launch-delay',
+      String(launchDelayMs),
+      ...extraArgs,
+    ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

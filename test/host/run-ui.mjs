@@ -44,93 +44,139 @@ async function startAgainAs(page, as) {
 }
 
 const steps = [
-  ['clicking the activity-bar icon shows the Instances view', async (page) => {
-    await openInstancesView(page);
-    await resizeSideBar(page, 560);
-  }],
-  ['expanding profile dev-admin lists its regions with counts', async (page) => {
-    await expand(treeRow(page, 'dev-admin'));
-    const region = treeRow(page, 'eu-west-1');
-    await region.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    const text = await region.innerText();
-    if (!/\d+ instances, \d+ stopped at launch/.test(text)) throw new Error(`eu-west-1 row reads "${text}"`);
-  }],
-  ['expanding eu-west-1 shows app-1 marked as stopped at launch', async (page) => {
-    await expand(treeRow(page, 'eu-west-1'));
-    const row = treeRow(page, 'app-1');
-    await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    const text = await row.innerText();
-    if (!/stopped at launch/.test(text)) throw new Error(`app-1 row reads "${text}"`);
-    if ((await row.locator('.codicon-warning').count()) === 0) throw new Error('app-1 has no warning icon');
-    await page.screenshot({ path: path.join(artifacts, 'ui-tree.png') });
-  }],
-  ['the inline Diagnose action opens the report with the verdict', async (page) => {
-    const row = treeRow(page, 'app-1');
-    await row.hover();
-    await row.locator('.actions [aria-label^="Diagnose Stopped Instance"]').first().click();
-    // The tab names the instance by its Name tag.
-    await page.locator('.tabs-container [role="tab"][aria-label*="Diagnosis: app-1 (i-00de0000000000004)"]').first().waitFor({ timeout: STEP_TIMEOUT_MS });
-    const text = await waitForWebviewText(page, /kms-create-grant-not-allowed/);
-    if (!/AllowEC2GrantsForEncryptedVolumes/.test(text)) throw new Error('the report shows no fix statement');
-    await page.screenshot({ path: path.join(artifacts, 'ui-report.png') });
-  }],
-  ['Start instance again asks as whom; the start as dev-operator (the principal that failed) stops again before the fix', async (page) => {
-    await startAgainAs(page, 'dev-operator');
-    await waitForWebviewText(page, /stopped again \(Client\.InternalError\) after a start as dev-operator/);
-  }],
-  ['with files.autoSave afterDelay, the quick fix on the live key policy writes and asks nothing until the explicit save', async (page) => {
-    const putsBefore = await putKeyPolicyCalls();
-    await clickWebviewLink(page, 'Open key policy');
-    const tab = page.locator('.tabs-container [role="tab"][aria-label^="key-policy.json"]').first();
-    await tab.waitFor({ timeout: STEP_TIMEOUT_MS });
-    const editor = page.locator('.editor-instance .monaco-editor').first();
-    await editor.locator('.squiggly-warning, .squiggly-error').first().waitFor({ timeout: STEP_TIMEOUT_MS });
-    await editor.locator('.view-lines').click();
-    // Next problem, then the quick fixes at it.
-    await page.keyboard.press('F8');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+.');
-    await page.locator('.action-widget .monaco-list-row', { hasText: /Operator/ }).first().click({ timeout: STEP_TIMEOUT_MS });
-    // Several auto save delays (1 s by default) pass.
-    await page.waitForTimeout(4_000);
-    if (await dialogVisible(page)) throw new Error('a dialog opened on auto save');
-    if ((await putKeyPolicyCalls()) !== putsBefore) throw new Error('auto save wrote the key policy');
-    if (!/\bdirty\b/.test((await tab.getAttribute('class')) ?? '')) throw new Error('the tab is no longer dirty: the edit may be lost');
-    await page.screenshot({ path: path.join(artifacts, 'ui-autosave.png') });
-    await page.keyboard.press('Control+S');
-    const question = await answerDialog(page, 'Save to AWS');
-    if (!/Replace the key policy/.test(question)) throw new Error(`the save asked "${question}"`);
-    const deadline = Date.now() + STEP_TIMEOUT_MS;
-    while ((await putKeyPolicyCalls()) !== putsBefore + 1) {
-      if (Date.now() > deadline) throw new Error('the explicit save did not write the key policy');
-      await page.waitForTimeout(250);
-    }
-  }],
-  ['after the fix, the start as dev-operator reaches running and the report says the fix works', async (page) => {
-    await page.locator('.tabs-container [role="tab"][aria-label*="Diagnosis: app-1"]').first().click();
-    await startAgainAs(page, 'dev-operator');
-    await waitForWebviewText(page, /running, started as dev-operator\. The principal that failed can start it now/);
-    await page.screenshot({ path: path.join(artifacts, 'ui-fixed.png') });
-  }],
-  ['the palette path: profile, region (with its counts), instance (failed ones under their own heading), and Back', async (page) => {
-    await page.keyboard.press('F1');
-    await page.keyboard.type('EC2: Diagnose Stopped Instance');
-    await pickQuickItem(page, 'EC2: Diagnose Stopped Instance');
-    await pickQuickItem(page, 'dev-admin');
-    // The tree listed dev-admin: its regions come with their counts.
-    const regionRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'eu-west-1' }).first();
-    await regionRow.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-    const regionText = await regionRow.innerText();
-    if (!/stopped at launch/.test(regionText)) throw new Error(`the eu-west-1 item reads "${regionText}"`);
-    await pickQuickItem(page, 'eu-west-1');
-    const title = page.locator('.quick-input-widget .quick-input-title');
-    await page.locator('.quick-input-widget', { hasText: 'Stopped at launch' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
-    if (!/\(3\/3\)/.test(await title.innerText())) throw new Error(`step title reads "${await title.innerText()}"`);
-    // The Back arrow left of the title.
-    await page.locator('.quick-input-widget .quick-input-left-action-bar .action-label, .quick-input-widget .codicon-quick-input-back').first().click();
-    await page.waitForFunction(() => /\(2\/3\)/.test(globalThis.document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? ''), undefined, { timeout: STEP_TIMEOUT_MS });
-    await page.keyboard.press('Escape');
-  }],
+  [
+    'clicking the activity-bar icon shows the Instances view',
+    async (page) => {
+      await openInstancesView(page);
+      await resizeSideBar(page, 560);
+    },
+  ],
+  [
+    'expanding profile dev-admin lists its regions with counts',
+    async (page) => {
+      await expand(treeRow(page, 'dev-admin'));
+      const region = treeRow(page, 'eu-west-1');
+      await region.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      const text = await region.innerText();
+      if (!/\d+ instances, \d+ stopped at launch/.test(text)) throw new Error(`eu-west-1 row reads "${text}"`);
+    },
+  ],
+  [
+    'expanding eu-west-1 shows app-1 marked as stopped at launch',
+    async (page) => {
+      await expand(treeRow(page, 'eu-west-1'));
+      const row = treeRow(page, 'app-1');
+      await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      const text = await row.innerText();
+      if (!/stopped at launch/.test(text)) throw new Error(`app-1 row reads "${text}"`);
+      if ((await row.locator('.codicon-warning').count()) === 0) throw new Error('app-1 has no warning icon');
+      await page.screenshot({ path: path.join(artifacts, 'ui-tree.png') });
+    },
+  ],
+  [
+    'the inline Diagnose action opens the report with the verdict',
+    async (page) => {
+      const row = treeRow(page, 'app-1');
+      await row.hover();
+      await row.locator('.actions [aria-label^="Diagnose Stopped Instance"]').first().click();
+      // The tab names the instance by its Name tag.
+      await page
+        .locator('.tabs-container [role="tab"][aria-label*="Diagnosis: app-1 (i-00de0000000000004)"]')
+        .first()
+        .waitFor({ timeout: STEP_TIMEOUT_MS });
+      const text = await waitForWebviewText(page, /kms-create-grant-not-allowed/);
+      if (!/AllowEC2GrantsForEncryptedVolumes/.test(text)) throw new Error('the report shows no fix statement');
+      await page.screenshot({ path: path.join(artifacts, 'ui-report.png') });
+    },
+  ],
+  [
+    'Start instance again asks as whom; the start as dev-operator (the principal that failed) stops again before the fix',
+    async (page) => {
+      await startAgainAs(page, 'dev-operator');
+      await waitForWebviewText(page, /stopped again \(Client\.InternalError\) after a start as dev-operator/);
+    },
+  ],
+  [
+    'with files.autoSave afterDelay, the quick fix on the live key policy writes and asks nothing until the explicit save',
+    async (page) => {
+      const putsBefore = await putKeyPolicyCalls();
+      await clickWebviewLink(page, 'Open key policy');
+      const tab = page.locator('.tabs-container [role="tab"][aria-label^="key-policy.json"]').first();
+      await tab.waitFor({ timeout: STEP_TIMEOUT_MS });
+      const editor = page.locator('.editor-instance .monaco-editor').first();
+      await editor.locator('.squiggly-warning, .squiggly-error').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      await editor.locator('.view-lines').click();
+      // Next problem, then the quick fixes at it.
+      await page.keyboard.press('F8');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+.');
+      await page
+        .locator('.action-widget .monaco-list-row', { hasText: /Operator/ })
+        .first()
+        .click({ timeout: STEP_TIMEOUT_MS });
+      // Several auto save delays (1 s by default) pass.
+      await page.waitForTimeout(4_000);
+      if (await dialogVisible(page)) throw new Error('a dialog opened on auto save');
+      if ((await putKeyPolicyCalls()) !== putsBefore) throw new Error('auto save wrote the key policy');
+      if (!/\bdirty\b/.test((await tab.getAttribute('class')) ?? ''))
+        throw new Error('the tab is no longer dirty: the edit may be lost');
+      await page.screenshot({ path: path.join(artifacts, 'ui-autosave.png') });
+      await page.keyboard.press('Control+S');
+      const question = await answerDialog(page, 'Save to AWS');
+      if (!/Replace the key policy/.test(question)) throw new Error(`the save asked "${question}"`);
+      const deadline = Date.now() + STEP_TIMEOUT_MS;
+      while ((await putKeyPolicyCalls()) !== putsBefore + 1) {
+        if (Date.now() > deadline) throw new Error('the explicit save did not write the key policy');
+        await page.waitForTimeout(250);
+      }
+    },
+  ],
+  [
+    'after the fix, the start as dev-operator reaches running and the report says the fix works',
+    async (page) => {
+      await page.locator('.tabs-container [role="tab"][aria-label*="Diagnosis: app-1"]').first().click();
+      await startAgainAs(page, 'dev-operator');
+      await waitForWebviewText(page, /running, started as dev-operator\. The principal that failed can start it now/);
+      await page.screenshot({ path: path.join(artifacts, 'ui-fixed.png') });
+    },
+  ],
+  [
+    'the palette path: profile, region (with its counts), instance (failed ones under their own heading), and Back',
+    async (page) => {
+      await page.keyboard.press('F1');
+      await page.keyboard.type('EC2: Diagnose Stopped Instance');
+      await pickQuickItem(page, 'EC2: Diagnose Stopped Instance');
+      await pickQuickItem(page, 'dev-admin');
+      // The tree listed dev-admin: its regions come with their counts.
+      const regionRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'eu-west-1' }).first();
+      await regionRow.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      const regionText = await regionRow.innerText();
+      if (!/stopped at launch/.test(regionText)) throw new Error(`the eu-west-1 item reads "${regionText}"`);
+      await pickQuickItem(page, 'eu-west-1');
+      const title = page.locator('.quick-input-widget .quick-input-title');
+      await page
+        .locator('.quick-input-widget', { hasText: 'Stopped at launch' })
+        .first()
+        .waitFor({ timeout: STEP_TIMEOUT_MS });
+      if (!/\(3\/3\)/.test(await title.innerText())) throw new Error(`step title reads "${await title.innerText()}"`);
+      // The Back arrow left of the title.
+      await page
+        .locator(
+          '.quick-input-widget .quick-input-left-action-bar .action-label, .quick-input-widget .codicon-quick-input-back',
+        )
+        .first()
+        .click();
+      await page.waitForFunction(
+        () =>
+          /\(2\/3\)/.test(
+            globalThis.document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? '',
+          ),
+        undefined,
+        { timeout: STEP_TIMEOUT_MS },
+      );
+      await page.keyboard.press('Escape');
+    },
+  ],
 ];
 
 async function main() {
@@ -162,7 +208,9 @@ async function main() {
         failed++;
         const shot = path.join(artifacts, `ui-failed-${passed + failed}.png`);
         await page.screenshot({ path: shot }).catch(() => undefined);
-        console.log(`    ✖ ${title}: ${String(error?.message ?? error).split('\n')[0]} (page: ${path.relative(repoRoot, shot)})`);
+        console.log(
+          `    ✖ ${title}: ${String(error?.message ?? error).split('\n')[0]} (page: ${path.relative(repoRoot, shot)})`,
+        );
         // Later steps build on this one.
         break;
       }

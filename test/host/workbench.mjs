@@ -16,15 +16,24 @@ export function treeRow(page, label) {
 export async function expand(row) {
   await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-  await row.page().waitForFunction((el) => el.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: STEP_TIMEOUT_MS });
+  await row.page().waitForFunction((el) => el.getAttribute('aria-expanded') === 'true', await row.elementHandle(), {
+    timeout: STEP_TIMEOUT_MS,
+  });
 }
 
 /** Clicks the extension's activity-bar icon; resolves when the Instances view is shown. */
 export async function openInstancesView(page) {
-  const icon = page.locator('.activitybar [role="tab"][aria-label^="EC2 Launch Doctor"], .activitybar a[aria-label^="EC2 Launch Doctor"]').first();
+  const icon = page
+    .locator(
+      '.activitybar [role="tab"][aria-label^="EC2 Launch Doctor"], .activitybar a[aria-label^="EC2 Launch Doctor"]',
+    )
+    .first();
   await icon.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   await icon.click();
-  await page.locator('.part.sidebar .title-label', { hasText: /EC2 Launch Doctor/i }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await page
+    .locator('.part.sidebar .title-label', { hasText: /EC2 Launch Doctor/i })
+    .first()
+    .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
 }
 
 /** The chat side bar takes a third of the window and is no part of this extension. */
@@ -91,7 +100,11 @@ export async function pickQuickItem(page, label) {
 
 /** True while a modal dialog is shown. */
 export async function dialogVisible(page) {
-  return page.locator('.monaco-dialog-box').first().isVisible().catch(() => false);
+  return page
+    .locator('.monaco-dialog-box')
+    .first()
+    .isVisible()
+    .catch(() => false);
 }
 
 /** Waits for a modal dialog, clicks its `button` and resolves with the dialog's text. */
@@ -99,7 +112,10 @@ export async function answerDialog(page, button) {
   const dialog = page.locator('.monaco-dialog-box').first();
   await dialog.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   const text = await dialog.innerText();
-  await dialog.locator('.monaco-button', { hasText: new RegExp(`^${button}$`) }).first().click();
+  await dialog
+    .locator('.monaco-button', { hasText: new RegExp(`^${button}$`) })
+    .first()
+    .click();
   await dialog.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
   return text;
 }

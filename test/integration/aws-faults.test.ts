@@ -21,9 +21,25 @@ import {
 } from '../../src/aws';
 import { diagnoseInstance } from '../../src/core/diagnosis';
 import type { AwsErrorKind, Outcome } from '../../src/core/model';
-import { loadScenario, startEmulator, writeAwsConfig, type AwsConfigFiles, type Emulator, type FaultRule } from '../emulator';
+import {
+  loadScenario,
+  startEmulator,
+  writeAwsConfig,
+  type AwsConfigFiles,
+  type Emulator,
+  type FaultRule,
+} from '../emulator';
 
-const ISOLATED_ENV = ['HOME', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+const ISOLATED_ENV = [
+  'HOME',
+  'AWS_PROFILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_ENDPOINT_URL',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+];
 
 const REGION = 'eu-west-1';
 const GRANT_STOPPED = 'i-00de0000000000004';
@@ -85,7 +101,10 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
     emulator = await startEmulator({ scenario: 'demo', launchDelayMs: 0 });
     files = writeAwsConfig(join(home, 'aws'), emulator, loadScenario('demo'));
     const operator = loadScenario('demo').principals.find((p) => p.name === 'dev-operator')!;
-    appendFileSync(files.configFile, `\n[profile ${WRONG_SECRET}]\nregion = ${REGION}\nendpoint_url = ${emulator.url}\n`);
+    appendFileSync(
+      files.configFile,
+      `\n[profile ${WRONG_SECRET}]\nregion = ${REGION}\nendpoint_url = ${emulator.url}\n`,
+    );
     appendFileSync(
       files.credentialsFile,
       `\n[${WRONG_SECRET}]\naws_access_key_id = ${operator.accessKeyId}\naws_secret_access_key = ${WRONG_SECRET_KEY}\naws_session_token = ${operator.sessionToken}\n`,
@@ -118,12 +137,17 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
       });
     const [silent, west, central] = await Promise.all([list('us-east-1'), list(REGION), list('eu-central-1')]);
     assert.equal(failureKind(silent.result), 'timeout', JSON.stringify(silent.result));
-    assert.ok(!silent.result.ok && /did not answer ec2:DescribeInstances in us-east-1/.test(silent.result.error.message));
+    assert.ok(
+      !silent.result.ok && /did not answer ec2:DescribeInstances in us-east-1/.test(silent.result.error.message),
+    );
     assert.ok(!silent.result.ok && silent.result.error.nextStep.length > 0);
     assert.ok(silent.ms >= CALL_TIMEOUT_MS - 50 && silent.ms < CALL_TIMEOUT_MS + SLACK_MS, `${silent.ms} ms`);
     assert.equal(value(west.result).length, 13);
     assert.equal(value(central.result).length, 1);
-    assert.ok(west.ms < CALL_TIMEOUT_MS && central.ms < CALL_TIMEOUT_MS, 'the answering regions did not wait for the silent one');
+    assert.ok(
+      west.ms < CALL_TIMEOUT_MS && central.ms < CALL_TIMEOUT_MS,
+      'the answering regions did not wait for the silent one',
+    );
     assert.equal(settled[settled.length - 1], 'us-east-1', 'each region resolved on its own');
   });
 
@@ -144,9 +168,14 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
   });
 
   it('black hole: the region list of a profile and the poll of pending instances end as timeouts too', async () => {
-    faults({ service: 'ec2', action: 'DescribeRegions', response: 'black-hole' }, { service: 'ec2', action: 'DescribeInstances', response: 'black-hole' });
+    faults(
+      { service: 'ec2', action: 'DescribeRegions', response: 'black-hole' },
+      { service: 'ec2', action: 'DescribeInstances', response: 'black-hole' },
+    );
     const aws = session();
-    const { result, ms } = await timed(() => Promise.all([listRegions(aws, 'dev-admin'), describeInstancesById(aws, 'dev-admin', REGION, [GRANT_STOPPED])]));
+    const { result, ms } = await timed(() =>
+      Promise.all([listRegions(aws, 'dev-admin'), describeInstancesById(aws, 'dev-admin', REGION, [GRANT_STOPPED])]),
+    );
     assert.deepEqual(result.map(failureKind), ['timeout', 'timeout']);
     assert.ok(ms < CALL_TIMEOUT_MS + SLACK_MS, `${ms} ms`);
   });
@@ -154,7 +183,9 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
   it('black hole: a key policy save ends as a timeout instead of staying pending', async () => {
     faults({ service: 'kms', action: 'PutKeyPolicy', response: 'black-hole' });
     const aws = session();
-    const { result, ms } = await timed(() => putKeyPolicy(aws, 'dev-admin', REGION, GRANT_KEY, '{"Version":"2012-10-17","Statement":[]}'));
+    const { result, ms } = await timed(() =>
+      putKeyPolicy(aws, 'dev-admin', REGION, GRANT_KEY, '{"Version":"2012-10-17","Statement":[]}'),
+    );
     assert.equal(failureKind(result), 'timeout');
     assert.ok(!result.ok && result.error.action === 'kms:PutKeyPolicy');
     assert.ok(ms < CALL_TIMEOUT_MS + SLACK_MS, `${ms} ms`);
@@ -165,12 +196,22 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
     const aws = session({ requestTimeoutMs: 300, callTimeoutMs: 10_000 });
     const { result, ms } = await timed(() => listInstances(aws, 'dev-admin', 'us-east-1'));
     assert.equal(failureKind(result), 'timeout', JSON.stringify(result));
-    assert.equal(emulator.callCount({ action: 'DescribeInstances', region: 'us-east-1' }), 2, 'both attempts were sent');
+    assert.equal(
+      emulator.callCount({ action: 'DescribeInstances', region: 'us-east-1' }),
+      2,
+      'both attempts were sent',
+    );
     assert.ok(ms < 3000, `${ms} ms`);
   });
 
   it('trickle: an answer that comes a few bytes a second ends at the call deadline', async () => {
-    faults({ service: 'ec2', region: REGION, action: 'DescribeInstances', response: 'trickle', trickleBytesPerSecond: 8 });
+    faults({
+      service: 'ec2',
+      region: REGION,
+      action: 'DescribeInstances',
+      response: 'trickle',
+      trickleBytesPerSecond: 8,
+    });
     // The socket never goes quiet for 400 ms, so only the call deadline can end it.
     const aws = session({ requestTimeoutMs: 400 });
     const { result, ms } = await timed(() => listInstances(aws, 'dev-admin', REGION));
@@ -190,14 +231,20 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
   });
 
   it('malformed body: an answer that does not parse is a classified failure, for XML and JSON services', async () => {
-    faults({ service: 'ec2', action: 'DescribeInstances', response: 'malformed' }, { service: 'kms', action: 'DescribeKey', response: 'malformed' });
+    faults(
+      { service: 'ec2', action: 'DescribeInstances', response: 'malformed' },
+      { service: 'kms', action: 'DescribeKey', response: 'malformed' },
+    );
     const aws = session();
     const ec2 = await timed(() => listInstances(aws, 'dev-admin', REGION));
     const kms = await timed(() => describeKey(aws, 'dev-admin', REGION, GRANT_KEY));
     for (const { result, ms } of [ec2, kms]) {
       assert.ok(!result.ok);
       assert.equal(result.error.kind, 'network', JSON.stringify(result.error));
-      assert.match(result.error.message, /^The answer to (ec2:DescribeInstances|kms:DescribeKey) in eu-west-1 could not be read: /);
+      assert.match(
+        result.error.message,
+        /^The answer to (ec2:DescribeInstances|kms:DescribeKey) in eu-west-1 could not be read: /,
+      );
       assert.doesNotMatch(result.error.message, /hidden field/);
       assert.match(result.error.nextStep, /proxy or the endpoint_url of the profile/);
       assert.ok(ms < CALL_TIMEOUT_MS, `${ms} ms`);
@@ -209,7 +256,10 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
     faults({ principal: 'dev-admin', error: 'ExpiredToken', skip: 3 });
     const aws = session();
     const { result: report, ms } = await timed(() =>
-      diagnoseInstance({ instanceId: GRANT_STOPPED, profile: 'dev-admin', region: REGION }, createDiagnosisPorts(aws, 'dev-admin', REGION)),
+      diagnoseInstance(
+        { instanceId: GRANT_STOPPED, profile: 'dev-admin', region: REGION },
+        createDiagnosisPorts(aws, 'dev-admin', REGION),
+      ),
     );
     assert.equal(report.verdict.code, 'unknown');
     const failed = report.steps.filter((step) => step.status === 'error');
@@ -225,7 +275,10 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
     faults({ principal: 'dev-admin', response: 'black-hole' });
     const aws = session();
     const { result: silent, ms } = await timed(() =>
-      diagnoseInstance({ instanceId: GRANT_STOPPED, profile: 'dev-admin', region: REGION }, createDiagnosisPorts(aws, 'dev-admin', REGION)),
+      diagnoseInstance(
+        { instanceId: GRANT_STOPPED, profile: 'dev-admin', region: REGION },
+        createDiagnosisPorts(aws, 'dev-admin', REGION),
+      ),
     );
     assert.equal(silent.verdict.code, 'unknown');
     const instanceStep = silent.steps.find((step) => step.id === 'instance-state');
@@ -233,7 +286,10 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
     // A handful of rounds, each bounded by one call deadline.
     assert.ok(ms < 4 * CALL_TIMEOUT_MS + SLACK_MS, `${ms} ms`);
     faults();
-    const answered = await diagnoseInstance({ instanceId: GRANT_STOPPED, profile: 'dev-admin', region: REGION }, createDiagnosisPorts(aws, 'dev-admin', REGION));
+    const answered = await diagnoseInstance(
+      { instanceId: GRANT_STOPPED, profile: 'dev-admin', region: REGION },
+      createDiagnosisPorts(aws, 'dev-admin', REGION),
+    );
     assert.equal(answered.verdict.code, 'kms-create-grant-not-allowed');
   });
 
@@ -242,10 +298,16 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
     faults({ principal: 'dev-admin', response: 'black-hole', skip: 1 });
     const aws = session();
     const { result: report, ms } = await timed(() =>
-      diagnoseInstance({ instanceId: GRANT_STOPPED, profile: 'dev-admin', region: REGION }, createDiagnosisPorts(aws, 'dev-admin', REGION)),
+      diagnoseInstance(
+        { instanceId: GRANT_STOPPED, profile: 'dev-admin', region: REGION },
+        createDiagnosisPorts(aws, 'dev-admin', REGION),
+      ),
     );
     assert.equal(report.steps.find((step) => step.id === 'instance-state')?.status, 'fail', 'the instance was read');
-    assert.ok(report.steps.some((step) => step.status === 'error'), JSON.stringify(report.steps.map((s) => [s.id, s.status])));
+    assert.ok(
+      report.steps.some((step) => step.status === 'error'),
+      JSON.stringify(report.steps.map((s) => [s.id, s.status])),
+    );
     assert.match(JSON.stringify(report.steps), /timeout/);
     // One deadline per round of calls that depend on each other, at most.
     assert.ok(ms < 6 * CALL_TIMEOUT_MS + SLACK_MS, `${ms} ms`);
@@ -258,8 +320,13 @@ describe('AWS layer against a faulty endpoint: every call ends', function () {
     assert.equal(outcome.error.kind, 'no-credentials');
     assert.equal(outcome.error.code, 'InvalidSignatureException');
     assert.match(outcome.error.nextStep, /secret access key of profile wrong-secret belongs to its access key id/);
-    assert.match(outcome.error.message, /x-amz-security-token:\[redacted\]/, 'the canonical request AWS quotes is kept, without the token');
+    assert.match(
+      outcome.error.message,
+      /x-amz-security-token:\[redacted\]/,
+      'the canonical request AWS quotes is kept, without the token',
+    );
     const text = JSON.stringify(outcome.error);
-    for (const secret of [operator.sessionToken!, operator.accessKeyId, WRONG_SECRET_KEY]) assert.ok(!text.includes(secret), text);
+    for (const secret of [operator.sessionToken!, operator.accessKeyId, WRONG_SECRET_KEY])
+      assert.ok(!text.includes(secret), text);
   });
 });

@@ -11,7 +11,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateFleetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { AwsSession, createDiagnosisPorts, createGrant, describeInstancesById, describeScalingActivities, listAutoScalingGroups } from '../../src/aws';
+import {
+  AwsSession,
+  createDiagnosisPorts,
+  createGrant,
+  describeInstancesById,
+  describeScalingActivities,
+  listAutoScalingGroups,
+} from '../../src/aws';
 import type { InstanceSummary, Outcome } from '../../src/core/model';
 import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
 import { autoScalingCaller, launchInstances, scaleOutGroup } from '../emulator/services/ec2Run';
@@ -38,7 +45,15 @@ function scenario(): Scenario {
     accessKeyId: 'AKIADEPLOYER00000001',
     secretAccessKey: 'deployerSecret00000000000000000000000000',
     region: REGION,
-    policies: [{ name: 'ec2-only', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:*', 'cloudtrail:LookupEvents'], Resource: '*' }] } }],
+    policies: [
+      {
+        name: 'ec2-only',
+        document: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['ec2:*', 'cloudtrail:LookupEvents'], Resource: '*' }],
+        },
+      },
+    ],
   };
   return { ...base, launchDelayMs: 0, principals: [...base.principals, deployer] } as Scenario;
 }
@@ -70,7 +85,15 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
   }
 
   it('runs an instance from the template for a caller the key policy and IAM allow', async () => {
-    const out = value(await session.send('EC2', ADMIN, REGION, new RunInstancesCommand({ LaunchTemplate: TEMPLATE, MinCount: 1, MaxCount: 1 }), 'ec2:RunInstances'));
+    const out = value(
+      await session.send(
+        'EC2',
+        ADMIN,
+        REGION,
+        new RunInstancesCommand({ LaunchTemplate: TEMPLATE, MinCount: 1, MaxCount: 1 }),
+        'ec2:RunInstances',
+      ),
+    );
     const id = out.Instances?.[0]?.InstanceId;
     assert.ok(id);
     assert.equal(out.Instances?.[0]?.State?.Name, 'pending');
@@ -81,28 +104,55 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
   });
 
   it('terminates at launch the instance of a caller without KMS permissions, with no block devices, and logs the denied data key', async () => {
-    const out = value(await session.send('EC2', DEPLOYER, REGION, new RunInstancesCommand({ LaunchTemplate: TEMPLATE, MinCount: 1, MaxCount: 1 }), 'ec2:RunInstances'));
+    const out = value(
+      await session.send(
+        'EC2',
+        DEPLOYER,
+        REGION,
+        new RunInstancesCommand({ LaunchTemplate: TEMPLATE, MinCount: 1, MaxCount: 1 }),
+        'ec2:RunInstances',
+      ),
+    );
     const id = out.Instances?.[0]?.InstanceId;
     assert.ok(id);
     const instance = await describe1(DEPLOYER, id);
     assert.equal(instance.state, 'terminated');
-    assert.deepEqual(instance.launchTemplate, { id: TEMPLATE.LaunchTemplateId, version: '2' }, 'the default version, tagged');
-    assert.deepEqual(instance.stateReason, { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' });
+    assert.deepEqual(
+      instance.launchTemplate,
+      { id: TEMPLATE.LaunchTemplateId, version: '2' },
+      'the default version, tagged',
+    );
+    assert.deepEqual(instance.stateReason, {
+      code: 'Client.InternalError',
+      message: 'Client.InternalError: Client error on launch',
+    });
     assert.equal(instance.stateTransitionReason, 'Client.InternalError');
     assert.deepEqual(instance.blockDevices, []);
     const ports = createDiagnosisPorts(session, DEPLOYER, REGION);
     const window = { startTime: new Date(Date.now() - 600_000), endTime: new Date(Date.now() + 60_000) };
-    const denied = value(await ports.lookupEvents({ eventName: 'GenerateDataKeyWithoutPlaintext', ...window, resourceNames: [KEY_ARN] }));
-    const record = denied.find((e) => e.errorMessage?.includes(id) || e.userArn === `arn:aws:iam::${ACCOUNT}:user/deployer`);
+    const denied = value(
+      await ports.lookupEvents({ eventName: 'GenerateDataKeyWithoutPlaintext', ...window, resourceNames: [KEY_ARN] }),
+    );
+    const record = denied.find(
+      (e) => e.errorMessage?.includes(id) || e.userArn === `arn:aws:iam::${ACCOUNT}:user/deployer`,
+    );
     assert.ok(record, JSON.stringify(denied));
     assert.equal(record.errorCode, 'AccessDenied');
     assert.equal(record.eventSource, 'kms.amazonaws.com');
     assert.equal(record.invokedBy, 'ec2-frontend-api.amazonaws.com');
-    assert.match(record.errorMessage ?? '', /not authorized to perform: kms:GenerateDataKeyWithoutPlaintext on resource: .*because no identity-based policy allows/);
+    assert.match(
+      record.errorMessage ?? '',
+      /not authorized to perform: kms:GenerateDataKeyWithoutPlaintext on resource: .*because no identity-based policy allows/,
+    );
     emulator.resetCalls();
     const named = (e: { instanceIds?: string[] }): boolean => e.instanceIds?.includes(id) === true;
-    const runs = value(await ports.lookupEvents({ eventName: 'RunInstances', ...window, resourceNames: [id], stopWhen: named }));
-    assert.ok(runs.some((e) => e.resources?.some((r) => r.name?.endsWith(`/${id}`))), 'the launch names the instance as a resource');
+    const runs = value(
+      await ports.lookupEvents({ eventName: 'RunInstances', ...window, resourceNames: [id], stopWhen: named }),
+    );
+    assert.ok(
+      runs.some((e) => e.resources?.some((r) => r.name?.endsWith(`/${id}`))),
+      'the launch names the instance as a resource',
+    );
     // LookupEvents reports an instance's ResourceName as its id: one lookup by it finds the launch.
     assert.equal(emulator.callCount({ service: 'cloudtrail', action: 'LookupEvents' }), 1);
   });
@@ -131,7 +181,13 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
   });
 
   it('a DryRun launch is classified as dry-run, not as a failure to fix', async () => {
-    const out = await session.send('EC2', DEPLOYER, REGION, new RunInstancesCommand({ LaunchTemplate: TEMPLATE, MinCount: 1, MaxCount: 1, DryRun: true }), 'ec2:RunInstances');
+    const out = await session.send(
+      'EC2',
+      DEPLOYER,
+      REGION,
+      new RunInstancesCommand({ LaunchTemplate: TEMPLATE, MinCount: 1, MaxCount: 1, DryRun: true }),
+      'ec2:RunInstances',
+    );
     assert.ok(!out.ok && out.error.kind === 'dry-run', JSON.stringify(out));
   });
 
@@ -158,9 +214,14 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
         stopWhen: (e) => e.userArn?.includes('AWSServiceRoleForAutoScaling') === true,
       }),
     );
-    const record = events.find((e) => e.userArn === `arn:aws:sts::${ACCOUNT}:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling`);
+    const record = events.find(
+      (e) => e.userArn === `arn:aws:sts::${ACCOUNT}:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling`,
+    );
     assert.ok(record, JSON.stringify(events));
-    assert.equal(record.sessionIssuerArn, `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`);
+    assert.equal(
+      record.sessionIssuerArn,
+      `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+    );
     assert.equal(record.invokedBy, 'autoscaling.amazonaws.com');
     assert.equal(record.errorCode, 'AccessDenied');
   });
@@ -183,7 +244,12 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
 
   it('creates the grant for the service-linked role when the caller may, and says access-denied when not', async () => {
     const slr = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-    const request = { keyArn: KEY_ARN, granteePrincipal: slr, operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'CreateGrant'], name: 'eks-nodes-asg-ebs' };
+    const request = {
+      keyArn: KEY_ARN,
+      granteePrincipal: slr,
+      operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'CreateGrant'],
+      name: 'eks-nodes-asg-ebs',
+    };
     const grant = value(await createGrant(session, ADMIN, 'eu-west-1', request));
     assert.match(grant.grantId, /^[0-9a-f]{64}$/);
     assert.ok(grant.grantToken);
@@ -195,6 +261,11 @@ describe('launches decided by the authorization engine (real SDK over HTTP)', fu
     const ports = createDiagnosisPorts(session, ADMIN, REGION);
     const window = { startTime: new Date(Date.now() - 600_000), endTime: new Date(Date.now() + 60_000) };
     const grants = value(await ports.lookupEvents({ eventName: 'CreateGrant', ...window, resourceNames: [KEY_ARN] }));
-    assert.ok(grants.some((e) => e.granteePrincipal === slr && !e.errorCode && e.userArn === `arn:aws:iam::${ACCOUNT}:user/dana`), JSON.stringify(grants));
+    assert.ok(
+      grants.some(
+        (e) => e.granteePrincipal === slr && !e.errorCode && e.userArn === `arn:aws:iam::${ACCOUNT}:user/dana`,
+      ),
+      JSON.stringify(grants),
+    );
   });
 });

@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsSession, createDiagnosisPorts } from '../../src/aws';
 import type { Outcome } from '../../src/core/model';
-import { adminPolicy, createGrantFailedEvent, LOOKUP_EVENTS_PER_SECOND, ScenarioBuilder, startEmulator, writeAwsConfig, type Emulator } from '../emulator';
+import {
+  adminPolicy,
+  createGrantFailedEvent,
+  LOOKUP_EVENTS_PER_SECOND,
+  ScenarioBuilder,
+  startEmulator,
+  writeAwsConfig,
+  type Emulator,
+} from '../emulator';
 
 const ACCOUNT = '555566667777';
 const REGION = 'eu-west-1';
@@ -34,13 +42,29 @@ describe('CloudTrail search in a busy account (real SDK over HTTP)', function ()
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'eld-aws-trail-'));
     const builder = new ScenarioBuilder('busy-trail', 0).account(ACCOUNT).region(REGION);
-    const operator = builder.principal({ name: 'operator', account: ACCOUNT, region: REGION, policies: [adminPolicy()] });
+    const operator = builder.principal({
+      name: 'operator',
+      account: ACCOUNT,
+      region: REGION,
+      policies: [adminPolicy()],
+    });
     builder.trailEvent(
-      createGrantFailedEvent({ principal: operator, region: REGION, keyArn: KEY_ARN, instanceId: INSTANCE, volumeId: 'vol-0894f908458cca170', eventTime: 'now-130m' }),
+      createGrantFailedEvent({
+        principal: operator,
+        region: REGION,
+        keyArn: KEY_ARN,
+        instanceId: INSTANCE,
+        volumeId: 'vol-0894f908458cca170',
+        eventTime: 'now-130m',
+      }),
     );
     for (let i = 0; i < NEWER_GRANTS; i++) {
       // EC2's successful grants for the node group's instances: same record, no error, a grant id.
-      const { errorCode: _code, errorMessage: _message, ...grant } = createGrantFailedEvent({
+      const {
+        errorCode: _code,
+        errorMessage: _message,
+        ...grant
+      } = createGrantFailedEvent({
         principal: operator,
         region: REGION,
         keyArn: BUSY_KEY_ARN,
@@ -62,20 +86,33 @@ describe('CloudTrail search in a busy account (real SDK over HTTP)', function ()
     rmSync(home, { recursive: true, force: true });
   });
 
-  const window = (): { startTime: Date; endTime: Date } => ({ startTime: new Date(Date.now() - 3 * 3_600_000), endTime: new Date() });
-  const deniedForInstance = (e: { errorCode?: string; instanceIds?: string[] }): boolean => !!e.errorCode && e.instanceIds?.includes(INSTANCE) === true;
+  const window = (): { startTime: Date; endTime: Date } => ({
+    startTime: new Date(Date.now() - 3 * 3_600_000),
+    endTime: new Date(),
+  });
+  const deniedForInstance = (e: { errorCode?: string; instanceIds?: string[] }): boolean =>
+    !!e.errorCode && e.instanceIds?.includes(INSTANCE) === true;
 
   it('finds the denial by the key as a resource in two requests, and stops there', async () => {
     emulator.resetCalls();
     const ports = createDiagnosisPorts(session, 'operator', REGION);
     const events = value(
-      await ports.lookupEvents({ eventName: 'CreateGrant', ...window(), maxResults: 500, stopWhen: deniedForInstance, resourceNames: [KEY_ARN, INSTANCE] }),
+      await ports.lookupEvents({
+        eventName: 'CreateGrant',
+        ...window(),
+        maxResults: 500,
+        stopWhen: deniedForInstance,
+        resourceNames: [KEY_ARN, INSTANCE],
+      }),
     );
     const denial = events.find(deniedForInstance);
     assert.ok(denial, 'the denial is found');
     assert.equal(denial.keyId, KEY_ARN);
     assert.equal(denial.eventSource, 'kms.amazonaws.com');
-    assert.deepEqual(denial.resources?.map((r) => r.name), [KEY_ARN]);
+    assert.deepEqual(
+      denial.resources?.map((r) => r.name),
+      [KEY_ARN],
+    );
     // The instance is not a resource of a grant record: its lookup finds nothing, the key's finds the denial.
     assert.equal(emulator.callCount({ service: 'cloudtrail', action: 'LookupEvents' }), 2);
     assert.equal(ports.apiCallCount?.(), 2);
@@ -85,7 +122,9 @@ describe('CloudTrail search in a busy account (real SDK over HTTP)', function ()
     emulator.resetCalls();
     const ports = createDiagnosisPorts(session, 'operator', REGION);
     const started = Date.now();
-    const events = value(await ports.lookupEvents({ eventName: 'CreateGrant', ...window(), maxResults: 500, stopWhen: deniedForInstance }));
+    const events = value(
+      await ports.lookupEvents({ eventName: 'CreateGrant', ...window(), maxResults: 500, stopWhen: deniedForInstance }),
+    );
     assert.equal(events.length, 500);
     assert.ok(!events.some(deniedForInstance), 'buried under the newer grants');
     // Ten pages; the emulator may count a few more when it throttled one and the SDK retried it.

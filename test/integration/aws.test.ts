@@ -108,8 +108,16 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
     );
     const cache = join(home, '.aws', 'sso', 'cache');
     mkdirSync(cache, { recursive: true });
-    const expired = { accessToken: 'expired-token', expiresAt: '2020-01-01T00:00:00Z', region: REGION, startUrl: 'https://emulator-example.awsapps.com/start' };
-    writeFileSync(join(cache, `${createHash('sha1').update(SSO_SESSION_NAME).digest('hex')}.json`), JSON.stringify(expired));
+    const expired = {
+      accessToken: 'expired-token',
+      expiresAt: '2020-01-01T00:00:00Z',
+      region: REGION,
+      startUrl: 'https://emulator-example.awsapps.com/start',
+    };
+    writeFileSync(
+      join(cache, `${createHash('sha1').update(SSO_SESSION_NAME).digest('hex')}.json`),
+      JSON.stringify(expired),
+    );
   });
 
   beforeEach(() => {
@@ -128,7 +136,11 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
   });
 
   it('lists profiles of every sign-in kind from the temp config', async () => {
-    const profiles = await listProfiles({ configFile: files.configFile, credentialsFile: files.credentialsFile, ignoreCache: true });
+    const profiles = await listProfiles({
+      configFile: files.configFile,
+      credentialsFile: files.credentialsFile,
+      ignoreCache: true,
+    });
     const kinds = new Map(profiles.map((p) => [p.name, p.signIn]));
     assert.equal(kinds.get('dev-admin'), 'static-keys');
     assert.equal(kinds.get('emulator-process'), 'credential-process');
@@ -140,7 +152,12 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
   });
 
   it("routes each profile's calls to its endpoint_url (profile key and services section)", async () => {
-    assert.deepEqual(value(await listRegions(session, 'sec-admin')), ['ap-southeast-2', 'eu-central-1', 'eu-west-1', 'us-east-1']);
+    assert.deepEqual(value(await listRegions(session, 'sec-admin')), [
+      'ap-southeast-2',
+      'eu-central-1',
+      'eu-west-1',
+      'us-east-1',
+    ]);
     assert.equal(emulator.callCount({ service: 'ec2', action: 'DescribeRegions', principal: 'sec-admin' }), 1);
     value(await listRegions(session, 'via-services'));
     assert.equal(emulator.callCount({ service: 'ec2', action: 'DescribeRegions', principal: 'sec-admin' }), 2);
@@ -165,8 +182,16 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
       listInstances(session, 'dev-admin', 'us-east-1'),
       listInstances(session, 'dev-admin', 'eu-central-1'),
     ]);
-    assert.deepEqual(value(east).map((i) => i.id).sort(), ['i-00de0000000000014', 'i-00de0000000000015']);
-    assert.deepEqual(value(central).map((i) => i.id), ['i-00de0000000000016']);
+    assert.deepEqual(
+      value(east)
+        .map((i) => i.id)
+        .sort(),
+      ['i-00de0000000000014', 'i-00de0000000000015'],
+    );
+    assert.deepEqual(
+      value(central).map((i) => i.id),
+      ['i-00de0000000000016'],
+    );
     assert.equal(emulator.callCount({ action: 'DescribeInstances', region: 'us-east-1' }), 3);
     assert.equal(emulator.callCount({ action: 'DescribeInstances', region: 'eu-central-1' }), 2);
   });
@@ -237,7 +262,11 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
     assert.ok(!legacy.ok && legacy.error.kind === 'expired-credentials');
     const expired = await listInstances(session, 'dev-expired', REGION);
     assert.ok(!expired.ok && expired.error.kind === 'expired-credentials', JSON.stringify(expired));
-    assert.equal(emulator.callCount({ principal: '(unknown)' }), 0, 'no unsigned or unknown calls reached the emulator');
+    assert.equal(
+      emulator.callCount({ principal: '(unknown)' }),
+      0,
+      'no unsigned or unknown calls reached the emulator',
+    );
   });
 
   it('follows a start that fails on the key policy, then succeeds after putKeyPolicy with the fix', async () => {
@@ -247,13 +276,20 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
     assert.equal(first.currentState, 'pending');
     const failed = await settle(session, operator, GRANT_STOPPED);
     assert.equal(failed.state, 'stopped');
-    assert.deepEqual(failed.stateReason, { code: 'Client.InternalError', message: 'Client.InternalError: Client error on launch' });
+    assert.deepEqual(failed.stateReason, {
+      code: 'Client.InternalError',
+      message: 'Client.InternalError: Client error on launch',
+    });
 
     const ports = createDiagnosisPorts(session, operator, REGION);
     const volumes = value(await ports.describeVolumes(failed.blockDevices.map((d) => d.volumeId!)));
     assert.equal(volumes[0]!.kmsKeyId, GRANT_KEY);
     const events = value(
-      await ports.lookupEvents({ eventName: 'CreateGrant', startTime: new Date(startedAt.getTime() - 60_000), endTime: new Date(Date.now() + 60_000) }),
+      await ports.lookupEvents({
+        eventName: 'CreateGrant',
+        startTime: new Date(startedAt.getTime() - 60_000),
+        endTime: new Date(Date.now() + 60_000),
+      }),
     );
     const denied = events.find((e) => e.keyId === GRANT_KEY && e.errorCode?.startsWith('AccessDenied'));
     assert.ok(denied, 'a denied CreateGrant event for the key');
@@ -293,8 +329,16 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
     try {
       const ports = createDiagnosisPorts(asking, 'dev-operator', REGION);
       const key = value(await ports.describeKey(CROSS_ACCOUNT_KEY));
-      assert.equal(value(await ports.getKeyPolicy(key)).via, 'sec-admin', `not ${MFA_READER}, whose role asks for a code`);
-      const elsewhere = await ports.getKeyPolicy({ ...key, accountId: '444444444444', arn: key.arn.replace('222222222222', '444444444444') });
+      assert.equal(
+        value(await ports.getKeyPolicy(key)).via,
+        'sec-admin',
+        `not ${MFA_READER}, whose role asks for a code`,
+      );
+      const elsewhere = await ports.getKeyPolicy({
+        ...key,
+        accountId: '444444444444',
+        arn: key.arn.replace('222222222222', '444444444444'),
+      });
       assert.ok(!elsewhere.ok && elsewhere.error.kind === 'access-denied', JSON.stringify(elsewhere));
       assert.deepEqual(prompts, []);
       assert.equal(existsSync(marker), false, 'no credential_process of another profile ran');
@@ -309,7 +353,10 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
     assert.ok(!outcome.ok);
     assert.equal(outcome.error.kind, 'no-credentials');
     const text = JSON.stringify(outcome.error);
-    assert.ok(!text.includes(LEAKED_TOKEN) && !text.includes('Command failed') && !text.includes(process.execPath), text);
+    assert.ok(
+      !text.includes(LEAKED_TOKEN) && !text.includes('Command failed') && !text.includes(process.execPath),
+      text,
+    );
     assert.match(outcome.error.message, new RegExp(`profile ${LEAKY_PROCESS} \\(credential_process\\)`));
   });
 
@@ -357,11 +404,24 @@ describe('AWS layer against the emulator (real SDK over HTTP)', function () {
     assert.equal(ports.apiCallCount!(), 8, 'GetCallerIdentity to tell the account, then GetKeyPolicy');
     value(await ports.getCallerIdentity());
     assert.equal(ports.apiCallCount!(), 8, 'a cached identity costs no request');
-    await ports.lookupEvents({ eventName: 'CreateGrant', startTime: new Date(Date.now() - 86_400_000), endTime: new Date() });
-    await ports.simulatePrincipalPolicy({ policySourceArn: OPERATOR_ROLE, actionNames: ['kms:CreateGrant'], resourceArns: [GRANT_KEY], context: [] });
+    await ports.lookupEvents({
+      eventName: 'CreateGrant',
+      startTime: new Date(Date.now() - 86_400_000),
+      endTime: new Date(),
+    });
+    await ports.simulatePrincipalPolicy({
+      policySourceArn: OPERATOR_ROLE,
+      actionNames: ['kms:CreateGrant'],
+      resourceArns: [GRANT_KEY],
+      context: [],
+    });
     assert.equal(ports.apiCallCount!(), 10);
     assert.equal(ports.apiCallCount!(), emulator.callCount(), 'the same number the endpoint saw');
-    assert.equal(createDiagnosisPorts(session, 'dev-operator', REGION).apiCallCount!(), 0, 'each set of ports counts its own');
+    assert.equal(
+      createDiagnosisPorts(session, 'dev-operator', REGION).apiCallCount!(),
+      0,
+      'each set of ports counts its own',
+    );
   });
 
   it("counts each set of ports' requests to it, also when their calls queue behind each other's", async () => {
@@ -423,7 +483,12 @@ describe('AWS layer paging against a 2,500-instance region', function () {
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'eld-aws-paging-'));
     const builder = new ScenarioBuilder('paging', 0).account('333333333333').region(REGION);
-    const bulk = builder.principal({ name: 'bulk', account: '333333333333', region: REGION, policies: [adminPolicy()] });
+    const bulk = builder.principal({
+      name: 'bulk',
+      account: '333333333333',
+      region: REGION,
+      policies: [adminPolicy()],
+    });
     builder.instances(2500, { account: '333333333333', region: REGION });
     for (let i = 0; i < 60; i++) {
       builder.trailEvent(
@@ -461,7 +526,12 @@ describe('AWS layer paging against a 2,500-instance region', function () {
     emulator.resetCalls();
     const ports = createDiagnosisPorts(session, 'bulk', REGION);
     const events = value(
-      await ports.lookupEvents({ eventName: 'CreateGrant', startTime: new Date(Date.now() - 3_600_000 * 3), endTime: new Date(), maxResults: 60 }),
+      await ports.lookupEvents({
+        eventName: 'CreateGrant',
+        startTime: new Date(Date.now() - 3_600_000 * 3),
+        endTime: new Date(),
+        maxResults: 60,
+      }),
     );
     assert.equal(events.length, 60);
     assert.equal(emulator.callCount({ service: 'cloudtrail', action: 'LookupEvents' }), 2);
@@ -471,7 +541,12 @@ describe('AWS layer paging against a 2,500-instance region', function () {
   it('stops paging LookupEvents once a page holds the event looked for', async () => {
     emulator.resetCalls();
     const ports = createDiagnosisPorts(session, 'bulk', REGION);
-    const window = { eventName: 'CreateGrant', startTime: new Date(Date.now() - 3_600_000 * 3), endTime: new Date(), maxResults: 500 };
+    const window = {
+      eventName: 'CreateGrant',
+      startTime: new Date(Date.now() - 3_600_000 * 3),
+      endTime: new Date(),
+      maxResults: 500,
+    };
     const all = value(await ports.lookupEvents(window));
     assert.equal(all.length, 60);
     assert.equal(emulator.callCount({ service: 'cloudtrail', action: 'LookupEvents' }), 2);

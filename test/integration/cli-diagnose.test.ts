@@ -44,9 +44,14 @@ interface CliRun {
 
 function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', HOME: env.HOME, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH ?? '', HOME: env.HOME, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -76,16 +81,35 @@ describe('CLI diagnose against the demo scenario', function () {
   for (const [instanceId, verdict] of Object.entries(EXPECTED)) {
     it(`${instanceId} -> ${verdict}`, async () => {
       const instance = emulator.scenario.instances.find((i) => i.id === instanceId)!;
-      const run = await cli(['diagnose', '--instance', instanceId, '--profile', PROFILE_OF_ACCOUNT[instance.account], '--region', instance.region, '--format', 'json'], env);
+      const run = await cli(
+        [
+          'diagnose',
+          '--instance',
+          instanceId,
+          '--profile',
+          PROFILE_OF_ACCOUNT[instance.account],
+          '--region',
+          instance.region,
+          '--format',
+          'json',
+        ],
+        env,
+      );
       assert.equal(run.code, 0, run.stderr);
       const json = JSON.parse(run.stdout);
       assert.equal(json.verdict.code, verdict, `${json.verdict.code}: ${json.verdict.summary ?? ''}`);
       assert.ok(['high', 'medium', 'low'].includes(json.verdict.confidence));
       assert.ok(Array.isArray(json.steps) && json.steps.length > 0);
-      for (const step of json.steps) assert.ok(step.name && step.status && Array.isArray(step.evidence), JSON.stringify(step));
+      for (const step of json.steps)
+        assert.ok(step.name && step.status && Array.isArray(step.evidence), JSON.stringify(step));
       if (verdict === 'kms-create-grant-not-allowed') {
         const fixes = Array.isArray(json.fix) ? json.fix : [json.fix];
-        assert.ok(fixes.some((f: any) => f?.target === 'key-policy' && /kms:GrantIsForAWSResource/.test(JSON.stringify(f.statement))), JSON.stringify(json.fix));
+        assert.ok(
+          fixes.some(
+            (f: any) => f?.target === 'key-policy' && /kms:GrantIsForAWSResource/.test(JSON.stringify(f.statement)),
+          ),
+          JSON.stringify(json.fix),
+        );
       }
     });
   }
@@ -102,7 +126,10 @@ describe('CLI diagnose against the demo scenario', function () {
       [['diagnose', '--instance', 'i-00de0000000000004', 'extra'], /unexpected argument extra/],
       [['diagnose', '--instance', 'i-00de0000000000004', '--verbose'], /unknown option --verbose/],
       [['diagnose', '--instance', 'i-00de0000000000004', '--profile'], /--profile needs a value/],
-      [['diagnose', '--instance', 'i-00de0000000000004', '--format', 'xml'], /--format must be one of text, json, markdown/],
+      [
+        ['diagnose', '--instance', 'i-00de0000000000004', '--format', 'xml'],
+        /--format must be one of text, json, markdown/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await cli(args, env);
@@ -123,7 +150,10 @@ describe('CLI diagnose against the demo scenario', function () {
   });
 
   it('exits 2 with "not found" for an instance that does not exist', async () => {
-    const run = await cli(['diagnose', '--instance', 'i-0fffffffffffffff0', '--profile', 'dev-admin', '--region', 'eu-west-1'], env);
+    const run = await cli(
+      ['diagnose', '--instance', 'i-0fffffffffffffff0', '--profile', 'dev-admin', '--region', 'eu-west-1'],
+      env,
+    );
     assert.equal(run.code, 2, run.stderr);
     // Not anchored to a line start: the SDK's Node version warning shares stderr and may be interleaved.
     assert.match(run.stderr, /not found: Could not read instance i-0fffffffffffffff0 in eu-west-1\./);
@@ -132,11 +162,27 @@ describe('CLI diagnose against the demo scenario', function () {
   it('without --profile and no default profile, names the profiles that exist', async () => {
     const run = await cli(['diagnose', '--instance', 'i-00de0000000000004', '--region', 'eu-west-1'], env);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /no profile named "default" in the AWS config files; the profiles are: dev-admin, .*dev-operator, .*\(pass --profile NAME\)/);
+    assert.match(
+      run.stderr,
+      /no profile named "default" in the AWS config files; the profiles are: dev-admin, .*dev-operator, .*\(pass --profile NAME\)/,
+    );
   });
 
   it('exits 2 when the profile signs in with expired credentials', async () => {
-    const run = await cli(['diagnose', '--instance', 'i-00de0000000000004', '--profile', 'dev-expired', '--region', 'eu-west-1', '--format', 'json'], env);
+    const run = await cli(
+      [
+        'diagnose',
+        '--instance',
+        'i-00de0000000000004',
+        '--profile',
+        'dev-expired',
+        '--region',
+        'eu-west-1',
+        '--format',
+        'json',
+      ],
+      env,
+    );
     assert.equal(run.code, 2, run.stdout);
     assert.match(run.stderr, /expired/);
   });
@@ -145,7 +191,21 @@ describe('CLI diagnose against the demo scenario', function () {
     afterEach(() => emulator.setFaults([]));
 
     const diagnose = (extra: string[] = []) =>
-      cli(['diagnose', '--instance', 'i-00de0000000000004', '--profile', 'dev-admin', '--region', 'eu-west-1', '--format', 'json', ...extra], env);
+      cli(
+        [
+          'diagnose',
+          '--instance',
+          'i-00de0000000000004',
+          '--profile',
+          'dev-admin',
+          '--region',
+          'eu-west-1',
+          '--format',
+          'json',
+          ...extra,
+        ],
+        env,
+      );
 
     it('exits 3 when AWS never answers, within the --timeout of each call', async () => {
       emulator.setFaults([{ principal: 'dev-admin', response: 'black-hole' }]);
@@ -196,7 +256,20 @@ describe('CLI diagnose against the demo scenario', function () {
   });
 
   it('keeps stdout pure JSON even when the SDK warns on stderr', async () => {
-    const run = await cli(['diagnose', '--instance', 'i-00de0000000000009', '--profile', 'dev-admin', '--region', 'eu-west-1', '--format', 'json'], env);
+    const run = await cli(
+      [
+        'diagnose',
+        '--instance',
+        'i-00de0000000000009',
+        '--profile',
+        'dev-admin',
+        '--region',
+        'eu-west-1',
+        '--format',
+        'json',
+      ],
+      env,
+    );
     assert.doesNotThrow(() => JSON.parse(run.stdout));
   });
 });

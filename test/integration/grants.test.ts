@@ -36,7 +36,15 @@ function value<T>(outcome: Outcome<T>): T {
 /** The key's policy before the fix: only its own account. */
 const KEY_POLICY = {
   Version: '2012-10-17',
-  Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${KEY_ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+  Statement: [
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${KEY_ACCOUNT}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+  ],
 };
 
 /** The autoscaling scenario with the template's default version on the other account's key. */
@@ -57,8 +65,27 @@ function scenario(): Scenario {
     ...base,
     launchDelayMs: 0,
     accounts: [...base.accounts, { id: KEY_ACCOUNT, alias: 'acme-security' }],
-    keys: [...base.keys, { ...key, id: KEY_ID, account: KEY_ACCOUNT, aliases: ['alias/shared-ebs'], description: 'Shared EBS key', policy: KEY_POLICY }],
-    principals: [...base.principals, { ...admin, name: KEY_ADMIN, account: KEY_ACCOUNT, arn: `arn:aws:iam::${KEY_ACCOUNT}:user/sam`, accessKeyId: 'AKIASECURITYADMIN001' }],
+    keys: [
+      ...base.keys,
+      {
+        ...key,
+        id: KEY_ID,
+        account: KEY_ACCOUNT,
+        aliases: ['alias/shared-ebs'],
+        description: 'Shared EBS key',
+        policy: KEY_POLICY,
+      },
+    ],
+    principals: [
+      ...base.principals,
+      {
+        ...admin,
+        name: KEY_ADMIN,
+        account: KEY_ACCOUNT,
+        arn: `arn:aws:iam::${KEY_ACCOUNT}:user/sam`,
+        accessKeyId: 'AKIASECURITYADMIN001',
+      },
+    ],
     launchTemplates: templates,
     autoScalingGroups: [{ ...group, activities: [] }],
   } as Scenario;
@@ -100,10 +127,26 @@ describe("an Auto Scaling group on another account's key, fixed with a grant (re
     assert.equal(keyPolicy.length, 2, JSON.stringify(report.fixes));
 
     // In the key's account first: the key policy opens the key to the group's account.
-    const current = value(await session.send('KMS', KEY_ADMIN, REGION, new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const current = value(
+      await session.send(
+        'KMS',
+        KEY_ADMIN,
+        REGION,
+        new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }),
+        'kms:GetKeyPolicy',
+      ),
+    );
     const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
     policy.Statement.push(...keyPolicy.map((f) => f.statement));
-    value(await session.send('KMS', KEY_ADMIN, REGION, new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+    value(
+      await session.send(
+        'KMS',
+        KEY_ADMIN,
+        REGION,
+        new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
+        'kms:PutKeyPolicy',
+      ),
+    );
     const [between] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
     assert.ok(between && between.state !== 'running', 'the key policy alone does not let the role launch');
 
@@ -126,7 +169,13 @@ describe("an Auto Scaling group on another account's key, fixed with a grant (re
     // The first test's grant stays; a fresh world shows a grant only counts for its grantee.
     const other = await startEmulator({ scenario: scenario(), launchDelayMs: 0 });
     try {
-      other.state.grants.add({ grantId: 'g-other', keyArn: KEY_ARN, granteePrincipal: `arn:aws:iam::${ACCOUNT}:user/dana`, operations: ['CreateGrant', 'GenerateDataKeyWithoutPlaintext'], issuingAccount: ACCOUNT });
+      other.state.grants.add({
+        grantId: 'g-other',
+        keyArn: KEY_ARN,
+        granteePrincipal: `arn:aws:iam::${ACCOUNT}:user/dana`,
+        operations: ['CreateGrant', 'GenerateDataKeyWithoutPlaintext'],
+        issuingAccount: ACCOUNT,
+      });
       const [launched] = await scaleOutGroup(other.state, GROUP, ACCOUNT, REGION);
       assert.ok(launched && launched.state !== 'running', 'still fails without a grant for the role');
     } finally {

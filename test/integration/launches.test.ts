@@ -50,17 +50,36 @@ describe('launches that services make, diagnosed (real SDK over HTTP)', function
 
   /** Adds the fix's statements to the key policy, as the editor does after the person confirms. */
   async function applyKeyPolicyFixes(fixes: KeyPolicyFix[]): Promise<void> {
-    const current = value(await session.send('KMS', ADMIN, REGION, new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const current = value(
+      await session.send(
+        'KMS',
+        ADMIN,
+        REGION,
+        new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }),
+        'kms:GetKeyPolicy',
+      ),
+    );
     const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
     policy.Statement.push(...fixes.map((f) => f.statement));
-    value(await session.send('KMS', ADMIN, REGION, new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+    value(
+      await session.send(
+        'KMS',
+        ADMIN,
+        REGION,
+        new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
+        'kms:PutKeyPolicy',
+      ),
+    );
   }
 
-  it("an Auto Scaling group whose role is missing from the key policy: the role, the documented statements, and the next launch succeeds", async () => {
+  it('an Auto Scaling group whose role is missing from the key policy: the role, the documented statements, and the next launch succeeds', async () => {
     const [failed] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
     assert.ok(failed && failed.state !== 'running', 'the launch fails before the fix');
     const ports = createDiagnosisPorts(session, ADMIN, REGION);
-    const prediction = await predictLaunch({ subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION }, ports);
+    const prediction = await predictLaunch(
+      { subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION },
+      ports,
+    );
     assert.equal(prediction.outcome, 'will-fail', prediction.reason);
 
     const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: ADMIN, region: REGION }, ports);
@@ -68,12 +87,18 @@ describe('launches that services make, diagnosed (real SDK over HTTP)', function
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
     assert.equal(report.principal?.policyArn, SLR_ARN);
     assert.ok(report.calls.rounds <= 5, `rounds ${report.calls.rounds}`);
-    assert.ok(report.fixes.every((f) => f.target === 'key-policy'), JSON.stringify(report.fixes));
+    assert.ok(
+      report.fixes.every((f) => f.target === 'key-policy'),
+      JSON.stringify(report.fixes),
+    );
     const fixes = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
     assert.equal(fixes.length, 2);
 
     await applyKeyPolicyFixes(fixes);
-    const after = await predictLaunch({ subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION }, ports);
+    const after = await predictLaunch(
+      { subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION },
+      ports,
+    );
     assert.equal(after.outcome, 'will-launch', `${after.reason} ${after.unread.join(' ')}`);
     const [next] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
     assert.ok(next, 'the group launches again');
@@ -85,7 +110,11 @@ describe('launches that services make, diagnosed (real SDK over HTTP)', function
     const report = await diagnoseInstance({ instanceId: 'i-1234abcd1234abcd1', profile: ADMIN, region: REGION }, ports);
     assert.doesNotMatch(report.verdict.summary, /No volume is encrypted/);
     assert.equal(report.principal?.policyArn, SLR_ARN, JSON.stringify(report.principal));
-    assert.ok(report.keys.some((k) => k.arn === KEY_ARN) || report.steps.some((s) => s.id === 'kms-keys' && s.evidence.some((e) => e.label.startsWith(KEY_ARN))), JSON.stringify(report.steps));
+    assert.ok(
+      report.keys.some((k) => k.arn === KEY_ARN) ||
+        report.steps.some((s) => s.id === 'kms-keys' && s.evidence.some((e) => e.label.startsWith(KEY_ARN))),
+      JSON.stringify(report.steps),
+    );
   });
 });
 
@@ -139,10 +168,26 @@ describe("an EKS node group on the account's customer managed default EBS key (r
     assert.equal(fixes.length, 2, JSON.stringify(report.fixes));
     assert.ok(fixes.every((f) => f.keyArn === DEFAULT_KEY_ARN));
 
-    const current = value(await session.send('KMS', ADMIN, REGION, new GetKeyPolicyCommand({ KeyId: DEFAULT_KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const current = value(
+      await session.send(
+        'KMS',
+        ADMIN,
+        REGION,
+        new GetKeyPolicyCommand({ KeyId: DEFAULT_KEY_ARN, PolicyName: 'default' }),
+        'kms:GetKeyPolicy',
+      ),
+    );
     const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
     policy.Statement.push(...fixes.map((f) => f.statement));
-    value(await session.send('KMS', ADMIN, REGION, new PutKeyPolicyCommand({ KeyId: DEFAULT_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+    value(
+      await session.send(
+        'KMS',
+        ADMIN,
+        REGION,
+        new PutKeyPolicyCommand({ KeyId: DEFAULT_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
+        'kms:PutKeyPolicy',
+      ),
+    );
     const [next] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
     assert.equal(next?.state, 'running', 'the next launch succeeds');
   });
@@ -170,7 +215,12 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
       accessKeyId: 'AKIAIMAGEOWNER000001',
       secretAccessKey: 'imageOwnerSecret0000000000000000000000',
       region: REGION,
-      policies: [{ name: 'AdministratorAccess', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+      policies: [
+        {
+          name: 'AdministratorAccess',
+          document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+        },
+      ],
     };
     return {
       ...base,
@@ -185,13 +235,42 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
           account: IMAGES,
           aliases: ['alias/golden-images'],
           description: 'Golden image snapshots',
-          policy: { Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${IMAGES}:root` }, Action: 'kms:*', Resource: '*' }] },
+          policy: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'Enable IAM User Permissions',
+                Effect: 'Allow',
+                Principal: { AWS: `arn:aws:iam::${IMAGES}:root` },
+                Action: 'kms:*',
+                Resource: '*',
+              },
+            ],
+          },
         },
       ],
-      snapshots: [...(base.snapshots ?? []), { id: 'snap-0shared000000001', account: IMAGES, region: REGION, encrypted: true, kmsKeyId: SHARED_KEY_ARN, volumeSizeGiB: 20, sharedWith: [ACCOUNT] }],
+      snapshots: [
+        ...(base.snapshots ?? []),
+        {
+          id: 'snap-0shared000000001',
+          account: IMAGES,
+          region: REGION,
+          encrypted: true,
+          kmsKeyId: SHARED_KEY_ARN,
+          volumeSizeGiB: 20,
+          sharedWith: [ACCOUNT],
+        },
+      ],
       images: [
         ...(base.images ?? []),
-        { id: 'ami-0shared000000001', account: IMAGES, region: REGION, name: 'golden', sharedWith: [ACCOUNT], blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-0shared000000001', volumeSizeGiB: 20 }] },
+        {
+          id: 'ami-0shared000000001',
+          account: IMAGES,
+          region: REGION,
+          name: 'golden',
+          sharedWith: [ACCOUNT],
+          blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-0shared000000001', volumeSizeGiB: 20 }],
+        },
       ],
     } as Scenario;
   }
@@ -211,7 +290,15 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
   });
 
   async function run(): Promise<string> {
-    const out = value(await session.send('EC2', ADMIN, REGION, new RunInstancesCommand({ ImageId: 'ami-0shared000000001', MinCount: 1, MaxCount: 1 }), 'ec2:RunInstances'));
+    const out = value(
+      await session.send(
+        'EC2',
+        ADMIN,
+        REGION,
+        new RunInstancesCommand({ ImageId: 'ami-0shared000000001', MinCount: 1, MaxCount: 1 }),
+        'ec2:RunInstances',
+      ),
+    );
     const id = out.Instances?.[0]?.InstanceId;
     assert.ok(id);
     return id;
@@ -220,18 +307,39 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
   it("takes the key from the shared snapshot, blames the launching user, and the fix in the key's account makes the next launch run", async () => {
     const id = await run();
     const ports = createDiagnosisPorts(session, ADMIN, REGION);
-    const report = await diagnoseInstance({ instanceId: id, profile: ADMIN, region: REGION, profilesByAccount: await session.profilesByAccount() }, ports);
+    const report = await diagnoseInstance(
+      { instanceId: id, profile: ADMIN, region: REGION, profilesByAccount: await session.profilesByAccount() },
+      ports,
+    );
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
     assert.equal(report.verdict.keyArn, SHARED_KEY_ARN);
     assert.equal(report.principal?.arn, ADMIN_ARN);
-    const fixes = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy' && f.keyArn === SHARED_KEY_ARN);
+    const fixes = report.fixes.filter(
+      (f): f is KeyPolicyFix => f.target === 'key-policy' && f.keyArn === SHARED_KEY_ARN,
+    );
     assert.ok(fixes.length > 0, JSON.stringify(report.fixes));
 
     // The key's owner adds the statements in account 444444444444.
-    const current = value(await session.send('KMS', OWNER, REGION, new GetKeyPolicyCommand({ KeyId: SHARED_KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const current = value(
+      await session.send(
+        'KMS',
+        OWNER,
+        REGION,
+        new GetKeyPolicyCommand({ KeyId: SHARED_KEY_ARN, PolicyName: 'default' }),
+        'kms:GetKeyPolicy',
+      ),
+    );
     const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
     policy.Statement.push(...fixes.map((f) => f.statement));
-    value(await session.send('KMS', OWNER, REGION, new PutKeyPolicyCommand({ KeyId: SHARED_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+    value(
+      await session.send(
+        'KMS',
+        OWNER,
+        REGION,
+        new PutKeyPolicyCommand({ KeyId: SHARED_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
+        'kms:PutKeyPolicy',
+      ),
+    );
 
     const next = await run();
     const again = await diagnoseInstance({ instanceId: next, profile: ADMIN, region: REGION }, ports);
@@ -259,7 +367,12 @@ describe("Karpenter's controller role launching with CreateFleet (real SDK over 
       secretAccessKey: 'karpenterSecret000000000000000000000000',
       sessionToken: 'karpenterSessionToken',
       region: REGION,
-      policies: [{ name: 'KarpenterControllerPolicy', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:*'], Resource: '*' }] } }],
+      policies: [
+        {
+          name: 'KarpenterControllerPolicy',
+          document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:*'], Resource: '*' }] },
+        },
+      ],
     };
     return { ...base, launchDelayMs: 0, principals: [...base.principals, controller] } as Scenario;
   }
@@ -286,7 +399,9 @@ describe("Karpenter's controller role launching with CreateFleet (real SDK over 
         REGION,
         new CreateFleetCommand({
           Type: 'instant',
-          LaunchTemplateConfigs: [{ LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60001', Version: '$Default' } }],
+          LaunchTemplateConfigs: [
+            { LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60001', Version: '$Default' } },
+          ],
           TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'on-demand' },
         }),
         'ec2:CreateFleet',
@@ -305,14 +420,33 @@ describe("Karpenter's controller role launching with CreateFleet (real SDK over 
     assert.equal(report.principal?.policyArn, ROLE_ARN, JSON.stringify(report.principal));
     assert.equal(report.principal?.launcher, 'karpenter');
     assert.notEqual(report.principal?.serviceLinked, true);
-    assert.ok(report.fixes.some((f) => f.target === 'identity-policy' && f.principalArn === ROLE_ARN), JSON.stringify(report.fixes));
+    assert.ok(
+      report.fixes.some((f) => f.target === 'identity-policy' && f.principalArn === ROLE_ARN),
+      JSON.stringify(report.fixes),
+    );
     // The emulator cannot edit IAM policies: apply the key policy alternative instead.
     const keyPolicy = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
     assert.equal(keyPolicy.length, 2, JSON.stringify(report.fixes));
-    const current = value(await session.send('KMS', ADMIN, REGION, new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }), 'kms:GetKeyPolicy'));
+    const current = value(
+      await session.send(
+        'KMS',
+        ADMIN,
+        REGION,
+        new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }),
+        'kms:GetKeyPolicy',
+      ),
+    );
     const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
     policy.Statement.push(...keyPolicy.map((f) => f.statement));
-    value(await session.send('KMS', ADMIN, REGION, new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }), 'kms:PutKeyPolicy'));
+    value(
+      await session.send(
+        'KMS',
+        ADMIN,
+        REGION,
+        new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
+        'kms:PutKeyPolicy',
+      ),
+    );
     const next = await fleet();
     const again = await diagnoseInstance({ instanceId: next, profile: ADMIN, region: REGION }, ports);
     assert.equal(again.instance?.state, 'running', JSON.stringify(again.instance));

@@ -16,7 +16,10 @@ import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenar
 const REGION = 'eu-west-1';
 const PROFILE = 'dev-admin';
 const DISABLED_KEY_INSTANCE = 'i-00de0000000000005';
-const QUESTION = { message: `Start ${DISABLED_KEY_INSTANCE} as ${PROFILE}?`, detail: `StartInstances through profile ${PROFILE}, region ${REGION}.` };
+const QUESTION = {
+  message: `Start ${DISABLED_KEY_INSTANCE} as ${PROFILE}?`,
+  detail: `StartInstances through profile ${PROFILE}, region ${REGION}.`,
+};
 
 describe('launch readiness before Start (real SDK over HTTP)', function () {
   this.timeout(60_000);
@@ -40,7 +43,10 @@ describe('launch readiness before Start (real SDK over HTTP)', function () {
 
   it('predicts that starting an instance on a disabled key fails, and the confirmation offers Diagnose with the reason', async () => {
     const ports = createDiagnosisPorts(session, PROFILE, REGION);
-    const prediction = await predictLaunch({ subject: { kind: 'stopped-instance', instanceId: DISABLED_KEY_INSTANCE }, profile: PROFILE, region: REGION }, ports);
+    const prediction = await predictLaunch(
+      { subject: { kind: 'stopped-instance', instanceId: DISABLED_KEY_INSTANCE }, profile: PROFILE, region: REGION },
+      ports,
+    );
     assert.equal(prediction.kind, 'prediction');
     assert.equal(prediction.outcome, 'will-fail', `${prediction.reason} ${prediction.unread.join(' ')}`);
     assert.equal(prediction.code, 'kms-key-disabled');

@@ -5,11 +5,23 @@ import tseslint from 'typescript-eslint';
 
 const SHIPPED_CODE_PATTERNS = [
   { group: ['@cloud-copilot/*'], message: 'The IAM simulator (AGPL) is for tests and the emulator only.' },
-  { group: ['**/test/**', '../test/*', '../../test/*', '../../../test/*'], message: 'Shipped code must not import test code.' },
+  {
+    group: ['**/test/**', '../test/*', '../../test/*', '../../../test/*'],
+    message: 'Shipped code must not import test code.',
+  },
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-test/**', 'dist-vsix/**', 'node_modules/**', 'test/bench/results/**', '.test-artifacts/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-test/**',
+      'dist-vsix/**',
+      'node_modules/**',
+      'test/bench/results/**',
+      '.test-artifacts/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,7 +34,17 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', fetch: 'readonly', Buffer: 'readonly', __dirname: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        fetch: 'readonly',
+        Buffer: 'readonly',
+        __dirname: 'readonly',
+      },
     },
   },
   // What no shipped code may import: the IAM simulator is AGPL and serves the tests and the

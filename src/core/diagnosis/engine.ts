@@ -28,8 +28,28 @@ import type { CallOptions, DiagnosisPorts } from './ports';
 import { rolePathCaveat } from './principal';
 import { principalStageOf } from './principalStage';
 import { keyFromArn, knownKey, usableKey } from './rules';
-import type { DiagnosisInput, EbsDefaults, IamStage, InstanceStage, KeyPolicyResult, KeyRecord, KeySource, Limitation, PrincipalStage, VolumeStage } from './stages';
-import { iamStep, instanceStep, keyPolicyStep, keysStep, principalStep, skippedStep, volumesStep, type VolumesSeen } from './steps';
+import type {
+  DiagnosisInput,
+  EbsDefaults,
+  IamStage,
+  InstanceStage,
+  KeyPolicyResult,
+  KeyRecord,
+  KeySource,
+  Limitation,
+  PrincipalStage,
+  VolumeStage,
+} from './stages';
+import {
+  iamStep,
+  instanceStep,
+  keyPolicyStep,
+  keysStep,
+  principalStep,
+  skippedStep,
+  volumesStep,
+  type VolumesSeen,
+} from './steps';
 import { timelineOf } from './timeline';
 import { AWS_MANAGED_EBS_ALIAS } from '../launch/launchKeys';
 import { describeLaunch, launchSourceOf, type LaunchDescriptionStage } from './launchSources';
@@ -46,7 +66,16 @@ import {
   timeFromTransitionReason,
   trailWindow,
 } from './trail';
-import { STEP_ORDER, STEP_TITLES, type DiagnosisReport, type DiagnosisStep, type PrincipalInfo, type StepEvent, type StepId, type TimelineEntry } from './types';
+import {
+  STEP_ORDER,
+  STEP_TITLES,
+  type DiagnosisReport,
+  type DiagnosisStep,
+  type PrincipalInfo,
+  type StepEvent,
+  type StepId,
+  type TimelineEntry,
+} from './types';
 import { decideVerdict } from './verdict';
 
 export type { DiagnosisInput } from './stages';
@@ -82,7 +111,11 @@ export const DEFAULT_DEADLINE_MS = 60_000;
  * At `input.deadlineMs` (default 60 s) the checks still waiting end as timed out, and the
  * report says which; the diagnosis does not hang on a port that never answers.
  */
-export async function diagnoseInstance(input: DiagnosisInput, ports: DiagnosisPorts, options: DiagnoseOptions = {}): Promise<DiagnosisReport> {
+export async function diagnoseInstance(
+  input: DiagnosisInput,
+  ports: DiagnosisPorts,
+  options: DiagnoseOptions = {},
+): Promise<DiagnosisReport> {
   if (options.signal?.aborted) throw abortError(options.signal);
   const deadlineMs = input.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const deadline = new AbortController();
@@ -136,7 +169,11 @@ function runOf(input: DiagnosisInput, ports: DiagnosisPorts, options: RunOptions
   };
 }
 
-async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, options: RunOptions): Promise<DiagnosisReport> {
+async function runDiagnosis(
+  input: DiagnosisInput,
+  meter: InstrumentedPorts,
+  options: RunOptions,
+): Promise<DiagnosisReport> {
   const startedAt = performance.now();
   const run = runOf(input, meter.ports, options);
   const stats = (): DiagnosisReport['calls'] => meter.stats(performance.now() - startedAt);
@@ -160,11 +197,29 @@ async function runDiagnosis(input: DiagnosisInput, meter: InstrumentedPorts, opt
       ? 'No key to check.'
       : undefined;
   const keyPolicy = run.finish(keyPolicyStep(policies.keyPolicies, keyPolicySkip));
-  const iam = run.finish(iamStep(policies.iam, usable, policies.keyPolicies, principal?.account, principal ? rolePathCaveat(principal) : undefined));
+  const iam = run.finish(
+    iamStep(
+      policies.iam,
+      usable,
+      policies.keyPolicies,
+      principal?.account,
+      principal ? rolePathCaveat(principal) : undefined,
+    ),
+  );
 
   const limitations = [
-    ...limitationsOf(run.say, evidence.volumes.stage, evidence.principal.stage, keys.records, policies.keyPolicies, policies.iam),
-    ...evidence.launchFailures.map(({ action, failure }): Limitation => ({ step: 'kms-keys', text: `Launch keys: ${run.say.permissionHint(failure, action)}` })),
+    ...limitationsOf(
+      run.say,
+      evidence.volumes.stage,
+      evidence.principal.stage,
+      keys.records,
+      policies.keyPolicies,
+      policies.iam,
+    ),
+    ...evidence.launchFailures.map(({ action, failure }): Limitation => ({
+      step: 'kms-keys',
+      text: `Launch keys: ${run.say.permissionHint(failure, action)}`,
+    })),
   ];
   const { verdict, fixes } = decideVerdict({
     target: input,
@@ -202,16 +257,39 @@ async function instanceRound(run: Run): Promise<Checked<InstanceStage>> {
   run.begin('instance-state');
   const outcome = await run.ports.describeInstance(run.input.instanceId, run.call);
   const stage: InstanceStage = outcome.ok
-    ? { outcome: 'read', instance: outcome.value, classification: classifyStateReason(outcome.value.stateReason, outcome.value.state, outcome.value.stateTransitionReason) }
+    ? {
+        outcome: 'read',
+        instance: outcome.value,
+        classification: classifyStateReason(
+          outcome.value.stateReason,
+          outcome.value.state,
+          outcome.value.stateTransitionReason,
+        ),
+      }
     : { outcome: 'failed', failure: outcome.error };
   return { stage, step: run.finish(instanceStep(stage, run.input, run.say)) };
 }
 
 /** The report when the instance could not be read, or its state reason needs no KMS check. */
-function noKmsChecksReport(run: Run, stage: InstanceStage, step: DiagnosisStep, stats: () => DiagnosisReport['calls']): DiagnosisReport {
-  const reason = stage.outcome === 'read' ? `Not needed: ${stage.classification.summary}` : 'Not run: the instance could not be read.';
+function noKmsChecksReport(
+  run: Run,
+  stage: InstanceStage,
+  step: DiagnosisStep,
+  stats: () => DiagnosisReport['calls'],
+): DiagnosisReport {
+  const reason =
+    stage.outcome === 'read'
+      ? `Not needed: ${stage.classification.summary}`
+      : 'Not run: the instance could not be read.';
   const skipped = STEP_ORDER.filter((id) => id !== step.id).map((id) => run.finish(skippedStep(id, reason)));
-  const { verdict, fixes } = decideVerdict({ target: run.input, say: run.say, instance: stage, keys: [], keyPolicies: [], limitations: [] });
+  const { verdict, fixes } = decideVerdict({
+    target: run.input,
+    say: run.say,
+    instance: stage,
+    keys: [],
+    keyPolicies: [],
+    limitations: [],
+  });
   return assemble({
     input: run.input,
     instanceStage: stage,
@@ -246,15 +324,20 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
   const volumeIds = unique(instance.blockDevices.map((b) => b.volumeId).filter((id): id is string => Boolean(id)));
   run.begin('volumes');
   run.begin('principal');
-  const volumesP: Promise<Outcome<VolumeInfo[]>> = volumeIds.length > 0 ? ports.describeVolumes(volumeIds, call) : Promise.resolve({ ok: true, value: [] });
+  const volumesP: Promise<Outcome<VolumeInfo[]>> =
+    volumeIds.length > 0 ? ports.describeVolumes(volumeIds, call) : Promise.resolve({ ok: true, value: [] });
   const defaultsP = ports.getEbsDefaults(call);
   const callerP = ports.getCallerIdentity(call);
   const lookup = { startTime: window.startTime, endTime: window.endTime, maxResults: CLOUDTRAIL_MAX_EVENTS };
-  const failedGrantForInstance = (e: TrailEvent): boolean => isFailedGrant(e) && eventInstance(e, instanceId) === 'this';
+  const failedGrantForInstance = (e: TrailEvent): boolean =>
+    isFailedGrant(e) && eventInstance(e, instanceId) === 'this';
   const startOfInstance = (e: TrailEvent): boolean => startEventsFor([e], instanceId).length > 0;
   // The keys, the resources a CreateGrant record names, are known only once the volumes are
   // read; waiting for them would cost a round, so this lookup goes by event name alone.
-  const grantLookupP = ports.lookupEvents({ eventName: 'CreateGrant', ...lookup, stopWhen: failedGrantForInstance }, call);
+  const grantLookupP = ports.lookupEvents(
+    { eventName: 'CreateGrant', ...lookup, stopWhen: failedGrantForInstance },
+    call,
+  );
   // An instance that lists no volumes was terminated at launch (src/aws-records.md M1): the
   // launch's other KMS calls may be the denied ones (F3), and its template and AMI say which
   // keys its volumes would have used. All of it runs beside the CreateGrant lookup.
@@ -263,35 +346,53 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
   const grantsP = Promise.all([grantLookupP, launchDenialP]).then(([grants, denials]): Outcome<TrailEvent[]> =>
     grants.ok ? { ok: true, value: [...grants.value, ...denials] } : grants,
   );
-  const launchP = atLaunch ? describeLaunch(ports, launchSourceOf(instance), defaultsP, call) : Promise.resolve(undefined);
+  const launchP = atLaunch
+    ? describeLaunch(ports, launchSourceOf(instance), defaultsP, call)
+    : Promise.resolve(undefined);
   // The group that launched it names the role it launches as, should CloudTrail name no one.
-  const groupRoleP = atLaunch && instance.autoScalingGroupName ? groupRoleOf(run, instance.autoScalingGroupName, callerP) : Promise.resolve(undefined);
+  const groupRoleP =
+    atLaunch && instance.autoScalingGroupName
+      ? groupRoleOf(run, instance.autoScalingGroupName, callerP)
+      : Promise.resolve(undefined);
   // A launch denied as a service's role made no StartInstances call: the denial names the caller.
-  const namesCaller = (e: TrailEvent): boolean => (failedGrantForInstance(e) || (atLaunch && isDeniedLaunchKmsCall(e))) && eventCaller(e) !== undefined;
+  const namesCaller = (e: TrailEvent): boolean =>
+    (failedGrantForInstance(e) || (atLaunch && isDeniedLaunchKmsCall(e))) && eventCaller(e) !== undefined;
   const startsP = grantsP.then((grants): Promise<Outcome<TrailEvent[]> | undefined> =>
     grants.ok && grants.value.some(namesCaller)
       ? Promise.resolve(undefined)
-      : ports.lookupEvents({ eventName: 'StartInstances', ...lookup, stopWhen: startOfInstance, resourceNames: [instanceId] }, call),
+      : ports.lookupEvents(
+          { eventName: 'StartInstances', ...lookup, stopWhen: startOfInstance, resourceNames: [instanceId] },
+          call,
+        ),
   );
 
   const volumesCheckedP = Promise.all([volumesP, defaultsP]).then(([volumes, defaults]): Checked<VolumeStage> => {
     const stage = volumeStageOf(volumes, defaults);
     return { stage, step: run.finish(volumesStep(stage, run.say, volumeIds)) };
   });
-  const keySourcesP = Promise.all([volumesCheckedP, grantsP, launchP]).then(([{ stage }, grants, launch]) => keySourcesOf(stage, grants, instance, launch));
-  const principalP = Promise.all([callerP, grantsP, startsP, keySourcesP, groupRoleP]).then(([caller, grants, starts, sources, groupRole]): Checked<PrincipalStage> => {
-    const stage = principalStageOf(
-      window,
-      caller,
-      grants,
-      starts,
-      instanceId,
-      sources.map((s) => s.ref),
-      groupRole,
-    );
-    return { stage, step: run.finish(principalStep(stage, instanceId, run.say, run.now())) };
-  });
-  const [volumes, keySources, principal, launch] = await Promise.all([volumesCheckedP, keySourcesP, principalP, launchP]);
+  const keySourcesP = Promise.all([volumesCheckedP, grantsP, launchP]).then(([{ stage }, grants, launch]) =>
+    keySourcesOf(stage, grants, instance, launch),
+  );
+  const principalP = Promise.all([callerP, grantsP, startsP, keySourcesP, groupRoleP]).then(
+    ([caller, grants, starts, sources, groupRole]): Checked<PrincipalStage> => {
+      const stage = principalStageOf(
+        window,
+        caller,
+        grants,
+        starts,
+        instanceId,
+        sources.map((s) => s.ref),
+        groupRole,
+      );
+      return { stage, step: run.finish(principalStep(stage, instanceId, run.say, run.now())) };
+    },
+  );
+  const [volumes, keySources, principal, launch] = await Promise.all([
+    volumesCheckedP,
+    keySourcesP,
+    principalP,
+    launchP,
+  ]);
   return { volumes, keySources, principal, launchFailures: launch?.failures ?? [] };
 }
 
@@ -299,8 +400,14 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
  * The role an Auto Scaling group launches as: its `ServiceLinkedRoleARN`, or the default
  * AWSServiceRoleForAutoScaling of the caller's account when the group names none or cannot be read.
  */
-async function groupRoleOf(run: Run, groupName: string, callerP: Promise<Outcome<CallerIdentity>>): Promise<string | undefined> {
-  const groups = run.ports.listAutoScalingGroups ? await run.ports.listAutoScalingGroups(run.call, { groupNames: [groupName] }) : undefined;
+async function groupRoleOf(
+  run: Run,
+  groupName: string,
+  callerP: Promise<Outcome<CallerIdentity>>,
+): Promise<string | undefined> {
+  const groups = run.ports.listAutoScalingGroups
+    ? await run.ports.listAutoScalingGroups(run.call, { groupNames: [groupName] })
+    : undefined;
   const group = groups?.ok ? groups.value.find((g) => g.name === groupName) : undefined;
   if (group?.serviceLinkedRoleArn) return group.serviceLinkedRoleArn;
   const caller = await callerP;
@@ -311,9 +418,17 @@ async function groupRoleOf(run: Run, groupName: string, callerP: Promise<Outcome
  * The launch's denied KMS calls besides CreateGrant, one lookup per event name, all at once.
  * They name no instance, so only those close to the launch time count (`nearLaunch`).
  */
-async function launchKmsDenials(run: Run, lookup: { startTime: Date; endTime: Date; maxResults: number }, launchTime: string | undefined): Promise<TrailEvent[]> {
+async function launchKmsDenials(
+  run: Run,
+  lookup: { startTime: Date; endTime: Date; maxResults: number },
+  launchTime: string | undefined,
+): Promise<TrailEvent[]> {
   const ofLaunch = (e: TrailEvent): boolean => isDeniedLaunchKmsCall(e) && nearLaunch(e, launchTime);
-  const outcomes = await Promise.all(LAUNCH_KMS_EVENTS.map((eventName) => run.ports.lookupEvents({ eventName, ...lookup, stopWhen: ofLaunch }, run.call)));
+  const outcomes = await Promise.all(
+    LAUNCH_KMS_EVENTS.map((eventName) =>
+      run.ports.lookupEvents({ eventName, ...lookup, stopWhen: ofLaunch }, run.call),
+    ),
+  );
   return outcomes.flatMap((o) => (o.ok ? o.value.filter(ofLaunch) : []));
 }
 
@@ -324,24 +439,41 @@ async function launchKmsDenials(run: Run, lookup: { startTime: Date; endTime: Da
  * denied close to its launch), the launch template version's block devices, the AMI's
  * snapshots, and the account's default EBS key when encryption by default is on.
  */
-function keySourcesOf(volumes: VolumeStage, grants: Outcome<TrailEvent[]>, instance: InstanceSummary, launch: LaunchDescriptionStage | undefined): KeySource[] {
+function keySourcesOf(
+  volumes: VolumeStage,
+  grants: Outcome<TrailEvent[]>,
+  instance: InstanceSummary,
+  launch: LaunchDescriptionStage | undefined,
+): KeySource[] {
   if (volumes.outcome === 'read' && volumes.volumes.length > 0) {
     return volumes.keyRefs.map((ref) => ({ ref, volumeIds: volumes.volumesByKeyRef.get(ref) ?? [], fromTrail: false }));
   }
   const events = grants.ok ? grants.value.filter(isFailedLaunchKmsCall) : [];
-  const ofLaunch = events.filter((e) => eventInstance(e, instance.id) === 'this' || (eventInstance(e, instance.id) === 'unknown' && isDeniedLaunchKmsCall(e) && nearLaunch(e, instance.launchTime)));
+  const ofLaunch = events.filter(
+    (e) =>
+      eventInstance(e, instance.id) === 'this' ||
+      (eventInstance(e, instance.id) === 'unknown' && isDeniedLaunchKmsCall(e) && nearLaunch(e, instance.launchTime)),
+  );
   const sources: KeySource[] = [];
   // Listing no volumes, the instance was terminated at launch: the launch created its volumes.
   const createsVolumes = volumes.outcome === 'read';
   const add = (source: KeySource): void => {
-    if (!sources.some((s) => keyToken(s.ref) === keyToken(source.ref))) sources.push({ ...source, ...(createsVolumes ? { createsVolumes } : {}) });
+    if (!sources.some((s) => keyToken(s.ref) === keyToken(source.ref)))
+      sources.push({ ...source, ...(createsVolumes ? { createsVolumes } : {}) });
   };
-  for (const ref of unique(ofLaunch.flatMap((e) => eventKeyRef(e) ?? []))) add({ ref, volumeIds: [], fromTrail: true, origin: 'kms-event' });
-  for (const key of launch?.keys ?? []) add({ ref: key.ref, volumeIds: [], fromTrail: true, origin: key.origin, devices: key.devices });
+  for (const ref of unique(ofLaunch.flatMap((e) => eventKeyRef(e) ?? [])))
+    add({ ref, volumeIds: [], fromTrail: true, origin: 'kms-event' });
+  for (const key of launch?.keys ?? [])
+    add({ ref: key.ref, volumeIds: [], fromTrail: true, origin: key.origin, devices: key.devices });
   const defaults = volumes.defaults.ok ? volumes.defaults.value : undefined;
   // Nothing read says which key: with encryption by default on, every new volume takes the default.
   if (sources.length === 0 && launch && defaults?.encryptionByDefault) {
-    add({ ref: defaults.defaultKmsKeyId ?? AWS_MANAGED_EBS_ALIAS, volumeIds: [], fromTrail: true, origin: 'ebs-default' });
+    add({
+      ref: defaults.defaultKmsKeyId ?? AWS_MANAGED_EBS_ALIAS,
+      volumeIds: [],
+      fromTrail: true,
+      origin: 'ebs-default',
+    });
   }
   return sources;
 }
@@ -377,9 +509,13 @@ async function keysRound(
     const records = sources.map((s, i) => keyRecordOf(s, outcomes[i]));
     return { records, step: run.finish(keysStep(records, run.say, volumes)) };
   });
-  const earlyPoliciesP = Promise.all(arnKeys.map((key) => (key && principal ? ports.getKeyPolicy(key, call) : Promise.resolve(undefined))));
+  const earlyPoliciesP = Promise.all(
+    arnKeys.map((key) => (key && principal ? ports.getKeyPolicy(key, call) : Promise.resolve(undefined))),
+  );
   const earlyIamP =
-    arnKeys.length > 0 && arnKeys.every((key): key is KeyInfo => key !== undefined) ? iamStageOf(run, principal, arnKeys, caller) : Promise.resolve(undefined);
+    arnKeys.length > 0 && arnKeys.every((key): key is KeyInfo => key !== undefined)
+      ? iamStageOf(run, principal, arnKeys, caller)
+      : Promise.resolve(undefined);
   const [{ records, step }, earlyPolicies, earlyIam] = await Promise.all([recordsP, earlyPoliciesP, earlyIamP]);
   return { records, step, earlyPolicies, earlyIam };
 }
@@ -425,24 +561,43 @@ function limitationsOf(
   iam: IamStage,
 ): Limitation[] {
   const limitations: Limitation[] = [];
-  if (volumes.outcome === 'failed') limitations.push({ step: 'volumes', text: `Volumes: ${say.permissionHint(volumes.failure, 'ec2:DescribeVolumes')}` });
+  if (volumes.outcome === 'failed')
+    limitations.push({
+      step: 'volumes',
+      text: `Volumes: ${say.permissionHint(volumes.failure, 'ec2:DescribeVolumes')}`,
+    });
   const trailFailure =
-    principal.grantLookup.outcome === 'failed' ? principal.grantLookup.failure : principal.startLookup.outcome === 'failed' ? principal.startLookup.failure : undefined;
+    principal.grantLookup.outcome === 'failed'
+      ? principal.grantLookup.failure
+      : principal.startLookup.outcome === 'failed'
+        ? principal.startLookup.failure
+        : undefined;
   if (trailFailure) {
-    limitations.push({ step: 'principal', text: `CloudTrail: ${say.permissionHint(trailFailure, 'cloudtrail:LookupEvents')}` });
+    limitations.push({
+      step: 'principal',
+      text: `CloudTrail: ${say.permissionHint(trailFailure, 'cloudtrail:LookupEvents')}`,
+    });
   } else if (!principal.principal) {
-    limitations.push({ step: 'principal', text: `Caller identity: ${principal.caller.ok ? 'unknown' : principal.caller.error.nextStep}` });
+    limitations.push({
+      step: 'principal',
+      text: `Caller identity: ${principal.caller.ok ? 'unknown' : principal.caller.error.nextStep}`,
+    });
   }
   for (const record of records) {
     if (record.outcome === 'derived' || record.outcome === 'unreadable') {
-      limitations.push({ step: 'kms-keys', text: `Key ${record.ref}: ${say.permissionHint(record.failure, 'kms:DescribeKey', record.ref)}` });
+      limitations.push({
+        step: 'kms-keys',
+        text: `Key ${record.ref}: ${say.permissionHint(record.failure, 'kms:DescribeKey', record.ref)}`,
+      });
     }
   }
   for (const result of keyPolicies) {
-    if (result.outcome === 'failed') limitations.push({ step: 'key-policy', text: `Key policy of ${result.keyArn}: ${result.nextStep}` });
+    if (result.outcome === 'failed')
+      limitations.push({ step: 'key-policy', text: `Key policy of ${result.keyArn}: ${result.nextStep}` });
   }
   if (iam.outcome === 'failed') limitations.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep}` });
-  if (iam.outcome === 'skipped' && iam.notPermitted) limitations.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep ?? iam.reason}` });
+  if (iam.outcome === 'skipped' && iam.notPermitted)
+    limitations.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep ?? iam.reason}` });
   return limitations;
 }
 

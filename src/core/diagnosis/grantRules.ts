@@ -90,19 +90,47 @@ export const GRANT_RULES: readonly GrantRule[] = [
     when: { keyPolicy: 'defers-to-iam', simulation: 'not-run', trailDenial: true, crossAccount: true },
     then: fix([IDENTITY], 0),
   },
-  { name: 'IAM decides, not simulated, no denial seen', when: { keyPolicy: 'defers-to-iam', simulation: 'not-run' }, then: { outcome: 'unchecked' } },
-  { name: 'IAM allows, yet KMS denied', when: { keyPolicy: 'defers-to-iam', simulation: 'allowed', trailDenial: true }, then: { outcome: 'other-cause' } },
-  { name: 'IAM decides and allows', when: { keyPolicy: 'defers-to-iam', simulation: 'allowed' }, then: { outcome: 'allowed' } },
-  { name: 'key policy allows, yet KMS denied', when: { keyPolicy: 'allows', trailDenial: true }, then: { outcome: 'other-cause' } },
+  {
+    name: 'IAM decides, not simulated, no denial seen',
+    when: { keyPolicy: 'defers-to-iam', simulation: 'not-run' },
+    then: { outcome: 'unchecked' },
+  },
+  {
+    name: 'IAM allows, yet KMS denied',
+    when: { keyPolicy: 'defers-to-iam', simulation: 'allowed', trailDenial: true },
+    then: { outcome: 'other-cause' },
+  },
+  {
+    name: 'IAM decides and allows',
+    when: { keyPolicy: 'defers-to-iam', simulation: 'allowed' },
+    then: { outcome: 'allowed' },
+  },
+  {
+    name: 'key policy allows, yet KMS denied',
+    when: { keyPolicy: 'allows', trailDenial: true },
+    then: { outcome: 'other-cause' },
+  },
   { name: 'key policy allows', when: { keyPolicy: 'allows' }, then: { outcome: 'allowed' } },
-  { name: 'key policy unread; IAM does not allow', when: { keyPolicy: 'unread', simulation: 'implicitDeny' }, then: fix('by-cloudtrail', 1) },
+  {
+    name: 'key policy unread; IAM does not allow',
+    when: { keyPolicy: 'unread', simulation: 'implicitDeny' },
+    then: fix('by-cloudtrail', 1),
+  },
   {
     name: 'key policy unread; IAM allows, KMS denied: the key policy is missing',
     when: { keyPolicy: 'unread', simulation: 'allowed', trailDenial: true },
     then: fix([KEY_POLICY], 0),
   },
-  { name: 'key policy unread; IAM allows, no denial seen', when: { keyPolicy: 'unread', simulation: 'allowed' }, then: { outcome: 'unchecked' } },
-  { name: 'key policy unread; only CloudTrail shows the denial', when: { keyPolicy: 'unread', trailDenial: true }, then: fix('by-cloudtrail', 0) },
+  {
+    name: 'key policy unread; IAM allows, no denial seen',
+    when: { keyPolicy: 'unread', simulation: 'allowed' },
+    then: { outcome: 'unchecked' },
+  },
+  {
+    name: 'key policy unread; only CloudTrail shows the denial',
+    when: { keyPolicy: 'unread', trailDenial: true },
+    then: fix('by-cloudtrail', 0),
+  },
   { name: 'key policy unread; nothing else to go on', when: { keyPolicy: 'unread' }, then: { outcome: 'unchecked' } },
 ];
 
@@ -113,7 +141,10 @@ type DenialFixKey = 'no-identity-policy-allow' | 'no-key-policy-allow' | 'other'
  * The statements to add when CloudTrail's newest denial must say where (the key policy
  * unread), by what KMS said is missing; across accounts both sides must allow.
  */
-export const FIXES_BY_DENIAL: Record<DenialFixKey, { sameAccount: readonly NeededFix[]; crossAccount: readonly NeededFix[] }> = {
+export const FIXES_BY_DENIAL: Record<
+  DenialFixKey,
+  { sameAccount: readonly NeededFix[]; crossAccount: readonly NeededFix[] }
+> = {
   'no-identity-policy-allow': { sameAccount: [IDENTITY, KEY_POLICY_INSTEAD], crossAccount: [IDENTITY] },
   'no-key-policy-allow': { sameAccount: [KEY_POLICY], crossAccount: [KEY_POLICY, IDENTITY] },
   other: { sameAccount: [KEY_POLICY, IDENTITY_INSTEAD], crossAccount: [KEY_POLICY, IDENTITY] },
@@ -125,12 +156,23 @@ function matches(when: Partial<GrantFacts>, facts: GrantFacts): boolean {
 
 /** The first row of `GRANT_RULES` that holds for `facts` (the last row always matches an unread policy). */
 export function grantRuleFor(facts: GrantFacts): GrantRule {
-  return GRANT_RULES.find((rule) => matches(rule.when, facts)) ?? { name: 'no row', when: {}, then: { outcome: 'unchecked' } };
+  return (
+    GRANT_RULES.find((rule) => matches(rule.when, facts)) ?? {
+      name: 'no row',
+      when: {},
+      then: { outcome: 'unchecked' },
+    }
+  );
 }
 
 /** The statements a `fix` decision stands for, given CloudTrail's newest denial. */
-export function neededFixes(fixes: readonly NeededFix[] | 'by-cloudtrail', newestDenial: DenialKind | undefined, crossAccount: boolean): readonly NeededFix[] {
+export function neededFixes(
+  fixes: readonly NeededFix[] | 'by-cloudtrail',
+  newestDenial: DenialKind | undefined,
+  crossAccount: boolean,
+): readonly NeededFix[] {
   if (fixes !== 'by-cloudtrail') return fixes;
-  const key: DenialFixKey = newestDenial === 'no-identity-policy-allow' || newestDenial === 'no-key-policy-allow' ? newestDenial : 'other';
+  const key: DenialFixKey =
+    newestDenial === 'no-identity-policy-allow' || newestDenial === 'no-key-policy-allow' ? newestDenial : 'other';
   return crossAccount ? FIXES_BY_DENIAL[key].crossAccount : FIXES_BY_DENIAL[key].sameAccount;
 }

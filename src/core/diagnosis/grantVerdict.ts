@@ -37,7 +37,13 @@ import {
 import type { Confidence, Fix, IdentityPolicyFix, KeyPolicyFix, PrincipalInfo } from './types';
 
 /** The denials that are evidence about this principal on this key (see `concernsPrincipal`). */
-function denialsForKey(denials: readonly TrailEvent[], key: KeyInfo, keyCount: number, principal: PrincipalInfo, instanceId: string): TrailEvent[] {
+function denialsForKey(
+  denials: readonly TrailEvent[],
+  key: KeyInfo,
+  keyCount: number,
+  principal: PrincipalInfo,
+  instanceId: string,
+): TrailEvent[] {
   return denials.filter((event) => {
     if (!concernsPrincipal(event, principal, instanceId)) return false;
     const ref = eventKeyRef(event);
@@ -78,7 +84,9 @@ function keyPolicyFix(key: KeyInfo, principal: PrincipalInfo, role: KeyPolicyFix
 function serviceRoleFixes(key: KeyInfo, principal: PrincipalInfo, where: { profile: string; region: string }): Fix[] {
   const roleArn = policyArnOf(principal);
   const crossAccount = principal.account !== undefined && principal.account !== key.accountId;
-  return crossAccount ? crossAccountServiceRoleFixes(key.arn, roleArn, where) : sameAccountServiceRoleFixes(key.arn, roleArn);
+  return crossAccount
+    ? crossAccountServiceRoleFixes(key.arn, roleArn, where)
+    : sameAccountServiceRoleFixes(key.arn, roleArn);
 }
 
 /**
@@ -100,13 +108,21 @@ function launchKeyPolicyFixes(key: KeyInfo, principal: PrincipalInfo, role: KeyP
 }
 
 /** For a launch that creates volumes, the IAM statements: the use of the key and EC2's grant. */
-function launchIdentityFixes(key: KeyInfo, principal: PrincipalInfo, role: IdentityPolicyFix['role']): IdentityPolicyFix[] {
+function launchIdentityFixes(
+  key: KeyInfo,
+  principal: PrincipalInfo,
+  role: IdentityPolicyFix['role'],
+): IdentityPolicyFix[] {
   const single = identityFix(key, principal, role);
   if (!single) return [];
   return launchIdentityStatements(key.arn).map((statement) => ({ ...single, statement }));
 }
 
-function identityFix(key: KeyInfo, principal: PrincipalInfo, role: IdentityPolicyFix['role']): IdentityPolicyFix | undefined {
+function identityFix(
+  key: KeyInfo,
+  principal: PrincipalInfo,
+  role: IdentityPolicyFix['role'],
+): IdentityPolicyFix | undefined {
   // Only users and roles carry IAM policies, and a service-linked role's cannot be edited.
   if (principal.kind !== 'user' && principal.kind !== 'role' && principal.kind !== 'assumed-role') return undefined;
   if (principal.serviceLinked) return undefined;
@@ -143,7 +159,12 @@ interface GrantEvidence {
   createsVolumes: boolean;
 }
 
-function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo, stages: VerdictStages): GrantEvidence {
+function grantEvidenceOf(
+  record: KeyRecord,
+  key: KeyInfo,
+  principal: PrincipalInfo,
+  stages: VerdictStages,
+): GrantEvidence {
   const keyCount = stages.keys.filter((r) => knownKey(r) !== undefined).length;
   const denials = denialsForKey(stages.principal?.denials ?? [], key, keyCount, principal, stages.target.instanceId);
   const kinds = denials.map((e) => denialKind(e.errorMessage));
@@ -160,7 +181,8 @@ function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalIn
       (l.step === 'key-policy' && keyPolicy?.outcome === 'failed') ||
       (l.step === 'iam-policy' && identityMatters),
   );
-  const limit: Confidence = relevant.length > 0 || principal.source === 'caller-identity' || record.fromTrail ? 'medium' : 'high';
+  const limit: Confidence =
+    relevant.length > 0 || principal.source === 'caller-identity' || record.fromTrail ? 'medium' : 'high';
   const newest = denials[0];
   const trailText = newest
     ? ` CloudTrail: KMS denied ${newest.eventName} to ${eventCaller(newest) ?? principal.arn} at ${newest.eventTime} (${describeDenial(kinds[0])}).`
@@ -185,7 +207,10 @@ function grantEvidenceOf(record: KeyRecord, key: KeyInfo, principal: PrincipalIn
 function explicitDenyCandidate(evidence: GrantEvidence, region: string): Candidate | undefined {
   const { key, principal, keyPolicy, simulation } = evidence;
   const trailExplicit = evidence.kinds.find(isExplicitDenial);
-  const keyPolicyDenies = keyPolicy?.outcome === 'evaluated' && keyPolicy.verdict === 'denied' ? keyPolicy.matched.filter((m) => m.effect === 'Deny') : [];
+  const keyPolicyDenies =
+    keyPolicy?.outcome === 'evaluated' && keyPolicy.verdict === 'denied'
+      ? keyPolicy.matched.filter((m) => m.effect === 'Deny')
+      : [];
   const iamDeny = simulation?.decision === 'explicitDeny' ? simulation : undefined;
   if (!trailExplicit && keyPolicyDenies.length === 0 && !iamDeny) return undefined;
   const where: string[] = [];
@@ -196,9 +221,14 @@ function explicitDenyCandidate(evidence: GrantEvidence, region: string): Candida
   const sources = (trailExplicit ? 1 : 0) + (keyPolicyDenies.length > 0 ? 1 : 0) + (iamDeny ? 1 : 0);
   // KMS may report a Deny without saying where: then name where to look.
   const inWhere = where.length > 0 ? ` in ${where.join(' and ')}` : '';
-  const lookIn = where.length > 0 ? where.join(' and ') : "the key policy, the caller's IAM policies, its permissions boundary and the SCPs";
+  const lookIn =
+    where.length > 0
+      ? where.join(' and ')
+      : "the key policy, the caller's IAM policies, its permissions boundary and the SCPs";
   // AWS words an SCP that only lacks an Allow as an explicit deny too (IAM User Guide).
-  const byScp = (trailExplicit !== undefined && denyingPolicy(trailExplicit) === 'service-control-policy') || iamDeny?.allowedByOrganizations === false;
+  const byScp =
+    (trailExplicit !== undefined && denyingPolicy(trailExplicit) === 'service-control-policy') ||
+    iamDeny?.allowedByOrganizations === false;
   const ending = byScp
     ? ' AWS reports an SCP that only lacks an Allow the same way: if no SCP denies kms:CreateGrant, allow it in the SCPs that apply to the account instead.'
     : ' Adding an Allow will not help.';
@@ -256,9 +286,15 @@ function outsideBlockerCandidate(evidence: GrantEvidence): Candidate | undefined
   if (!policy) return undefined;
   const sources = (fromTrail ? 1 : 0) + (fromSimulation === policy ? 1 : 0);
   const keyPolicyDenies = keyPolicy?.outcome === 'evaluated' && keyPolicy.verdict === 'denied';
-  const fixes: Fix[] = !keyPolicyDenies ? [] : principal.serviceLinked ? serviceRoleFixes(key, principal, evidence.where) : [keyPolicyFix(key, principal, 'required')];
+  const fixes: Fix[] = !keyPolicyDenies
+    ? []
+    : principal.serviceLinked
+      ? serviceRoleFixes(key, principal, evidence.where)
+      : [keyPolicyFix(key, principal, 'required')];
   const place = POLICY_PLACES[policy];
-  const also = keyPolicyDenies ? ` The key policy does not allow it either: also add the statement to the key policy of ${key.arn} (Open key policy).` : '';
+  const also = keyPolicyDenies
+    ? ` The key policy does not allow it either: also add the statement to the key policy of ${key.arn} (Open key policy).`
+    : '';
   return {
     code: 'kms-create-grant-not-allowed',
     confidence: cap(fromSources(sources), evidence.limit),
@@ -279,7 +315,8 @@ function awsManagedKeyCandidate(evidence: GrantEvidence): Candidate | undefined 
     keyArn: evidence.key.arn,
     principalArn: policyArnOf(evidence.principal),
     summary: `KMS denied CreateGrant on the AWS managed key ${evidence.key.arn}, whose fixed policy allows callers in the account through EC2: only an explicit Deny can block it, most likely a service control policy or a permissions boundary.${evidence.trailText}`,
-    nextStep: "Look for a Deny on kms:CreateGrant (or kms:*) in the organization's SCPs and the caller's permissions boundary; narrow it to exclude grants for AWS resources.",
+    nextStep:
+      "Look for a Deny on kms:CreateGrant (or kms:*) in the organization's SCPs and the caller's permissions boundary; narrow it to exclude grants for AWS resources.",
     fixes: [],
   };
 }
@@ -289,8 +326,15 @@ function grantFactsOf(evidence: GrantEvidence): GrantFacts {
   const { keyPolicy, simulation } = evidence;
   const evaluated = keyPolicy?.outcome === 'evaluated' ? keyPolicy : undefined;
   return {
-    keyPolicy: !evaluated ? 'unread' : evaluated.verdict === 'denied' ? 'denies' : evidence.identityMatters ? 'defers-to-iam' : 'allows',
-    simulation: simulation?.decision === 'allowed' || simulation?.decision === 'implicitDeny' ? simulation.decision : 'not-run',
+    keyPolicy: !evaluated
+      ? 'unread'
+      : evaluated.verdict === 'denied'
+        ? 'denies'
+        : evidence.identityMatters
+          ? 'defers-to-iam'
+          : 'allows',
+    simulation:
+      simulation?.decision === 'allowed' || simulation?.decision === 'implicitDeny' ? simulation.decision : 'not-run',
     trailDenial: evidence.denials.length > 0,
     crossAccount: evidence.crossAccount,
   };
@@ -301,7 +345,12 @@ function grantFactsOf(evidence: GrantEvidence): GrantFacts {
  * when it may not, `unchecked` when a needed source is missing and nothing else shows a
  * denial, undefined when it may.
  */
-export function assessGrant(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo, stages: VerdictStages): Candidate | 'unchecked' | undefined {
+export function assessGrant(
+  record: KeyRecord,
+  key: KeyInfo,
+  principal: PrincipalInfo,
+  stages: VerdictStages,
+): Candidate | 'unchecked' | undefined {
   const evidence = grantEvidenceOf(record, key, principal, stages);
   const denied = explicitDenyCandidate(evidence, stages.target.region);
   if (denied) return denied;
@@ -319,7 +368,11 @@ export function assessGrant(record: KeyRecord, key: KeyInfo, principal: Principa
     case 'other-cause':
       return otherCauseCandidate(evidence);
     case 'fix':
-      return missingAllowCandidate(evidence, neededFixes(decision.fixes, evidence.kinds[0], facts.crossAccount), decision.sources + (facts.trailDenial ? 1 : 0));
+      return missingAllowCandidate(
+        evidence,
+        neededFixes(decision.fixes, evidence.kinds[0], facts.crossAccount),
+        decision.sources + (facts.trailDenial ? 1 : 0),
+      );
   }
 }
 
@@ -336,16 +389,25 @@ function otherCauseCandidate(evidence: GrantEvidence): Candidate {
   };
 }
 
-function missingAllowCandidate(evidence: GrantEvidence, needed: readonly NeededFix[], sources: number): Candidate | undefined {
+function missingAllowCandidate(
+  evidence: GrantEvidence,
+  needed: readonly NeededFix[],
+  sources: number,
+): Candidate | undefined {
   const { key, principal, keyPolicy, simulation } = evidence;
   if (needed.length === 0) return undefined;
   const fixes: Fix[] = principal.serviceLinked ? serviceRoleFixes(key, principal, evidence.where) : [];
   for (const need of principal.serviceLinked ? [] : needed) {
     if (evidence.createsVolumes) {
-      fixes.push(...(need.target === 'key-policy' ? launchKeyPolicyFixes(key, principal, need.role) : launchIdentityFixes(key, principal, need.role)));
+      fixes.push(
+        ...(need.target === 'key-policy'
+          ? launchKeyPolicyFixes(key, principal, need.role)
+          : launchIdentityFixes(key, principal, need.role)),
+      );
       continue;
     }
-    const fix = need.target === 'key-policy' ? keyPolicyFix(key, principal, need.role) : identityFix(key, principal, need.role);
+    const fix =
+      need.target === 'key-policy' ? keyPolicyFix(key, principal, need.role) : identityFix(key, principal, need.role);
     if (fix) fixes.push(fix);
   }
   // A required fix goes first; an alternative only when nothing is required.
@@ -358,7 +420,9 @@ function missingAllowCandidate(evidence: GrantEvidence, needed: readonly NeededF
     keyArn: key.arn,
     principalArn: policyArnOf(principal),
     summary: `${principal.arn} may not have EC2 create the grant on ${key.arn}, so the volume cannot be decrypted at launch.${reason}${simText}${evidence.trailText}`,
-    nextStep: principal.serviceLinked ? serviceRoleNextStep(key, principal, evidence.crossAccount) : fixNextStep(fixes, key),
+    nextStep: principal.serviceLinked
+      ? serviceRoleNextStep(key, principal, evidence.crossAccount)
+      : fixNextStep(fixes, key),
     fixes,
   };
 }
@@ -373,7 +437,11 @@ function serviceRoleNextStep(key: KeyInfo, principal: PrincipalInfo, crossAccoun
 function fixNextStep(fixes: Fix[], key: KeyInfo): string {
   const required = fixes.filter((f) => f.role === 'required');
   const parts = required.map((f) =>
-    f.target === 'key-policy' ? `add the statement to the key policy of ${key.arn} (Open key policy)` : f.target === 'identity-policy' ? `add the statement to an IAM policy of ${f.principalArn}` : '',
+    f.target === 'key-policy'
+      ? `add the statement to the key policy of ${key.arn} (Open key policy)`
+      : f.target === 'identity-policy'
+        ? `add the statement to an IAM policy of ${f.principalArn}`
+        : '',
   );
   const alternative = fixes.find((f) => f.role === 'alternative');
   const alt =

@@ -15,7 +15,20 @@ import { keyToken, parseArn } from '../arn';
 import { defaultAutoScalingRoleArn } from '../launch/launchers';
 import { AWS_MANAGED_EBS_ALIAS, launchKeys, snapshotsToRead, type LaunchKey } from '../launch/launchKeys';
 import { abortError } from '../limiter';
-import type { AutoScalingGroupSummary, AwsFailure, CallerIdentity, LaunchConfigurationInfo, ImageInfo, KeyInfo, LaunchTemplateRef, LaunchTemplateVersionInfo, Outcome, ScalingActivity, SnapshotInfo, TrailEvent } from '../model';
+import type {
+  AutoScalingGroupSummary,
+  AwsFailure,
+  CallerIdentity,
+  LaunchConfigurationInfo,
+  ImageInfo,
+  KeyInfo,
+  LaunchTemplateRef,
+  LaunchTemplateVersionInfo,
+  Outcome,
+  ScalingActivity,
+  SnapshotInfo,
+  TrailEvent,
+} from '../model';
 import { classifyStateReason, type StateReasonClassification } from '../stateReason';
 import { DEFAULT_DEADLINE_MS, type DiagnoseOptions } from './engine';
 import { groupStep, launchStep, type GroupStage, type LaunchStage } from './groupSteps';
@@ -26,10 +39,36 @@ import { messagesFor, type ProfileMessages } from './messages';
 import type { CallOptions, DiagnosisPorts } from './ports';
 import { isPrincipalUnderTest, principalFromArn, rolePathCaveat } from './principal';
 import { keyFromArn, knownKey, usableKey } from './rules';
-import type { IamStage, InstanceStage, KeyPolicyResult, KeyRecord, KeySource, Limitation, PrincipalStage } from './stages';
+import type {
+  IamStage,
+  InstanceStage,
+  KeyPolicyResult,
+  KeyRecord,
+  KeySource,
+  Limitation,
+  PrincipalStage,
+} from './stages';
 import { iamStep, keyPolicyStep, keysStep, skippedStep } from './steps';
-import { LAUNCH_KMS_EVENTS, eventCaller, eventKeyRef, failedGrantEvents, isAccessDenied, isFailedLaunchKmsCall, type TrailWindow } from './trail';
-import { GROUP_STEP_ORDER, STEP_TITLES, type DiagnosisStep, type GroupDiagnosisReport, type GroupFacts, type PrincipalInfo, type StepEvent, type StepId, type TimelineEntry } from './types';
+import {
+  LAUNCH_KMS_EVENTS,
+  eventCaller,
+  eventKeyRef,
+  failedGrantEvents,
+  isAccessDenied,
+  isFailedLaunchKmsCall,
+  type TrailWindow,
+} from './trail';
+import {
+  GROUP_STEP_ORDER,
+  STEP_TITLES,
+  type DiagnosisStep,
+  type GroupDiagnosisReport,
+  type GroupFacts,
+  type PrincipalInfo,
+  type StepEvent,
+  type StepId,
+  type TimelineEntry,
+} from './types';
 import { decideVerdict } from './verdict';
 
 export interface GroupDiagnosisInput {
@@ -56,7 +95,11 @@ const ACTIVITY_RECORDS = 20;
  * without `describeScalingActivities`, `describeLaunchTemplateVersions`, `describeImages` or
  * `describeSnapshots` the report says what it could not read.
  */
-export async function diagnoseAutoScalingGroup(input: GroupDiagnosisInput, ports: DiagnosisPorts, options: DiagnoseOptions = {}): Promise<GroupDiagnosisReport> {
+export async function diagnoseAutoScalingGroup(
+  input: GroupDiagnosisInput,
+  ports: DiagnosisPorts,
+  options: DiagnoseOptions = {},
+): Promise<GroupDiagnosisReport> {
   if (options.signal?.aborted) throw abortError(options.signal);
   const deadlineMs = input.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const deadline = new AbortController();
@@ -102,18 +145,25 @@ interface GroupRun extends CheckContext {
   finish(step: DiagnosisStep): DiagnosisStep;
 }
 
-async function runGroupDiagnosis(run: GroupRun, stats: () => GroupDiagnosisReport['calls']): Promise<GroupDiagnosisReport> {
+async function runGroupDiagnosis(
+  run: GroupRun,
+  stats: () => GroupDiagnosisReport['calls'],
+): Promise<GroupDiagnosisReport> {
   const { ports, call } = run;
   GROUP_STEP_ORDER.forEach((id) => run.begin(id));
   // Round 1.
-  const groupsP = ports.listAutoScalingGroups ? ports.listAutoScalingGroups(call, { groupNames: [run.input.groupName] }) : Promise.resolve(undefined);
+  const groupsP = ports.listAutoScalingGroups
+    ? ports.listAutoScalingGroups(call, { groupNames: [run.input.groupName] })
+    : Promise.resolve(undefined);
   const callerP = ports.getCallerIdentity(call);
   const defaultsP = ports.getEbsDefaults(call);
   const [groups, caller] = await Promise.all([groupsP, callerP]);
   const found = groups?.ok ? groups.value.find((g) => g.name === run.input.groupName) : undefined;
   if (!found) return groupNotReadReport(run, groups, stats);
 
-  const roleArn = found.serviceLinkedRoleArn ?? (caller.ok ? defaultAutoScalingRoleArn(caller.value.account, parseArn(caller.value.arn)?.partition) : undefined);
+  const roleArn =
+    found.serviceLinkedRoleArn ??
+    (caller.ok ? defaultAutoScalingRoleArn(caller.value.account, parseArn(caller.value.arn)?.partition) : undefined);
   const principal = roleArn ? principalFromArn(roleArn, 'auto-scaling-group') : undefined;
   const templateRefs = templatesOf(found);
 
@@ -126,9 +176,17 @@ async function runGroupDiagnosis(run: GroupRun, stats: () => GroupDiagnosisRepor
   const keyRun = keyReads(run, principal);
   const configurationName = found.launchConfigurationName;
   const configurationP =
-    configurationName && ports.describeLaunchConfigurations ? ports.describeLaunchConfigurations([configurationName], call) : Promise.resolve(undefined);
+    configurationName && ports.describeLaunchConfigurations
+      ? ports.describeLaunchConfigurations([configurationName], call)
+      : Promise.resolve(undefined);
   const launchP = Promise.all([templatesP, configurationP]).then(([templates, configuration]) =>
-    launchOf(run, templates, configurationName ? { name: configurationName, read: configuration } : undefined, defaultsP, keyRun),
+    launchOf(
+      run,
+      templates,
+      configurationName ? { name: configurationName, read: configuration } : undefined,
+      defaultsP,
+      keyRun,
+    ),
   );
   const trailP = activitiesP.then((activities) => trailOf(run, activities, principal));
   const [activities, launch, trail] = await Promise.all([activitiesP, launchP, trailP]);
@@ -146,22 +204,39 @@ async function runGroupDiagnosis(run: GroupRun, stats: () => GroupDiagnosisRepor
     Promise.all(sources.map((s) => keyRun.policy(s.ref))),
     simulationOf(run, principal, sources, keyRun, caller),
   ]);
-  const keyPolicies = records.map((record, i) => policyResultOf(run, record, policies[i], principal, caller)).filter((r): r is KeyPolicyResult => r !== undefined);
+  const keyPolicies = records
+    .map((record, i) => policyResultOf(run, record, policies[i], principal, caller))
+    .filter((r): r is KeyPolicyResult => r !== undefined);
   const usable = records.map(usableKey).filter((k): k is KeyInfo => k !== undefined);
-  const iamStage: IamStage = usable.length === 0 ? { outcome: 'skipped', reason: 'No usable key to check.', notPermitted: false } : iam;
+  const iamStage: IamStage =
+    usable.length === 0 ? { outcome: 'skipped', reason: 'No usable key to check.', notPermitted: false } : iam;
 
   const keysStepDone = run.finish(
-    records.length === 0 ? skippedStep('kms-keys', "No key to check: the group's launch template, AMI and EBS defaults name no KMS key.") : keysStep(records, run.say, 'none-listed'),
+    records.length === 0
+      ? skippedStep('kms-keys', "No key to check: the group's launch template, AMI and EBS defaults name no KMS key.")
+      : keysStep(records, run.say, 'none-listed'),
   );
-  const keyPolicyDone = run.finish(keyPolicyStep(keyPolicies, !principal ? 'The role the group launches as is unknown.' : records.length === 0 ? 'No key to check.' : undefined));
-  const iamDone = run.finish(iamStep(iamStage, usable, keyPolicies, principal?.account, principal ? rolePathCaveat(principal) : undefined));
+  const keyPolicyDone = run.finish(
+    keyPolicyStep(
+      keyPolicies,
+      !principal ? 'The role the group launches as is unknown.' : records.length === 0 ? 'No key to check.' : undefined,
+    ),
+  );
+  const iamDone = run.finish(
+    iamStep(iamStage, usable, keyPolicies, principal?.account, principal ? rolePathCaveat(principal) : undefined),
+  );
 
   const principalStage = principalStageFor(run, caller, trail, principal, latestFailed, sources);
   const limitations = [
     ...limitationsOf(run.say, activities, launch, trail, records, keyPolicies, iamStage),
     // Without a port for launch configurations their block devices, and so their keys, stay unseen.
     ...(found.launchConfigurationName && !ports.describeLaunchConfigurations
-      ? [{ step: 'launch-template' as const, text: `Launch configuration ${found.launchConfigurationName}: its block devices are not read; check the keys of its encrypted volumes by hand, or move the group to a launch template.` }]
+      ? [
+          {
+            step: 'launch-template' as const,
+            text: `Launch configuration ${found.launchConfigurationName}: its block devices are not read; check the keys of its encrypted volumes by hand, or move the group to a launch template.`,
+          },
+        ]
       : []),
   ];
   const { verdict, fixes } = decideVerdict({
@@ -193,7 +268,11 @@ async function runGroupDiagnosis(run: GroupRun, stats: () => GroupDiagnosisRepor
 }
 
 /** The report when the group could not be read or does not exist. */
-function groupNotReadReport(run: GroupRun, groups: Outcome<AutoScalingGroupSummary[]> | undefined, stats: () => GroupDiagnosisReport['calls']): GroupDiagnosisReport {
+function groupNotReadReport(
+  run: GroupRun,
+  groups: Outcome<AutoScalingGroupSummary[]> | undefined,
+  stats: () => GroupDiagnosisReport['calls'],
+): GroupDiagnosisReport {
   const name = run.input.groupName;
   const failure = groups && !groups.ok ? groups.error : undefined;
   const summary = !groups
@@ -213,7 +292,10 @@ function groupNotReadReport(run: GroupRun, groups: Outcome<AutoScalingGroupSumma
     nextStep,
     ...(failure ? { failureKind: failure.kind } : {}),
   };
-  const steps = [run.finish(first), ...GROUP_STEP_ORDER.slice(1).map((id) => run.finish(skippedStep(id, 'Not run: the group could not be read.')))];
+  const steps = [
+    run.finish(first),
+    ...GROUP_STEP_ORDER.slice(1).map((id) => run.finish(skippedStep(id, 'Not run: the group could not be read.'))),
+  ];
   return {
     schemaVersion: 1,
     subject: 'auto-scaling-group',
@@ -244,10 +326,17 @@ function templatesOf(group: AutoScalingGroupSummary): LaunchTemplateRef[] {
 
 /** The newest failed or cancelled activity (activities come newest first; sorted here to be sure). */
 function newestFailed(activities: readonly ScalingActivity[]): ScalingActivity | undefined {
-  return [...activities].filter((a) => a.failed).sort((a, b) => Date.parse(b.startTime ?? '') - Date.parse(a.startTime ?? ''))[0];
+  return [...activities]
+    .filter((a) => a.failed)
+    .sort((a, b) => Date.parse(b.startTime ?? '') - Date.parse(a.startTime ?? ''))[0];
 }
 
-function factsOf(group: AutoScalingGroupSummary, roleArn: string, templates: LaunchStage['templates'], latestFailed: ScalingActivity | undefined): GroupFacts {
+function factsOf(
+  group: AutoScalingGroupSummary,
+  roleArn: string,
+  templates: LaunchStage['templates'],
+  latestFailed: ScalingActivity | undefined,
+): GroupFacts {
   const [own, ...overrides] = templatesOf(group);
   const resolved = templates[0]?.info?.versionNumber;
   return {
@@ -318,42 +407,75 @@ async function launchOf(
 ): Promise<LaunchStage> {
   const { ports, call } = run;
   const failures: LaunchStage['failures'] = [];
-  if (!ports.describeLaunchTemplateVersions && templates.length > 0) failures.push({ action: 'ec2:DescribeLaunchTemplateVersions', text: 'The AWS layer cannot read launch templates here.' });
+  if (!ports.describeLaunchTemplateVersions && templates.length > 0)
+    failures.push({
+      action: 'ec2:DescribeLaunchTemplateVersions',
+      text: 'The AWS layer cannot read launch templates here.',
+    });
   templates.forEach((t) => {
-    if (!t.ok) failures.push({ action: 'ec2:DescribeLaunchTemplateVersions', text: run.say.permissionHint(t.error, 'ec2:DescribeLaunchTemplateVersions'), failure: t.error });
+    if (!t.ok)
+      failures.push({
+        action: 'ec2:DescribeLaunchTemplateVersions',
+        text: run.say.permissionHint(t.error, 'ec2:DescribeLaunchTemplateVersions'),
+        failure: t.error,
+      });
   });
   if (configuration?.read && !configuration.read.ok) {
-    failures.push({ action: 'autoscaling:DescribeLaunchConfigurations', text: run.say.permissionHint(configuration.read.error, 'autoscaling:DescribeLaunchConfigurations'), failure: configuration.read.error });
+    failures.push({
+      action: 'autoscaling:DescribeLaunchConfigurations',
+      text: run.say.permissionHint(configuration.read.error, 'autoscaling:DescribeLaunchConfigurations'),
+      failure: configuration.read.error,
+    });
   }
   const configurationInfo = configuration ? configurationAsVersion(configuration.name, configuration.read) : undefined;
   const templateInfos = templates.map((t) => (t.ok ? t.value : undefined));
   // A launch configuration describes a launch as a template version does: its AMI and block devices.
   const infos = configurationInfo ? [...templateInfos, configurationInfo] : templateInfos;
   // Keys the templates name are described at once, a round before the snapshots answer.
-  for (const info of infos) for (const device of info?.blockDevices ?? []) if (device.kmsKeyId) void keyRun.policy(device.kmsKeyId);
+  for (const info of infos)
+    for (const device of info?.blockDevices ?? []) if (device.kmsKeyId) void keyRun.policy(device.kmsKeyId);
   const imageIds = [...new Set(infos.flatMap((i) => (i?.imageId ? [i.imageId] : [])))];
   const images: Outcome<ImageInfo[]> =
     imageIds.length > 0 && ports.describeImages ? await ports.describeImages(imageIds, call) : { ok: true, value: [] };
-  if (!images.ok) failures.push({ action: 'ec2:DescribeImages', text: run.say.permissionHint(images.error, 'ec2:DescribeImages'), failure: images.error });
-  const imageOf = (info: LaunchTemplateVersionInfo | undefined): ImageInfo | undefined => (images.ok && info?.imageId ? images.value.find((i) => i.imageId === info.imageId) : undefined);
+  if (!images.ok)
+    failures.push({
+      action: 'ec2:DescribeImages',
+      text: run.say.permissionHint(images.error, 'ec2:DescribeImages'),
+      failure: images.error,
+    });
+  const imageOf = (info: LaunchTemplateVersionInfo | undefined): ImageInfo | undefined =>
+    images.ok && info?.imageId ? images.value.find((i) => i.imageId === info.imageId) : undefined;
   const snapshotIds = [...new Set(infos.flatMap((info) => snapshotsToRead(info, imageOf(info))))];
   const [snapshots, defaults] = await Promise.all([
-    snapshotIds.length > 0 && ports.describeSnapshots ? ports.describeSnapshots(snapshotIds, call) : Promise.resolve<Outcome<SnapshotInfo[]>>({ ok: true, value: [] }),
+    snapshotIds.length > 0 && ports.describeSnapshots
+      ? ports.describeSnapshots(snapshotIds, call)
+      : Promise.resolve<Outcome<SnapshotInfo[]>>({ ok: true, value: [] }),
     defaultsP,
   ]);
-  if (!snapshots.ok) failures.push({ action: 'ec2:DescribeSnapshots', text: run.say.permissionHint(snapshots.error, 'ec2:DescribeSnapshots'), failure: snapshots.error });
+  if (!snapshots.ok)
+    failures.push({
+      action: 'ec2:DescribeSnapshots',
+      text: run.say.permissionHint(snapshots.error, 'ec2:DescribeSnapshots'),
+      failure: snapshots.error,
+    });
   const snapshotInfos = snapshots.ok ? snapshots.value : [];
   const ebsDefaults = defaults.ok ? defaults.value : undefined;
   const keys: LaunchKey[] = [];
   for (const info of infos) {
-    for (const k of launchKeys({ template: info, image: imageOf(info), snapshots: snapshotInfos, defaults: ebsDefaults })) {
+    for (const k of launchKeys({
+      template: info,
+      image: imageOf(info),
+      snapshots: snapshotInfos,
+      defaults: ebsDefaults,
+    })) {
       const existing = keys.find((e) => keyToken(e.ref) === keyToken(k.ref));
       if (existing) existing.devices.push(...k.devices.filter((d) => !existing.devices.includes(d)));
       else keys.push({ ...k, devices: [...k.devices] });
     }
   }
   // Nothing read names a key: with encryption by default on, every new volume takes the default.
-  if (keys.length === 0 && ebsDefaults?.encryptionByDefault) keys.push({ ref: ebsDefaults.defaultKmsKeyId ?? AWS_MANAGED_EBS_ALIAS, origin: 'ebs-default', devices: [] });
+  if (keys.length === 0 && ebsDefaults?.encryptionByDefault)
+    keys.push({ ref: ebsDefaults.defaultKmsKeyId ?? AWS_MANAGED_EBS_ALIAS, origin: 'ebs-default', devices: [] });
   return {
     templates: [
       ...templates.map((t, i) => ({ ref: templatesRefAt(i, templateInfos), info: templateInfos[i] })),
@@ -368,15 +490,27 @@ async function launchOf(
 }
 
 /** A launch configuration read, in the shape of a template version; undefined when not read. */
-function configurationAsVersion(name: string, read: Outcome<LaunchConfigurationInfo[]> | undefined): LaunchTemplateVersionInfo | undefined {
+function configurationAsVersion(
+  name: string,
+  read: Outcome<LaunchConfigurationInfo[]> | undefined,
+): LaunchTemplateVersionInfo | undefined {
   const found = read?.ok ? read.value.find((c) => c.name === name) : undefined;
   if (!found) return undefined;
-  return { templateId: name, templateName: name, versionNumber: 0, defaultVersion: true, ...(found.imageId ? { imageId: found.imageId } : {}), blockDevices: found.blockDevices };
+  return {
+    templateId: name,
+    templateName: name,
+    versionNumber: 0,
+    defaultVersion: true,
+    ...(found.imageId ? { imageId: found.imageId } : {}),
+    blockDevices: found.blockDevices,
+  };
 }
 
 function templatesRefAt(i: number, infos: (LaunchTemplateVersionInfo | undefined)[]): string {
   const info = infos[i];
-  return info ? `${info.templateName ?? info.templateId} version ${info.versionNumber}` : `template ${i + 1} (not read)`;
+  return info
+    ? `${info.templateName ?? info.templateId} version ${info.versionNumber}`
+    : `template ${i + 1} (not read)`;
 }
 
 interface TrailStage {
@@ -390,21 +524,47 @@ interface TrailStage {
  * The group role's failed KMS calls around the latest failed launch (or the last hour), one
  * lookup per event name, all at once.
  */
-async function trailOf(run: GroupRun, activities: Outcome<ScalingActivity[]> | undefined, principal: PrincipalInfo | undefined): Promise<TrailStage> {
+async function trailOf(
+  run: GroupRun,
+  activities: Outcome<ScalingActivity[]> | undefined,
+  principal: PrincipalInfo | undefined,
+): Promise<TrailStage> {
   const now = run.now();
   const failed = activities?.ok ? newestFailed(activities.value) : undefined;
   const anchor = failed?.startTime ? Date.parse(failed.startTime) : NaN;
   const window: TrailWindow = Number.isNaN(anchor)
-    ? { startTime: new Date(now.getTime() - HOUR_MS), endTime: now, anchor: 'the last hour (no failed launch activity)' }
-    : { startTime: new Date(anchor - HOUR_MS), endTime: new Date(Math.min(now.getTime(), anchor + HOUR_MS)), anchor: `an hour around the failed launch at ${new Date(anchor).toISOString()}` };
+    ? {
+        startTime: new Date(now.getTime() - HOUR_MS),
+        endTime: now,
+        anchor: 'the last hour (no failed launch activity)',
+      }
+    : {
+        startTime: new Date(anchor - HOUR_MS),
+        endTime: new Date(Math.min(now.getTime(), anchor + HOUR_MS)),
+        anchor: `an hour around the failed launch at ${new Date(anchor).toISOString()}`,
+      };
   const byRole = (e: TrailEvent): boolean => {
     const caller = eventCaller(e);
-    return isFailedLaunchKmsCall(e) && principal !== undefined && caller !== undefined && isPrincipalUnderTest(caller, principal);
+    return (
+      isFailedLaunchKmsCall(e) &&
+      principal !== undefined &&
+      caller !== undefined &&
+      isPrincipalUnderTest(caller, principal)
+    );
   };
   const names = ['CreateGrant', ...LAUNCH_KMS_EVENTS];
   const outcomes = await Promise.all(
     names.map((eventName) =>
-      run.ports.lookupEvents({ eventName, startTime: window.startTime, endTime: window.endTime, maxResults: CLOUDTRAIL_MAX_EVENTS, stopWhen: byRole }, run.call),
+      run.ports.lookupEvents(
+        {
+          eventName,
+          startTime: window.startTime,
+          endTime: window.endTime,
+          maxResults: CLOUDTRAIL_MAX_EVENTS,
+          stopWhen: byRole,
+        },
+        run.call,
+      ),
     ),
   );
   const failure = outcomes.find((o): o is { ok: false; error: AwsFailure } => !o.ok);
@@ -413,17 +573,35 @@ async function trailOf(run: GroupRun, activities: Outcome<ScalingActivity[]> | u
 }
 
 /** The keys in order of evidence: the launch's (template, AMI, default), then any other the role was denied on. */
-function keySourcesOf(launchKeyList: LaunchKey[], events: TrailEvent[], principal: PrincipalInfo | undefined): KeySource[] {
-  const sources: KeySource[] = launchKeyList.map((k) => ({ ref: k.ref, volumeIds: [], fromTrail: true, origin: k.origin, devices: k.devices, createsVolumes: true }));
+function keySourcesOf(
+  launchKeyList: LaunchKey[],
+  events: TrailEvent[],
+  principal: PrincipalInfo | undefined,
+): KeySource[] {
+  const sources: KeySource[] = launchKeyList.map((k) => ({
+    ref: k.ref,
+    volumeIds: [],
+    fromTrail: true,
+    origin: k.origin,
+    devices: k.devices,
+    createsVolumes: true,
+  }));
   if (!principal) return sources;
   for (const event of events) {
     const ref = eventKeyRef(event);
-    if (ref && !sources.some((s) => keyToken(s.ref) === keyToken(ref))) sources.push({ ref, volumeIds: [], fromTrail: true, origin: 'kms-event', createsVolumes: true });
+    if (ref && !sources.some((s) => keyToken(s.ref) === keyToken(ref)))
+      sources.push({ ref, volumeIds: [], fromTrail: true, origin: 'kms-event', createsVolumes: true });
   }
   return sources;
 }
 
-async function simulationOf(run: GroupRun, principal: PrincipalInfo | undefined, sources: KeySource[], keyRun: KeyReads, caller: Outcome<CallerIdentity>): Promise<IamStage> {
+async function simulationOf(
+  run: GroupRun,
+  principal: PrincipalInfo | undefined,
+  sources: KeySource[],
+  keyRun: KeyReads,
+  caller: Outcome<CallerIdentity>,
+): Promise<IamStage> {
   const keys = (await Promise.all(sources.map((s) => keyRun.arn(s.ref)))).filter((k): k is KeyInfo => k !== undefined);
   return iamStageOf(run, principal, keys, caller);
 }
@@ -453,11 +631,17 @@ function principalStageFor(
   sources: KeySource[],
 ): PrincipalStage {
   const target = latestFailed?.instanceIds[0] ?? run.input.groupName;
-  const failedGrants = failedGrantEvents(trail.events, target, sources.map((s) => s.ref));
+  const failedGrants = failedGrantEvents(
+    trail.events,
+    target,
+    sources.map((s) => s.ref),
+  );
   return {
     window: trail.window,
     caller,
-    grantLookup: trail.lookup.ok ? { outcome: 'read', events: trail.lookup.value } : { outcome: 'failed', failure: trail.lookup.error },
+    grantLookup: trail.lookup.ok
+      ? { outcome: 'read', events: trail.lookup.value }
+      : { outcome: 'failed', failure: trail.lookup.error },
     startLookup: { outcome: 'not-looked-up' },
     failedGrants,
     denials: failedGrants.filter(isAccessDenied),
@@ -467,7 +651,9 @@ function principalStageFor(
 }
 
 /** The Termination Reason an activity's status message carries ("... Termination Reason: Client.X: message"). */
-export function terminationReasonOf(activity: ScalingActivity | undefined): { code: string; message: string } | undefined {
+export function terminationReasonOf(
+  activity: ScalingActivity | undefined,
+): { code: string; message: string } | undefined {
   const text = activity?.statusMessage ?? activity?.description ?? '';
   const match = text.match(/Termination Reason:\s*((?:Client|Server)\.[A-Za-z.]+)(?::\s*(.*))?/);
   if (!match) return undefined;
@@ -475,7 +661,11 @@ export function terminationReasonOf(activity: ScalingActivity | undefined): { co
 }
 
 /** The launch the verdict is about, as an instance stage: the latest failed launch, or the next one. */
-function syntheticInstance(group: AutoScalingGroupSummary, latestFailed: ScalingActivity | undefined, region: string): InstanceStage {
+function syntheticInstance(
+  group: AutoScalingGroupSummary,
+  latestFailed: ScalingActivity | undefined,
+  region: string,
+): InstanceStage {
   const reason = terminationReasonOf(latestFailed);
   const classification: StateReasonClassification = reason
     ? classifyStateReason(reason, 'terminated')
@@ -514,26 +704,50 @@ function limitationsOf(
   iam: IamStage,
 ): Limitation[] {
   const out: Limitation[] = [];
-  if (activities && !activities.ok) out.push({ step: 'auto-scaling-group', text: `Scaling activities: ${say.permissionHint(activities.error, 'autoscaling:DescribeScalingActivities')}` });
+  if (activities && !activities.ok)
+    out.push({
+      step: 'auto-scaling-group',
+      text: `Scaling activities: ${say.permissionHint(activities.error, 'autoscaling:DescribeScalingActivities')}`,
+    });
   for (const f of launch.failures) out.push({ step: 'kms-keys', text: `Launch keys: ${f.text}` });
-  if (!trail.lookup.ok) out.push({ step: 'principal', text: `CloudTrail: ${say.permissionHint(trail.lookup.error, 'cloudtrail:LookupEvents')}` });
+  if (!trail.lookup.ok)
+    out.push({
+      step: 'principal',
+      text: `CloudTrail: ${say.permissionHint(trail.lookup.error, 'cloudtrail:LookupEvents')}`,
+    });
   for (const record of records) {
-    if (record.outcome === 'derived' || record.outcome === 'unreadable') out.push({ step: 'kms-keys', text: `Key ${record.ref}: ${say.permissionHint(record.failure, 'kms:DescribeKey', record.ref)}` });
+    if (record.outcome === 'derived' || record.outcome === 'unreadable')
+      out.push({
+        step: 'kms-keys',
+        text: `Key ${record.ref}: ${say.permissionHint(record.failure, 'kms:DescribeKey', record.ref)}`,
+      });
   }
-  for (const result of keyPolicies) if (result.outcome === 'failed') out.push({ step: 'key-policy', text: `Key policy of ${result.keyArn}: ${result.nextStep}` });
+  for (const result of keyPolicies)
+    if (result.outcome === 'failed')
+      out.push({ step: 'key-policy', text: `Key policy of ${result.keyArn}: ${result.nextStep}` });
   if (iam.outcome === 'failed') out.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep}` });
-  if (iam.outcome === 'skipped' && iam.notPermitted) out.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep ?? iam.reason}` });
+  if (iam.outcome === 'skipped' && iam.notPermitted)
+    out.push({ step: 'iam-policy', text: `IAM: ${iam.nextStep ?? iam.reason}` });
   return out;
 }
 
 function timelineOf(activities: Outcome<ScalingActivity[]> | undefined, events: TrailEvent[]): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
   for (const a of activities?.ok ? activities.value.slice(0, 5) : []) {
-    if (a.startTime) entries.push({ time: a.startTime, label: `Scaling activity ${a.statusCode}`, ...(a.description ? { detail: a.description } : {}) });
+    if (a.startTime)
+      entries.push({
+        time: a.startTime,
+        label: `Scaling activity ${a.statusCode}`,
+        ...(a.description ? { detail: a.description } : {}),
+      });
   }
   for (const e of events) {
     const key = eventKeyRef(e);
-    entries.push({ time: e.eventTime, label: `${e.eventName} ${isAccessDenied(e) ? 'denied' : 'failed'}`, detail: `${eventCaller(e) ?? 'unknown caller'}${key ? ` on ${key}` : ''}` });
+    entries.push({
+      time: e.eventTime,
+      label: `${e.eventName} ${isAccessDenied(e) ? 'denied' : 'failed'}`,
+      detail: `${eventCaller(e) ?? 'unknown caller'}${key ? ` on ${key}` : ''}`,
+    });
   }
   for (const entry of entries) {
     const parsed = new Date(entry.time);

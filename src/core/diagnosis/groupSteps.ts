@@ -3,10 +3,25 @@
  * what it launches (template versions, AMIs, snapshots) with the keys they lead to. Pure.
  */
 import type { LaunchKey } from '../launch/launchKeys';
-import type { AwsFailure, ImageInfo, LaunchTemplateVersionInfo, Outcome, ScalingActivity, SnapshotInfo } from '../model';
+import type {
+  AwsFailure,
+  ImageInfo,
+  LaunchTemplateVersionInfo,
+  Outcome,
+  ScalingActivity,
+  SnapshotInfo,
+} from '../model';
 import { failureText, type ProfileMessages } from './messages';
 import type { EbsDefaults } from './stages';
-import { STEP_TITLES, type DiagnosisStep, type Evidence, type GroupFacts, type PrincipalInfo, type StepId, type StepStatus } from './types';
+import {
+  STEP_TITLES,
+  type DiagnosisStep,
+  type Evidence,
+  type GroupFacts,
+  type PrincipalInfo,
+  type StepId,
+  type StepStatus,
+} from './types';
 
 /** What the group round learned. */
 export interface GroupStage {
@@ -35,29 +50,64 @@ export function groupStep(stage: GroupStage, say: ProfileMessages): DiagnosisSte
   const { facts } = stage;
   const evidence: Evidence[] = [
     { label: 'Group', value: facts.name },
-    { label: 'Launches as', value: `${facts.serviceLinkedRoleArn || 'unknown'}${facts.defaultRole ? ' (the default: the group names no ServiceLinkedRoleARN)' : ' (ServiceLinkedRoleARN)'}` },
+    {
+      label: 'Launches as',
+      value: `${facts.serviceLinkedRoleArn || 'unknown'}${facts.defaultRole ? ' (the default: the group names no ServiceLinkedRoleARN)' : ' (ServiceLinkedRoleARN)'}`,
+    },
   ];
   if (facts.launchTemplate) {
     const t = facts.launchTemplate;
     const resolved = t.resolvedVersion !== undefined ? `, resolved to version ${t.resolvedVersion}` : '';
-    evidence.push({ label: 'Launch template', value: `${t.name ?? t.id ?? 'unnamed'} version ${t.version ?? '$Default'}${resolved}` });
+    evidence.push({
+      label: 'Launch template',
+      value: `${t.name ?? t.id ?? 'unnamed'} version ${t.version ?? '$Default'}${resolved}`,
+    });
   }
-  for (const o of facts.overrideTemplates) evidence.push({ label: 'Override template', value: `${o.name ?? o.id ?? 'unnamed'} version ${o.version ?? '$Default'}` });
-  if (facts.launchConfigurationName) evidence.push({ label: 'Launch configuration', value: facts.launchConfigurationName });
-  evidence.push({ label: 'Capacity', value: `${facts.inServiceCount} in service of ${facts.desiredCapacity} desired${facts.hasWarmPool ? '; has a warm pool' : ''}` });
+  for (const o of facts.overrideTemplates)
+    evidence.push({
+      label: 'Override template',
+      value: `${o.name ?? o.id ?? 'unnamed'} version ${o.version ?? '$Default'}`,
+    });
+  if (facts.launchConfigurationName)
+    evidence.push({ label: 'Launch configuration', value: facts.launchConfigurationName });
+  evidence.push({
+    label: 'Capacity',
+    value: `${facts.inServiceCount} in service of ${facts.desiredCapacity} desired${facts.hasWarmPool ? '; has a warm pool' : ''}`,
+  });
   const failed = facts.latestFailedActivity;
   if (failed) {
-    evidence.push({ label: 'Latest failed activity', value: `${failed.startTime ?? ''} ${failed.statusCode}: ${failed.statusMessage ?? failed.description ?? ''}`.trim() });
+    evidence.push({
+      label: 'Latest failed activity',
+      value:
+        `${failed.startTime ?? ''} ${failed.statusCode}: ${failed.statusMessage ?? failed.description ?? ''}`.trim(),
+    });
     if (failed.cause) evidence.push({ label: 'Cause', value: failed.cause });
   }
   if (!stage.activities) {
-    return step('auto-scaling-group', 'skip', `${facts.name} launches as ${facts.serviceLinkedRoleArn}; its activities cannot be read here.`, evidence);
+    return step(
+      'auto-scaling-group',
+      'skip',
+      `${facts.name} launches as ${facts.serviceLinkedRoleArn}; its activities cannot be read here.`,
+      evidence,
+    );
   }
   if (!stage.activities.ok) {
     evidence.push({ label: 'DescribeScalingActivities', value: failureText(stage.activities.error) });
-    return step('auto-scaling-group', 'error', `Could not read the activities of ${facts.name}.`, evidence, say.permissionHint(stage.activities.error, 'autoscaling:DescribeScalingActivities'));
+    return step(
+      'auto-scaling-group',
+      'error',
+      `Could not read the activities of ${facts.name}.`,
+      evidence,
+      say.permissionHint(stage.activities.error, 'autoscaling:DescribeScalingActivities'),
+    );
   }
-  if (failed) return step('auto-scaling-group', 'fail', `The latest launch of ${facts.name} failed (${failed.statusCode}).`, evidence);
+  if (failed)
+    return step(
+      'auto-scaling-group',
+      'fail',
+      `The latest launch of ${facts.name} failed (${failed.statusCode}).`,
+      evidence,
+    );
   return step('auto-scaling-group', 'pass', `No failed launch among the latest activities of ${facts.name}.`, evidence);
 }
 
@@ -65,18 +115,49 @@ export function groupStep(stage: GroupStage, say: ProfileMessages): DiagnosisSte
 export function launchStep(stage: LaunchStage): DiagnosisStep {
   const evidence: Evidence[] = [];
   for (const t of stage.templates) {
-    const devices = t.info?.blockDevices.map((d) => `${d.deviceName ?? '?'}${d.kmsKeyId ? ` key ${d.kmsKeyId}` : d.encrypted ? ' encrypted' : ''}`).join(', ');
-    evidence.push({ label: t.ref, value: t.info ? `AMI ${t.info.imageId ?? '(none)'}; block devices: ${devices || 'none (the AMI decides)'}` : 'not read' });
+    const devices = t.info?.blockDevices
+      .map((d) => `${d.deviceName ?? '?'}${d.kmsKeyId ? ` key ${d.kmsKeyId}` : d.encrypted ? ' encrypted' : ''}`)
+      .join(', ');
+    evidence.push({
+      label: t.ref,
+      value: t.info
+        ? `AMI ${t.info.imageId ?? '(none)'}; block devices: ${devices || 'none (the AMI decides)'}`
+        : 'not read',
+    });
   }
-  for (const image of stage.images) evidence.push({ label: image.imageId, value: `owner ${image.ownerId ?? 'unknown'}; snapshots ${image.blockDevices.map((d) => d.snapshotId ?? '-').join(', ') || 'none'}` });
-  for (const s of stage.snapshots) evidence.push({ label: s.snapshotId, value: s.encrypted ? `encrypted with ${s.kmsKeyId ?? 'an unnamed key'}, owner ${s.ownerId ?? 'unknown'}` : 'not encrypted' });
+  for (const image of stage.images)
+    evidence.push({
+      label: image.imageId,
+      value: `owner ${image.ownerId ?? 'unknown'}; snapshots ${image.blockDevices.map((d) => d.snapshotId ?? '-').join(', ') || 'none'}`,
+    });
+  for (const s of stage.snapshots)
+    evidence.push({
+      label: s.snapshotId,
+      value: s.encrypted
+        ? `encrypted with ${s.kmsKeyId ?? 'an unnamed key'}, owner ${s.ownerId ?? 'unknown'}`
+        : 'not encrypted',
+    });
   if (stage.defaults.ok) {
-    evidence.push({ label: 'Encryption by default', value: stage.defaults.value.encryptionByDefault ? `on, key ${stage.defaults.value.defaultKmsKeyId ?? 'alias/aws/ebs'}` : 'off' });
+    evidence.push({
+      label: 'Encryption by default',
+      value: stage.defaults.value.encryptionByDefault
+        ? `on, key ${stage.defaults.value.defaultKmsKeyId ?? 'alias/aws/ebs'}`
+        : 'off',
+    });
   } else {
     evidence.push({ label: 'EBS defaults', value: failureText(stage.defaults.error) });
   }
-  for (const f of stage.failures) evidence.push({ label: f.action, value: f.failure ? failureText(f.failure) : f.text });
-  const summary = stage.keys.length === 0 ? 'The launch names no KMS key.' : `The launch uses ${stage.keys.length} KMS key(s).`;
-  if (stage.failures.length > 0) return step('launch-template', 'error', `${summary} Some of what it launches could not be read.`, evidence, stage.failures.map((f) => f.text).join(' '));
+  for (const f of stage.failures)
+    evidence.push({ label: f.action, value: f.failure ? failureText(f.failure) : f.text });
+  const summary =
+    stage.keys.length === 0 ? 'The launch names no KMS key.' : `The launch uses ${stage.keys.length} KMS key(s).`;
+  if (stage.failures.length > 0)
+    return step(
+      'launch-template',
+      'error',
+      `${summary} Some of what it launches could not be read.`,
+      evidence,
+      stage.failures.map((f) => f.text).join(' '),
+    );
   return step('launch-template', 'pass', summary, evidence);
 }

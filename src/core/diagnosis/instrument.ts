@@ -60,7 +60,10 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal, dea
   // One listener per signal for the whole run: many parallel calls must not pile listeners on it.
   const cancelled = signal ? onceAborted<never>(signal, (_, reject) => reject(abortError(signal))) : undefined;
   const timedOut = deadline ? onceAborted<'timed-out'>(deadline.signal, (resolve) => resolve('timed-out')) : undefined;
-  const pastDeadline = (action: string): { ok: false; error: AwsFailure } => ({ ok: false, error: deadlineFailure(action, deadline?.ms ?? 0) });
+  const pastDeadline = (action: string): { ok: false; error: AwsFailure } => ({
+    ok: false,
+    error: deadlineFailure(action, deadline?.ms ?? 0),
+  });
 
   const call: Call = async (method, work) => {
     if (signal?.aborted) throw abortError(signal);
@@ -71,9 +74,14 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal, dea
     count++;
     byAction[action] = (byAction[action] ?? 0) + 1;
     try {
-      const settled = await Promise.race([work(), ...(cancelled ? [cancelled.settled] : []), ...(timedOut ? [timedOut.settled] : [])]);
+      const settled = await Promise.race([
+        work(),
+        ...(cancelled ? [cancelled.settled] : []),
+        ...(timedOut ? [timedOut.settled] : []),
+      ]);
       // A port may answer "cancelled" to the deadline's abort: the deadline is what happened.
-      if (settled === 'timed-out' || (!settled.ok && deadline?.signal.aborted && !signal?.aborted)) return pastDeadline(action);
+      if (settled === 'timed-out' || (!settled.ok && deadline?.signal.aborted && !signal?.aborted))
+        return pastDeadline(action);
       return settled;
     } catch (error) {
       if (signal?.aborted) throw abortError(signal);
@@ -88,7 +96,12 @@ export function instrumentPorts(ports: DiagnosisPorts, signal?: AbortSignal, dea
   return {
     ports: wrapped,
     stats: (elapsedMs) => {
-      const stats: CallStats = { count, rounds: deepestFinished, elapsedMs: Math.round(elapsedMs), byAction: { ...byAction } };
+      const stats: CallStats = {
+        count,
+        rounds: deepestFinished,
+        elapsedMs: Math.round(elapsedMs),
+        byAction: { ...byAction },
+      };
       const requestsNow = ports.apiCallCount?.();
       if (requestsBefore !== undefined && requestsNow !== undefined) stats.apiRequests = requestsNow - requestsBefore;
       return stats;
@@ -112,11 +125,14 @@ function wrapPorts(ports: DiagnosisPorts, call: Call): DiagnosisPorts {
     getCallerIdentity: (o) => call('getCallerIdentity', () => ports.getCallerIdentity(o)),
     lookupEvents: (query, o) => call('lookupEvents', () => ports.lookupEvents(query, o)),
     getKeyPolicy: (key, o) => call('getKeyPolicy', () => ports.getKeyPolicy(key, o)),
-    simulatePrincipalPolicy: (input, o) => call('simulatePrincipalPolicy', () => ports.simulatePrincipalPolicy(input, o)),
+    simulatePrincipalPolicy: (input, o) =>
+      call('simulatePrincipalPolicy', () => ports.simulatePrincipalPolicy(input, o)),
   };
   // The launch-source ports are optional: wrapped only where the implementation has them.
   const templates = ports.describeLaunchTemplateVersions;
-  if (templates) wrapped.describeLaunchTemplateVersions = (ref, o) => call('describeLaunchTemplateVersions', () => templates.call(ports, ref, o));
+  if (templates)
+    wrapped.describeLaunchTemplateVersions = (ref, o) =>
+      call('describeLaunchTemplateVersions', () => templates.call(ports, ref, o));
   const images = ports.describeImages;
   if (images) wrapped.describeImages = (ids, o) => call('describeImages', () => images.call(ports, ids, o));
   const snapshots = ports.describeSnapshots;
@@ -124,9 +140,13 @@ function wrapPorts(ports: DiagnosisPorts, call: Call): DiagnosisPorts {
   const groups = ports.listAutoScalingGroups;
   if (groups) wrapped.listAutoScalingGroups = (o, q) => call('listAutoScalingGroups', () => groups.call(ports, o, q));
   const activities = ports.describeScalingActivities;
-  if (activities) wrapped.describeScalingActivities = (query, o) => call('describeScalingActivities', () => activities.call(ports, query, o));
+  if (activities)
+    wrapped.describeScalingActivities = (query, o) =>
+      call('describeScalingActivities', () => activities.call(ports, query, o));
   const configurations = ports.describeLaunchConfigurations;
-  if (configurations) wrapped.describeLaunchConfigurations = (names, o) => call('describeLaunchConfigurations', () => configurations.call(ports, names, o));
+  if (configurations)
+    wrapped.describeLaunchConfigurations = (names, o) =>
+      call('describeLaunchConfigurations', () => configurations.call(ports, names, o));
   const apiCallCount = ports.apiCallCount;
   if (apiCallCount) wrapped.apiCallCount = () => apiCallCount.call(ports);
   return wrapped;
@@ -151,12 +171,18 @@ function deadlineFailure(action: string, ms: number): AwsFailure {
   return {
     kind: 'timeout',
     message: `No answer to ${action} within the diagnosis's ${Math.round(ms / 100) / 10} s.`,
-    nextStep: 'Diagnose again; if this check keeps running out of time, check the network, proxy or endpoint of the profile.',
+    nextStep:
+      'Diagnose again; if this check keeps running out of time, check the network, proxy or endpoint of the profile.',
     action,
   };
 }
 
 function unexpectedFailure(action: string, error: unknown): AwsFailure {
   const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'unknown', message: `${action} failed unexpectedly: ${message}`, nextStep: 'Show the log for details and try again.', action };
+  return {
+    kind: 'unknown',
+    message: `${action} failed unexpectedly: ${message}`,
+    nextStep: 'Show the log for details and try again.',
+    action,
+  };
 }

@@ -22,12 +22,24 @@ export interface CheckContext {
 }
 
 /** Why a key's policy needs no evaluation, or undefined when it does. */
-export function keyPolicySkip(record: KeyRecord, key: KeyInfo, principal: PrincipalInfo | undefined): KeyPolicyResult | undefined {
+export function keyPolicySkip(
+  record: KeyRecord,
+  key: KeyInfo,
+  principal: PrincipalInfo | undefined,
+): KeyPolicyResult | undefined {
   if (record.outcome === 'described' && key.state !== 'Enabled') {
-    return { keyArn: key.arn, outcome: 'skipped', reason: `the key is ${key.state}: its state blocks the start whatever the policy says.` };
+    return {
+      keyArn: key.arn,
+      outcome: 'skipped',
+      reason: `the key is ${key.state}: its state blocks the start whatever the policy says.`,
+    };
   }
   if (key.manager === 'AWS') {
-    return { keyArn: key.arn, outcome: 'skipped', reason: 'AWS managed key: its fixed policy allows callers in the account through EC2.' };
+    return {
+      keyArn: key.arn,
+      outcome: 'skipped',
+      reason: 'AWS managed key: its fixed policy allows callers in the account through EC2.',
+    };
   }
   if (!principal) return { keyArn: key.arn, outcome: 'skipped', reason: 'no principal to evaluate the policy for.' };
   return undefined;
@@ -53,44 +65,100 @@ export function keyPolicyFromOutcome(
     // aws:PrincipalArn carries the role's path only when CloudTrail (or a known path) gave it.
     ...(principal.policyArnCertain && principal.policyArn ? { principalPolicyArn: principal.policyArn } : {}),
   };
-  const evaluation = evaluateCreateGrant(outcome.value.policy, principal.arn, { ...grantOptions, keyAccount: key.accountId });
-  const useGap = principal.serviceLinked && evaluation.verdict !== 'denied' && key.accountId === principal.account ? missingKeyUse(outcome.value.policy, principal.arn, grantOptions) : [];
+  const evaluation = evaluateCreateGrant(outcome.value.policy, principal.arn, {
+    ...grantOptions,
+    keyAccount: key.accountId,
+  });
+  const useGap =
+    principal.serviceLinked && evaluation.verdict !== 'denied' && key.accountId === principal.account
+      ? missingKeyUse(outcome.value.policy, principal.arn, grantOptions)
+      : [];
   // A deleted principal's unique id makes KMS refuse any PutKeyPolicy of this policy, the fix included.
   const orphaned = orphanedPrincipalIds(outcome.value.policy);
   const orphanNote = orphaned.length > 0 ? ` ${orphanedPrincipalsText(orphaned)}` : '';
   if (useGap.length > 0) {
     // The role cannot be given these in IAM: the key policy not naming it for them stops the launch.
-    return { keyArn: key.arn, outcome: 'evaluated', verdict: 'denied', reason: `${evaluation.reason} ${keyUseGapText(principal.arn, useGap)}${orphanNote}`, matched: evaluation.matched, via: outcome.value.via };
+    return {
+      keyArn: key.arn,
+      outcome: 'evaluated',
+      verdict: 'denied',
+      reason: `${evaluation.reason} ${keyUseGapText(principal.arn, useGap)}${orphanNote}`,
+      matched: evaluation.matched,
+      via: outcome.value.via,
+    };
   }
-  return { keyArn: key.arn, outcome: 'evaluated', verdict: evaluation.verdict, reason: `${evaluation.reason}${orphanNote}`, matched: evaluation.matched, via: outcome.value.via };
+  return {
+    keyArn: key.arn,
+    outcome: 'evaluated',
+    verdict: evaluation.verdict,
+    reason: `${evaluation.reason}${orphanNote}`,
+    matched: evaluation.matched,
+    via: outcome.value.via,
+  };
 }
 
 /** Why IAM cannot be simulated for this principal, or undefined with the entity to simulate. */
-export function iamSkip(run: CheckContext, principal: PrincipalInfo | undefined, caller: Outcome<CallerIdentity>): IamStage | { policyArn: string } {
-  if (!principal) return { outcome: 'skipped', reason: 'Who starts the instance is unknown: nothing to simulate.', notPermitted: false };
+export function iamSkip(
+  run: CheckContext,
+  principal: PrincipalInfo | undefined,
+  caller: Outcome<CallerIdentity>,
+): IamStage | { policyArn: string } {
+  if (!principal)
+    return {
+      outcome: 'skipped',
+      reason: 'Who starts the instance is unknown: nothing to simulate.',
+      notPermitted: false,
+    };
   if (principal.serviceLinked) {
     // SCPs and permissions boundaries do not apply to service-linked roles, and their own
     // policies are AWS's: only the key policy (or a grant) decides, so nothing to simulate.
-    return { outcome: 'skipped', reason: `${principal.policyArn ?? principal.arn} is a service-linked role: its permissions are set by AWS and no SCP or boundary applies, so the key policy or a grant decides.`, notPermitted: false };
+    return {
+      outcome: 'skipped',
+      reason: `${principal.policyArn ?? principal.arn} is a service-linked role: its permissions are set by AWS and no SCP or boundary applies, so the key policy or a grant decides.`,
+      notPermitted: false,
+    };
   }
   if (principal.kind === 'root') {
-    return { outcome: 'skipped', reason: `${principal.arn} is the account root: IAM policies do not restrict it (only SCPs and the key policy can).`, notPermitted: false };
+    return {
+      outcome: 'skipped',
+      reason: `${principal.arn} is the account root: IAM policies do not restrict it (only SCPs and the key policy can).`,
+      notPermitted: false,
+    };
   }
   const policyArn = simulatedEntity(principal);
-  if (!policyArn) return { outcome: 'skipped', reason: `IAM can simulate users and roles only, not ${principal.arn}.`, notPermitted: false };
+  if (!policyArn)
+    return {
+      outcome: 'skipped',
+      reason: `IAM can simulate users and roles only, not ${principal.arn}.`,
+      notPermitted: false,
+    };
   if (caller.ok && principal.account && caller.value.account !== principal.account) {
-    return { outcome: 'skipped', ...run.say.crossAccountSimulation(policyArn, principal.account, caller.value.account), notPermitted: true };
+    return {
+      outcome: 'skipped',
+      ...run.say.crossAccountSimulation(policyArn, principal.account, caller.value.account),
+      notPermitted: true,
+    };
   }
   return { policyArn };
 }
 
-export async function iamStageOf(run: CheckContext, principal: PrincipalInfo | undefined, keys: KeyInfo[], caller: Outcome<CallerIdentity>): Promise<IamStage> {
+export async function iamStageOf(
+  run: CheckContext,
+  principal: PrincipalInfo | undefined,
+  keys: KeyInfo[],
+  caller: Outcome<CallerIdentity>,
+): Promise<IamStage> {
   if (keys.length === 0) return { outcome: 'skipped', reason: 'No usable key to check.', notPermitted: false };
   const target = iamSkip(run, principal, caller);
   if ('outcome' in target) return target;
   const { policyArn } = target;
   const outcome = await run.ports.simulatePrincipalPolicy(
-    { policySourceArn: policyArn, actionNames: ['kms:CreateGrant'], resourceArns: keys.map((k) => k.arn), context: grantContext(run.input.region) },
+    {
+      policySourceArn: policyArn,
+      actionNames: ['kms:CreateGrant'],
+      resourceArns: keys.map((k) => k.arn),
+      context: grantContext(run.input.region),
+    },
     run.call,
   );
   if (outcome.ok) return { outcome: 'simulated', policyArn, results: outcome.value };
@@ -107,10 +175,11 @@ export async function iamStageOf(run: CheckContext, principal: PrincipalInfo | u
   return {
     outcome: 'failed',
     failure,
-    nextStep: caveat ? `IAM has no ${policyArn}. ${caveat}` : run.say.permissionHint(failure, 'iam:SimulatePrincipalPolicy', policyArn),
+    nextStep: caveat
+      ? `IAM has no ${policyArn}. ${caveat}`
+      : run.say.permissionHint(failure, 'iam:SimulatePrincipalPolicy', policyArn),
   };
 }
-
 
 /** A key record from its source and what DescribeKey answered. */
 export function keyRecordOf(source: KeySource, outcome: Outcome<KeyInfo>): KeyRecord {
@@ -118,6 +187,7 @@ export function keyRecordOf(source: KeySource, outcome: Outcome<KeyInfo>): KeyRe
   const failure = outcome.error;
   if (failure.kind === 'not-found') return { ...source, outcome: 'not-found', failure };
   const derived = keyFromArn(source.ref);
-  return derived ? { ...source, outcome: 'derived', key: derived, failure } : { ...source, outcome: 'unreadable', failure };
+  return derived
+    ? { ...source, outcome: 'derived', key: derived, failure }
+    : { ...source, outcome: 'unreadable', failure };
 }
-

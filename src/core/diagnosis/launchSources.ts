@@ -4,7 +4,15 @@
  * then the AMI's snapshots, whose keys decide the volumes the template does not. Every read
  * is optional (older ports lack them) and a failure is kept as data.
  */
-import type { AwsFailure, ImageInfo, InstanceSummary, LaunchTemplateRef, LaunchTemplateVersionInfo, Outcome, SnapshotInfo } from '../model';
+import type {
+  AwsFailure,
+  ImageInfo,
+  InstanceSummary,
+  LaunchTemplateRef,
+  LaunchTemplateVersionInfo,
+  Outcome,
+  SnapshotInfo,
+} from '../model';
 import { launchKeys, resolveTemplateVersion, snapshotsToRead, type LaunchKey } from '../launch/launchKeys';
 import type { CallOptions, DiagnosisPorts } from './ports';
 import type { EbsDefaults } from './stages';
@@ -32,7 +40,11 @@ export async function readTemplate(
 }
 
 /** The AMI, read; undefined when not read. */
-export async function readImage(ports: DiagnosisPorts, imageId: string | undefined, call: CallOptions): Promise<Outcome<ImageInfo | undefined>> {
+export async function readImage(
+  ports: DiagnosisPorts,
+  imageId: string | undefined,
+  call: CallOptions,
+): Promise<Outcome<ImageInfo | undefined>> {
   if (!imageId || !ports.describeImages) return { ok: true, value: undefined };
   const images = await ports.describeImages([imageId], call);
   return images.ok ? { ok: true, value: images.value.find((i) => i.imageId === imageId) } : images;
@@ -48,7 +60,10 @@ export async function describeLaunch(
   defaultsP: Promise<Outcome<EbsDefaults>>,
   call: CallOptions,
 ): Promise<LaunchDescriptionStage> {
-  const [template, image] = await Promise.all([readTemplate(ports, source.launchTemplate, call), readImage(ports, source.imageId, call)]);
+  const [template, image] = await Promise.all([
+    readTemplate(ports, source.launchTemplate, call),
+    readImage(ports, source.imageId, call),
+  ]);
   const failures: LaunchDescriptionStage['failures'] = [];
   if (!template.ok) failures.push({ action: 'ec2:DescribeLaunchTemplateVersions', failure: template.error });
   if (!image.ok) failures.push({ action: 'ec2:DescribeImages', failure: image.error });
@@ -56,12 +71,19 @@ export async function describeLaunch(
   const imageInfo = image.ok ? image.value : undefined;
   const snapshotIds = snapshotsToRead(templateInfo, imageInfo);
   const [snapshots, defaults] = await Promise.all([
-    snapshotIds.length > 0 && ports.describeSnapshots ? ports.describeSnapshots(snapshotIds, call) : Promise.resolve<Outcome<SnapshotInfo[]>>({ ok: true, value: [] }),
+    snapshotIds.length > 0 && ports.describeSnapshots
+      ? ports.describeSnapshots(snapshotIds, call)
+      : Promise.resolve<Outcome<SnapshotInfo[]>>({ ok: true, value: [] }),
     defaultsP,
   ]);
   if (!snapshots.ok) failures.push({ action: 'ec2:DescribeSnapshots', failure: snapshots.error });
   const snapshotInfos = snapshots.ok ? snapshots.value : [];
-  const keys = launchKeys({ template: templateInfo, image: imageInfo, snapshots: snapshotInfos, defaults: defaults.ok ? defaults.value : undefined });
+  const keys = launchKeys({
+    template: templateInfo,
+    image: imageInfo,
+    snapshots: snapshotInfos,
+    defaults: defaults.ok ? defaults.value : undefined,
+  });
   return {
     ...(templateInfo ? { template: templateInfo } : {}),
     ...(imageInfo ? { image: imageInfo } : {}),
@@ -73,5 +95,8 @@ export async function describeLaunch(
 
 /** The launch of an instance: where its template and AMI are named. */
 export function launchSourceOf(instance: InstanceSummary): { launchTemplate?: LaunchTemplateRef; imageId?: string } {
-  return { ...(instance.launchTemplate ? { launchTemplate: instance.launchTemplate } : {}), ...(instance.imageId ? { imageId: instance.imageId } : {}) };
+  return {
+    ...(instance.launchTemplate ? { launchTemplate: instance.launchTemplate } : {}),
+    ...(instance.imageId ? { imageId: instance.imageId } : {}),
+  };
 }

@@ -28,7 +28,11 @@ export interface ProfileMessages {
   /** The note on a fix that names a principal nothing named. */
   assumedPrincipalNote(assumedArn: string): string;
   /** Why the profile cannot simulate a principal of another account, and what would. */
-  crossAccountSimulation(policyArn: string, principalAccount: string, callerAccount: string): { reason: string; nextStep: string };
+  crossAccountSimulation(
+    policyArn: string,
+    principalAccount: string,
+    callerAccount: string,
+  ): { reason: string; nextStep: string };
 }
 
 /** AWS's denial tail when the resource's own policy (a key policy) is what lacks the Allow. */
@@ -39,7 +43,8 @@ function deniedByResourcePolicy(message: string): boolean {
 /** The messages for `profile`. */
 export function messagesFor(profile: string): ProfileMessages {
   const quoted = `"${profile}"`;
-  const assumedPrincipal = (assumedArn: string): string => `The checks assume ${assumedArn}, the identity of profile ${quoted}.`;
+  const assumedPrincipal = (assumedArn: string): string =>
+    `The checks assume ${assumedArn}, the identity of profile ${quoted}.`;
   return {
     profile,
     permissionHint(failure, action, resource) {
@@ -56,13 +61,15 @@ export function messagesFor(profile: string): ProfileMessages {
     },
     profileIdentityLabel: () => `Identity of profile ${quoted}`,
     assumedFromProfile: () => `the identity of profile ${quoted} (assumed: CloudTrail did not name who started it)`,
-    instanceNotFound: (region) => `Check the instance id and the Region (${region}), and that profile ${quoted} is in the instance's account.`,
+    instanceNotFound: (region) =>
+      `Check the instance id and the Region (${region}), and that profile ${quoted} is in the instance's account.`,
     crossAccountKeyPolicy: (keyAccount, profiles) =>
       profiles.length > 0
         ? `The key is in account ${keyAccount} and GetKeyPolicy does not work across accounts: allow kms:GetKeyPolicy on the key for profile ${profiles.map((p) => `"${p}"`).join(' or ')} of that account.`
         : `The key is in account ${keyAccount} and GetKeyPolicy does not work across accounts: configure a profile for account ${keyAccount} with kms:GetKeyPolicy on the key, or ask the key's owner for its policy.`,
     assumedPrincipal,
-    unknownPrincipal: (assumedArn) => `Who started the instance is unknown: no CloudTrail record names them. ${assumedPrincipal(assumedArn)}`,
+    unknownPrincipal: (assumedArn) =>
+      `Who started the instance is unknown: no CloudTrail record names them. ${assumedPrincipal(assumedArn)}`,
     assumedPrincipalNote: (assumedArn) =>
       `This names ${assumedArn}, the identity of profile ${quoted}, because no CloudTrail record names who started the instance: name whoever starts it instead.`,
     crossAccountSimulation: (policyArn, principalAccount, callerAccount) => ({

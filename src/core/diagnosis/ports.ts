@@ -106,7 +106,10 @@ export interface DiagnosisPorts {
    * implementation uses a configured profile of the key's account when the key lives
    * elsewhere; `via` names the profile that read it.
    */
-  getKeyPolicy(key: Pick<KeyInfo, 'keyId' | 'arn' | 'accountId'>, options?: CallOptions): Promise<Outcome<{ policy: string; via: string }>>;
+  getKeyPolicy(
+    key: Pick<KeyInfo, 'keyId' | 'arn' | 'accountId'>,
+    options?: CallOptions,
+  ): Promise<Outcome<{ policy: string; via: string }>>;
   simulatePrincipalPolicy(
     input: {
       policySourceArn: string;
@@ -120,7 +123,10 @@ export interface DiagnosisPorts {
    * The launch template version(s) `ref.version` names (the default version when none), with
    * the volumes they would create (snapshot, Encrypted, KmsKeyId). Optional: older fakes lack it.
    */
-  describeLaunchTemplateVersions?(ref: LaunchTemplateRef, options?: CallOptions): Promise<Outcome<LaunchTemplateVersionInfo[]>>;
+  describeLaunchTemplateVersions?(
+    ref: LaunchTemplateRef,
+    options?: CallOptions,
+  ): Promise<Outcome<LaunchTemplateVersionInfo[]>>;
   /** The named launch configurations with their AMI and block devices (one DescribeLaunchConfigurations). */
   describeLaunchConfigurations?(names: string[], options?: CallOptions): Promise<Outcome<LaunchConfigurationInfo[]>>;
   /** The AMIs with their block devices and snapshot ids. */
@@ -131,12 +137,18 @@ export interface DiagnosisPorts {
    * The region's Auto Scaling groups (one paged DescribeAutoScalingGroups); with `groupNames`
    * (e.g. the instance's `aws:autoscaling:groupName` tag) only those, in one request.
    */
-  listAutoScalingGroups?(options?: CallOptions, query?: { groupNames?: string[] }): Promise<Outcome<AutoScalingGroupSummary[]>>;
+  listAutoScalingGroups?(
+    options?: CallOptions,
+    query?: { groupNames?: string[] },
+  ): Promise<Outcome<AutoScalingGroupSummary[]>>;
   /**
    * The latest scaling activities of the named groups, one request per group, newest first,
    * with the instance ids each names. Ask only for groups that need it (`shortOfCapacity`).
    */
-  describeScalingActivities?(query: { groupNames: string[]; maxRecords?: number }, options?: CallOptions): Promise<Outcome<ScalingActivity[]>>;
+  describeScalingActivities?(
+    query: { groupNames: string[]; maxRecords?: number },
+    options?: CallOptions,
+  ): Promise<Outcome<ScalingActivity[]>>;
   /**
    * A running total of the AWS API requests made through these ports so far: every page and
    * every request behind a port (a port may make several, or none when cached).

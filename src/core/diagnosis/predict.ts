@@ -19,7 +19,15 @@ import { messagesFor } from './messages';
 import type { DiagnosisPorts } from './ports';
 import { principalFromArn } from './principal';
 import { knownKey, usableKey } from './rules';
-import type { InstanceStage, KeyPolicyResult, KeyRecord, KeySource, Limitation, PrincipalStage, VerdictStages } from './stages';
+import type {
+  InstanceStage,
+  KeyPolicyResult,
+  KeyRecord,
+  KeySource,
+  Limitation,
+  PrincipalStage,
+  VerdictStages,
+} from './stages';
 import type { CallStats, Fix, PrincipalInfo, VerdictCode } from './types';
 import { decideVerdict } from './verdict';
 
@@ -68,7 +76,11 @@ export interface LaunchPrediction {
  * source makes the answer `unknown` and is listed); rejects with an `AbortError` when
  * `options.signal` aborts.
  */
-export async function predictLaunch(input: PredictionInput, ports: DiagnosisPorts, options: Pick<DiagnoseOptions, 'signal'> = {}): Promise<LaunchPrediction> {
+export async function predictLaunch(
+  input: PredictionInput,
+  ports: DiagnosisPorts,
+  options: Pick<DiagnoseOptions, 'signal'> = {},
+): Promise<LaunchPrediction> {
   if (options.signal?.aborted) throw abortError(options.signal);
   const deadlineMs = input.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const deadline = new AbortController();
@@ -76,7 +88,12 @@ export async function predictLaunch(input: PredictionInput, ports: DiagnosisPort
   const callSignal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
   const meter = instrumentPorts(ports, options.signal, { signal: deadline.signal, ms: deadlineMs });
   const startedAt = performance.now();
-  const ctx: CheckContext = { ports: meter.ports, call: { signal: callSignal }, say: messagesFor(input.profile), input };
+  const ctx: CheckContext = {
+    ports: meter.ports,
+    call: { signal: callSignal },
+    say: messagesFor(input.profile),
+    input,
+  };
   try {
     const prediction = await predict(ctx, input);
     if (options.signal?.aborted) throw abortError(options.signal);
@@ -99,9 +116,20 @@ async function predict(ctx: CheckContext, input: PredictionInput): Promise<Omit<
   const callerP = ports.getCallerIdentity(call);
   const subject = await subjectOf(ctx, input, callerP);
   const caller = await callerP;
-  const base = { kind: 'prediction' as const, subject: input.subject, ...(subject.principal ? { principal: subject.principal } : {}) };
+  const base = {
+    kind: 'prediction' as const,
+    subject: input.subject,
+    ...(subject.principal ? { principal: subject.principal } : {}),
+  };
   if (!subject.principal) {
-    return { ...base, outcome: 'unknown', reason: 'Who will launch is unknown.', keys: [], unread: [...subject.unread, caller.ok ? '' : `Caller identity: ${caller.error.nextStep}`].filter((u) => u !== ''), fixes: [] };
+    return {
+      ...base,
+      outcome: 'unknown',
+      reason: 'Who will launch is unknown.',
+      keys: [],
+      unread: [...subject.unread, caller.ok ? '' : `Caller identity: ${caller.error.nextStep}`].filter((u) => u !== ''),
+      fixes: [],
+    };
   }
   const principal = subject.principal;
   const outcomes = await Promise.all(subject.sources.map((s) => ports.describeKey(s.ref, call)));
@@ -115,11 +143,17 @@ async function predict(ctx: CheckContext, input: PredictionInput): Promise<Omit<
   const limitations: Limitation[] = [
     ...subject.unread.map((text): Limitation => ({ step: 'kms-keys', text })),
     ...records.flatMap((r): Limitation[] =>
-      r.outcome === 'derived' || r.outcome === 'unreadable' ? [{ step: 'kms-keys', text: `Key ${r.ref}: ${ctx.say.permissionHint(r.failure, 'kms:DescribeKey', r.ref)}` }] : [],
+      r.outcome === 'derived' || r.outcome === 'unreadable'
+        ? [{ step: 'kms-keys', text: `Key ${r.ref}: ${ctx.say.permissionHint(r.failure, 'kms:DescribeKey', r.ref)}` }]
+        : [],
     ),
-    ...policies.flatMap((p): Limitation[] => (p.outcome === 'failed' ? [{ step: 'key-policy', text: `Key policy of ${p.keyArn}: ${p.nextStep}` }] : [])),
+    ...policies.flatMap((p): Limitation[] =>
+      p.outcome === 'failed' ? [{ step: 'key-policy', text: `Key policy of ${p.keyArn}: ${p.nextStep}` }] : [],
+    ),
     ...(iam.outcome === 'failed' ? [{ step: 'iam-policy' as const, text: `IAM: ${iam.nextStep}` }] : []),
-    ...(iam.outcome === 'skipped' && iam.notPermitted ? [{ step: 'iam-policy' as const, text: `IAM: ${iam.nextStep ?? iam.reason}` }] : []),
+    ...(iam.outcome === 'skipped' && iam.notPermitted
+      ? [{ step: 'iam-policy' as const, text: `IAM: ${iam.nextStep ?? iam.reason}` }]
+      : []),
   ];
   const stages: VerdictStages = {
     target: { instanceId: targetName(input.subject), region: input.region },
@@ -142,7 +176,14 @@ async function predict(ctx: CheckContext, input: PredictionInput): Promise<Omit<
     return key !== undefined && assessGrant(r, key, principal, stages) === 'unchecked';
   });
   if (unread.length > 0 || unchecked) {
-    return { ...base, outcome: 'unknown', reason: 'Some of what decides the launch could not be read or checked.', keys, unread, fixes: [] };
+    return {
+      ...base,
+      outcome: 'unknown',
+      reason: 'Some of what decides the launch could not be read or checked.',
+      keys,
+      unread,
+      fixes: [],
+    };
   }
   const reason =
     records.length === 0
@@ -152,7 +193,11 @@ async function predict(ctx: CheckContext, input: PredictionInput): Promise<Omit<
 }
 
 function targetName(subject: LaunchSubject): string {
-  return subject.kind === 'stopped-instance' ? subject.instanceId : subject.kind === 'auto-scaling-group' ? subject.groupName : (subject.template.name ?? subject.template.id ?? 'launch template');
+  return subject.kind === 'stopped-instance'
+    ? subject.instanceId
+    : subject.kind === 'auto-scaling-group'
+      ? subject.groupName
+      : (subject.template.name ?? subject.template.id ?? 'launch template');
 }
 
 /** The launch as an instance stage the verdict can weigh: nothing failed yet, the key checks are the question. */
@@ -185,7 +230,12 @@ function noTrail(caller: Outcome<CallerIdentity>, principal: PrincipalInfo): Pri
   };
 }
 
-async function policyOf(ctx: CheckContext, record: KeyRecord, principal: PrincipalInfo, caller: Outcome<CallerIdentity>): Promise<KeyPolicyResult | undefined> {
+async function policyOf(
+  ctx: CheckContext,
+  record: KeyRecord,
+  principal: PrincipalInfo,
+  caller: Outcome<CallerIdentity>,
+): Promise<KeyPolicyResult | undefined> {
   const key = knownKey(record);
   if (!key) return undefined;
   const skipped = keyPolicySkip(record, key, principal);
@@ -193,7 +243,11 @@ async function policyOf(ctx: CheckContext, record: KeyRecord, principal: Princip
   return keyPolicyFromOutcome(ctx, key, await ctx.ports.getKeyPolicy(key, ctx.call), principal, caller);
 }
 
-async function subjectOf(ctx: CheckContext, input: PredictionInput, callerP: Promise<Outcome<CallerIdentity>>): Promise<Subject> {
+async function subjectOf(
+  ctx: CheckContext,
+  input: PredictionInput,
+  callerP: Promise<Outcome<CallerIdentity>>,
+): Promise<Subject> {
   const { ports, call, say } = ctx;
   const defaultsP = ports.getEbsDefaults(call);
   const given = async (): Promise<PrincipalInfo | undefined> => {
@@ -201,17 +255,35 @@ async function subjectOf(ctx: CheckContext, input: PredictionInput, callerP: Pro
     const caller = await callerP;
     return caller.ok ? principalFromArn(caller.value.arn, 'caller-identity') : undefined;
   };
-  const fromLaunch = (keys: LaunchKey[]): KeySource[] => keys.map((k) => ({ ref: k.ref, volumeIds: [], fromTrail: true, origin: k.origin, devices: k.devices, createsVolumes: true }));
+  const fromLaunch = (keys: LaunchKey[]): KeySource[] =>
+    keys.map((k) => ({
+      ref: k.ref,
+      volumeIds: [],
+      fromTrail: true,
+      origin: k.origin,
+      devices: k.devices,
+      createsVolumes: true,
+    }));
   const subject = input.subject;
   switch (subject.kind) {
     case 'launch-template': {
-      const [launch, principal] = await Promise.all([describeLaunch(ports, { launchTemplate: subject.template, ...(subject.imageId ? { imageId: subject.imageId } : {}) }, defaultsP, call), given()]);
+      const [launch, principal] = await Promise.all([
+        describeLaunch(
+          ports,
+          { launchTemplate: subject.template, ...(subject.imageId ? { imageId: subject.imageId } : {}) },
+          defaultsP,
+          call,
+        ),
+        given(),
+      ]);
       const unread = launch.failures.map((f) => `Launch keys: ${say.permissionHint(f.failure, f.action)}`);
       if (!ports.describeLaunchTemplateVersions) unread.push('Launch keys: the launch template cannot be read here.');
       return { sources: fromLaunch(launch.keys), principal, unread };
     }
     case 'auto-scaling-group': {
-      const groups = ports.listAutoScalingGroups ? await ports.listAutoScalingGroups(call, { groupNames: [subject.groupName] }) : undefined;
+      const groups = ports.listAutoScalingGroups
+        ? await ports.listAutoScalingGroups(call, { groupNames: [subject.groupName] })
+        : undefined;
       const group = groups?.ok ? groups.value.find((g) => g.name === subject.groupName) : undefined;
       if (!group) {
         const why = !groups
@@ -222,21 +294,42 @@ async function subjectOf(ctx: CheckContext, input: PredictionInput, callerP: Pro
         return { sources: [], principal: undefined, unread: [`Auto Scaling group: ${why}`] };
       }
       const caller = await callerP;
-      const roleArn = group.serviceLinkedRoleArn ?? (caller.ok ? defaultAutoScalingRoleArn(caller.value.account, parseArn(caller.value.arn)?.partition) : undefined);
+      const roleArn =
+        group.serviceLinkedRoleArn ??
+        (caller.ok
+          ? defaultAutoScalingRoleArn(caller.value.account, parseArn(caller.value.arn)?.partition)
+          : undefined);
       const refs = [...(group.launchTemplate ? [group.launchTemplate] : []), ...group.mixedInstancesTemplates];
-      const launches = await Promise.all(refs.map((ref) => describeLaunch(ports, { launchTemplate: ref }, defaultsP, call)));
-      const unread = launches.flatMap((l) => l.failures.map((f) => `Launch keys: ${say.permissionHint(f.failure, f.action)}`));
-      if (group.launchConfigurationName) unread.push(`Launch configuration ${group.launchConfigurationName}: its block devices are not read.`);
+      const launches = await Promise.all(
+        refs.map((ref) => describeLaunch(ports, { launchTemplate: ref }, defaultsP, call)),
+      );
+      const unread = launches.flatMap((l) =>
+        l.failures.map((f) => `Launch keys: ${say.permissionHint(f.failure, f.action)}`),
+      );
+      if (group.launchConfigurationName)
+        unread.push(`Launch configuration ${group.launchConfigurationName}: its block devices are not read.`);
       const sources: KeySource[] = [];
-      for (const source of fromLaunch(launches.flatMap((l) => l.keys))) if (!sources.some((s) => s.ref === source.ref)) sources.push(source);
+      for (const source of fromLaunch(launches.flatMap((l) => l.keys)))
+        if (!sources.some((s) => s.ref === source.ref)) sources.push(source);
       return { sources, principal: roleArn ? principalFromArn(roleArn, 'auto-scaling-group') : undefined, unread };
     }
     case 'stopped-instance': {
       const [instance, principal] = await Promise.all([ports.describeInstance(subject.instanceId, call), given()]);
-      if (!instance.ok) return { sources: [], principal, unread: [`Instance: ${say.permissionHint(instance.error, 'ec2:DescribeInstances')}`] };
+      if (!instance.ok)
+        return {
+          sources: [],
+          principal,
+          unread: [`Instance: ${say.permissionHint(instance.error, 'ec2:DescribeInstances')}`],
+        };
       const volumeIds = instance.value.blockDevices.flatMap((b) => (b.volumeId ? [b.volumeId] : []));
-      const volumes = volumeIds.length > 0 ? await ports.describeVolumes(volumeIds, call) : { ok: true as const, value: [] };
-      if (!volumes.ok) return { sources: [], principal, unread: [`Volumes: ${say.permissionHint(volumes.error, 'ec2:DescribeVolumes')}`] };
+      const volumes =
+        volumeIds.length > 0 ? await ports.describeVolumes(volumeIds, call) : { ok: true as const, value: [] };
+      if (!volumes.ok)
+        return {
+          sources: [],
+          principal,
+          unread: [`Volumes: ${say.permissionHint(volumes.error, 'ec2:DescribeVolumes')}`],
+        };
       const sources: KeySource[] = [];
       for (const volume of volumes.value) {
         if (!volume.encrypted) continue;

@@ -22,7 +22,12 @@ export function principalFromArn(arn: string, source: PrincipalSource, sessionIs
   return launcher ? { ...info, launcher: launcher.launcher, serviceLinked: launcher.serviceLinked } : info;
 }
 
-function principalOfParsed(arn: string, source: PrincipalSource, parsed: ParsedPrincipal, sessionIssuerArn: string | undefined): PrincipalInfo {
+function principalOfParsed(
+  arn: string,
+  source: PrincipalSource,
+  parsed: ParsedPrincipal,
+  sessionIssuerArn: string | undefined,
+): PrincipalInfo {
   const { account, kind } = parsed;
   switch (kind) {
     case 'root':
@@ -39,7 +44,10 @@ function principalOfParsed(arn: string, source: PrincipalSource, parsed: ParsedP
 }
 
 /** The role governing a session: the issuer when it names that role, else a known or guessed path. */
-function sessionRole(session: ParsedPrincipal, sessionIssuerArn: string | undefined): Pick<PrincipalInfo, 'policyArn' | 'policyArnCertain'> {
+function sessionRole(
+  session: ParsedPrincipal,
+  sessionIssuerArn: string | undefined,
+): Pick<PrincipalInfo, 'policyArn' | 'policyArnCertain'> {
   const { partition, account } = session;
   const roleName = session.roleName ?? '';
   const issuer = sessionIssuerArn ? parsePrincipalArn(sessionIssuerArn) : undefined;
@@ -48,10 +56,14 @@ function sessionRole(session: ParsedPrincipal, sessionIssuerArn: string | undefi
   }
   // Service-linked roles have the path AWS gives them (src/domain.md section 3.5).
   const knownPath = launcherRuleForRoleName(roleName)?.rolePath;
-  if (knownPath) return { policyArn: `arn:${partition}:iam::${account}:role/${knownPath}${roleName}`, policyArnCertain: true };
+  if (knownPath)
+    return { policyArn: `arn:${partition}:iam::${account}:role/${knownPath}${roleName}`, policyArnCertain: true };
   if (roleName.startsWith('AWSReservedSSO_')) {
     // Identity Center roles live under aws-reserved/sso.amazonaws.com/, sometimes with a Region segment.
-    return { policyArn: `arn:${partition}:iam::${account}:role/aws-reserved/sso.amazonaws.com/${roleName}`, policyArnCertain: false };
+    return {
+      policyArn: `arn:${partition}:iam::${account}:role/aws-reserved/sso.amazonaws.com/${roleName}`,
+      policyArnCertain: false,
+    };
   }
   return { policyArn: session.principalArn, policyArnCertain: false };
 }
@@ -67,7 +79,8 @@ export function isPrincipalUnderTest(callerArn: string, principal: PrincipalInfo
   if (caller === undefined || tested === undefined || caller.kind === 'other') return false;
   if (caller.principalArn === tested.principalArn) return true;
   // A session ARN omits its role's path; role names are unique in an account, so name and account decide.
-  const roleName = (p: ParsedPrincipal): string | undefined => (p.kind === 'assumed-role' ? p.roleName : p.kind === 'role' ? p.principalArn.split('/').pop() : undefined);
+  const roleName = (p: ParsedPrincipal): string | undefined =>
+    p.kind === 'assumed-role' ? p.roleName : p.kind === 'role' ? p.principalArn.split('/').pop() : undefined;
   const name = roleName(caller);
   return name !== undefined && caller.account === tested.account && name === roleName(tested);
 }

@@ -5,7 +5,14 @@
 import type { CallerIdentity, Outcome, TrailEvent } from '../model';
 import { isPrincipalUnderTest, principalFromArn } from './principal';
 import type { PrincipalStage } from './stages';
-import { eventCaller, eventInstance, failedGrantEvents, isAccessDenied, startEventsFor, type TrailWindow } from './trail';
+import {
+  eventCaller,
+  eventInstance,
+  failedGrantEvents,
+  isAccessDenied,
+  startEventsFor,
+  type TrailWindow,
+} from './trail';
 import type { PrincipalInfo, PrincipalSource } from './types';
 
 /**
@@ -26,7 +33,11 @@ export function principalStageOf(
     window,
     caller,
     grantLookup: grants.ok ? { outcome: 'read', events: grants.value } : { outcome: 'failed', failure: grants.error },
-    startLookup: !starts ? { outcome: 'not-looked-up' } : starts.ok ? { outcome: 'read', events: starts.value } : { outcome: 'failed', failure: starts.error },
+    startLookup: !starts
+      ? { outcome: 'not-looked-up' }
+      : starts.ok
+        ? { outcome: 'read', events: starts.value }
+        : { outcome: 'failed', failure: starts.error },
     failedGrants,
     denials: failedGrants.filter(isAccessDenied),
     starts: starts?.ok ? startEventsFor(starts.value, instanceId) : [],
@@ -57,14 +68,29 @@ function newestCalling(events: readonly TrailEvent[]): { event: TrailEvent; call
  * the profile's identity. A failed grant naming another
  * instance (a key shared by several) never decides.
  */
-function principalUnderTest(stage: PrincipalStage, instanceId: string, launcherRoleArn: string | undefined): PrincipalInfo | undefined {
+function principalUnderTest(
+  stage: PrincipalStage,
+  instanceId: string,
+  launcherRoleArn: string | undefined,
+): PrincipalInfo | undefined {
   const forInstance = newestCalling(stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'this'));
-  if (forInstance) return principalFromArn(forInstance.caller, sourceOf(forInstance.event), forInstance.event.sessionIssuerArn);
+  if (forInstance)
+    return principalFromArn(forInstance.caller, sourceOf(forInstance.event), forInstance.event.sessionIssuerArn);
   const started = stage.starts.flatMap((event) => (event.userArn ? [{ event, userArn: event.userArn }] : []))[0];
-  const starter = started ? principalFromArn(started.userArn, 'cloudtrail-start-instances', started.event.sessionIssuerArn) : undefined;
-  const unnamed = stage.failedGrants.filter((e) => eventInstance(e, instanceId) === 'unknown' && (!starter || isPrincipalUnderTest(eventCaller(e) ?? '', starter)));
+  const starter = started
+    ? principalFromArn(started.userArn, 'cloudtrail-start-instances', started.event.sessionIssuerArn)
+    : undefined;
+  const unnamed = stage.failedGrants.filter(
+    (e) =>
+      eventInstance(e, instanceId) === 'unknown' && (!starter || isPrincipalUnderTest(eventCaller(e) ?? '', starter)),
+  );
   const keyOnly = newestCalling(unnamed);
-  if (keyOnly) return principalFromArn(keyOnly.caller, sourceOf(keyOnly.event), keyOnly.event.sessionIssuerArn ?? started?.event.sessionIssuerArn);
+  if (keyOnly)
+    return principalFromArn(
+      keyOnly.caller,
+      sourceOf(keyOnly.event),
+      keyOnly.event.sessionIssuerArn ?? started?.event.sessionIssuerArn,
+    );
   if (starter) return starter;
   // An instance its Auto Scaling group launched was launched as the group's role.
   if (launcherRoleArn) return principalFromArn(launcherRoleArn, 'auto-scaling-group');

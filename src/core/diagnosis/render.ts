@@ -29,7 +29,9 @@ export const REPORT_COMMANDS = {
  * Parentheses are encoded too: a bare `)` would end the Markdown link early.
  */
 export function commandUri(command: string, args: unknown): string {
-  const encoded = encodeURIComponent(JSON.stringify([args])).replace(/\(/g, '%28').replace(/\)/g, '%29');
+  const encoded = encodeURIComponent(JSON.stringify([args]))
+    .replace(/\(/g, '%28')
+    .replace(/\)/g, '%29');
   return `command:${command}?${encoded}`;
 }
 
@@ -78,11 +80,17 @@ function stepMarkdown(step: DiagnosisStep, index: number): string[] {
  */
 export function renderMarkdown(report: AnyReport, options: { commandLinks?: boolean } = {}): string {
   const links = options.commandLinks === true;
-  const lines = [...verdictMarkdown(report), ...report.fixes.flatMap((fix, i) => [...(i === 0 ? ['## Fix', ''] : []), ...fixMarkdown(fix, report, links)])];
+  const lines = [
+    ...verdictMarkdown(report),
+    ...report.fixes.flatMap((fix, i) => [...(i === 0 ? ['## Fix', ''] : []), ...fixMarkdown(fix, report, links)]),
+  ];
   if (links && !isGroupReport(report)) lines.push(...reportActionsMarkdown(report));
   if (report.timeline.length > 0) {
     lines.push('## Timeline', '', '| Time | Event | Detail |', '| --- | --- | --- |');
-    for (const entry of report.timeline) lines.push(`| ${markdownText(entry.time)} | ${markdownText(entry.label)} | ${markdownText(entry.detail ?? '')} |`);
+    for (const entry of report.timeline)
+      lines.push(
+        `| ${markdownText(entry.time)} | ${markdownText(entry.label)} | ${markdownText(entry.detail ?? '')} |`,
+      );
     lines.push('');
   }
   lines.push('## Evidence', '');
@@ -95,7 +103,11 @@ export function renderMarkdown(report: AnyReport, options: { commandLinks?: bool
 function verdictMarkdown(report: AnyReport): string[] {
   const { verdict } = report;
   const heading = isGroupReport(report)
-    ? [`# Why Auto Scaling group ${markdownCode(report.groupName)} fails to launch`, '', `Profile ${markdownCode(report.profile)}, Region ${markdownCode(report.region)}, diagnosed ${report.generatedAt}.`]
+    ? [
+        `# Why Auto Scaling group ${markdownCode(report.groupName)} fails to launch`,
+        '',
+        `Profile ${markdownCode(report.profile)}, Region ${markdownCode(report.region)}, diagnosed ${report.generatedAt}.`,
+      ]
     : [
         `# Why ${markdownCode(report.instanceId)}${report.instance?.name ? ` (${markdownText(report.instance.name)})` : ''} stopped`,
         '',
@@ -143,7 +155,12 @@ function fixMarkdown(fix: Fix, report: AnyReport, links: boolean): string[] {
   if (!links) return lines;
   const actions: string[] = [];
   if (fix.target === 'key-policy') {
-    const args: OpenKeyPolicyArgs = { profile: report.profile, region: report.region, keyArn: fix.keyArn, principalArn: fix.principalArn };
+    const args: OpenKeyPolicyArgs = {
+      profile: report.profile,
+      region: report.region,
+      keyArn: fix.keyArn,
+      principalArn: fix.principalArn,
+    };
     actions.push(`[Open key policy](${commandUri(REPORT_COMMANDS.openKeyPolicy, args)})`);
   }
   const copy: CopyStatementArgs = { statement: fix.statement, target: fix.target };
@@ -154,9 +171,14 @@ function fixMarkdown(fix: Fix, report: AnyReport, links: boolean): string[] {
 
 /** Start instance again (for a stopped instance) and Copy report. */
 function reportActionsMarkdown(report: DiagnosisReport): string[] {
-  const instanceArgs: InstanceCommandArgs = { profile: report.profile, region: report.region, instanceId: report.instanceId };
+  const instanceArgs: InstanceCommandArgs = {
+    profile: report.profile,
+    region: report.region,
+    instanceId: report.instanceId,
+  };
   const actions: string[] = [];
-  if (report.instance && report.instance.state === 'stopped') actions.push(`[Start instance again](${commandUri(REPORT_COMMANDS.startInstance, instanceArgs)})`);
+  if (report.instance && report.instance.state === 'stopped')
+    actions.push(`[Start instance again](${commandUri(REPORT_COMMANDS.startInstance, instanceArgs)})`);
   actions.push(`[Copy report](${commandUri(REPORT_COMMANDS.copyReport, instanceArgs)})`);
   return [actions.join(' · '), ''];
 }
@@ -213,7 +235,8 @@ export function renderText(report: AnyReport): string {
   }
   if (report.timeline.length > 0) {
     out.push('', 'Timeline:');
-    for (const entry of report.timeline) out.push(`  ${t(entry.time)}  ${t(entry.label)}${entry.detail ? `  ${t(entry.detail)}` : ''}`);
+    for (const entry of report.timeline)
+      out.push(`  ${t(entry.time)}  ${t(entry.label)}${entry.detail ? `  ${t(entry.detail)}` : ''}`);
   }
   out.push('', 'Steps:');
   report.steps.forEach((step, i) => {
@@ -241,7 +264,14 @@ export interface DiagnosisJson {
   };
   generatedAt: string;
   verdict: DiagnosisReport['verdict'];
-  steps: { name: string; title: string; status: StepStatus; summary: string; evidence: { label: string; value: string }[]; nextStep?: string }[];
+  steps: {
+    name: string;
+    title: string;
+    status: StepStatus;
+    summary: string;
+    evidence: { label: string; value: string }[];
+    nextStep?: string;
+  }[];
   /** The fix to apply first, or null when there is no statement or key change to make. */
   fix: Fix | null;
   fixes: Fix[];
@@ -314,4 +344,3 @@ export function groupToJson(report: GroupDiagnosisReport): GroupDiagnosisJson {
     ...reportJsonFields(report),
   };
 }
-

@@ -30,7 +30,11 @@ export function keyFromArn(ref: string): KeyInfo | undefined {
 }
 
 /** Whether the caller's IAM policies decide for this key, given the key policy result. */
-export function identityDecides(key: KeyInfo, keyPolicy: KeyPolicyResult | undefined, principalAccount: string | undefined): boolean {
+export function identityDecides(
+  key: KeyInfo,
+  keyPolicy: KeyPolicyResult | undefined,
+  principalAccount: string | undefined,
+): boolean {
   if (key.manager === 'AWS') return false;
   if (principalAccount !== undefined && principalAccount !== key.accountId) return true;
   if (!keyPolicy || keyPolicy.outcome !== 'evaluated') return true;

@@ -84,7 +84,8 @@ export type KeyRecord = KeySource &
   );
 
 /** A CloudTrail lookup: read, failed, or not made because earlier evidence made it needless. */
-export type TrailLookup = { outcome: 'read'; events: TrailEvent[] } | { outcome: 'failed'; failure: AwsFailure } | { outcome: 'not-looked-up' };
+export type TrailLookup =
+  { outcome: 'read'; events: TrailEvent[] } | { outcome: 'failed'; failure: AwsFailure } | { outcome: 'not-looked-up' };
 
 export interface PrincipalStage {
   window: TrailWindow;

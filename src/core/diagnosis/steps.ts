@@ -9,7 +9,14 @@ import { concernsPrincipal, rolePathCaveat } from './principal';
 import { identityDecides, identityPolicyDecision, keyStateRemedy, simulationFor } from './rules';
 import type { IamStage, InstanceStage, KeyPolicyResult, KeyRecord, PrincipalStage, VolumeStage } from './stages';
 import { describeDenial, denialKind, eventCaller, eventKeyRef, isAccessDenied, isGrantQuotaFailure } from './trail';
-import { STEP_TITLES, type DiagnosisStep, type Evidence, type PrincipalSource, type StepId, type StepStatus } from './types';
+import {
+  STEP_TITLES,
+  type DiagnosisStep,
+  type Evidence,
+  type PrincipalSource,
+  type StepId,
+  type StepStatus,
+} from './types';
 
 function step(id: StepId, status: StepStatus, summary: string, evidence: Evidence[], nextStep?: string): DiagnosisStep {
   const built: DiagnosisStep = { id, title: STEP_TITLES[id], status, summary, evidence };
@@ -23,7 +30,11 @@ export function skippedStep(id: StepId, reason: string): DiagnosisStep {
 }
 
 /** Step 1: the instance's state and its classified StateReason; `fail` for a launch failure. */
-export function instanceStep(stage: InstanceStage, target: { instanceId: string; region: string }, say: ProfileMessages): DiagnosisStep {
+export function instanceStep(
+  stage: InstanceStage,
+  target: { instanceId: string; region: string },
+  say: ProfileMessages,
+): DiagnosisStep {
   if (stage.outcome === 'failed') {
     const { failure } = stage;
     const failed = step(
@@ -31,7 +42,9 @@ export function instanceStep(stage: InstanceStage, target: { instanceId: string;
       'error',
       `Could not read instance ${target.instanceId} in ${target.region}.`,
       [{ label: 'DescribeInstances', value: failureText(failure) }],
-      failure.kind === 'not-found' ? say.instanceNotFound(target.region) : say.permissionHint(failure, 'ec2:DescribeInstances'),
+      failure.kind === 'not-found'
+        ? say.instanceNotFound(target.region)
+        : say.permissionHint(failure, 'ec2:DescribeInstances'),
     );
     return { ...failed, failureKind: failure.kind };
   }
@@ -41,12 +54,24 @@ export function instanceStep(stage: InstanceStage, target: { instanceId: string;
   evidence.push({ label: 'State', value: instance.state });
   evidence.push({ label: 'StateReason code', value: instance.stateReason?.code || '(none)' });
   evidence.push({ label: 'StateReason message', value: instance.stateReason?.message || '(none)' });
-  if (instance.stateTransitionReason) evidence.push({ label: 'State transition reason', value: instance.stateTransitionReason });
+  if (instance.stateTransitionReason)
+    evidence.push({ label: 'State transition reason', value: instance.stateTransitionReason });
   if (instance.launchTime) evidence.push({ label: 'Last launch time', value: instance.launchTime });
-  evidence.push({ label: 'Classified as', value: `${classification.kind}${classification.isLaunchFailure ? ' (launch failure)' : ' (not a launch failure)'}` });
+  evidence.push({
+    label: 'Classified as',
+    value: `${classification.kind}${classification.isLaunchFailure ? ' (launch failure)' : ' (not a launch failure)'}`,
+  });
   // Outside a diagnosis the next step of a KMS cause is "Run Diagnose"; inside one, the KMS checks follow.
-  const nextStep = classification.needsKmsChecks ? 'The checks below look at the volumes, their KMS keys and the grant permission.' : classification.nextStep;
-  return step('instance-state', classification.isLaunchFailure ? 'fail' : 'pass', classification.summary, evidence, nextStep);
+  const nextStep = classification.needsKmsChecks
+    ? 'The checks below look at the volumes, their KMS keys and the grant permission.'
+    : classification.nextStep;
+  return step(
+    'instance-state',
+    classification.isLaunchFailure ? 'fail' : 'pass',
+    classification.summary,
+    evidence,
+    nextStep,
+  );
 }
 
 /** Step 2: which volumes are encrypted and with which key, plus the account's EBS defaults as context. */
@@ -54,7 +79,10 @@ export function volumesStep(stage: VolumeStage, say: ProfileMessages, instanceVo
   const evidence: Evidence[] = [];
   if (stage.defaults.ok) {
     evidence.push({ label: 'Encryption by default', value: stage.defaults.value.encryptionByDefault ? 'on' : 'off' });
-    evidence.push({ label: 'Default EBS key', value: stage.defaults.value.defaultKmsKeyId ?? 'alias/aws/ebs (AWS managed)' });
+    evidence.push({
+      label: 'Default EBS key',
+      value: stage.defaults.value.defaultKmsKeyId ?? 'alias/aws/ebs (AWS managed)',
+    });
   } else {
     evidence.push({ label: 'Default EBS key', value: `unavailable (${failureText(stage.defaults.error)})` });
   }
@@ -68,7 +96,12 @@ export function volumesStep(stage: VolumeStage, say: ProfileMessages, instanceVo
     );
   }
   if (instanceVolumeIds.length === 0) {
-    return step('volumes', 'skip', 'The instance lists no EBS volumes (EC2 drops them from an instance terminated at launch): the keys come from CloudTrail, the launch template, the AMI snapshots and the EBS defaults.', evidence);
+    return step(
+      'volumes',
+      'skip',
+      'The instance lists no EBS volumes (EC2 drops them from an instance terminated at launch): the keys come from CloudTrail, the launch template, the AMI snapshots and the EBS defaults.',
+      evidence,
+    );
   }
   for (const volume of stage.volumes) {
     evidence.unshift({
@@ -81,7 +114,12 @@ export function volumesStep(stage: VolumeStage, say: ProfileMessages, instanceVo
     return step('volumes', 'pass', 'No volume is encrypted: KMS cannot have stopped this instance.', evidence);
   }
   const keyCount = stage.keyRefs.length;
-  return step('volumes', 'pass', `${encrypted.length} of ${stage.volumes.length} volume(s) encrypted, with ${keyCount} KMS key(s).`, evidence);
+  return step(
+    'volumes',
+    'pass',
+    `${encrypted.length} of ${stage.volumes.length} volume(s) encrypted, with ${keyCount} KMS key(s).`,
+    evidence,
+  );
 }
 
 function describeKeyInfo(key: KeyInfo): string {
@@ -92,7 +130,7 @@ function describeKeyInfo(key: KeyInfo): string {
 /** Where the principal came from, for people; the profile's identity is worded by `ProfileMessages`. */
 const PRINCIPAL_SOURCE_TEXT: Partial<Record<PrincipalSource, string>> = {
   'cloudtrail-create-grant': 'the denied CreateGrant event (strongest evidence)',
-  'cloudtrail-kms-denial': "the denied KMS event of the launch (strongest evidence)",
+  'cloudtrail-kms-denial': 'the denied KMS event of the launch (strongest evidence)',
   'cloudtrail-start-instances': 'the StartInstances event',
   'auto-scaling-group': "the Auto Scaling group's service-linked role (ServiceLinkedRoleARN)",
 };
@@ -123,7 +161,12 @@ export function keysStep(records: KeyRecord[], say: ProfileMessages, volumes: Vo
   const errors: string[] = [];
   for (const record of records) {
     const label = record.outcome === 'described' || record.outcome === 'derived' ? record.key.arn : record.ref;
-    const used = record.volumeIds.length > 0 ? ` (${record.volumeIds.join(', ')})` : record.fromTrail ? ` (${ORIGIN_LABELS[record.origin ?? 'kms-event'](record.devices ?? [])})` : '';
+    const used =
+      record.volumeIds.length > 0
+        ? ` (${record.volumeIds.join(', ')})`
+        : record.fromTrail
+          ? ` (${ORIGIN_LABELS[record.origin ?? 'kms-event'](record.devices ?? [])})`
+          : '';
     if (record.outcome === 'described') {
       evidence.push({ label: `${label}${used}`, value: describeKeyInfo(record.key) });
       if (record.key.state !== 'Enabled') {
@@ -133,15 +176,24 @@ export function keysStep(records: KeyRecord[], say: ProfileMessages, volumes: Vo
     } else if (record.outcome === 'not-found') {
       evidence.push({ label: `${label}${used}`, value: `does not exist (${record.failure.message})` });
       problems.push(`${label} does not exist`);
-      remedies.push(`The volume's key is gone; its data cannot be decrypted. Restore the volume from a backup encrypted with an existing key.`);
+      remedies.push(
+        `The volume's key is gone; its data cannot be decrypted. Restore the volume from a backup encrypted with an existing key.`,
+      );
     } else {
       evidence.push({ label: `${label}${used}`, value: `DescribeKey failed: ${failureText(record.failure)}` });
       errors.push(say.permissionHint(record.failure, 'kms:DescribeKey', label));
     }
   }
-  if (problems.length > 0) return step('kms-keys', 'fail', `Key problem: ${problems.join('; ')}.`, evidence, remedies.join(' '));
+  if (problems.length > 0)
+    return step('kms-keys', 'fail', `Key problem: ${problems.join('; ')}.`, evidence, remedies.join(' '));
   if (errors.length > 0) {
-    return step('kms-keys', 'error', `Could not describe ${errors.length} of ${records.length} key(s).`, evidence, errors.join(' '));
+    return step(
+      'kms-keys',
+      'error',
+      `Could not describe ${errors.length} of ${records.length} key(s).`,
+      evidence,
+      errors.join(' '),
+    );
   }
   const aws = records.filter((r) => r.outcome === 'described' && r.key.manager === 'AWS').length;
   return step(
@@ -175,20 +227,33 @@ function principalEvidence(stage: PrincipalStage, say: ProfileMessages): Evidenc
     label: 'CloudTrail window',
     value: `${stage.window.startTime.toISOString()} to ${stage.window.endTime.toISOString()} (${stage.window.anchor})`,
   });
-  if (stage.grantLookup.outcome === 'failed') evidence.push({ label: 'CreateGrant events', value: `unavailable (${failureText(stage.grantLookup.failure)})` });
-  else if (stage.failedGrants.length === 0) evidence.push({ label: 'Failed CreateGrant events', value: 'none for this instance or its keys' });
+  if (stage.grantLookup.outcome === 'failed')
+    evidence.push({ label: 'CreateGrant events', value: `unavailable (${failureText(stage.grantLookup.failure)})` });
+  else if (stage.failedGrants.length === 0)
+    evidence.push({ label: 'Failed CreateGrant events', value: 'none for this instance or its keys' });
   stage.failedGrants.slice(0, 5).forEach((event, i) =>
-    evidence.push({ label: `${isAccessDenied(event) ? 'Denied' : 'Failed'} ${event.eventName} ${i + 1}`, value: eventLine(event) }),
+    evidence.push({
+      label: `${isAccessDenied(event) ? 'Denied' : 'Failed'} ${event.eventName} ${i + 1}`,
+      value: eventLine(event),
+    }),
   );
-  if (stage.startLookup.outcome === 'failed') evidence.push({ label: 'StartInstances events', value: `unavailable (${failureText(stage.startLookup.failure)})` });
-  else if (stage.startLookup.outcome === 'not-looked-up') evidence.push({ label: 'StartInstances events', value: 'not looked up: the failed CreateGrant names the caller' });
-  else if (stage.starts.length === 0) evidence.push({ label: 'StartInstances events', value: 'none naming this instance' });
-  else evidence.push({ label: 'Last StartInstances', value: `${stage.starts[0].eventTime} by ${stage.starts[0].userArn ?? 'unknown caller'}` });
+  if (stage.startLookup.outcome === 'failed')
+    evidence.push({ label: 'StartInstances events', value: `unavailable (${failureText(stage.startLookup.failure)})` });
+  else if (stage.startLookup.outcome === 'not-looked-up')
+    evidence.push({ label: 'StartInstances events', value: 'not looked up: the failed CreateGrant names the caller' });
+  else if (stage.starts.length === 0)
+    evidence.push({ label: 'StartInstances events', value: 'none naming this instance' });
+  else
+    evidence.push({
+      label: 'Last StartInstances',
+      value: `${stage.starts[0].eventTime} by ${stage.starts[0].userArn ?? 'unknown caller'}`,
+    });
   const principal = stage.principal;
   if (principal) {
     const from = PRINCIPAL_SOURCE_TEXT[principal.source] ?? say.assumedFromProfile();
     evidence.push({ label: 'Principal under test', value: `${principal.arn}, from ${from}` });
-    if (principal.policyArn && principal.policyArn !== principal.arn) evidence.push({ label: 'IAM entity', value: principal.policyArn });
+    if (principal.policyArn && principal.policyArn !== principal.arn)
+      evidence.push({ label: 'IAM entity', value: principal.policyArn });
     const caveat = rolePathCaveat(principal);
     if (caveat) evidence.push({ label: 'Role path', value: caveat });
   }
@@ -196,21 +261,39 @@ function principalEvidence(stage: PrincipalStage, say: ProfileMessages): Evidenc
 }
 
 /** Step 4: who started the instance, from CloudTrail's failed grant, its StartInstances, or the profile identity. */
-export function principalStep(stage: PrincipalStage, instanceId: string, say: ProfileMessages, now: Date): DiagnosisStep {
+export function principalStep(
+  stage: PrincipalStage,
+  instanceId: string,
+  say: ProfileMessages,
+  now: Date,
+): DiagnosisStep {
   const evidence = principalEvidence(stage, say);
   const trailFailure = lookupFailure(stage.grantLookup) ?? lookupFailure(stage.startLookup);
   const trailHint = trailFailure
-    ? say.permissionHint(trailFailure, 'cloudtrail:LookupEvents') + ' CloudTrail names who started the instance and whether KMS denied the grant.'
+    ? say.permissionHint(trailFailure, 'cloudtrail:LookupEvents') +
+      ' CloudTrail names who started the instance and whether KMS denied the grant.'
     : undefined;
   const principal = stage.principal;
   if (!principal) {
-    return step('principal', 'error', 'Could not tell who started the instance.', evidence, trailHint ?? (stage.caller.ok ? undefined : stage.caller.error.nextStep));
+    return step(
+      'principal',
+      'error',
+      'Could not tell who started the instance.',
+      evidence,
+      trailHint ?? (stage.caller.ok ? undefined : stage.caller.error.nextStep),
+    );
   }
   const ofPrincipal = (event: TrailEvent): boolean => concernsPrincipal(event, principal, instanceId);
   const denial = stage.denials.find(ofPrincipal);
   if (denial) {
     const caller = eventCaller(denial) ?? principal.arn;
-    return step('principal', 'fail', `KMS denied ${denial.eventName} to ${caller} (${describeDenial(denialKind(denial.errorMessage))}).`, evidence, trailHint);
+    return step(
+      'principal',
+      'fail',
+      `KMS denied ${denial.eventName} to ${caller} (${describeDenial(denialKind(denial.errorMessage))}).`,
+      evidence,
+      trailHint,
+    );
   }
   const otherFailure = stage.failedGrants.find(ofPrincipal);
   if (otherFailure && !trailFailure) {
@@ -223,14 +306,24 @@ export function principalStep(stage: PrincipalStage, instanceId: string, say: Pr
     );
   }
   if (trailFailure) {
-    return step('principal', 'error', `CloudTrail could not be read, so who started the instance is unknown. ${say.assumedPrincipal(principal.arn)}`, evidence, trailHint);
+    return step(
+      'principal',
+      'error',
+      `CloudTrail could not be read, so who started the instance is unknown. ${say.assumedPrincipal(principal.arn)}`,
+      evidence,
+      trailHint,
+    );
   }
   const recent = now.getTime() - stage.window.endTime.getTime() < 15 * 60 * 1000;
   const delayNote =
-    recent && stage.starts.length === 0 ? ' CloudTrail delivers events within about 5 minutes (sometimes 15): diagnose again shortly for stronger evidence.' : '';
+    recent && stage.starts.length === 0
+      ? ' CloudTrail delivers events within about 5 minutes (sometimes 15): diagnose again shortly for stronger evidence.'
+      : '';
   const others = [...new Set(stage.denials.map((e) => eventCaller(e) ?? 'an unknown caller'))];
   const trailSays =
-    others.length > 0 ? `CloudTrail shows CreateGrant on its keys denied only to other callers (${others.join(', ')}), not to it.` : 'CloudTrail shows no denied CreateGrant for its keys.';
+    others.length > 0
+      ? `CloudTrail shows CreateGrant on its keys denied only to other callers (${others.join(', ')}), not to it.`
+      : 'CloudTrail shows no denied CreateGrant for its keys.';
   return step(
     'principal',
     'pass',
@@ -261,14 +354,26 @@ export function keyPolicyStep(results: KeyPolicyResult[], skipReason: string | u
     }
   }
   if (denied.length > 0) return step('key-policy', 'fail', denied.join(' '), evidence, failed.join(' ') || undefined);
-  if (failed.length > 0) return step('key-policy', 'error', 'Could not read the key policy.', evidence, failed.join(' '));
+  if (failed.length > 0)
+    return step('key-policy', 'error', 'Could not read the key policy.', evidence, failed.join(' '));
   const evaluated = results.filter((r) => r.outcome === 'evaluated');
-  if (evaluated.length === 0) return step('key-policy', 'skip', results.map((r) => (r.outcome === 'skipped' ? r.reason : '')).join(' ').trim(), evidence);
+  if (evaluated.length === 0)
+    return step(
+      'key-policy',
+      'skip',
+      results
+        .map((r) => (r.outcome === 'skipped' ? r.reason : ''))
+        .join(' ')
+        .trim(),
+      evidence,
+    );
   const relies = evaluated.some((r) => r.outcome === 'evaluated' && r.verdict === 'relies-on-iam');
   return step(
     'key-policy',
     'pass',
-    relies ? 'The key policy lets IAM decide (account delegation): the IAM step tells whether the caller may create the grant.' : 'The key policy allows the caller to create the grant.',
+    relies
+      ? 'The key policy lets IAM decide (account delegation): the IAM step tells whether the caller may create the grant.'
+      : 'The key policy allows the caller to create the grant.',
     evidence,
   );
 }
@@ -291,7 +396,10 @@ export function iamStep(
   }
   const evidence: Evidence[] = [{ label: 'Simulated for', value: stage.policyArn }];
   if (roleCaveat) evidence.push({ label: 'Role path', value: roleCaveat });
-  evidence.push({ label: 'Context', value: 'kms:GrantIsForAWSResource=true, kms:ViaService=ec2.<region>.amazonaws.com' });
+  evidence.push({
+    label: 'Context',
+    value: 'kms:GrantIsForAWSResource=true, kms:ViaService=ec2.<region>.amazonaws.com',
+  });
   const problems: string[] = [];
   for (const key of keys) {
     const result = simulationFor(stage.results, key);
@@ -299,20 +407,29 @@ export function iamStep(
       evidence.push({ label: key.arn, value: 'no result' });
       continue;
     }
-    const sources = result.matchedStatements.map((s) => [s.sourcePolicyType, s.sourcePolicyId].filter(Boolean).join(' ')).filter((s) => s !== '');
+    const sources = result.matchedStatements
+      .map((s) => [s.sourcePolicyType, s.sourcePolicyId].filter(Boolean).join(' '))
+      .filter((s) => s !== '');
     const extras: string[] = [];
     if (result.allowedByOrganizations === false) extras.push('blocked by an SCP');
     if (result.allowedByPermissionsBoundary === false) extras.push('blocked by the permissions boundary');
-    if (result.missingContextValues.length > 0) extras.push(`missing context: ${result.missingContextValues.join(', ')}`);
+    if (result.missingContextValues.length > 0)
+      extras.push(`missing context: ${result.missingContextValues.join(', ')}`);
     const decision = identityPolicyDecision(result);
-    if (decision !== result.decision) extras.push(`its IAM policies: ${decision} (the key's account decides through the key policy)`);
-    const decides = identityDecides(key, keyPolicies.find((p) => p.keyArn === key.arn), principalAccount);
+    if (decision !== result.decision)
+      extras.push(`its IAM policies: ${decision} (the key's account decides through the key policy)`);
+    const decides = identityDecides(
+      key,
+      keyPolicies.find((p) => p.keyArn === key.arn),
+      principalAccount,
+    );
     evidence.push({
       label: key.arn,
       value: `${result.decision}${sources.length > 0 ? ` (${sources.join('; ')})` : ''}${extras.length > 0 ? `, ${extras.join(', ')}` : ''}${decides ? '' : ' (IAM does not decide for this key unless it denies)'}`,
     });
     if (decision === 'explicitDeny') problems.push(`an explicit Deny blocks kms:CreateGrant on ${key.arn}`);
-    else if (decision === 'implicitDeny' && decides) problems.push(`no IAM policy allows kms:CreateGrant on ${key.arn}`);
+    else if (decision === 'implicitDeny' && decides)
+      problems.push(`no IAM policy allows kms:CreateGrant on ${key.arn}`);
   }
   if (problems.length > 0) return step('iam-policy', 'fail', `IAM: ${problems.join('; ')}.`, evidence);
   return step('iam-policy', 'pass', 'The IAM policies allow the grant (or are not needed for these keys).', evidence);

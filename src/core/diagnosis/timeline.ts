@@ -5,11 +5,19 @@ import { eventCaller, eventKeyRef, isAccessDenied, timeFromTransitionReason } fr
 import type { TimelineEntry } from './types';
 
 /** What happened when, oldest first: the launch, the stop, the starts and the failed grants CloudTrail holds. */
-export function timelineOf(instance: InstanceSummary | undefined, principal: PrincipalStage | undefined): TimelineEntry[] {
+export function timelineOf(
+  instance: InstanceSummary | undefined,
+  principal: PrincipalStage | undefined,
+): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
   if (instance?.launchTime) entries.push({ time: instance.launchTime, label: 'Last launch (LaunchTime)' });
   const stopped = timeFromTransitionReason(instance?.stateTransitionReason);
-  if (stopped) entries.push({ time: stopped.toISOString(), label: `Instance ${instance?.state ?? 'stopped'} (StateTransitionReason)`, detail: instance?.stateTransitionReason });
+  if (stopped)
+    entries.push({
+      time: stopped.toISOString(),
+      label: `Instance ${instance?.state ?? 'stopped'} (StateTransitionReason)`,
+      detail: instance?.stateTransitionReason,
+    });
   for (const event of principal?.starts ?? []) {
     entries.push({ time: event.eventTime, label: 'StartInstances', detail: `by ${event.userArn ?? 'unknown caller'}` });
   }
@@ -18,7 +26,8 @@ export function timelineOf(instance: InstanceSummary | undefined, principal: Pri
     entries.push({
       time: event.eventTime,
       label: `${event.eventName} ${isAccessDenied(event) ? 'denied' : 'failed'}`,
-      detail: `${eventCaller(event) ?? 'unknown caller'}${key ? ` on ${key}` : ''}: ${event.errorCode ?? ''}${event.errorMessage ? ` ${event.errorMessage}` : ''}`.trim(),
+      detail:
+        `${eventCaller(event) ?? 'unknown caller'}${key ? ` on ${key}` : ''}: ${event.errorCode ?? ''}${event.errorMessage ? ` ${event.errorMessage}` : ''}`.trim(),
     });
   }
   for (const entry of entries) {

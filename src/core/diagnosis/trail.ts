@@ -50,20 +50,80 @@ interface DenialRule {
  * transitively through a service control policy") the first policy named is the blocker.
  */
 const DENIAL_RULES: readonly DenialRule[] = [
-  { kind: 'explicit-deny-key-policy', pattern: /explicit deny in a resource-based policy/i, policy: 'key-policy', explicit: true },
-  { kind: 'explicit-deny-identity-policy', pattern: /explicit deny in an identity-based policy/i, policy: 'identity-policy', explicit: true },
-  { kind: 'explicit-deny-scp', pattern: /explicit deny in a service control policy/i, policy: 'service-control-policy', explicit: true },
-  { kind: 'explicit-deny-rcp', pattern: /explicit deny in a resource control policy/i, policy: 'resource-control-policy', explicit: true },
-  { kind: 'explicit-deny-permissions-boundary', pattern: /explicit deny in a permissions boundary/i, policy: 'permissions-boundary', explicit: true },
-  { kind: 'explicit-deny-session-policy', pattern: /explicit deny in a sessions? policy/i, policy: 'session-policy', explicit: true },
-  { kind: 'explicit-deny-vpc-endpoint-policy', pattern: /explicit deny in a VPC endpoint policy/i, policy: 'vpc-endpoint-policy', explicit: true },
+  {
+    kind: 'explicit-deny-key-policy',
+    pattern: /explicit deny in a resource-based policy/i,
+    policy: 'key-policy',
+    explicit: true,
+  },
+  {
+    kind: 'explicit-deny-identity-policy',
+    pattern: /explicit deny in an identity-based policy/i,
+    policy: 'identity-policy',
+    explicit: true,
+  },
+  {
+    kind: 'explicit-deny-scp',
+    pattern: /explicit deny in a service control policy/i,
+    policy: 'service-control-policy',
+    explicit: true,
+  },
+  {
+    kind: 'explicit-deny-rcp',
+    pattern: /explicit deny in a resource control policy/i,
+    policy: 'resource-control-policy',
+    explicit: true,
+  },
+  {
+    kind: 'explicit-deny-permissions-boundary',
+    pattern: /explicit deny in a permissions boundary/i,
+    policy: 'permissions-boundary',
+    explicit: true,
+  },
+  {
+    kind: 'explicit-deny-session-policy',
+    pattern: /explicit deny in a sessions? policy/i,
+    policy: 'session-policy',
+    explicit: true,
+  },
+  {
+    kind: 'explicit-deny-vpc-endpoint-policy',
+    pattern: /explicit deny in a VPC endpoint policy/i,
+    policy: 'vpc-endpoint-policy',
+    explicit: true,
+  },
   { kind: 'explicit-deny', pattern: /explicit deny/i, explicit: true },
   { kind: 'no-key-policy-allow', pattern: /no resource-based policy allows/i, policy: 'key-policy', explicit: false },
-  { kind: 'no-identity-policy-allow', pattern: /no identity-based policy allows/i, policy: 'identity-policy', explicit: false },
-  { kind: 'no-permissions-boundary-allow', pattern: /no permissions boundary allows/i, policy: 'permissions-boundary', explicit: false },
-  { kind: 'no-session-policy-allow', pattern: /no sessions? policy allows/i, policy: 'session-policy', explicit: false },
-  { kind: 'no-vpc-endpoint-policy-allow', pattern: /no VPC endpoint policy allows/i, policy: 'vpc-endpoint-policy', explicit: false },
-  { kind: 'no-scp-allow', pattern: /no service control policy allows/i, policy: 'service-control-policy', explicit: false },
+  {
+    kind: 'no-identity-policy-allow',
+    pattern: /no identity-based policy allows/i,
+    policy: 'identity-policy',
+    explicit: false,
+  },
+  {
+    kind: 'no-permissions-boundary-allow',
+    pattern: /no permissions boundary allows/i,
+    policy: 'permissions-boundary',
+    explicit: false,
+  },
+  {
+    kind: 'no-session-policy-allow',
+    pattern: /no sessions? policy allows/i,
+    policy: 'session-policy',
+    explicit: false,
+  },
+  {
+    kind: 'no-vpc-endpoint-policy-allow',
+    pattern: /no VPC endpoint policy allows/i,
+    policy: 'vpc-endpoint-policy',
+    explicit: false,
+  },
+  {
+    kind: 'no-scp-allow',
+    pattern: /no service control policy allows/i,
+    policy: 'service-control-policy',
+    explicit: false,
+  },
 ];
 
 function ruleOf(kind: DenialKind): DenialRule | undefined {
@@ -136,7 +196,10 @@ export function resourceFromDenialMessage(message: string | undefined): string |
 }
 
 /** True when `ref` (a key id, key ARN, alias name or alias ARN) names this key. */
-export function refersToKey(ref: string | undefined, key: Pick<KeyInfo, 'keyId' | 'arn'> & { aliases?: string[] }): boolean {
+export function refersToKey(
+  ref: string | undefined,
+  key: Pick<KeyInfo, 'keyId' | 'arn'> & { aliases?: string[] },
+): boolean {
   if (!ref) return false;
   const token = keyToken(ref);
   if (token === keyToken(key.keyId) || token === keyToken(key.arn)) return true;
@@ -166,7 +229,13 @@ export function isKmsEvent(event: TrailEvent): boolean {
 
 /** True for a KMS CreateGrant that failed: an error code, and no DryRun (by its flag or its error code). */
 export function isFailedGrant(event: TrailEvent): boolean {
-  return event.eventName === 'CreateGrant' && isKmsEvent(event) && event.errorCode !== undefined && event.dryRun !== true && !NOT_FAILURES.has(event.errorCode);
+  return (
+    event.eventName === 'CreateGrant' &&
+    isKmsEvent(event) &&
+    event.errorCode !== undefined &&
+    event.dryRun !== true &&
+    !NOT_FAILURES.has(event.errorCode)
+  );
 }
 
 /**
@@ -178,7 +247,9 @@ export const LAUNCH_KMS_EVENTS: readonly string[] = ['GenerateDataKeyWithoutPlai
 
 /** True for one of those calls that KMS denied (not a DryRun). */
 export function isDeniedLaunchKmsCall(event: TrailEvent): boolean {
-  return LAUNCH_KMS_EVENTS.includes(event.eventName) && isKmsEvent(event) && event.dryRun !== true && isAccessDenied(event);
+  return (
+    LAUNCH_KMS_EVENTS.includes(event.eventName) && isKmsEvent(event) && event.dryRun !== true && isAccessDenied(event)
+  );
 }
 
 /** True for a failed KMS call that can stop a launch: a failed CreateGrant, or a denied data key, Decrypt or ReEncrypt. */
@@ -209,7 +280,11 @@ export function isGrantQuotaFailure(event: TrailEvent): boolean {
  * quota ones (LimitExceededException); DryRun records are no failures. A key shared by
  * several instances brings their failures too: `eventInstance` tells them apart.
  */
-export function failedGrantEvents(events: readonly TrailEvent[], instanceId: string, keyRefs: readonly string[]): TrailEvent[] {
+export function failedGrantEvents(
+  events: readonly TrailEvent[],
+  instanceId: string,
+  keyRefs: readonly string[],
+): TrailEvent[] {
   return events
     .filter(isFailedLaunchKmsCall)
     .filter((event) => {
@@ -227,7 +302,9 @@ export function failedGrantEvents(events: readonly TrailEvent[], instanceId: str
 export function eventInstance(event: TrailEvent, instanceId: string): 'this' | 'other' | 'unknown' {
   // The grantee is `<acct>:aws:ec2-infrastructure:<instance id>`: compare whole segments, as
   // an 8-digit instance id is a prefix of a 17-digit one.
-  const fromGrantee = event.granteePrincipal ? event.granteePrincipal.split(/[:/]/).filter((part) => /^i-[0-9a-f]+$/.test(part)) : [];
+  const fromGrantee = event.granteePrincipal
+    ? event.granteePrincipal.split(/[:/]/).filter((part) => /^i-[0-9a-f]+$/.test(part))
+    : [];
   const named = [...(event.instanceIds ?? []), ...fromGrantee];
   if (named.length === 0) return 'unknown';
   return named.includes(instanceId) ? 'this' : 'other';
@@ -236,7 +313,12 @@ export function eventInstance(event: TrailEvent, instanceId: string): 'this' | '
 /** Successful StartInstances calls that named this instance, newest first. */
 export function startEventsFor(events: readonly TrailEvent[], instanceId: string): TrailEvent[] {
   return events
-    .filter((event) => event.eventName === 'StartInstances' && event.errorCode === undefined && event.instanceIds?.includes(instanceId) === true)
+    .filter(
+      (event) =>
+        event.eventName === 'StartInstances' &&
+        event.errorCode === undefined &&
+        event.instanceIds?.includes(instanceId) === true,
+    )
     .sort(byTimeDescending);
 }
 
@@ -246,7 +328,11 @@ function byTimeDescending(a: TrailEvent, b: TrailEvent): number {
 
 /** The key a denied CreateGrant event was about: its keyId, else the key among its resources, else the resource in its message. */
 export function eventKeyRef(event: TrailEvent): string | undefined {
-  return event.keyId ?? event.resources?.find((r) => r.type === 'AWS::KMS::Key' && r.name)?.name ?? resourceFromDenialMessage(event.errorMessage);
+  return (
+    event.keyId ??
+    event.resources?.find((r) => r.type === 'AWS::KMS::Key' && r.name)?.name ??
+    resourceFromDenialMessage(event.errorMessage)
+  );
 }
 
 /** The caller of an event: its userArn, else the one named in the denial message. */
@@ -290,11 +376,19 @@ export function trailWindow(stopTime: Date | undefined, launchTime: string | und
   if (stopTime) {
     const end = Math.min(now.getTime(), stopTime.getTime() + HOUR_MS);
     const start = Math.max(retentionStart, Math.min(stopTime.getTime() - HOUR_MS, end - HOUR_MS));
-    return { startTime: new Date(start), endTime: new Date(end), anchor: `an hour around the stop time ${stopTime.toISOString()}` };
+    return {
+      startTime: new Date(start),
+      endTime: new Date(end),
+      anchor: `an hour around the stop time ${stopTime.toISOString()}`,
+    };
   }
   if (launch && !Number.isNaN(launch.getTime()) && launch.getTime() - HOUR_MS > retentionStart) {
     const end = Math.min(now.getTime(), launch.getTime() + HOUR_MS);
-    return { startTime: new Date(launch.getTime() - HOUR_MS), endTime: new Date(end), anchor: `an hour around the last launch time ${launch.toISOString()}` };
+    return {
+      startTime: new Date(launch.getTime() - HOUR_MS),
+      endTime: new Date(end),
+      anchor: `an hour around the last launch time ${launch.toISOString()}`,
+    };
   }
   return { startTime: new Date(retentionStart), endTime: now, anchor: "CloudTrail's last 90 days" };
 }

@@ -2,7 +2,14 @@
  * The diagnosis report: plain data that the VS Code view, the CLI and tests all read.
  * Codes are stable (tests, JSON output and quick fixes match on them); texts are for people.
  */
-import type { AwsErrorKind, InstanceStateName, KeyInfo, LaunchTemplateRef, ScalingActivity, StateReason } from '../model';
+import type {
+  AwsErrorKind,
+  InstanceStateName,
+  KeyInfo,
+  LaunchTemplateRef,
+  ScalingActivity,
+  StateReason,
+} from '../model';
 import type { StateReasonKind } from '../stateReason';
 import type { Launcher } from '../launch/launchers';
 import type { CreateGrantArgs } from './commandArgs';
@@ -29,7 +36,15 @@ export type VerdictCode =
 
 export type Confidence = 'high' | 'medium' | 'low';
 
-export type StepId = 'instance-state' | 'volumes' | 'kms-keys' | 'principal' | 'key-policy' | 'iam-policy' | 'auto-scaling-group' | 'launch-template';
+export type StepId =
+  | 'instance-state'
+  | 'volumes'
+  | 'kms-keys'
+  | 'principal'
+  | 'key-policy'
+  | 'iam-policy'
+  | 'auto-scaling-group'
+  | 'launch-template';
 
 export type StepStatus = 'pass' | 'fail' | 'skip' | 'error';
 
@@ -142,7 +157,12 @@ export interface CallStats {
 }
 
 /** Where the principal under test came from, strongest first. */
-export type PrincipalSource = 'cloudtrail-create-grant' | 'cloudtrail-kms-denial' | 'cloudtrail-start-instances' | 'auto-scaling-group' | 'caller-identity';
+export type PrincipalSource =
+  | 'cloudtrail-create-grant'
+  | 'cloudtrail-kms-denial'
+  | 'cloudtrail-start-instances'
+  | 'auto-scaling-group'
+  | 'caller-identity';
 
 export interface PrincipalInfo {
   /** As AWS reported it (a session ARN for roles). */
@@ -197,10 +217,23 @@ export const STEP_TITLES: Record<StepId, string> = {
 };
 
 /** The order of the steps in every report. */
-export const STEP_ORDER: readonly StepId[] = ['instance-state', 'volumes', 'kms-keys', 'principal', 'key-policy', 'iam-policy'];
+export const STEP_ORDER: readonly StepId[] = [
+  'instance-state',
+  'volumes',
+  'kms-keys',
+  'principal',
+  'key-policy',
+  'iam-policy',
+];
 
 /** The order of the steps of a group's report. */
-export const GROUP_STEP_ORDER: readonly StepId[] = ['auto-scaling-group', 'launch-template', 'kms-keys', 'key-policy', 'iam-policy'];
+export const GROUP_STEP_ORDER: readonly StepId[] = [
+  'auto-scaling-group',
+  'launch-template',
+  'kms-keys',
+  'key-policy',
+  'iam-policy',
+];
 
 /** What a report is about: the JSON's `subject`. */
 export type DiagnosisSubject = 'instance' | 'auto-scaling-group';

@@ -87,7 +87,9 @@ export function decideVerdict(stages: VerdictStages): { verdict: Verdict; fixes:
   const { classification } = stages.instance;
   if (!classification.needsKmsChecks) return { verdict: verdictFromReason(classification, caveats), fixes: [] };
 
-  const candidates: Candidate[] = stages.keys.flatMap((record) => [assessKeyState(record), grantQuotaCandidate(record, stages)]).filter((c): c is Candidate => c !== undefined);
+  const candidates: Candidate[] = stages.keys
+    .flatMap((record) => [assessKeyState(record), grantQuotaCandidate(record, stages)])
+    .filter((c): c is Candidate => c !== undefined);
   const principal = stages.principal?.principal;
   let uncheckedKeys = 0;
   if (principal) {
@@ -96,7 +98,10 @@ export function decideVerdict(stages: VerdictStages): { verdict: Verdict; fixes:
       if (!key) continue;
       const result = assessGrant(record, key, principal, stages);
       if (result === 'unchecked') uncheckedKeys++;
-      else if (result) candidates.push(principal.source === 'caller-identity' ? assumedPrincipalCandidate(result, principal, stages.say) : result);
+      else if (result)
+        candidates.push(
+          principal.source === 'caller-identity' ? assumedPrincipalCandidate(result, principal, stages.say) : result,
+        );
     }
   }
   candidates.sort((a, b) => (RANK[a.code] ?? 9) - (RANK[b.code] ?? 9));
@@ -130,7 +135,9 @@ function assumedPrincipalCandidate(candidate: Candidate, principal: PrincipalInf
     summary: `${say.unknownPrincipal(principal.arn)} ${candidate.summary}`,
     nextStep: candidate.nextStep,
     ...(candidate.keyArn ? { keyArn: candidate.keyArn } : {}),
-    fixes: candidate.fixes.map((fix) => (fix.target === 'key-state' ? fix : { ...fix, note: fix.note ? `${note} ${fix.note}` : note })),
+    fixes: candidate.fixes.map((fix) =>
+      fix.target === 'key-state' ? fix : { ...fix, note: fix.note ? `${note} ${fix.note}` : note },
+    ),
   };
 }
 
@@ -178,7 +185,8 @@ function assessKeyState(record: KeyRecord): Candidate | undefined {
       confidence,
       keyArn: record.ref,
       summary: `The key ${record.ref} of ${volumes} does not exist (KMS: ${record.failure.message}). EC2 cannot decrypt the volume.`,
-      nextStep: "A deleted key cannot be recovered, nor can the volume's data. Restore the volume from a backup encrypted with an existing key, or check that the key ARN is the one you expect.",
+      nextStep:
+        "A deleted key cannot be recovered, nor can the volume's data. Restore the volume from a backup encrypted with an existing key, or check that the key ARN is the one you expect.",
       fixes: [],
     };
   }
@@ -202,7 +210,13 @@ function dedupeFixes(fixes: Fix[]): Fix[] {
   return fixes.filter((fix) => {
     // The two statements AWS documents for a service-linked role share key, principal and role.
     const sid = 'statement' in fix ? fix.statement.Sid : undefined;
-    const id = JSON.stringify([fix.target, fix.keyArn, 'principalArn' in fix ? fix.principalArn : '', fix.role, typeof sid === 'string' ? sid : '']);
+    const id = JSON.stringify([
+      fix.target,
+      fix.keyArn,
+      'principalArn' in fix ? fix.principalArn : '',
+      fix.role,
+      typeof sid === 'string' ? sid : '',
+    ]);
     if (seen.has(id)) return false;
     seen.add(id);
     return true;
@@ -240,7 +254,10 @@ function noFindingVerdict(
       ...base,
       confidence: 'low',
       summary: `Could not reach a verdict: ${caveats.length > 0 ? 'some checks could not run' : !principal ? 'who starts the instance is unknown' : 'the evidence is incomplete'}. ${classification.summary}`,
-      nextStep: caveats.length > 0 ? caveats.join(' ') : 'Run the diagnosis with a profile that can read CloudTrail, the key policy and simulate IAM policies.',
+      nextStep:
+        caveats.length > 0
+          ? caveats.join(' ')
+          : 'Run the diagnosis with a profile that can read CloudTrail, the key policy and simulate IAM policies.',
     };
   }
   return {

@@ -59,7 +59,8 @@ export function launchSourceLabel(group: AutoScalingGroupSummary): string | unde
 
 /** "lt-0abc (web) version $Default": a template as its id and name say it, with its version. */
 export function templateLabel(template: LaunchTemplateRef): string {
-  const name = template.id && template.name ? `${template.id} (${template.name})` : (template.id ?? template.name ?? '');
+  const name =
+    template.id && template.name ? `${template.id} (${template.name})` : (template.id ?? template.name ?? '');
   return `${name} version ${template.version ?? '$Default'}`;
 }
 

@@ -8,7 +8,12 @@
 import { ec2GrantRequest, evaluatePolicy, type GrantRequestOptions } from '../policy';
 
 /** The KMS actions a launch needs on its volumes' key besides CreateGrant. */
-export const LAUNCH_USE_ACTIONS: readonly string[] = ['kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:DescribeKey'];
+export const LAUNCH_USE_ACTIONS: readonly string[] = [
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:Decrypt',
+  'kms:ReEncryptFrom',
+  'kms:DescribeKey',
+];
 
 /** The use actions the key policy does not allow the role on its own, in `LAUNCH_USE_ACTIONS` order. */
 export function missingKeyUse(keyPolicy: unknown, principalArn: string, options: GrantRequestOptions): string[] {

@@ -12,7 +12,12 @@ import type { ImageInfo, LaunchBlockDevice, LaunchTemplateVersionInfo, SnapshotI
 export type LaunchKeyOrigin = 'kms-event' | 'launch-template' | 'ami-snapshot' | 'ebs-default';
 
 /** The strength order of the origins (lower is stronger). */
-export const ORIGIN_ORDER: Record<LaunchKeyOrigin, number> = { 'kms-event': 0, 'launch-template': 1, 'ami-snapshot': 2, 'ebs-default': 3 };
+export const ORIGIN_ORDER: Record<LaunchKeyOrigin, number> = {
+  'kms-event': 0,
+  'launch-template': 1,
+  'ami-snapshot': 2,
+  'ebs-default': 3,
+};
 
 export interface LaunchKey {
   /** The key as the record names it (id, alias or ARN). */
@@ -44,12 +49,17 @@ export interface PlannedDevice {
  * device name laid over them (a template mapping overrides the AMI's), plus the template's
  * other devices.
  */
-export function launchDevices(template: LaunchTemplateVersionInfo | undefined, image: ImageInfo | undefined): PlannedDevice[] {
+export function launchDevices(
+  template: LaunchTemplateVersionInfo | undefined,
+  image: ImageInfo | undefined,
+): PlannedDevice[] {
   const fromImage = image?.blockDevices ?? [];
   const fromTemplate = template?.blockDevices ?? [];
   const merged = fromImage.map((device): PlannedDevice => {
     const override = fromTemplate.find((t) => t.deviceName !== undefined && t.deviceName === device.deviceName);
-    return override ? { device: { ...device, ...definedFields(override) }, fromTemplate: override.kmsKeyId !== undefined } : { device, fromTemplate: false };
+    return override
+      ? { device: { ...device, ...definedFields(override) }, fromTemplate: override.kmsKeyId !== undefined }
+      : { device, fromTemplate: false };
   });
   const extra = fromTemplate
     .filter((t) => t.deviceName === undefined || !fromImage.some((d) => d.deviceName === t.deviceName))
@@ -101,8 +111,13 @@ export function launchKeys(description: LaunchDescription): LaunchKey[] {
 }
 
 /** The snapshot ids whose key decides a device: no KmsKeyId in the mapping. */
-export function snapshotsToRead(template: LaunchTemplateVersionInfo | undefined, image: ImageInfo | undefined): string[] {
-  const ids = launchDevices(template, image).flatMap(({ device }) => (!device.kmsKeyId && device.snapshotId ? [device.snapshotId] : []));
+export function snapshotsToRead(
+  template: LaunchTemplateVersionInfo | undefined,
+  image: ImageInfo | undefined,
+): string[] {
+  const ids = launchDevices(template, image).flatMap(({ device }) =>
+    !device.kmsKeyId && device.snapshotId ? [device.snapshotId] : [],
+  );
   return [...new Set(ids)];
 }
 
@@ -110,10 +125,14 @@ export function snapshotsToRead(template: LaunchTemplateVersionInfo | undefined,
  * The template version a reference names among versions read: a number, `$Latest` (the
  * highest) or `$Default` (or none given: the default version).
  */
-export function resolveTemplateVersion(versions: readonly LaunchTemplateVersionInfo[], version: string | undefined): LaunchTemplateVersionInfo | undefined {
+export function resolveTemplateVersion(
+  versions: readonly LaunchTemplateVersionInfo[],
+  version: string | undefined,
+): LaunchTemplateVersionInfo | undefined {
   if (versions.length === 0) return undefined;
   if (version === '$Latest') return [...versions].sort((a, b) => b.versionNumber - a.versionNumber)[0];
-  if (version === undefined || version === '' || version === '$Default') return versions.find((v) => v.defaultVersion) ?? (versions.length === 1 ? versions[0] : undefined);
+  if (version === undefined || version === '' || version === '$Default')
+    return versions.find((v) => v.defaultVersion) ?? (versions.length === 1 ? versions[0] : undefined);
   const number = Number(version);
   return Number.isInteger(number) ? versions.find((v) => v.versionNumber === number) : undefined;
 }

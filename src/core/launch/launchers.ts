@@ -36,8 +36,20 @@ export const LAUNCHER_RULES: readonly LauncherRule[] = [
     rolePath: 'aws-service-role/autoscaling.amazonaws.com/',
     service: 'autoscaling.amazonaws.com',
   },
-  { launcher: 'ec2-fleet', roleName: /^AWSServiceRoleForEC2Fleet$/, serviceLinked: true, rolePath: 'aws-service-role/ec2fleet.amazonaws.com/', service: 'ec2fleet.amazonaws.com' },
-  { launcher: 'ec2-spot', roleName: /^AWSServiceRoleForEC2Spot$/, serviceLinked: true, rolePath: 'aws-service-role/spot.amazonaws.com/', service: 'spot.amazonaws.com' },
+  {
+    launcher: 'ec2-fleet',
+    roleName: /^AWSServiceRoleForEC2Fleet$/,
+    serviceLinked: true,
+    rolePath: 'aws-service-role/ec2fleet.amazonaws.com/',
+    service: 'ec2fleet.amazonaws.com',
+  },
+  {
+    launcher: 'ec2-spot',
+    roleName: /^AWSServiceRoleForEC2Spot$/,
+    serviceLinked: true,
+    rolePath: 'aws-service-role/spot.amazonaws.com/',
+    service: 'spot.amazonaws.com',
+  },
   // Karpenter's controller role is the customer's own (its name is chosen at install time,
   // `KarpenterControllerRole-<cluster>` in Karpenter's guide): editable like any role.
   { launcher: 'karpenter', roleName: /karpenter/i, serviceLinked: false, service: 'karpenter' },

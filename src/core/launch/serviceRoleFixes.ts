@@ -28,16 +28,40 @@ export const KEY_USER_ATTACH_SID = 'Allow attachment of persistent resources';
  */
 export function launchIdentityStatements(keyArn: string): Record<string, unknown>[] {
   return [
-    { Sid: 'LaunchUseOfVolumeKey', Effect: 'Allow', Action: ['kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'], Resource: [keyArn] },
-    { Sid: 'LaunchAttachVolumeKey', Effect: 'Allow', Action: ['kms:CreateGrant'], Resource: [keyArn], Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } },
+    {
+      Sid: 'LaunchUseOfVolumeKey',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+      Resource: [keyArn],
+    },
+    {
+      Sid: 'LaunchAttachVolumeKey',
+      Effect: 'Allow',
+      Action: ['kms:CreateGrant'],
+      Resource: [keyArn],
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+    },
   ];
 }
 
 /** The cryptographic operations a launch needs on its volumes' key. */
-export const KEY_USE_ACTIONS: readonly string[] = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+export const KEY_USE_ACTIONS: readonly string[] = [
+  'kms:Encrypt',
+  'kms:Decrypt',
+  'kms:ReEncrypt*',
+  'kms:GenerateDataKey*',
+  'kms:DescribeKey',
+];
 
 /** The operations of the cross-account grant, as the guide's `aws kms create-grant` names them. */
-export const GRANT_OPERATIONS: readonly string[] = ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'CreateGrant', 'DescribeKey'];
+export const GRANT_OPERATIONS: readonly string[] = [
+  'Decrypt',
+  'GenerateDataKeyWithoutPlaintext',
+  'ReEncryptFrom',
+  'ReEncryptTo',
+  'CreateGrant',
+  'DescribeKey',
+];
 
 /** The two key policy statements for `principalArn` (the role, or for a key of another account, that account's root). */
 export function keyUseStatements(
@@ -68,14 +92,39 @@ export function keyUseStatements(
  */
 export function sameAccountServiceRoleFixes(keyArn: string, roleArn: string): KeyPolicyFix[] {
   const note = `${roleArn} is a service-linked role: its permissions cannot be edited, so the key policy must name it.`;
-  return keyUseStatements(roleArn).map((statement) => ({ target: 'key-policy', keyArn, principalArn: roleArn, statement, role: 'required', note }));
+  return keyUseStatements(roleArn).map((statement) => ({
+    target: 'key-policy',
+    keyArn,
+    principalArn: roleArn,
+    statement,
+    role: 'required',
+    note,
+  }));
 }
 
 /** The `aws kms create-grant` call, as an argument list, and the editor command's arguments. */
-export function createGrantCall(keyArn: string, roleArn: string, where: { profile: string; region: string }): { command: string[]; args: CreateGrantArgs } {
+export function createGrantCall(
+  keyArn: string,
+  roleArn: string,
+  where: { profile: string; region: string },
+): { command: string[]; args: CreateGrantArgs } {
   const operations = [...GRANT_OPERATIONS];
   return {
-    command: ['aws', 'kms', 'create-grant', '--key-id', keyArn, '--grantee-principal', roleArn, '--operations', ...operations, '--region', where.region, '--profile', where.profile],
+    command: [
+      'aws',
+      'kms',
+      'create-grant',
+      '--key-id',
+      keyArn,
+      '--grantee-principal',
+      roleArn,
+      '--operations',
+      ...operations,
+      '--region',
+      where.region,
+      '--profile',
+      where.profile,
+    ],
     args: { profile: where.profile, region: where.region, keyArn, granteePrincipal: roleArn, operations },
   };
 }
@@ -85,12 +134,20 @@ export function createGrantCall(keyArn: string, roleArn: string, where: { profil
  * the key policy opens the key to the launching account (both statements naming its root);
  * then, from the launching account, a grant for the role. Both are required.
  */
-export function crossAccountServiceRoleFixes(keyArn: string, roleArn: string, where: { profile: string; region: string }): (KeyPolicyFix | GrantFix)[] {
+export function crossAccountServiceRoleFixes(
+  keyArn: string,
+  roleArn: string,
+  where: { profile: string; region: string },
+): (KeyPolicyFix | GrantFix)[] {
   const roleArnParts = parseArn(roleArn);
   const keyParts = parseArn(keyArn);
   const launchingAccount = roleArnParts?.account ?? '';
   const root = accountRootArn(launchingAccount, roleArnParts?.partition ?? 'aws');
-  const keyPolicy: KeyPolicyFix[] = keyUseStatements(root, { use: EXTERNAL_USE_SID, attach: EXTERNAL_ATTACH_SID }, { onlyForAwsResources: false }).map((statement) => ({
+  const keyPolicy: KeyPolicyFix[] = keyUseStatements(
+    root,
+    { use: EXTERNAL_USE_SID, attach: EXTERNAL_ATTACH_SID },
+    { onlyForAwsResources: false },
+  ).map((statement) => ({
     target: 'key-policy',
     keyArn,
     principalArn: root,

@@ -26,7 +26,10 @@ export const KEY_ARN_PLACEHOLDER = 'arn:aws:kms:REGION:ACCOUNT_ID:key/KEY_ID';
  * The least-privilege key policy statement letting `principalArns` have EC2 create the
  * grant for their encrypted volumes, and nothing else.
  */
-export function keyPolicyGrantStatement(principalArns: readonly (string | object)[], sid: string = DEFAULT_GRANT_SID): object {
+export function keyPolicyGrantStatement(
+  principalArns: readonly (string | object)[],
+  sid: string = DEFAULT_GRANT_SID,
+): object {
   return {
     Sid: sid,
     Effect: 'Allow',

@@ -5,7 +5,14 @@ import type { AwsFacade } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
 import { instanceLabel, toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
 import { verdictChange } from './reportChange';
-import { instanceItems, profileItems, regionItems, typedInstanceItem, type InstanceItem, type PickItem } from './pickItems';
+import {
+  instanceItems,
+  profileItems,
+  regionItems,
+  typedInstanceItem,
+  type InstanceItem,
+  type PickItem,
+} from './pickItems';
 import { escapeIcons, plainMessage } from '../markdown';
 
 /**
@@ -16,7 +23,8 @@ import { escapeIcons, plainMessage } from '../markdown';
  */
 export function diagnoseStoppedInstance(ctx: CommandContext) {
   return async (arg?: unknown): Promise<DiagnosisReport | undefined> => {
-    const target = toInstanceRef(arg) ?? (await pickInstance(ctx.aws, (profile) => ctx.instances.regionCounts(profile)));
+    const target =
+      toInstanceRef(arg) ?? (await pickInstance(ctx.aws, (profile) => ctx.instances.regionCounts(profile)));
     if (!target) return undefined;
     return diagnoseAndShow(ctx, target);
   };
@@ -32,7 +40,11 @@ export async function diagnoseAndShow(ctx: CommandContext, target: InstanceRef):
   const before = reports.latest(target.profile, target.region, target.instanceId)?.report;
   try {
     const report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Diagnosing ${instanceLabel(target)}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Diagnosing ${instanceLabel(target)}`,
+        cancellable: true,
+      },
       (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
@@ -122,7 +134,13 @@ async function pickInstance(
 
 /** An AWS failure as quick pick items: what failed and what to do, neither pickable. */
 function errorItems(what: string, error: { message: string; nextStep: string }): PickItem[] {
-  return [{ label: `$(error) ${escapeIcons(what)}`, detail: escapeIcons(`${error.message} ${error.nextStep}`), pickable: false }];
+  return [
+    {
+      label: `$(error) ${escapeIcons(what)}`,
+      detail: escapeIcons(`${error.message} ${error.nextStep}`),
+      pickable: false,
+    },
+  ];
 }
 
 /** One step: a quick pick of the items `load` gives (busy until then), with Back when `back`. */
@@ -150,7 +168,9 @@ function pickStep<T extends PickItem>(
 
 /** A pure item as VS Code takes it: a separator keeps only its label. */
 function toQuickPickItem<T extends PickItem>(item: T): vscode.QuickPickItem & T {
-  return item.separator ? ({ ...item, kind: vscode.QuickPickItemKind.Separator } as vscode.QuickPickItem & T) : (item as vscode.QuickPickItem & T);
+  return item.separator
+    ? ({ ...item, kind: vscode.QuickPickItemKind.Separator } as vscode.QuickPickItem & T)
+    : (item as vscode.QuickPickItem & T);
 }
 
 /** Shows the pick until an item is accepted ('stay' keeps it open), Back is pressed or it is closed. */
@@ -182,7 +202,11 @@ function runPick<I extends vscode.QuickPickItem, R>(
 }
 
 /** Instances of the region, those stopped at launch first; an instance id may also be typed. */
-async function pickInstanceInRegion(aws: AwsFacade, profile: string, region: string): Promise<InstanceRef | 'back' | undefined> {
+async function pickInstanceInRegion(
+  aws: AwsFacade,
+  profile: string,
+  region: string,
+): Promise<InstanceRef | 'back' | undefined> {
   type Item = vscode.QuickPickItem & InstanceItem;
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'Diagnose Stopped Instance (3/3): instance';

@@ -21,11 +21,18 @@ export function diagnoseAutoScalingGroup(ctx: CommandContext) {
 }
 
 /** Diagnoses the group under a cancellable progress notification and shows its report. */
-async function diagnoseGroupAndShow(ctx: CommandContext, target: GroupDiagnosisTarget): Promise<GroupDiagnosisReport | undefined> {
+async function diagnoseGroupAndShow(
+  ctx: CommandContext,
+  target: GroupDiagnosisTarget,
+): Promise<GroupDiagnosisReport | undefined> {
   const { aws, log, reports } = ctx;
   try {
     const report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Diagnosing Auto Scaling group ${target.groupName}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Diagnosing Auto Scaling group ${target.groupName}`,
+        cancellable: true,
+      },
       (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
@@ -65,7 +72,9 @@ async function pickGroup(aws: AwsFacade): Promise<GroupDiagnosisTarget | undefin
   });
   if (!profiles) return undefined;
   if (profiles.length === 0) {
-    void vscode.window.showWarningMessage('No AWS profiles are configured. Add one to your AWS config file, or set ec2LaunchDoctor.sharedConfigFile.');
+    void vscode.window.showWarningMessage(
+      'No AWS profiles are configured. Add one to your AWS config file, or set ec2LaunchDoctor.sharedConfigFile.',
+    );
     return undefined;
   }
   const profile = await vscode.window.showQuickPick(profileItems(profiles), {
@@ -75,13 +84,22 @@ async function pickGroup(aws: AwsFacade): Promise<GroupDiagnosisTarget | undefin
   if (!profile) return undefined;
   const home = profiles.find((p) => p.name === profile.profile)?.region;
   const regions = await aws.regions(profile.profile);
-  if (!regions.ok) void vscode.window.showWarningMessage(plainMessage(`Could not list regions: ${regions.error.message} ${regions.error.nextStep}`));
+  if (!regions.ok)
+    void vscode.window.showWarningMessage(
+      plainMessage(`Could not list regions: ${regions.error.message} ${regions.error.nextStep}`),
+    );
   const listed = regions.ok ? regions.value : home ? [home] : [];
-  const region = await vscode.window.showQuickPick(regionItems(listed, home), { title: 'Diagnose Auto Scaling Group (2/3): region' });
+  const region = await vscode.window.showQuickPick(regionItems(listed, home), {
+    title: 'Diagnose Auto Scaling Group (2/3): region',
+  });
   if (!region) return undefined;
   const groups = aws.autoScalingGroups(profile.profile, region.region).then((result) => {
     if (!result.ok) {
-      void vscode.window.showErrorMessage(plainMessage(`Could not list Auto Scaling groups in ${region.region}: ${result.error.message} ${result.error.nextStep}`));
+      void vscode.window.showErrorMessage(
+        plainMessage(
+          `Could not list Auto Scaling groups in ${region.region}: ${result.error.message} ${result.error.nextStep}`,
+        ),
+      );
       return [];
     }
     return groupPickItems(result.value);

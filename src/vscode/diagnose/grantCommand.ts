@@ -13,11 +13,16 @@ export function createGrant(ctx: CommandContext) {
   return async (raw?: unknown): Promise<boolean> => {
     const args = checkGrantArgs(raw);
     if (!args) {
-      if (raw !== undefined) ctx.log.warn('Create grant: the link did not carry a key ARN, a grantee, operations and a profile.');
+      if (raw !== undefined)
+        ctx.log.warn('Create grant: the link did not carry a key ARN, a grantee, operations and a profile.');
       return false;
     }
     const ask = grantConfirmation(args);
-    const answer = await vscode.window.showWarningMessage(plainMessage(ask.message), { modal: true, detail: plainMessage(ask.detail) }, ask.confirm);
+    const answer = await vscode.window.showWarningMessage(
+      plainMessage(ask.message),
+      { modal: true, detail: plainMessage(ask.detail) },
+      ask.confirm,
+    );
     if (answer !== ask.confirm) return false;
     const result = await ctx.aws.createGrant(args);
     if (!result.ok) {

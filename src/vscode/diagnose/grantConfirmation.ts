@@ -19,13 +19,20 @@ export interface GrantConfirmation {
 export function checkGrantArgs(args: unknown): CreateGrantArgs | undefined {
   if (typeof args !== 'object' || args === null) return undefined;
   const a = args as Record<string, unknown>;
-  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((o) => typeof o === 'string' && /^[A-Za-z]+$/.test(o));
+  const strings = (v: unknown): v is string[] =>
+    Array.isArray(v) && v.length > 0 && v.every((o) => typeof o === 'string' && /^[A-Za-z]+$/.test(o));
   if (typeof a.profile !== 'string' || !a.profile || typeof a.region !== 'string' || !a.region) return undefined;
   if (typeof a.keyArn !== 'string' || !parseKeyArn(a.keyArn)) return undefined;
   if (typeof a.granteePrincipal !== 'string') return undefined;
   if (!parsePrincipalArn(a.granteePrincipal) && !isAccountId(a.granteePrincipal)) return undefined;
   if (!strings(a.operations)) return undefined;
-  return { profile: a.profile, region: a.region, keyArn: a.keyArn, granteePrincipal: a.granteePrincipal, operations: [...a.operations] };
+  return {
+    profile: a.profile,
+    region: a.region,
+    keyArn: a.keyArn,
+    granteePrincipal: a.granteePrincipal,
+    operations: [...a.operations],
+  };
 }
 
 /** The modal's text: the key, the grantee, the operations and the profile the call runs as. */

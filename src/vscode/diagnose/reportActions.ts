@@ -42,7 +42,8 @@ export interface KeyDefinitionLink {
 /** The key policy edit a report's fix is, if any: the key, and the principal it is for. */
 export function keyPolicyEditOf(report: DiagnosisReport): { keyArn: string; principalArn?: string } | undefined {
   const keyFix = report.fixes.find((f) => f.target === 'key-policy');
-  const keyArn = keyFix?.keyArn ?? (KEY_POLICY_EDIT_VERDICTS.has(report.verdict.code) ? report.verdict.keyArn : undefined);
+  const keyArn =
+    keyFix?.keyArn ?? (KEY_POLICY_EDIT_VERDICTS.has(report.verdict.code) ? report.verdict.keyArn : undefined);
   if (!keyArn) return undefined;
   const principalArn = keyFix?.target === 'key-policy' ? keyFix.principalArn : report.verdict.principalArn;
   return principalArn ? { keyArn, principalArn } : { keyArn };
@@ -83,7 +84,9 @@ export function reportActions(report: DiagnosisReport, definitions: readonly Key
 
 /** The actions as one Markdown line; a label or note naming a file is escaped like any data. */
 export function actionsMarkdown(actions: readonly ReportAction[]): string {
-  return actions.map((a) => `[${markdownText(a.label)}](${a.target})${a.note ? ` (${markdownText(a.note)})` : ''}`).join(' · ');
+  return actions
+    .map((a) => `[${markdownText(a.label)}](${a.target})${a.note ? ` (${markdownText(a.note)})` : ''}`)
+    .join(' · ');
 }
 
 /** A principal ARN by its short name: `role Operator`, `user alice`; anything else as it is. */

@@ -48,7 +48,10 @@ export function withChanges(
     for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);
     lines.push('');
   }
-  const body = options.stale && changes.length > 0 ? markdown.replace(/^## Verdict: /m, '## Verdict before these changes: ') : markdown;
+  const body =
+    options.stale && changes.length > 0
+      ? markdown.replace(/^## Verdict: /m, '## Verdict before these changes: ')
+      : markdown;
   // The section goes after the report's title and the context line below it.
   const at = indexAfterHeader(body);
   return `${body.slice(0, at)}${lines.join('\n')}\n${body.slice(at)}`;

@@ -48,7 +48,9 @@ export function saveKeyPolicy() {
     }
     const document = await vscode.workspace.openTextDocument(target);
     if (!document.isDirty) {
-      void vscode.window.showInformationMessage('Nothing to save: the editor holds the policy as it was read from AWS.');
+      void vscode.window.showInformationMessage(
+        'Nothing to save: the editor holds the policy as it was read from AWS.',
+      );
       return false;
     }
     return document.save();
@@ -126,7 +128,10 @@ export function copyReport(ctx: CommandContext) {
   return async (args?: InstanceCommandArgs): Promise<void> => {
     const rendered = args && ctx.reports.latest(args.profile, args.region, args.instanceId);
     if (!rendered) return;
-    const plain = withChanges(rendered.report, rendered.plain, rendered.changes, { links: false, stale: rendered.stale });
+    const plain = withChanges(rendered.report, rendered.plain, rendered.changes, {
+      links: false,
+      stale: rendered.stale,
+    });
     await vscode.env.clipboard.writeText(plain);
     vscode.window.setStatusBarMessage('Diagnosis report copied as Markdown', 3000);
   };

@@ -6,7 +6,11 @@ import type { KeyDefinitionLink } from './reportActions';
 import { withChanges, type ReportChange } from './reportChange';
 
 /** The report links may run exactly these commands and no others (Diagnose again is the view's own). */
-const ALLOWED_COMMANDS = [...Object.values(REPORT_COMMANDS), COMMAND_IDS.diagnoseStoppedInstance, COMMAND_IDS.fixInCode];
+const ALLOWED_COMMANDS = [
+  ...Object.values(REPORT_COMMANDS),
+  COMMAND_IDS.diagnoseStoppedInstance,
+  COMMAND_IDS.fixInCode,
+];
 
 /** A report with its Markdown, rendered by the engine's bundle (with and without command links). */
 export interface RenderedReport {
@@ -23,7 +27,9 @@ export interface RenderedReport {
 
 /** The panel title: the instance's Name tag and id, or the id alone. */
 export function reportTitle(report: Pick<DiagnosisReport, 'instanceId' | 'instance'>): string {
-  return report.instance?.name ? `Diagnosis: ${report.instance.name} (${report.instanceId})` : `Diagnosis: ${report.instanceId}`;
+  return report.instance?.name
+    ? `Diagnosis: ${report.instance.name} (${report.instanceId})`
+    : `Diagnosis: ${report.instanceId}`;
 }
 
 /**
@@ -67,7 +73,8 @@ export class ReportView implements vscode.Disposable {
   /** Records a change to a key (saved policy, enabled, deletion cancelled) on every report whose fix concerns it. */
   async noteKeyChange(keyArn: string, text: string): Promise<void> {
     for (const rendered of this.reports.values()) {
-      const concerns = rendered.report.fixes.some((f) => f.keyArn === keyArn) || rendered.report.verdict.keyArn === keyArn;
+      const concerns =
+        rendered.report.fixes.some((f) => f.keyArn === keyArn) || rendered.report.verdict.keyArn === keyArn;
       if (!concerns) continue;
       rendered.changes.push({ at: new Date().toISOString(), text });
       rendered.stale = true;
@@ -86,7 +93,13 @@ export class ReportView implements vscode.Disposable {
     const definitions = await this.findDefinitions?.(report).catch(() => []);
     // Re-inserting moves the key to the end, so "latest" lookups see insertion order as age.
     this.reports.delete(key);
-    const rendered: RenderedReport = { report, ...markdown, changes, stale: false, ...(definitions?.length ? { definitions } : {}) };
+    const rendered: RenderedReport = {
+      report,
+      ...markdown,
+      changes,
+      stale: false,
+      ...(definitions?.length ? { definitions } : {}),
+    };
     this.reports.set(key, rendered);
     return this.render(rendered);
   }
@@ -100,7 +113,10 @@ export class ReportView implements vscode.Disposable {
    * Shows (or updates) an Auto Scaling group's report in the same view; its fixes carry their
    * own links (Open key policy, Copy statement).
    */
-  async showGroup(report: GroupDiagnosisReport, markdown: { linked: string; plain: string }): Promise<vscode.WebviewPanel> {
+  async showGroup(
+    report: GroupDiagnosisReport,
+    markdown: { linked: string; plain: string },
+  ): Promise<vscode.WebviewPanel> {
     const key = `group/${report.profile}/${report.region}/${report.groupName}`;
     this.groupReports.set(key, report);
     const panel = this.panel(key, `Diagnosis: Auto Scaling group ${report.groupName}`);
@@ -113,7 +129,10 @@ export class ReportView implements vscode.Disposable {
     const { report } = rendered;
     const panel = this.panel(`${report.profile}/${report.region}/${report.instanceId}`, reportTitle(report));
     const options = { links: true, stale: rendered.stale, definitions: rendered.definitions };
-    panel.webview.html = await this.html(panel.webview, withChanges(report, rendered.linked, rendered.changes, options));
+    panel.webview.html = await this.html(
+      panel.webview,
+      withChanges(report, rendered.linked, rendered.changes, options),
+    );
     panel.reveal();
     return panel;
   }

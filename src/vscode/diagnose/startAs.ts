@@ -37,7 +37,10 @@ function roleWithoutPath(roleArn: string): string {
  * The profiles whose identity is the principal under test: same account and the same role
  * (any session of it) or the same user. Order of `identities` is kept.
  */
-export function profilesActingAs(principal: Pick<PrincipalInfo, 'arn'>, identities: readonly ProfileIdentity[]): string[] {
+export function profilesActingAs(
+  principal: Pick<PrincipalInfo, 'arn'>,
+  identities: readonly ProfileIdentity[],
+): string[] {
   const tested = governingEntity(principal.arn);
   if (!tested) return [];
   return identities.filter((i) => i.arn !== undefined && governingEntity(i.arn) === tested).map((i) => i.profile);
@@ -61,7 +64,11 @@ export type StartChoice =
  * the principal that failed; when there is none, Check the fix first; then starting as the
  * report's profile, saying that its success proves nothing for the principal unless it is one.
  */
-export function startChoices(reportProfile: string, principalArn: string | undefined, acting: readonly string[]): StartChoice[] {
+export function startChoices(
+  reportProfile: string,
+  principalArn: string | undefined,
+  acting: readonly string[],
+): StartChoice[] {
   const who = principalArn ?? 'the principal that failed';
   const asPrincipal: StartChoice[] = acting.map((profile) => ({
     kind: 'start',

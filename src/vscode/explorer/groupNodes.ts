@@ -47,11 +47,20 @@ export function groupsFolder(
   listing: Outcome<GroupListing>,
 ): GroupsFolderNode | undefined {
   if (!listing.ok) {
-    return { type: 'groups', profile, region, groups: [], error: { type: 'error', profile, sso, region, failure: listing.error } };
+    return {
+      type: 'groups',
+      profile,
+      region,
+      groups: [],
+      error: { type: 'error', profile, sso, region, failure: listing.error },
+    };
   }
-  const groups = failingGroups(listing.value.groups, listing.value.activities).map(
-    (failing): GroupNode => ({ type: 'group', profile, region, failing }),
-  );
+  const groups = failingGroups(listing.value.groups, listing.value.activities).map((failing): GroupNode => ({
+    type: 'group',
+    profile,
+    region,
+    failing,
+  }));
   return groups.length > 0 ? { type: 'groups', profile, region, groups } : undefined;
 }
 
@@ -144,7 +153,10 @@ export async function listRegionGroups(
 }
 
 /** The folder as a text filter leaves it: only the groups whose name matches (none left, no folder). */
-export function filterFolder(folder: GroupsFolderNode | undefined, text: string | undefined): GroupsFolderNode | undefined {
+export function filterFolder(
+  folder: GroupsFolderNode | undefined,
+  text: string | undefined,
+): GroupsFolderNode | undefined {
   const needle = text?.trim().toLowerCase();
   if (!folder || !needle || folder.error) return folder;
   const groups = folder.groups.filter((g) => g.failing.group.name.toLowerCase().includes(needle));
@@ -177,7 +189,8 @@ export function toGroupTarget(arg: unknown): { profile: string; region: string; 
   if (!arg || typeof arg !== 'object') return undefined;
   const value = arg as Partial<GroupNode> & { groupName?: unknown };
   const groupName = value.type === 'group' ? value.failing?.group.name : value.groupName;
-  if (typeof value.profile !== 'string' || typeof value.region !== 'string' || typeof groupName !== 'string') return undefined;
+  if (typeof value.profile !== 'string' || typeof value.region !== 'string' || typeof groupName !== 'string')
+    return undefined;
   if (!value.profile || !value.region || !groupName) return undefined;
   return { profile: value.profile, region: value.region, groupName };
 }

@@ -7,7 +7,14 @@ import { classifyStateReason } from '../../core/stateReason';
 import type { StateChange } from '../../aws';
 import type { CommandContext } from '../commandContext';
 import { escapeIcons, plainMessage } from '../markdown';
-import { profilesActingAs, quietProfiles, startChoices, startConfirmation, type ProfileIdentity, type StartChoice } from '../diagnose/startAs';
+import {
+  profilesActingAs,
+  quietProfiles,
+  startChoices,
+  startConfirmation,
+  type ProfileIdentity,
+  type StartChoice,
+} from '../diagnose/startAs';
 import { startGate } from './startGate';
 
 /** An instance named by a tree node or by a report's command link. */
@@ -85,14 +92,20 @@ async function chooseStarter(
     ignoreFocusOut: true,
   });
   if (!picked) return undefined;
-  return picked.choice.kind === 'check' ? 'check' : { profile: picked.choice.profile, provesFix: picked.choice.asPrincipal };
+  return picked.choice.kind === 'check'
+    ? 'check'
+    : { profile: picked.choice.profile, provesFix: picked.choice.asPrincipal };
 }
 
 /**
  * The configured profiles whose identity (as the session's GetCallerIdentity answers it) is
  * the principal. Profiles that would ask for an MFA code or run a command are not asked.
  */
-async function profilesOfPrincipal(ctx: CommandContext, reportProfile: string, principalArn: string): Promise<string[]> {
+async function profilesOfPrincipal(
+  ctx: CommandContext,
+  reportProfile: string,
+  principalArn: string,
+): Promise<string[]> {
   const profiles = await ctx.aws.profiles().catch(() => []);
   const asked = [...new Set([reportProfile, ...quietProfiles(profiles)])];
   const identities = await Promise.all(
@@ -114,7 +127,13 @@ async function startAs(
   const label = instanceLabel(ref);
   const starter: InstanceRef = { ...ref, profile };
   const identity = await ctx.aws.callerIdentity(profile);
-  const question = startConfirmation(label, ref.region, profile, identity.ok ? identity.value.arn : undefined, provesFix);
+  const question = startConfirmation(
+    label,
+    ref.region,
+    profile,
+    identity.ok ? identity.value.arn : undefined,
+    provesFix,
+  );
   // Launch readiness first: a start predicted to fail offers Diagnose instead.
   const gate = await startGate(ctx, starter, label, question);
   if (gate === 'diagnose') {
@@ -127,7 +146,11 @@ async function startAs(
   ctx.log.info(`Started ${ref.instanceId} (${profile}/${ref.region}): now ${result.currentState ?? 'pending'}`);
   // Every listed profile of the instance's account shows it: they all see the same instance.
   const shown = await profilesOfAccount(ctx, ref.profile);
-  await showIn(ctx, shown, ref.region, { id: ref.instanceId, state: result.currentState ?? 'pending', stateReason: undefined });
+  await showIn(ctx, shown, ref.region, {
+    id: ref.instanceId,
+    state: result.currentState ?? 'pending',
+    stateReason: undefined,
+  });
   const final = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Starting ${label} as ${profile}`, cancellable: true },
     (progress, token) => follow(ctx, starter, shown, progress, token),
@@ -154,7 +177,11 @@ export function startOutcome(
   if (!final) return `Started ${label} as ${profile}; it was not followed to the end (see the tree).`;
   if (final.state === 'running') {
     const proof =
-      provesFix === true ? ' The principal that failed can start it now: the fix works.' : provesFix === false ? ' That is not the principal that failed: this proves nothing for it.' : '';
+      provesFix === true
+        ? ' The principal that failed can start it now: the fix works.'
+        : provesFix === false
+          ? ' That is not the principal that failed: this proves nothing for it.'
+          : '';
     return `${label} is running, started as ${profile}.${proof}`;
   }
   const c = classifyStateReason(final.stateReason, final.state);
@@ -174,7 +201,10 @@ export function stopInstance(ctx: CommandContext) {
     const result = await changeStateConfirmed(ctx, ref, 'stop', question);
     if (!result) return false;
     for (const profile of await profilesOfAccount(ctx, ref.profile)) {
-      await ctx.instances.instanceChanged(profile, ref.region, { id: ref.instanceId, state: result.currentState ?? 'stopping' });
+      await ctx.instances.instanceChanged(profile, ref.region, {
+        id: ref.instanceId,
+        state: result.currentState ?? 'stopping',
+      });
     }
     return true;
   };
@@ -201,7 +231,9 @@ export function rebootInstance(ctx: CommandContext) {
     const result = await ctx.aws.rebootInstance(ref.profile, ref.region, ref.instanceId);
     if (!result.ok) {
       ctx.log.error(`Reboot ${ref.instanceId}: ${result.error.message}`);
-      void vscode.window.showErrorMessage(plainMessage(`Could not reboot ${label}: ${result.error.message} ${result.error.nextStep}`));
+      void vscode.window.showErrorMessage(
+        plainMessage(`Could not reboot ${label}: ${result.error.message} ${result.error.nextStep}`),
+      );
       return false;
     }
     ctx.log.info(`Rebooted ${ref.instanceId} (${ref.profile}/${ref.region})`);
@@ -246,7 +278,11 @@ async function changeStateConfirmed(
   const verb = change === 'start' ? 'Start' : 'Stop';
   const answer = confirmed
     ? verb
-    : await vscode.window.showWarningMessage(plainMessage(question.message), { modal: true, detail: plainMessage(question.detail) }, verb);
+    : await vscode.window.showWarningMessage(
+        plainMessage(question.message),
+        { modal: true, detail: plainMessage(question.detail) },
+        verb,
+      );
   if (answer !== verb) return undefined;
   const result = await ctx.aws.changeInstanceState(ref.profile, ref.region, ref.instanceId, change);
   if (result.ok) return result.value;

@@ -186,7 +186,11 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
       this.profileNodes = this.backend()
         .profiles()
         .then((all) =>
-          all.map((profile): ProfileNode => ({ type: 'profile', profile, accountId: this.knownAccounts.get(profile.name) })),
+          all.map((profile): ProfileNode => ({
+            type: 'profile',
+            profile,
+            accountId: this.knownAccounts.get(profile.name),
+          })),
         );
       this.profileNodes.catch(() => (this.profileNodes = undefined));
     }

@@ -8,7 +8,8 @@ import type { GroupNode, GroupsFolderNode } from './groupNodes';
 import { errorLabel, errorTooltipMarkdown, instanceTooltipMarkdown, signInLabel } from './tooltips';
 
 /** Tree nodes are plain data; TreeItems are built from them in toTreeItem. */
-export type ExplorerNode = ProfileNode | RegionNode | InstanceNode | ErrorNode | MessageNode | GroupsFolderNode | GroupNode;
+export type ExplorerNode =
+  ProfileNode | RegionNode | InstanceNode | ErrorNode | MessageNode | GroupsFolderNode | GroupNode;
 
 export interface ProfileNode {
   type: 'profile';

@@ -1,6 +1,11 @@
 // One profile's listing, region by region. No `vscode` import: the progressive rendering and
 // the deadlines are tested in plain mocha.
-import { describeRegionCounts, filterInstances, stoppedAtLaunch, type InstanceFilter } from '../../core/explorer/regionSummary';
+import {
+  describeRegionCounts,
+  filterInstances,
+  stoppedAtLaunch,
+  type InstanceFilter,
+} from '../../core/explorer/regionSummary';
 import type { AwsFailure, CallerIdentity, InstanceSummary, Outcome, ProfileSummary } from '../../core/model';
 import type { ListGroups } from './groupNodes';
 import type { ErrorNode, ExplorerNode, InstanceNode, MessageNode, ProfileNode, RegionNode } from './nodes';

@@ -41,10 +41,14 @@ async function predict(
 ): Promise<LaunchPrediction | undefined> {
   try {
     const prediction = await ctx.aws.predictStart(ref);
-    ctx.log.info(`Prediction for starting ${ref.instanceId} as ${ref.profile}: ${prediction.outcome}. ${prediction.reason}`);
+    ctx.log.info(
+      `Prediction for starting ${ref.instanceId} as ${ref.profile}: ${prediction.outcome}. ${prediction.reason}`,
+    );
     return prediction;
   } catch (error) {
-    ctx.log.warn(`Prediction for starting ${ref.instanceId} could not be made: ${error instanceof Error ? error.message : String(error)}`);
+    ctx.log.warn(
+      `Prediction for starting ${ref.instanceId} could not be made: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return undefined;
   }
 }

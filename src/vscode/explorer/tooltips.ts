@@ -57,7 +57,8 @@ export function instanceTooltipMarkdown(node: InstanceNode): string {
 export function errorTooltipMarkdown(node: ErrorNode): string {
   const where = node.region ? ` in ${escapeMarkdown(node.region)}` : '';
   // `aws sso login` is a command of AWS CLI version 2 only: say so where it is advised.
-  const cliNote = node.sso && node.failure.kind === 'expired-credentials' ? '\n\n`aws sso login` needs AWS CLI version 2.' : '';
+  const cliNote =
+    node.sso && node.failure.kind === 'expired-credentials' ? '\n\n`aws sso login` needs AWS CLI version 2.' : '';
   return (
     `**${escapeMarkdown(errorLabel(node))}**${where}\n\n` +
     `${escapeMarkdown(node.failure.message)}\n\n*Next step:* ${escapeMarkdown(node.failure.nextStep)}${cliNote}`

@@ -580,7 +580,11 @@ const rebootInstances: Handler = async (ctx) => {
   for (const i of instances) await authorize(ctx, { action: 'ec2:RebootInstances', resource: instanceArn(ctx, i.id) });
   dryRunCheck(ctx);
   const blocked = instances.find((i) => i.state !== 'running');
-  if (blocked) throw new AwsError('IncorrectInstanceState', `The instance '${blocked.id}' is not in a state from which it can be rebooted.`);
+  if (blocked)
+    throw new AwsError(
+      'IncorrectInstanceState',
+      `The instance '${blocked.id}' is not in a state from which it can be rebooted.`,
+    );
   // A reboot keeps the instance running: no launch, no grant, no state change to show.
   return respond(ctx, '<return>true</return>');
 };

@@ -58,7 +58,10 @@ describe('Fix in <file>: a key defined in the workspace is fixed in its code', f
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(TEMPLATE));
     await emulator('POST', 'reset');
     await emulator('POST', 'faults', { faults: [] });
-    const diagnosed = await vscode.commands.executeCommand<DiagnosisReport>('ec2LaunchDoctor.diagnoseStoppedInstance', APP);
+    const diagnosed = await vscode.commands.executeCommand<DiagnosisReport>(
+      'ec2LaunchDoctor.diagnoseStoppedInstance',
+      APP,
+    );
     assert.ok(diagnosed);
     report = diagnosed;
     const found = report.fixes.find((f): f is KeyPolicyFix => f.target === 'key-policy');

@@ -15,11 +15,15 @@ function codeOf(d: vscode.Diagnostic): string | number | undefined {
 /** app-1's node under a profile's eu-west-1, listing the profile first when needed. */
 async function appNodeUnder(profileName: string): Promise<InstanceNode> {
   const api = await extensionApi();
-  const profile = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === profileName);
+  const profile = (await api.instances.getChildren()).find(
+    (n): n is ProfileNode => n.type === 'profile' && n.profile.name === profileName,
+  );
   assert.ok(profile, `no profile ${profileName}`);
   await api.instances.getChildren(profile);
   await api.instances.whenListed(profileName);
-  const region = (await api.instances.getChildren(profile)).find((n): n is RegionNode => n.type === 'region' && n.region === APP.region);
+  const region = (await api.instances.getChildren(profile)).find(
+    (n): n is RegionNode => n.type === 'region' && n.region === APP.region,
+  );
   assert.ok(region, `no ${APP.region} under ${profileName}`);
   const node = region.instances.find((n) => n.instance.id === INSTANCE);
   assert.ok(node, `app-1 is not listed under ${profileName}`);
@@ -37,7 +41,10 @@ describe('The fix loop: start as the principal that failed, save only on purpose
   before(async () => {
     await emulator('POST', 'reset');
     await emulator('POST', 'faults', { faults: [] });
-    const diagnosed = await vscode.commands.executeCommand<DiagnosisReport>('ec2LaunchDoctor.diagnoseStoppedInstance', APP);
+    const diagnosed = await vscode.commands.executeCommand<DiagnosisReport>(
+      'ec2LaunchDoctor.diagnoseStoppedInstance',
+      APP,
+    );
     assert.ok(diagnosed);
     report = diagnosed;
     const found = report.fixes.find((f): f is KeyPolicyFix => f.target === 'key-policy');
@@ -47,7 +54,9 @@ describe('The fix loop: start as the principal that failed, save only on purpose
 
   after(async () => {
     await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('files').update('autoSaveDelay', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('files')
+      .update('autoSaveDelay', undefined, vscode.ConfigurationTarget.Global);
   });
 
   it('asks who starts it, offers dev-operator (the failed principal) first, and a start as it fails before the fix', async () => {
@@ -70,7 +79,10 @@ describe('The fix loop: start as the principal that failed, save only on purpose
     );
     assert.equal(final?.state, 'stopped', 'the key policy still refuses the grant to Operator');
     const rendered = reports.latest(APP.profile, APP.region, APP.instanceId);
-    assert.ok(rendered?.changes.some((c) => /stopped again .* after a start as dev-operator/.test(c.text)), JSON.stringify(rendered?.changes));
+    assert.ok(
+      rendered?.changes.some((c) => /stopped again .* after a start as dev-operator/.test(c.text)),
+      JSON.stringify(rendered?.changes),
+    );
   });
 
   it('checks the live key policy in the key region: a grant pinned to another region is still flagged', async () => {
@@ -95,23 +107,41 @@ describe('The fix loop: start as the principal that failed, save only on purpose
       Principal: { AWS: fix.principalArn },
       Action: 'kms:CreateGrant',
       Resource: '*',
-      Condition: { Bool: { 'kms:GrantIsForAWSResource': true }, StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' } },
+      Condition: {
+        Bool: { 'kms:GrantIsForAWSResource': true },
+        StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com' },
+      },
     });
     const original = document.getText();
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(original.length)), JSON.stringify(pinned, null, 2));
+    edit.replace(
+      document.uri,
+      new vscode.Range(document.positionAt(0), document.positionAt(original.length)),
+      JSON.stringify(pinned, null, 2),
+    );
     assert.ok(await vscode.workspace.applyEdit(edit));
     // Give the debounced analysis time to run on the new text, then check it still flags.
     await new Promise((r) => setTimeout(r, 1500));
-    const flagged = vscode.languages.getDiagnostics(document.uri).find((d) => codeOf(d) === 'principal-cannot-create-grant');
-    assert.ok(flagged, 'a eu-west-1 key is used via ec2.eu-west-1.amazonaws.com: the us-east-1 statement does not help');
+    const flagged = vscode.languages
+      .getDiagnostics(document.uri)
+      .find((d) => codeOf(d) === 'principal-cannot-create-grant');
+    assert.ok(
+      flagged,
+      'a eu-west-1 key is used via ec2.eu-west-1.amazonaws.com: the us-east-1 statement does not help',
+    );
     const back = new vscode.WorkspaceEdit();
-    back.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), original);
+    back.replace(
+      document.uri,
+      new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)),
+      original,
+    );
     assert.ok(await vscode.workspace.applyEdit(back));
   });
 
   it('with files.autoSave afterDelay, a quick fix is never written nor confirmed until the explicit save', async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', 'afterDelay', vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('files')
+      .update('autoSave', 'afterDelay', vscode.ConfigurationTarget.Global);
     await vscode.workspace.getConfiguration('files').update('autoSaveDelay', 300, vscode.ConfigurationTarget.Global);
     const putsBefore = await putKeyPolicyCalls();
     const before = (await emulator('GET', `keys/${encodeURIComponent(fix.keyArn)}`)).policyText;
@@ -143,7 +173,10 @@ describe('The fix loop: start as the principal that failed, save only on purpose
       assert.match(asked[0], /^Replace the key policy of /);
     });
     assert.equal(await putKeyPolicyCalls(), putsBefore + 1);
-    assert.match((await emulator('GET', `keys/${encodeURIComponent(fix.keyArn)}`)).policyText, /kms:GrantIsForAWSResource/);
+    assert.match(
+      (await emulator('GET', `keys/${encodeURIComponent(fix.keyArn)}`)).policyText,
+      /kms:GrantIsForAWSResource/,
+    );
     const { reports } = await extensionApi();
     const rendered = reports.latest(APP.profile, APP.region, APP.instanceId);
     assert.ok(rendered?.stale, 'the report says its verdict is from before the save');
@@ -184,7 +217,10 @@ describe('The fix loop: start as the principal that failed, save only on purpose
     assert.equal(final?.state, 'running');
     const rendered = reports.latest(APP.profile, APP.region, APP.instanceId);
     assert.ok(rendered);
-    assert.ok(rendered.changes.some((c) => /running, started as dev-operator\. .*the fix works/.test(c.text)), JSON.stringify(rendered.changes));
+    assert.ok(
+      rendered.changes.some((c) => /running, started as dev-operator\. .*the fix works/.test(c.text)),
+      JSON.stringify(rendered.changes),
+    );
     assert.ok(rendered.stale);
     // Without a refresh, the tree shows it running under both profiles of the account.
     const after = await Promise.all(['dev-admin', 'dev-operator'].map((p) => appNodeUnder(p)));

@@ -25,12 +25,25 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 async function startAutoscalingEmulator(configDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'test', 'emulator', 'main.ts'), '--scenario', 'autoscaling', '--config-dir', configDir, '--launch-delay', '0'],
+    [
+      '--import',
+      'tsx',
+      path.join(repoRoot, 'test', 'emulator', 'main.ts'),
+      '--scenario',
+      'autoscaling',
+      '--config-dir',
+      configDir,
+      '--launch-delay',
+      '0',
+    ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
   );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the autoscaling emulator did not start within 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the autoscaling emulator did not start within 30 s:\n${output}`)),
+      30_000,
+    );
     child.stdout?.on('data', (chunk) => {
       output += chunk;
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
@@ -103,15 +116,24 @@ describe('Auto Scaling groups in the tree', function () {
     const folder = children[0];
     assert.equal(folder?.type, 'groups', `region children: ${children.map((n) => n.type).join(', ')}`);
     const groups = (await api.instances.getChildren(folder)) as GroupNode[];
-    assert.deepEqual(groups.map((g) => g.failing.group.name), [GROUP]);
+    assert.deepEqual(
+      groups.map((g) => g.failing.group.name),
+      [GROUP],
+    );
     const item = api.instances.getTreeItem(groups[0]);
     assert.equal(item.contextValue, 'autoScalingGroup.failing');
     assert.match(String(item.description), /failing to launch · 0\/1 in service/);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
     const rows = await api.instances.getChildren(groups[0]);
     const labels = rows.map((r) => (r.type === 'message' ? r.label : r.type));
-    assert.ok(labels.some((l) => /lt-0a1b2c3d4e5f60001 \(eks-nodes\) version \$Default/.test(l)), labels.join(' | '));
-    assert.ok(labels.some((l) => /Client\.InvalidKMSKey\.InvalidState/.test(l)), labels.join(' | '));
+    assert.ok(
+      labels.some((l) => /lt-0a1b2c3d4e5f60001 \(eks-nodes\) version \$Default/.test(l)),
+      labels.join(' | '),
+    );
+    assert.ok(
+      labels.some((l) => /Client\.InvalidKMSKey\.InvalidState/.test(l)),
+      labels.join(' | '),
+    );
     assert.ok(labels.includes('i-1234abcd1234abcd1'), labels.join(' | '));
     assert.equal((folder as GroupsFolderNode).groups.length, 1);
   });
@@ -121,17 +143,26 @@ describe('Auto Scaling groups in the tree', function () {
     const children = await regionChildren();
     const [group] = (await api.instances.getChildren(children[0])) as GroupNode[];
     assert.ok(group, 'no failing group');
-    const report = await vscode.commands.executeCommand<GroupDiagnosisReport | undefined>('ec2LaunchDoctor.diagnoseAutoScalingGroup', group);
+    const report = await vscode.commands.executeCommand<GroupDiagnosisReport | undefined>(
+      'ec2LaunchDoctor.diagnoseAutoScalingGroup',
+      group,
+    );
     assert.ok(report, 'no report');
     assert.equal(report.subject, 'auto-scaling-group');
     assert.equal(report.groupName, GROUP);
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
     assert.equal(report.principal?.policyArn ?? report.principal?.arn, ROLE);
-    assert.ok(report.fixes.some((f) => f.target === 'key-policy'), `fixes: ${report.fixes.map((f) => f.target).join(', ')}`);
+    assert.ok(
+      report.fixes.some((f) => f.target === 'key-policy'),
+      `fixes: ${report.fixes.map((f) => f.target).join(', ')}`,
+    );
     assert.equal(api.reports.latestGroup(PROFILE, REGION, GROUP), report, 'the report view holds the group report');
     // The tab model reaches the extension host a moment after the panel is created.
     await eventually(
-      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Diagnosis: Auto Scaling group ${GROUP}`),
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find((t) => t.label === `Diagnosis: Auto Scaling group ${GROUP}`),
       'the report tab to open',
     );
   });
@@ -157,20 +188,30 @@ describe('Auto Scaling groups in the tree', function () {
     const policy = JSON.parse(document.getText()) as { Statement: unknown[] };
     policy.Statement.push(...fixes.filter((f) => f.keyArn === first.keyArn).map((f) => f.statement));
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), JSON.stringify(policy, null, 2));
+    edit.replace(
+      document.uri,
+      new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)),
+      JSON.stringify(policy, null, 2),
+    );
     assert.ok(await vscode.workspace.applyEdit(edit));
     const saved = await answeringConfirmations('Save to AWS', () => document.save());
     assert.equal(saved, true, 'the policy is saved to AWS after confirming');
 
-    const again = await vscode.commands.executeCommand<GroupDiagnosisReport | undefined>('ec2LaunchDoctor.diagnoseAutoScalingGroup', {
-      profile: PROFILE,
-      region: REGION,
-      groupName: GROUP,
-    });
+    const again = await vscode.commands.executeCommand<GroupDiagnosisReport | undefined>(
+      'ec2LaunchDoctor.diagnoseAutoScalingGroup',
+      {
+        profile: PROFILE,
+        region: REGION,
+        groupName: GROUP,
+      },
+    );
     assert.ok(again, 'no report after the fix');
     const step = again.steps.find((s) => s.id === 'key-policy');
     assert.equal(step?.status, 'pass', JSON.stringify(step));
-    assert.ok(!again.fixes.some((f) => f.target === 'key-policy' && f.keyArn === first.keyArn), `fixes: ${JSON.stringify(again.fixes)}`);
+    assert.ok(
+      !again.fixes.some((f) => f.target === 'key-policy' && f.keyArn === first.keyArn),
+      `fixes: ${JSON.stringify(again.fixes)}`,
+    );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

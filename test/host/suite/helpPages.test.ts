@@ -15,11 +15,17 @@ describe('explanation pages of diagnostics', () => {
     const help = vscode.Uri.from({ scheme: 'ec2-launch-doctor-help', path: '/missing-create-grant.md' });
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(help));
     await eventually(
-      () => (allTabs().some((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType)) ? true : undefined),
+      () =>
+        allTabs().some((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType))
+          ? true
+          : undefined,
       'the rendered explanation',
     );
     await eventually(
-      () => (allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === help.scheme) ? undefined : true),
+      () =>
+        allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === help.scheme)
+          ? undefined
+          : true,
       'the source tab of the explanation to close',
     );
     assert.ok(

@@ -10,11 +10,19 @@ describe('Reboot Instance beside Start and Stop', () => {
 
   it('reboots a running instance only after confirmation, and it stays running', async () => {
     const before = await reboots();
-    assert.equal(await answeringConfirmations(undefined, () => vscode.commands.executeCommand('ec2LaunchDoctor.rebootInstance', WEB)), false);
+    assert.equal(
+      await answeringConfirmations(undefined, () =>
+        vscode.commands.executeCommand('ec2LaunchDoctor.rebootInstance', WEB),
+      ),
+      false,
+    );
     assert.equal(await reboots(), before, 'declined: nothing is called');
     const done = await answeringConfirmations('Reboot', async (asked) => {
       const ok = await vscode.commands.executeCommand('ec2LaunchDoctor.rebootInstance', WEB);
-      assert.match(asked[0] ?? '', /^Reboot web-1 \(i-00de0000000000001\)\?\nRebootInstances through profile dev-admin, region eu-west-1/);
+      assert.match(
+        asked[0] ?? '',
+        /^Reboot web-1 \(i-00de0000000000001\)\?\nRebootInstances through profile dev-admin, region eu-west-1/,
+      );
       return ok;
     });
     assert.equal(done, true);

@@ -4,7 +4,9 @@ import { eventually, extensionApi } from './support';
 
 async function profileNode(name: string): Promise<ProfileNode> {
   const api = await extensionApi();
-  const node = (await api.instances.getChildren()).find((n): n is ProfileNode => n.type === 'profile' && n.profile.name === name);
+  const node = (await api.instances.getChildren()).find(
+    (n): n is ProfileNode => n.type === 'profile' && n.profile.name === name,
+  );
   assert.ok(node, `no profile ${name}`);
   return node;
 }
@@ -30,7 +32,11 @@ describe('the tree after a Refresh, and regions with failures', () => {
     const regions = (await api.instances.getChildren(node)).filter((n): n is RegionNode => n.type === 'region');
     const failing = regions.map((r) => /stopped at launch/.test(r.counts));
     assert.ok(failing[0], `regions: ${regions.map((r) => `${r.region} (${r.counts})`).join(' | ')}`);
-    assert.deepEqual(failing, [...failing].sort((a, b) => Number(b) - Number(a)), 'failing regions come first');
+    assert.deepEqual(
+      failing,
+      [...failing].sort((a, b) => Number(b) - Number(a)),
+      'failing regions come first',
+    );
     const icon = api.instances.getTreeItem(regions[0]).iconPath as { id?: string };
     assert.equal(icon.id, 'warning');
     const quiet = regions.find((r) => !/stopped at launch/.test(r.counts));

@@ -7,7 +7,10 @@ const never = <T>(): Promise<T> => new Promise<T>(() => {});
 describe('withDeadline', () => {
   it('answers as the work does when it is in time', async () => {
     assert.equal(await withDeadline(1000, undefined, async () => 42), 42);
-    await assert.rejects(withDeadline(1000, undefined, async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      withDeadline(1000, undefined, async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
   });
 
   it('ends work that ignores its signal at the deadline, with a CallTimeoutError', async () => {
@@ -27,7 +30,10 @@ describe('withDeadline', () => {
   it("ends with an AbortError when the caller's signal aborts first", async () => {
     const caller = new AbortController();
     setTimeout(() => caller.abort(), 10);
-    await assert.rejects(withDeadline(5000, caller.signal, () => never()), (error: Error) => error.name === 'AbortError');
+    await assert.rejects(
+      withDeadline(5000, caller.signal, () => never()),
+      (error: Error) => error.name === 'AbortError',
+    );
     const gone = new AbortController();
     gone.abort();
     let ran = false;

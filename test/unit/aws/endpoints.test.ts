@@ -148,9 +148,15 @@ describe('AwsSession clients', () => {
 
   it('drops clients on invalidate() and sees changed files afterwards', async () => {
     const before = await session.client('EC2', 'direct', 'eu-west-1');
-    assert.deepEqual((await session.profiles()).map((p) => p.name), ['direct', 'ignoring', 'per-service', 'public']);
+    assert.deepEqual(
+      (await session.profiles()).map((p) => p.name),
+      ['direct', 'ignoring', 'per-service', 'public'],
+    );
     const file = join(dir, 'config');
-    writeFileSync(file, CONFIG.replace('http://127.0.0.1:4001', 'http://127.0.0.1:4999') + '\n[profile added]\nregion = eu-west-1\n');
+    writeFileSync(
+      file,
+      CONFIG.replace('http://127.0.0.1:4001', 'http://127.0.0.1:4999') + '\n[profile added]\nregion = eu-west-1\n',
+    );
     try {
       session.invalidate();
       const after = await session.client('EC2', 'direct', 'eu-west-1');

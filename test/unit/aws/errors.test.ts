@@ -1,5 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { callTimeoutError, classifyAwsError, deniedAction, isDryRunSuccess, redactSecrets } from '../../../src/aws/errors';
+import {
+  callTimeoutError,
+  classifyAwsError,
+  deniedAction,
+  isDryRunSuccess,
+  redactSecrets,
+} from '../../../src/aws/errors';
 
 /** An SDK-like service exception: name is the service's code, with HTTP metadata. */
 function serviceError(name: string, message: string, status = 400): Error & { $metadata: { httpStatusCode: number } } {
@@ -9,7 +15,9 @@ function serviceError(name: string, message: string, status = 400): Error & { $m
 describe('classifyAwsError', () => {
   it('tells an expired SSO session with the sso login command for that profile', () => {
     const error = Object.assign(
-      new Error('The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.'),
+      new Error(
+        'The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.',
+      ),
       { name: 'CredentialsProviderError' },
     );
     const failure = classifyAwsError(error, { profile: 'team-sso', region: 'eu-west-1' });
@@ -18,17 +26,23 @@ describe('classifyAwsError', () => {
   });
 
   it('treats a TokenProviderError about an expired token as expired credentials', () => {
-    const error = Object.assign(new Error("Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile."), {
-      name: 'TokenProviderError',
-    });
+    const error = Object.assign(
+      new Error("Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile."),
+      {
+        name: 'TokenProviderError',
+      },
+    );
     assert.equal(classifyAwsError(error, { profile: 'p' }).kind, 'expired-credentials');
   });
 
   it('classifies ExpiredToken and ExpiredTokenException, with sso login only for SSO profiles', () => {
-    const sts = classifyAwsError(serviceError('ExpiredToken', 'The security token included in the request is expired'), {
-      profile: 'keys',
-      signIn: 'assume-role',
-    });
+    const sts = classifyAwsError(
+      serviceError('ExpiredToken', 'The security token included in the request is expired'),
+      {
+        profile: 'keys',
+        signIn: 'assume-role',
+      },
+    );
     assert.equal(sts.kind, 'expired-credentials');
     assert.equal(sts.code, 'ExpiredToken');
     assert.match(sts.nextStep, /Refresh the temporary credentials of profile keys/);
@@ -38,7 +52,9 @@ describe('classifyAwsError', () => {
   });
 
   it('reports missing credentials from the provider chain', () => {
-    const error = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    const error = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
     const failure = classifyAwsError(error, { profile: 'nobody' });
     assert.equal(failure.kind, 'no-credentials');
     assert.match(failure.nextStep, /aws configure --profile nobody/);
@@ -48,13 +64,20 @@ describe('classifyAwsError', () => {
     // What the SDK passes on: Node's exec message, command line and stderr included.
     const secretCommand = '/opt/vault/bin/aws-creds --role prod --token=s3cr3t-T0KEN-value';
     const processError = (): Error =>
-      Object.assign(new Error(`Command failed: ${secretCommand}\nerror: session s3cr3t-T0KEN-value rejected by the vault`), {
-        name: 'CredentialsProviderError',
-      });
+      Object.assign(
+        new Error(`Command failed: ${secretCommand}\nerror: session s3cr3t-T0KEN-value rejected by the vault`),
+        {
+          name: 'CredentialsProviderError',
+        },
+      );
     const text = (failure: { message: string; nextStep: string }): string => `${failure.message}\n${failure.nextStep}`;
 
     it('names the profile and its sign-in kind, never the command line or its output', () => {
-      const failure = classifyAwsError(processError(), { profile: 'vault', region: 'eu-west-1', signIn: 'credential-process' });
+      const failure = classifyAwsError(processError(), {
+        profile: 'vault',
+        region: 'eu-west-1',
+        signIn: 'credential-process',
+      });
       assert.equal(failure.kind, 'no-credentials');
       assert.doesNotMatch(text(failure), /s3cr3t|aws-creds|Command failed|rejected by the vault/);
       assert.match(failure.message, /profile vault \(credential_process\)/);
@@ -69,15 +92,20 @@ describe('classifyAwsError', () => {
     });
 
     it('drops it from any other classification as well', () => {
-      const plain = Object.assign(new Error(`Command failed: ${secretCommand}\nconnect ETIMEDOUT`), { code: 'ETIMEDOUT' });
+      const plain = Object.assign(new Error(`Command failed: ${secretCommand}\nconnect ETIMEDOUT`), {
+        code: 'ETIMEDOUT',
+      });
       const failure = classifyAwsError(plain, { profile: 'vault' });
       assert.doesNotMatch(text(failure), /s3cr3t|aws-creds|Command failed/);
     });
 
     it("keeps the SDK's own explanation for other sign-in failures", () => {
-      const mfa = Object.assign(new Error('Profile admin requires multi-factor authentication, but no MFA code callback was provided.'), {
-        name: 'CredentialsProviderError',
-      });
+      const mfa = Object.assign(
+        new Error('Profile admin requires multi-factor authentication, but no MFA code callback was provided.'),
+        {
+          name: 'CredentialsProviderError',
+        },
+      );
       const failure = classifyAwsError(mfa, { profile: 'admin', signIn: 'assume-role' });
       assert.match(failure.message, /requires multi-factor authentication/);
     });
@@ -99,9 +127,12 @@ describe('classifyAwsError', () => {
   }
 
   it('falls back to the action of the call when the message names none', () => {
-    const failure = classifyAwsError(serviceError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403), {
-      action: 'ec2:DescribeInstances',
-    });
+    const failure = classifyAwsError(
+      serviceError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),
+      {
+        action: 'ec2:DescribeInstances',
+      },
+    );
     assert.equal(failure.kind, 'access-denied');
     assert.equal(failure.action, 'ec2:DescribeInstances');
   });
@@ -111,12 +142,21 @@ describe('classifyAwsError', () => {
     const failure = classifyAwsError(error, { profile: 'p', region: 'me-south-1' });
     assert.equal(failure.kind, 'region-disabled');
     assert.match(failure.message, /me-south-1/);
-    assert.equal(classifyAwsError(serviceError('UnrecognizedClientException', 'bad'), { region: 'af-south-1' }).kind, 'region-disabled');
-    assert.equal(classifyAwsError(serviceError('OptInRequired', 'opt in'), { region: 'eu-west-1' }).kind, 'region-disabled');
+    assert.equal(
+      classifyAwsError(serviceError('UnrecognizedClientException', 'bad'), { region: 'af-south-1' }).kind,
+      'region-disabled',
+    );
+    assert.equal(
+      classifyAwsError(serviceError('OptInRequired', 'opt in'), { region: 'eu-west-1' }).kind,
+      'region-disabled',
+    );
   });
 
   it('classifies the same rejection in a default region as a credential problem', () => {
-    const failure = classifyAwsError(serviceError('AuthFailure', 'AWS was not able to validate', 401), { profile: 'p', region: 'eu-west-1' });
+    const failure = classifyAwsError(serviceError('AuthFailure', 'AWS was not able to validate', 401), {
+      profile: 'p',
+      region: 'eu-west-1',
+    });
     assert.equal(failure.kind, 'no-credentials');
   });
 
@@ -130,13 +170,19 @@ describe('classifyAwsError', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
     assert.equal(classifyAwsError(refused).kind, 'network');
     assert.equal(classifyAwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).kind, 'network');
-    assert.equal(classifyAwsError(Object.assign(new Error('Request timed out'), { name: 'TimeoutError' })).kind, 'network');
+    assert.equal(
+      classifyAwsError(Object.assign(new Error('Request timed out'), { name: 'TimeoutError' })).kind,
+      'network',
+    );
     const wrapped = Object.assign(new Error('request failed'), { cause: { code: 'ETIMEDOUT', message: 'x' } });
     assert.equal(classifyAwsError(wrapped).kind, 'network');
   });
 
   it('classifies missing resources as not-found', () => {
-    assert.equal(classifyAwsError(serviceError('InvalidInstanceID.NotFound', "The instance ID 'i-1' does not exist")).kind, 'not-found');
+    assert.equal(
+      classifyAwsError(serviceError('InvalidInstanceID.NotFound', "The instance ID 'i-1' does not exist")).kind,
+      'not-found',
+    );
     assert.equal(classifyAwsError(serviceError('NotFoundException', 'Key not found')).kind, 'not-found');
   });
 
@@ -155,26 +201,43 @@ describe('classifyAwsError', () => {
   });
 
   it('extracts the action from denial messages', () => {
-    assert.equal(deniedAction('... is not authorized to perform: ec2:StartInstances on resource ...'), 'ec2:StartInstances');
+    assert.equal(
+      deniedAction('... is not authorized to perform: ec2:StartInstances on resource ...'),
+      'ec2:StartInstances',
+    );
     assert.equal(deniedAction('Access Denied'), undefined);
   });
   it('classifies a call that ran out of its deadline, and per-attempt request and socket timeouts, as timeout', () => {
-    const deadline = classifyAwsError(callTimeoutError(1500), { profile: 'p', region: 'eu-west-1', action: 'ec2:DescribeInstances' });
-    assert.equal(deadline.kind, 'timeout');
-    assert.match(deadline.message, /did not answer ec2:DescribeInstances in eu-west-1 in time for profile p: No answer within 1\.5 s/);
-    assert.match(deadline.nextStep, /Check the network/);
-    const attempt = Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 1000 ms requestTimeout.'), {
-      name: 'TimeoutError',
-      code: 'ETIMEDOUT',
+    const deadline = classifyAwsError(callTimeoutError(1500), {
+      profile: 'p',
+      region: 'eu-west-1',
+      action: 'ec2:DescribeInstances',
     });
+    assert.equal(deadline.kind, 'timeout');
+    assert.match(
+      deadline.message,
+      /did not answer ec2:DescribeInstances in eu-west-1 in time for profile p: No answer within 1\.5 s/,
+    );
+    assert.match(deadline.nextStep, /Check the network/);
+    const attempt = Object.assign(
+      new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 1000 ms requestTimeout.'),
+      {
+        name: 'TimeoutError',
+        code: 'ETIMEDOUT',
+      },
+    );
     assert.equal(classifyAwsError(attempt).kind, 'timeout');
     const idle = Object.assign(
-      new Error('@smithy/node-http-handler - the request socket timed out after 1000 ms of inactivity (configured by client requestHandler).'),
+      new Error(
+        '@smithy/node-http-handler - the request socket timed out after 1000 ms of inactivity (configured by client requestHandler).',
+      ),
       { name: 'TimeoutError' },
     );
     assert.equal(classifyAwsError(idle).kind, 'timeout');
     const connect = Object.assign(
-      new Error('@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 500 ms.'),
+      new Error(
+        '@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 500 ms.',
+      ),
       { name: 'TimeoutError' },
     );
     assert.equal(classifyAwsError(connect).kind, 'network', 'never connecting is a network failure');
@@ -183,7 +246,10 @@ describe('classifyAwsError', () => {
   for (const code of ['InvalidSignatureException', 'SignatureDoesNotMatch', 'IncompleteSignature']) {
     it(`classifies ${code} as a signature the keys or the clock got wrong, in any region`, () => {
       for (const region of ['eu-west-1', 'me-south-1']) {
-        const failure = classifyAwsError(serviceError(code, 'The request signature we calculated does not match', 400), { profile: 'p', region });
+        const failure = classifyAwsError(
+          serviceError(code, 'The request signature we calculated does not match', 400),
+          { profile: 'p', region },
+        );
         assert.equal(failure.kind, 'no-credentials');
         assert.equal(failure.code, code);
         assert.match(failure.nextStep, /secret access key of profile p belongs to its access key id/);
@@ -193,7 +259,10 @@ describe('classifyAwsError', () => {
 
   for (const code of ['InvalidClientTokenId', 'UnrecognizedClientException', 'AuthFailure']) {
     it(`classifies ${code} as rejected credentials with a next step`, () => {
-      const failure = classifyAwsError(serviceError(code, 'The security token included in the request is invalid.', 403), { profile: 'p', region: 'eu-west-1' });
+      const failure = classifyAwsError(
+        serviceError(code, 'The security token included in the request is invalid.', 403),
+        { profile: 'p', region: 'eu-west-1' },
+      );
       assert.equal(failure.kind, 'no-credentials');
       assert.match(failure.nextStep, /Check the keys or sign-in of profile p/);
     });
@@ -201,7 +270,10 @@ describe('classifyAwsError', () => {
 
   for (const code of ['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']) {
     it(`classifies ${code} as expired credentials with a next step`, () => {
-      const failure = classifyAwsError(serviceError(code, 'The security token included in the request is expired', 400), { profile: 'p' });
+      const failure = classifyAwsError(
+        serviceError(code, 'The security token included in the request is expired', 400),
+        { profile: 'p' },
+      );
       assert.equal(failure.kind, 'expired-credentials');
       assert.match(failure.nextStep, /Refresh the temporary credentials of profile p/);
     });
@@ -243,9 +315,18 @@ describe('redactSecrets', () => {
   it('takes out Authorization header values, query-string tokens, echoed key ids and ini keys', () => {
     const header = `Authorization: AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/20240501/eu-west-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024`;
     const redacted = redactSecrets(header);
-    assert.equal(redacted, 'Authorization: AWS4-HMAC-SHA256 Credential=[redacted], SignedHeaders=host;x-amz-date, Signature=[redacted]');
-    assert.equal(redactSecrets(`?X-Amz-Security-Token=${encodeURIComponent(TOKEN)}&X-Amz-Date=1`), '?X-Amz-Security-Token=[redacted]&X-Amz-Date=1');
-    assert.equal(redactSecrets('<AWSAccessKeyId>AKIDEXAMPLE</AWSAccessKeyId>'), '<AWSAccessKeyId>[redacted]</AWSAccessKeyId>');
+    assert.equal(
+      redacted,
+      'Authorization: AWS4-HMAC-SHA256 Credential=[redacted], SignedHeaders=host;x-amz-date, Signature=[redacted]',
+    );
+    assert.equal(
+      redactSecrets(`?X-Amz-Security-Token=${encodeURIComponent(TOKEN)}&X-Amz-Date=1`),
+      '?X-Amz-Security-Token=[redacted]&X-Amz-Date=1',
+    );
+    assert.equal(
+      redactSecrets('<AWSAccessKeyId>AKIDEXAMPLE</AWSAccessKeyId>'),
+      '<AWSAccessKeyId>[redacted]</AWSAccessKeyId>',
+    );
     assert.equal(redactSecrets(`aws_secret_access_key = ${SECRET}`), 'aws_secret_access_key = [redacted]');
   });
 
@@ -255,38 +336,58 @@ describe('redactSecrets', () => {
     assert.ok(!JSON.stringify(failure).includes(TOKEN));
     const unknown = classifyAwsError(serviceError('Weird', `odd ${SECRET}`), { profile: 'p', secrets: [SECRET] });
     assert.equal(unknown.message, 'odd [redacted]');
-    const denied = classifyAwsError(serviceError('AccessDenied', `denied for ${ACCESS_KEY}`, 403), { profile: 'p', secrets: [ACCESS_KEY] });
+    const denied = classifyAwsError(serviceError('AccessDenied', `denied for ${ACCESS_KEY}`, 403), {
+      profile: 'p',
+      secrets: [ACCESS_KEY],
+    });
     assert.ok(!JSON.stringify(denied).includes(ACCESS_KEY), JSON.stringify(denied));
   });
 });
 
 describe('classifyAwsError: answers that are not permission failures', () => {
   it('reads a DryRun answer of KMS and of EC2 as a dry run that would have succeeded, not a failure', () => {
-    const kms = classifyAwsError(serviceError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.', 412), {
-      profile: 'p',
-      region: 'eu-west-1',
-      action: 'kms:CreateGrant',
-    });
+    const kms = classifyAwsError(
+      serviceError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.', 412),
+      {
+        profile: 'p',
+        region: 'eu-west-1',
+        action: 'kms:CreateGrant',
+      },
+    );
     assert.equal(kms.kind, 'dry-run');
     assert.equal(kms.code, 'DryRunOperationException');
     assert.ok(isDryRunSuccess(kms));
     assert.match(kms.message, /kms:CreateGrant would have succeeded in eu-west-1/);
-    const ec2 = classifyAwsError(serviceError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412), { action: 'ec2:RunInstances' });
+    const ec2 = classifyAwsError(
+      serviceError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412),
+      { action: 'ec2:RunInstances' },
+    );
     assert.equal(ec2.kind, 'dry-run');
     assert.ok(!isDryRunSuccess(classifyAwsError(serviceError('AccessDeniedException', 'no', 400))));
   });
 
   it('gives the grant quota its own kind, with a next step about grants rather than permissions', () => {
-    const quota = classifyAwsError(serviceError('LimitExceededException', 'The request was rejected because a quota was exceeded.'), {
-      profile: 'p',
-      action: 'kms:CreateGrant',
-    });
+    const quota = classifyAwsError(
+      serviceError('LimitExceededException', 'The request was rejected because a quota was exceeded.'),
+      {
+        profile: 'p',
+        action: 'kms:CreateGrant',
+      },
+    );
     assert.equal(quota.kind, 'limit-exceeded');
     assert.equal(quota.code, 'LimitExceededException');
     assert.match(quota.nextStep, /RetireGrant/);
     assert.doesNotMatch(quota.nextStep, /permission/i);
     // Throttling stays throttling: RequestLimitExceeded is a rate, not a quota.
-    assert.equal(classifyAwsError(serviceError('RequestLimitExceeded', 'Request limit exceeded.', 503)).kind, 'throttled');
-    assert.equal(classifyAwsError(serviceError('LimitExceeded', 'Too many groups.'), { action: 'autoscaling:CreateAutoScalingGroup' }).kind, 'limit-exceeded');
+    assert.equal(
+      classifyAwsError(serviceError('RequestLimitExceeded', 'Request limit exceeded.', 503)).kind,
+      'throttled',
+    );
+    assert.equal(
+      classifyAwsError(serviceError('LimitExceeded', 'Too many groups.'), {
+        action: 'autoscaling:CreateAutoScalingGroup',
+      }).kind,
+      'limit-exceeded',
+    );
   });
 });

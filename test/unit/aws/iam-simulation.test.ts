@@ -14,20 +14,34 @@ const IAM_POLICY = 'IAM Policy' as PolicySourceType;
 const KEY_ARN = 'arn:aws:kms:eu-west-1:444455556666:key/1a2b3c4d-0002-4abc-8def-000000000002';
 
 /** A session that answers SimulatePrincipalPolicy with the given pages, in order, and records each request. */
-function pagedSession(pages: Partial<SimulatePrincipalPolicyCommandOutput>[]): { session: SessionPort; inputs: Record<string, unknown>[] } {
+function pagedSession(pages: Partial<SimulatePrincipalPolicyCommandOutput>[]): {
+  session: SessionPort;
+  inputs: Record<string, unknown>[];
+} {
   const inputs: Record<string, unknown>[] = [];
   const session = {
-    send<Output>(_service: string, _profile: string, _region: string, command: SdkCommand<Output>): Promise<Outcome<Output>> {
+    send<Output>(
+      _service: string,
+      _profile: string,
+      _region: string,
+      command: SdkCommand<Output>,
+    ): Promise<Outcome<Output>> {
       inputs.push(command.input as Record<string, unknown>);
       const page = pages[inputs.length - 1];
-      if (!page) return Promise.resolve({ ok: false, error: { kind: 'unknown', message: 'no more pages', nextStep: '' } });
+      if (!page)
+        return Promise.resolve({ ok: false, error: { kind: 'unknown', message: 'no more pages', nextStep: '' } });
       return Promise.resolve({ ok: true, value: page as Output });
     },
   } as unknown as SessionPort;
   return { session, inputs };
 }
 
-const input = { policySourceArn: 'arn:aws:iam::111122223333:role/ops/Operator', actionNames: ['kms:CreateGrant'], resourceArns: [KEY_ARN], context: [] };
+const input = {
+  policySourceArn: 'arn:aws:iam::111122223333:role/ops/Operator',
+  actionNames: ['kms:CreateGrant'],
+  resourceArns: [KEY_ARN],
+  context: [],
+};
 
 describe('mapEvaluation as IAM answers with resource ARNs', () => {
   it('F9: reads missing context from ResourceSpecificResults, where IAM puts it when resources are named', () => {
@@ -71,7 +85,9 @@ describe('mapEvaluation as IAM answers with resource ARNs', () => {
       { source: 'IAM Policy', decision: 'allowed' },
       { source: 'Resource Policy', decision: 'implicitDeny' },
     ]);
-    assert.deepEqual(result.matchedStatements, [{ sourcePolicyId: 'role_Operator_kms-use', sourcePolicyType: 'IAM Policy' }]);
+    assert.deepEqual(result.matchedStatements, [
+      { sourcePolicyId: 'role_Operator_kms-use', sourcePolicyType: 'IAM Policy' },
+    ]);
     assert.deepEqual(result.resourceResults?.[0]?.decisionDetails, result.decisionDetails);
     assert.equal(result.resourceResults?.[0]?.allowedByPermissionsBoundary, true);
   });
@@ -82,7 +98,9 @@ describe('mapEvaluation as IAM answers with resource ARNs', () => {
       EvalDecision: 'maybe' as EvaluationResult['EvalDecision'],
       MissingContextValues: ['kms:GrantIsForAWSResource'],
       EvalDecisionDetails: { 'IAM Policy': 'sure' as 'allowed' },
-      ResourceSpecificResults: [{ EvalResourceName: 'r', EvalResourceDecision: 'allowed', MissingContextValues: ['kms:GrantIsForAWSResource'] }],
+      ResourceSpecificResults: [
+        { EvalResourceName: 'r', EvalResourceDecision: 'allowed', MissingContextValues: ['kms:GrantIsForAWSResource'] },
+      ],
     });
     assert.equal(result.decision, 'implicitDeny');
     assert.deepEqual(result.decisionDetails, [{ source: 'IAM Policy', decision: 'implicitDeny' }]);
@@ -93,7 +111,11 @@ describe('mapEvaluation as IAM answers with resource ARNs', () => {
 describe('simulatePrincipalPolicy', () => {
   it('reads every page of a truncated answer, sending the Marker back', async () => {
     const { session, inputs } = pagedSession([
-      { EvaluationResults: [{ EvalActionName: 'kms:CreateGrant', EvalDecision: 'allowed' }], IsTruncated: true, Marker: 'page-2' },
+      {
+        EvaluationResults: [{ EvalActionName: 'kms:CreateGrant', EvalDecision: 'allowed' }],
+        IsTruncated: true,
+        Marker: 'page-2',
+      },
       { EvaluationResults: [{ EvalActionName: 'kms:Decrypt', EvalDecision: 'explicitDeny' }], IsTruncated: false },
     ]);
     const out = await simulatePrincipalPolicy(session, 'p', 'eu-west-1', input);
@@ -115,13 +137,21 @@ describe('simulatePrincipalPolicy', () => {
     const noMarker = pagedSession([{ EvaluationResults: [], IsTruncated: true }]);
     assert.ok((await simulatePrincipalPolicy(noMarker.session, 'p', 'eu-west-1', input)).ok);
     assert.equal(noMarker.inputs.length, 1);
-    const endless = pagedSession(Array.from({ length: 50 }, () => ({ EvaluationResults: [], IsTruncated: true, Marker: 'again' })));
+    const endless = pagedSession(
+      Array.from({ length: 50 }, () => ({ EvaluationResults: [], IsTruncated: true, Marker: 'again' })),
+    );
     assert.ok((await simulatePrincipalPolicy(endless.session, 'p', 'eu-west-1', input)).ok);
     assert.equal(endless.inputs.length, 10);
   });
 
   it('hands a failed page on as the failure, not a partial answer', async () => {
-    const { session } = pagedSession([{ EvaluationResults: [{ EvalActionName: 'kms:CreateGrant', EvalDecision: 'allowed' }], IsTruncated: true, Marker: 'm' }]);
+    const { session } = pagedSession([
+      {
+        EvaluationResults: [{ EvalActionName: 'kms:CreateGrant', EvalDecision: 'allowed' }],
+        IsTruncated: true,
+        Marker: 'm',
+      },
+    ]);
     const out = await simulatePrincipalPolicy(session, 'p', 'eu-west-1', input);
     assert.ok(!out.ok);
   });

@@ -27,7 +27,10 @@ describe('mapInstance on launch-failure records', () => {
   });
 
   it('F8: a stopped instance with a server code and a client message keeps both and its volume', () => {
-    const { imageId, autoScalingGroupName, ...read } = mapInstance(sdkInstance(F8_INSTANCE), F8_SERVER_CODE_CLIENT_MESSAGE.region);
+    const { imageId, autoScalingGroupName, ...read } = mapInstance(
+      sdkInstance(F8_INSTANCE),
+      F8_SERVER_CODE_CLIENT_MESSAGE.region,
+    );
     assert.deepEqual(read, F8_SERVER_CODE_CLIENT_MESSAGE);
     assert.equal(imageId, undefined);
     assert.equal(autoScalingGroupName, undefined);

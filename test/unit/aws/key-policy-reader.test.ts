@@ -48,7 +48,12 @@ function keySession(
       if (!account) return { ok: false, error: { kind: 'network', message: 'STS unreachable', nextStep: 'retry' } };
       return { ok: true, value: { account, arn: `arn:aws:iam::${account}:user/${name}`, userId: 'AIDEXAMPLE' } };
     },
-    async send<Output>(_service: string, profile: string, _region: string, command: SdkCommand<Output>): Promise<Outcome<Output>> {
+    async send<Output>(
+      _service: string,
+      profile: string,
+      _region: string,
+      command: SdkCommand<Output>,
+    ): Promise<Outcome<Output>> {
       assert.ok(command instanceof GetKeyPolicyCommand);
       recorded.readers.push(profile);
       // GetKeyPolicy's output shape, for the command the assertion above checked.
@@ -62,9 +67,12 @@ function keySession(
 }
 
 describe('getKeyPolicy port: which profile reads the policy', () => {
-  it("reads with the diagnosed profile itself when its own account cannot be told", async () => {
+  it('reads with the diagnosed profile itself when its own account cannot be told', async () => {
     const { session, recorded } = keySession(
-      [{ name: 'dev', signIn: 'static-keys' }, { name: 'other', signIn: 'static-keys' }],
+      [
+        { name: 'dev', signIn: 'static-keys' },
+        { name: 'other', signIn: 'static-keys' },
+      ],
       { other: KEY_ACCOUNT },
     );
     const read = await createDiagnosisPorts(session, 'dev', 'eu-west-1').getKeyPolicy(KEY);
@@ -128,9 +136,15 @@ describe('getKeyPolicy port: which profile reads the policy', () => {
   });
 
   it('asks at most ten other profiles of unknown account', async () => {
-    const others: ProfileSummary[] = Array.from({ length: 15 }, (_, i) => ({ name: `p${String(i).padStart(2, '0')}`, signIn: 'static-keys' }));
+    const others: ProfileSummary[] = Array.from({ length: 15 }, (_, i) => ({
+      name: `p${String(i).padStart(2, '0')}`,
+      signIn: 'static-keys',
+    }));
     const identities = Object.fromEntries(others.map((p) => [p.name, '333333333333']));
-    const { session, recorded } = keySession([{ name: 'dev', signIn: 'static-keys', accountId: HOME }, ...others], identities);
+    const { session, recorded } = keySession(
+      [{ name: 'dev', signIn: 'static-keys', accountId: HOME }, ...others],
+      identities,
+    );
     const read = await createDiagnosisPorts(session, 'dev', 'eu-west-1').getKeyPolicy(KEY);
     assert.ok(!read.ok);
     assert.equal(recorded.asked.length, 10);
@@ -139,7 +153,10 @@ describe('getKeyPolicy port: which profile reads the policy', () => {
 
   it('reads a same-account key with the profile, asking nobody else', async () => {
     const { session, recorded } = keySession(
-      [{ name: 'dev', signIn: 'static-keys' }, { name: 'plain', signIn: 'static-keys' }],
+      [
+        { name: 'dev', signIn: 'static-keys' },
+        { name: 'plain', signIn: 'static-keys' },
+      ],
       { dev: KEY_ACCOUNT, plain: KEY_ACCOUNT },
     );
     const read = await createDiagnosisPorts(session, 'dev', 'eu-west-1').getKeyPolicy(KEY);

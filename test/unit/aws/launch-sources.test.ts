@@ -12,7 +12,13 @@ import {
   mapAutoScalingGroup,
   mapScalingActivity,
 } from '../../../src/aws/autoscaling';
-import { describeImages, describeLaunchTemplateVersions, describeSnapshots, mapImage, mapSnapshot } from '../../../src/aws/ec2';
+import {
+  describeImages,
+  describeLaunchTemplateVersions,
+  describeSnapshots,
+  mapImage,
+  mapSnapshot,
+} from '../../../src/aws/ec2';
 import { createGrant } from '../../../src/aws/kms';
 import type { SdkCommand, SessionPort } from '../../../src/aws/session';
 import type { Outcome } from '../../../src/core/model';
@@ -30,8 +36,20 @@ interface Sent {
 function fakeSession(answer: (sent: Sent, index: number) => unknown): { session: SessionPort; sent: Sent[] } {
   const sent: Sent[] = [];
   const session = {
-    send<Output>(service: string, _profile: string, region: string, command: SdkCommand<Output>, action: string): Promise<Outcome<Output>> {
-      const entry = { service, region, name: command.constructor.name, action, input: command.input as Record<string, unknown> };
+    send<Output>(
+      service: string,
+      _profile: string,
+      region: string,
+      command: SdkCommand<Output>,
+      action: string,
+    ): Promise<Outcome<Output>> {
+      const entry = {
+        service,
+        region,
+        name: command.constructor.name,
+        action,
+        input: command.input as Record<string, unknown>,
+      };
       sent.push(entry);
       return Promise.resolve({ ok: true, value: answer(entry, sent.length - 1) as Output });
     },
@@ -46,7 +64,8 @@ describe('Auto Scaling groups', () => {
     const group = mapAutoScalingGroup(
       {
         AutoScalingGroupName: 'web',
-        AutoScalingGroupARN: 'arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:uuid:autoScalingGroupName/web',
+        AutoScalingGroupARN:
+          'arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:uuid:autoScalingGroupName/web',
         ServiceLinkedRoleARN: SLR,
         MixedInstancesPolicy: {
           LaunchTemplate: {
@@ -66,8 +85,20 @@ describe('Auto Scaling groups', () => {
         HealthCheckType: 'EC2',
         CreatedTime: new Date('2026-05-01T00:00:00Z'),
         Instances: [
-          { InstanceId: 'i-0000000000000000a', LifecycleState: 'InService', AvailabilityZone: 'eu-west-1a', HealthStatus: 'Healthy', ProtectedFromScaleIn: false },
-          { InstanceId: 'i-0000000000000000b', LifecycleState: 'Pending', AvailabilityZone: 'eu-west-1a', HealthStatus: 'Healthy', ProtectedFromScaleIn: false },
+          {
+            InstanceId: 'i-0000000000000000a',
+            LifecycleState: 'InService',
+            AvailabilityZone: 'eu-west-1a',
+            HealthStatus: 'Healthy',
+            ProtectedFromScaleIn: false,
+          },
+          {
+            InstanceId: 'i-0000000000000000b',
+            LifecycleState: 'Pending',
+            AvailabilityZone: 'eu-west-1a',
+            HealthStatus: 'Healthy',
+            ProtectedFromScaleIn: false,
+          },
         ],
         WarmPoolConfiguration: { MinSize: 1 },
       },
@@ -78,14 +109,20 @@ describe('Auto Scaling groups', () => {
       arn: 'arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:uuid:autoScalingGroupName/web',
       region: 'eu-west-1',
       serviceLinkedRoleArn: SLR,
-      mixedInstancesTemplates: [{ id: 'lt-0abc', version: '$Latest' }, { name: 'arm', version: '3' }],
+      mixedInstancesTemplates: [
+        { id: 'lt-0abc', version: '$Latest' },
+        { name: 'arm', version: '3' },
+      ],
       desiredCapacity: 3,
       inServiceCount: 1,
       instanceIds: ['i-0000000000000000a', 'i-0000000000000000b'],
       hasWarmPool: true,
       shortOfCapacity: true,
     });
-    const plain = mapAutoScalingGroup({ AutoScalingGroupName: 'old', LaunchConfigurationName: 'lc-1', DesiredCapacity: 0 } as never, 'eu-west-1');
+    const plain = mapAutoScalingGroup(
+      { AutoScalingGroupName: 'old', LaunchConfigurationName: 'lc-1', DesiredCapacity: 0 } as never,
+      'eu-west-1',
+    );
     assert.equal(plain.launchConfigurationName, 'lc-1');
     assert.equal(plain.shortOfCapacity, false);
     assert.equal(plain.hasWarmPool, false);
@@ -94,21 +131,41 @@ describe('Auto Scaling groups', () => {
   it('reads every page of DescribeAutoScalingGroups, 100 a page, and asks activities only of groups short of capacity', async () => {
     const { session, sent } = fakeSession((_s, index) =>
       index === 0
-        ? { AutoScalingGroups: [{ AutoScalingGroupName: 'full', DesiredCapacity: 1, Instances: [{ InstanceId: 'i-1', LifecycleState: 'InService' }] }], NextToken: 'n' }
+        ? {
+            AutoScalingGroups: [
+              {
+                AutoScalingGroupName: 'full',
+                DesiredCapacity: 1,
+                Instances: [{ InstanceId: 'i-1', LifecycleState: 'InService' }],
+              },
+            ],
+            NextToken: 'n',
+          }
         : { AutoScalingGroups: [{ AutoScalingGroupName: 'failing', DesiredCapacity: 2, Instances: [] }] },
     );
     const groups = await listAutoScalingGroups(session, 'p', 'eu-west-1');
     assert.ok(groups.ok);
-    assert.deepEqual(groups.value.map((g) => g.name), ['full', 'failing']);
-    assert.deepEqual(sent.map((s) => [s.service, s.action, s.input.MaxRecords, s.input.NextToken]), [
-      ['Auto Scaling', 'autoscaling:DescribeAutoScalingGroups', 100, undefined],
-      ['Auto Scaling', 'autoscaling:DescribeAutoScalingGroups', 100, 'n'],
-    ]);
-    assert.deepEqual(groupsNeedingActivities(groups.value).map((g) => g.name), ['failing']);
+    assert.deepEqual(
+      groups.value.map((g) => g.name),
+      ['full', 'failing'],
+    );
+    assert.deepEqual(
+      sent.map((s) => [s.service, s.action, s.input.MaxRecords, s.input.NextToken]),
+      [
+        ['Auto Scaling', 'autoscaling:DescribeAutoScalingGroups', 100, undefined],
+        ['Auto Scaling', 'autoscaling:DescribeAutoScalingGroups', 100, 'n'],
+      ],
+    );
+    assert.deepEqual(
+      groupsNeedingActivities(groups.value).map((g) => g.name),
+      ['failing'],
+    );
   });
 
   it('asks only for the named groups when given names, and nothing for an empty list', async () => {
-    const { session, sent } = fakeSession(() => ({ AutoScalingGroups: [{ AutoScalingGroupName: 'web', DesiredCapacity: 1, Instances: [] }] }));
+    const { session, sent } = fakeSession(() => ({
+      AutoScalingGroups: [{ AutoScalingGroupName: 'web', DesiredCapacity: 1, Instances: [] }],
+    }));
     const out = await listAutoScalingGroups(session, 'p', 'eu-west-1', {}, ['web', 'web', '']);
     assert.ok(out.ok && out.value.length === 1);
     assert.deepEqual(sent[0]?.input, { AutoScalingGroupNames: ['web'], MaxRecords: 100, NextToken: undefined });
@@ -118,25 +175,48 @@ describe('Auto Scaling groups', () => {
   });
 
   it('F7: maps a cancelled launch activity with the instance its description names', () => {
-    const activity = mapScalingActivity({ ...F7_ACTIVITY, StartTime: new Date('2024-10-04T18:06:36Z') } as unknown as Activity);
+    const activity = mapScalingActivity({
+      ...F7_ACTIVITY,
+      StartTime: new Date('2024-10-04T18:06:36Z'),
+    } as unknown as Activity);
     assert.equal(activity.failed, true);
     assert.equal(activity.statusCode, 'Cancelled');
     assert.deepEqual(activity.instanceIds, ['i-1234abcd1234abcd1']);
     assert.equal(activity.groupName, 'eks-new_nodegroup_1-abcd1234-1234-abcd-1234-1234abcd1234');
     assert.match(activity.statusMessage ?? '', /Client\.InvalidKMSKey\.InvalidState/);
     assert.equal(activity.startTime, '2024-10-04T18:06:36.000Z');
-    assert.equal(mapScalingActivity({ ActivityId: 'a', AutoScalingGroupName: 'g', StatusCode: 'Successful' } as Activity).failed, false);
+    assert.equal(
+      mapScalingActivity({ ActivityId: 'a', AutoScalingGroupName: 'g', StatusCode: 'Successful' } as Activity).failed,
+      false,
+    );
   });
 
   it('asks each named group once for its latest activities', async () => {
-    const { session, sent } = fakeSession((s) => ({ Activities: [{ ActivityId: `a-${String(s.input.AutoScalingGroupName)}`, AutoScalingGroupName: s.input.AutoScalingGroupName, StatusCode: 'Failed' }] }));
-    const out = await describeScalingActivities(session, 'p', 'eu-west-1', { groupNames: ['a', 'b', 'a', ''], maxRecords: 500 });
+    const { session, sent } = fakeSession((s) => ({
+      Activities: [
+        {
+          ActivityId: `a-${String(s.input.AutoScalingGroupName)}`,
+          AutoScalingGroupName: s.input.AutoScalingGroupName,
+          StatusCode: 'Failed',
+        },
+      ],
+    }));
+    const out = await describeScalingActivities(session, 'p', 'eu-west-1', {
+      groupNames: ['a', 'b', 'a', ''],
+      maxRecords: 500,
+    });
     assert.ok(out.ok);
-    assert.deepEqual(out.value.map((a) => a.activityId), ['a-a', 'a-b']);
-    assert.deepEqual(sent.map((s) => [s.input.AutoScalingGroupName, s.input.MaxRecords]), [
-      ['a', 100],
-      ['b', 100],
-    ]);
+    assert.deepEqual(
+      out.value.map((a) => a.activityId),
+      ['a-a', 'a-b'],
+    );
+    assert.deepEqual(
+      sent.map((s) => [s.input.AutoScalingGroupName, s.input.MaxRecords]),
+      [
+        ['a', 100],
+        ['b', 100],
+      ],
+    );
   });
 });
 
@@ -153,7 +233,15 @@ describe('launch templates, AMIs and snapshots', () => {
             ImageId: 'ami-0abcdef1234567890',
             IamInstanceProfile: { Arn: 'arn:aws:iam::111122223333:instance-profile/web' },
             BlockDeviceMappings: [
-              { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, KmsKeyId: 'arn:aws:kms:eu-west-1:444455556666:key/k', VolumeSize: 20, VolumeType: 'gp3' } },
+              {
+                DeviceName: '/dev/xvda',
+                Ebs: {
+                  Encrypted: true,
+                  KmsKeyId: 'arn:aws:kms:eu-west-1:444455556666:key/k',
+                  VolumeSize: 20,
+                  VolumeType: 'gp3',
+                },
+              },
               { DeviceName: '/dev/sdb', VirtualName: 'ephemeral0' },
             ],
           },
@@ -162,7 +250,12 @@ describe('launch templates, AMIs and snapshots', () => {
     }));
     const out = await describeLaunchTemplateVersions(session, 'p', 'eu-west-1', { id: 'lt-0abc', name: 'web' });
     assert.ok(out.ok);
-    assert.deepEqual(sent[0]?.input, { LaunchTemplateId: 'lt-0abc', Versions: ['$Default'], MaxResults: 200, NextToken: undefined });
+    assert.deepEqual(sent[0]?.input, {
+      LaunchTemplateId: 'lt-0abc',
+      Versions: ['$Default'],
+      MaxResults: 200,
+      NextToken: undefined,
+    });
     assert.deepEqual(out.value, [
       {
         templateId: 'lt-0abc',
@@ -172,7 +265,13 @@ describe('launch templates, AMIs and snapshots', () => {
         imageId: 'ami-0abcdef1234567890',
         instanceProfile: 'arn:aws:iam::111122223333:instance-profile/web',
         blockDevices: [
-          { deviceName: '/dev/xvda', encrypted: true, kmsKeyId: 'arn:aws:kms:eu-west-1:444455556666:key/k', volumeSizeGiB: 20, volumeType: 'gp3' },
+          {
+            deviceName: '/dev/xvda',
+            encrypted: true,
+            kmsKeyId: 'arn:aws:kms:eu-west-1:444455556666:key/k',
+            volumeSizeGiB: 20,
+            volumeType: 'gp3',
+          },
           { deviceName: '/dev/sdb' },
         ],
       },
@@ -193,23 +292,52 @@ describe('launch templates, AMIs and snapshots', () => {
         Name: 'golden',
         State: 'available',
         RootDeviceName: '/dev/xvda',
-        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1', Encrypted: true, VolumeSize: 8 } }],
+        BlockDeviceMappings: [
+          { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1', Encrypted: true, VolumeSize: 8 } },
+        ],
       }),
-      { imageId: 'ami-1', name: 'golden', ownerId: '444455556666', state: 'available', rootDeviceName: '/dev/xvda', blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-1', encrypted: true, volumeSizeGiB: 8 }] },
+      {
+        imageId: 'ami-1',
+        name: 'golden',
+        ownerId: '444455556666',
+        state: 'available',
+        rootDeviceName: '/dev/xvda',
+        blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-1', encrypted: true, volumeSizeGiB: 8 }],
+      },
     );
     assert.deepEqual(
-      mapSnapshot({ SnapshotId: 'snap-1', OwnerId: '444455556666', Encrypted: true, KmsKeyId: 'arn:aws:kms:eu-west-1:444455556666:key/k', State: 'completed', VolumeSize: 8 }),
-      { snapshotId: 'snap-1', ownerId: '444455556666', encrypted: true, kmsKeyId: 'arn:aws:kms:eu-west-1:444455556666:key/k', state: 'completed', volumeSizeGiB: 8 },
+      mapSnapshot({
+        SnapshotId: 'snap-1',
+        OwnerId: '444455556666',
+        Encrypted: true,
+        KmsKeyId: 'arn:aws:kms:eu-west-1:444455556666:key/k',
+        State: 'completed',
+        VolumeSize: 8,
+      }),
+      {
+        snapshotId: 'snap-1',
+        ownerId: '444455556666',
+        encrypted: true,
+        kmsKeyId: 'arn:aws:kms:eu-west-1:444455556666:key/k',
+        state: 'completed',
+        volumeSizeGiB: 8,
+      },
     );
     assert.deepEqual(mapSnapshot({ SnapshotId: 'snap-2' }), { snapshotId: 'snap-2', encrypted: false });
   });
 
   it('asks for distinct ids, at most 100 a request, and nothing for none', async () => {
-    const { session, sent } = fakeSession((s) => ({ Images: ((s.input.ImageIds as string[] | undefined) ?? []).map((id) => ({ ImageId: id })), Snapshots: [] }));
+    const { session, sent } = fakeSession((s) => ({
+      Images: ((s.input.ImageIds as string[] | undefined) ?? []).map((id) => ({ ImageId: id })),
+      Snapshots: [],
+    }));
     const ids = Array.from({ length: 150 }, (_, i) => `ami-${i}`);
     const images = await describeImages(session, 'p', 'eu-west-1', [...ids, 'ami-0']);
     assert.ok(images.ok && images.value.length === 150);
-    assert.deepEqual(sent.map((s) => (s.input.ImageIds as string[]).length), [100, 50]);
+    assert.deepEqual(
+      sent.map((s) => (s.input.ImageIds as string[]).length),
+      [100, 50],
+    );
     assert.equal(sent[0]?.action, 'ec2:DescribeImages');
     const snapshots = await describeSnapshots(session, 'p', 'eu-west-1', []);
     assert.ok(snapshots.ok && snapshots.value.length === 0);
@@ -237,7 +365,12 @@ describe('createGrant', () => {
         region: 'eu-central-1',
         name: 'CreateGrantCommand',
         action: 'kms:CreateGrant',
-        input: { KeyId: keyArn, GranteePrincipal: SLR, Operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'CreateGrant'], Name: 'asg-web-ebs' },
+        input: {
+          KeyId: keyArn,
+          GranteePrincipal: SLR,
+          Operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'CreateGrant'],
+          Name: 'asg-web-ebs',
+        },
       },
     ]);
   });

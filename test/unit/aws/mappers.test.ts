@@ -79,7 +79,8 @@ describe('mapTrailEvent', () => {
       eventTime: '2024-05-01T10:00:03Z',
       userIdentity: { arn: 'arn:aws:sts::111122223333:assumed-role/Deployer/alice' },
       errorCode: 'AccessDenied',
-      errorMessage: 'User: arn:aws:sts::111122223333:assumed-role/Deployer/alice is not authorized to perform: kms:CreateGrant',
+      errorMessage:
+        'User: arn:aws:sts::111122223333:assumed-role/Deployer/alice is not authorized to perform: kms:CreateGrant',
       requestParameters: {
         keyId: 'arn:aws:kms:eu-west-1:111122223333:key/k-1',
         granteePrincipal: '111122223333:aws:ec2-infrastructure:i-0123456789abcdef0',
@@ -123,7 +124,9 @@ describe('mapTrailEvent', () => {
       EventId: 'e-2',
       EventName: 'StartInstances',
       EventTime: new Date('2024-05-01T10:00:00Z'),
-      CloudTrailEvent: JSON.stringify({ requestParameters: { instancesSet: { items: [{ instanceId: 'i-1' }, { instanceId: 'i-2' }] } } }),
+      CloudTrailEvent: JSON.stringify({
+        requestParameters: { instancesSet: { items: [{ instanceId: 'i-1' }, { instanceId: 'i-2' }] } },
+      }),
     });
     assert.deepEqual(start.instanceIds, ['i-1', 'i-2']);
     const broken = mapTrailEvent({ EventId: 'e-3', EventName: 'StartInstances', CloudTrailEvent: '{not json' });
@@ -142,7 +145,14 @@ describe('mapVolume and mapEvaluation', () => {
         State: 'in-use',
         Attachments: [{ InstanceId: 'i-1' }],
       }),
-      { id: 'vol-1', encrypted: true, kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k-1', sizeGiB: 8, state: 'in-use', attachedTo: 'i-1' },
+      {
+        id: 'vol-1',
+        encrypted: true,
+        kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k-1',
+        sizeGiB: 8,
+        state: 'in-use',
+        attachedTo: 'i-1',
+      },
     );
     assert.deepEqual(mapVolume({ VolumeId: 'vol-2' }), { id: 'vol-2', encrypted: false });
   });

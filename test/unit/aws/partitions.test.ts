@@ -39,7 +39,10 @@ describe('AwsSession IAM clients', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'eld-partitions-'));
     writeFileSync(join(dir, 'config'), '[profile p]\nregion = eu-west-1\n');
-    writeFileSync(join(dir, 'credentials'), '[p]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = not-a-real-secret\n');
+    writeFileSync(
+      join(dir, 'credentials'),
+      '[p]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = not-a-real-secret\n',
+    );
     session = new AwsSession({ configFile: join(dir, 'config'), credentialsFile: join(dir, 'credentials') });
   });
   after(() => {

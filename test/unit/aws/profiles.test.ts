@@ -81,20 +81,36 @@ describe('listProfiles', () => {
   });
 
   it('lists profiles of every sign-in kind from both files, default first', async () => {
-    const profiles = await listProfiles({ configFile: join(dir, 'config'), credentialsFile: join(dir, 'credentials'), ignoreCache: true });
+    const profiles = await listProfiles({
+      configFile: join(dir, 'config'),
+      credentialsFile: join(dir, 'credentials'),
+      ignoreCache: true,
+    });
     const byName = Object.fromEntries(profiles.map((p) => [p.name, p]));
     assert.equal(profiles[0]!.name, 'default');
-    assert.deepEqual(
-      profiles.map((p) => p.name).slice(1),
-      ['admin', 'ci', 'corp-dev', 'ec2-role', 'endpoints', 'keys', 'old-sso', 'only-in-credentials', 'vault'],
-    );
+    assert.deepEqual(profiles.map((p) => p.name).slice(1), [
+      'admin',
+      'ci',
+      'corp-dev',
+      'ec2-role',
+      'endpoints',
+      'keys',
+      'old-sso',
+      'only-in-credentials',
+      'vault',
+    ]);
     assert.deepEqual(byName.default, { name: 'default', signIn: 'static-keys', region: 'eu-west-1' });
     assert.deepEqual(byName.keys, { name: 'keys', signIn: 'static-keys', region: 'us-east-2' });
     assert.deepEqual(byName.admin, { name: 'admin', signIn: 'assume-role', accountId: '222233334444', needsMfa: true });
     assert.equal(byName['ec2-role']!.signIn, 'assume-role');
     assert.equal(byName.vault!.signIn, 'credential-process');
     assert.equal(byName.vault!.runsProcess, true);
-    assert.deepEqual(byName['corp-dev'], { name: 'corp-dev', signIn: 'sso', region: 'eu-central-1', accountId: '555566667777' });
+    assert.deepEqual(byName['corp-dev'], {
+      name: 'corp-dev',
+      signIn: 'sso',
+      region: 'eu-central-1',
+      accountId: '555566667777',
+    });
     assert.deepEqual(byName['old-sso'], { name: 'old-sso', signIn: 'sso-legacy', accountId: '888899990000' });
     assert.deepEqual(byName.ci, { name: 'ci', signIn: 'web-identity', accountId: '121212121212' });
     assert.equal(byName.endpoints!.signIn, 'unknown');
@@ -115,19 +131,35 @@ describe('listProfiles', () => {
     const file = join(dir, 'changing');
     writeFileSync(file, '[profile first]\nregion = eu-west-1\n');
     const options = { configFile: file, credentialsFile: join(dir, 'none') };
-    assert.deepEqual((await listProfiles({ ...options, ignoreCache: true })).map((p) => p.name), ['first']);
+    assert.deepEqual(
+      (await listProfiles({ ...options, ignoreCache: true })).map((p) => p.name),
+      ['first'],
+    );
     writeFileSync(file, '[profile second]\nregion = eu-west-1\n');
-    assert.deepEqual((await listProfiles(options)).map((p) => p.name), ['first']);
-    assert.deepEqual((await listProfiles({ ...options, ignoreCache: true })).map((p) => p.name), ['second']);
+    assert.deepEqual(
+      (await listProfiles(options)).map((p) => p.name),
+      ['first'],
+    );
+    assert.deepEqual(
+      (await listProfiles({ ...options, ignoreCache: true })).map((p) => p.name),
+      ['second'],
+    );
   });
 
   it('lists 5,000 profiles from one config file', async function () {
     const sections: string[] = [];
     for (let i = 0; i < 5000; i++) {
       const kind = i % 4;
-      if (kind === 0) sections.push(`[profile p${i}]\nregion = eu-west-1\naws_access_key_id = AKID${i}\naws_secret_access_key = x\n`);
-      if (kind === 1) sections.push(`[profile p${i}]\nrole_arn = arn:aws:iam::${String(100000000000 + i)}:role/R\nsource_profile = p0\n`);
-      if (kind === 2) sections.push(`[profile p${i}]\nsso_session = s\nsso_account_id = ${String(200000000000 + i)}\nsso_role_name = R\n`);
+      if (kind === 0)
+        sections.push(`[profile p${i}]\nregion = eu-west-1\naws_access_key_id = AKID${i}\naws_secret_access_key = x\n`);
+      if (kind === 1)
+        sections.push(
+          `[profile p${i}]\nrole_arn = arn:aws:iam::${String(100000000000 + i)}:role/R\nsource_profile = p0\n`,
+        );
+      if (kind === 2)
+        sections.push(
+          `[profile p${i}]\nsso_session = s\nsso_account_id = ${String(200000000000 + i)}\nsso_role_name = R\n`,
+        );
       if (kind === 3) sections.push(`[profile p${i}]\ncredential_process = /bin/echo ${i}\n`);
     }
     sections.push('[sso-session s]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n');
@@ -146,8 +178,19 @@ describe('listProfiles', () => {
 
 describe('signInKind', () => {
   it('prefers what the SDK resolves first when a profile mixes settings', () => {
-    assert.equal(signInKind({ role_arn: 'arn:aws:iam::1:role/x', source_profile: 'a', aws_access_key_id: 'A', aws_secret_access_key: 'B' }), 'assume-role');
-    assert.equal(signInKind({ aws_access_key_id: 'A', aws_secret_access_key: 'B', credential_process: 'x' }), 'static-keys');
+    assert.equal(
+      signInKind({
+        role_arn: 'arn:aws:iam::1:role/x',
+        source_profile: 'a',
+        aws_access_key_id: 'A',
+        aws_secret_access_key: 'B',
+      }),
+      'assume-role',
+    );
+    assert.equal(
+      signInKind({ aws_access_key_id: 'A', aws_secret_access_key: 'B', credential_process: 'x' }),
+      'static-keys',
+    );
     assert.equal(signInKind({ credential_process: 'x', sso_session: 's' }), 'credential-process');
     assert.equal(signInKind({ sso_session: 's', sso_start_url: 'u' }), 'sso');
     assert.equal(signInKind({}), 'unknown');
@@ -157,16 +200,37 @@ describe('signInKind', () => {
 describe('profiles whose sign-in could prompt or run a command', () => {
   const config = {
     keys: { aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'x' },
-    'keys-with-serial': { aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'x', mfa_serial: 'arn:aws:iam::111122223333:mfa/me' },
+    'keys-with-serial': {
+      aws_access_key_id: 'AKIDEXAMPLE',
+      aws_secret_access_key: 'x',
+      mfa_serial: 'arn:aws:iam::111122223333:mfa/me',
+    },
     vault: { credential_process: '/usr/local/bin/vault-aws' },
-    'keys-and-process': { aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'x', credential_process: '/bin/false' },
-    'mfa-role': { role_arn: 'arn:aws:iam::222233334444:role/Admin', source_profile: 'keys', mfa_serial: 'arn:aws:iam::111122223333:mfa/me' },
+    'keys-and-process': {
+      aws_access_key_id: 'AKIDEXAMPLE',
+      aws_secret_access_key: 'x',
+      credential_process: '/bin/false',
+    },
+    'mfa-role': {
+      role_arn: 'arn:aws:iam::222233334444:role/Admin',
+      source_profile: 'keys',
+      mfa_serial: 'arn:aws:iam::111122223333:mfa/me',
+    },
     'over-mfa': { role_arn: 'arn:aws:iam::333344445555:role/Ops', source_profile: 'mfa-role' },
     'over-vault': { role_arn: 'arn:aws:iam::333344445555:role/Ops', source_profile: 'vault' },
     // A source profile with keys ends the chain even when it names a role itself.
     'over-keyed-role': { role_arn: 'arn:aws:iam::333344445555:role/Ops', source_profile: 'keyed-role' },
-    'keyed-role': { aws_access_key_id: 'AKIDEXAMPLE', aws_secret_access_key: 'x', role_arn: 'arn:aws:iam::1:role/R', source_profile: 'vault' },
-    'from-metadata': { role_arn: 'arn:aws:iam::333344445555:role/Ops', credential_source: 'Ec2InstanceMetadata', mfa_serial: 'arn:aws:iam::1:mfa/x' },
+    'keyed-role': {
+      aws_access_key_id: 'AKIDEXAMPLE',
+      aws_secret_access_key: 'x',
+      role_arn: 'arn:aws:iam::1:role/R',
+      source_profile: 'vault',
+    },
+    'from-metadata': {
+      role_arn: 'arn:aws:iam::333344445555:role/Ops',
+      credential_source: 'Ec2InstanceMetadata',
+      mfa_serial: 'arn:aws:iam::1:mfa/x',
+    },
     'loop-a': { role_arn: 'arn:aws:iam::333344445555:role/A', source_profile: 'loop-b' },
     'loop-b': { role_arn: 'arn:aws:iam::333344445555:role/B', source_profile: 'loop-a' },
     sso: { sso_session: 'corp', sso_account_id: '555566667777', sso_role_name: 'Dev' },
@@ -174,7 +238,10 @@ describe('profiles whose sign-in could prompt or run a command', () => {
 
   it('marks roles with mfa_serial and credential_process profiles, also through source_profile', () => {
     const byName = Object.fromEntries(summariseProfiles(config, {}).map((p) => [p.name, p]));
-    const flags = (name: string) => ({ needsMfa: byName[name]!.needsMfa ?? false, runsProcess: byName[name]!.runsProcess ?? false });
+    const flags = (name: string) => ({
+      needsMfa: byName[name]!.needsMfa ?? false,
+      runsProcess: byName[name]!.runsProcess ?? false,
+    });
     assert.deepEqual(flags('mfa-role'), { needsMfa: true, runsProcess: false });
     assert.deepEqual(flags('over-mfa'), { needsMfa: true, runsProcess: false });
     assert.deepEqual(flags('vault'), { needsMfa: false, runsProcess: true });
@@ -187,7 +254,12 @@ describe('profiles whose sign-in could prompt or run a command', () => {
   });
 
   it('follows source_profile to a process profile and stops at a missing one', () => {
-    const sections = new Map(Object.entries({ role: { role_arn: 'arn:aws:iam::1:role/R', source_profile: 'base' }, base: { credential_process: 'x' } }));
+    const sections = new Map(
+      Object.entries({
+        role: { role_arn: 'arn:aws:iam::1:role/R', source_profile: 'base' },
+        base: { credential_process: 'x' },
+      }),
+    );
     assert.deepEqual(interactiveSignIn('role', sections), { needsMfa: false, runsProcess: true });
     assert.deepEqual(interactiveSignIn('missing', sections), { needsMfa: false, runsProcess: false });
   });

@@ -29,16 +29,25 @@ type Overrides = Partial<Pick<SessionPort, 'profile' | 'knownAccountId' | 'calle
 function fakeSession(overrides: Overrides = {}): { session: SessionPort; sent: Sent[]; gates: string[] } {
   const sent: Sent[] = [];
   const gates: string[] = [];
-  const unknownIdentity: Outcome<CallerIdentity> = { ok: false, error: { kind: 'unknown', message: 'no', nextStep: '' } };
+  const unknownIdentity: Outcome<CallerIdentity> = {
+    ok: false,
+    error: { kind: 'unknown', message: 'no', nextStep: '' },
+  };
   const session: SessionPort = {
-    send<Output>(_service: string, _profile: string, _region: string, command: SdkCommand<Output>): Promise<Outcome<Output>> {
+    send<Output>(
+      _service: string,
+      _profile: string,
+      _region: string,
+      command: SdkCommand<Output>,
+    ): Promise<Outcome<Output>> {
       return new Promise((resolve) =>
         sent.push({
           name: command.constructor.name,
           input: command.input,
           // The test plays AWS: it answers with the shape the command's output has.
           answer: (value) => resolve({ ok: true, value: value as Output }),
-          fail: (error) => resolve({ ok: false, error: { kind: 'access-denied', message: String(error), nextStep: 'ask' } }),
+          fail: (error) =>
+            resolve({ ok: false, error: { kind: 'access-denied', message: String(error), nextStep: 'ask' } }),
         }),
       );
     },
@@ -132,7 +141,11 @@ describe('describeKey port: DescribeKey and ListAliases in one round trip', () =
 });
 
 describe('lookupEvents: the rate gate never waits for GetCallerIdentity', () => {
-  const query = { eventName: 'CreateGrant', startTime: new Date('2024-05-01T00:00:00Z'), endTime: new Date('2024-05-02T00:00:00Z') };
+  const query = {
+    eventName: 'CreateGrant',
+    startTime: new Date('2024-05-01T00:00:00Z'),
+    endTime: new Date('2024-05-02T00:00:00Z'),
+  };
   const never = (): Promise<never> => new Promise<never>(() => {});
 
   it('sends LookupEvents while the identity is still unknown, gated by profile and region', async () => {
@@ -149,12 +162,18 @@ describe('lookupEvents: the rate gate never waits for GetCallerIdentity', () => 
   });
 
   it('shares the gate of an account the config names, across its profiles', async () => {
-    const { session, sent, gates } = fakeSession({ profile: async (name) => ({ name, signIn: 'static-keys', accountId: '111111111111' }), knownAccountId: never });
+    const { session, sent, gates } = fakeSession({
+      profile: async (name) => ({ name, signIn: 'static-keys', accountId: '111111111111' }),
+      knownAccountId: never,
+    });
     const first = lookupEvents(session, 'dev', 'eu-west-1', query);
     const second = lookupEvents(session, 'ops', 'eu-west-1', query);
     await settle();
     sent.forEach((s) => s.answer({ Events: [] }));
     await Promise.all([first, second]);
-    assert.deepEqual(gates, ['cloudtrail\u0000111111111111\u0000eu-west-1', 'cloudtrail\u0000111111111111\u0000eu-west-1']);
+    assert.deepEqual(gates, [
+      'cloudtrail\u0000111111111111\u0000eu-west-1',
+      'cloudtrail\u0000111111111111\u0000eu-west-1',
+    ]);
   });
 });

@@ -19,10 +19,18 @@ describe('AwsSession error boundary', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'eld-session-'));
     writeFileSync(join(dir, 'config'), '[profile p]\nregion = eu-west-1\n');
-    writeFileSync(join(dir, 'credentials'), `[p]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\naws_session_token = ${TOKEN}\n`);
+    writeFileSync(
+      join(dir, 'credentials'),
+      `[p]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\naws_session_token = ${TOKEN}\n`,
+    );
   });
   beforeEach(() => {
-    session = new AwsSession({ configFile: join(dir, 'config'), credentialsFile: join(dir, 'credentials'), maxConcurrentRequests: 1, callTimeoutMs: 100 });
+    session = new AwsSession({
+      configFile: join(dir, 'config'),
+      credentialsFile: join(dir, 'credentials'),
+      maxConcurrentRequests: 1,
+      callTimeoutMs: 100,
+    });
   });
   afterEach(() => session.dispose());
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,9 +60,12 @@ describe('AwsSession error boundary', () => {
   it('keeps the key id, secret and session token it signed with out of every failure', async () => {
     const outcome = await session.call('KMS', 'p', 'eu-west-1', async (kms) => {
       const credentials = await kms.config.credentials();
-      throw Object.assign(new Error(`echoed ${credentials.accessKeyId} ${credentials.secretAccessKey} ${credentials.sessionToken ?? ''}`), {
-        name: 'AccessDeniedException',
-      });
+      throw Object.assign(
+        new Error(`echoed ${credentials.accessKeyId} ${credentials.secretAccessKey} ${credentials.sessionToken ?? ''}`),
+        {
+          name: 'AccessDeniedException',
+        },
+      );
     });
     assert.ok(!outcome.ok);
     const text = JSON.stringify(outcome.error);

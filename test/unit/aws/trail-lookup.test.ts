@@ -14,17 +14,27 @@ const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/55487ec5-4c6b-4c87-80e5-
 const WINDOW = { startTime: new Date('2026-05-18T06:00:00Z'), endTime: new Date('2026-05-18T06:30:00Z') };
 
 function event(id: string, name: string, minute: number, record: Record<string, unknown> = {}): Event {
-  return { EventId: id, EventName: name, EventTime: new Date(Date.UTC(2026, 4, 18, 6, minute)), CloudTrailEvent: JSON.stringify(record) };
+  return {
+    EventId: id,
+    EventName: name,
+    EventTime: new Date(Date.UTC(2026, 4, 18, 6, minute)),
+    CloudTrailEvent: JSON.stringify(record),
+  };
 }
 
 const DENIAL = event('denied', 'CreateGrant', 17, {
   eventSource: 'kms.amazonaws.com',
   errorCode: 'AccessDenied',
-  requestParameters: { keyId: KEY_ARN, granteePrincipal: `arn:aws:sts::111122223333:assumed-role/aws:ec2-infrastructure/${INSTANCE}` },
+  requestParameters: {
+    keyId: KEY_ARN,
+    granteePrincipal: `arn:aws:sts::111122223333:assumed-role/aws:ec2-infrastructure/${INSTANCE}`,
+  },
 });
 
 /** A session whose LookupEvents answers come from `answer`, with every request and gate wait recorded. */
-function trailSession(answer: (input: LookupEventsCommandInput, request: number) => Partial<LookupEventsCommandOutput>): {
+function trailSession(
+  answer: (input: LookupEventsCommandInput, request: number) => Partial<LookupEventsCommandOutput>,
+): {
   session: SessionPort;
   inputs: LookupEventsCommandInput[];
   waits: () => number;
@@ -42,7 +52,11 @@ function trailSession(answer: (input: LookupEventsCommandInput, request: number)
         waits++;
       },
     }),
-    profile: async (name: string): Promise<ProfileSummary> => ({ name, signIn: 'static-keys', accountId: '111122223333' }),
+    profile: async (name: string): Promise<ProfileSummary> => ({
+      name,
+      signIn: 'static-keys',
+      accountId: '111122223333',
+    }),
   } as unknown as SessionPort;
   return { session, inputs, waits: () => waits };
 }
@@ -68,13 +82,23 @@ describe('lookupEvents by resource', () => {
   it('finds the denial by the key and stops: no event-name lookup through the busy account', async () => {
     const { session, inputs, waits } = trailSession((input) => {
       if (attributeOf(input) === `ResourceName=${INSTANCE}`) return { Events: [event('start', 'StartInstances', 16)] };
-      if (attributeOf(input) === `ResourceName=${KEY_ARN}`) return { Events: [event('decrypt', 'Decrypt', 20), DENIAL] };
+      if (attributeOf(input) === `ResourceName=${KEY_ARN}`)
+        return { Events: [event('decrypt', 'Decrypt', 20), DENIAL] };
       return { Events: [], NextToken: 'never-asked' };
     });
-    const out = await lookupEvents(session, 'p', 'us-east-1', { eventName: 'CreateGrant', ...WINDOW, maxResults: 500, stopWhen: isDenial, resourceNames: [KEY_ARN, INSTANCE] });
+    const out = await lookupEvents(session, 'p', 'us-east-1', {
+      eventName: 'CreateGrant',
+      ...WINDOW,
+      maxResults: 500,
+      stopWhen: isDenial,
+      resourceNames: [KEY_ARN, INSTANCE],
+    });
     assert.ok(out.ok);
     // Narrowed to the name asked for: neither the StartInstances nor the Decrypt comes back.
-    assert.deepEqual(out.value.map((e) => e.eventId), ['denied']);
+    assert.deepEqual(
+      out.value.map((e) => e.eventId),
+      ['denied'],
+    );
     assert.deepEqual(inputs.map(attributeOf), [`ResourceName=${INSTANCE}`, `ResourceName=${KEY_ARN}`]);
     assert.equal(waits(), 2, 'every request waits for the rate gate');
     assert.equal(inputs[0]?.MaxResults, 50);
@@ -85,16 +109,34 @@ describe('lookupEvents by resource', () => {
     const { session, inputs } = trailSession((input) =>
       attributeOf(input) === 'EventName=CreateGrant' ? { Events: [grant, DENIAL] } : { Events: [grant] },
     );
-    const out = await lookupEvents(session, 'p', 'us-east-1', { eventName: 'CreateGrant', ...WINDOW, maxResults: 500, stopWhen: isDenial, resourceNames: [KEY_ARN] });
+    const out = await lookupEvents(session, 'p', 'us-east-1', {
+      eventName: 'CreateGrant',
+      ...WINDOW,
+      maxResults: 500,
+      stopWhen: isDenial,
+      resourceNames: [KEY_ARN],
+    });
     assert.ok(out.ok);
-    assert.deepEqual(out.value.map((e) => e.eventId), ['other-grant', 'denied']);
+    assert.deepEqual(
+      out.value.map((e) => e.eventId),
+      ['other-grant', 'denied'],
+    );
     assert.deepEqual(inputs.map(attributeOf), [`ResourceName=${KEY_ARN}`, 'EventName=CreateGrant']);
   });
 
   it('spends one budget of ten pages on all lookups of a question', async () => {
     let page = 0;
-    const { session, inputs } = trailSession(() => ({ Events: [event(`e-${++page}`, 'CreateGrant', 1)], NextToken: `t-${page}` }));
-    const out = await lookupEvents(session, 'p', 'us-east-1', { eventName: 'CreateGrant', ...WINDOW, maxResults: 500, stopWhen: isDenial, resourceNames: [INSTANCE, KEY_ARN] });
+    const { session, inputs } = trailSession(() => ({
+      Events: [event(`e-${++page}`, 'CreateGrant', 1)],
+      NextToken: `t-${page}`,
+    }));
+    const out = await lookupEvents(session, 'p', 'us-east-1', {
+      eventName: 'CreateGrant',
+      ...WINDOW,
+      maxResults: 500,
+      stopWhen: isDenial,
+      resourceNames: [INSTANCE, KEY_ARN],
+    });
     assert.ok(out.ok);
     assert.equal(inputs.length, 10);
     // The first resource pages on until the budget ends: its tokens go back with the same attribute.
@@ -116,7 +158,11 @@ describe('lookupEvents by resource', () => {
       rateGate: () => ({ wait: async () => {} }),
       profile: async () => undefined,
     } as unknown as SessionPort;
-    const out = await lookupEvents(session, 'p', 'us-east-1', { eventName: 'CreateGrant', ...WINDOW, resourceNames: [KEY_ARN] });
+    const out = await lookupEvents(session, 'p', 'us-east-1', {
+      eventName: 'CreateGrant',
+      ...WINDOW,
+      resourceNames: [KEY_ARN],
+    });
     assert.ok(!out.ok && out.error.kind === 'throttled');
   });
 });

@@ -6,12 +6,23 @@
 import * as assert from 'node:assert/strict';
 import type { Event } from '@aws-sdk/client-cloudtrail';
 import { mapTrailEvent } from '../../../src/aws/cloudtrail';
-import { F1_DENIED_GRANT, F2_OLD_DENIED_GRANT, F3_DENIED_DATA_KEY, F4_DRY_RUN_GRANT, F5_GRANT } from '../diagnosis/realRecords';
+import {
+  F1_DENIED_GRANT,
+  F2_OLD_DENIED_GRANT,
+  F3_DENIED_DATA_KEY,
+  F4_DRY_RUN_GRANT,
+  F5_GRANT,
+} from '../diagnosis/realRecords';
 import { F1_RECORD, F2_RECORD, F3_RECORD, F4_RECORD, F5_RECORD } from './realResponses';
 
 /** A LookupEvents entry as CloudTrail returns it for a record: the summary fields and the record's JSON. */
 function lookupEntry(record: { eventID: string; eventName: string; eventSource: string }): Event {
-  return { EventId: record.eventID, EventName: record.eventName, EventSource: record.eventSource, CloudTrailEvent: JSON.stringify(record) };
+  return {
+    EventId: record.eventID,
+    EventName: record.eventName,
+    EventSource: record.eventSource,
+    CloudTrailEvent: JSON.stringify(record),
+  };
 }
 
 describe('mapTrailEvent on real record shapes', () => {
@@ -23,7 +34,11 @@ describe('mapTrailEvent on real record shapes', () => {
     assert.equal(userType, 'AssumedRole');
     assert.equal(dryRun, undefined);
     assert.deepEqual(resources, [
-      { type: 'AWS::KMS::Key', name: 'arn:aws:kms:us-east-1:111122223333:key/55487ec5-4c6b-4c87-80e5-3cfa8bcfc271', accountId: '111122223333' },
+      {
+        type: 'AWS::KMS::Key',
+        name: 'arn:aws:kms:us-east-1:111122223333:key/55487ec5-4c6b-4c87-80e5-3cfa8bcfc271',
+        accountId: '111122223333',
+      },
     ]);
     // The role behind the session, with its path: the session ARN has none.
     assert.equal(event.sessionIssuerArn, 'arn:aws:iam::111122223333:role/ops/Operator');
@@ -52,7 +67,11 @@ describe('mapTrailEvent on real record shapes', () => {
     assert.equal(resources?.[0]?.accountId, 'AWS Internal');
     const { requestParameters, ...withoutParameters } = F4_RECORD;
     assert.ok(requestParameters.dryRun);
-    assert.equal(mapTrailEvent(lookupEntry(withoutParameters as typeof F4_RECORD)).dryRun, true, 'the error code alone says dry run');
+    assert.equal(
+      mapTrailEvent(lookupEntry(withoutParameters as typeof F4_RECORD)).dryRun,
+      true,
+      'the error code alone says dry run',
+    );
   });
 
   it('F5: takes the instance from the STS-ARN grantee of a successful grant', () => {
@@ -64,9 +83,18 @@ describe('mapTrailEvent on real record shapes', () => {
   });
 
   it('takes eventSource from the record, else from the summary, so a License Manager CreateGrant is told apart', () => {
-    const licence = mapTrailEvent({ EventId: 'l-1', EventName: 'CreateGrant', EventSource: 'license-manager.amazonaws.com' });
+    const licence = mapTrailEvent({
+      EventId: 'l-1',
+      EventName: 'CreateGrant',
+      EventSource: 'license-manager.amazonaws.com',
+    });
     assert.equal(licence.eventSource, 'license-manager.amazonaws.com');
-    const kms = mapTrailEvent({ EventId: 'k-1', EventName: 'CreateGrant', EventSource: 'x', CloudTrailEvent: JSON.stringify({ eventSource: 'kms.amazonaws.com' }) });
+    const kms = mapTrailEvent({
+      EventId: 'k-1',
+      EventName: 'CreateGrant',
+      EventSource: 'x',
+      CloudTrailEvent: JSON.stringify({ eventSource: 'kms.amazonaws.com' }),
+    });
     assert.equal(kms.eventSource, 'kms.amazonaws.com');
   });
 
@@ -75,7 +103,9 @@ describe('mapTrailEvent on real record shapes', () => {
       EventId: 's-1',
       EventName: 'StartInstances',
       Resources: [{ ResourceType: 'AWS::EC2::Instance', ResourceName: 'i-0123456789abcdef0' }],
-      CloudTrailEvent: JSON.stringify({ requestParameters: { instancesSet: { items: [{ instanceId: 'i-0123456789abcdef0' }] } } }),
+      CloudTrailEvent: JSON.stringify({
+        requestParameters: { instancesSet: { items: [{ instanceId: 'i-0123456789abcdef0' }] } },
+      }),
     });
     assert.deepEqual(event.resources, [{ type: 'AWS::EC2::Instance', name: 'i-0123456789abcdef0' }]);
   });
@@ -86,7 +116,15 @@ describe('mapTrailEvent on real record shapes', () => {
       EventName: 'RunInstances',
       CloudTrailEvent: JSON.stringify({
         requestParameters: { instancesSet: { items: [{ imageId: 'ami-1', minCount: 2, maxCount: 2 }] } },
-        responseElements: { instancesSet: { items: [{ instanceId: 'i-0aaaaaaaaaaaaaaa1' }, { instanceId: 'i-0aaaaaaaaaaaaaaa2' }, { instanceId: 'i-0aaaaaaaaaaaaaaa1' }] } },
+        responseElements: {
+          instancesSet: {
+            items: [
+              { instanceId: 'i-0aaaaaaaaaaaaaaa1' },
+              { instanceId: 'i-0aaaaaaaaaaaaaaa2' },
+              { instanceId: 'i-0aaaaaaaaaaaaaaa1' },
+            ],
+          },
+        },
       }),
     });
     assert.deepEqual(event.instanceIds, ['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2']);
@@ -109,7 +147,9 @@ describe('mapTrailEvent on real record shapes', () => {
     const event = mapTrailEvent({
       EventId: 'g-1',
       EventName: 'CreateGrant',
-      CloudTrailEvent: JSON.stringify({ requestParameters: { granteePrincipal: 'arn:aws:iam::111122223333:role/i-0123456789abcdef0' } }),
+      CloudTrailEvent: JSON.stringify({
+        requestParameters: { granteePrincipal: 'arn:aws:iam::111122223333:role/i-0123456789abcdef0' },
+      }),
     });
     assert.equal(event.instanceIds, undefined);
   });

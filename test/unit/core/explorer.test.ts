@@ -158,14 +158,20 @@ describe('an active filter in the view', () => {
   ];
 
   it('is named in the view description, and nothing is said without one', () => {
-    assert.equal(describeFilter({ text: ' app ', stoppedAtLaunchOnly: true }), 'Filter: "app" · stopped at launch only');
+    assert.equal(
+      describeFilter({ text: ' app ', stoppedAtLaunchOnly: true }),
+      'Filter: "app" · stopped at launch only',
+    );
     assert.equal(describeFilter({ text: '  ' }), undefined);
     assert.equal(describeFilter({}), undefined);
   });
 
   it('makes the region counts say how many match, keeping the totals', () => {
     assert.equal(describeFilteredCounts(instances, { text: 'db' }), '1 of 2 match · 2 instances, 1 stopped at launch');
-    assert.equal(describeFilteredCounts(instances, { stoppedAtLaunchOnly: true, text: 'app' }), '0 of 2 match · 2 instances, 1 stopped at launch');
+    assert.equal(
+      describeFilteredCounts(instances, { stoppedAtLaunchOnly: true, text: 'app' }),
+      '0 of 2 match · 2 instances, 1 stopped at launch',
+    );
     assert.equal(describeFilteredCounts(instances, {}), '2 instances, 1 stopped at launch');
   });
 });

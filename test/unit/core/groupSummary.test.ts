@@ -17,16 +17,40 @@ function group(name: string, overrides: Partial<AutoScalingGroupSummary> = {}): 
 }
 
 function activity(groupName: string, overrides: Partial<ScalingActivity> = {}): ScalingActivity {
-  return { activityId: `a-${Math.random()}`, groupName, statusCode: 'Successful', instanceIds: [], failed: false, ...overrides };
+  return {
+    activityId: `a-${Math.random()}`,
+    groupName,
+    statusCode: 'Successful',
+    instanceIds: [],
+    failed: false,
+    ...overrides,
+  };
 }
 
 describe('failing Auto Scaling groups in the tree', () => {
   it('lists only groups with a failed or cancelled activity, by name, with the newest failure and its message', () => {
     const groups = [group('web'), group('api'), group('batch')];
     const activities = [
-      activity('web', { statusCode: 'Cancelled', failed: true, statusMessage: 'old', startTime: '2026-01-01T00:00:00Z', instanceIds: ['i-0000000000000000a'] }),
-      activity('web', { statusCode: 'Cancelled', failed: true, statusMessage: 'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError', startTime: '2026-01-02T00:00:00Z', instanceIds: ['i-0000000000000000b'] }),
-      activity('api', { statusCode: 'Failed', failed: true, description: 'Launching a new EC2 instance. Status Reason: denied' }),
+      activity('web', {
+        statusCode: 'Cancelled',
+        failed: true,
+        statusMessage: 'old',
+        startTime: '2026-01-01T00:00:00Z',
+        instanceIds: ['i-0000000000000000a'],
+      }),
+      activity('web', {
+        statusCode: 'Cancelled',
+        failed: true,
+        statusMessage:
+          'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InternalError',
+        startTime: '2026-01-02T00:00:00Z',
+        instanceIds: ['i-0000000000000000b'],
+      }),
+      activity('api', {
+        statusCode: 'Failed',
+        failed: true,
+        description: 'Launching a new EC2 instance. Status Reason: denied',
+      }),
       activity('batch', { statusCode: 'Successful' }),
       activity('ghost', { statusCode: 'Failed', failed: true }),
     ];
@@ -39,7 +63,11 @@ describe('failing Auto Scaling groups in the tree', () => {
     assert.match(web.message, /Termination Reason: Client\.InternalError/);
     assert.equal(web.activity.startTime, '2026-01-02T00:00:00Z');
     assert.deepEqual(web.terminatedInstanceIds, ['i-0000000000000000b', 'i-0000000000000000a']);
-    assert.equal(shown[0].message, 'Launching a new EC2 instance. Status Reason: denied', 'the description when there is no status message');
+    assert.equal(
+      shown[0].message,
+      'Launching a new EC2 instance. Status Reason: denied',
+      'the description when there is no status message',
+    );
   });
 
   it('lists nothing for healthy groups or when no activities were read', () => {
@@ -48,9 +76,15 @@ describe('failing Auto Scaling groups in the tree', () => {
   });
 
   it('names the launch template with its version, a mixed instances template, or the launch configuration', () => {
-    assert.equal(launchSourceLabel(group('a', { launchTemplate: { id: 'lt-0abc', name: 'nodes', version: '3' } })), 'lt-0abc (nodes) version 3');
+    assert.equal(
+      launchSourceLabel(group('a', { launchTemplate: { id: 'lt-0abc', name: 'nodes', version: '3' } })),
+      'lt-0abc (nodes) version 3',
+    );
     assert.equal(launchSourceLabel(group('a', { launchTemplate: { name: 'nodes' } })), 'nodes version $Default');
-    assert.equal(launchSourceLabel(group('a', { mixedInstancesTemplates: [{ id: 'lt-1', version: '$Latest' }] })), 'lt-1 version $Latest');
+    assert.equal(
+      launchSourceLabel(group('a', { mixedInstancesTemplates: [{ id: 'lt-1', version: '$Latest' }] })),
+      'lt-1 version $Latest',
+    );
     assert.equal(launchSourceLabel(group('a', { launchConfigurationName: 'old-lc' })), 'launch configuration old-lc');
     assert.equal(launchSourceLabel(group('a')), undefined);
     assert.equal(templateLabel({ id: 'lt-9' }), 'lt-9 version $Default');

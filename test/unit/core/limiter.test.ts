@@ -21,13 +21,19 @@ describe('createLimiter', () => {
     };
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => limiter.run(() => task(i))));
     assert.equal(peak, 3);
-    assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i * 2));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 20 }, (_, i) => i * 2),
+    );
     assert.equal(limiter.active, 0);
   });
 
   it('frees the slot of a failing task', async () => {
     const limiter = createLimiter(1);
-    await assert.rejects(limiter.run(() => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      limiter.run(() => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(await limiter.run(async () => 'next'), 'next');
   });
 

@@ -4,7 +4,13 @@ import { summarizePolicyChange } from '../../../src/core/policyChange';
 const base = {
   Version: '2012-10-17',
   Statement: [
-    { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: 'kms:*',
+      Resource: '*',
+    },
     { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/App' }, Action: 'kms:Decrypt', Resource: '*' },
   ],
 };
@@ -14,7 +20,13 @@ describe('summarizePolicyChange (the confirmation before a key policy is saved)'
     const next = structuredClone(base);
     next.Statement[0].Action = 'kms:Describe*';
     next.Statement.splice(1, 1);
-    next.Statement.push({ Sid: 'AllowEC2GrantsForEncryptedVolumes', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/App' }, Action: 'kms:CreateGrant', Resource: '*' });
+    next.Statement.push({
+      Sid: 'AllowEC2GrantsForEncryptedVolumes',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:role/App' },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+    });
     const before = JSON.stringify(base, null, 2);
     const after = JSON.stringify(next, null, 2);
     const lines = summarizePolicyChange(before, after);

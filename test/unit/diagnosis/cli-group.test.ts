@@ -5,8 +5,16 @@ import { NOW, baseWorld, fakePorts } from './fakes';
 
 describe('diagnose --auto-scaling-group', () => {
   it('parses a group name as the target', () => {
-    const parsed = parseDiagnoseArguments(['--auto-scaling-group', 'eks-nodes', '--region', 'us-west-2', '--format', 'json'], {});
-    assert.deepEqual(parsed, { autoScalingGroup: 'eks-nodes', profile: 'default', region: 'us-west-2', format: 'json' });
+    const parsed = parseDiagnoseArguments(
+      ['--auto-scaling-group', 'eks-nodes', '--region', 'us-west-2', '--format', 'json'],
+      {},
+    );
+    assert.deepEqual(parsed, {
+      autoScalingGroup: 'eks-nodes',
+      profile: 'default',
+      region: 'us-west-2',
+      format: 'json',
+    });
   });
 
   const errors: [string[], RegExp][] = [
@@ -35,10 +43,15 @@ describe('diagnose --auto-scaling-group', () => {
 
   it('the group report renders in every format, with the same JSON fields as an instance and subject auto-scaling-group', async () => {
     const world = baseWorld({ groups: [] });
-    const report = await diagnoseAutoScalingGroup({ groupName: 'missing\u001b[2J', profile: 'dev', region: 'eu-west-1' }, fakePorts(world), { now: () => NOW });
+    const report = await diagnoseAutoScalingGroup(
+      { groupName: 'missing\u001b[2J', profile: 'dev', region: 'eu-west-1' },
+      fakePorts(world),
+      { now: () => NOW },
+    );
     const json = JSON.parse(jsonText(report));
     assert.equal(json.subject, 'auto-scaling-group');
-    for (const field of ['verdict', 'steps', 'fix', 'fixes', 'principal', 'keys', 'calls', 'timeline']) assert.ok(field in json, field);
+    for (const field of ['verdict', 'steps', 'fix', 'fixes', 'principal', 'keys', 'calls', 'timeline'])
+      assert.ok(field in json, field);
     assert.equal(json.group.name, 'missing\u001b[2J');
     assert.ok(!jsonText(report).includes('\u001b'), 'no raw escape in the JSON text');
     assert.ok(!renderText(report).includes('\u001b'), 'no raw escape in the text');
@@ -48,15 +61,26 @@ describe('diagnose --auto-scaling-group', () => {
 
   it('expired credentials on the group read exit as a usage error', async () => {
     const world = baseWorld({ groups: [] });
-    world.failures.listAutoScalingGroups = { kind: 'expired-credentials', message: 'expired (test)', nextStep: 'sign in again' };
-    const report = await diagnoseAutoScalingGroup({ groupName: 'g', profile: 'dev', region: 'eu-west-1' }, fakePorts(world), { now: () => NOW });
+    world.failures.listAutoScalingGroups = {
+      kind: 'expired-credentials',
+      message: 'expired (test)',
+      nextStep: 'sign in again',
+    };
+    const report = await diagnoseAutoScalingGroup(
+      { groupName: 'g', profile: 'dev', region: 'eu-west-1' },
+      fakePorts(world),
+      { now: () => NOW },
+    );
     assert.equal(exitOf(report, 'dev').code, EXIT.usage);
   });
 });
 
 describe('the grant fix as a shell line', () => {
   it('quotes what is not plainly safe, so a hostile value stays one argument', () => {
-    assert.equal(shellLine(['aws', 'kms', 'create-grant', '--key-id', 'arn:aws:kms:us-west-2:111122223333:key/abc']), 'aws kms create-grant --key-id arn:aws:kms:us-west-2:111122223333:key/abc');
+    assert.equal(
+      shellLine(['aws', 'kms', 'create-grant', '--key-id', 'arn:aws:kms:us-west-2:111122223333:key/abc']),
+      'aws kms create-grant --key-id arn:aws:kms:us-west-2:111122223333:key/abc',
+    );
     assert.equal(shellLine(['--profile', "dev'; rm -rf ~ #"]), `--profile 'dev'\\''; rm -rf ~ #'`);
     assert.equal(shellLine(['$(id)']), `'$(id)'`);
   });

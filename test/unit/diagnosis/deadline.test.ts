@@ -10,13 +10,25 @@ const DEADLINE_MS = 150;
 function silentPorts(silent: PortName[]): DiagnosisPorts & { log: string[] } {
   const ports = fakePorts(baseWorld());
   const never = (): Promise<never> => new Promise<never>(() => undefined);
-  const overrides = Object.fromEntries(silent.map((name) => [name, (...args: unknown[]) => (ports.log.push(`${name} (silent) ${String(args[0])}`), never())]));
+  const overrides = Object.fromEntries(
+    silent.map((name) => [
+      name,
+      (...args: unknown[]) => (ports.log.push(`${name} (silent) ${String(args[0])}`), never()),
+    ]),
+  );
   return { ...ports, ...overrides };
 }
 
-async function diagnoseWithin(ports: DiagnosisPorts, signal?: AbortSignal): Promise<{ report: DiagnosisReport; elapsedMs: number }> {
+async function diagnoseWithin(
+  ports: DiagnosisPorts,
+  signal?: AbortSignal,
+): Promise<{ report: DiagnosisReport; elapsedMs: number }> {
   const started = Date.now();
-  const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION, deadlineMs: DEADLINE_MS }, ports, { now: () => NOW, signal });
+  const report = await diagnoseInstance(
+    { instanceId: INSTANCE_ID, profile: 'dev', region: REGION, deadlineMs: DEADLINE_MS },
+    ports,
+    { now: () => NOW, signal },
+  );
   return { report, elapsedMs: Date.now() - started };
 }
 
@@ -32,13 +44,27 @@ describe('the diagnosis deadline', () => {
   });
 
   it('ends a diagnosis whose every port never answers with a report that says the instance check timed out', async () => {
-    const all: PortName[] = ['describeInstance', 'describeVolumes', 'getEbsDefaults', 'describeKey', 'getCallerIdentity', 'lookupEvents', 'getKeyPolicy', 'simulatePrincipalPolicy'];
+    const all: PortName[] = [
+      'describeInstance',
+      'describeVolumes',
+      'getEbsDefaults',
+      'describeKey',
+      'getCallerIdentity',
+      'lookupEvents',
+      'getKeyPolicy',
+      'simulatePrincipalPolicy',
+    ];
     const { report, elapsedMs } = await diagnoseWithin(silentPorts(all));
     assert.ok(elapsedMs >= DEADLINE_MS - 5 && elapsedMs < DEADLINE_MS + 400, `elapsed ${elapsedMs} ms`);
     const instance = step(report, 'instance-state');
     assert.equal(instance.status, 'error');
     assert.equal(instance.failureKind, 'timeout');
-    assert.deepEqual(instance.evidence, [{ label: 'DescribeInstances', value: "timeout: No answer to ec2:DescribeInstances within the diagnosis's 0.2 s." }]);
+    assert.deepEqual(instance.evidence, [
+      {
+        label: 'DescribeInstances',
+        value: "timeout: No answer to ec2:DescribeInstances within the diagnosis's 0.2 s.",
+      },
+    ]);
     assert.match(instance.nextStep ?? '', /^Diagnose again/);
     assert.equal(report.verdict.code, 'unknown');
     assert.match(report.verdict.summary, /No answer to ec2:DescribeInstances within the diagnosis's 0\.2 s/);
@@ -57,12 +83,22 @@ describe('the diagnosis deadline', () => {
     assert.equal(step(report, 'principal').status, 'fail', 'CloudTrail answered before the deadline');
     const keys = step(report, 'kms-keys');
     assert.equal(keys.status, 'error');
-    assert.match(keys.evidence[0].value, /^DescribeKey failed: timeout: No answer to kms:DescribeKey within the diagnosis's 0\.2 s\.$/);
+    assert.match(
+      keys.evidence[0].value,
+      /^DescribeKey failed: timeout: No answer to kms:DescribeKey within the diagnosis's 0\.2 s\.$/,
+    );
     assert.match(keys.nextStep ?? '', /^Diagnose again/);
     const policy = step(report, 'key-policy');
     assert.equal(policy.status, 'error');
-    assert.ok(policy.evidence.some((e) => e.value === "GetKeyPolicy failed: timeout: No answer to kms:GetKeyPolicy within the diagnosis's 0.2 s."));
-    assert.ok(report.verdict.caveats.some((c) => c.includes('Diagnose again')), report.verdict.caveats.join(' / '));
+    assert.ok(
+      policy.evidence.some(
+        (e) => e.value === "GetKeyPolicy failed: timeout: No answer to kms:GetKeyPolicy within the diagnosis's 0.2 s.",
+      ),
+    );
+    assert.ok(
+      report.verdict.caveats.some((c) => c.includes('Diagnose again')),
+      report.verdict.caveats.join(' / '),
+    );
     assert.notEqual(report.verdict.confidence, 'high');
   });
 
@@ -71,7 +107,13 @@ describe('the diagnosis deadline', () => {
     const { report } = await diagnoseWithin(ports);
     const principal = step(report, 'principal');
     assert.equal(principal.status, 'error');
-    assert.ok(principal.evidence.some((e) => e.label === 'CreateGrant events' && e.value.startsWith('unavailable (timeout: No answer to cloudtrail:LookupEvents')));
+    assert.ok(
+      principal.evidence.some(
+        (e) =>
+          e.label === 'CreateGrant events' &&
+          e.value.startsWith('unavailable (timeout: No answer to cloudtrail:LookupEvents'),
+      ),
+    );
     const before = ports.log.length;
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(ports.log.length, before, 'nothing runs after the report');
@@ -82,7 +124,9 @@ describe('the diagnosis deadline', () => {
   it('still rejects with an AbortError when the caller cancels before the deadline', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
-    await assert.rejects(diagnoseWithin(silentPorts(['describeInstance']), controller.signal), (error: unknown) => isAbortError(error));
+    await assert.rejects(diagnoseWithin(silentPorts(['describeInstance']), controller.signal), (error: unknown) =>
+      isAbortError(error),
+    );
   });
 
   it('hands the ports a signal that aborts at the deadline, so the AWS layer can end its requests', async () => {

@@ -1,7 +1,25 @@
 import * as assert from 'node:assert/strict';
-import { diagnoseInstance, jsonText, renderMarkdown, renderText, toJson, type DiagnosisReport } from '../../../src/core/diagnosis';
+import {
+  diagnoseInstance,
+  jsonText,
+  renderMarkdown,
+  renderText,
+  toJson,
+  type DiagnosisReport,
+} from '../../../src/core/diagnosis';
 import { inertJson, markdownCode, markdownFence, markdownText, oneLine } from '../../../src/core/diagnosis/escape';
-import { INSTANCE_ID, KEY_ARN, NOW, REGION, USER_ARN, baseWorld, deniedGrant, fakePorts, key, type World } from './fakes';
+import {
+  INSTANCE_ID,
+  KEY_ARN,
+  NOW,
+  REGION,
+  USER_ARN,
+  baseWorld,
+  deniedGrant,
+  fakePorts,
+  key,
+  type World,
+} from './fakes';
 
 /** Values as anyone who may tag an instance, name an alias or call KMS could write them. */
 const HOSTILE = {
@@ -82,9 +100,17 @@ async function report(world: World, profile = 'dev'): Promise<DiagnosisReport> {
 function hostileWorld(value: string): World {
   const base = baseWorld();
   return baseWorld({
-    instance: { ...base.instance, name: value, stateReason: { code: 'Client.InternalError', message: `Client.InternalError: ${value}` } },
+    instance: {
+      ...base.instance,
+      name: value,
+      stateReason: { code: 'Client.InternalError', message: `Client.InternalError: ${value}` },
+    },
     keys: [key({ aliases: [`alias/${value}`] })],
-    events: [deniedGrant({ errorMessage: `User: ${USER_ARN} is not authorized to perform: kms:CreateGrant on resource: ${KEY_ARN} ${value}` })],
+    events: [
+      deniedGrant({
+        errorMessage: `User: ${USER_ARN} is not authorized to perform: kms:CreateGrant on resource: ${KEY_ARN} ${value}`,
+      }),
+    ],
   });
 }
 
@@ -101,14 +127,18 @@ describe('hostile values through every renderer', () => {
       assert.ok(hostile.includes(`| Name | ${text} |`));
       assert.ok(hostile.includes(`| StateReason message | Client.InternalError: ${text} |`));
       assert.ok(hostile.includes(markdownText(`aliases alias/${value}`)));
-      for (const raw of ['<img', '<command', '\r', '\u2028', '\u2029', '\u001b', '\u0007', '\u009b', '\u202e']) assert.ok(!hostile.includes(raw), JSON.stringify(raw));
+      for (const raw of ['<img', '<command', '\r', '\u2028', '\u2029', '\u001b', '\u0007', '\u009b', '\u202e'])
+        assert.ok(!hostile.includes(raw), JSON.stringify(raw));
     });
 
     it(`text: ${kind} in a Name tag, alias, state reason and CloudTrail message stays on its line, with no control`, async () => {
       const benign = renderText(await report(hostileWorld('web-1')));
       const hostile = renderText(await report(hostileWorld(value)));
       assert.equal(hostile.split('\n').length, benign.split('\n').length);
-      assert.equal(hostile.split('\n')[0], `EC2 Launch Doctor: ${INSTANCE_ID} (${oneLine(value)}) in ${REGION}, profile dev`);
+      assert.equal(
+        hostile.split('\n')[0],
+        `EC2 Launch Doctor: ${INSTANCE_ID} (${oneLine(value)}) in ${REGION}, profile dev`,
+      );
       assert.ok(hostile.includes(`      - Name: ${oneLine(value)}\n`));
       // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
       assert.doesNotMatch(hostile, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
@@ -127,17 +157,31 @@ describe('hostile values through every renderer', () => {
   it('a principal ARN with backticks and line breaks stays inside its code span and its JSON block', async () => {
     const odd = `arn:aws:iam::111122223333:user/a\`\`b\n# x`;
     // With the key policy unreadable, the fix names the principal in both places.
-    const md = renderMarkdown(await report(baseWorld({ keyPolicies: {}, events: [deniedGrant({ userArn: odd, errorMessage: undefined })] })));
-    assert.ok(md.includes('### Add to an IAM policy of ```arn:aws:iam::111122223333:user/a``b # x``` (for key `' + KEY_ARN + '`)'));
+    const md = renderMarkdown(
+      await report(baseWorld({ keyPolicies: {}, events: [deniedGrant({ userArn: odd, errorMessage: undefined })] })),
+    );
+    assert.ok(
+      md.includes(
+        '### Add to an IAM policy of ```arn:aws:iam::111122223333:user/a``b # x``` (for key `' + KEY_ARN + '`)',
+      ),
+    );
     const fence = md.match(/^(`{3,})json\n([\s\S]*?)\n\1$/m);
     assert.ok(fence, 'a closed json block');
-    assert.ok(JSON.stringify(JSON.parse(fence[2])).includes(JSON.stringify(odd)), 'the statement names the principal exactly');
+    assert.ok(
+      JSON.stringify(JSON.parse(fence[2])).includes(JSON.stringify(odd)),
+      'the statement names the principal exactly',
+    );
     assert.ok(!md.split('\n').includes('# x'));
   });
 
   it('a profile name cannot break the command links or the heading', async () => {
     const md = renderMarkdown(await report(baseWorld(), 'x) [y](command:z'), { commandLinks: true });
     assert.ok(md.includes('Profile `x) [y](command:z`, Region'));
-    assert.deepEqual(liveCommandLinks(md), ['command:ec2LaunchDoctor.openKeyPolicy', 'command:ec2LaunchDoctor.copyStatement', 'command:ec2LaunchDoctor.startInstance', 'command:ec2LaunchDoctor.copyReport']);
+    assert.deepEqual(liveCommandLinks(md), [
+      'command:ec2LaunchDoctor.openKeyPolicy',
+      'command:ec2LaunchDoctor.copyStatement',
+      'command:ec2LaunchDoctor.startInstance',
+      'command:ec2LaunchDoctor.copyReport',
+    ]);
   });
 });

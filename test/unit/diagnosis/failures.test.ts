@@ -1,13 +1,34 @@
 import * as assert from 'node:assert/strict';
 import { diagnoseInstance, type DiagnosisReport } from '../../../src/core/diagnosis';
 import type { DiagnosisPorts } from '../../../src/core/diagnosis/ports';
-import { DELEGATING_POLICY, INSTANCE_ID, KEY_ARN, NOW, OTHER_ACCOUNT, REGION, baseWorld, failure, fakePorts, key, startEvent, type World } from './fakes';
+import {
+  DELEGATING_POLICY,
+  INSTANCE_ID,
+  KEY_ARN,
+  NOW,
+  OTHER_ACCOUNT,
+  REGION,
+  baseWorld,
+  failure,
+  fakePorts,
+  key,
+  startEvent,
+  type World,
+} from './fakes';
 
 async function diagnose(world: World, profilesByAccount?: Record<string, string[]>): Promise<DiagnosisReport> {
-  return diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION, profilesByAccount }, fakePorts(world), { now: () => NOW });
+  return diagnoseInstance(
+    { instanceId: INSTANCE_ID, profile: 'dev', region: REGION, profilesByAccount },
+    fakePorts(world),
+    { now: () => NOW },
+  );
 }
 
-function failing(port: keyof DiagnosisPorts, kind: Parameters<typeof failure>[0] = 'access-denied', overrides: Partial<World> = {}): World {
+function failing(
+  port: keyof DiagnosisPorts,
+  kind: Parameters<typeof failure>[0] = 'access-denied',
+  overrides: Partial<World> = {},
+): World {
   return baseWorld({ ...overrides, failures: { [port]: failure(kind) } });
 }
 
@@ -131,10 +152,18 @@ describe('diagnoseInstance with one failing call', () => {
       keys: [key({ arn: crossArn, keyId: 'abcd', accountId: OTHER_ACCOUNT })],
       events: [startEvent()],
     };
-    const withProfile = await diagnose(failing('getKeyPolicy', 'access-denied', overrides), { [OTHER_ACCOUNT]: ['shared-kms'] });
-    assert.match(stepOf(withProfile, 'key-policy').nextStep ?? '', new RegExp(`account ${OTHER_ACCOUNT}.*"shared-kms"`));
+    const withProfile = await diagnose(failing('getKeyPolicy', 'access-denied', overrides), {
+      [OTHER_ACCOUNT]: ['shared-kms'],
+    });
+    assert.match(
+      stepOf(withProfile, 'key-policy').nextStep ?? '',
+      new RegExp(`account ${OTHER_ACCOUNT}.*"shared-kms"`),
+    );
     const withoutProfile = await diagnose(failing('getKeyPolicy', 'access-denied', overrides));
-    assert.match(stepOf(withoutProfile, 'key-policy').nextStep ?? '', new RegExp(`configure a profile for account ${OTHER_ACCOUNT}`));
+    assert.match(
+      stepOf(withoutProfile, 'key-policy').nextStep ?? '',
+      new RegExp(`configure a profile for account ${OTHER_ACCOUNT}`),
+    );
   });
 
   it('SimulatePrincipalPolicy is not permitted: the IAM step is skipped with the reason; a key-policy-only verdict keeps its confidence', async () => {
@@ -148,7 +177,9 @@ describe('diagnoseInstance with one failing call', () => {
   });
 
   it('SimulatePrincipalPolicy is not permitted where IAM decides: confidence drops and the permission is named', async () => {
-    const report = await diagnose(failing('simulatePrincipalPolicy', 'access-denied', { keyPolicies: { [KEY_ARN]: DELEGATING_POLICY } }));
+    const report = await diagnose(
+      failing('simulatePrincipalPolicy', 'access-denied', { keyPolicies: { [KEY_ARN]: DELEGATING_POLICY } }),
+    );
     assert.equal(stepOf(report, 'iam-policy').status, 'skip');
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
     assert.equal(report.verdict.confidence, 'medium');
@@ -159,7 +190,10 @@ describe('diagnoseInstance with one failing call', () => {
   it('SimulatePrincipalPolicy finds no such role: the error names the possibly missing role path', async () => {
     const session = 'arn:aws:sts::111122223333:assumed-role/Deployer/alice';
     const report = await diagnose(
-      failing('simulatePrincipalPolicy', 'not-found', { keyPolicies: { [KEY_ARN]: DELEGATING_POLICY }, events: [startEvent({ userArn: session })] }),
+      failing('simulatePrincipalPolicy', 'not-found', {
+        keyPolicies: { [KEY_ARN]: DELEGATING_POLICY },
+        events: [startEvent({ userArn: session })],
+      }),
     );
     const step = stepOf(report, 'iam-policy');
     assert.equal(step.status, 'error');
@@ -169,7 +203,9 @@ describe('diagnoseInstance with one failing call', () => {
   it('a port that throws instead of returning a failure becomes an error step, not a crash', async () => {
     const ports = fakePorts(baseWorld());
     ports.getKeyPolicy = () => Promise.reject(new Error('socket hang up'));
-    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { now: () => NOW });
+    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+      now: () => NOW,
+    });
     assert.equal(stepOf(report, 'key-policy').status, 'error');
     assert.ok(stepOf(report, 'key-policy').evidence.some((e) => /socket hang up/.test(e.value)));
   });

@@ -38,7 +38,19 @@ export const ADMIN_ONLY_POLICY = JSON.stringify({
       Sid: 'Allow access for Key Administrators',
       Effect: 'Allow',
       Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/KeyAdmin` },
-      Action: ['kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion'],
+      Action: [
+        'kms:Describe*',
+        'kms:Enable*',
+        'kms:List*',
+        'kms:Put*',
+        'kms:Update*',
+        'kms:Revoke*',
+        'kms:Disable*',
+        'kms:Get*',
+        'kms:Delete*',
+        'kms:ScheduleKeyDeletion',
+        'kms:CancelKeyDeletion',
+      ],
       Resource: '*',
     },
     {
@@ -53,13 +65,27 @@ export const ADMIN_ONLY_POLICY = JSON.stringify({
 
 export const DELEGATING_POLICY = JSON.stringify({
   Version: '2012-10-17',
-  Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+  Statement: [
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+  ],
 });
 
 export const DENYING_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [
-    { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
     { Sid: 'NoGrantsForDev', Effect: 'Deny', Principal: { AWS: USER_ARN }, Action: 'kms:CreateGrant', Resource: '*' },
   ],
 });
@@ -99,7 +125,14 @@ export function deniedGrant(overrides: Partial<TrailEvent> = {}): TrailEvent {
 }
 
 export function startEvent(overrides: Partial<TrailEvent> = {}): TrailEvent {
-  return { eventId: 'ev-start-1', eventName: 'StartInstances', eventTime: '2024-05-01T10:00:00Z', userArn: USER_ARN, instanceIds: [INSTANCE_ID], ...overrides };
+  return {
+    eventId: 'ev-start-1',
+    eventName: 'StartInstances',
+    eventTime: '2024-05-01T10:00:00Z',
+    userArn: USER_ARN,
+    instanceIds: [INSTANCE_ID],
+    ...overrides,
+  };
 }
 
 export type PortName = keyof DiagnosisPorts;
@@ -148,7 +181,9 @@ export function baseWorld(overrides: Partial<World> = {}): World {
       launchTime: '2024-05-01T10:00:00.000Z',
       blockDevices: [{ deviceName: '/dev/xvda', volumeId: 'vol-1' }],
     },
-    volumes: [{ id: 'vol-1', encrypted: true, kmsKeyId: KEY_ARN, sizeGiB: 8, state: 'in-use', attachedTo: INSTANCE_ID }],
+    volumes: [
+      { id: 'vol-1', encrypted: true, kmsKeyId: KEY_ARN, sizeGiB: 8, state: 'in-use', attachedTo: INSTANCE_ID },
+    ],
     defaults: { encryptionByDefault: false },
     keys: [key()],
     keyPolicies: { [KEY_ARN]: ADMIN_ONLY_POLICY },
@@ -162,7 +197,13 @@ export function baseWorld(overrides: Partial<World> = {}): World {
 }
 
 export function failure(kind: AwsFailure['kind'], action?: string): AwsFailure {
-  return { kind, message: `${kind} (test)`, nextStep: `fix ${kind}`, ...(action ? { action } : {}), code: kind === 'access-denied' ? 'AccessDeniedException' : undefined };
+  return {
+    kind,
+    message: `${kind} (test)`,
+    nextStep: `fix ${kind}`,
+    ...(action ? { action } : {}),
+    code: kind === 'access-denied' ? 'AccessDeniedException' : undefined,
+  };
 }
 
 export interface FakePorts extends DiagnosisPorts {
@@ -216,7 +257,11 @@ export function fakePorts(world: World): FakePorts {
       }, world.delayMs);
       if (listen) signal.addEventListener('abort', onAbort, { once: true });
     });
-  const answer = async <T>(name: PortName, signal: AbortSignal | undefined, value: () => Outcome<T>): Promise<Outcome<T>> => {
+  const answer = async <T>(
+    name: PortName,
+    signal: AbortSignal | undefined,
+    value: () => Outcome<T>,
+  ): Promise<Outcome<T>> => {
     await wait(signal);
     const failed = world.failures[name];
     if (failed) return { ok: false, error: failed };
@@ -228,11 +273,16 @@ export function fakePorts(world: World): FakePorts {
     lookupQueries,
     describeInstance: (id, o) => {
       log.push(`describeInstance ${id}`);
-      return answer('describeInstance', o?.signal, () => (id === world.instance.id ? { ok: true, value: world.instance } : { ok: false, error: failure('not-found') }));
+      return answer('describeInstance', o?.signal, () =>
+        id === world.instance.id ? { ok: true, value: world.instance } : { ok: false, error: failure('not-found') },
+      );
     },
     describeVolumes: (ids, o) => {
       log.push(`describeVolumes ${ids.join(',')}`);
-      return answer('describeVolumes', o?.signal, () => ({ ok: true, value: world.volumes.filter((v) => ids.includes(v.id)) }));
+      return answer('describeVolumes', o?.signal, () => ({
+        ok: true,
+        value: world.volumes.filter((v) => ids.includes(v.id)),
+      }));
     },
     getEbsDefaults: (o) => {
       log.push('getEbsDefaults');
@@ -277,30 +327,47 @@ export function fakePorts(world: World): FakePorts {
     describeLaunchTemplateVersions: (ref, o) => {
       log.push(`describeLaunchTemplateVersions ${ref.id ?? ref.name ?? ''} ${ref.version ?? ''}`);
       return answer('describeLaunchTemplateVersions', o?.signal, () => {
-        const versions = (world.templates ?? []).filter((t) => t.templateId === ref.id || (ref.name !== undefined && t.templateName === ref.name));
+        const versions = (world.templates ?? []).filter(
+          (t) => t.templateId === ref.id || (ref.name !== undefined && t.templateName === ref.name),
+        );
         return versions.length > 0 ? { ok: true, value: versions } : { ok: false, error: failure('not-found') };
       });
     },
     describeLaunchConfigurations: (names, o) => {
       log.push(`describeLaunchConfigurations ${names.join(',')}`);
-      return answer('describeLaunchConfigurations', o?.signal, () => ({ ok: true, value: (world.configurations ?? []).filter((c) => names.includes(c.name)) }));
+      return answer('describeLaunchConfigurations', o?.signal, () => ({
+        ok: true,
+        value: (world.configurations ?? []).filter((c) => names.includes(c.name)),
+      }));
     },
     describeImages: (ids, o) => {
       log.push(`describeImages ${ids.join(',')}`);
-      return answer('describeImages', o?.signal, () => ({ ok: true, value: (world.images ?? []).filter((i) => ids.includes(i.imageId)) }));
+      return answer('describeImages', o?.signal, () => ({
+        ok: true,
+        value: (world.images ?? []).filter((i) => ids.includes(i.imageId)),
+      }));
     },
     describeSnapshots: (ids, o) => {
       log.push(`describeSnapshots ${ids.join(',')}`);
-      return answer('describeSnapshots', o?.signal, () => ({ ok: true, value: (world.snapshots ?? []).filter((sn) => ids.includes(sn.snapshotId)) }));
+      return answer('describeSnapshots', o?.signal, () => ({
+        ok: true,
+        value: (world.snapshots ?? []).filter((sn) => ids.includes(sn.snapshotId)),
+      }));
     },
     listAutoScalingGroups: (o, query) => {
       log.push(`listAutoScalingGroups ${query?.groupNames?.join(',') ?? ''}`.trim());
       const names = query?.groupNames;
-      return answer('listAutoScalingGroups', o?.signal, () => ({ ok: true, value: (world.groups ?? []).filter((g) => !names || names.includes(g.name)) }));
+      return answer('listAutoScalingGroups', o?.signal, () => ({
+        ok: true,
+        value: (world.groups ?? []).filter((g) => !names || names.includes(g.name)),
+      }));
     },
     describeScalingActivities: (query, o) => {
       log.push(`describeScalingActivities ${query.groupNames.join(',')}`);
-      return answer('describeScalingActivities', o?.signal, () => ({ ok: true, value: (world.activities ?? []).filter((a) => query.groupNames.includes(a.groupName)) }));
+      return answer('describeScalingActivities', o?.signal, () => ({
+        ok: true,
+        value: (world.activities ?? []).filter((a) => query.groupNames.includes(a.groupName)),
+      }));
     },
     simulatePrincipalPolicy: (input, o) => {
       log.push(`simulatePrincipalPolicy ${input.policySourceArn}`);
@@ -311,7 +378,10 @@ export function fakePorts(world: World): FakePorts {
           action: 'kms:CreateGrant',
           resource,
           decision: world.iam[resource] ?? 'implicitDeny',
-          matchedStatements: world.iam[resource] === 'explicitDeny' ? [{ sourcePolicyId: 'DenyKmsGrants', sourcePolicyType: 'IAM Policy' }] : [],
+          matchedStatements:
+            world.iam[resource] === 'explicitDeny'
+              ? [{ sourcePolicyId: 'DenyKmsGrants', sourcePolicyType: 'IAM Policy' }]
+              : [],
           missingContextValues: [],
           ...world.iamExtras,
         })),

@@ -1,5 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { FIXES_BY_DENIAL, GRANT_RULES, grantRuleFor, neededFixes, type GrantDecision, type GrantFacts } from '../../../src/core/diagnosis/grantRules';
+import {
+  FIXES_BY_DENIAL,
+  GRANT_RULES,
+  grantRuleFor,
+  neededFixes,
+  type GrantDecision,
+  type GrantFacts,
+} from '../../../src/core/diagnosis/grantRules';
 
 type Row = [facts: GrantFacts, rule: string, decision: GrantDecision];
 
@@ -18,8 +25,16 @@ const rows: Row[] = [
     'key policy denies; cross-account, and IAM does not allow either',
     { outcome: 'fix', fixes: [KP, ID], sources: 2 },
   ],
-  [facts({ keyPolicy: 'denies', crossAccount: true }), 'key policy denies; cross-account, IAM not simulated', { outcome: 'fix', fixes: [KP, ID], sources: 1 }],
-  [facts({ keyPolicy: 'denies', crossAccount: true, simulation: 'allowed' }), 'key policy denies', { outcome: 'fix', fixes: [KP], sources: 1 }],
+  [
+    facts({ keyPolicy: 'denies', crossAccount: true }),
+    'key policy denies; cross-account, IAM not simulated',
+    { outcome: 'fix', fixes: [KP, ID], sources: 1 },
+  ],
+  [
+    facts({ keyPolicy: 'denies', crossAccount: true, simulation: 'allowed' }),
+    'key policy denies',
+    { outcome: 'fix', fixes: [KP], sources: 1 },
+  ],
   [
     facts({ keyPolicy: 'defers-to-iam', simulation: 'implicitDeny' }),
     'IAM decides and does not allow (same account)',
@@ -41,18 +56,34 @@ const rows: Row[] = [
     { outcome: 'fix', fixes: [ID], sources: 0 },
   ],
   [facts({ keyPolicy: 'defers-to-iam' }), 'IAM decides, not simulated, no denial seen', { outcome: 'unchecked' }],
-  [facts({ keyPolicy: 'defers-to-iam', simulation: 'allowed', trailDenial: true }), 'IAM allows, yet KMS denied', { outcome: 'other-cause' }],
+  [
+    facts({ keyPolicy: 'defers-to-iam', simulation: 'allowed', trailDenial: true }),
+    'IAM allows, yet KMS denied',
+    { outcome: 'other-cause' },
+  ],
   [facts({ keyPolicy: 'defers-to-iam', simulation: 'allowed' }), 'IAM decides and allows', { outcome: 'allowed' }],
-  [facts({ keyPolicy: 'allows', simulation: 'implicitDeny', trailDenial: true }), 'key policy allows, yet KMS denied', { outcome: 'other-cause' }],
+  [
+    facts({ keyPolicy: 'allows', simulation: 'implicitDeny', trailDenial: true }),
+    'key policy allows, yet KMS denied',
+    { outcome: 'other-cause' },
+  ],
   [facts({ keyPolicy: 'allows', simulation: 'implicitDeny' }), 'key policy allows', { outcome: 'allowed' }],
-  [facts({ simulation: 'implicitDeny', crossAccount: true }), 'key policy unread; IAM does not allow', { outcome: 'fix', fixes: 'by-cloudtrail', sources: 1 }],
+  [
+    facts({ simulation: 'implicitDeny', crossAccount: true }),
+    'key policy unread; IAM does not allow',
+    { outcome: 'fix', fixes: 'by-cloudtrail', sources: 1 },
+  ],
   [
     facts({ simulation: 'allowed', trailDenial: true }),
     'key policy unread; IAM allows, KMS denied: the key policy is missing',
     { outcome: 'fix', fixes: [KP], sources: 0 },
   ],
   [facts({ simulation: 'allowed' }), 'key policy unread; IAM allows, no denial seen', { outcome: 'unchecked' }],
-  [facts({ trailDenial: true }), 'key policy unread; only CloudTrail shows the denial', { outcome: 'fix', fixes: 'by-cloudtrail', sources: 0 }],
+  [
+    facts({ trailDenial: true }),
+    'key policy unread; only CloudTrail shows the denial',
+    { outcome: 'fix', fixes: 'by-cloudtrail', sources: 0 },
+  ],
   [facts({}), 'key policy unread; nothing else to go on', { outcome: 'unchecked' }],
 ];
 
@@ -79,7 +110,10 @@ describe('the grant decision table', () => {
         for (const trailDenial of [true, false]) {
           for (const crossAccount of [true, false]) {
             const rule = grantRuleFor({ keyPolicy, simulation, trailDenial, crossAccount });
-            assert.ok(GRANT_RULES.includes(rule), `no row for ${keyPolicy}/${simulation}/${trailDenial}/${crossAccount}`);
+            assert.ok(
+              GRANT_RULES.includes(rule),
+              `no row for ${keyPolicy}/${simulation}/${trailDenial}/${crossAccount}`,
+            );
             seen.add(rule.name);
           }
         }
@@ -95,6 +129,10 @@ describe('the grant decision table', () => {
     assert.deepEqual(neededFixes('by-cloudtrail', 'no-key-policy-allow', true), [KP, ID]);
     assert.deepEqual(neededFixes('by-cloudtrail', 'not-authorized', false), FIXES_BY_DENIAL.other.sameAccount);
     assert.deepEqual(neededFixes('by-cloudtrail', undefined, true), FIXES_BY_DENIAL.other.crossAccount);
-    assert.deepEqual(neededFixes([KP], 'no-identity-policy-allow', true), [KP], 'a row naming its fixes ignores CloudTrail');
+    assert.deepEqual(
+      neededFixes([KP], 'no-identity-policy-allow', true),
+      [KP],
+      'a row naming its fixes ignores CloudTrail',
+    );
   });
 });

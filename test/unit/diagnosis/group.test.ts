@@ -4,7 +4,15 @@
  * fixes come from the same tables as an instance's (src/aws-records.md Q3, F3, F7).
  */
 import * as assert from 'node:assert/strict';
-import { diagnoseAutoScalingGroup, isAbortError, renderMarkdown, renderText, type GrantFix, type GroupDiagnosisReport, type KeyPolicyFix } from '../../../src/core/diagnosis';
+import {
+  diagnoseAutoScalingGroup,
+  isAbortError,
+  renderMarkdown,
+  renderText,
+  type GrantFix,
+  type GroupDiagnosisReport,
+  type KeyPolicyFix,
+} from '../../../src/core/diagnosis';
 import { terminationReasonOf } from '../../../src/core/diagnosis/groupEngine';
 import { SLR_ATTACH_SID, SLR_USE_SID } from '../../../src/core/launch/serviceRoleFixes';
 import type { AutoScalingGroupSummary, ScalingActivity, TrailEvent } from '../../../src/core/model';
@@ -25,7 +33,8 @@ const F7_ACTIVITY: ScalingActivity = {
   groupName: GROUP,
   description:
     'Launching a new EC2 instance: i-1234abcd1234abcd1.  Status Reason: Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state',
-  cause: 'At 2024-05-01T10:00:00Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 1.',
+  cause:
+    'At 2024-05-01T10:00:00Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 1.',
   statusCode: 'Cancelled',
   statusMessage:
     'Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state',
@@ -57,9 +66,17 @@ function groupWorld(overrides: Partial<World> = {}): World {
     activities: [F7_ACTIVITY],
     templates: [
       { templateId: TEMPLATE_ID, versionNumber: 1, defaultVersion: true, imageId: IMAGE_ID, blockDevices: [] },
-      { templateId: TEMPLATE_ID, versionNumber: 2, defaultVersion: false, imageId: IMAGE_ID, blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN }] },
+      {
+        templateId: TEMPLATE_ID,
+        versionNumber: 2,
+        defaultVersion: false,
+        imageId: IMAGE_ID,
+        blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN }],
+      },
     ],
-    images: [{ imageId: IMAGE_ID, ownerId: ACCOUNT, blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-root' }] }],
+    images: [
+      { imageId: IMAGE_ID, ownerId: ACCOUNT, blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-root' }] },
+    ],
     snapshots: [{ snapshotId: 'snap-root', ownerId: ACCOUNT, encrypted: false }],
     events: [{ ...F3_DENIED_DATA_KEY, eventTime: '2024-05-01T10:00:02Z' }],
     ...overrides,
@@ -67,7 +84,9 @@ function groupWorld(overrides: Partial<World> = {}): World {
 }
 
 async function diagnose(world: World, name = GROUP): Promise<GroupDiagnosisReport> {
-  return diagnoseAutoScalingGroup({ groupName: name, profile: 'dev', region: REGION }, fakePorts(world), { now: () => NOW });
+  return diagnoseAutoScalingGroup({ groupName: name, profile: 'dev', region: REGION }, fakePorts(world), {
+    now: () => NOW,
+  });
 }
 
 describe('diagnoseAutoScalingGroup', () => {
@@ -110,10 +129,25 @@ describe('diagnoseAutoScalingGroup', () => {
 
   it('keys named by alias in the template still take at most 5 rounds', async () => {
     const world = groupWorld({ delayMs: 30 });
-    world.templates = world.templates?.map((t) => ({ ...t, blockDevices: t.blockDevices.map((d) => ({ ...d, kmsKeyId: KEY_ID })) }));
-    world.images = [{ imageId: IMAGE_ID, ownerId: ACCOUNT, blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-root' }, { deviceName: '/dev/xvdb', snapshotId: 'snap-data' }] }];
+    world.templates = world.templates?.map((t) => ({
+      ...t,
+      blockDevices: t.blockDevices.map((d) => ({ ...d, kmsKeyId: KEY_ID })),
+    }));
+    world.images = [
+      {
+        imageId: IMAGE_ID,
+        ownerId: ACCOUNT,
+        blockDevices: [
+          { deviceName: '/dev/xvda', snapshotId: 'snap-root' },
+          { deviceName: '/dev/xvdb', snapshotId: 'snap-data' },
+        ],
+      },
+    ];
     const dataKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/data`;
-    world.snapshots = [{ snapshotId: 'snap-root', encrypted: false }, { snapshotId: 'snap-data', encrypted: true, kmsKeyId: dataKey }];
+    world.snapshots = [
+      { snapshotId: 'snap-root', encrypted: false },
+      { snapshotId: 'snap-data', encrypted: true, kmsKeyId: dataKey },
+    ];
     world.keys = [...world.keys, key({ arn: dataKey, keyId: 'data' })];
     world.keyPolicies[dataKey] = world.keyPolicies[KEY_ARN];
     const report = await diagnose(world);
@@ -123,7 +157,12 @@ describe('diagnoseAutoScalingGroup', () => {
 
   it("a custom ServiceLinkedRoleARN is the principal; the template's number version is used", async () => {
     const custom = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_nodes`;
-    const report = await diagnose(groupWorld({ groups: [group({ serviceLinkedRoleArn: custom, launchTemplate: { id: TEMPLATE_ID, version: '1' } })], events: [] }));
+    const report = await diagnose(
+      groupWorld({
+        groups: [group({ serviceLinkedRoleArn: custom, launchTemplate: { id: TEMPLATE_ID, version: '1' } })],
+        events: [],
+      }),
+    );
     assert.equal(report.principal?.policyArn, custom);
     assert.equal(report.group?.defaultRole, false);
     assert.equal(report.group?.launchTemplate?.resolvedVersion, 1);
@@ -135,11 +174,30 @@ describe('diagnoseAutoScalingGroup', () => {
   it('a mixed instances override template brings its key too', async () => {
     const otherKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/override`;
     const world = groupWorld({
-      groups: [group({ launchTemplate: undefined, mixedInstancesTemplates: [{ id: TEMPLATE_ID, version: '1' }, { id: 'lt-override', version: '$Default' }] })],
+      groups: [
+        group({
+          launchTemplate: undefined,
+          mixedInstancesTemplates: [
+            { id: TEMPLATE_ID, version: '1' },
+            { id: 'lt-override', version: '$Default' },
+          ],
+        }),
+      ],
       events: [],
     });
-    world.templates = [...(world.templates ?? []), { templateId: 'lt-override', versionNumber: 4, defaultVersion: true, blockDevices: [{ deviceName: '/dev/xvdb', encrypted: true, kmsKeyId: otherKey }] }];
-    world.keys = [...world.keys, key({ arn: otherKey, keyId: 'override', state: 'PendingDeletion', deletionDate: '2024-05-08T00:00:00Z' })];
+    world.templates = [
+      ...(world.templates ?? []),
+      {
+        templateId: 'lt-override',
+        versionNumber: 4,
+        defaultVersion: true,
+        blockDevices: [{ deviceName: '/dev/xvdb', encrypted: true, kmsKeyId: otherKey }],
+      },
+    ];
+    world.keys = [
+      ...world.keys,
+      key({ arn: otherKey, keyId: 'override', state: 'PendingDeletion', deletionDate: '2024-05-08T00:00:00Z' }),
+    ];
     const report = await diagnose(world);
     assert.equal(report.verdict.code, 'kms-key-pending-deletion');
     assert.equal(report.verdict.keyArn, otherKey);
@@ -150,7 +208,15 @@ describe('diagnoseAutoScalingGroup', () => {
     const defaultKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/default`;
     const report = await diagnose(
       groupWorld({
-        templates: [{ templateId: TEMPLATE_ID, versionNumber: 2, defaultVersion: true, imageId: IMAGE_ID, blockDevices: [{ deviceName: '/dev/xvda', volumeSizeGiB: 20 }] }],
+        templates: [
+          {
+            templateId: TEMPLATE_ID,
+            versionNumber: 2,
+            defaultVersion: true,
+            imageId: IMAGE_ID,
+            blockDevices: [{ deviceName: '/dev/xvda', volumeSizeGiB: 20 }],
+          },
+        ],
         defaults: { encryptionByDefault: true, defaultKmsKeyId: defaultKey },
         keys: [key({ arn: defaultKey, keyId: 'default' })],
         keyPolicies: { [defaultKey]: DELEGATING_POLICY.replace(/eu-west-1/g, REGION) },
@@ -170,9 +236,21 @@ describe('diagnoseAutoScalingGroup', () => {
 
   it('a key of another account: the key policy for the group account and the grant to create from it', async () => {
     const crossKey = `arn:aws:kms:${REGION}:${OTHER_ACCOUNT}:key/cross`;
-    const denial: TrailEvent = { ...F3_DENIED_DATA_KEY, eventTime: '2024-05-01T10:00:02Z', keyId: crossKey, errorMessage: F3_DENIED_DATA_KEY.errorMessage?.replace(KEY_ARN, crossKey) };
-    const world = groupWorld({ keys: [key({ arn: crossKey, keyId: 'cross', accountId: OTHER_ACCOUNT })], keyPolicies: {}, events: [denial] });
-    world.templates = world.templates?.map((t) => ({ ...t, blockDevices: t.blockDevices.map((d) => ({ ...d, kmsKeyId: crossKey })) }));
+    const denial: TrailEvent = {
+      ...F3_DENIED_DATA_KEY,
+      eventTime: '2024-05-01T10:00:02Z',
+      keyId: crossKey,
+      errorMessage: F3_DENIED_DATA_KEY.errorMessage?.replace(KEY_ARN, crossKey),
+    };
+    const world = groupWorld({
+      keys: [key({ arn: crossKey, keyId: 'cross', accountId: OTHER_ACCOUNT })],
+      keyPolicies: {},
+      events: [denial],
+    });
+    world.templates = world.templates?.map((t) => ({
+      ...t,
+      blockDevices: t.blockDevices.map((d) => ({ ...d, kmsKeyId: crossKey })),
+    }));
     const report = await diagnose(world);
     const grant = report.fixes.find((f): f is GrantFix => f.target === 'grant');
     assert.ok(grant, JSON.stringify(report.fixes));
@@ -181,14 +259,24 @@ describe('diagnoseAutoScalingGroup', () => {
     const keyPolicy = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
     assert.equal(keyPolicy.length, 2);
     // A person of the group's account creates the grant directly: no GrantIsForAWSResource condition.
-    assert.ok(keyPolicy.every((f) => f.statement.Condition === undefined), JSON.stringify(keyPolicy));
+    assert.ok(
+      keyPolicy.every((f) => f.statement.Condition === undefined),
+      JSON.stringify(keyPolicy),
+    );
     assert.ok(report.fixes.every((f) => f.target !== 'identity-policy'));
     const text = renderText(report);
     assert.ok(text.includes(`Create a grant on ${crossKey} for ${SLR_ARN} from account ${ACCOUNT}:`), text);
-    assert.ok(text.includes(`  aws kms create-grant --key-id ${crossKey} --grantee-principal ${SLR_ARN} --operations Decrypt GenerateDataKeyWithoutPlaintext ReEncryptFrom ReEncryptTo CreateGrant DescribeKey`), text);
+    assert.ok(
+      text.includes(
+        `  aws kms create-grant --key-id ${crossKey} --grantee-principal ${SLR_ARN} --operations Decrypt GenerateDataKeyWithoutPlaintext ReEncryptFrom ReEncryptTo CreateGrant DescribeKey`,
+      ),
+      text,
+    );
     assert.match(renderMarkdown(report), /```sh\naws kms create-grant --key-id /);
     assert.doesNotMatch(renderMarkdown(report), /createGrant/, 'no command link without links');
-    const link = /\[Create grant\]\(command:ec2LaunchDoctor\.createGrant\?([^)\s]+)\)/.exec(renderMarkdown(report, { commandLinks: true }));
+    const link = /\[Create grant\]\(command:ec2LaunchDoctor\.createGrant\?([^)\s]+)\)/.exec(
+      renderMarkdown(report, { commandLinks: true }),
+    );
     assert.ok(link?.[1], 'the report links the grant fix to the create-grant command');
     assert.deepEqual(JSON.parse(decodeURIComponent(link[1])), [grant.args]);
   });
@@ -203,15 +291,25 @@ describe('diagnoseAutoScalingGroup', () => {
   it('ports without Auto Scaling: says so', async () => {
     const ports = fakePorts(groupWorld());
     delete (ports as { listAutoScalingGroups?: unknown }).listAutoScalingGroups;
-    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, { now: () => NOW });
+    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, {
+      now: () => NOW,
+    });
     assert.equal(report.verdict.code, 'unknown');
   });
 
   it('a failed group read names the permission', async () => {
     const world = groupWorld();
-    world.failures.listAutoScalingGroups = { kind: 'access-denied', message: 'denied (test)', nextStep: 'x', action: 'autoscaling:DescribeAutoScalingGroups' };
+    world.failures.listAutoScalingGroups = {
+      kind: 'access-denied',
+      message: 'denied (test)',
+      nextStep: 'x',
+      action: 'autoscaling:DescribeAutoScalingGroups',
+    };
     const report = await diagnose(world);
-    assert.match(report.verdict.nextStep, /Allow autoscaling:DescribeAutoScalingGroups for the identity of profile "dev"/);
+    assert.match(
+      report.verdict.nextStep,
+      /Allow autoscaling:DescribeAutoScalingGroups for the identity of profile "dev"/,
+    );
   });
 });
 
@@ -225,7 +323,12 @@ describe('terminationReasonOf', () => {
   ];
   for (const [message, code] of rows) {
     it(`${String(message).slice(0, 40)} -> ${String(code)}`, () => {
-      assert.equal(terminationReasonOf(message === undefined ? undefined : { ...F7_ACTIVITY, statusMessage: message, description: undefined })?.code, code);
+      assert.equal(
+        terminationReasonOf(
+          message === undefined ? undefined : { ...F7_ACTIVITY, statusMessage: message, description: undefined },
+        )?.code,
+        code,
+      );
     });
   }
 });
@@ -235,19 +338,35 @@ describe('a group on a launch configuration', () => {
     const report = await diagnose(
       groupWorld({
         groups: [group({ launchTemplate: undefined, launchConfigurationName: 'old-lc' })],
-        configurations: [{ name: 'old-lc', imageId: IMAGE_ID, blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN }] }],
+        configurations: [
+          {
+            name: 'old-lc',
+            imageId: IMAGE_ID,
+            blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN }],
+          },
+        ],
       }),
     );
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
     assert.equal(report.verdict.keyArn, KEY_ARN);
-    assert.ok(report.steps[1].evidence.some((e) => e.label === 'launch configuration old-lc'), JSON.stringify(report.steps[1].evidence));
+    assert.ok(
+      report.steps[1].evidence.some((e) => e.label === 'launch configuration old-lc'),
+      JSON.stringify(report.steps[1].evidence),
+    );
   });
 
   it('without a port for launch configurations, says its block devices are not read, lowering the confidence, rather than finding no key', async () => {
-    const ports = fakePorts(groupWorld({ groups: [group({ launchTemplate: undefined, launchConfigurationName: 'old-lc' })], events: [] }));
+    const ports = fakePorts(
+      groupWorld({ groups: [group({ launchTemplate: undefined, launchConfigurationName: 'old-lc' })], events: [] }),
+    );
     delete (ports as { describeLaunchConfigurations?: unknown }).describeLaunchConfigurations;
-    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, { now: () => NOW });
-    assert.ok(report.verdict.caveats.some((c) => /Launch configuration old-lc: its block devices are not read/.test(c)), JSON.stringify(report.verdict));
+    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, {
+      now: () => NOW,
+    });
+    assert.ok(
+      report.verdict.caveats.some((c) => /Launch configuration old-lc: its block devices are not read/.test(c)),
+      JSON.stringify(report.verdict),
+    );
     assert.equal(report.verdict.confidence, 'low');
   });
 });
@@ -258,7 +377,10 @@ describe('a group diagnosis cancelled', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 60);
     await assert.rejects(
-      diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, { now: () => NOW, signal: controller.signal }),
+      diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, {
+        now: () => NOW,
+        signal: controller.signal,
+      }),
       (error: unknown) => isAbortError(error),
     );
     const atAbort = ports.log.length;
@@ -269,8 +391,15 @@ describe('a group diagnosis cancelled', () => {
   it('at its deadline, a port that never answers ends as timed out and the report still comes', async () => {
     const ports = fakePorts(groupWorld());
     ports.describeScalingActivities = () => new Promise(() => undefined);
-    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION, deadlineMs: 300 }, ports, { now: () => NOW });
+    const report = await diagnoseAutoScalingGroup(
+      { groupName: GROUP, profile: 'dev', region: REGION, deadlineMs: 300 },
+      ports,
+      { now: () => NOW },
+    );
     assert.equal(report.subject, 'auto-scaling-group');
-    assert.ok(report.verdict.caveats.some((c) => /Scaling activities/.test(c)), JSON.stringify(report.verdict.caveats));
+    assert.ok(
+      report.verdict.caveats.some((c) => /Scaling activities/.test(c)),
+      JSON.stringify(report.verdict.caveats),
+    );
   });
 });

@@ -8,7 +8,18 @@ import * as assert from 'node:assert/strict';
 import { diagnoseInstance, type DiagnosisReport, type GrantFix, type KeyPolicyFix } from '../../../src/core/diagnosis';
 import type { TrailEvent } from '../../../src/core/model';
 import { SLR_ATTACH_SID, SLR_USE_SID } from '../../../src/core/launch/serviceRoleFixes';
-import { ACCOUNT, DELEGATING_POLICY, NOW, OTHER_ACCOUNT, USER_ARN, baseWorld, deniedGrant, fakePorts, key, type World } from './fakes';
+import {
+  ACCOUNT,
+  DELEGATING_POLICY,
+  NOW,
+  OTHER_ACCOUNT,
+  USER_ARN,
+  baseWorld,
+  deniedGrant,
+  fakePorts,
+  key,
+  type World,
+} from './fakes';
 import { F3_DENIED_DATA_KEY, F6_TERMINATED_AT_LAUNCH } from './realRecords';
 
 const REGION = 'us-west-2';
@@ -40,9 +51,17 @@ function groupLaunch(overrides: Partial<World> = {}): World {
     keys: [key({ arn: KEY_ARN, keyId: KEY_ID })],
     keyPolicies: { [KEY_ARN]: delegating() },
     templates: [
-      { templateId: TEMPLATE_ID, versionNumber: 3, defaultVersion: true, imageId: IMAGE_ID, blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN }] },
+      {
+        templateId: TEMPLATE_ID,
+        versionNumber: 3,
+        defaultVersion: true,
+        imageId: IMAGE_ID,
+        blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN }],
+      },
     ],
-    images: [{ imageId: IMAGE_ID, ownerId: ACCOUNT, blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-root' }] }],
+    images: [
+      { imageId: IMAGE_ID, ownerId: ACCOUNT, blockDevices: [{ deviceName: '/dev/xvda', snapshotId: 'snap-root' }] },
+    ],
     snapshots: [{ snapshotId: 'snap-root', ownerId: ACCOUNT, encrypted: false }],
     events: [F3_NOW],
     ...overrides,
@@ -50,7 +69,9 @@ function groupLaunch(overrides: Partial<World> = {}): World {
 }
 
 async function diagnose(world: World): Promise<DiagnosisReport> {
-  return diagnoseInstance({ instanceId: world.instance.id, profile: 'dev', region: REGION }, fakePorts(world), { now: () => NOW });
+  return diagnoseInstance({ instanceId: world.instance.id, profile: 'dev', region: REGION }, fakePorts(world), {
+    now: () => NOW,
+  });
 }
 
 function keyPolicyFixes(report: DiagnosisReport): KeyPolicyFix[] {
@@ -68,19 +89,31 @@ describe('an Auto Scaling launch denied GenerateDataKeyWithoutPlaintext (F3, F6)
     assert.equal(report.verdict.principalArn, SLR_ARN);
     assert.equal(report.verdict.keyArn, KEY_ARN);
     assert.doesNotMatch(report.verdict.summary, /No volume is encrypted/);
-    assert.match(report.verdict.summary, /KMS denied GenerateDataKeyWithoutPlaintext to arn:aws:sts::111122223333:assumed-role\/AWSServiceRoleForAutoScaling\/AutoScaling/);
+    assert.match(
+      report.verdict.summary,
+      /KMS denied GenerateDataKeyWithoutPlaintext to arn:aws:sts::111122223333:assumed-role\/AWSServiceRoleForAutoScaling\/AutoScaling/,
+    );
   });
 
   it('fixes with the two documented key policy statements for the role, never an IAM statement', async () => {
     const report = await diagnose(groupLaunch());
-    assert.ok(report.fixes.every((f) => f.target !== 'identity-policy'), JSON.stringify(report.fixes));
+    assert.ok(
+      report.fixes.every((f) => f.target !== 'identity-policy'),
+      JSON.stringify(report.fixes),
+    );
     const fixes = keyPolicyFixes(report);
     assert.deepEqual(
       fixes.map((f) => f.statement.Sid),
       [SLR_USE_SID, SLR_ATTACH_SID],
     );
     const [use, attach] = fixes;
-    assert.deepEqual(use.statement.Action, ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey']);
+    assert.deepEqual(use.statement.Action, [
+      'kms:Encrypt',
+      'kms:Decrypt',
+      'kms:ReEncrypt*',
+      'kms:GenerateDataKey*',
+      'kms:DescribeKey',
+    ]);
     assert.deepEqual(use.statement.Principal, { AWS: SLR_ARN });
     assert.equal(attach.statement.Action, 'kms:CreateGrant');
     assert.deepEqual(attach.statement.Condition, { Bool: { 'kms:GrantIsForAWSResource': true } });
@@ -119,13 +152,29 @@ describe('an Auto Scaling launch denied GenerateDataKeyWithoutPlaintext (F3, F6)
     const grantOnly = JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
-        { Sid: SLR_ATTACH_SID, Effect: 'Allow', Principal: { AWS: SLR_ARN }, Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } },
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          Sid: SLR_ATTACH_SID,
+          Effect: 'Allow',
+          Principal: { AWS: SLR_ARN },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+        },
       ],
     });
     const report = await diagnose(groupLaunch({ keyPolicies: { [KEY_ARN]: grantOnly } }));
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
-    assert.match(report.verdict.summary, /does not let .* use the key \(kms:GenerateDataKeyWithoutPlaintext, kms:Decrypt, kms:ReEncryptFrom, kms:DescribeKey\)/);
+    assert.match(
+      report.verdict.summary,
+      /does not let .* use the key \(kms:GenerateDataKeyWithoutPlaintext, kms:Decrypt, kms:ReEncryptFrom, kms:DescribeKey\)/,
+    );
     assert.deepEqual(
       keyPolicyFixes(report).map((f) => f.statement.Sid),
       [SLR_USE_SID, SLR_ATTACH_SID],
@@ -136,9 +185,28 @@ describe('an Auto Scaling launch denied GenerateDataKeyWithoutPlaintext (F3, F6)
     const documented = JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
-        { Sid: SLR_USE_SID, Effect: 'Allow', Principal: { AWS: SLR_ARN }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'], Resource: '*' },
-        { Sid: SLR_ATTACH_SID, Effect: 'Allow', Principal: { AWS: SLR_ARN }, Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } },
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          Sid: SLR_USE_SID,
+          Effect: 'Allow',
+          Principal: { AWS: SLR_ARN },
+          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+          Resource: '*',
+        },
+        {
+          Sid: SLR_ATTACH_SID,
+          Effect: 'Allow',
+          Principal: { AWS: SLR_ARN },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+        },
       ],
     });
     const report = await diagnose(groupLaunch({ keyPolicies: { [KEY_ARN]: documented }, events: [] }));
@@ -170,7 +238,10 @@ describe("the group's role when CloudTrail names no one", () => {
     assert.equal(report.principal?.source, 'auto-scaling-group');
     assert.equal(report.principal?.policyArn, custom);
     assert.equal(report.verdict.principalArn, custom);
-    assert.ok(report.fixes.every((f) => f.target === 'key-policy' && f.principalArn === custom), JSON.stringify(report.fixes));
+    assert.ok(
+      report.fixes.every((f) => f.target === 'key-policy' && f.principalArn === custom),
+      JSON.stringify(report.fixes),
+    );
   });
 });
 
@@ -187,14 +258,20 @@ describe('service-linked and launcher roles by name', () => {
         ...F3_NOW,
         userArn: session,
         sessionIssuerArn: undefined,
-        errorMessage: F3_NOW.errorMessage?.replace(/assumed-role\/AWSServiceRoleForAutoScaling\/AutoScaling/, `assumed-role/${roleName}/session`),
+        errorMessage: F3_NOW.errorMessage?.replace(
+          /assumed-role\/AWSServiceRoleForAutoScaling\/AutoScaling/,
+          `assumed-role/${roleName}/session`,
+        ),
       };
       const report = await diagnose(groupLaunch({ events: [event] }));
       assert.equal(report.principal?.policyArn, `arn:aws:iam::${ACCOUNT}:role/${path}${roleName}`);
       assert.equal(report.principal?.policyArnCertain, true);
       assert.equal(report.principal?.launcher, launcher);
       assert.equal(report.principal?.serviceLinked, serviceLinked);
-      assert.ok(report.fixes.length > 0 && report.fixes.every((f) => f.target === 'key-policy'), JSON.stringify(report.fixes));
+      assert.ok(
+        report.fixes.length > 0 && report.fixes.every((f) => f.target === 'key-policy'),
+        JSON.stringify(report.fixes),
+      );
     });
   }
 
@@ -213,12 +290,20 @@ describe('service-linked and launcher roles by name', () => {
     assert.equal(report.principal?.launcher, 'karpenter');
     assert.equal(report.principal?.serviceLinked, false);
     assert.equal(report.principal?.source, 'cloudtrail-create-grant');
-    assert.ok(report.fixes.some((f) => f.target === 'identity-policy' && f.principalArn === role), JSON.stringify(report.fixes));
+    assert.ok(
+      report.fixes.some((f) => f.target === 'identity-policy' && f.principalArn === role),
+      JSON.stringify(report.fixes),
+    );
     // The launch creates the volume: the grant alone would leave the next launch denied the data key.
-    const identity = report.fixes.filter((f) => f.target === 'identity-policy').map((f) => ('statement' in f ? f.statement : {}));
+    const identity = report.fixes
+      .filter((f) => f.target === 'identity-policy')
+      .map((f) => ('statement' in f ? f.statement : {}));
     assert.deepEqual(
       identity.map((st) => st.Action),
-      [['kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'], ['kms:CreateGrant']],
+      [
+        ['kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:DescribeKey'],
+        ['kms:CreateGrant'],
+      ],
     );
     assert.deepEqual(identity[1].Condition, { Bool: { 'kms:GrantIsForAWSResource': true } });
     assert.ok(identity.every((st) => JSON.stringify(st.Resource) === JSON.stringify([KEY_ARN])));
@@ -233,7 +318,12 @@ describe('service-linked and launcher roles by name', () => {
     };
     const report = await diagnose(
       groupLaunch({
-        instance: { ...F6_TERMINATED_AT_LAUNCH, launchTime: LAUNCH_TIME, imageId: IMAGE_ID, launchTemplate: { id: TEMPLATE_ID, version: '3' } },
+        instance: {
+          ...F6_TERMINATED_AT_LAUNCH,
+          launchTime: LAUNCH_TIME,
+          imageId: IMAGE_ID,
+          launchTemplate: { id: TEMPLATE_ID, version: '3' },
+        },
         keyPolicies: { [KEY_ARN]: JSON.stringify({ Version: '2012-10-17', Statement: [] }) },
         events: [denial],
       }),
@@ -276,7 +366,14 @@ describe('keys of a launch no event names', () => {
     const defaultKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/dddd0000-12ab-34cd-56ef-1234567890ab`;
     const report = await diagnose(
       groupLaunch({
-        templates: [{ templateId: TEMPLATE_ID, versionNumber: 3, defaultVersion: true, blockDevices: [{ deviceName: '/dev/xvda', volumeSizeGiB: 20 }] }],
+        templates: [
+          {
+            templateId: TEMPLATE_ID,
+            versionNumber: 3,
+            defaultVersion: true,
+            blockDevices: [{ deviceName: '/dev/xvda', volumeSizeGiB: 20 }],
+          },
+        ],
         defaults: { encryptionByDefault: true, defaultKmsKeyId: defaultKey },
         keys: [key({ arn: defaultKey, keyId: 'dddd0000-12ab-34cd-56ef-1234567890ab', state: 'Disabled' })],
         events: [],
@@ -290,7 +387,12 @@ describe('keys of a launch no event names', () => {
 
   it('a template read that fails is a visible limitation, not a silent gap', async () => {
     const world = groupLaunch({ events: [] });
-    world.failures.describeLaunchTemplateVersions = { kind: 'access-denied', message: 'denied (test)', nextStep: 'fix it', action: 'ec2:DescribeLaunchTemplateVersions' };
+    world.failures.describeLaunchTemplateVersions = {
+      kind: 'access-denied',
+      message: 'denied (test)',
+      nextStep: 'fix it',
+      action: 'ec2:DescribeLaunchTemplateVersions',
+    };
     const report = await diagnose(world);
     assert.ok(
       report.verdict.caveats.some((c) => /Launch keys: Allow ec2:DescribeLaunchTemplateVersions/.test(c)),
@@ -302,10 +404,21 @@ describe('keys of a launch no event names', () => {
 describe('a service-linked role and a key of another account', () => {
   const crossKey = `arn:aws:kms:${REGION}:${OTHER_ACCOUNT}:key/7777aaaa-12ab-34cd-56ef-1234567890ab`;
   it('fixes with the key policy for the launching account and a grant created from it', async () => {
-    const event: TrailEvent = { ...F3_NOW, keyId: crossKey, errorMessage: F3_NOW.errorMessage?.replace(KEY_ARN, crossKey) };
+    const event: TrailEvent = {
+      ...F3_NOW,
+      keyId: crossKey,
+      errorMessage: F3_NOW.errorMessage?.replace(KEY_ARN, crossKey),
+    };
     const report = await diagnose(
       groupLaunch({
-        templates: [{ templateId: TEMPLATE_ID, versionNumber: 3, defaultVersion: true, blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: crossKey }] }],
+        templates: [
+          {
+            templateId: TEMPLATE_ID,
+            versionNumber: 3,
+            defaultVersion: true,
+            blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: crossKey }],
+          },
+        ],
         keys: [key({ arn: crossKey, keyId: '7777aaaa-12ab-34cd-56ef-1234567890ab', accountId: OTHER_ACCOUNT })],
         keyPolicies: {},
         events: [event],
@@ -317,24 +430,54 @@ describe('a service-linked role and a key of another account', () => {
     assert.ok(grant, JSON.stringify(report.fixes));
     assert.equal(grant.account, ACCOUNT);
     assert.equal(grant.principalArn, SLR_ARN);
-    assert.deepEqual(grant.command.slice(0, 8), ['aws', 'kms', 'create-grant', '--key-id', crossKey, '--grantee-principal', SLR_ARN, '--operations']);
-    assert.deepEqual(grant.operations, ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'CreateGrant', 'DescribeKey']);
-    assert.deepEqual(grant.args, { profile: 'dev', region: REGION, keyArn: crossKey, granteePrincipal: SLR_ARN, operations: grant.operations });
+    assert.deepEqual(grant.command.slice(0, 8), [
+      'aws',
+      'kms',
+      'create-grant',
+      '--key-id',
+      crossKey,
+      '--grantee-principal',
+      SLR_ARN,
+      '--operations',
+    ]);
+    assert.deepEqual(grant.operations, [
+      'Decrypt',
+      'GenerateDataKeyWithoutPlaintext',
+      'ReEncryptFrom',
+      'ReEncryptTo',
+      'CreateGrant',
+      'DescribeKey',
+    ]);
+    assert.deepEqual(grant.args, {
+      profile: 'dev',
+      region: REGION,
+      keyArn: crossKey,
+      granteePrincipal: SLR_ARN,
+      operations: grant.operations,
+    });
     const keyPolicy = keyPolicyFixes(report);
     assert.deepEqual(
       keyPolicy.map((f) => f.principalArn),
       [`arn:aws:iam::${ACCOUNT}:root`, `arn:aws:iam::${ACCOUNT}:root`],
     );
     assert.match(keyPolicy[0].note ?? '', new RegExp(`In account ${OTHER_ACCOUNT}`));
-    assert.ok(report.fixes.indexOf(grant) > report.fixes.indexOf(keyPolicy[1]), 'the key policy comes before the grant that relies on it');
+    assert.ok(
+      report.fixes.indexOf(grant) > report.fixes.indexOf(keyPolicy[1]),
+      'the key policy comes before the grant that relies on it',
+    );
   });
 });
 
 describe('an instance with volumes keeps its three rounds and one lookup', () => {
   it('no launch reads for a stopped instance that lists its volumes', async () => {
     const ports = fakePorts(baseWorld());
-    await diagnoseInstance({ instanceId: baseWorld().instance.id, profile: 'dev', region: 'eu-west-1' }, ports, { now: () => NOW });
-    assert.ok(!ports.log.some((l) => /describeLaunchTemplateVersions|describeImages|describeSnapshots|GenerateDataKey/.test(l)), ports.log.join('\n'));
+    await diagnoseInstance({ instanceId: baseWorld().instance.id, profile: 'dev', region: 'eu-west-1' }, ports, {
+      now: () => NOW,
+    });
+    assert.ok(
+      !ports.log.some((l) => /describeLaunchTemplateVersions|describeImages|describeSnapshots|GenerateDataKey/.test(l)),
+      ports.log.join('\n'),
+    );
     assert.equal(USER_ARN.length > 0, true);
   });
 });
@@ -353,10 +496,17 @@ describe('a warm pool instance started by Auto Scaling', () => {
         }),
       ],
     });
-    const report = await diagnoseInstance({ instanceId: world.instance.id, profile: 'dev', region: 'eu-west-1' }, fakePorts(world), { now: () => NOW });
+    const report = await diagnoseInstance(
+      { instanceId: world.instance.id, profile: 'dev', region: 'eu-west-1' },
+      fakePorts(world),
+      { now: () => NOW },
+    );
     assert.equal(report.principal?.policyArn, slrEu);
     assert.equal(report.principal?.serviceLinked, true);
-    assert.ok(report.fixes.every((f) => f.target === 'key-policy'), JSON.stringify(report.fixes));
+    assert.ok(
+      report.fixes.every((f) => f.target === 'key-policy'),
+      JSON.stringify(report.fixes),
+    );
     // A warm pool instance keeps its volumes: restarting them needs only the grant, yet the role's documented statements are both given.
     assert.deepEqual(
       keyPolicyFixes(report).map((f) => f.statement.Sid),

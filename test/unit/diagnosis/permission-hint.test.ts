@@ -17,7 +17,10 @@ describe('permission hints for a check AWS refused', () => {
       'kms:GetKeyPolicy',
       KEY,
     );
-    assert.match(hint, /^The key policy of arn:aws:kms:eu-west-1:111111111111:key\/1a2b3c4d-0001 must allow kms:GetKeyPolicy for the identity of profile "dev-operator"/);
+    assert.match(
+      hint,
+      /^The key policy of arn:aws:kms:eu-west-1:111111111111:key\/1a2b3c4d-0001 must allow kms:GetKeyPolicy for the identity of profile "dev-operator"/,
+    );
     assert.match(hint, /an IAM policy cannot help/);
   });
 
@@ -32,6 +35,9 @@ describe('permission hints for a check AWS refused', () => {
       'kms:GetKeyPolicy',
       KEY,
     );
-    assert.equal(hint, `Allow kms:GetKeyPolicy on ${KEY} for the identity of profile "dev-operator" to let this check run.`);
+    assert.equal(
+      hint,
+      `Allow kms:GetKeyPolicy on ${KEY} for the identity of profile "dev-operator" to let this check run.`,
+    );
   });
 });

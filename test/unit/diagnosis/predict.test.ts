@@ -2,16 +2,45 @@
 import * as assert from 'node:assert/strict';
 import { predictLaunch, type PredictionInput } from '../../../src/core/diagnosis';
 import { SLR_ATTACH_SID, SLR_USE_SID } from '../../../src/core/launch/serviceRoleFixes';
-import { ACCOUNT, DELEGATING_POLICY, INSTANCE_ID, KEY_ARN, REGION, USER_ARN, allowingPolicy, baseWorld, fakePorts, key, type World } from './fakes';
+import {
+  ACCOUNT,
+  DELEGATING_POLICY,
+  INSTANCE_ID,
+  KEY_ARN,
+  REGION,
+  USER_ARN,
+  allowingPolicy,
+  baseWorld,
+  fakePorts,
+  key,
+  type World,
+} from './fakes';
 
 const SLR_ARN = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 const TEMPLATE = { id: 'lt-1', version: '$Default' };
 
 function templateWorld(overrides: Partial<World> = {}): World {
   return baseWorld({
-    templates: [{ templateId: 'lt-1', versionNumber: 1, defaultVersion: true, blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN }] }],
+    templates: [
+      {
+        templateId: 'lt-1',
+        versionNumber: 1,
+        defaultVersion: true,
+        blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, kmsKeyId: KEY_ARN }],
+      },
+    ],
     groups: [
-      { name: 'web', region: REGION, launchTemplate: TEMPLATE, mixedInstancesTemplates: [], desiredCapacity: 2, inServiceCount: 2, instanceIds: [], hasWarmPool: false, shortOfCapacity: false },
+      {
+        name: 'web',
+        region: REGION,
+        launchTemplate: TEMPLATE,
+        mixedInstancesTemplates: [],
+        desiredCapacity: 2,
+        inServiceCount: 2,
+        instanceIds: [],
+        hasWarmPool: false,
+        shortOfCapacity: false,
+      },
     ],
     ...overrides,
   });
@@ -24,14 +53,29 @@ function predict(world: World, input: Partial<PredictionInput> & Pick<Prediction
 const documented = JSON.stringify({
   Version: '2012-10-17',
   Statement: [
-    { Sid: SLR_USE_SID, Effect: 'Allow', Principal: { AWS: SLR_ARN }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'], Resource: '*' },
-    { Sid: SLR_ATTACH_SID, Effect: 'Allow', Principal: { AWS: SLR_ARN }, Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } },
+    {
+      Sid: SLR_USE_SID,
+      Effect: 'Allow',
+      Principal: { AWS: SLR_ARN },
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      Resource: '*',
+    },
+    {
+      Sid: SLR_ATTACH_SID,
+      Effect: 'Allow',
+      Principal: { AWS: SLR_ARN },
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+    },
   ],
 });
 
 describe('predictLaunch', () => {
   it('a group whose role the key policy does not name: will-fail, with the documented statements', async () => {
-    const p = await predict(templateWorld({ keyPolicies: { [KEY_ARN]: DELEGATING_POLICY } }), { subject: { kind: 'auto-scaling-group', groupName: 'web' } });
+    const p = await predict(templateWorld({ keyPolicies: { [KEY_ARN]: DELEGATING_POLICY } }), {
+      subject: { kind: 'auto-scaling-group', groupName: 'web' },
+    });
     assert.equal(p.kind, 'prediction');
     assert.equal(p.outcome, 'will-fail');
     assert.equal(p.code, 'kms-create-grant-not-allowed');
@@ -43,20 +87,27 @@ describe('predictLaunch', () => {
   });
 
   it('the same group once the key policy has both statements: will-launch', async () => {
-    const p = await predict(templateWorld({ keyPolicies: { [KEY_ARN]: documented } }), { subject: { kind: 'auto-scaling-group', groupName: 'web' } });
+    const p = await predict(templateWorld({ keyPolicies: { [KEY_ARN]: documented } }), {
+      subject: { kind: 'auto-scaling-group', groupName: 'web' },
+    });
     assert.equal(p.outcome, 'will-launch', p.reason);
     assert.match(p.reason, /and use the key/);
   });
 
   it('a launch template for a named principal whose key policy allows it: will-launch', async () => {
     const role = `arn:aws:iam::${ACCOUNT}:role/Deployer`;
-    const p = await predict(templateWorld({ keyPolicies: { [KEY_ARN]: allowingPolicy(role) } }), { subject: { kind: 'launch-template', template: TEMPLATE }, launchingPrincipalArn: role });
+    const p = await predict(templateWorld({ keyPolicies: { [KEY_ARN]: allowingPolicy(role) } }), {
+      subject: { kind: 'launch-template', template: TEMPLATE },
+      launchingPrincipalArn: role,
+    });
     assert.equal(p.outcome, 'will-launch', p.reason);
     assert.equal(p.principal?.arn, role);
   });
 
   it('a stopped instance before Start, its key disabled: will-fail with the key state', async () => {
-    const p = await predict(baseWorld({ keys: [key({ state: 'Disabled' })] }), { subject: { kind: 'stopped-instance', instanceId: INSTANCE_ID } });
+    const p = await predict(baseWorld({ keys: [key({ state: 'Disabled' })] }), {
+      subject: { kind: 'stopped-instance', instanceId: INSTANCE_ID },
+    });
     assert.equal(p.outcome, 'will-fail');
     assert.equal(p.code, 'kms-key-disabled');
     assert.equal(p.principal?.arn, USER_ARN);
@@ -64,11 +115,26 @@ describe('predictLaunch', () => {
 
   it('an unreadable key policy and IAM: unknown, saying what could not be read', async () => {
     const world = templateWorld({ keyPolicies: {} });
-    world.keyFailures = { [`policy:${KEY_ARN}`]: { kind: 'access-denied', message: 'denied (test)', nextStep: 'x', action: 'kms:GetKeyPolicy' } };
-    world.failures.simulatePrincipalPolicy = { kind: 'access-denied', message: 'denied (test)', nextStep: 'x', action: 'iam:SimulatePrincipalPolicy' };
+    world.keyFailures = {
+      [`policy:${KEY_ARN}`]: {
+        kind: 'access-denied',
+        message: 'denied (test)',
+        nextStep: 'x',
+        action: 'kms:GetKeyPolicy',
+      },
+    };
+    world.failures.simulatePrincipalPolicy = {
+      kind: 'access-denied',
+      message: 'denied (test)',
+      nextStep: 'x',
+      action: 'iam:SimulatePrincipalPolicy',
+    };
     const p = await predict(world, { subject: { kind: 'launch-template', template: TEMPLATE } });
     assert.equal(p.outcome, 'unknown');
-    assert.ok(p.unread.some((u) => /kms:GetKeyPolicy/.test(u)), JSON.stringify(p.unread));
+    assert.ok(
+      p.unread.some((u) => /kms:GetKeyPolicy/.test(u)),
+      JSON.stringify(p.unread),
+    );
   });
 
   it('an unknown group: unknown, naming it', async () => {
@@ -78,9 +144,16 @@ describe('predictLaunch', () => {
   });
 
   it('a template with no encrypted volume: will-launch, nothing in the way', async () => {
-    const p = await predict(templateWorld({ templates: [{ templateId: 'lt-1', versionNumber: 1, defaultVersion: true, blockDevices: [{ deviceName: '/dev/xvda' }] }] }), {
-      subject: { kind: 'launch-template', template: TEMPLATE },
-    });
+    const p = await predict(
+      templateWorld({
+        templates: [
+          { templateId: 'lt-1', versionNumber: 1, defaultVersion: true, blockDevices: [{ deviceName: '/dev/xvda' }] },
+        ],
+      }),
+      {
+        subject: { kind: 'launch-template', template: TEMPLATE },
+      },
+    );
     assert.equal(p.outcome, 'will-launch');
     assert.deepEqual(p.keys, []);
   });

@@ -43,7 +43,8 @@ export const F3_DENIED_DATA_KEY: TrailEvent = {
   eventTime: '2024-10-04T18:06:37Z',
   eventSource: 'kms.amazonaws.com',
   userArn: 'arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling',
-  sessionIssuerArn: 'arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+  sessionIssuerArn:
+    'arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
   errorCode: 'AccessDenied',
   errorMessage:
     'User: arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling is not authorized to perform: kms:GenerateDataKeyWithoutPlaintext on resource: arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab because no identity-based policy allows the kms:GenerateDataKeyWithoutPlaintext action',
@@ -80,7 +81,10 @@ export const F6_TERMINATED_AT_LAUNCH: InstanceSummary = {
   id: 'i-1234abcd1234abcd1',
   region: 'us-west-2',
   state: 'terminated',
-  stateReason: { code: 'Client.InvalidKMSKey.InvalidState', message: 'Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state' },
+  stateReason: {
+    code: 'Client.InvalidKMSKey.InvalidState',
+    message: 'Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state',
+  },
   stateTransitionReason: 'Client.InvalidKMSKey.InvalidState',
   instanceType: 'm5.large',
   availabilityZone: 'us-west-2a',

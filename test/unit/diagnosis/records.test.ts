@@ -1,6 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { diagnoseInstance, type DiagnosisReport } from '../../../src/core/diagnosis';
-import { denialKind, denyingPolicy, describeDenial, eventCaller, eventInstance, eventKeyRef, failedGrantEvents, isFailedGrant } from '../../../src/core/diagnosis/trail';
+import {
+  denialKind,
+  denyingPolicy,
+  describeDenial,
+  eventCaller,
+  eventInstance,
+  eventKeyRef,
+  failedGrantEvents,
+  isFailedGrant,
+} from '../../../src/core/diagnosis/trail';
 import { classifyStateReason } from '../../../src/core/stateReason';
 import {
   ADMIN_ONLY_POLICY,
@@ -20,12 +29,24 @@ import {
   startEvent,
   type World,
 } from './fakes';
-import { F1_DENIED_GRANT, F2_OLD_DENIED_GRANT, F3_DENIED_DATA_KEY, F4_DRY_RUN_GRANT, F5_GRANT, F6_TERMINATED_AT_LAUNCH, F8_SERVER_CODE_CLIENT_MESSAGE } from './realRecords';
+import {
+  F1_DENIED_GRANT,
+  F2_OLD_DENIED_GRANT,
+  F3_DENIED_DATA_KEY,
+  F4_DRY_RUN_GRANT,
+  F5_GRANT,
+  F6_TERMINATED_AT_LAUNCH,
+  F8_SERVER_CODE_CLIENT_MESSAGE,
+} from './realRecords';
 
 const DENIED = `User: ${USER_ARN} is not authorized to perform: kms:CreateGrant on resource: ${KEY_ARN}`;
 
 async function diagnose(world: World): Promise<DiagnosisReport> {
-  return diagnoseInstance({ instanceId: world.instance.id, profile: 'dev', region: world.instance.region }, fakePorts(world), { now: () => NOW });
+  return diagnoseInstance(
+    { instanceId: world.instance.id, profile: 'dev', region: world.instance.region },
+    fakePorts(world),
+    { now: () => NOW },
+  );
 }
 
 function step(report: DiagnosisReport, id: string) {
@@ -45,22 +66,102 @@ function deniedWith(tail: string, overrides: Partial<World> = {}): World {
 }
 
 describe("KMS's denial wording, as AWS writes it", () => {
-  const rows: [tail: string, kind: ReturnType<typeof denialKind>, policy: ReturnType<typeof denyingPolicy>, words: string][] = [
-    ['because no resource-based policy allows the kms:CreateGrant action', 'no-key-policy-allow', 'key-policy', 'no key policy statement allows it'],
-    ['with an explicit deny in a resource-based policy', 'explicit-deny-key-policy', 'key-policy', 'an explicit Deny in the key policy'],
-    ['because no identity-based policy allows the kms:CreateGrant action', 'no-identity-policy-allow', 'identity-policy', 'no IAM policy of the caller allows it'],
-    ['with an explicit deny in an identity-based policy', 'explicit-deny-identity-policy', 'identity-policy', "an explicit Deny in the caller's IAM policies"],
-    ['because no permissions boundary allows the kms:CreateGrant action', 'no-permissions-boundary-allow', 'permissions-boundary', "the caller's permissions boundary does not allow it"],
-    ['with an explicit deny in a permissions boundary', 'explicit-deny-permissions-boundary', 'permissions-boundary', "an explicit Deny in the caller's permissions boundary"],
-    ['because no session policy allows the kms:CreateGrant action', 'no-session-policy-allow', 'session-policy', 'the session policy does not allow it'],
-    ['with an explicit deny in a sessions policy', 'explicit-deny-session-policy', 'session-policy', 'an explicit Deny in the session policy'],
-    ['with an explicit deny in a session policy', 'explicit-deny-session-policy', 'session-policy', 'an explicit Deny in the session policy'],
-    ['because no VPC endpoint policy allows the kms:CreateGrant action', 'no-vpc-endpoint-policy-allow', 'vpc-endpoint-policy', 'no VPC endpoint policy allows it'],
-    ['with an explicit deny in a VPC endpoint policy', 'explicit-deny-vpc-endpoint-policy', 'vpc-endpoint-policy', 'an explicit Deny in a VPC endpoint policy'],
-    ['with an explicit deny in a VPC endpoint policy transitively through a service control policy', 'explicit-deny-vpc-endpoint-policy', 'vpc-endpoint-policy', 'an explicit Deny in a VPC endpoint policy'],
-    ['with an explicit deny in a service control policy', 'explicit-deny-scp', 'service-control-policy', 'an explicit Deny in a service control policy (SCP)'],
-    ['because no service control policy allows the kms:CreateGrant action', 'no-scp-allow', 'service-control-policy', 'no service control policy (SCP) allows it'],
-    ['with an explicit deny in a resource control policy', 'explicit-deny-rcp', 'resource-control-policy', 'an explicit Deny in a resource control policy (RCP)'],
+  const rows: [
+    tail: string,
+    kind: ReturnType<typeof denialKind>,
+    policy: ReturnType<typeof denyingPolicy>,
+    words: string,
+  ][] = [
+    [
+      'because no resource-based policy allows the kms:CreateGrant action',
+      'no-key-policy-allow',
+      'key-policy',
+      'no key policy statement allows it',
+    ],
+    [
+      'with an explicit deny in a resource-based policy',
+      'explicit-deny-key-policy',
+      'key-policy',
+      'an explicit Deny in the key policy',
+    ],
+    [
+      'because no identity-based policy allows the kms:CreateGrant action',
+      'no-identity-policy-allow',
+      'identity-policy',
+      'no IAM policy of the caller allows it',
+    ],
+    [
+      'with an explicit deny in an identity-based policy',
+      'explicit-deny-identity-policy',
+      'identity-policy',
+      "an explicit Deny in the caller's IAM policies",
+    ],
+    [
+      'because no permissions boundary allows the kms:CreateGrant action',
+      'no-permissions-boundary-allow',
+      'permissions-boundary',
+      "the caller's permissions boundary does not allow it",
+    ],
+    [
+      'with an explicit deny in a permissions boundary',
+      'explicit-deny-permissions-boundary',
+      'permissions-boundary',
+      "an explicit Deny in the caller's permissions boundary",
+    ],
+    [
+      'because no session policy allows the kms:CreateGrant action',
+      'no-session-policy-allow',
+      'session-policy',
+      'the session policy does not allow it',
+    ],
+    [
+      'with an explicit deny in a sessions policy',
+      'explicit-deny-session-policy',
+      'session-policy',
+      'an explicit Deny in the session policy',
+    ],
+    [
+      'with an explicit deny in a session policy',
+      'explicit-deny-session-policy',
+      'session-policy',
+      'an explicit Deny in the session policy',
+    ],
+    [
+      'because no VPC endpoint policy allows the kms:CreateGrant action',
+      'no-vpc-endpoint-policy-allow',
+      'vpc-endpoint-policy',
+      'no VPC endpoint policy allows it',
+    ],
+    [
+      'with an explicit deny in a VPC endpoint policy',
+      'explicit-deny-vpc-endpoint-policy',
+      'vpc-endpoint-policy',
+      'an explicit Deny in a VPC endpoint policy',
+    ],
+    [
+      'with an explicit deny in a VPC endpoint policy transitively through a service control policy',
+      'explicit-deny-vpc-endpoint-policy',
+      'vpc-endpoint-policy',
+      'an explicit Deny in a VPC endpoint policy',
+    ],
+    [
+      'with an explicit deny in a service control policy',
+      'explicit-deny-scp',
+      'service-control-policy',
+      'an explicit Deny in a service control policy (SCP)',
+    ],
+    [
+      'because no service control policy allows the kms:CreateGrant action',
+      'no-scp-allow',
+      'service-control-policy',
+      'no service control policy (SCP) allows it',
+    ],
+    [
+      'with an explicit deny in a resource control policy',
+      'explicit-deny-rcp',
+      'resource-control-policy',
+      'an explicit Deny in a resource control policy (RCP)',
+    ],
     ['with an explicit deny', 'explicit-deny', undefined, 'an explicit Deny'],
     ['', 'not-authorized', undefined, 'not authorized (KMS gave no reason)'],
   ];
@@ -75,23 +176,42 @@ describe("KMS's denial wording, as AWS writes it", () => {
   it('F2: an old message without a tail still names the caller and the key; the old grantee form names the instance', () => {
     assert.equal(denialKind(F2_OLD_DENIED_GRANT.errorMessage), 'not-authorized');
     assert.equal(eventCaller({ ...F2_OLD_DENIED_GRANT, userArn: undefined }), 'arn:aws:iam::123456789012:user/test');
-    assert.equal(eventKeyRef({ ...F2_OLD_DENIED_GRANT, keyId: undefined }), 'arn:aws:kms:eu-west-1:123456789012:key/e29ddfd4-1bf6-4e1b-8ecb-08216bd70d07');
+    assert.equal(
+      eventKeyRef({ ...F2_OLD_DENIED_GRANT, keyId: undefined }),
+      'arn:aws:kms:eu-west-1:123456789012:key/e29ddfd4-1bf6-4e1b-8ecb-08216bd70d07',
+    );
     assert.equal(eventInstance({ ...F2_OLD_DENIED_GRANT, instanceIds: undefined }, 'i-81e2f56c'), 'this');
   });
 
   it('F1 and F5: the STS form of the grantee names the instance', () => {
     assert.equal(eventInstance({ ...F1_DENIED_GRANT, instanceIds: undefined }, 'i-0c9d812c0cfa2790f'), 'this');
-    assert.equal(eventInstance({ ...F5_GRANT, instanceIds: undefined }, 'i-0c9d812c0cfa2790'), 'other', 'a shorter id is not a prefix match');
+    assert.equal(
+      eventInstance({ ...F5_GRANT, instanceIds: undefined }, 'i-0c9d812c0cfa2790'),
+      'other',
+      'a shorter id is not a prefix match',
+    );
     assert.equal(isFailedGrant(F5_GRANT), false);
   });
 });
 
 describe('each denial leads to a fix where it blocks', () => {
   const outside: [tail: string, where: RegExp][] = [
-    ['because no permissions boundary allows the kms:CreateGrant action', new RegExp(`^Allow kms:CreateGrant on ${KEY_ARN} in the permissions boundary of ${USER_ARN} `)],
-    ['because no session policy allows the kms:CreateGrant action', /^Start the instance from a session whose session policy .* allows kms:CreateGrant/],
-    ['because no VPC endpoint policy allows the kms:CreateGrant action', /^Allow kms:CreateGrant on .* in the policy of the KMS VPC endpoint/],
-    ['because no service control policy allows the kms:CreateGrant action', /^Ask the organization's administrator to allow kms:CreateGrant .* in the service control policies/],
+    [
+      'because no permissions boundary allows the kms:CreateGrant action',
+      new RegExp(`^Allow kms:CreateGrant on ${KEY_ARN} in the permissions boundary of ${USER_ARN} `),
+    ],
+    [
+      'because no session policy allows the kms:CreateGrant action',
+      /^Start the instance from a session whose session policy .* allows kms:CreateGrant/,
+    ],
+    [
+      'because no VPC endpoint policy allows the kms:CreateGrant action',
+      /^Allow kms:CreateGrant on .* in the policy of the KMS VPC endpoint/,
+    ],
+    [
+      'because no service control policy allows the kms:CreateGrant action',
+      /^Ask the organization's administrator to allow kms:CreateGrant .* in the service control policies/,
+    ],
   ];
   for (const [tail, where] of outside) {
     it(`"…${tail}": the fix goes there, never into the key policy or the IAM policies`, async () => {
@@ -105,7 +225,11 @@ describe('each denial leads to a fix where it blocks', () => {
   }
 
   it('a boundary denial on a key whose policy also denies asks for both, the key policy statement first', async () => {
-    const report = await diagnose(deniedWith('because no permissions boundary allows the kms:CreateGrant action', { keyPolicies: { [KEY_ARN]: ADMIN_ONLY_POLICY } }));
+    const report = await diagnose(
+      deniedWith('because no permissions boundary allows the kms:CreateGrant action', {
+        keyPolicies: { [KEY_ARN]: ADMIN_ONLY_POLICY },
+      }),
+    );
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
     assert.match(report.verdict.nextStep, /permissions boundary .* also add the statement to the key policy/);
     assert.deepEqual(
@@ -115,7 +239,13 @@ describe('each denial leads to a fix where it blocks', () => {
   });
 
   it('the IAM simulation naming the boundary decides the same way without CloudTrail', async () => {
-    const report = await diagnose(baseWorld({ keyPolicies: { [KEY_ARN]: DELEGATING_POLICY }, events: [startEvent()], iamExtras: { allowedByPermissionsBoundary: false } }));
+    const report = await diagnose(
+      baseWorld({
+        keyPolicies: { [KEY_ARN]: DELEGATING_POLICY },
+        events: [startEvent()],
+        iamExtras: { allowedByPermissionsBoundary: false },
+      }),
+    );
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
     assert.match(report.verdict.nextStep, /in the permissions boundary of/);
     assert.deepEqual(report.fixes, []);
@@ -125,20 +255,28 @@ describe('each denial leads to a fix where it blocks', () => {
     const report = await diagnose(deniedWith('with an explicit deny in a sessions policy'));
     assert.equal(report.verdict.code, 'kms-create-grant-explicit-deny');
     assert.match(report.verdict.summary, /^An explicit Deny in the session policy blocks kms:CreateGrant/);
-    assert.match(report.verdict.nextStep, /^Remove or narrow the Deny in the session policy .* Adding an Allow will not help\.$/);
+    assert.match(
+      report.verdict.nextStep,
+      /^Remove or narrow the Deny in the session policy .* Adding an Allow will not help\.$/,
+    );
     assert.deepEqual(report.fixes, []);
   });
 
   it('an SCP "explicit deny" may be a missing Allow: the next step says both', async () => {
     const report = await diagnose(deniedWith('with an explicit deny in a service control policy'));
     assert.equal(report.verdict.code, 'kms-create-grant-explicit-deny');
-    assert.match(report.verdict.nextStep, /^Remove or narrow the Deny in a service control policy \(SCP\) .* if no SCP denies kms:CreateGrant, allow it in the SCPs that apply to the account instead\.$/);
+    assert.match(
+      report.verdict.nextStep,
+      /^Remove or narrow the Deny in a service control policy \(SCP\) .* if no SCP denies kms:CreateGrant, allow it in the SCPs that apply to the account instead\.$/,
+    );
     assert.doesNotMatch(report.verdict.nextStep, /Adding an Allow will not help/);
     assert.deepEqual(report.fixes, []);
   });
 
   it('a VPC endpoint Deny, a resource control policy Deny: removed where they are', async () => {
-    const endpoint = await diagnose(deniedWith('with an explicit deny in a VPC endpoint policy transitively through a service control policy'));
+    const endpoint = await diagnose(
+      deniedWith('with an explicit deny in a VPC endpoint policy transitively through a service control policy'),
+    );
     assert.match(endpoint.verdict.nextStep, /^Remove or narrow the Deny in a VPC endpoint policy /);
     const rcp = await diagnose(deniedWith('with an explicit deny in a resource control policy'));
     assert.match(rcp.verdict.nextStep, /^Remove or narrow the Deny in a resource control policy \(RCP\) /);
@@ -162,8 +300,17 @@ describe('each denial leads to a fix where it blocks', () => {
 describe('CloudTrail records that are not denied grants', () => {
   it('F4: a DryRun CreateGrant is no failure, and does not stop the search for the real denial', async () => {
     assert.equal(isFailedGrant(F4_DRY_RUN_GRANT), false);
-    const dryRun = { ...F4_DRY_RUN_GRANT, keyId: KEY_ARN, eventTime: '2024-05-01T10:30:00Z', granteePrincipal: `111122223333:aws:ec2-infrastructure:${INSTANCE_ID}` };
-    const fillers = Array.from({ length: 60 }, (_, i) => ({ ...dryRun, eventId: `dry-${i}`, eventTime: new Date(Date.parse(dryRun.eventTime) + i * 1000).toISOString() }));
+    const dryRun = {
+      ...F4_DRY_RUN_GRANT,
+      keyId: KEY_ARN,
+      eventTime: '2024-05-01T10:30:00Z',
+      granteePrincipal: `111122223333:aws:ec2-infrastructure:${INSTANCE_ID}`,
+    };
+    const fillers = Array.from({ length: 60 }, (_, i) => ({
+      ...dryRun,
+      eventId: `dry-${i}`,
+      eventTime: new Date(Date.parse(dryRun.eventTime) + i * 1000).toISOString(),
+    }));
     const report = await diagnose(baseWorld({ events: [startEvent(), deniedGrant(), ...fillers] }));
     assert.equal(report.principal?.source, 'cloudtrail-create-grant', 'the denial on the second page was read');
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
@@ -173,7 +320,11 @@ describe('CloudTrail records that are not denied grants', () => {
 
   it('a record the mapper flags as DryRun is no failure whatever its error code; the key may come from its resources', () => {
     assert.equal(isFailedGrant(deniedGrant({ dryRun: true })), false);
-    const fromResources = deniedGrant({ keyId: undefined, errorMessage: undefined, resources: [{ type: 'AWS::KMS::Key', name: KEY_ARN }] });
+    const fromResources = deniedGrant({
+      keyId: undefined,
+      errorMessage: undefined,
+      resources: [{ type: 'AWS::KMS::Key', name: KEY_ARN }],
+    });
     assert.equal(eventKeyRef(fromResources), KEY_ARN);
   });
 
@@ -188,7 +339,13 @@ describe('CloudTrail records that are not denied grants', () => {
 
   it('a grant quota (LimitExceededException) is its own verdict, with no permission fix', async () => {
     const quota = deniedGrant({ errorCode: 'LimitExceededException', errorMessage: 'Grants limit exceeded for key.' });
-    const report = await diagnose(baseWorld({ keyPolicies: { [KEY_ARN]: allowing() }, iam: { [KEY_ARN]: 'allowed' }, events: [startEvent(), quota] }));
+    const report = await diagnose(
+      baseWorld({
+        keyPolicies: { [KEY_ARN]: allowing() },
+        iam: { [KEY_ARN]: 'allowed' },
+        events: [startEvent(), quota],
+      }),
+    );
     assert.equal(report.verdict.code, 'kms-grant-limit-exceeded');
     assert.equal(report.verdict.title, 'The volume key has too many grants');
     assert.equal(report.verdict.confidence, 'high');
@@ -196,9 +353,15 @@ describe('CloudTrail records that are not denied grants', () => {
       report.verdict.summary,
       `KMS refused the grant EC2 needs on ${KEY_ARN} at ${STOP_TIME} with LimitExceededException (Grants limit exceeded for key.): the key holds as many grants as its quota allows. No permission change will help.`,
     );
-    assert.match(report.verdict.nextStep, /^List the key's grants \(kms:ListGrants on .*\) and retire or revoke those no longer in use/);
+    assert.match(
+      report.verdict.nextStep,
+      /^List the key's grants \(kms:ListGrants on .*\) and retire or revoke those no longer in use/,
+    );
     assert.deepEqual(report.fixes, []);
-    assert.match(step(report, 'principal').summary, /LimitExceededException .* the key's grant quota rather than a permission\.$/);
+    assert.match(
+      step(report, 'principal').summary,
+      /LimitExceededException .* the key's grant quota rather than a permission\.$/,
+    );
     assert.ok(report.timeline.some((e) => e.label === 'CreateGrant failed'));
   });
 
@@ -211,7 +374,15 @@ describe('CloudTrail records that are not denied grants', () => {
 function allowing(): string {
   return JSON.stringify({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { AWS: USER_ARN }, Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: USER_ARN },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': true } },
+      },
+    ],
   });
 }
 
@@ -229,17 +400,40 @@ describe('when no record names who started the instance', () => {
     assert.equal(report.verdict.principalArn, undefined, 'no principal is named as the one missing the permission');
     assert.ok(report.fixes.length > 0);
     for (const fix of report.fixes) {
-      assert.ok(fix.target !== 'key-state' && fix.note?.startsWith(`This names ${USER_ARN}, the identity of profile "dev", because no CloudTrail record names who started the instance`), fix.note);
+      assert.ok(
+        fix.target !== 'key-state' &&
+          fix.note?.startsWith(
+            `This names ${USER_ARN}, the identity of profile "dev", because no CloudTrail record names who started the instance`,
+          ),
+        fix.note,
+      );
     }
     const principal = step(report, 'principal');
-    assert.match(principal.summary, new RegExp(`who started it is unknown\\. The checks assume ${USER_ARN}, the identity of profile "dev"\\.`));
+    assert.match(
+      principal.summary,
+      new RegExp(`who started it is unknown\\. The checks assume ${USER_ARN}, the identity of profile "dev"\\.`),
+    );
   });
 
   it('with CloudTrail unreadable, the principal step says who started it is unknown and whom the checks assume', async () => {
-    const report = await diagnose(baseWorld({ failures: { lookupEvents: { kind: 'access-denied', message: 'denied (test)', nextStep: 'fix it', action: 'cloudtrail:LookupEvents' } } }));
+    const report = await diagnose(
+      baseWorld({
+        failures: {
+          lookupEvents: {
+            kind: 'access-denied',
+            message: 'denied (test)',
+            nextStep: 'fix it',
+            action: 'cloudtrail:LookupEvents',
+          },
+        },
+      }),
+    );
     const principal = step(report, 'principal');
     assert.equal(principal.status, 'error');
-    assert.equal(principal.summary, `CloudTrail could not be read, so who started the instance is unknown. The checks assume ${USER_ARN}, the identity of profile "dev".`);
+    assert.equal(
+      principal.summary,
+      `CloudTrail could not be read, so who started the instance is unknown. The checks assume ${USER_ARN}, the identity of profile "dev".`,
+    );
     assert.match(report.verdict.summary, /^Who started the instance is unknown/);
   });
 
@@ -266,23 +460,40 @@ describe('the instance state when EC2 gives no StateReason', () => {
   });
 
   it('F6 without its StateReason: Client.InvalidKMSKey.InvalidState in the transition reason runs the KMS checks', () => {
-    const classified = classifyStateReason(undefined, F6_TERMINATED_AT_LAUNCH.state, F6_TERMINATED_AT_LAUNCH.stateTransitionReason);
+    const classified = classifyStateReason(
+      undefined,
+      F6_TERMINATED_AT_LAUNCH.state,
+      F6_TERMINATED_AT_LAUNCH.stateTransitionReason,
+    );
     assert.equal(classified.kind, 'kms-key-invalid-state');
     assert.equal(classified.isLaunchFailure, true);
   });
 
   it('"User initiated (…)" is a stop on request; an empty or unknown transition reason is still no reason', () => {
-    assert.equal(classifyStateReason(undefined, 'stopped', 'User initiated (2024-05-01 10:00:00 GMT)').kind, 'user-initiated-stop');
+    assert.equal(
+      classifyStateReason(undefined, 'stopped', 'User initiated (2024-05-01 10:00:00 GMT)').kind,
+      'user-initiated-stop',
+    );
     assert.equal(classifyStateReason(undefined, 'stopped', '').kind, 'no-reason');
     assert.equal(classifyStateReason(undefined, 'stopped', 'Something else').kind, 'no-reason');
-    assert.equal(classifyStateReason({ code: 'Client.UserInitiatedShutdown', message: '' }, 'stopped', 'Server.InternalError').kind, 'user-initiated-stop', 'a StateReason wins');
+    assert.equal(
+      classifyStateReason({ code: 'Client.UserInitiatedShutdown', message: '' }, 'stopped', 'Server.InternalError')
+        .kind,
+      'user-initiated-stop',
+      'a StateReason wins',
+    );
   });
 
   it('the engine reads the transition reason: a stop with only "Server.InternalError" gets the KMS checks', async () => {
     const base = baseWorld();
     const report = await diagnoseInstance(
       { instanceId: INSTANCE_ID, profile: 'dev', region: REGION },
-      fakePorts(baseWorld({ instance: { ...base.instance, stateReason: undefined, stateTransitionReason: 'Server.InternalError' }, keys: [key()] })),
+      fakePorts(
+        baseWorld({
+          instance: { ...base.instance, stateReason: undefined, stateTransitionReason: 'Server.InternalError' },
+          keys: [key()],
+        }),
+      ),
       { now: () => NOW },
     );
     assert.equal(report.instance?.stateReasonKind, 'server-internal-error');
@@ -328,7 +539,10 @@ describe('an instance terminated at launch (F6): no volumes listed', () => {
     assert.doesNotMatch(report.verdict.summary, /No volume is encrypted/);
     assert.match(report.verdict.summary, /^The instance lists no volumes/);
     assert.match(report.verdict.nextStep, /launch template or AMI/);
-    assert.equal(step(report, 'kms-keys').summary, 'No key to check: the instance lists no volumes and CloudTrail named no key for it.');
+    assert.equal(
+      step(report, 'kms-keys').summary,
+      'No key to check: the instance lists no volumes and CloudTrail named no key for it.',
+    );
   });
 });
 
@@ -353,7 +567,13 @@ describe('a cross-account simulation (src/aws-records.md M5)', () => {
     );
     const iam = step(report, 'iam-policy');
     assert.equal(iam.status, 'pass');
-    assert.ok(iam.evidence.some((e) => e.label === crossArn && e.value.includes("its IAM policies: allowed (the key's account decides through the key policy)")));
+    assert.ok(
+      iam.evidence.some(
+        (e) =>
+          e.label === crossArn &&
+          e.value.includes("its IAM policies: allowed (the key's account decides through the key policy)"),
+      ),
+    );
     assert.deepEqual(report.fixes, []);
     assert.notEqual(report.verdict.code, 'kms-create-grant-not-allowed');
   });
@@ -373,4 +593,3 @@ describe('a cross-account simulation (src/aws-records.md M5)', () => {
     );
   });
 });
-

@@ -1,9 +1,17 @@
 import * as assert from 'node:assert/strict';
-import { diagnoseInstance, renderMarkdown, renderText, toJson, type DiagnosisReport } from '../../../src/core/diagnosis';
+import {
+  diagnoseInstance,
+  renderMarkdown,
+  renderText,
+  toJson,
+  type DiagnosisReport,
+} from '../../../src/core/diagnosis';
 import { INSTANCE_ID, KEY_ARN, NOW, REGION, USER_ARN, baseWorld, fakePorts, key, type World } from './fakes';
 
 async function report(world: World = baseWorld()): Promise<DiagnosisReport> {
-  return diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(world), { now: () => NOW });
+  return diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(world), {
+    now: () => NOW,
+  });
 }
 
 /** The decoded argument of every `command:ID?...` link in the Markdown. */
@@ -34,16 +42,34 @@ describe('report rendering', () => {
     const r = await report();
     const links = commandLinks(renderMarkdown(r, { commandLinks: true }));
     const byCommand = new Map(links.map((l) => [l.command, l.args]));
-    assert.deepEqual(byCommand.get('ec2LaunchDoctor.openKeyPolicy'), { profile: 'dev', region: REGION, keyArn: KEY_ARN, principalArn: USER_ARN });
-    assert.deepEqual(byCommand.get('ec2LaunchDoctor.copyStatement'), { statement: 'statement' in r.fixes[0] ? r.fixes[0].statement : undefined, target: 'key-policy' });
-    assert.deepEqual(byCommand.get('ec2LaunchDoctor.startInstance'), { profile: 'dev', region: REGION, instanceId: INSTANCE_ID });
-    assert.deepEqual(byCommand.get('ec2LaunchDoctor.copyReport'), { profile: 'dev', region: REGION, instanceId: INSTANCE_ID });
+    assert.deepEqual(byCommand.get('ec2LaunchDoctor.openKeyPolicy'), {
+      profile: 'dev',
+      region: REGION,
+      keyArn: KEY_ARN,
+      principalArn: USER_ARN,
+    });
+    assert.deepEqual(byCommand.get('ec2LaunchDoctor.copyStatement'), {
+      statement: 'statement' in r.fixes[0] ? r.fixes[0].statement : undefined,
+      target: 'key-policy',
+    });
+    assert.deepEqual(byCommand.get('ec2LaunchDoctor.startInstance'), {
+      profile: 'dev',
+      region: REGION,
+      instanceId: INSTANCE_ID,
+    });
+    assert.deepEqual(byCommand.get('ec2LaunchDoctor.copyReport'), {
+      profile: 'dev',
+      region: REGION,
+      instanceId: INSTANCE_ID,
+    });
   });
 
   it('offers to enable a disabled key through a link the report trusts', async () => {
     const r = await report(baseWorld({ keys: [key({ state: 'Disabled' })] }));
     assert.equal(r.verdict.code, 'kms-key-disabled');
-    const change = commandLinks(renderMarkdown(r, { commandLinks: true })).find((l) => l.command === 'ec2LaunchDoctor.changeKeyState');
+    const change = commandLinks(renderMarkdown(r, { commandLinks: true })).find(
+      (l) => l.command === 'ec2LaunchDoctor.changeKeyState',
+    );
     assert.deepEqual(change?.args, { profile: 'dev', keyArn: KEY_ARN, action: 'enable-key' });
   });
 
@@ -51,9 +77,18 @@ describe('report rendering', () => {
     const ports = fakePorts(baseWorld());
     let requests = 7; // requests made before this diagnosis do not count
     const counting = Object.fromEntries(
-      Object.entries(ports).map(([name, fn]) => [name, typeof fn === 'function' ? (...args: unknown[]) => ((requests += 2), (fn as (...a: unknown[]) => unknown)(...args)) : fn]),
+      Object.entries(ports).map(([name, fn]) => [
+        name,
+        typeof fn === 'function'
+          ? (...args: unknown[]) => ((requests += 2), (fn as (...a: unknown[]) => unknown)(...args))
+          : fn,
+      ]),
     ) as unknown as typeof ports;
-    const r = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, { ...counting, apiCallCount: () => requests }, { now: () => NOW });
+    const r = await diagnoseInstance(
+      { instanceId: INSTANCE_ID, profile: 'dev', region: REGION },
+      { ...counting, apiCallCount: () => requests },
+      { now: () => NOW },
+    );
     assert.equal(r.calls.apiRequests, r.calls.count * 2);
     assert.match(renderMarkdown(r), new RegExp(`; ${r.calls.count * 2} AWS API request\\(s\\) in all\\.`));
     const plain = await report();
@@ -67,7 +102,9 @@ describe('report rendering', () => {
   });
 
   it('offers Start instance again only for a stopped instance', async () => {
-    const running = await report(baseWorld({ instance: { ...baseWorld().instance, state: 'running', stateReason: undefined } }));
+    const running = await report(
+      baseWorld({ instance: { ...baseWorld().instance, state: 'running', stateReason: undefined } }),
+    );
     const commands = commandLinks(renderMarkdown(running, { commandLinks: true })).map((l) => l.command);
     assert.deepEqual(commands, ['ec2LaunchDoctor.copyReport']);
   });
@@ -111,7 +148,9 @@ describe('report rendering', () => {
   });
 
   it('toJson gives fix null when there is nothing to change', async () => {
-    const running = await report(baseWorld({ instance: { ...baseWorld().instance, state: 'running', stateReason: undefined } }));
+    const running = await report(
+      baseWorld({ instance: { ...baseWorld().instance, state: 'running', stateReason: undefined } }),
+    );
     assert.equal(toJson(running).fix, null);
     assert.equal(toJson(running).verdict.code, 'not-stopped');
   });

@@ -17,7 +17,10 @@ const SSO_ROLES_POLICY = JSON.stringify({
       Principal: { AWS: '*' },
       Action: 'kms:CreateGrant',
       Resource: '*',
-      Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*' }, Bool: { 'kms:GrantIsForAWSResource': true } },
+      Condition: {
+        ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*' },
+        Bool: { 'kms:GrantIsForAWSResource': true },
+      },
     },
   ],
 });
@@ -29,7 +32,11 @@ describe('aws:PrincipalArn of a role session', () => {
       events: [startEvent({ userArn: SSO_SESSION, sessionIssuerArn: SSO_ROLE })],
       keyPolicies: { [KEY_ARN]: SSO_ROLES_POLICY },
     });
-    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(world), { now: () => NOW });
+    const report = await diagnoseInstance(
+      { instanceId: INSTANCE_ID, profile: 'dev', region: REGION },
+      fakePorts(world),
+      { now: () => NOW },
+    );
     assert.equal(report.principal?.policyArn, SSO_ROLE);
     assert.equal(report.principal?.policyArnCertain, true);
     const step = report.steps.find((s) => s.id === 'key-policy');
@@ -44,7 +51,11 @@ describe('aws:PrincipalArn of a role session', () => {
       events: [startEvent({ userArn: SSO_SESSION })],
       keyPolicies: { [KEY_ARN]: SSO_ROLES_POLICY },
     });
-    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(world), { now: () => NOW });
+    const report = await diagnoseInstance(
+      { instanceId: INSTANCE_ID, profile: 'dev', region: REGION },
+      fakePorts(world),
+      { now: () => NOW },
+    );
     assert.equal(report.principal?.policyArnCertain, false);
     assert.equal(report.steps.find((s) => s.id === 'key-policy')?.status, 'fail');
   });

@@ -11,7 +11,10 @@ function threeKeyWorld(delayMs: number) {
   const base = baseWorld();
   return baseWorld({
     delayMs,
-    instance: { ...base.instance, blockDevices: arns.map((_, i) => ({ deviceName: `/dev/xvd${'abc'[i]}`, volumeId: `vol-${i + 1}` })) },
+    instance: {
+      ...base.instance,
+      blockDevices: arns.map((_, i) => ({ deviceName: `/dev/xvd${'abc'[i]}`, volumeId: `vol-${i + 1}` })),
+    },
     volumes: arns.map((arn, i) => ({ id: `vol-${i + 1}`, encrypted: true, kmsKeyId: arn })),
     keys: arns.map((arn) => key({ arn, keyId: arn.split('/')[1] })),
     keyPolicies: Object.fromEntries(arns.map((arn) => [arn, DELEGATING_POLICY])),
@@ -22,7 +25,9 @@ describe('diagnoseInstance calls and rounds', () => {
   it(`with ${LATENCY_MS} ms per call, takes at most 5 rounds and about that much time`, async () => {
     const ports = fakePorts(threeKeyWorld(LATENCY_MS));
     const started = Date.now();
-    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { now: () => NOW });
+    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+      now: () => NOW,
+    });
     const wall = Date.now() - started;
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
     assert.ok(report.calls.rounds <= 5, `rounds ${report.calls.rounds}`);
@@ -30,7 +35,11 @@ describe('diagnoseInstance calls and rounds', () => {
     // 1 instance + volumes, defaults, identity, CreateGrant lookup + 3 keys + 3 policies + 1 simulation
     assert.equal(report.calls.count, 12);
     assert.equal(report.calls.byAction['kms:DescribeKey'], 3);
-    assert.equal(report.calls.byAction['cloudtrail:LookupEvents'], 1, 'the denied grant names the caller: no StartInstances lookup');
+    assert.equal(
+      report.calls.byAction['cloudtrail:LookupEvents'],
+      1,
+      'the denied grant names the caller: no StartInstances lookup',
+    );
     // Sequential calls would take 1.4 s; five rounds take 0.5 s.
     assert.ok(wall < 5 * LATENCY_MS + 150, `wall time ${wall} ms`);
     assert.ok(report.calls.elapsedMs >= report.calls.rounds * LATENCY_MS - 10, `elapsed ${report.calls.elapsedMs} ms`);
@@ -40,7 +49,11 @@ describe('diagnoseInstance calls and rounds', () => {
   it('without a failed grant, looks up StartInstances too and still stays within 5 rounds', async () => {
     const world = threeKeyWorld(LATENCY_MS);
     world.events = [startEvent()];
-    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(world), { now: () => NOW });
+    const report = await diagnoseInstance(
+      { instanceId: INSTANCE_ID, profile: 'dev', region: REGION },
+      fakePorts(world),
+      { now: () => NOW },
+    );
     assert.equal(report.calls.byAction['cloudtrail:LookupEvents'], 2);
     assert.equal(report.principal?.source, 'cloudtrail-start-instances');
     assert.ok(report.calls.rounds <= 5, `rounds ${report.calls.rounds}`);
@@ -51,7 +64,9 @@ describe('diagnoseInstance calls and rounds', () => {
     const world = threeKeyWorld(20);
     world.volumes = world.volumes.map((v) => ({ ...v, kmsKeyId: v.kmsKeyId!.split('/')[1] }));
     const ports = fakePorts(world);
-    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { now: () => NOW });
+    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+      now: () => NOW,
+    });
     assert.equal(report.calls.rounds, 4);
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
     assert.equal(report.calls.byAction['kms:GetKeyPolicy'], 3);
@@ -60,7 +75,11 @@ describe('diagnoseInstance calls and rounds', () => {
   it('counts a round per chain of dependent calls, and parallel calls once', async () => {
     const meter = instrumentPorts(fakePorts(baseWorld({ delayMs: 5 })));
     await meter.ports.describeInstance(INSTANCE_ID);
-    await Promise.all([meter.ports.getCallerIdentity(), meter.ports.getEbsDefaults(), meter.ports.describeKey(KEY_ARN)]);
+    await Promise.all([
+      meter.ports.getCallerIdentity(),
+      meter.ports.getEbsDefaults(),
+      meter.ports.describeKey(KEY_ARN),
+    ]);
     await meter.ports.getKeyPolicy(key());
     const stats = meter.stats(0);
     assert.equal(stats.count, 5);
@@ -74,7 +93,10 @@ describe('diagnoseInstance cancellation and progress', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 75);
     await assert.rejects(
-      diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { now: () => NOW, signal: controller.signal }),
+      diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+        now: () => NOW,
+        signal: controller.signal,
+      }),
       (error: unknown) => isAbortError(error),
     );
     const callsAtAbort = ports.log.length;
@@ -89,7 +111,9 @@ describe('diagnoseInstance cancellation and progress', () => {
     setTimeout(() => controller.abort(), 20);
     const started = Date.now();
     await assert.rejects(
-      diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { signal: controller.signal }),
+      diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+        signal: controller.signal,
+      }),
       (error: unknown) => isAbortError(error),
     );
     assert.ok(Date.now() - started < 500);
@@ -98,7 +122,9 @@ describe('diagnoseInstance cancellation and progress', () => {
   it('makes no call when the signal is already aborted', async () => {
     const ports = fakePorts(baseWorld());
     await assert.rejects(
-      diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { signal: AbortSignal.abort() }),
+      diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+        signal: AbortSignal.abort(),
+      }),
       (error: unknown) => isAbortError(error),
     );
     assert.deepEqual(ports.log, []);
@@ -106,20 +132,26 @@ describe('diagnoseInstance cancellation and progress', () => {
 
   it('reports each step starting and finishing, and a throwing listener changes nothing', async () => {
     const events: StepEvent[] = [];
-    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(baseWorld()), {
-      now: () => NOW,
-      onStep: (event) => {
-        events.push(event);
-        throw new Error('listener bug');
+    const report = await diagnoseInstance(
+      { instanceId: INSTANCE_ID, profile: 'dev', region: REGION },
+      fakePorts(baseWorld()),
+      {
+        now: () => NOW,
+        onStep: (event) => {
+          events.push(event);
+          throw new Error('listener bug');
+        },
       },
-    });
+    );
     const ids = report.steps.map((s) => s.id);
     for (const id of ids) {
       const started = events.findIndex((e) => e.id === id && e.phase === 'started');
       const finished = events.findIndex((e) => e.id === id && e.phase === 'finished');
       assert.ok(started >= 0 && finished > started, `step ${id}: started ${started}, finished ${finished}`);
     }
-    const finishedSteps = events.filter((e): e is Extract<StepEvent, { phase: 'finished' }> => e.phase === 'finished').map((e) => e.step);
+    const finishedSteps = events
+      .filter((e): e is Extract<StepEvent, { phase: 'finished' }> => e.phase === 'finished')
+      .map((e) => e.step);
     assert.deepEqual(
       [...finishedSteps].sort((a, b) => a.id.localeCompare(b.id)),
       [...report.steps].sort((a, b) => a.id.localeCompare(b.id)),

@@ -1,7 +1,19 @@
 import * as assert from 'node:assert/strict';
 import { diagnoseInstance, type DiagnosisReport } from '../../../src/core/diagnosis';
 import type { TrailEvent } from '../../../src/core/model';
-import { ACCOUNT, INSTANCE_ID, KEY_ARN, NOW, REGION, USER_ARN, baseWorld, deniedGrant, fakePorts, startEvent, type World } from './fakes';
+import {
+  ACCOUNT,
+  INSTANCE_ID,
+  KEY_ARN,
+  NOW,
+  REGION,
+  USER_ARN,
+  baseWorld,
+  deniedGrant,
+  fakePorts,
+  startEvent,
+  type World,
+} from './fakes';
 
 const INTERN_ARN = `arn:aws:iam::${ACCOUNT}:user/intern`;
 const OTHER_INSTANCE = 'i-0fedcba9876543210';
@@ -19,7 +31,9 @@ function internDenied(overrides: Partial<TrailEvent> = {}): TrailEvent {
 }
 
 async function diagnose(world: World): Promise<DiagnosisReport> {
-  return diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(world), { now: () => NOW });
+  return diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(world), {
+    now: () => NOW,
+  });
 }
 
 function principalStep(report: DiagnosisReport) {
@@ -30,7 +44,9 @@ function principalStep(report: DiagnosisReport) {
 
 describe('a key shared by several instances', () => {
   it('does not blame an intern denied later on another instance: dev, denied for this one, is tested', async () => {
-    const report = await diagnose(baseWorld({ events: [startEvent(), deniedGrant({ eventTime: '2024-05-01T10:00:02Z' }), internDenied()] }));
+    const report = await diagnose(
+      baseWorld({ events: [startEvent(), deniedGrant({ eventTime: '2024-05-01T10:00:02Z' }), internDenied()] }),
+    );
     assert.equal(report.principal?.arn, USER_ARN);
     assert.equal(report.principal?.source, 'cloudtrail-create-grant');
     // The intern's explicit Deny in its own IAM policies says nothing about dev.
@@ -49,7 +65,10 @@ describe('a key shared by several instances', () => {
     assert.doesNotMatch(report.verdict.summary, /intern/);
     const step = principalStep(report);
     assert.equal(step.status, 'pass');
-    assert.equal(step.summary, `Started by ${USER_ARN}; CloudTrail shows CreateGrant on its keys denied only to other callers (${INTERN_ARN}), not to it.`);
+    assert.equal(
+      step.summary,
+      `Started by ${USER_ARN}; CloudTrail shows CreateGrant on its keys denied only to other callers (${INTERN_ARN}), not to it.`,
+    );
   });
 
   it('takes a denial naming no instance only from the caller StartInstances names', async () => {
@@ -63,10 +82,18 @@ describe('a key shared by several instances', () => {
   });
 
   it('tells an 8-digit instance id from a 17-digit one that starts with it', async () => {
-    const world = baseWorld({ events: [startEvent(), internDenied({ granteePrincipal: `${ACCOUNT}:aws:ec2-infrastructure:${INSTANCE_ID}` })] });
+    const world = baseWorld({
+      events: [startEvent(), internDenied({ granteePrincipal: `${ACCOUNT}:aws:ec2-infrastructure:${INSTANCE_ID}` })],
+    });
     world.instance = { ...world.instance, id: INSTANCE_ID.slice(0, 10) };
-    world.events = world.events.map((e) => (e.eventName === 'StartInstances' ? { ...e, instanceIds: [world.instance.id] } : e));
-    const report = await diagnoseInstance({ instanceId: world.instance.id, profile: 'dev', region: REGION }, fakePorts(world), { now: () => NOW });
+    world.events = world.events.map((e) =>
+      e.eventName === 'StartInstances' ? { ...e, instanceIds: [world.instance.id] } : e,
+    );
+    const report = await diagnoseInstance(
+      { instanceId: world.instance.id, profile: 'dev', region: REGION },
+      fakePorts(world),
+      { now: () => NOW },
+    );
     assert.equal(report.principal?.arn, USER_ARN);
   });
 });
@@ -74,13 +101,22 @@ describe('a key shared by several instances', () => {
 describe('the CloudTrail lookup', () => {
   it("finds this instance's failed grant behind more than a page of other instances' grants on the same key", async () => {
     const others = Array.from({ length: 60 }, (_, i) =>
-      internDenied({ eventId: `intern-${i}`, eventTime: new Date(Date.parse('2024-05-01T10:00:10Z') + i * 1000).toISOString() }),
+      internDenied({
+        eventId: `intern-${i}`,
+        eventTime: new Date(Date.parse('2024-05-01T10:00:10Z') + i * 1000).toISOString(),
+      }),
     );
     const ports = fakePorts(baseWorld({ events: [deniedGrant({ eventTime: '2024-05-01T10:00:02Z' }), ...others] }));
-    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { now: () => NOW });
+    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+      now: () => NOW,
+    });
     assert.equal(report.principal?.arn, USER_ARN);
     assert.equal(report.principal?.source, 'cloudtrail-create-grant');
-    assert.equal(report.calls.byAction['cloudtrail:LookupEvents'], 1, 'the failed grant names the caller: no StartInstances lookup');
+    assert.equal(
+      report.calls.byAction['cloudtrail:LookupEvents'],
+      1,
+      'the failed grant names the caller: no StartInstances lookup',
+    );
     assert.equal(report.verdict.confidence, 'high');
   });
 
@@ -93,7 +129,11 @@ describe('the CloudTrail lookup', () => {
     assert.ok(grants.stopWhen);
     assert.equal(grants.stopWhen(deniedGrant()), true);
     assert.equal(grants.stopWhen(internDenied()), false);
-    assert.equal(grants.stopWhen(deniedGrant({ errorCode: undefined, errorMessage: undefined })), false, 'a successful grant is not the failure sought');
+    assert.equal(
+      grants.stopWhen(deniedGrant({ errorCode: undefined, errorMessage: undefined })),
+      false,
+      'a successful grant is not the failure sought',
+    );
     assert.equal(starts.eventName, 'StartInstances');
     assert.ok(starts.stopWhen);
     assert.equal(starts.stopWhen(startEvent()), true);

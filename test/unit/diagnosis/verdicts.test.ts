@@ -1,5 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { diagnoseInstance, type DiagnosisReport, type IdentityPolicyFix, type KeyPolicyFix, type KeyStateFix } from '../../../src/core/diagnosis';
+import {
+  diagnoseInstance,
+  type DiagnosisReport,
+  type IdentityPolicyFix,
+  type KeyPolicyFix,
+  type KeyStateFix,
+} from '../../../src/core/diagnosis';
 import { identityPolicyGrantStatement, keyPolicyGrantStatement } from '../../../src/core/policy';
 import {
   ACCOUNT,
@@ -21,7 +27,11 @@ import {
 } from './fakes';
 
 async function diagnose(world: World, profilesByAccount?: Record<string, string[]>): Promise<DiagnosisReport> {
-  return diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION, profilesByAccount }, fakePorts(world), { now: () => NOW });
+  return diagnoseInstance(
+    { instanceId: INSTANCE_ID, profile: 'dev', region: REGION, profilesByAccount },
+    fakePorts(world),
+    { now: () => NOW },
+  );
 }
 
 function step(report: DiagnosisReport, id: string) {
@@ -82,13 +92,17 @@ describe('diagnoseInstance verdicts', () => {
     const fix = report.fixes[0] as KeyPolicyFix;
     assert.equal(fix.principalArn, `arn:aws:iam::${ACCOUNT}:role/Deployer`);
     assert.match(fix.note ?? '', /path/);
-    assert.ok(step(report, 'principal').evidence.some((e) => e.label === 'Role path' && /omits the role's path/.test(e.value)));
+    assert.ok(
+      step(report, 'principal').evidence.some((e) => e.label === 'Role path' && /omits the role's path/.test(e.value)),
+    );
   });
 
   it("uses CloudTrail's session issuer for the role's full ARN when it is given", async () => {
     const session = `arn:aws:sts::${ACCOUNT}:assumed-role/Deployer/alice`;
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/teams/Deployer`;
-    const report = await diagnose(baseWorld({ events: [deniedGrant({ userArn: session, sessionIssuerArn: roleArn })] }));
+    const report = await diagnose(
+      baseWorld({ events: [deniedGrant({ userArn: session, sessionIssuerArn: roleArn })] }),
+    );
     assert.equal(report.principal?.policyArn, roleArn);
     assert.equal(report.principal?.policyArnCertain, true);
     assert.equal((report.fixes[0] as KeyPolicyFix).principalArn, roleArn);
@@ -116,7 +130,9 @@ describe('diagnoseInstance verdicts', () => {
 
   it('kms-create-grant-explicit-deny from a Deny statement in the key policy, corroborated by CloudTrail', async () => {
     const message = `User: ${USER_ARN} is not authorized to perform: kms:CreateGrant on resource: ${KEY_ARN} with an explicit deny in a resource-based policy`;
-    const report = await diagnose(baseWorld({ keyPolicies: { [KEY_ARN]: DENYING_POLICY }, events: [deniedGrant({ errorMessage: message })] }));
+    const report = await diagnose(
+      baseWorld({ keyPolicies: { [KEY_ARN]: DENYING_POLICY }, events: [deniedGrant({ errorMessage: message })] }),
+    );
     assert.equal(report.verdict.code, 'kms-create-grant-explicit-deny');
     assert.equal(report.verdict.confidence, 'high');
     assert.match(report.verdict.summary, /NoGrantsForDev/);
@@ -124,7 +140,13 @@ describe('diagnoseInstance verdicts', () => {
   });
 
   it('kms-create-grant-explicit-deny from the IAM simulation names the denying policy', async () => {
-    const report = await diagnose(baseWorld({ keyPolicies: { [KEY_ARN]: DELEGATING_POLICY }, iam: { [KEY_ARN]: 'explicitDeny' }, events: [startEvent()] }));
+    const report = await diagnose(
+      baseWorld({
+        keyPolicies: { [KEY_ARN]: DELEGATING_POLICY },
+        iam: { [KEY_ARN]: 'explicitDeny' },
+        events: [startEvent()],
+      }),
+    );
     assert.equal(report.verdict.code, 'kms-create-grant-explicit-deny');
     assert.equal(report.verdict.confidence, 'medium');
     assert.match(report.verdict.summary, /DenyKmsGrants/);
@@ -133,7 +155,12 @@ describe('diagnoseInstance verdicts', () => {
 
   it('an SCP reported by the simulation is named as the source of the Deny', async () => {
     const report = await diagnose(
-      baseWorld({ keyPolicies: { [KEY_ARN]: DELEGATING_POLICY }, iam: { [KEY_ARN]: 'explicitDeny' }, iamExtras: { allowedByOrganizations: false }, events: [startEvent()] }),
+      baseWorld({
+        keyPolicies: { [KEY_ARN]: DELEGATING_POLICY },
+        iam: { [KEY_ARN]: 'explicitDeny' },
+        iamExtras: { allowedByOrganizations: false },
+        events: [startEvent()],
+      }),
     );
     assert.equal(report.verdict.code, 'kms-create-grant-explicit-deny');
     assert.match(report.verdict.summary, /service control policy/);
@@ -148,8 +175,14 @@ describe('diagnoseInstance verdicts', () => {
   ];
   for (const [state, code, action] of states) {
     it(`${code}: a ${state} key names the state and the remedy, and skips the permission checks for it`, async () => {
-      const ports = fakePorts(baseWorld({ keys: [key({ state, deletionDate: state === 'PendingDeletion' ? '2024-05-08T00:00:00Z' : undefined })] }));
-      const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { now: () => NOW });
+      const ports = fakePorts(
+        baseWorld({
+          keys: [key({ state, deletionDate: state === 'PendingDeletion' ? '2024-05-08T00:00:00Z' : undefined })],
+        }),
+      );
+      const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+        now: () => NOW,
+      });
       assert.equal(report.verdict.code, code);
       assert.equal(report.verdict.confidence, 'high');
       assert.match(report.verdict.summary, new RegExp(state));
@@ -166,13 +199,19 @@ describe('diagnoseInstance verdicts', () => {
   }
 
   it('a CreateGrant refused for the key state names who started it, without counting as a permission denial', async () => {
-    const disabled = deniedGrant({ userArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Operator/jane`, errorCode: 'DisabledException', errorMessage: `${KEY_ARN} is disabled.` });
+    const disabled = deniedGrant({
+      userArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Operator/jane`,
+      errorCode: 'DisabledException',
+      errorMessage: `${KEY_ARN} is disabled.`,
+    });
     const report = await diagnose(baseWorld({ keys: [key({ state: 'Disabled' })], events: [disabled] }));
     assert.equal(report.verdict.code, 'kms-key-disabled');
     assert.equal(report.principal?.source, 'cloudtrail-create-grant');
     assert.equal(report.principal?.arn, `arn:aws:sts::${ACCOUNT}:assumed-role/Operator/jane`);
     assert.equal(step(report, 'principal').status, 'pass');
-    assert.ok(report.timeline.some((t) => t.label === 'CreateGrant failed' && /DisabledException/.test(t.detail ?? '')));
+    assert.ok(
+      report.timeline.some((t) => t.label === 'CreateGrant failed' && /DisabledException/.test(t.detail ?? '')),
+    );
   });
 
   it('finds CloudTrail events after an old launch time when EC2 gives no stop time', async () => {
@@ -187,7 +226,9 @@ describe('diagnoseInstance verdicts', () => {
   });
 
   it('kms-key-pending-deletion mentions the deletion date and cancelling the deletion', async () => {
-    const report = await diagnose(baseWorld({ keys: [key({ state: 'PendingDeletion', deletionDate: '2024-05-08T00:00:00Z' })] }));
+    const report = await diagnose(
+      baseWorld({ keys: [key({ state: 'PendingDeletion', deletionDate: '2024-05-08T00:00:00Z' })] }),
+    );
     assert.match(report.verdict.nextStep, /CancelKeyDeletion/);
     assert.match(report.verdict.summary, /2024-05-08/);
   });
@@ -203,7 +244,13 @@ describe('diagnoseInstance verdicts', () => {
   it('a missing key outranks a permission problem on another key', async () => {
     const goneArn = KEY_ARN.replace(/key\/.*/, 'key/00000000-0000-0000-0000-000000000000');
     const world = baseWorld({
-      instance: { ...baseWorld().instance, blockDevices: [{ deviceName: '/dev/xvda', volumeId: 'vol-1' }, { deviceName: '/dev/xvdb', volumeId: 'vol-2' }] },
+      instance: {
+        ...baseWorld().instance,
+        blockDevices: [
+          { deviceName: '/dev/xvda', volumeId: 'vol-1' },
+          { deviceName: '/dev/xvdb', volumeId: 'vol-2' },
+        ],
+      },
       volumes: [
         { id: 'vol-1', encrypted: true, kmsKeyId: KEY_ARN },
         { id: 'vol-2', encrypted: true, kmsKeyId: goneArn },
@@ -212,24 +259,76 @@ describe('diagnoseInstance verdicts', () => {
     const report = await diagnose(world);
     assert.equal(report.verdict.code, 'kms-key-not-found');
     assert.equal(report.verdict.keyArn, goneArn);
-    assert.ok(report.fixes.some((f) => f.target === 'key-policy'), 'the grant fix for the other key is still offered');
+    assert.ok(
+      report.fixes.some((f) => f.target === 'key-policy'),
+      'the grant fix for the other key is still offered',
+    );
   });
 
   const reasonVerdicts: [string, { code: string; message: string }, string, string][] = [
-    ['volume-limit-exceeded', { code: 'Server.InternalError', message: 'Client.VolumeLimitExceeded: Volume limit exceeded' }, 'stopped', 'quota'],
-    ['snapshot-not-found', { code: 'Client.InvalidSnapshot.NotFound', message: 'Client.InvalidSnapshot.NotFound: snap-1 does not exist' }, 'stopped', 'snapshot'],
-    ['insufficient-capacity', { code: 'Server.InsufficientInstanceCapacity', message: 'Server.InsufficientInstanceCapacity: Insufficient capacity.' }, 'stopped', 'capacity'],
-    ['user-initiated-stop', { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' }, 'stopped', 'not a launch failure'],
-    ['instance-initiated-shutdown', { code: 'Client.InstanceInitiatedShutdown', message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown' }, 'stopped', 'operating system'],
-    ['scheduled-stop', { code: 'Server.ScheduledStop', message: 'Server.ScheduledStop: Stopped due to scheduled retirement' }, 'stopped', 'retirement'],
-    ['spot-interruption', { code: 'Server.SpotInstanceTermination', message: 'Server.SpotInstanceTermination: Spot instance termination' }, 'terminated', 'Spot'],
+    [
+      'volume-limit-exceeded',
+      { code: 'Server.InternalError', message: 'Client.VolumeLimitExceeded: Volume limit exceeded' },
+      'stopped',
+      'quota',
+    ],
+    [
+      'snapshot-not-found',
+      { code: 'Client.InvalidSnapshot.NotFound', message: 'Client.InvalidSnapshot.NotFound: snap-1 does not exist' },
+      'stopped',
+      'snapshot',
+    ],
+    [
+      'insufficient-capacity',
+      {
+        code: 'Server.InsufficientInstanceCapacity',
+        message: 'Server.InsufficientInstanceCapacity: Insufficient capacity.',
+      },
+      'stopped',
+      'capacity',
+    ],
+    [
+      'user-initiated-stop',
+      { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' },
+      'stopped',
+      'not a launch failure',
+    ],
+    [
+      'instance-initiated-shutdown',
+      {
+        code: 'Client.InstanceInitiatedShutdown',
+        message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown',
+      },
+      'stopped',
+      'operating system',
+    ],
+    [
+      'scheduled-stop',
+      { code: 'Server.ScheduledStop', message: 'Server.ScheduledStop: Stopped due to scheduled retirement' },
+      'stopped',
+      'retirement',
+    ],
+    [
+      'spot-interruption',
+      { code: 'Server.SpotInstanceTermination', message: 'Server.SpotInstanceTermination: Spot instance termination' },
+      'terminated',
+      'Spot',
+    ],
     ['not-stopped', { code: '', message: '' }, 'running', 'running'],
   ];
   for (const [code, reason, state, words] of reasonVerdicts) {
     it(`${code}: decided from the state reason alone, with no call beyond DescribeInstances`, async () => {
-      const world = baseWorld({ instance: { ...baseWorld().instance, state: state as World['instance']['state'], stateReason: reason.code ? reason : undefined } });
+      const world = baseWorld({
+        instance: {
+          ...baseWorld().instance,
+          state: state as World['instance']['state'],
+          stateReason: reason.code ? reason : undefined,
+        },
+      });
       const ports = fakePorts(world);
-      const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { now: () => NOW });
+      const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+        now: () => NOW,
+      });
       assert.equal(report.verdict.code, code);
       assert.equal(report.verdict.confidence, 'high');
       assert.match(report.verdict.summary + report.verdict.nextStep, new RegExp(words, 'i'));
@@ -242,7 +341,14 @@ describe('diagnoseInstance verdicts', () => {
   }
 
   it('an unrecognised state reason still gets the KMS checks, which can find the cause', async () => {
-    const report = await diagnose(baseWorld({ instance: { ...baseWorld().instance, stateReason: { code: 'Client.NewThing', message: 'Client.NewThing: new' } } }));
+    const report = await diagnose(
+      baseWorld({
+        instance: {
+          ...baseWorld().instance,
+          stateReason: { code: 'Client.NewThing', message: 'Client.NewThing: new' },
+        },
+      }),
+    );
     assert.equal(step(report, 'instance-state').status, 'pass');
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
   });
@@ -255,7 +361,9 @@ describe('diagnoseInstance verdicts', () => {
   });
 
   it('unknown (low): every check passes and CloudTrail shows no denial', async () => {
-    const report = await diagnose(baseWorld({ keyPolicies: { [KEY_ARN]: allowingPolicy(USER_ARN) }, events: [startEvent()] }));
+    const report = await diagnose(
+      baseWorld({ keyPolicies: { [KEY_ARN]: allowingPolicy(USER_ARN) }, events: [startEvent()] }),
+    );
     assert.equal(report.verdict.code, 'unknown');
     assert.equal(report.verdict.confidence, 'low');
     assert.equal(step(report, 'key-policy').status, 'pass');
@@ -263,7 +371,12 @@ describe('diagnoseInstance verdicts', () => {
   });
 
   it('policies allow it but CloudTrail shows a denial: not allowed, pointing at SCPs and conditions, with no statement to add', async () => {
-    const report = await diagnose(baseWorld({ keyPolicies: { [KEY_ARN]: allowingPolicy(USER_ARN) }, events: [deniedGrant({ errorMessage: 'not authorized' })] }));
+    const report = await diagnose(
+      baseWorld({
+        keyPolicies: { [KEY_ARN]: allowingPolicy(USER_ARN) },
+        events: [deniedGrant({ errorMessage: 'not authorized' })],
+      }),
+    );
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
     assert.equal(report.verdict.confidence, 'medium');
     assert.match(report.verdict.nextStep, /service control policies/);
@@ -273,7 +386,9 @@ describe('diagnoseInstance verdicts', () => {
   it('AWS managed key: skips the key policy and only an explicit Deny can block it', async () => {
     const world = baseWorld({ keys: [key({ manager: 'AWS', aliases: ['alias/aws/ebs'] })], events: [startEvent()] });
     const ports = fakePorts(world);
-    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, { now: () => NOW });
+    const report = await diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, ports, {
+      now: () => NOW,
+    });
     assert.equal(step(report, 'key-policy').status, 'skip');
     assert.match(step(report, 'key-policy').evidence[0].value, /AWS managed key/);
     assert.equal(report.verdict.code, 'unknown', 'an implicit IAM deny does not block an AWS managed key');

@@ -1,13 +1,22 @@
 import * as assert from 'node:assert/strict';
 import { launcherRuleOf, isServiceLinkedRole } from '../../../src/core/launch/launchers';
-import { AWS_MANAGED_EBS_ALIAS, launchKeys, resolveTemplateVersion, snapshotsToRead } from '../../../src/core/launch/launchKeys';
+import {
+  AWS_MANAGED_EBS_ALIAS,
+  launchKeys,
+  resolveTemplateVersion,
+  snapshotsToRead,
+} from '../../../src/core/launch/launchKeys';
 import type { ImageInfo, LaunchTemplateVersionInfo } from '../../../src/core/model';
 
 const KEY_A = 'arn:aws:kms:us-west-2:111122223333:key/aaaa';
 const KEY_B = 'arn:aws:kms:us-west-2:444455556666:key/bbbb';
 const DEFAULT = 'arn:aws:kms:us-west-2:111122223333:key/dddd';
 
-function version(versionNumber: number, defaultVersion: boolean, blockDevices: LaunchTemplateVersionInfo['blockDevices'] = []): LaunchTemplateVersionInfo {
+function version(
+  versionNumber: number,
+  defaultVersion: boolean,
+  blockDevices: LaunchTemplateVersionInfo['blockDevices'] = [],
+): LaunchTemplateVersionInfo {
   return { templateId: 'lt-1', versionNumber, defaultVersion, blockDevices };
 }
 
@@ -23,7 +32,8 @@ describe('resolveTemplateVersion', () => {
     ['x', undefined],
   ];
   for (const [ref, expected] of rows) {
-    it(`${String(ref)} -> ${String(expected)}`, () => assert.equal(resolveTemplateVersion(versions, ref)?.versionNumber, expected));
+    it(`${String(ref)} -> ${String(expected)}`, () =>
+      assert.equal(resolveTemplateVersion(versions, ref)?.versionNumber, expected));
   }
   it('nothing read resolves to nothing', () => assert.equal(resolveTemplateVersion([], '$Latest'), undefined));
 });
@@ -40,7 +50,12 @@ describe('launchKeys: which key each launched volume takes', () => {
     { snapshotId: 'snap-root', encrypted: true, kmsKeyId: KEY_B },
     { snapshotId: 'snap-data', encrypted: false },
   ];
-  const rows: { name: string; template?: LaunchTemplateVersionInfo; byDefault: boolean; expected: [string, string, string[]][] }[] = [
+  const rows: {
+    name: string;
+    template?: LaunchTemplateVersionInfo;
+    byDefault: boolean;
+    expected: [string, string, string[]][];
+  }[] = [
     {
       name: "the AMI's encrypted snapshot gives its key; an unencrypted one none",
       byDefault: false,
@@ -72,7 +87,12 @@ describe('launchKeys: which key each launched volume takes', () => {
   ];
   for (const row of rows) {
     it(row.name, () => {
-      const keys = launchKeys({ template: row.template, image, snapshots, defaults: { encryptionByDefault: row.byDefault, defaultKmsKeyId: DEFAULT } });
+      const keys = launchKeys({
+        template: row.template,
+        image,
+        snapshots,
+        defaults: { encryptionByDefault: row.byDefault, defaultKmsKeyId: DEFAULT },
+      });
       assert.deepEqual(
         keys.map((k) => [k.ref, k.origin, k.devices]),
         row.expected,
@@ -81,7 +101,11 @@ describe('launchKeys: which key each launched volume takes', () => {
   }
 
   it('with no default key configured, encryption by default means the AWS managed key', () => {
-    const keys = launchKeys({ template: version(1, true, [{ deviceName: '/dev/xvda' }]), snapshots: [], defaults: { encryptionByDefault: true } });
+    const keys = launchKeys({
+      template: version(1, true, [{ deviceName: '/dev/xvda' }]),
+      snapshots: [],
+      defaults: { encryptionByDefault: true },
+    });
     assert.deepEqual(
       keys.map((k) => k.ref),
       [AWS_MANAGED_EBS_ALIAS],
@@ -89,15 +113,25 @@ describe('launchKeys: which key each launched volume takes', () => {
   });
 
   it('reads only the snapshots whose key decides', () => {
-    assert.deepEqual(snapshotsToRead(version(1, true, [{ deviceName: '/dev/xvda', kmsKeyId: KEY_A }]), image), ['snap-data']);
+    assert.deepEqual(snapshotsToRead(version(1, true, [{ deviceName: '/dev/xvda', kmsKeyId: KEY_A }]), image), [
+      'snap-data',
+    ]);
   });
 });
 
 describe('launcher rules', () => {
   const rows: [string, string | undefined, boolean][] = [
     ['arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling', 'auto-scaling', true],
-    ['arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_custom', 'auto-scaling', true],
-    ['arn:aws:iam::111122223333:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet', 'ec2-fleet', true],
+    [
+      'arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_custom',
+      'auto-scaling',
+      true,
+    ],
+    [
+      'arn:aws:iam::111122223333:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet',
+      'ec2-fleet',
+      true,
+    ],
     ['arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForEC2Spot/x', 'ec2-spot', true],
     ['arn:aws:sts::111122223333:assumed-role/KarpenterNodeRole-x/i', 'karpenter', false],
     ['arn:aws:iam::111122223333:role/AWSServiceRoleForAutoScalingX', undefined, false],

@@ -180,10 +180,16 @@ describe('text from AWS rendered in the editor', () => {
 describe('state reasons in tooltips', () => {
   it('say the code once', () => {
     const text = (code: string, message: string) => stateReasonText({ code, message });
-    assert.equal(text('Client.InternalError', 'Client.InternalError: Client error on launch'), 'Client.InternalError: Client error on launch');
+    assert.equal(
+      text('Client.InternalError', 'Client.InternalError: Client error on launch'),
+      'Client.InternalError: Client error on launch',
+    );
     assert.equal(text('Client.InternalError', 'Client.InternalError'), 'Client.InternalError');
     assert.equal(text('Client.InternalError', ''), 'Client.InternalError');
-    assert.equal(text('Server.InsufficientInstanceCapacity', 'Insufficient capacity.'), 'Server.InsufficientInstanceCapacity: Insufficient capacity.');
+    assert.equal(
+      text('Server.InsufficientInstanceCapacity', 'Insufficient capacity.'),
+      'Server.InsufficientInstanceCapacity: Insufficient capacity.',
+    );
   });
 });
 
@@ -203,7 +209,11 @@ describe('the expired SSO session tooltip', () => {
 
 describe('region items of the Diagnose pick', () => {
   it('carry the counts the tree listed, beside "profile default"', () => {
-    const items = regionItems(['us-east-1', 'eu-west-1'], 'eu-west-1', new Map([['eu-west-1', '13 instances, 7 stopped at launch']]));
+    const items = regionItems(
+      ['us-east-1', 'eu-west-1'],
+      'eu-west-1',
+      new Map([['eu-west-1', '13 instances, 7 stopped at launch']]),
+    );
     assert.deepEqual(
       items.map((i) => [i.region, i.description]),
       [

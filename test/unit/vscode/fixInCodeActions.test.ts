@@ -22,7 +22,10 @@ const argsOf = (target: string) => JSON.parse(decodeURIComponent(target.slice(ta
 
 describe('Fix in <file>: the report actions of a key defined in the workspace', () => {
   it('come first, one per file, before the live policy, which notes that it drifts from the code', () => {
-    const actions = reportActions(report('kms-create-grant-not-allowed', [KEY_FIX]), [{ path: 'infra/kms.tf' }, { path: 'stack.yaml' }]);
+    const actions = reportActions(report('kms-create-grant-not-allowed', [KEY_FIX]), [
+      { path: 'infra/kms.tf' },
+      { path: 'stack.yaml' },
+    ]);
     assert.deepEqual(
       actions.map((a) => [a.label, a.note]),
       [
@@ -35,7 +38,12 @@ describe('Fix in <file>: the report actions of a key defined in the workspace', 
     );
     assert.match(actions[0].target, /^command:ec2LaunchDoctor\.fixInCode\?/);
     assert.deepEqual(argsOf(actions[0].target), { keyArn: KEY, principalArn: ROLE, path: 'infra/kms.tf' });
-    assert.deepEqual(argsOf(actions[2].target), { profile: 'dev-admin', region: 'eu-west-1', keyArn: KEY, principalArn: ROLE });
+    assert.deepEqual(argsOf(actions[2].target), {
+      profile: 'dev-admin',
+      region: 'eu-west-1',
+      keyArn: KEY,
+      principalArn: ROLE,
+    });
   });
 
   it('are not offered when the fix is no key policy edit, whatever the workspace defines', () => {
@@ -51,7 +59,9 @@ describe('Fix in <file>: the report actions of a key defined in the workspace', 
   });
 
   it('escape a hostile file name in the label and in the note', () => {
-    const line = actionsMarkdown(reportActions(report('kms-create-grant-not-allowed', [KEY_FIX]), [{ path: 'a](command:x)[b*.tf' }]));
+    const line = actionsMarkdown(
+      reportActions(report('kms-create-grant-not-allowed', [KEY_FIX]), [{ path: 'a](command:x)[b*.tf' }]),
+    );
     assert.ok(!line.includes('a](command:x)'), line);
     assert.match(line, /^\[Fix in a\\\]\(command:x\)\\\[b\\\*\.tf\]\(command:ec2LaunchDoctor\.fixInCode\?/);
     assert.match(line, /\[Open key policy\]\([^)]*\) \(drifts from a\\\]\(command:x\)\\\[b\\\*\.tf\)/);
@@ -63,6 +73,9 @@ describe('Fix in <file>: the report actions of a key defined in the workspace', 
       stale: false,
       definitions: [{ path: 'kms.tf' }],
     });
-    assert.match(markdown, /\n\[Fix in kms\.tf\]\(command:ec2LaunchDoctor\.fixInCode\?[^)]*\) · \[Open key policy\]\([^)]*\) \(drifts from kms\.tf\)/);
+    assert.match(
+      markdown,
+      /\n\[Fix in kms\.tf\]\(command:ec2LaunchDoctor\.fixInCode\?[^)]*\) · \[Open key policy\]\([^)]*\) \(drifts from kms\.tf\)/,
+    );
   });
 });

@@ -6,7 +6,8 @@ const ARGS: CreateGrantArgs = {
   profile: 'platform-admin',
   region: 'us-west-2',
   keyArn: 'arn:aws:kms:us-west-2:444444444444:key/5c466b7d-0044-4abc-8def-000000000044',
-  granteePrincipal: 'arn:aws:iam::333333333333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+  granteePrincipal:
+    'arn:aws:iam::333333333333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
   operations: ['Decrypt', 'GenerateDataKeyWithoutPlaintext', 'CreateGrant'],
 };
 

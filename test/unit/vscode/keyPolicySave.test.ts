@@ -2,7 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Outcome } from '../../../src/core/model';
 import type { AwsFacade } from '../../../src/vscode/awsBridge';
-import { backupFolderName, saveKeyPolicy, writeRefusal, type SaveRequest } from '../../../src/vscode/diagnose/keyPolicySave';
+import {
+  backupFolderName,
+  saveKeyPolicy,
+  writeRefusal,
+  type SaveRequest,
+} from '../../../src/vscode/diagnose/keyPolicySave';
 
 const KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const LIVE = '{"Version":"2012-10-17","Statement":[]}';

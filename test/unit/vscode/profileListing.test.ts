@@ -174,7 +174,7 @@ describe('the label of a timed-out region', () => {
   });
 });
 
-describe('the order of a profile\'s regions', () => {
+describe("the order of a profile's regions", () => {
   it('puts regions with instances stopped at launch first, then the others and failed ones in region order', async () => {
     const { backend, answers } = (() => {
       const pending = new Map<string, (outcome: Outcome<InstanceSummary[]>) => void>();

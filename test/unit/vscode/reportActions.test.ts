@@ -26,10 +26,21 @@ describe('The actions at the top of a report', () => {
     const actions = reportActions(report('kms-create-grant-explicit-deny', []));
     assert.deepEqual(
       actions.map((a) => a.label),
-      ['Open key policy', 'Open IAM policies of the principal', 'Start instance again', 'Diagnose again', 'Copy report'],
+      [
+        'Open key policy',
+        'Open IAM policies of the principal',
+        'Start instance again',
+        'Diagnose again',
+        'Copy report',
+      ],
     );
     assert.match(actions[0].target, /^command:ec2LaunchDoctor\.openKeyPolicy\?/);
-    assert.deepEqual(argsOf(actions[0].target), { profile: 'dev-admin', region: 'eu-west-1', keyArn: KEY, principalArn: ROLE });
+    assert.deepEqual(argsOf(actions[0].target), {
+      profile: 'dev-admin',
+      region: 'eu-west-1',
+      keyArn: KEY,
+      principalArn: ROLE,
+    });
     assert.equal(actions[1].target, 'https://console.aws.amazon.com/iam/home#/roles/details/Operator');
   });
 
@@ -53,7 +64,10 @@ describe('The actions at the top of a report', () => {
       iamPrincipalConsoleUrl('eu-west-1', 'arn:aws:iam::111111111111:user/ops/alice'),
       'https://console.aws.amazon.com/iam/home#/users/details/alice',
     );
-    assert.match(iamPrincipalConsoleUrl('cn-north-1', 'arn:aws-cn:iam::111111111111:role/R') ?? '', /^https:\/\/console\.amazonaws\.cn\//);
+    assert.match(
+      iamPrincipalConsoleUrl('cn-north-1', 'arn:aws-cn:iam::111111111111:role/R') ?? '',
+      /^https:\/\/console\.amazonaws\.cn\//,
+    );
     assert.equal(iamPrincipalConsoleUrl('eu-west-1', 'arn:aws:sts::111111111111:assumed-role/R/s'), undefined);
     assert.equal(iamPrincipalConsoleUrl('eu-west-1', 'arn:aws:iam::111111111111:role/<script>'), undefined);
   });
@@ -61,10 +75,24 @@ describe('The actions at the top of a report', () => {
 
 describe('The one-line verdict', () => {
   it('names the instance, the principal and the key by their names, not ARNs', () => {
-    const r = { ...report('kms-create-grant-not-allowed', []), keys: [{ keyId: 'k', arn: KEY, aliases: ['alias/app-data'] }] } as unknown as DiagnosisReport;
+    const r = {
+      ...report('kms-create-grant-not-allowed', []),
+      keys: [{ keyId: 'k', arn: KEY, aliases: ['alias/app-data'] }],
+    } as unknown as DiagnosisReport;
     r.verdict.title = 'Missing kms:CreateGrant permission';
-    assert.equal(verdictLine(r), 'app-1 (i-00de0000000000004): Missing kms:CreateGrant permission for role Operator on key alias/app-data.');
-    const bare = { ...r, keys: [], verdict: { ...r.verdict, principalArn: undefined }, principal: undefined } as unknown as DiagnosisReport;
-    assert.equal(verdictLine(bare), 'app-1 (i-00de0000000000004): Missing kms:CreateGrant permission on key 1a2b3c4d-0002-4abc-8def-000000000002.');
+    assert.equal(
+      verdictLine(r),
+      'app-1 (i-00de0000000000004): Missing kms:CreateGrant permission for role Operator on key alias/app-data.',
+    );
+    const bare = {
+      ...r,
+      keys: [],
+      verdict: { ...r.verdict, principalArn: undefined },
+      principal: undefined,
+    } as unknown as DiagnosisReport;
+    assert.equal(
+      verdictLine(bare),
+      'app-1 (i-00de0000000000004): Missing kms:CreateGrant permission on key 1a2b3c4d-0002-4abc-8def-000000000002.',
+    );
   });
 });

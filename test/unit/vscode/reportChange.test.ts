@@ -58,7 +58,10 @@ describe('A report says what changed since it was made', () => {
     // With links, the actions go on top even before anything changed; the verdict stays as it is.
     const linked = withChanges(r, MARKDOWN, [], { links: true, stale: true });
     assert.ok(linked.indexOf('[Diagnose again]') < linked.indexOf('## Verdict: '), linked);
-    const plain = withChanges(r, MARKDOWN, [{ at: 'x', text: 'Started [as](command:evil)' }], { links: false, stale: false });
+    const plain = withChanges(r, MARKDOWN, [{ at: 'x', text: 'Started [as](command:evil)' }], {
+      links: false,
+      stale: false,
+    });
     assert.doesNotMatch(plain, /Diagnose again/);
     assert.match(plain, /## Verdict: /);
     // The brackets are escaped: the text cannot make a link.

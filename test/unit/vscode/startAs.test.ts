@@ -15,7 +15,9 @@ describe('Start again as the principal that failed', () => {
     assert.deepEqual(profilesActingAs({ arn: JANE }, identities), ['dev-operator']);
     assert.deepEqual(profilesActingAs({ arn: 'arn:aws:iam::111111111111:user/alice' }, identities), ['dev-admin']);
     // The role itself (with a path) and its sessions are the same principal.
-    assert.deepEqual(profilesActingAs({ arn: 'arn:aws:iam::111111111111:role/ops/Operator' }, identities), ['dev-operator']);
+    assert.deepEqual(profilesActingAs({ arn: 'arn:aws:iam::111111111111:role/ops/Operator' }, identities), [
+      'dev-operator',
+    ]);
   });
 
   it('matches nothing for a principal that names no user or role', () => {
@@ -39,7 +41,10 @@ describe('Start again as the principal that failed', () => {
       choices.map((c) => c.label),
       ['Start as dev-operator', 'Check the fix', 'Start as dev-admin'],
     );
-    assert.match(choices[2].detail, /not arn:aws:sts::111111111111:assumed-role\/Operator\/jane: a success proves nothing/);
+    assert.match(
+      choices[2].detail,
+      /not arn:aws:sts::111111111111:assumed-role\/Operator\/jane: a success proves nothing/,
+    );
   });
 
   it('offers Check the fix first when no profile is the principal', () => {
@@ -63,7 +68,10 @@ describe('Start again as the principal that failed', () => {
   it('names the identity that will start the instance in the confirmation', () => {
     const asked = startConfirmation('app-1 (i-1)', 'eu-west-1', 'dev-operator', JANE, true);
     assert.equal(asked.message, 'Start app-1 (i-1) as dev-operator?');
-    assert.match(asked.detail, /through profile dev-operator \(arn:aws:sts::111111111111:assumed-role\/Operator\/jane\), region eu-west-1/);
+    assert.match(
+      asked.detail,
+      /through profile dev-operator \(arn:aws:sts::111111111111:assumed-role\/Operator\/jane\), region eu-west-1/,
+    );
     assert.match(asked.detail, /the fix works/);
     assert.match(startConfirmation('x', 'r', 'dev-admin', undefined, false).detail, /proves nothing/);
     assert.doesNotMatch(startConfirmation('x', 'r', 'dev-admin', undefined, undefined).detail, /proves|fix works/);

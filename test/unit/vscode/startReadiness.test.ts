@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { startQuestion } from '../../../src/vscode/explorer/startReadiness';
 
-const QUESTION = { message: 'Start web-1 (i-0abc) as dev?', detail: 'StartInstances through profile dev, region eu-west-1.' };
+const QUESTION = {
+  message: 'Start web-1 (i-0abc) as dev?',
+  detail: 'StartInstances through profile dev, region eu-west-1.',
+};
 
 describe('the Start confirmation after a launch prediction', () => {
   it('asks as before when the start will launch, is unknown, or could not be predicted', () => {
