@@ -129,6 +129,19 @@ export function grantStatementFixes(facts: PolicyFacts, principals: string[], pr
 }
 
 /**
+ * Whether the analysed text names each account, for the text analysed last: one scan per
+ * account, not one per fix (a large template asks for every principal of every fix).
+ */
+let namedIn: { text: string; accounts: Map<string, boolean> } | undefined;
+
+function textNamesAccount(text: string, account: string): boolean {
+  if (namedIn?.text !== text) namedIn = { text, accounts: new Map() };
+  let found = namedIn.accounts.get(account);
+  if (found === undefined) namedIn.accounts.set(account, (found = text.includes(account)));
+  return found;
+}
+
+/**
  * A principal as the template writes it. In a CloudFormation template that does not name
  * its own account, an IAM principal of that account is written with Fn::Sub over
  * AWS::Partition and AWS::AccountId: the account was only resolved for the analysis (a
@@ -139,7 +152,7 @@ function templatePrincipal(facts: PolicyFacts, arn: string): string | { 'Fn::Sub
   const account = parsePrincipalArn(arn)?.account;
   if (!template || account === undefined || account !== template.accountId) return arn;
   // A template that names the account itself keeps it, as written; so do non-IAM ARNs (sessions).
-  if (facts.ctx.text.includes(account) || arn.split(':')[2] !== 'iam') return arn;
+  if (textNamesAccount(facts.ctx.text, account) || arn.split(':')[2] !== 'iam') return arn;
   const resource = arn.split(':').slice(5).join(':');
   // IAM names cannot hold `$`; a text that does is left as it is rather than read by Fn::Sub.
   if (!resource || resource.includes('$')) return arn;
