@@ -34,12 +34,15 @@ const builds = [
     ...common,
     entryPoints: { extension: 'src/extension.ts' },
     outdir: 'dist',
-    // `./aws` and `./formats` are resolved at run time from dist/aws.js and dist/formats.js
-    // (see src/vscode/awsBridge.ts and src/vscode/policy/formatsBridge.ts).
-    external: ['vscode', './aws', './formats'],
+    // `./aws`, `./policy` and `./formats` are resolved at run time from dist/aws.js,
+    // dist/policy.js and dist/formats.js (see src/vscode/awsBridge.ts and
+    // src/vscode/policy/policyBridge.ts, formatsBridge.ts).
+    external: ['vscode', './aws', './policy', './formats'],
     metafile: true,
   },
   { ...common, entryPoints: { aws: 'src/aws/bundle.ts' }, outdir: 'dist', external: ['vscode'] },
+  // The policy analyzer (with jsonc-parser), loaded on the first policy document or save.
+  { ...common, entryPoints: { policy: 'src/core/policy/index.ts' }, outdir: 'dist', external: ['vscode'] },
   // The YAML and HCL readers of infrastructure code, loaded on the first such document.
   { ...common, entryPoints: { formats: 'src/core/policy/formats/index.ts' }, outdir: 'dist', external: ['vscode'] },
   {

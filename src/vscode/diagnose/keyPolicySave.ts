@@ -2,7 +2,7 @@
 // order of the steps, the profile used and the folder names are tested in plain mocha.
 import { createHash } from 'node:crypto';
 import { parseKeyArn } from '../../core/arn';
-import { KEY_POLICY_SIZE_LIMIT, utf8ByteLength } from '../../core/policy';
+import { KEY_POLICY_SIZE_LIMIT, utf8ByteLength } from '../../core/policy/limits';
 import { summarizePolicyChange } from '../../core/policyChange';
 import type { AwsFacade } from '../awsBridge';
 

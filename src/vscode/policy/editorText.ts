@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { detectFormatting } from '../../core/policy';
+import { loadPolicy } from './policyBridge';
 
 /**
  * The document's own indentation and line ending, so inserted statements look native: the
@@ -7,7 +7,7 @@ import { detectFormatting } from '../../core/policy';
  */
 export function formattingFor(document: vscode.TextDocument): { tabSize: number; insertSpaces: boolean; eol: string } {
   const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
-  const detected = detectFormatting(document.getText());
+  const detected = loadPolicy().detectFormatting(document.getText());
   const tabSize = typeof editor?.options.tabSize === 'number' ? editor.options.tabSize : detected.tabSize;
   const insertSpaces =
     typeof editor?.options.insertSpaces === 'boolean' ? editor.options.insertSpaces : detected.insertSpaces;

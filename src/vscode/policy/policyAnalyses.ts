@@ -1,15 +1,12 @@
 import * as vscode from 'vscode';
-import {
-  analysisFailedFinding,
-  analyzePolicyText,
-  MAX_ANALYZED_TEXT_LENGTH,
-  type AnalyzeOptions,
-  type Finding,
-} from '../../core/policy';
+import type { AnalyzeOptions } from '../../core/policy';
+import { analysisFailedFinding, type Finding } from '../../core/policy/findings';
+import { MAX_ANALYZED_TEXT_LENGTH } from '../../core/policy/limits';
 import type { SourceFormat } from '../../core/policy/formats/sourceFormat';
 import type { Logger } from '../log';
 import { formattingFor } from './editorText';
 import { loadFormats } from './formatsBridge';
+import { loadPolicy } from './policyBridge';
 import { policyFormatOf } from './policyDocuments';
 
 /** The analysis of one document version; quick fixes act only while the version still matches. */
@@ -57,7 +54,7 @@ export class PolicyAnalyses {
       const format = policyFormatOf(document) ?? 'json';
       findings =
         format === 'json'
-          ? analyzePolicyText(document.getText(), options).findings
+          ? loadPolicy().analyzePolicyText(document.getText(), options).findings
           : this.analyzeSource(document.getText(), format, options);
     } catch (error) {
       this.log?.error(
