@@ -146,18 +146,22 @@ describe('The fix loop: start as the principal that failed, save only on purpose
     const putsBefore = await putKeyPolicyCalls();
     const before = (await emulator('GET', `keys/${encodeURIComponent(fix.keyArn)}`)).policyText;
     await answeringConfirmations('Save to AWS', async (asked) => {
-      const flagged = await eventually(
-        () => vscode.languages.getDiagnostics(document.uri).find((d) => codeOf(d) === 'principal-cannot-create-grant'),
-        'the missing grant is flagged',
-      );
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
-        'vscode.executeCodeActionProvider',
-        document.uri,
-        flagged.range,
-        vscode.CodeActionKind.QuickFix.value,
-      );
-      const quickFix = actions.find((a) => a.edit && a.title.includes('Operator'));
-      assert.ok(quickFix?.edit);
+      // The diagnostic can outlive the analysis it came from while the document is analyzed
+      // again (the provider answers only for the current version): wait for the fix itself.
+      const quickFix = await eventually(async () => {
+        const flagged = vscode.languages
+          .getDiagnostics(document.uri)
+          .find((d) => codeOf(d) === 'principal-cannot-create-grant');
+        if (!flagged) return undefined;
+        const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+          'vscode.executeCodeActionProvider',
+          document.uri,
+          flagged.range,
+          vscode.CodeActionKind.QuickFix.value,
+        );
+        return actions.find((a) => a.edit && a.title.includes('Operator'));
+      }, 'the missing grant flagged, with its quick fix');
+      assert.ok(quickFix.edit);
       assert.ok(await vscode.workspace.applyEdit(quickFix.edit));
       // Several auto save delays pass: nothing is asked, nothing is written, nothing is lost.
       await new Promise((r) => setTimeout(r, 2500));
