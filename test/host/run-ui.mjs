@@ -144,7 +144,10 @@ const steps = [
     'the palette path: profile, region (with its counts), instance (failed ones under their own heading), and Back',
     async (page) => {
       await page.keyboard.press('F1');
-      await page.keyboard.type('EC2: Diagnose Stopped Instance');
+      // Typing before the palette's input has focus loses the keys: wait for it, then fill it.
+      const input = page.locator('.quick-input-widget input').first();
+      await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      await input.fill('>EC2: Diagnose Stopped Instance');
       await pickQuickItem(page, 'EC2: Diagnose Stopped Instance');
       await pickQuickItem(page, 'dev-admin');
       // The tree listed dev-admin: its regions come with their counts.
