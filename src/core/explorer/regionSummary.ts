@@ -71,3 +71,12 @@ export function pollDelayMs(attempt: number): number {
   const delays = [2000, 3000, 5000, 8000, 13000];
   return delays[Math.min(attempt, delays.length - 1)];
 }
+
+/**
+ * Profiles whose listed regions hold instances stopped at launch first, each group in the
+ * order given (the config's). A profile not listed yet counts as having none.
+ */
+export function failingProfilesFirst<T>(profiles: readonly T[], failuresOf: (profile: T) => number): T[] {
+  const failing = profiles.filter((p) => failuresOf(p) > 0);
+  return [...failing, ...profiles.filter((p) => failuresOf(p) <= 0)];
+}

@@ -6,6 +6,8 @@ import {
   sortInstances,
   describeFilteredCounts,
   describeRegionCounts,
+  failingProfilesFirst,
+  stoppedAtLaunch,
   type InstanceFilter,
 } from '../../core/explorer/regionSummary';
 import type { InstanceSummary } from '../../core/model';
@@ -61,6 +63,8 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
   private filter: InstanceFilter = {};
   /** Account ids GetCallerIdentity revealed, by profile: a Refresh keeps showing them. */
   private readonly knownAccounts = new Map<string, string>();
+  /** Per profile, per listed region: instances stopped at launch, which mark the profile and put it first. */
+  private readonly failuresByProfile = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly backend: () => ExplorerBackend,
@@ -105,6 +109,8 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     this.profileNodes = undefined;
     this.listings.clear();
     this.groupFolders.clear();
+    // Listed again from scratch: a profile is marked again by what its regions now hold.
+    this.failuresByProfile.clear();
     this.changed.fire(undefined);
   }
 
@@ -208,7 +214,23 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     if (nodes.length > 0 && shown.length === 0) {
       return [{ type: 'message', label: 'No profile matches the ec2LaunchDoctor.profiles setting' }];
     }
-    return shown;
+    for (const node of shown) node.stoppedAtLaunch = this.failuresOf(node.profile.name);
+    return failingProfilesFirst(shown, (node) => node.stoppedAtLaunch ?? 0);
+  }
+
+  private failuresOf(profile: string): number {
+    let total = 0;
+    for (const count of this.failuresByProfile.get(profile)?.values() ?? []) total += count;
+    return total;
+  }
+
+  /** Records a listed region's failures; true when the profile's total changed. */
+  private noteRegionFailures(profile: string, region: string, count: number): boolean {
+    const before = this.failuresOf(profile);
+    let regions = this.failuresByProfile.get(profile);
+    if (!regions) this.failuresByProfile.set(profile, (regions = new Map()));
+    regions.set(region, count);
+    return this.failuresOf(profile) !== before;
   }
 
   private async profileChildren(node: ProfileNode): Promise<ExplorerNode[]> {
@@ -252,7 +274,11 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
         if (entry.state === 'listed' && entry.node.instances.some((n) => isTransitional(n.instance))) {
           this.schedulePoll(profile, entry.region, 0);
         }
-        if (this.rendered.has(listing)) this.changed.fire(node);
+        const failed =
+          entry.state === 'listed' ? entry.node.instances.filter((n) => stoppedAtLaunch(n.instance)).length : 0;
+        // The profiles are ordered by their failures: a changed count redraws the roots.
+        if (this.noteRegionFailures(profile, entry.region, failed)) this.changed.fire(undefined);
+        else if (this.rendered.has(listing)) this.changed.fire(node);
       },
     });
     this.listings.set(profile, listing);

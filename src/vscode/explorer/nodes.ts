@@ -15,6 +15,8 @@ export interface ProfileNode {
   type: 'profile';
   profile: ProfileSummary;
   accountId?: string;
+  /** Instances stopped at launch in the regions listed so far (known once the profile was expanded). */
+  stoppedAtLaunch?: number;
 }
 
 export interface RegionNode {
@@ -98,8 +100,15 @@ function profileItem(node: ProfileNode): vscode.TreeItem {
   item.id = `profile:${node.profile.name}`;
   const account = node.accountId ?? node.profile.accountId;
   const signIn = signInLabel(node.profile.signIn);
-  item.description = [account, signIn].filter(Boolean).join(' · ');
-  item.iconPath = new vscode.ThemeIcon('account');
+  const failed = node.stoppedAtLaunch ?? 0;
+  item.description = [account, signIn, failed > 0 ? `${failed} stopped at launch` : undefined]
+    .filter(Boolean)
+    .join(' · ');
+  // A profile holding instances stopped at launch is marked like its regions and instances.
+  item.iconPath =
+    failed > 0
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : new vscode.ThemeIcon('account');
   item.contextValue = CONTEXT.profile;
   // A plain-text tooltip: nothing in it is rendered as Markdown.
   item.tooltip = [

@@ -42,4 +42,26 @@ describe('the tree after a Refresh, and regions with failures', () => {
     const quiet = regions.find((r) => !/stopped at launch/.test(r.counts));
     if (quiet) assert.equal((api.instances.getTreeItem(quiet).iconPath as { id?: string }).id, 'globe');
   });
+
+  it('marks a profile whose regions hold instances stopped at launch, and lists it before the quiet ones', async () => {
+    const api = await extensionApi();
+    const failing = await profileNode('dev-admin');
+    await api.instances.getChildren(failing);
+    await api.instances.whenListed('dev-admin');
+    const quiet = await profileNode('emulator-process');
+    await api.instances.getChildren(quiet);
+    await api.instances.whenListed('emulator-process').catch(() => undefined);
+    const roots = await eventually(async () => {
+      const all = (await api.instances.getChildren()).filter((n): n is ProfileNode => n.type === 'profile');
+      return (all.find((n) => n.profile.name === 'dev-admin')?.stoppedAtLaunch ?? 0) > 0 ? all : undefined;
+    }, 'dev-admin to count its instances stopped at launch');
+    const admin = roots.find((n) => n.profile.name === 'dev-admin');
+    assert.ok(admin);
+    assert.match(String(api.instances.getTreeItem(admin).description), /\d+ stopped at launch/);
+    assert.equal((api.instances.getTreeItem(admin).iconPath as { id?: string }).id, 'warning');
+    const names = roots.map((n) => n.profile.name);
+    const firstQuiet = roots.findIndex((n) => !(n.stoppedAtLaunch ?? 0));
+    const lastFailing = roots.map((n) => (n.stoppedAtLaunch ?? 0) > 0).lastIndexOf(true);
+    assert.ok(firstQuiet === -1 || lastFailing < firstQuiet, `profiles in order: ${names.join(', ')}`);
+  });
 });

@@ -6,6 +6,7 @@ import {
   describeFilter,
   describeFilteredCounts,
   describeRegionCounts,
+  failingProfilesFirst,
   filterInstances,
   isTransitional,
   pollDelayMs,
@@ -173,5 +174,21 @@ describe('an active filter in the view', () => {
       '0 of 2 match · 2 instances, 1 stopped at launch',
     );
     assert.equal(describeFilteredCounts(instances, {}), '2 instances, 1 stopped at launch');
+  });
+});
+
+describe('failingProfilesFirst', () => {
+  it('puts the profiles with instances stopped at launch first, keeping the config order within each group', () => {
+    const failures: Record<string, number> = { 'dev-admin': 0, 'dev-operator': 3, 'emulator-sso': 0, 'sec-admin': 1 };
+    const ordered = failingProfilesFirst(Object.keys(failures), (name) => failures[name]);
+    assert.deepEqual(ordered, ['dev-operator', 'sec-admin', 'dev-admin', 'emulator-sso']);
+  });
+
+  it('keeps the order as it is when no profile has a failure', () => {
+    const names = ['b', 'a', 'c'];
+    assert.deepEqual(
+      failingProfilesFirst(names, () => 0),
+      names,
+    );
   });
 });
