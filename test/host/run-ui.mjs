@@ -106,11 +106,11 @@ const steps = [
       const editor = page.locator('.editor-instance .monaco-editor').first();
       await editor.locator('.squiggly-warning, .squiggly-error').first().waitFor({ timeout: STEP_TIMEOUT_MS });
       await editor.locator('.view-lines').click();
-      // From the top, the next problem is the first one (where the click lands depends on the
-      // layout), then the quick fixes at it.
-      await page.keyboard.press('Control+Home');
-      await page.keyboard.press('F8');
-      await page.keyboard.press('Escape');
+      // Into the statement that names the Operator role (line 18 of the demo key's policy),
+      // where the missing grant is flagged; then the quick fixes at the cursor.
+      await page.keyboard.press('Control+G');
+      await page.keyboard.type('18');
+      await page.keyboard.press('Enter');
       await page.keyboard.press('Control+.');
       await page
         .locator('.action-widget .monaco-list-row', { hasText: /Operator/ })
@@ -145,6 +145,12 @@ const steps = [
   [
     'the palette path: profile, region (with its counts), instance (failed ones under their own heading), and Back',
     async (page) => {
+      // The pick takes its counts from the tree's listing: a start just made lists the
+      // account's profiles again, so wait until the tree shows eu-west-1's counts once more.
+      await page
+        .locator('.monaco-list-row', { hasText: /eu-west-1.*stopped at launch/ })
+        .first()
+        .waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
       await page.keyboard.press('F1');
       // Typing before the palette's input has focus loses the keys: wait for it, then fill it.
       const input = page.locator('.quick-input-widget input').first();
@@ -153,7 +159,8 @@ const steps = [
       await pickQuickItem(page, 'EC2: Diagnose Stopped Instance');
       await pickQuickItem(page, 'dev-admin');
       // The tree listed dev-admin: its regions come with their counts.
-      const regionRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'eu-west-1' }).first();
+      // The region step's row starts with the region (the profile step's row names it after the profile).
+      const regionRow = page.locator('.quick-input-widget .monaco-list-row', { hasText: /^\s*eu-west-1/ }).first();
       await regionRow.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
       const regionText = await regionRow.innerText();
       if (!/stopped at launch/.test(regionText)) throw new Error(`the eu-west-1 item reads "${regionText}"`);
@@ -163,7 +170,19 @@ const steps = [
         .locator('.quick-input-widget', { hasText: 'Stopped at launch' })
         .first()
         .waitFor({ timeout: STEP_TIMEOUT_MS });
-      if (!/\(3\/3\)/.test(await title.innerText())) throw new Error(`step title reads "${await title.innerText()}"`);
+      // The title follows the items by a frame or so: wait for it rather than read it once.
+      await page
+        .waitForFunction(
+          () =>
+            /\(3\/3\)/.test(
+              globalThis.document.querySelector('.quick-input-widget .quick-input-title')?.textContent ?? '',
+            ),
+          undefined,
+          { timeout: STEP_TIMEOUT_MS },
+        )
+        .catch(async () => {
+          throw new Error(`step title reads "${await title.innerText()}"`);
+        });
       // The Back arrow left of the title.
       await page
         .locator(
