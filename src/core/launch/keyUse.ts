@@ -1,8 +1,8 @@
 /**
  * Whether a key policy lets a launching service-linked role use the key, not only create
  * the grant: a launch that creates volumes calls GenerateDataKeyWithoutPlaintext (and
- * Decrypt or ReEncrypt for an encrypted snapshot) as the role before any grant (src/aws-
- * records.md Q3, F3). The role's IAM policies cannot be edited and grant no KMS use, so only
+ * Decrypt or ReEncrypt for an encrypted snapshot) as the role before any grant
+ * (src/aws-records.md Q3, F3). The role's IAM policies cannot be edited and grant no KMS use, so only
  * the key policy naming the role counts; an Allow through the account does not.
  */
 import { ec2GrantRequest, evaluatePolicy, type GrantRequestOptions } from '../policy';

@@ -1,6 +1,6 @@
 /**
  * How AWS words a refusal, per cause and per service. The tails come from the IAM User Guide,
- * "Troubleshooting access denied error messages" (troubleshoot_access-denied.md); the codes
+ * "Troubleshooting access denied error messages" (src/aws-records.md [IAM-AD]); the codes
  * and statuses from each service's API reference (see src/aws-records.md, Q1 and Q5).
  */
 import { AwsError, type ServiceName } from '../errors';

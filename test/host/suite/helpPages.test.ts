@@ -11,8 +11,12 @@ describe('explanation pages of diagnostics', () => {
     assert.ok(folder);
     const policy = vscode.Uri.file(path.join(folder.uri.fsPath, 'key-policy-missing-grant.json'));
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(policy), { preview: false });
-    // What a diagnostic's code link opens.
-    const help = vscode.Uri.from({ scheme: 'ec2-launch-doctor-help', path: '/missing-create-grant.md' });
+    // What a diagnostic's code link opens: the target the diagnostic itself carries.
+    const help = await eventually(() => {
+      const code = vscode.languages.getDiagnostics(policy).find((d) => typeof d.code === 'object')?.code;
+      return typeof code === 'object' ? code.target : undefined;
+    }, 'a diagnostic with an explanation link');
+    assert.equal(help.scheme, 'ec2-launch-doctor-help');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(help));
     await eventually(
       () =>
