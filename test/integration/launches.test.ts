@@ -5,77 +5,34 @@
  * the principal and a fix that, applied in the emulator, makes the next launch succeed.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateFleetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { AwsSession, createDiagnosisPorts } from '../../src/aws';
+import { createDiagnosisPorts } from '../../src/aws';
 import { diagnoseAutoScalingGroup, diagnoseInstance, predictLaunch, type KeyPolicyFix } from '../../src/core/diagnosis';
-import type { Outcome } from '../../src/core/model';
-import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
+import { loadScenario, type Scenario } from '../emulator';
 import { scaleOutGroup } from '../emulator/services/ec2Run';
-
-const REGION = 'us-west-2';
-const ACCOUNT = '333333333333';
-const ADMIN = 'platform-admin';
-const GROUP = 'eks-nodes-asg';
-const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/5c466b7d-0001-4abc-8def-000000000001`;
-const SLR_ARN = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-
-function value<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) assert.fail(`${outcome.error.kind}: ${outcome.error.message}`);
-  return outcome.value;
-}
+import {
+  ACCOUNT,
+  ADMIN,
+  GROUP,
+  KEY_ARN,
+  LAUNCH_TEMPLATE_ID,
+  REGION,
+  SLR_ARN,
+  allowing,
+  applyKeyPolicyFixes,
+  createFleet,
+  ownAccountKeyPolicy,
+  runInstances,
+  useLaunchWorld,
+} from './support/launchWorld';
 
 describe('launches that services make, diagnosed (real SDK over HTTP)', function () {
   this.timeout(60_000);
-  let home: string;
-  let emulator: Emulator;
-  let session: AwsSession;
-
-  before(async () => {
-    home = mkdtempSync(join(tmpdir(), 'eld-launches-'));
-    const world = { ...loadScenario('autoscaling'), launchDelayMs: 0 } as Scenario;
-    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
-    const files = writeAwsConfig(home, emulator, world);
-    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
-  });
-
-  after(async () => {
-    session?.dispose();
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
-
-  /** Adds the fix's statements to the key policy, as the editor does after the person confirms. */
-  async function applyKeyPolicyFixes(fixes: KeyPolicyFix[]): Promise<void> {
-    const current = value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }),
-        'kms:GetKeyPolicy',
-      ),
-    );
-    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
-    policy.Statement.push(...fixes.map((f) => f.statement));
-    value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
-        'kms:PutKeyPolicy',
-      ),
-    );
-  }
+  const world = useLaunchWorld('launches', () => loadScenario('autoscaling'));
 
   it('an Auto Scaling group whose role is missing from the key policy: the role, the documented statements, and the next launch succeeds', async () => {
-    const [failed] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    const [failed] = await scaleOutGroup(world.emulator.state, GROUP, ACCOUNT, REGION);
     assert.ok(failed && failed.state !== 'running', 'the launch fails before the fix');
-    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     const prediction = await predictLaunch(
       { subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION },
       ports,
@@ -94,19 +51,19 @@ describe('launches that services make, diagnosed (real SDK over HTTP)', function
     const fixes = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
     assert.equal(fixes.length, 2);
 
-    await applyKeyPolicyFixes(fixes);
+    await applyKeyPolicyFixes(world.session, ADMIN, KEY_ARN, fixes);
     const after = await predictLaunch(
       { subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION },
       ports,
     );
     assert.equal(after.outcome, 'will-launch', `${after.reason} ${after.unread.join(' ')}`);
-    const [next] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    const [next] = await scaleOutGroup(world.emulator.state, GROUP, ACCOUNT, REGION);
     assert.ok(next, 'the group launches again');
     assert.equal(next.state, 'running', 'the next launch succeeds');
   });
 
   it('the instance the group left terminated is diagnosed as a KMS launch failure of the role, not "not KMS"', async () => {
-    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     const report = await diagnoseInstance({ instanceId: 'i-1234abcd1234abcd1', profile: ADMIN, region: REGION }, ports);
     assert.doesNotMatch(report.verdict.summary, /No volume is encrypted/);
     assert.equal(report.principal?.policyArn, SLR_ARN, JSON.stringify(report.principal));
@@ -122,9 +79,6 @@ describe("an EKS node group on the account's customer managed default EBS key (r
   this.timeout(60_000);
   const DEFAULT_KEY_ID = '5c466b7d-0002-4abc-8def-000000000002';
   const DEFAULT_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${DEFAULT_KEY_ID}`;
-  let home: string;
-  let emulator: Emulator;
-  let session: AwsSession;
 
   /** The group launches template version 1 (no key of its own) with encryption by default on a customer managed key. */
   function scenario(): Scenario {
@@ -134,31 +88,18 @@ describe("an EKS node group on the account's customer managed default EBS key (r
     assert.ok(key && group);
     return {
       ...base,
-      launchDelayMs: 0,
       keys: [...base.keys, { ...key, id: DEFAULT_KEY_ID, aliases: ['alias/ebs-default'], description: 'EBS default' }],
       ebsDefaults: [{ account: ACCOUNT, region: REGION, encryptionByDefault: true, kmsKeyId: DEFAULT_KEY_ARN }],
       autoScalingGroups: [{ ...group, launchTemplate: { ...group.launchTemplate, version: '1' }, activities: [] }],
     } as Scenario;
   }
 
-  before(async () => {
-    home = mkdtempSync(join(tmpdir(), 'eld-launches-default-'));
-    const world = scenario();
-    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
-    const files = writeAwsConfig(home, emulator, world);
-    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
-  });
-
-  after(async () => {
-    session?.dispose();
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const world = useLaunchWorld('launches-default', scenario);
 
   it("names the default key and the group's role; the fix on that key makes the next launch succeed", async () => {
-    const [failed] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    const [failed] = await scaleOutGroup(world.emulator.state, GROUP, ACCOUNT, REGION);
     assert.ok(failed && failed.state !== 'running', 'the launch fails before the fix');
-    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: ADMIN, region: REGION }, ports);
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
     assert.equal(report.verdict.keyArn, DEFAULT_KEY_ARN);
@@ -168,27 +109,8 @@ describe("an EKS node group on the account's customer managed default EBS key (r
     assert.equal(fixes.length, 2, JSON.stringify(report.fixes));
     assert.ok(fixes.every((f) => f.keyArn === DEFAULT_KEY_ARN));
 
-    const current = value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new GetKeyPolicyCommand({ KeyId: DEFAULT_KEY_ARN, PolicyName: 'default' }),
-        'kms:GetKeyPolicy',
-      ),
-    );
-    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
-    policy.Statement.push(...fixes.map((f) => f.statement));
-    value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new PutKeyPolicyCommand({ KeyId: DEFAULT_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
-        'kms:PutKeyPolicy',
-      ),
-    );
-    const [next] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    await applyKeyPolicyFixes(world.session, ADMIN, DEFAULT_KEY_ARN, fixes);
+    const [next] = await scaleOutGroup(world.emulator.state, GROUP, ACCOUNT, REGION);
     assert.equal(next?.state, 'running', 'the next launch succeeds');
   });
 });
@@ -200,9 +122,6 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
   const SHARED_KEY_ID = '5c466b7d-0003-4abc-8def-000000000003';
   const SHARED_KEY_ARN = `arn:aws:kms:${REGION}:${IMAGES}:key/${SHARED_KEY_ID}`;
   const ADMIN_ARN = `arn:aws:iam::${ACCOUNT}:user/dana`;
-  let home: string;
-  let emulator: Emulator;
-  let session: AwsSession;
 
   function scenario(): Scenario {
     const base = loadScenario('autoscaling');
@@ -215,16 +134,10 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
       accessKeyId: 'AKIAIMAGEOWNER000001',
       secretAccessKey: 'imageOwnerSecret0000000000000000000000',
       region: REGION,
-      policies: [
-        {
-          name: 'AdministratorAccess',
-          document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
-        },
-      ],
+      policies: [allowing('AdministratorAccess', '*')],
     };
     return {
       ...base,
-      launchDelayMs: 0,
       accounts: [...base.accounts, { id: IMAGES, alias: 'acme-images' }],
       principals: [...base.principals, owner],
       keys: [
@@ -235,18 +148,7 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
           account: IMAGES,
           aliases: ['alias/golden-images'],
           description: 'Golden image snapshots',
-          policy: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Sid: 'Enable IAM User Permissions',
-                Effect: 'Allow',
-                Principal: { AWS: `arn:aws:iam::${IMAGES}:root` },
-                Action: 'kms:*',
-                Resource: '*',
-              },
-            ],
-          },
+          policy: ownAccountKeyPolicy(IMAGES),
         },
       ],
       snapshots: [
@@ -275,30 +177,10 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
     } as Scenario;
   }
 
-  before(async () => {
-    home = mkdtempSync(join(tmpdir(), 'eld-launches-shared-'));
-    const world = scenario();
-    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
-    const files = writeAwsConfig(home, emulator, world);
-    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
-  });
-
-  after(async () => {
-    session?.dispose();
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const world = useLaunchWorld('launches-shared', scenario);
 
   async function run(): Promise<string> {
-    const out = value(
-      await session.send(
-        'EC2',
-        ADMIN,
-        REGION,
-        new RunInstancesCommand({ ImageId: 'ami-0shared000000001', MinCount: 1, MaxCount: 1 }),
-        'ec2:RunInstances',
-      ),
-    );
+    const out = await runInstances(world.session, ADMIN, { ImageId: 'ami-0shared000000001', MinCount: 1, MaxCount: 1 });
     const id = out.Instances?.[0]?.InstanceId;
     assert.ok(id);
     return id;
@@ -306,9 +188,9 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
 
   it("takes the key from the shared snapshot, blames the launching user, and the fix in the key's account makes the next launch run", async () => {
     const id = await run();
-    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     const report = await diagnoseInstance(
-      { instanceId: id, profile: ADMIN, region: REGION, profilesByAccount: await session.profilesByAccount() },
+      { instanceId: id, profile: ADMIN, region: REGION, profilesByAccount: await world.session.profilesByAccount() },
       ports,
     );
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
@@ -320,26 +202,7 @@ describe('RunInstances from an AMI whose encrypted snapshot another account shar
     assert.ok(fixes.length > 0, JSON.stringify(report.fixes));
 
     // The key's owner adds the statements in account 444444444444.
-    const current = value(
-      await session.send(
-        'KMS',
-        OWNER,
-        REGION,
-        new GetKeyPolicyCommand({ KeyId: SHARED_KEY_ARN, PolicyName: 'default' }),
-        'kms:GetKeyPolicy',
-      ),
-    );
-    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
-    policy.Statement.push(...fixes.map((f) => f.statement));
-    value(
-      await session.send(
-        'KMS',
-        OWNER,
-        REGION,
-        new PutKeyPolicyCommand({ KeyId: SHARED_KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
-        'kms:PutKeyPolicy',
-      ),
-    );
+    await applyKeyPolicyFixes(world.session, OWNER, SHARED_KEY_ARN, fixes);
 
     const next = await run();
     const again = await diagnoseInstance({ instanceId: next, profile: ADMIN, region: REGION }, ports);
@@ -351,9 +214,6 @@ describe("Karpenter's controller role launching with CreateFleet (real SDK over 
   this.timeout(60_000);
   const KARPENTER = 'karpenter';
   const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/KarpenterControllerRole-prod`;
-  let home: string;
-  let emulator: Emulator;
-  let session: AwsSession;
 
   /** The controller role may call EC2 and nothing of KMS; the key policy delegates to the account. */
   function scenario(): Scenario {
@@ -367,46 +227,21 @@ describe("Karpenter's controller role launching with CreateFleet (real SDK over 
       secretAccessKey: 'karpenterSecret000000000000000000000000',
       sessionToken: 'karpenterSessionToken',
       region: REGION,
-      policies: [
-        {
-          name: 'KarpenterControllerPolicy',
-          document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ec2:*'], Resource: '*' }] },
-        },
-      ],
+      policies: [allowing('KarpenterControllerPolicy', ['ec2:*'])],
     };
-    return { ...base, launchDelayMs: 0, principals: [...base.principals, controller] } as Scenario;
+    return { ...base, principals: [...base.principals, controller] };
   }
 
-  before(async () => {
-    home = mkdtempSync(join(tmpdir(), 'eld-launches-karpenter-'));
-    const world = scenario();
-    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
-    const files = writeAwsConfig(home, emulator, world);
-    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
-  });
-
-  after(async () => {
-    session?.dispose();
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const world = useLaunchWorld('launches-karpenter', scenario);
 
   async function fleet(): Promise<string> {
-    const out = value(
-      await session.send(
-        'EC2',
-        KARPENTER,
-        REGION,
-        new CreateFleetCommand({
-          Type: 'instant',
-          LaunchTemplateConfigs: [
-            { LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60001', Version: '$Default' } },
-          ],
-          TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'on-demand' },
-        }),
-        'ec2:CreateFleet',
-      ),
-    );
+    const out = await createFleet(world.session, KARPENTER, {
+      Type: 'instant',
+      LaunchTemplateConfigs: [
+        { LaunchTemplateSpecification: { LaunchTemplateId: LAUNCH_TEMPLATE_ID, Version: '$Default' } },
+      ],
+      TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'on-demand' },
+    });
     const id = out.Instances?.flatMap((i) => i.InstanceIds ?? [])[0];
     assert.ok(id, JSON.stringify(out));
     return id;
@@ -414,7 +249,7 @@ describe("Karpenter's controller role launching with CreateFleet (real SDK over 
 
   it('blames the controller role (a regular role), offers its IAM statements or the key policy, and the key policy fix lets the next fleet run', async () => {
     const id = await fleet();
-    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     const report = await diagnoseInstance({ instanceId: id, profile: ADMIN, region: REGION }, ports);
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
     assert.equal(report.principal?.policyArn, ROLE_ARN, JSON.stringify(report.principal));
@@ -427,26 +262,7 @@ describe("Karpenter's controller role launching with CreateFleet (real SDK over 
     // The emulator cannot edit IAM policies: apply the key policy alternative instead.
     const keyPolicy = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
     assert.equal(keyPolicy.length, 2, JSON.stringify(report.fixes));
-    const current = value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }),
-        'kms:GetKeyPolicy',
-      ),
-    );
-    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
-    policy.Statement.push(...keyPolicy.map((f) => f.statement));
-    value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
-        'kms:PutKeyPolicy',
-      ),
-    );
+    await applyKeyPolicyFixes(world.session, ADMIN, KEY_ARN, keyPolicy);
     const next = await fleet();
     const again = await diagnoseInstance({ instanceId: next, profile: ADMIN, region: REGION }, ports);
     assert.equal(again.instance?.state, 'running', JSON.stringify(again.instance));

@@ -9,20 +9,13 @@ import {
   OTHER_ACCOUNT,
   REGION,
   baseWorld,
+  diagnose,
   failure,
   fakePorts,
   key,
   startEvent,
   type World,
 } from './fakes';
-
-async function diagnose(world: World, profilesByAccount?: Record<string, string[]>): Promise<DiagnosisReport> {
-  return diagnoseInstance(
-    { instanceId: INSTANCE_ID, profile: 'dev', region: REGION, profilesByAccount },
-    fakePorts(world),
-    { now: () => NOW },
-  );
-}
 
 function failing(
   port: keyof DiagnosisPorts,

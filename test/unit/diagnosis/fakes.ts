@@ -18,6 +18,7 @@ import type {
   TrailEvent,
   VolumeInfo,
 } from '../../../src/core/model';
+import { diagnoseInstance, type DiagnosisReport } from '../../../src/core/diagnosis';
 import type { DiagnosisPorts, SimulationResult } from '../../../src/core/diagnosis/ports';
 
 export const ACCOUNT = '111122223333';
@@ -388,4 +389,13 @@ export function fakePorts(world: World): FakePorts {
       }));
     },
   };
+}
+
+/** Diagnoses the world's instance INSTANCE_ID in REGION as profile `dev`, with the clock at NOW. */
+export async function diagnose(world: World, profilesByAccount?: Record<string, string[]>): Promise<DiagnosisReport> {
+  return diagnoseInstance(
+    { instanceId: INSTANCE_ID, profile: 'dev', region: REGION, profilesByAccount },
+    fakePorts(world),
+    { now: () => NOW },
+  );
 }

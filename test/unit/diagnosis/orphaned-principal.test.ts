@@ -3,16 +3,9 @@
  * says so, since KMS refuses to save that policy (and so the fix) until the id is gone.
  */
 import * as assert from 'node:assert/strict';
-import { diagnoseInstance, type DiagnosisReport } from '../../../src/core/diagnosis';
-import { ADMIN_ONLY_POLICY, INSTANCE_ID, KEY_ARN, NOW, REGION, baseWorld, fakePorts, type World } from './fakes';
+import { ADMIN_ONLY_POLICY, KEY_ARN, baseWorld, diagnose } from './fakes';
 
 const DELETED_ROLE = 'AROAEXAMPLEDELETED001';
-
-async function diagnose(world: World): Promise<DiagnosisReport> {
-  return diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(world), {
-    now: () => NOW,
-  });
-}
 
 function withOrphan(policy: string): string {
   const document = JSON.parse(policy) as { Statement: unknown[] };

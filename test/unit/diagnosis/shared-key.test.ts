@@ -10,9 +10,9 @@ import {
   USER_ARN,
   baseWorld,
   deniedGrant,
+  diagnose,
   fakePorts,
   startEvent,
-  type World,
 } from './fakes';
 
 const INTERN_ARN = `arn:aws:iam::${ACCOUNT}:user/intern`;
@@ -27,12 +27,6 @@ function internDenied(overrides: Partial<TrailEvent> = {}): TrailEvent {
     errorMessage: `User: ${INTERN_ARN} is not authorized to perform: kms:CreateGrant on resource: ${KEY_ARN} with an explicit deny in an identity-based policy`,
     granteePrincipal: `${ACCOUNT}:aws:ec2-infrastructure:${OTHER_INSTANCE}`,
     ...overrides,
-  });
-}
-
-async function diagnose(world: World): Promise<DiagnosisReport> {
-  return diagnoseInstance({ instanceId: INSTANCE_ID, profile: 'dev', region: REGION }, fakePorts(world), {
-    now: () => NOW,
   });
 }
 

@@ -20,19 +20,12 @@ import {
   allowingPolicy,
   baseWorld,
   deniedGrant,
+  diagnose,
   fakePorts,
   key,
   startEvent,
   type World,
 } from './fakes';
-
-async function diagnose(world: World, profilesByAccount?: Record<string, string[]>): Promise<DiagnosisReport> {
-  return diagnoseInstance(
-    { instanceId: INSTANCE_ID, profile: 'dev', region: REGION, profilesByAccount },
-    fakePorts(world),
-    { now: () => NOW },
-  );
-}
 
 function step(report: DiagnosisReport, id: string) {
   const found = report.steps.find((s) => s.id === id);

@@ -49,12 +49,15 @@ function parses(text: string): boolean {
   return errors.length === 0;
 }
 
+/** The finding a fix is for, the fix's title, and the principals the analysis is given. */
+interface FixExpected {
+  code: FindingCode;
+  title: string;
+  principals?: string[];
+}
+
 /** Analyzes `before`, applies the first fix of the `code` finding and compares with `after`. */
-function assertFix(
-  before: string,
-  expected: { code: FindingCode; title: string; principals?: string[] },
-  after: string,
-): void {
+function assertFix(before: string, expected: FixExpected, after: string): void {
   const principals = expected.principals ?? [];
   const { findings } = analyzePolicyText(before, { principals });
   const finding = findings.find((f) => f.code === expected.code);
@@ -74,381 +77,359 @@ function assertFix(
   );
 }
 
+/** A case of `assertFix`: the documents written here, or a before/after pair of files under test/fixtures/fixes. */
+type FixCase = { name: string; expected: FixExpected } & ({ before: string; after: string } | { files: string });
+
+/** A key policy whose Statement is one object, not a list, for one app role only: two findings start from it. */
+const ONE_STATEMENT_OBJECT = doc`
+{
+  "Version": "2012-10-17",
+  "Statement": {
+    "Sid": "OnlyTheApp",
+    "Effect": "Allow",
+    "Principal": { "AWS": "arn:aws:iam::111122223333:role/AppRole" },
+    "Action": ["kms:Encrypt", "kms:Decrypt"],
+    "Resource": "*"
+  }
+}
+`;
+
+const FIX_CASES: FixCase[] = [
+  {
+    name: 'missing-create-grant: inserts the scoped statement for the key users (comment kept)',
+    files: 'key-users-grant-statement',
+    expected: {
+      code: 'missing-create-grant',
+      title:
+        'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:role/AppRole',
+    },
+  },
+  {
+    name: 'missing-create-grant: no principal can obtain the grant -> delegation statement',
+    before: doc`
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Admins",
+                "Effect": "Allow",
+                "Principal": { "AWS": "arn:aws:iam::111122223333:role/KeyAdmin" },
+                "Action": ["kms:Describe*", "kms:Put*", "kms:ScheduleKeyDeletion"],
+                "Resource": "*"
+            }
+        ]
+    }
+    `,
+    expected: {
+      code: 'missing-create-grant',
+      title: 'Add the account delegation statement "Enable IAM User Permissions" for account 111122223333',
+    },
+    after: doc`
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Admins",
+                "Effect": "Allow",
+                "Principal": { "AWS": "arn:aws:iam::111122223333:role/KeyAdmin" },
+                "Action": ["kms:Describe*", "kms:Put*", "kms:ScheduleKeyDeletion"],
+                "Resource": "*"
+            },
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {
+                    "AWS": "arn:aws:iam::111122223333:root"
+                },
+                "Action": "kms:*",
+                "Resource": "*"
+            }
+        ]
+    }
+    `,
+  },
+  {
+    name: 'missing-create-grant (identity policy, tabs): statement on the key the policy names',
+    files: 'identity-policy-tabs',
+    expected: {
+      code: 'missing-create-grant',
+      title:
+        'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing kms:CreateGrant for AWS resources on the keys this policy names',
+    },
+  },
+  {
+    name: 'missing-create-grant (identity policy): placeholder key ARN',
+    before: doc`
+    {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}
+    `,
+    expected: {
+      code: 'missing-create-grant',
+      title:
+        'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing kms:CreateGrant for AWS resources (replace the placeholder key ARN)',
+    },
+    after: doc`
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+        {
+          "Effect": "Allow",
+          "Action": "ec2:*",
+          "Resource": "*"
+        },
+        {
+          "Sid": "AllowEC2GrantsForEncryptedVolumes",
+          "Effect": "Allow",
+          "Action": [
+            "kms:CreateGrant"
+          ],
+          "Resource": [
+            "arn:aws:kms:REGION:ACCOUNT_ID:key/KEY_ID"
+          ],
+          "Condition": {
+            "Bool": {
+              "kms:GrantIsForAWSResource": true
+            }
+          }
+        }
+      ]
+    }
+    `,
+  },
+  {
+    name: 'unscoped-create-grant: adds the condition to a grant-only statement',
+    before: doc`
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+        {
+          "Sid": "Enable IAM User Permissions",
+          "Effect": "Allow",
+          "Principal": { "AWS": "arn:aws:iam::111122223333:root" },
+          "Action": "kms:*",
+          "Resource": "*"
+        },
+        {
+          "Sid": "Grants",
+          "Effect": "Allow",
+          "Principal": { "AWS": "arn:aws:iam::111122223333:role/AppRole" },
+          "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+          "Resource": "*"
+        }
+      ]
+    }
+    `,
+    expected: {
+      code: 'unscoped-create-grant',
+      title: 'Allow these grants only for AWS resources (Bool kms:GrantIsForAWSResource true)',
+    },
+    after: doc`
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+        {
+          "Sid": "Enable IAM User Permissions",
+          "Effect": "Allow",
+          "Principal": { "AWS": "arn:aws:iam::111122223333:root" },
+          "Action": "kms:*",
+          "Resource": "*"
+        },
+        {
+          "Sid": "Grants",
+          "Effect": "Allow",
+          "Principal": { "AWS": "arn:aws:iam::111122223333:role/AppRole" },
+          "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+          "Resource": "*",
+          "Condition": {
+            "Bool": {
+              "kms:GrantIsForAWSResource": true
+            }
+          }
+        }
+      ]
+    }
+    `,
+  },
+  {
+    name: 'unscoped-create-grant: splits CreateGrant out of a mixed Action list',
+    files: 'split-create-grant',
+    expected: {
+      code: 'unscoped-create-grant',
+      title: 'Move kms:CreateGrant into its own statement "AllowCreateGrantForAWSResources" limited to AWS resources',
+    },
+  },
+  {
+    name: 'unscoped-create-grant: guards a wildcard grant with a Deny (account delegation left alone)',
+    files: 'wildcard-grant-guard',
+    expected: {
+      code: 'unscoped-create-grant',
+      title: 'Add Deny "DenyCreateGrantNotForAWSResource": kms:CreateGrant only when the grant is for an AWS resource',
+    },
+  },
+  {
+    name: 'create-grant-denied: limits the Deny to direct calls',
+    before: doc`
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+        {
+          "Sid": "Enable IAM User Permissions",
+          "Effect": "Allow",
+          "Principal": { "AWS": "arn:aws:iam::111122223333:root" },
+          "Action": "kms:*",
+          "Resource": "*"
+        },
+        {
+          "Sid": "NoGrantsOutsideAdmins",
+          "Effect": "Deny",
+          "Principal": "*",
+          "Action": "kms:CreateGrant",
+          "Resource": "*",
+          "Condition": { "ArnNotEquals": { "aws:PrincipalArn": "arn:aws:iam::111122223333:role/KeyAdmin" } }
+        }
+      ]
+    }
+    `,
+    expected: {
+      code: 'create-grant-denied',
+      title: 'Limit this Deny to direct CreateGrant calls (BoolIfExists kms:GrantIsForAWSResource false)',
+    },
+    after: doc`
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+        {
+          "Sid": "Enable IAM User Permissions",
+          "Effect": "Allow",
+          "Principal": { "AWS": "arn:aws:iam::111122223333:root" },
+          "Action": "kms:*",
+          "Resource": "*"
+        },
+        {
+          "Sid": "NoGrantsOutsideAdmins",
+          "Effect": "Deny",
+          "Principal": "*",
+          "Action": "kms:CreateGrant",
+          "Resource": "*",
+          "Condition": {
+            "ArnNotEquals": {
+              "aws:PrincipalArn": "arn:aws:iam::111122223333:role/KeyAdmin"
+            },
+            "BoolIfExists": {
+              "kms:GrantIsForAWSResource": false
+            }
+          }
+        }
+      ]
+    }
+    `,
+  },
+  {
+    name: 'no-iam-delegation: single Statement object becomes a list',
+    before: ONE_STATEMENT_OBJECT,
+    expected: {
+      code: 'no-iam-delegation',
+      title: 'Add the account delegation statement "Enable IAM User Permissions" for account 111122223333',
+    },
+    after: doc`
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+        {
+          "Sid": "OnlyTheApp",
+          "Effect": "Allow",
+          "Principal": {
+            "AWS": "arn:aws:iam::111122223333:role/AppRole"
+          },
+          "Action": [
+            "kms:Encrypt",
+            "kms:Decrypt"
+          ],
+          "Resource": "*"
+        },
+        {
+          "Sid": "Enable IAM User Permissions",
+          "Effect": "Allow",
+          "Principal": {
+            "AWS": "arn:aws:iam::111122223333:root"
+          },
+          "Action": "kms:*",
+          "Resource": "*"
+        }
+      ]
+    }
+    `,
+  },
+  {
+    name: 'no-iam-delegation (CloudFormation): delegation with Fn::Sub',
+    files: 'cloudformation-delegation',
+    expected: {
+      code: 'no-iam-delegation',
+      title: 'Add the account delegation statement "Enable IAM User Permissions"',
+    },
+  },
+  {
+    name: 'principal-cannot-create-grant: statement for the named principal',
+    before: ONE_STATEMENT_OBJECT,
+    expected: {
+      code: 'principal-cannot-create-grant',
+      title:
+        'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:user/ops',
+      principals: ['arn:aws:iam::111122223333:user/ops'],
+    },
+    after: doc`
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+        {
+          "Sid": "OnlyTheApp",
+          "Effect": "Allow",
+          "Principal": {
+            "AWS": "arn:aws:iam::111122223333:role/AppRole"
+          },
+          "Action": [
+            "kms:Encrypt",
+            "kms:Decrypt"
+          ],
+          "Resource": "*"
+        },
+        {
+          "Sid": "AllowEC2GrantsForEncryptedVolumes",
+          "Effect": "Allow",
+          "Principal": {
+            "AWS": "arn:aws:iam::111122223333:user/ops"
+          },
+          "Action": "kms:CreateGrant",
+          "Resource": "*",
+          "Condition": {
+            "Bool": {
+              "kms:GrantIsForAWSResource": true
+            }
+          }
+        }
+      ]
+    }
+    `,
+  },
+  {
+    name: 'principal-relies-on-iam: statement for the named principal',
+    files: 'named-principal-relies-on-iam',
+    expected: {
+      code: 'principal-relies-on-iam',
+      title:
+        'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:user/ops',
+      principals: ['arn:aws:iam::111122223333:user/ops'],
+    },
+  },
+];
+
 describe('policy fixes: exact before and after', () => {
-  it('missing-create-grant: inserts the scoped statement for the key users (comment kept)', () => {
-    assertFix(
-      fixture('key-users-grant-statement.before.json'),
-      {
-        code: 'missing-create-grant',
-        title:
-          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:role/AppRole',
-      },
-      fixture('key-users-grant-statement.after.json'),
-    );
-  });
+  for (const c of FIX_CASES) {
+    it(c.name, () => {
+      if ('files' in c) assertFix(fixture(`${c.files}.before.json`), c.expected, fixture(`${c.files}.after.json`));
+      else assertFix(c.before, c.expected, c.after);
+    });
+  }
 
-  it('missing-create-grant: no principal can obtain the grant -> delegation statement', () => {
-    assertFix(
-      doc`
-      {
-          "Version": "2012-10-17",
-          "Statement": [
-              {
-                  "Sid": "Admins",
-                  "Effect": "Allow",
-                  "Principal": { "AWS": "arn:aws:iam::111122223333:role/KeyAdmin" },
-                  "Action": ["kms:Describe*", "kms:Put*", "kms:ScheduleKeyDeletion"],
-                  "Resource": "*"
-              }
-          ]
-      }
-      `,
-      {
-        code: 'missing-create-grant',
-        title: 'Add the account delegation statement "Enable IAM User Permissions" for account 111122223333',
-      },
-      doc`
-      {
-          "Version": "2012-10-17",
-          "Statement": [
-              {
-                  "Sid": "Admins",
-                  "Effect": "Allow",
-                  "Principal": { "AWS": "arn:aws:iam::111122223333:role/KeyAdmin" },
-                  "Action": ["kms:Describe*", "kms:Put*", "kms:ScheduleKeyDeletion"],
-                  "Resource": "*"
-              },
-              {
-                  "Sid": "Enable IAM User Permissions",
-                  "Effect": "Allow",
-                  "Principal": {
-                      "AWS": "arn:aws:iam::111122223333:root"
-                  },
-                  "Action": "kms:*",
-                  "Resource": "*"
-              }
-          ]
-      }
-      `,
-    );
-  });
-
-  it('missing-create-grant (identity policy, tabs): statement on the key the policy names', () => {
-    assertFix(
-      fixture('identity-policy-tabs.before.json'),
-      {
-        code: 'missing-create-grant',
-        title:
-          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing kms:CreateGrant for AWS resources on the keys this policy names',
-      },
-      fixture('identity-policy-tabs.after.json'),
-    );
-  });
-
-  it('missing-create-grant (identity policy): placeholder key ARN', () => {
-    assertFix(
-      doc`
-      {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}
-      `,
-      {
-        code: 'missing-create-grant',
-        title:
-          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing kms:CreateGrant for AWS resources (replace the placeholder key ARN)',
-      },
-      doc`
-      {
-        "Version": "2012-10-17",
-        "Statement": [
-          {
-            "Effect": "Allow",
-            "Action": "ec2:*",
-            "Resource": "*"
-          },
-          {
-            "Sid": "AllowEC2GrantsForEncryptedVolumes",
-            "Effect": "Allow",
-            "Action": [
-              "kms:CreateGrant"
-            ],
-            "Resource": [
-              "arn:aws:kms:REGION:ACCOUNT_ID:key/KEY_ID"
-            ],
-            "Condition": {
-              "Bool": {
-                "kms:GrantIsForAWSResource": true
-              }
-            }
-          }
-        ]
-      }
-      `,
-    );
-  });
-
-  it('unscoped-create-grant: adds the condition to a grant-only statement', () => {
-    assertFix(
-      doc`
-      {
-        "Version": "2012-10-17",
-        "Statement": [
-          {
-            "Sid": "Enable IAM User Permissions",
-            "Effect": "Allow",
-            "Principal": { "AWS": "arn:aws:iam::111122223333:root" },
-            "Action": "kms:*",
-            "Resource": "*"
-          },
-          {
-            "Sid": "Grants",
-            "Effect": "Allow",
-            "Principal": { "AWS": "arn:aws:iam::111122223333:role/AppRole" },
-            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-            "Resource": "*"
-          }
-        ]
-      }
-      `,
-      {
-        code: 'unscoped-create-grant',
-        title: 'Allow these grants only for AWS resources (Bool kms:GrantIsForAWSResource true)',
-      },
-      doc`
-      {
-        "Version": "2012-10-17",
-        "Statement": [
-          {
-            "Sid": "Enable IAM User Permissions",
-            "Effect": "Allow",
-            "Principal": { "AWS": "arn:aws:iam::111122223333:root" },
-            "Action": "kms:*",
-            "Resource": "*"
-          },
-          {
-            "Sid": "Grants",
-            "Effect": "Allow",
-            "Principal": { "AWS": "arn:aws:iam::111122223333:role/AppRole" },
-            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-            "Resource": "*",
-            "Condition": {
-              "Bool": {
-                "kms:GrantIsForAWSResource": true
-              }
-            }
-          }
-        ]
-      }
-      `,
-    );
-  });
-
-  it('unscoped-create-grant: splits CreateGrant out of a mixed Action list', () => {
-    assertFix(
-      fixture('split-create-grant.before.json'),
-      {
-        code: 'unscoped-create-grant',
-        title: 'Move kms:CreateGrant into its own statement "AllowCreateGrantForAWSResources" limited to AWS resources',
-      },
-      fixture('split-create-grant.after.json'),
-    );
-  });
-
-  it('unscoped-create-grant: guards a wildcard grant with a Deny (account delegation left alone)', () => {
-    assertFix(
-      fixture('wildcard-grant-guard.before.json'),
-      {
-        code: 'unscoped-create-grant',
-        title:
-          'Add Deny "DenyCreateGrantNotForAWSResource": kms:CreateGrant only when the grant is for an AWS resource',
-      },
-      fixture('wildcard-grant-guard.after.json'),
-    );
-  });
-
-  it('create-grant-denied: limits the Deny to direct calls', () => {
-    assertFix(
-      doc`
-      {
-        "Version": "2012-10-17",
-        "Statement": [
-          {
-            "Sid": "Enable IAM User Permissions",
-            "Effect": "Allow",
-            "Principal": { "AWS": "arn:aws:iam::111122223333:root" },
-            "Action": "kms:*",
-            "Resource": "*"
-          },
-          {
-            "Sid": "NoGrantsOutsideAdmins",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "kms:CreateGrant",
-            "Resource": "*",
-            "Condition": { "ArnNotEquals": { "aws:PrincipalArn": "arn:aws:iam::111122223333:role/KeyAdmin" } }
-          }
-        ]
-      }
-      `,
-      {
-        code: 'create-grant-denied',
-        title: 'Limit this Deny to direct CreateGrant calls (BoolIfExists kms:GrantIsForAWSResource false)',
-      },
-      doc`
-      {
-        "Version": "2012-10-17",
-        "Statement": [
-          {
-            "Sid": "Enable IAM User Permissions",
-            "Effect": "Allow",
-            "Principal": { "AWS": "arn:aws:iam::111122223333:root" },
-            "Action": "kms:*",
-            "Resource": "*"
-          },
-          {
-            "Sid": "NoGrantsOutsideAdmins",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "kms:CreateGrant",
-            "Resource": "*",
-            "Condition": {
-              "ArnNotEquals": {
-                "aws:PrincipalArn": "arn:aws:iam::111122223333:role/KeyAdmin"
-              },
-              "BoolIfExists": {
-                "kms:GrantIsForAWSResource": false
-              }
-            }
-          }
-        ]
-      }
-      `,
-    );
-  });
-
-  it('no-iam-delegation: single Statement object becomes a list', () => {
-    assertFix(
-      doc`
-      {
-        "Version": "2012-10-17",
-        "Statement": {
-          "Sid": "OnlyTheApp",
-          "Effect": "Allow",
-          "Principal": { "AWS": "arn:aws:iam::111122223333:role/AppRole" },
-          "Action": ["kms:Encrypt", "kms:Decrypt"],
-          "Resource": "*"
-        }
-      }
-      `,
-      {
-        code: 'no-iam-delegation',
-        title: 'Add the account delegation statement "Enable IAM User Permissions" for account 111122223333',
-      },
-      doc`
-      {
-        "Version": "2012-10-17",
-        "Statement": [
-          {
-            "Sid": "OnlyTheApp",
-            "Effect": "Allow",
-            "Principal": {
-              "AWS": "arn:aws:iam::111122223333:role/AppRole"
-            },
-            "Action": [
-              "kms:Encrypt",
-              "kms:Decrypt"
-            ],
-            "Resource": "*"
-          },
-          {
-            "Sid": "Enable IAM User Permissions",
-            "Effect": "Allow",
-            "Principal": {
-              "AWS": "arn:aws:iam::111122223333:root"
-            },
-            "Action": "kms:*",
-            "Resource": "*"
-          }
-        ]
-      }
-      `,
-    );
-  });
-
-  it('no-iam-delegation (CloudFormation): delegation with Fn::Sub', () => {
-    assertFix(
-      fixture('cloudformation-delegation.before.json'),
-      { code: 'no-iam-delegation', title: 'Add the account delegation statement "Enable IAM User Permissions"' },
-      fixture('cloudformation-delegation.after.json'),
-    );
-  });
-
-  it('principal-cannot-create-grant: statement for the named principal', () => {
-    assertFix(
-      doc`
-      {
-        "Version": "2012-10-17",
-        "Statement": {
-          "Sid": "OnlyTheApp",
-          "Effect": "Allow",
-          "Principal": { "AWS": "arn:aws:iam::111122223333:role/AppRole" },
-          "Action": ["kms:Encrypt", "kms:Decrypt"],
-          "Resource": "*"
-        }
-      }
-      `,
-      {
-        code: 'principal-cannot-create-grant',
-        title:
-          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:user/ops',
-        principals: ['arn:aws:iam::111122223333:user/ops'],
-      },
-      doc`
-      {
-        "Version": "2012-10-17",
-        "Statement": [
-          {
-            "Sid": "OnlyTheApp",
-            "Effect": "Allow",
-            "Principal": {
-              "AWS": "arn:aws:iam::111122223333:role/AppRole"
-            },
-            "Action": [
-              "kms:Encrypt",
-              "kms:Decrypt"
-            ],
-            "Resource": "*"
-          },
-          {
-            "Sid": "AllowEC2GrantsForEncryptedVolumes",
-            "Effect": "Allow",
-            "Principal": {
-              "AWS": "arn:aws:iam::111122223333:user/ops"
-            },
-            "Action": "kms:CreateGrant",
-            "Resource": "*",
-            "Condition": {
-              "Bool": {
-                "kms:GrantIsForAWSResource": true
-              }
-            }
-          }
-        ]
-      }
-      `,
-    );
-  });
-
-  it('principal-relies-on-iam: statement for the named principal', () => {
-    assertFix(
-      fixture('named-principal-relies-on-iam.before.json'),
-      {
-        code: 'principal-relies-on-iam',
-        title:
-          'Add statement "AllowEC2GrantsForEncryptedVolumes" allowing EC2 grants for arn:aws:iam::111122223333:user/ops',
-        principals: ['arn:aws:iam::111122223333:user/ops'],
-      },
-      fixture('named-principal-relies-on-iam.after.json'),
-    );
-  });
   it('offers no fix when the text does not parse', () => {
     const broken = fixture('key-users-grant-statement.before.json').replace(
       '"Resource": "*"\n    }\n  ]',
