@@ -1,11 +1,22 @@
 import {
   DescribeAutoScalingGroupsCommand,
+  DescribeLaunchConfigurationsCommand,
   DescribeScalingActivitiesCommand,
   type Activity,
   type AutoScalingGroup,
+  type BlockDeviceMapping as LaunchConfigurationDevice,
+  type LaunchConfiguration,
   type LaunchTemplateSpecification,
+  type WarmPoolConfiguration,
 } from '@aws-sdk/client-auto-scaling';
-import type { AutoScalingGroupSummary, LaunchTemplateRef, Outcome, ScalingActivity } from '../core/model';
+import type {
+  AutoScalingGroupSummary,
+  LaunchBlockDevice,
+  LaunchConfigurationInfo,
+  LaunchTemplateRef,
+  Outcome,
+  ScalingActivity,
+} from '../core/model';
 import type { SessionPort, SignalOption } from './session';
 
 /** DescribeAutoScalingGroups and DescribeScalingActivities return at most 100 records a page. */
@@ -61,11 +72,26 @@ export async function listAutoScalingGroups(
 
 /**
  * The groups worth asking for their scaling activities: those with fewer instances in
- * service than they want, which is what a group failing to launch looks like. Asking only
+ * service than they want, or a warm pool smaller than it should be, which is what a group
+ * failing to launch looks like (a launch into the warm pool fails as any other). Asking only
  * these keeps a region of many healthy groups at one request.
  */
 export function groupsNeedingActivities(groups: readonly AutoScalingGroupSummary[]): AutoScalingGroupSummary[] {
-  return groups.filter((group) => group.shortOfCapacity);
+  return groups.filter((group) => group.shortOfCapacity || (group.warmPoolShortfall ?? 0) > 0);
+}
+
+/**
+ * The size Auto Scaling keeps a warm pool at: MaxGroupPreparedCapacity (the group's MaxSize
+ * when unset, or -1) minus the desired capacity, never below the pool's MinSize nor 0; a pool
+ * being deleted (`PendingDelete`) is not refilled (src/aws-records.md Q3a). Pure.
+ */
+export function expectedWarmPoolSize(pool: WarmPoolConfiguration, maxSize: number, desiredCapacity: number): number {
+  if (pool.Status === 'PendingDelete') return 0;
+  const prepared =
+    pool.MaxGroupPreparedCapacity !== undefined && pool.MaxGroupPreparedCapacity >= 0
+      ? pool.MaxGroupPreparedCapacity
+      : maxSize;
+  return Math.max(pool.MinSize ?? 0, prepared - desiredCapacity, 0);
 }
 
 /** Which activities to read. */
@@ -110,6 +136,85 @@ export async function describeScalingActivities(
   return { ok: true, value: activities };
 }
 
+/**
+ * DescribeLaunchConfigurations takes at most 50 names a request and answers at most 100
+ * records a page (`LaunchConfigurationNames`: "Maximum number of 50 items"; `MaxRecords`:
+ * default 50, maximum 100; https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeLaunchConfigurations.html).
+ */
+const LAUNCH_CONFIGURATION_NAMES_PER_REQUEST = 50;
+const LAUNCH_CONFIGURATION_PAGE_SIZE = 100;
+/** A guard against a service that keeps returning NextToken for one request's names. */
+const MAX_LAUNCH_CONFIGURATION_PAGES = 10;
+
+/**
+ * The named launch configurations (DescribeLaunchConfigurations, 50 names a request, paged),
+ * narrowed to their AMI and block devices. A name that does not exist is simply absent.
+ * Requests go one after another; the first failure ends it.
+ */
+export async function describeLaunchConfigurations(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  names: string[],
+  options: SignalOption = {},
+): Promise<Outcome<LaunchConfigurationInfo[]>> {
+  const unique = [...new Set(names.filter((name) => name.length > 0))];
+  const configurations: LaunchConfigurationInfo[] = [];
+  for (let start = 0; start < unique.length; start += LAUNCH_CONFIGURATION_NAMES_PER_REQUEST) {
+    const chunk = unique.slice(start, start + LAUNCH_CONFIGURATION_NAMES_PER_REQUEST);
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_LAUNCH_CONFIGURATION_PAGES; page++) {
+      const command = new DescribeLaunchConfigurationsCommand({
+        LaunchConfigurationNames: chunk,
+        MaxRecords: LAUNCH_CONFIGURATION_PAGE_SIZE,
+        NextToken: nextToken,
+      });
+      const out = await session.send(
+        'Auto Scaling',
+        profile,
+        region,
+        command,
+        'autoscaling:DescribeLaunchConfigurations',
+        options,
+      );
+      if (!out.ok) return out;
+      configurations.push(...(out.value.LaunchConfigurations ?? []).map(mapLaunchConfiguration));
+      nextToken = out.value.NextToken || undefined;
+      if (!nextToken) break;
+    }
+  }
+  return { ok: true, value: configurations };
+}
+
+/**
+ * Maps an SDK launch configuration to its AMI and block devices. Pure. A launch
+ * configuration's `Ebs` has `Encrypted` but no `KmsKeyId` ("you cannot specify a KMS key ID
+ * when using a launch configuration",
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Ebs.html): an encrypted volume
+ * takes its snapshot's key, else the account's default EBS key.
+ */
+export function mapLaunchConfiguration(configuration: LaunchConfiguration): LaunchConfigurationInfo {
+  const info: LaunchConfigurationInfo = {
+    name: configuration.LaunchConfigurationName ?? '',
+    blockDevices: (configuration.BlockDeviceMappings ?? []).map(mapLaunchConfigurationDevice),
+  };
+  if (configuration.ImageId) info.imageId = configuration.ImageId;
+  return info;
+}
+
+function mapLaunchConfigurationDevice(mapping: LaunchConfigurationDevice): LaunchBlockDevice {
+  const device: LaunchBlockDevice = {};
+  if (mapping.DeviceName) device.deviceName = mapping.DeviceName;
+  // NoDevice suppresses the AMI's mapping of that device name: no volume, so no key.
+  if (mapping.NoDevice === true) device.noDevice = true;
+  const ebs = mapping.Ebs;
+  if (ebs?.SnapshotId) device.snapshotId = ebs.SnapshotId;
+  if (ebs?.Encrypted !== undefined) device.encrypted = ebs.Encrypted;
+  if (ebs?.VolumeSize !== undefined) device.volumeSizeGiB = ebs.VolumeSize;
+  if (ebs?.VolumeType) device.volumeType = ebs.VolumeType;
+  return device;
+}
+
 /** Maps an SDK group to the narrow view. Pure. */
 export function mapAutoScalingGroup(group: AutoScalingGroup, region: string): AutoScalingGroupSummary {
   const instances = group.Instances ?? [];
@@ -135,6 +240,13 @@ export function mapAutoScalingGroup(group: AutoScalingGroup, region: string): Au
   const template = templateRef(group.LaunchTemplate);
   if (template) summary.launchTemplate = template;
   if (group.LaunchConfigurationName) summary.launchConfigurationName = group.LaunchConfigurationName;
+  const pool = group.WarmPoolConfiguration;
+  // A group with a warm pool reports WarmPoolSize; none reported is read as an empty pool.
+  if (pool)
+    summary.warmPoolShortfall = Math.max(
+      0,
+      expectedWarmPoolSize(pool, group.MaxSize ?? 0, desired) - (group.WarmPoolSize ?? 0),
+    );
   return summary;
 }
 

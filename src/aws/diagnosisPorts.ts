@@ -2,7 +2,7 @@ import { isAliasReference, regionOfArn } from '../core/arn';
 import type { CallOptions, DiagnosisPorts } from '../core/diagnosis/ports';
 import type { AwsFailure, KeyInfo, Outcome } from '../core/model';
 import { lookupEvents } from './cloudtrail';
-import { describeScalingActivities, listAutoScalingGroups } from './autoscaling';
+import { describeLaunchConfigurations, describeScalingActivities, listAutoScalingGroups } from './autoscaling';
 import {
   describeImages,
   describeInstance,
@@ -79,6 +79,9 @@ export function createDiagnosisPorts(session: SessionPort, profile: string, regi
 
     describeScalingActivities: (query, options) =>
       describeScalingActivities(session, profile, region, query, portCall(options)),
+
+    describeLaunchConfigurations: (names, options) =>
+      describeLaunchConfigurations(session, profile, region, names, portCall(options)),
 
     apiCallCount: () => requests,
   };

@@ -167,6 +167,8 @@ export interface LaunchBlockDevice {
   kmsKeyId?: string;
   volumeSizeGiB?: number;
   volumeType?: string;
+  /** `NoDevice`: the mapping suppresses the AMI's device of this name, so no volume is created. */
+  noDevice?: boolean;
 }
 
 /** Which launch template (and version) something launches from. */
@@ -189,7 +191,10 @@ export interface LaunchTemplateVersionInfo {
   instanceProfile?: string;
 }
 
-/** A launch configuration (DescribeLaunchConfigurations), narrowed to what decides its volumes' keys. */
+/**
+ * A launch configuration (DescribeLaunchConfigurations), narrowed to what decides its volumes'
+ * keys. Its block devices never carry `kmsKeyId`: a launch configuration cannot name a key.
+ */
 export interface LaunchConfigurationInfo {
   name: string;
   imageId?: string;
@@ -237,6 +242,12 @@ export interface AutoScalingGroupSummary {
   hasWarmPool: boolean;
   /** Desired capacity above the instances in service: the group is failing to launch, or busy. */
   shortOfCapacity: boolean;
+  /**
+   * Instances the warm pool lacks: its expected size (`expectedWarmPoolSize`) above
+   * `WarmPoolSize`. Launches into the pool fail just as the group's own do. Absent without a
+   * warm pool.
+   */
+  warmPoolShortfall?: number;
 }
 
 /** One scaling activity (DescribeScalingActivities), narrowed. */

@@ -214,6 +214,25 @@ export interface ScenarioLaunchTemplate {
   versions: ScenarioLaunchTemplateVersion[];
 }
 
+/**
+ * A block device of a launch configuration. Its `Ebs` has `Encrypted` but no `KmsKeyId`
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Ebs.html): an encrypted volume
+ * takes its snapshot's key, else the account's default EBS key. `noDevice` suppresses the
+ * AMI's device of that name.
+ */
+export type ScenarioLaunchConfigurationDevice = Omit<ScenarioLaunchDevice, 'kmsKeyId'> & { noDevice?: boolean };
+
+/** A launch configuration (DescribeLaunchConfigurations): the AMI and block devices a group launches with. */
+export interface ScenarioLaunchConfiguration {
+  name: string;
+  account: string;
+  region: string;
+  imageId: string;
+  /** Default t3.micro. */
+  instanceType?: string;
+  blockDevices?: ScenarioLaunchConfigurationDevice[];
+}
+
 /** A scaling activity as DescribeScalingActivities returns it (src/aws-records.md F7). */
 export interface ScenarioScalingActivity {
   activityId: string;
@@ -240,6 +259,19 @@ export interface ScenarioAutoScalingGroup {
   serviceLinkedRoleArn?: string;
   /** Newest first, as Auto Scaling lists them. */
   activities?: ScenarioScalingActivity[];
+  /** A pool of pre-initialized instances beside the group (src/aws-records.md Q3a). */
+  warmPool?: ScenarioWarmPool;
+}
+
+/** A warm pool as PutWarmPool configures it and DescribeWarmPool lists it (src/aws-records.md Q3a). */
+export interface ScenarioWarmPool {
+  /** The state a warmed instance is kept in. */
+  poolState: 'Stopped' | 'Running' | 'Hibernated';
+  /** At least this many instances in the pool (default 0). */
+  minSize?: number;
+  /** Instances in the pool or in any state but Terminated; absent (or -1): the group's MaxSize. */
+  maxGroupPreparedCapacity?: number;
+  instances?: { instanceId: string; lifecycleState: string; healthStatus?: string; availabilityZone?: string }[];
 }
 
 export interface Scenario {
@@ -265,6 +297,7 @@ export interface Scenario {
   snapshots?: ScenarioSnapshot[];
   images?: ScenarioImage[];
   launchTemplates?: ScenarioLaunchTemplate[];
+  launchConfigurations?: ScenarioLaunchConfiguration[];
   autoScalingGroups?: ScenarioAutoScalingGroup[];
 }
 
@@ -360,13 +393,27 @@ export function validateScenario(scenario: Scenario): void {
     place(`launch template ${t.id}`, t.account, t.region);
     for (const v of t.versions) devices(`launch template ${t.id} version ${v.versionNumber}`, v.blockDevices);
   }
+  const configurations = scenario.launchConfigurations ?? [];
+  for (const c of configurations) {
+    place(`launch configuration ${c.name}`, c.account, c.region);
+    if (!(scenario.images ?? []).some((i) => i.id === c.imageId))
+      problems.push(`launch configuration ${c.name}: unknown image ${c.imageId}`);
+    // A launch configuration cannot name a KMS key: its Ebs shape has no KmsKeyId.
+    if ((c.blockDevices ?? []).some((d) => 'kmsKeyId' in d))
+      problems.push(`launch configuration ${c.name}: a launch configuration cannot name a KMS key`);
+    devices(`launch configuration ${c.name}`, c.blockDevices);
+  }
   const instanceIds = new Set(scenario.instances.map((i) => i.id));
   for (const g of scenario.autoScalingGroups ?? []) {
     place(`group ${g.name}`, g.account, g.region);
     const lt = g.launchTemplate;
     if (lt && !templates.some((t) => t.id === lt.id || t.name === lt.name))
       problems.push(`group ${g.name}: unknown launch template`);
-    for (const i of g.instances ?? [])
+    const lc = g.launchConfigurationName;
+    if (lc && !configurations.some((c) => c.name === lc && c.account === g.account && c.region === g.region))
+      problems.push(`group ${g.name}: unknown launch configuration ${lc}`);
+    if (lt && lc) problems.push(`group ${g.name}: names both a launch template and a launch configuration`);
+    for (const i of [...(g.instances ?? []), ...(g.warmPool?.instances ?? [])])
       if (!instanceIds.has(i.instanceId)) problems.push(`group ${g.name}: unknown instance ${i.instanceId}`);
   }
   if (problems.length) throw new Error(`Invalid scenario: ${problems.slice(0, 20).join('; ')}`);

@@ -11,7 +11,7 @@ import * as iam from '@aws-sdk/client-iam';
 import * as kms from '@aws-sdk/client-kms';
 import * as sts from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { startEmulator, type Emulator } from '../emulator';
+import { loadScenario, startEmulator, type Emulator, type Scenario } from '../emulator';
 import { Sha256 } from '../emulator/authz/sigv4';
 import type { ServiceName } from '../emulator/errors';
 import { checkAnswer, checkError, type OperationSchema } from '../emulator/modelCheck';
@@ -41,8 +41,8 @@ interface Call {
   params: Record<string, unknown>;
   principal?: string;
   region?: string;
-  /** The scenario that serves it: the demo unless `autoscaling`. */
-  scenario?: 'autoscaling';
+  /** The scenario that serves it: the demo unless named. */
+  scenario?: 'autoscaling' | 'launch-configuration' | 'warm-pool';
 }
 
 async function send(emulator: Emulator, call: Call): Promise<{ status: number; body: string }> {
@@ -183,6 +183,43 @@ SUCCESSES.push(
   { service: 'ec2', action: 'DescribeInstances', params: {}, ...ASG },
 );
 
+const LC: Pick<Call, 'principal' | 'region' | 'scenario'> = {
+  principal: 'legacy-admin',
+  region: 'us-west-2',
+  scenario: 'launch-configuration',
+};
+SUCCESSES.push(
+  {
+    service: 'autoscaling',
+    action: 'DescribeLaunchConfigurations',
+    params: { 'LaunchConfigurationNames.member.1': 'legacy-nodes-lc', MaxRecords: '100' },
+    ...LC,
+  },
+  { service: 'autoscaling', action: 'DescribeLaunchConfigurations', params: {}, ...LC },
+  { service: 'autoscaling', action: 'DescribeAutoScalingGroups', params: {}, ...LC },
+);
+
+const WP: Pick<Call, 'principal' | 'region' | 'scenario'> = {
+  principal: 'web-admin',
+  region: 'us-west-2',
+  scenario: 'warm-pool',
+};
+SUCCESSES.push(
+  { service: 'autoscaling', action: 'DescribeWarmPool', params: { AutoScalingGroupName: 'web-warm-asg' }, ...WP },
+  { service: 'autoscaling', action: 'DescribeAutoScalingGroups', params: {}, ...WP },
+);
+
+/** The warm-pool scenario with one instance already warmed, so that DescribeWarmPool lists one. */
+function warmedPoolScenario(): Scenario {
+  const scenario = loadScenario('warm-pool');
+  const id = 'i-0b1c2d3e4f5a60001';
+  scenario.instances.push({ id, account: '444444444444', region: 'us-west-2', state: 'stopped', blockDevices: [] });
+  const pool = scenario.autoScalingGroups?.[0]?.warmPool;
+  assert.ok(pool);
+  pool.instances = [{ instanceId: id, lifecycleState: 'Warmed:Stopped' }];
+  return scenario;
+}
+
 const FAILURES: Call[] = [
   {
     service: 'ec2',
@@ -206,6 +243,20 @@ const FAILURES: Call[] = [
     params: { PolicySourceArn: `arn:aws:iam::${DEV}:role/Nobody`, 'ActionNames.member.1': 'kms:CreateGrant' },
   },
   { service: 'autoscaling', action: 'DescribeAutoScalingGroups', params: { MaxRecords: '500' }, ...ASG },
+  { service: 'autoscaling', action: 'DescribeLaunchConfigurations', params: { MaxRecords: '500' }, ...LC },
+  {
+    service: 'autoscaling',
+    action: 'DescribeWarmPool',
+    params: { AutoScalingGroupName: 'web-warm-asg', MaxRecords: '51' },
+    ...WP,
+  },
+  {
+    service: 'autoscaling',
+    action: 'DescribeLaunchConfigurations',
+    params: {},
+    ...LC,
+    principal: 'legacy-auditor',
+  },
   { service: 'ec2', action: 'DescribeImages', params: { 'ImageId.1': 'ami-0000000000000dead' }, ...ASG },
   {
     service: 'ec2',
@@ -219,12 +270,23 @@ describe('Emulator answers against the AWS service models', function () {
   this.timeout(60_000);
   let demo: Emulator;
   let asg: Emulator;
-  const on = (call: Call): Emulator => (call.scenario === 'autoscaling' ? asg : demo);
+  let lc: Emulator;
+  let wp: Emulator;
+  const on = (call: Call): Emulator =>
+    call.scenario === 'autoscaling'
+      ? asg
+      : call.scenario === 'launch-configuration'
+        ? lc
+        : call.scenario === 'warm-pool'
+          ? wp
+          : demo;
   before(async () => {
     demo = await startEmulator({ scenario: 'demo', launchDelayMs: 0 });
     asg = await startEmulator({ scenario: 'autoscaling' });
+    lc = await startEmulator({ scenario: 'launch-configuration' });
+    wp = await startEmulator({ scenario: warmedPoolScenario() });
   });
-  after(async () => Promise.all([demo.close(), asg.close()]));
+  after(async () => Promise.all([demo.close(), asg.close(), lc.close(), wp.close()]));
 
   it('covers every operation the emulator serves', () => {
     const served = new Set(SUCCESSES.map((c) => `${c.service}:${c.action}`));
@@ -245,6 +307,13 @@ describe('Emulator answers against the AWS service models', function () {
       'kms:ListAliases',
       'kms:EnableKey',
       'kms:CancelKeyDeletion',
+    ])
+      assert.ok(served.has(op), op);
+    for (const op of [
+      'autoscaling:DescribeAutoScalingGroups',
+      'autoscaling:DescribeScalingActivities',
+      'autoscaling:DescribeLaunchConfigurations',
+      'autoscaling:DescribeWarmPool',
     ])
       assert.ok(served.has(op), op);
   });

@@ -13,7 +13,13 @@
  */
 import { keyToken, parseArn } from '../arn';
 import { defaultAutoScalingRoleArn } from '../launch/launchers';
-import { AWS_MANAGED_EBS_ALIAS, launchKeys, snapshotsToRead, type LaunchKey } from '../launch/launchKeys';
+import {
+  AWS_MANAGED_EBS_ALIAS,
+  launchConfigurationAsTemplate,
+  launchKeys,
+  snapshotsToRead,
+  type LaunchKey,
+} from '../launch/launchKeys';
 import { abortError } from '../limiter';
 import type {
   AutoScalingGroupSummary,
@@ -213,7 +219,10 @@ async function runGroupDiagnosis(
 
   const keysStepDone = run.finish(
     records.length === 0
-      ? skippedStep('kms-keys', "No key to check: the group's launch template, AMI and EBS defaults name no KMS key.")
+      ? skippedStep(
+          'kms-keys',
+          `No key to check: the group's ${found.launchConfigurationName ? 'launch configuration' : 'launch template'}, AMI and EBS defaults name no KMS key.`,
+        )
       : keysStep(records, run.say, 'none-listed'),
   );
   const keyPolicyDone = run.finish(
@@ -428,6 +437,11 @@ async function launchOf(
     });
   }
   const configurationInfo = configuration ? configurationAsVersion(configuration.name, configuration.read) : undefined;
+  if (configuration?.read?.ok && !configurationInfo)
+    failures.push({
+      action: 'autoscaling:DescribeLaunchConfigurations',
+      text: `Launch configuration ${configuration.name} is not listed by DescribeLaunchConfigurations: its block devices are not read.`,
+    });
   const templateInfos = templates.map((t) => (t.ok ? t.value : undefined));
   // A launch configuration describes a launch as a template version does: its AMI and block devices.
   const infos = configurationInfo ? [...templateInfos, configurationInfo] : templateInfos;
@@ -495,15 +509,7 @@ function configurationAsVersion(
   read: Outcome<LaunchConfigurationInfo[]> | undefined,
 ): LaunchTemplateVersionInfo | undefined {
   const found = read?.ok ? read.value.find((c) => c.name === name) : undefined;
-  if (!found) return undefined;
-  return {
-    templateId: name,
-    templateName: name,
-    versionNumber: 0,
-    defaultVersion: true,
-    ...(found.imageId ? { imageId: found.imageId } : {}),
-    blockDevices: found.blockDevices,
-  };
+  return found ? launchConfigurationAsTemplate(found) : undefined;
 }
 
 function templatesRefAt(i: number, infos: (LaunchTemplateVersionInfo | undefined)[]): string {

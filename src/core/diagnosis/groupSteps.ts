@@ -41,6 +41,34 @@ export interface LaunchStage {
   keys: LaunchKey[];
 }
 
+/** Where a launch activity put its instance, from Auto Scaling's own words (src/aws-records.md Q3a). */
+export type ActivityLaunchKind = 'group' | 'into-warm-pool' | 'from-warm-pool';
+
+const LAUNCH_KIND_WORDS: readonly { kind: ActivityLaunchKind; pattern: RegExp }[] = [
+  { kind: 'into-warm-pool', pattern: /^Launching a new EC2 instance into warm pool\b/i },
+  { kind: 'from-warm-pool', pattern: /^Launching a new EC2 instance from warm pool\b/i },
+];
+
+/** Whether the activity launched into the group, into its warm pool, or out of the pool. Pure. */
+export function activityLaunchKind(activity: Pick<ScalingActivity, 'description'>): ActivityLaunchKind {
+  const description = activity.description ?? '';
+  return LAUNCH_KIND_WORDS.find((w) => w.pattern.test(description))?.kind ?? 'group';
+}
+
+/** The evidence line a warm-pool launch adds: what the launch was and why the same keys apply. */
+const WARM_POOL_EVIDENCE: Record<Exclude<ActivityLaunchKind, 'group'>, string> = {
+  'into-warm-pool':
+    "into the group's warm pool: a RunInstances by the group's role, which needs the same use of the keys as any launch of the group",
+  'from-warm-pool':
+    "out of the group's warm pool: the group's role started a warmed instance, and EC2 asked for the volumes' grant as that role",
+};
+
+const LAUNCH_KIND_PHRASE: Record<ActivityLaunchKind, string> = {
+  group: '',
+  'into-warm-pool': ' into its warm pool',
+  'from-warm-pool': ' from its warm pool',
+};
+
 function step(id: StepId, status: StepStatus, summary: string, evidence: Evidence[], nextStep?: string): DiagnosisStep {
   return { id, title: STEP_TITLES[id], status, summary, evidence, ...(nextStep ? { nextStep } : {}) };
 }
@@ -82,6 +110,8 @@ export function groupStep(stage: GroupStage, say: ProfileMessages): DiagnosisSte
         `${failed.startTime ?? ''} ${failed.statusCode}: ${failed.statusMessage ?? failed.description ?? ''}`.trim(),
     });
     if (failed.cause) evidence.push({ label: 'Cause', value: failed.cause });
+    const kind = activityLaunchKind(failed);
+    if (kind !== 'group') evidence.push({ label: 'Launched', value: WARM_POOL_EVIDENCE[kind] });
   }
   if (!stage.activities) {
     return step(
@@ -105,7 +135,7 @@ export function groupStep(stage: GroupStage, say: ProfileMessages): DiagnosisSte
     return step(
       'auto-scaling-group',
       'fail',
-      `The latest launch of ${facts.name} failed (${failed.statusCode}).`,
+      `The latest launch of ${facts.name}${LAUNCH_KIND_PHRASE[activityLaunchKind(failed)]} failed (${failed.statusCode}).`,
       evidence,
     );
   return step('auto-scaling-group', 'pass', `No failed launch among the latest activities of ${facts.name}.`, evidence);

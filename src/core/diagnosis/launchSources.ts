@@ -1,25 +1,35 @@
 /**
- * What describes the launch of an instance that lists no volumes (src/aws-records.md M1):
- * its launch template version and its AMI, read together with the other round-2 calls,
- * then the AMI's snapshots, whose keys decide the volumes the template does not. Every read
- * is optional (older ports lack them) and a failure is kept as data.
+ * What describes the launch of an instance that lists no volumes (src/aws-records.md M1), or
+ * of a group before it launches: its launch template version (or launch configuration) and
+ * its AMI, read together with the other round-2 calls, then the snapshots, whose keys decide
+ * the volumes the template does not. Every read is optional (older ports lack them) and a
+ * failure is kept as data.
  */
 import type {
   AwsFailure,
   ImageInfo,
   InstanceSummary,
+  LaunchConfigurationInfo,
   LaunchTemplateRef,
   LaunchTemplateVersionInfo,
   Outcome,
   SnapshotInfo,
 } from '../model';
-import { launchKeys, resolveTemplateVersion, snapshotsToRead, type LaunchKey } from '../launch/launchKeys';
+import {
+  launchConfigurationAsTemplate,
+  launchKeys,
+  resolveTemplateVersion,
+  snapshotsToRead,
+  type LaunchKey,
+} from '../launch/launchKeys';
 import type { CallOptions, DiagnosisPorts } from './ports';
 import type { EbsDefaults } from './stages';
 
 /** What was read about the launch, and what could not be. */
 export interface LaunchDescriptionStage {
   template?: LaunchTemplateVersionInfo;
+  /** The launch configuration read, when the launch names one. */
+  configuration?: LaunchConfigurationInfo;
   image?: ImageInfo;
   snapshots: SnapshotInfo[];
   /** The reads that failed, by the action that failed, for the evidence. */
@@ -39,6 +49,20 @@ export async function readTemplate(
   return versions.ok ? { ok: true, value: resolveTemplateVersion(versions.value, ref.version) } : versions;
 }
 
+/**
+ * The named launch configuration, read; undefined when none is named, the ports cannot read
+ * launch configurations, or it does not exist.
+ */
+export async function readLaunchConfiguration(
+  ports: DiagnosisPorts,
+  name: string | undefined,
+  call: CallOptions,
+): Promise<Outcome<LaunchConfigurationInfo | undefined>> {
+  if (!name || !ports.describeLaunchConfigurations) return { ok: true, value: undefined };
+  const found = await ports.describeLaunchConfigurations([name], call);
+  return found.ok ? { ok: true, value: found.value.find((c) => c.name === name) } : found;
+}
+
 /** The AMI, read; undefined when not read. */
 export async function readImage(
   ports: DiagnosisPorts,
@@ -50,24 +74,44 @@ export async function readImage(
   return images.ok ? { ok: true, value: images.value.find((i) => i.imageId === imageId) } : images;
 }
 
+/** Where a launch is described: its template, or its launch configuration, and its AMI when known. */
+export interface LaunchSource {
+  launchTemplate?: LaunchTemplateRef;
+  /** An Auto Scaling group's launch configuration: its AMI and block devices stand for a template's. */
+  launchConfigurationName?: string;
+  imageId?: string;
+}
+
 /**
- * Reads the launch's template and AMI at once, then the snapshots whose keys decide; with
- * the EBS defaults, the keys of the launch. Two rounds at most.
+ * Reads the launch's template (or launch configuration) and AMI at once, then the snapshots
+ * whose keys decide; with the EBS defaults, the keys of the launch. Two rounds at most; three
+ * for a launch configuration without a given AMI, whose AMI only the configuration names.
  */
 export async function describeLaunch(
   ports: DiagnosisPorts,
-  source: { launchTemplate?: LaunchTemplateRef; imageId?: string },
+  source: LaunchSource,
   defaultsP: Promise<Outcome<EbsDefaults>>,
   call: CallOptions,
 ): Promise<LaunchDescriptionStage> {
-  const [template, image] = await Promise.all([
+  const configurationP = readLaunchConfiguration(ports, source.launchConfigurationName, call);
+  const imageP = source.imageId
+    ? readImage(ports, source.imageId, call)
+    : configurationP.then((c) => readImage(ports, c.ok ? c.value?.imageId : undefined, call));
+  const [template, configuration, image] = await Promise.all([
     readTemplate(ports, source.launchTemplate, call),
-    readImage(ports, source.imageId, call),
+    configurationP,
+    imageP,
   ]);
   const failures: LaunchDescriptionStage['failures'] = [];
   if (!template.ok) failures.push({ action: 'ec2:DescribeLaunchTemplateVersions', failure: template.error });
+  if (!configuration.ok)
+    failures.push({ action: 'autoscaling:DescribeLaunchConfigurations', failure: configuration.error });
   if (!image.ok) failures.push({ action: 'ec2:DescribeImages', failure: image.error });
-  const templateInfo = template.ok ? template.value : undefined;
+  const configurationInfo = configuration.ok ? configuration.value : undefined;
+  // A launch names a template or a launch configuration, never both (CreateAutoScalingGroup).
+  const templateInfo =
+    (template.ok ? template.value : undefined) ??
+    (configurationInfo ? launchConfigurationAsTemplate(configurationInfo) : undefined);
   const imageInfo = image.ok ? image.value : undefined;
   const snapshotIds = snapshotsToRead(templateInfo, imageInfo);
   const [snapshots, defaults] = await Promise.all([
@@ -86,6 +130,7 @@ export async function describeLaunch(
   });
   return {
     ...(templateInfo ? { template: templateInfo } : {}),
+    ...(configurationInfo ? { configuration: configurationInfo } : {}),
     ...(imageInfo ? { image: imageInfo } : {}),
     snapshots: snapshotInfos,
     failures,

@@ -300,14 +300,30 @@ async function subjectOf(
           ? defaultAutoScalingRoleArn(caller.value.account, parseArn(caller.value.arn)?.partition)
           : undefined);
       const refs = [...(group.launchTemplate ? [group.launchTemplate] : []), ...group.mixedInstancesTemplates];
-      const launches = await Promise.all(
-        refs.map((ref) => describeLaunch(ports, { launchTemplate: ref }, defaultsP, call)),
-      );
+      const configurationName = group.launchConfigurationName;
+      const launches = await Promise.all([
+        ...refs.map((ref) => describeLaunch(ports, { launchTemplate: ref }, defaultsP, call)),
+        // A launch configuration describes the launch as a template does: its AMI and block devices.
+        ...(configurationName
+          ? [describeLaunch(ports, { launchConfigurationName: configurationName }, defaultsP, call)]
+          : []),
+      ]);
       const unread = launches.flatMap((l) =>
-        l.failures.map((f) => `Launch keys: ${say.permissionHint(f.failure, f.action)}`),
+        l.failures.map((f) =>
+          f.action === 'autoscaling:DescribeLaunchConfigurations'
+            ? `Launch configuration ${configurationName ?? ''}: ${say.permissionHint(f.failure, f.action)}`
+            : `Launch keys: ${say.permissionHint(f.failure, f.action)}`,
+        ),
       );
-      if (group.launchConfigurationName)
-        unread.push(`Launch configuration ${group.launchConfigurationName}: its block devices are not read.`);
+      if (configurationName) {
+        const read = launches[launches.length - 1];
+        if (!ports.describeLaunchConfigurations)
+          unread.push(`Launch configuration ${configurationName}: its block devices are not read.`);
+        else if (read && !read.configuration && read.failures.length === 0)
+          unread.push(
+            `Launch configuration ${configurationName} is not listed by DescribeLaunchConfigurations: its block devices are not read.`,
+          );
+      }
       const sources: KeySource[] = [];
       for (const source of fromLaunch(launches.flatMap((l) => l.keys)))
         if (!sources.some((s) => s.ref === source.ref)) sources.push(source);

@@ -1,12 +1,18 @@
 /**
  * The keys a launch would use, from what describes the launch rather than the instance: a
  * terminated-at-launch instance lists no volumes (src/aws-records.md M1, F6), so its keys
- * come from the launch template version's block devices, the AMI's snapshots, and the
- * account's default EBS key when encryption by default is on (Q4). Pure: the stages read
- * the records, this decides which key each volume would take.
+ * come from the launch template version's (or launch configuration's) block devices, the
+ * AMI's snapshots, and the account's default EBS key when encryption by default is on (Q4).
+ * Pure: the stages read the records, this decides which key each volume would take.
  */
 import { keyToken } from '../arn';
-import type { ImageInfo, LaunchBlockDevice, LaunchTemplateVersionInfo, SnapshotInfo } from '../model';
+import type {
+  ImageInfo,
+  LaunchBlockDevice,
+  LaunchConfigurationInfo,
+  LaunchTemplateVersionInfo,
+  SnapshotInfo,
+} from '../model';
 
 /** Where a key came from, strongest evidence first. */
 export type LaunchKeyOrigin = 'kms-event' | 'launch-template' | 'ami-snapshot' | 'ebs-default';
@@ -47,7 +53,9 @@ export interface PlannedDevice {
 /**
  * The block devices the launch creates: the AMI's, with the template's entries for the same
  * device name laid over them (a template mapping overrides the AMI's), plus the template's
- * other devices.
+ * other devices. A `NoDevice` entry removes the AMI's device of that name and creates none
+ * (EC2 User Guide, "Block device mappings":
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/block-device-mapping-concepts.html).
  */
 export function launchDevices(
   template: LaunchTemplateVersionInfo | undefined,
@@ -55,16 +63,34 @@ export function launchDevices(
 ): PlannedDevice[] {
   const fromImage = image?.blockDevices ?? [];
   const fromTemplate = template?.blockDevices ?? [];
-  const merged = fromImage.map((device): PlannedDevice => {
+  const merged = fromImage.flatMap((device): PlannedDevice[] => {
     const override = fromTemplate.find((t) => t.deviceName !== undefined && t.deviceName === device.deviceName);
+    if (override?.noDevice) return [];
     return override
-      ? { device: { ...device, ...definedFields(override) }, fromTemplate: override.kmsKeyId !== undefined }
-      : { device, fromTemplate: false };
+      ? [{ device: { ...device, ...definedFields(override) }, fromTemplate: override.kmsKeyId !== undefined }]
+      : [{ device, fromTemplate: false }];
   });
   const extra = fromTemplate
+    .filter((t) => !t.noDevice)
     .filter((t) => t.deviceName === undefined || !fromImage.some((d) => d.deviceName === t.deviceName))
     .map((device): PlannedDevice => ({ device, fromTemplate: true }));
   return [...merged, ...extra];
+}
+
+/**
+ * A launch configuration as the template version it stands for: its AMI and block devices
+ * decide the launch as a version's do. Its devices name no key (a launch configuration cannot),
+ * so each encrypted volume takes its snapshot's key or the account's default EBS key.
+ */
+export function launchConfigurationAsTemplate(configuration: LaunchConfigurationInfo): LaunchTemplateVersionInfo {
+  return {
+    templateId: configuration.name,
+    templateName: configuration.name,
+    versionNumber: 0,
+    defaultVersion: true,
+    ...(configuration.imageId ? { imageId: configuration.imageId } : {}),
+    blockDevices: configuration.blockDevices,
+  };
 }
 
 function definedFields(device: LaunchBlockDevice): LaunchBlockDevice {

@@ -1,14 +1,16 @@
 /**
- * EC2 Auto Scaling in the AWS Query protocol (version 2011-01-01): DescribeAutoScalingGroups
- * and DescribeScalingActivities of the caller's account and region, at most 100 a page
- * (Auto Scaling API reference). Groups and activities come from the scenario.
+ * EC2 Auto Scaling in the AWS Query protocol (version 2011-01-01): DescribeAutoScalingGroups,
+ * DescribeScalingActivities, DescribeLaunchConfigurations and DescribeWarmPool of the caller's
+ * account and region, at most 100 a page (Auto Scaling API reference). Groups, activities and launch
+ * configurations come from the scenario.
  */
 import { authorize, queryList, queryString, queryStrings, type CallContext, type Handler } from '../context';
 import { AwsError, XML_NAMESPACES } from '../errors';
-import type { ScenarioAutoScalingGroup } from '../scenario';
+import type { ScenarioAutoScalingGroup, ScenarioLaunchConfiguration } from '../scenario';
 import { resolveEventTime } from '../state';
 import { element, list, text } from '../xml';
 import { queryResponse } from './sts';
+import { warmPoolConfigurationXml, warmPoolInstanceXml, warmPoolMembers } from './warmPool';
 
 function groupsOf(ctx: CallContext): ScenarioAutoScalingGroup[] {
   return (ctx.world.scenario.autoScalingGroups ?? []).filter(
@@ -20,13 +22,13 @@ function groupArn(g: ScenarioAutoScalingGroup): string {
   return `arn:aws:autoscaling:${g.region}:${g.account}:autoScalingGroup:00000000-0000-4000-8000-000000000000:autoScalingGroupName/${g.name}`;
 }
 
-function maxRecordsOf(ctx: CallContext, fallback: number): number {
+function maxRecordsOf(ctx: CallContext, fallback: number, limit = 100): number {
   const raw = queryString(ctx.query.MaxRecords);
   const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 100) {
+  if (!Number.isInteger(n) || n < 1 || n > limit) {
     throw new AwsError(
       'ValidationError',
-      `1 validation error detected: Value '${raw}' at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100`,
+      `1 validation error detected: Value '${raw}' at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to ${limit}`,
     );
   }
   return n;
@@ -77,6 +79,7 @@ function groupXml(g: ScenarioAutoScalingGroup): string {
           text('AvailabilityZone', i.availabilityZone ?? zone) +
           text('LifecycleState', i.lifecycleState) +
           text('HealthStatus', i.healthStatus ?? 'Healthy') +
+          text('LaunchConfigurationName', g.launchConfigurationName) +
           (g.launchTemplate ? templateXml(g.launchTemplate) : '') +
           text('ProtectedFromScaleIn', false),
       ),
@@ -86,7 +89,8 @@ function groupXml(g: ScenarioAutoScalingGroup): string {
       'ServiceLinkedRoleARN',
       g.serviceLinkedRoleArn ??
         `arn:aws:iam::${g.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-    )
+    ) +
+    (g.warmPool ? warmPoolConfigurationXml(g.warmPool) + text('WarmPoolSize', warmPoolMembers(g).length) : '')
   );
 }
 
@@ -141,8 +145,112 @@ const describeScalingActivities: Handler = async (ctx) => {
   );
 };
 
+/** `LaunchConfigurationNames` takes at most 50 names (API_DescribeLaunchConfigurations, Request Parameters). */
+const MAX_LAUNCH_CONFIGURATION_NAMES = 50;
+
+function launchConfigurationArn(c: ScenarioLaunchConfiguration): string {
+  return `arn:aws:autoscaling:${c.region}:${c.account}:launchConfiguration:00000000-0000-4000-8000-000000000001:launchConfigurationName/${c.name}`;
+}
+
+/** One `LaunchConfiguration` as the model shapes it; its `Ebs` carries no KmsKeyId (API_Ebs). */
+function launchConfigurationXml(c: ScenarioLaunchConfiguration): string {
+  const devices = (c.blockDevices ?? []).map(
+    (d) =>
+      text('DeviceName', d.deviceName) +
+      (d.noDevice
+        ? text('NoDevice', true)
+        : element(
+            'Ebs',
+            text('SnapshotId', d.snapshotId) +
+              text('VolumeSize', d.volumeSizeGiB) +
+              text('VolumeType', d.volumeType) +
+              text('DeleteOnTermination', true) +
+              text('Encrypted', d.encrypted),
+          )),
+  );
+  return (
+    text('LaunchConfigurationName', c.name) +
+    text('LaunchConfigurationARN', launchConfigurationArn(c)) +
+    text('ImageId', c.imageId) +
+    list('SecurityGroups', 'member', []) +
+    list('ClassicLinkVPCSecurityGroups', 'member', []) +
+    text('InstanceType', c.instanceType ?? 't3.micro') +
+    list('BlockDeviceMappings', 'member', devices) +
+    element('InstanceMonitoring', text('Enabled', true)) +
+    text('CreatedTime', '2019-03-01T09:00:00.000Z') +
+    text('EbsOptimized', false)
+  );
+}
+
+/**
+ * DescribeLaunchConfigurations: the named ones (a name that does not exist is left out, no
+ * error), or every one of the account and region; MaxRecords default 50, at most 100
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeLaunchConfigurations.html).
+ */
+const describeLaunchConfigurations: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'autoscaling:DescribeLaunchConfigurations' });
+  const names = queryStrings(ctx.query.LaunchConfigurationNames);
+  if (names.length > MAX_LAUNCH_CONFIGURATION_NAMES)
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at 'launchConfigurationNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_LAUNCH_CONFIGURATION_NAMES}`,
+    );
+  const wanted = new Set(names);
+  const configurations = (ctx.world.scenario.launchConfigurations ?? []).filter(
+    (c) => c.account === ctx.caller.account && c.region === ctx.region && (!wanted.size || wanted.has(c.name)),
+  );
+  const max = maxRecordsOf(ctx, 50);
+  const scope = JSON.stringify([ctx.caller.account, ctx.region, 'launch-configurations', [...wanted]]);
+  const offset = offsetOf(ctx, scope);
+  const page = configurations.slice(offset, offset + max);
+  const more = offset + max < configurations.length;
+  return queryResponse(
+    ctx,
+    XML_NAMESPACES.autoscaling,
+    list('LaunchConfigurations', 'member', page.map(launchConfigurationXml)) +
+      (more ? text('NextToken', nextToken(offset + max, scope)) : ''),
+  );
+};
+
+/**
+ * DescribeWarmPool: a group's warm pool configuration and the instances in it, MaxRecords at
+ * most 50 (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeWarmPool.html);
+ * a group without a warm pool has neither.
+ */
+const describeWarmPool: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'autoscaling:DescribeWarmPool' });
+  const name = queryString(ctx.query.AutoScalingGroupName);
+  if (!name)
+    throw new AwsError(
+      'ValidationError',
+      "1 validation error detected: Value null at 'autoScalingGroupName' failed to satisfy constraint: Member must not be null",
+    );
+  const group = groupsOf(ctx).find((g) => g.name === name);
+  if (!group) throw new AwsError('ValidationError', `Group ${name} not found`);
+  const members = warmPoolMembers(group);
+  const max = maxRecordsOf(ctx, 50, 50);
+  const scope = JSON.stringify([ctx.caller.account, ctx.region, 'warm-pool', name]);
+  const offset = offsetOf(ctx, scope);
+  const page = members.slice(offset, offset + max);
+  const more = offset + max < members.length;
+  const template = group.launchTemplate ? templateXml(group.launchTemplate) : '';
+  return queryResponse(
+    ctx,
+    XML_NAMESPACES.autoscaling,
+    (group.warmPool ? warmPoolConfigurationXml(group.warmPool) : '') +
+      list(
+        'Instances',
+        'member',
+        page.map((i) => warmPoolInstanceXml(group, i, template)),
+      ) +
+      (more ? text('NextToken', nextToken(offset + max, scope)) : ''),
+  );
+};
+
 /** Auto Scaling operations by action name. */
 export const autoScalingHandlers: Record<string, Handler> = {
   DescribeAutoScalingGroups: describeAutoScalingGroups,
   DescribeScalingActivities: describeScalingActivities,
+  DescribeLaunchConfigurations: describeLaunchConfigurations,
+  DescribeWarmPool: describeWarmPool,
 };

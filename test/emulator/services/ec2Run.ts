@@ -6,7 +6,7 @@
  * authorization engine decides both; a refusal ends the instance pending -> terminated with
  * an empty block device list, listed for about an hour, and the caller's trail holds the
  * denied KMS call (F3, F6). `launchInstances` is also how a service (Auto Scaling) launches,
- * with its own caller (`autoScalingCaller`).
+ * with its own caller (`autoScalingCaller`): `scaleOutGroup` and `fillWarmPool` below.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -22,10 +22,11 @@ import { notAuthorizedMessage } from '../authz/denials';
 import { ec2Grantee, kmsContext } from '../authz/requestContext';
 import { AwsError } from '../errors';
 import { decideCreateGrant } from '../grant';
-import type { ScenarioLaunchDevice, ScenarioStateReason } from '../scenario';
+import type { ScenarioAutoScalingGroup, ScenarioLaunchDevice, ScenarioStateReason } from '../scenario';
 import type { Caller, InstanceRecord, VolumeRecord, World } from '../state';
 import { element, escapeXml, list, text } from '../xml';
 import { LAUNCH_FAILURE, respond } from './ec2';
+import { drawFromWarmPool, enterWarmPool, warmPoolMembers, warmPoolTargetSize, whenSettled } from './warmPool';
 
 /** A KMS key EC2 could not use because of its state (src/aws-records.md Q2). */
 const INVALID_KEY_STATE: ScenarioStateReason = {
@@ -52,6 +53,31 @@ export interface LaunchSpec {
   onSettled?: (instance: InstanceRecord) => void;
 }
 
+/**
+ * The EC2 part of AutoScalingServiceRolePolicy, the role's own policy: it has no KMS action,
+ * which is why a key policy must name the role
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AutoScalingServiceRolePolicy.html).
+ */
+const SERVICE_ROLE_EC2 = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'EC2InstanceManagement',
+      Effect: 'Allow',
+      Action: [
+        'ec2:CreateFleet',
+        'ec2:CreateTags',
+        'ec2:Describe*',
+        'ec2:RunInstances',
+        'ec2:StartInstances',
+        'ec2:StopInstances',
+        'ec2:TerminateInstances',
+      ],
+      Resource: '*',
+    },
+  ],
+};
+
 /** The caller Auto Scaling launches as: its service-linked role's `AutoScaling` session (src/aws-records.md Q3). */
 export function autoScalingCaller(account: string): Caller {
   const roleArn = `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
@@ -64,7 +90,7 @@ export function autoScalingCaller(account: string): Caller {
       sessionName: 'AutoScaling',
       accessKeyId: 'ASIA' + account.padStart(12, '0') + 'ASGS',
       secretAccessKey: 'not-a-secret-service-linked-role',
-      policies: [],
+      policies: [{ name: 'AutoScalingServiceRolePolicy', document: SERVICE_ROLE_EC2 }],
       uniqueId,
     },
     arn: `arn:aws:sts::${account}:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling`,
@@ -542,12 +568,74 @@ export const ec2RunHandlers: Record<string, Handler> = {
   CreateFleet: createFleet,
 };
 
+/** How Auto Scaling words a launch: into the group, into its warm pool, or out of the pool (src/aws-records.md Q3a). */
+type GroupLaunchKind = 'group' | 'into-warm-pool' | 'from-warm-pool';
+const LAUNCH_WORDS: Record<GroupLaunchKind, string> = {
+  group: 'Launching a new EC2 instance',
+  'into-warm-pool': 'Launching a new EC2 instance into warm pool',
+  'from-warm-pool': 'Launching a new EC2 instance from warm pool',
+};
+
+function groupOf(world: World, groupName: string, account: string, region: string): ScenarioAutoScalingGroup {
+  const group = (world.scenario.autoScalingGroups ?? []).find(
+    (g) => g.name === groupName && g.account === account && g.region === region,
+  );
+  if (!group) throw new Error(`no Auto Scaling group ${groupName} in ${account}/${region}`);
+  if (!group.launchTemplate) throw new Error(`group ${groupName} has no launch template`);
+  return group;
+}
+
+/** The session a group acts as: its service-linked role's, a custom-suffix role's when it names one. */
+function groupCaller(group: ScenarioAutoScalingGroup): Caller {
+  const caller = autoScalingCaller(group.account);
+  if (group.serviceLinkedRoleArn) {
+    // A custom-suffix role (AWSServiceRoleForAutoScaling_<suffix>) has its own session name.
+    const roleName = group.serviceLinkedRoleArn.split('/').pop() ?? 'AWSServiceRoleForAutoScaling';
+    caller.principal = { ...caller.principal, arn: group.serviceLinkedRoleArn, name: roleName };
+    caller.arn = `arn:aws:sts::${group.account}:assumed-role/${roleName}/AutoScaling`;
+  }
+  return caller;
+}
+
+const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
+
 /**
- * Auto Scaling raising a group to its desired capacity: one launch from the group's launch
- * template as its service-linked role's session (the group's own role when it names one), tagged
- * with the group, and a scaling activity per instance, newest first, in the words Auto Scaling
- * uses (src/aws-records.md Q3, F7): Successful for a running instance, Cancelled with the
- * termination reason for one that ended at launch. Returns the instances launched.
+ * Records one launch as a scaling activity, newest first, in the words Auto Scaling uses
+ * (src/aws-records.md Q3, F7): Successful for a running instance, Cancelled with the
+ * termination reason for one that did not come up. Returns whether it failed.
+ */
+function recordLaunch(
+  group: ScenarioAutoScalingGroup,
+  instance: InstanceRecord,
+  kind: GroupLaunchKind,
+  started: Date,
+  cause: string,
+): boolean {
+  const failed = instance.state !== 'running';
+  const statusMessage = failed
+    ? `Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: ${instance.stateReason?.message ?? ''}`
+    : undefined;
+  group.activities = [
+    {
+      activityId: randomUUID(),
+      description: `${LAUNCH_WORDS[kind]}: ${instance.id}${failed ? `.  Status Reason: ${statusMessage}` : ''}`,
+      cause,
+      statusCode: failed ? 'Cancelled' : 'Successful',
+      ...(statusMessage ? { statusMessage } : {}),
+      startTime: started.toISOString(),
+      endTime: new Date().toISOString(),
+    },
+    ...(group.activities ?? []),
+  ];
+  return failed;
+}
+
+/**
+ * Auto Scaling raising a group to its desired capacity, as its service-linked role's session
+ * (the group's own role when it names one): warmed instances first, started out of the warm
+ * pool when they rest stopped, then one launch from the group's launch template for the rest,
+ * tagged with the group; a scaling activity per instance. Refilling the pool afterwards is
+ * `fillWarmPool`'s. Returns the instances taken from the pool, then those launched.
  */
 export async function scaleOutGroup(
   world: World,
@@ -555,50 +643,74 @@ export async function scaleOutGroup(
   account: string,
   region: string,
 ): Promise<InstanceRecord[]> {
-  const group = (world.scenario.autoScalingGroups ?? []).find(
-    (g) => g.name === groupName && g.account === account && g.region === region,
-  );
-  if (!group) throw new Error(`no Auto Scaling group ${groupName} in ${account}/${region}`);
-  if (!group.launchTemplate) throw new Error(`group ${groupName} has no launch template`);
+  const group = groupOf(world, groupName, account, region);
   const inService = (group.instances ?? []).filter((i) => i.lifecycleState === 'InService').length;
   const missing = Math.max(0, group.desiredCapacity - inService);
   if (missing === 0) return [];
-  const caller = autoScalingCaller(account);
-  if (group.serviceLinkedRoleArn) {
-    // A custom-suffix role (AWSServiceRoleForAutoScaling_<suffix>) has its own session name.
-    const roleName = group.serviceLinkedRoleArn.split('/').pop() ?? 'AWSServiceRoleForAutoScaling';
-    caller.principal = { ...caller.principal, arn: group.serviceLinkedRoleArn, name: roleName };
-    caller.arn = `arn:aws:sts::${account}:assumed-role/${roleName}/AutoScaling`;
-  }
+  const caller = groupCaller(group);
   const started = new Date();
-  const record = (instance: InstanceRecord): void => {
-    const failed = instance.state !== 'running';
-    const reason = instance.stateReason ? `${instance.stateReason.message}` : '';
-    const statusMessage = failed
-      ? `Instance became unhealthy while waiting for instance to be in InService state. Termination Reason: ${reason}`
-      : undefined;
-    group.activities = [
-      {
-        activityId: randomUUID(),
-        description: `Launching a new EC2 instance: ${instance.id}${failed ? `.  Status Reason: ${statusMessage}` : ''}`,
-        cause: `At ${started.toISOString().replace(/\.\d+Z$/, 'Z')} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${inService} to ${group.desiredCapacity}.`,
-        statusCode: failed ? 'Cancelled' : 'Successful',
-        ...(statusMessage ? { statusMessage } : {}),
-        startTime: started.toISOString(),
-        endTime: new Date().toISOString(),
-      },
-      ...(group.activities ?? []),
-    ];
-    if (!failed)
+  const cause = `At ${isoSeconds(started)} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${inService} to ${group.desiredCapacity}.`;
+  const intoService = (kind: GroupLaunchKind) => (instance: InstanceRecord) => {
+    if (!recordLaunch(group, instance, kind, started, cause))
       group.instances = [...(group.instances ?? []), { instanceId: instance.id, lifecycleState: 'InService' }];
   };
-  return launchInstances(world, caller, {
+  const warmed = await drawFromWarmPool(world, group, caller, missing);
+  for (const instance of warmed) whenSettled(world, instance, () => intoService('from-warm-pool')(instance));
+  if (warmed.length === missing) return warmed;
+  const launched = await launchInstances(world, caller, {
     account,
     region,
-    count: missing,
+    count: missing - warmed.length,
     template: group.launchTemplate,
     invokedBy: 'autoscaling.amazonaws.com',
     tags: { 'aws:autoscaling:groupName': group.name },
-    onSettled: record,
+    onSettled: intoService('group'),
   });
+  return [...warmed, ...launched];
+}
+
+/**
+ * Auto Scaling filling a group's warm pool up to its size (`warmPoolTargetSize`): the missing
+ * instances launched like any of the group's launches, as its role, so KMS decides each. A
+ * launch that ends terminated is a Cancelled "into warm pool" activity and stays out of the
+ * pool; one that runs enters the pool, stopped (or hibernated) by the role, or kept running
+ * (src/aws-records.md Q3a). Returns the instances launched.
+ */
+export async function fillWarmPool(
+  world: World,
+  groupName: string,
+  account: string,
+  region: string,
+): Promise<InstanceRecord[]> {
+  const group = groupOf(world, groupName, account, region);
+  if (!group.warmPool) throw new Error(`group ${groupName} has no warm pool`);
+  const size = warmPoolMembers(group).length;
+  const target = warmPoolTargetSize(group);
+  if (size >= target) return [];
+  const caller = groupCaller(group);
+  const started = new Date();
+  // The wording of this cause is not from a record (src/aws-records.md Q3a).
+  const cause = `At ${isoSeconds(started)} an instance was launched into the warm pool in response to a difference between desired and actual warm pool capacity, increasing the warm pool size from ${size} to ${target}.`;
+  const entering: Promise<void>[] = [];
+  const settled = (instance: InstanceRecord): void => {
+    if (recordLaunch(group, instance, 'into-warm-pool', started, cause)) return;
+    const entry = enterWarmPool(world, group, instance, caller).catch((error: unknown) => {
+      process.stderr.write(
+        `emulator: ${instance.id} did not enter the warm pool: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+    });
+    entering.push(entry);
+  };
+  const launched = await launchInstances(world, caller, {
+    account,
+    region,
+    count: target - size,
+    template: group.launchTemplate,
+    invokedBy: 'autoscaling.amazonaws.com',
+    tags: { 'aws:autoscaling:groupName': group.name },
+    onSettled: settled,
+  });
+  // Without a launch delay every launch has settled: wait for the pool to take them in.
+  await Promise.all(entering);
+  return launched;
 }

@@ -118,6 +118,8 @@ describe('Auto Scaling groups', () => {
       instanceIds: ['i-0000000000000000a', 'i-0000000000000000b'],
       hasWarmPool: true,
       shortOfCapacity: true,
+      // MaxSize 4 - desired 3 = 1, MinSize 1; no WarmPoolSize reported.
+      warmPoolShortfall: 1,
     });
     const plain = mapAutoScalingGroup(
       { AutoScalingGroupName: 'old', LaunchConfigurationName: 'lc-1', DesiredCapacity: 0 } as never,
