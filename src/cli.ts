@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { DIAGNOSE_USAGE, runDiagnose } from './cli/diagnose';
 import { LINT_USAGE, runLint } from './cli/lint';
+import { READINESS_USAGE, runReadiness } from './cli/readiness';
 
 const USAGE = `usage: ec2-launch-doctor <command> [options]
 
@@ -14,6 +15,10 @@ commands:
   ${DIAGNOSE_USAGE.replace('usage: ec2-launch-doctor ', '')}
       find out why an EC2 instance stopped (read-only AWS calls; exit 0: verdict reached,
       2: usage or credential error, 3: no verdict, e.g. AWS could not be reached)
+  ${READINESS_USAGE.replace('usage: ec2-launch-doctor ', '')}
+      predict whether a group, a launch template or a stopped instance will launch, from key
+      states, key policies and IAM (read-only AWS calls; exit 0: will launch, 1: will fail,
+      2: usage or credential error or not found, 3: cannot tell)
   lsp --stdio
       a language server (LSP over stdin/stdout) with the same diagnostics, quick fixes and
       hovers as the extension, for other editors
@@ -34,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
     case 'diagnose':
       // The AWS layer (and SDK) loads only for commands that talk to AWS.
       return runDiagnose(rest, { ...io, env: process.env }, await import('./aws'));
+    case 'readiness':
+      return runReadiness(rest, { ...io, env: process.env }, await import('./aws/bundle'));
     case 'lsp': {
       // The server runs until the client says exit; the library ends the process then.
       const { runLanguageServer } = await import('./lsp/server');

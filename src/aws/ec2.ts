@@ -1,6 +1,7 @@
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   DescribeRegionsCommand,
   DescribeSnapshotsCommand,
@@ -14,6 +15,7 @@ import {
   type DescribeInstancesCommandInput,
   type Image,
   type Instance,
+  type LaunchTemplate,
   type LaunchTemplateBlockDeviceMapping,
   type LaunchTemplateVersion,
   type Snapshot,
@@ -315,6 +317,55 @@ export async function describeLaunchTemplateVersions(
     if (!nextToken) break;
   }
   return { ok: true, value: versions };
+}
+
+/** A launch template as DescribeLaunchTemplates lists it, for a pick: no versions' contents. */
+export interface LaunchTemplateSummary {
+  id: string;
+  name?: string;
+  defaultVersion?: number;
+  latestVersion?: number;
+}
+
+/** DescribeLaunchTemplates returns at most 200 templates a page. */
+const TEMPLATES_PAGE_SIZE = 200;
+/** A guard against a service that keeps returning NextToken: 100 pages is 20,000 templates (the quota is 5,000 a region). */
+const MAX_TEMPLATE_LIST_PAGES = 100;
+
+/**
+ * The launch templates of a region (paged DescribeLaunchTemplates, 200 a page, read-only),
+ * each with its default and latest version numbers, for the palette's pick.
+ */
+export async function describeLaunchTemplates(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  options: SignalOption = {},
+): Promise<Outcome<LaunchTemplateSummary[]>> {
+  const templates: LaunchTemplateSummary[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_TEMPLATE_LIST_PAGES; page++) {
+    const command = new DescribeLaunchTemplatesCommand({
+      MaxResults: TEMPLATES_PAGE_SIZE,
+      NextToken: nextToken,
+    });
+    const out = await session.send('EC2', profile, region, command, 'ec2:DescribeLaunchTemplates', options);
+    if (!out.ok) return out;
+    templates.push(...(out.value.LaunchTemplates ?? []).flatMap(mapLaunchTemplate));
+    nextToken = out.value.NextToken || undefined;
+    if (!nextToken) break;
+  }
+  return { ok: true, value: templates };
+}
+
+/** Maps an SDK launch template; one without an id is left out. Pure. */
+export function mapLaunchTemplate(template: LaunchTemplate): LaunchTemplateSummary[] {
+  if (!template.LaunchTemplateId) return [];
+  const summary: LaunchTemplateSummary = { id: template.LaunchTemplateId };
+  if (template.LaunchTemplateName) summary.name = template.LaunchTemplateName;
+  if (template.DefaultVersionNumber !== undefined) summary.defaultVersion = template.DefaultVersionNumber;
+  if (template.LatestVersionNumber !== undefined) summary.latestVersion = template.LatestVersionNumber;
+  return [summary];
 }
 
 /** The given AMIs (DescribeImages) with their block devices and snapshots. Unknown ids fail as not-found. */

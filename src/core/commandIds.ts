@@ -6,6 +6,7 @@
 export const COMMAND_IDS = {
   diagnoseStoppedInstance: 'ec2LaunchDoctor.diagnoseStoppedInstance',
   diagnoseAutoScalingGroup: 'ec2LaunchDoctor.diagnoseAutoScalingGroup',
+  checkLaunchReadiness: 'ec2LaunchDoctor.checkLaunchReadiness',
   refresh: 'ec2LaunchDoctor.refresh',
   filter: 'ec2LaunchDoctor.filter',
   clearFilter: 'ec2LaunchDoctor.clearFilter',

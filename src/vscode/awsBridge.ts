@@ -1,5 +1,6 @@
 import type * as AwsModule from '../aws/bundle';
 import type { StateChange } from '../aws';
+import type { LaunchTemplateSummary } from '../aws/ec2';
 import { parseKeyArn } from '../core/arn';
 import type {
   CreateGrantArgs,
@@ -7,6 +8,7 @@ import type {
   DiagnosisReport,
   GroupDiagnosisReport,
   LaunchPrediction,
+  LaunchSubject,
 } from '../core/diagnosis';
 import type {
   AutoScalingGroupSummary,
@@ -42,6 +44,13 @@ export interface GroupDiagnosisTarget {
   profile: string;
   region: string;
   groupName: string;
+}
+
+/** What Check Launch Readiness predicts: a group, a launch template or a stopped instance, seen by a profile in a region. */
+export interface ReadinessTarget {
+  profile: string;
+  region: string;
+  subject: LaunchSubject;
 }
 
 /**
@@ -83,6 +92,14 @@ export interface AwsFacade {
   createGrant(args: CreateGrantArgs): Promise<Outcome<GrantCreated>>;
   /** Predicts whether starting the stopped instance as `target.profile` gets its keys (reads only). */
   predictStart(target: DiagnosisTarget): Promise<LaunchPrediction>;
+  /**
+   * Predicts whether the target launches (reads only: key states, key policies, IAM
+   * simulation; no CloudTrail). For a group the launching principal is its role, otherwise
+   * the profile's identity.
+   */
+  predictLaunch(target: ReadinessTarget, options: Pick<DiagnoseOptions, 'signal'>): Promise<LaunchPrediction>;
+  /** The launch templates of a region (paged DescribeLaunchTemplates), for the palette's pick. */
+  launchTemplates(profile: string, region: string): Promise<Outcome<LaunchTemplateSummary[]>>;
   /** Runs the diagnosis engine over the AWS ports of the target's profile and region. */
   diagnose(target: DiagnosisTarget, options: Pick<DiagnoseOptions, 'signal' | 'onStep'>): Promise<DiagnosisReport>;
   /** The Auto Scaling groups of a region (paged DescribeAutoScalingGroups), for the palette's pick. */
@@ -258,6 +275,17 @@ export class AwsBridge {
           ports,
         );
       },
+      predictLaunch: async (target, options) => {
+        const session = this.current;
+        const ports = this.aws.createDiagnosisPorts(session, target.profile, target.region);
+        const profilesByAccount = await session.profilesByAccount();
+        return this.aws.predictLaunch(
+          { subject: target.subject, profile: target.profile, region: target.region, profilesByAccount },
+          ports,
+          options,
+        );
+      },
+      launchTemplates: (profile, region) => this.aws.describeLaunchTemplates(this.current, profile, region),
       diagnose: async (target, options) => {
         const session = this.current;
         const ports = this.aws.createDiagnosisPorts(session, target.profile, target.region);

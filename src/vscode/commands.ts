@@ -5,6 +5,7 @@ import { diagnoseStoppedInstance } from './diagnose/diagnoseCommand';
 import { diagnoseAutoScalingGroup } from './diagnose/diagnoseGroupCommand';
 import { createGrant } from './diagnose/grantCommand';
 import { fixInCode } from './diagnose/fixInCode';
+import { checkLaunchReadiness } from './diagnose/readinessCommand';
 import {
   changeKeyState,
   copyReport,
@@ -36,6 +37,7 @@ export function createCommands(): Record<CommandName, CommandFactory> {
   return {
     diagnoseStoppedInstance,
     diagnoseAutoScalingGroup,
+    checkLaunchReadiness,
     refresh,
     filter,
     clearFilter,

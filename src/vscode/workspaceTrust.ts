@@ -10,6 +10,7 @@ import type { Command } from './commandContext';
 export const NEEDS_WORKSPACE_TRUST: ReadonlySet<CommandName> = new Set<CommandName>([
   'diagnoseStoppedInstance',
   'diagnoseAutoScalingGroup',
+  'checkLaunchReadiness',
   'refresh',
   'startInstance',
   'stopInstance',

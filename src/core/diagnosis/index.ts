@@ -8,6 +8,18 @@ export {
   type PredictedOutcome,
   type PredictionInput,
 } from './predict';
+export {
+  readinessArgsOf,
+  readinessHeadline,
+  readinessJson,
+  readinessMarkdown,
+  readinessText,
+  subjectName,
+  subjectOfArgs,
+  type ReadinessArgs,
+  type ReadinessContext,
+  type ReadinessJson,
+} from './readinessText';
 export type { CallOptions, DiagnosisPorts, SimulationResult } from './ports';
 export * from './types';
 export {

@@ -6,14 +6,15 @@ import type { CommandContext } from '../commandContext';
 import { instanceLabel, toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
 import { verdictChange } from './reportChange';
 import {
+  errorItems,
   instanceItems,
   profileItems,
   regionItems,
   typedInstanceItem,
   type InstanceItem,
-  type PickItem,
 } from './pickItems';
-import { escapeIcons, plainMessage } from '../markdown';
+import { pickStep, runPick, toQuickPickItem } from './quickPickSteps';
+import { plainMessage } from '../markdown';
 
 /**
  * "EC2: Diagnose Stopped Instance". From the tree it diagnoses the clicked instance; from the
@@ -79,9 +80,6 @@ export async function diagnoseAndShow(ctx: CommandContext, target: InstanceRef):
   }
 }
 
-/** What one step of the palette path answers: a choice, Back, or nothing (the pick was closed). */
-type StepAnswer<T> = { chosen: T } | 'back' | undefined;
-
 /**
  * The palette path: profile, region, instance, each a step with a Back button (but the
  * first). Back returns to the step before with its list as it was.
@@ -130,75 +128,6 @@ async function pickInstance(
       if (instance !== 'back') return instance;
     }
   }
-}
-
-/** An AWS failure as quick pick items: what failed and what to do, neither pickable. */
-function errorItems(what: string, error: { message: string; nextStep: string }): PickItem[] {
-  return [
-    {
-      label: `$(error) ${escapeIcons(what)}`,
-      detail: escapeIcons(`${error.message} ${error.nextStep}`),
-      pickable: false,
-    },
-  ];
-}
-
-/** One step: a quick pick of the items `load` gives (busy until then), with Back when `back`. */
-function pickStep<T extends PickItem>(
-  title: string,
-  placeholder: string,
-  back: boolean,
-  load: () => Promise<T[]>,
-): Promise<StepAnswer<T>> {
-  type Item = vscode.QuickPickItem & T;
-  const pick = vscode.window.createQuickPick<Item>();
-  pick.title = title;
-  pick.placeholder = placeholder;
-  pick.buttons = back ? [vscode.QuickInputButtons.Back] : [];
-  pick.busy = true;
-  void load().then(
-    (items) => {
-      pick.busy = false;
-      pick.items = items.map(toQuickPickItem) as Item[];
-    },
-    () => (pick.busy = false),
-  );
-  return runPick(pick, (item) => (item.pickable === false ? 'stay' : { chosen: item as T }));
-}
-
-/** A pure item as VS Code takes it: a separator keeps only its label. */
-function toQuickPickItem<T extends PickItem>(item: T): vscode.QuickPickItem & T {
-  return item.separator
-    ? ({ ...item, kind: vscode.QuickPickItemKind.Separator } as vscode.QuickPickItem & T)
-    : (item as vscode.QuickPickItem & T);
-}
-
-/** Shows the pick until an item is accepted ('stay' keeps it open), Back is pressed or it is closed. */
-function runPick<I extends vscode.QuickPickItem, R>(
-  pick: vscode.QuickPick<I>,
-  accept: (item: I) => { chosen: R } | 'stay',
-): Promise<StepAnswer<R>> {
-  return new Promise((resolve) => {
-    let answered = false;
-    const answer = (value: StepAnswer<R>) => {
-      if (answered) return;
-      answered = true;
-      resolve(value);
-      pick.hide();
-    };
-    pick.onDidTriggerButton((button) => button === vscode.QuickInputButtons.Back && answer('back'));
-    pick.onDidAccept(() => {
-      const chosen = pick.selectedItems[0];
-      if (!chosen) return;
-      const result = accept(chosen);
-      if (result !== 'stay') answer(result);
-    });
-    pick.onDidHide(() => {
-      answer(undefined);
-      pick.dispose();
-    });
-    pick.show();
-  });
 }
 
 /** Instances of the region, those stopped at launch first; an instance id may also be typed. */

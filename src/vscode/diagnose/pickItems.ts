@@ -88,3 +88,14 @@ function separator(label: string): InstanceItem {
 export function typedInstanceItem(instanceId: string): InstanceItem {
   return { label: escapeIcons(instanceId), description: 'instance id', instanceId };
 }
+
+/** An AWS failure as quick pick items: what failed and what to do, neither pickable. */
+export function errorItems(what: string, error: { message: string; nextStep: string }): PickItem[] {
+  return [
+    {
+      label: `$(error) ${escapeIcons(what)}`,
+      detail: escapeIcons(`${error.message} ${error.nextStep}`),
+      pickable: false,
+    },
+  ];
+}

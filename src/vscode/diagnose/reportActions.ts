@@ -3,10 +3,10 @@
 import { parsePrincipalArn } from '../../core/arn';
 import { COMMAND_IDS } from '../../core/commandIds';
 import { iamPrincipalConsoleUrl } from '../../core/console';
-import type { FixInCodeArgs, OpenKeyPolicyArgs } from '../../core/diagnosis/commandArgs';
+import type { ChangeKeyStateArgs, FixInCodeArgs, OpenKeyPolicyArgs } from '../../core/diagnosis/commandArgs';
 import { markdownText } from '../../core/diagnosis/escape';
 import { commandUri } from '../../core/diagnosis/render';
-import type { DiagnosisReport, VerdictCode } from '../../core/diagnosis/types';
+import type { DiagnosisReport, GroupDiagnosisReport, VerdictCode } from '../../core/diagnosis/types';
 
 /** Verdicts whose fix is an edit of the key policy even when the report carries no statement to add (a Deny to narrow). */
 const KEY_POLICY_EDIT_VERDICTS: ReadonlySet<VerdictCode> = new Set<VerdictCode>([
@@ -98,7 +98,7 @@ function principalName(arn: string): string {
 }
 
 /** A key by its first alias, else its id. */
-function keyName(report: DiagnosisReport, keyArn: string): string {
+function keyName(report: Pick<DiagnosisReport, 'keys'>, keyArn: string): string {
   const key = (report.keys ?? []).find((k) => k.arn === keyArn || k.keyId === keyArn);
   return key?.aliases?.[0] ?? key?.keyId ?? keyArn.split('/').pop() ?? keyArn;
 }
@@ -110,6 +110,43 @@ function keyName(report: DiagnosisReport, keyArn: string): string {
 export function verdictLine(report: DiagnosisReport): string {
   const instance = report.instance?.name ? `${report.instance.name} (${report.instanceId})` : report.instanceId;
   const parts = [`${instance}: ${report.verdict.title}`];
+  const who = report.verdict.principalArn ?? report.principal?.arn;
+  if (who) parts.push(`for ${principalName(who)}`);
+  if (report.verdict.keyArn) parts.push(`on key ${keyName(report, report.verdict.keyArn)}`);
+  return `${parts.join(' ')}.`;
+}
+
+/**
+ * A group report's actions, first to last: its first fix's own action (Open key policy for a
+ * key policy statement, Create grant for a grant, Enable key or Cancel key deletion), then
+ * Diagnose again and Check launch readiness (the prediction that says whether the group's
+ * next launch gets its keys, e.g. after the fix).
+ */
+export function groupReportActions(report: GroupDiagnosisReport): ReportAction[] {
+  const actions: ReportAction[] = [];
+  const where = { profile: report.profile, region: report.region };
+  const keyFix = report.fixes.find((f) => f.target === 'key-policy');
+  if (keyFix) {
+    const args: OpenKeyPolicyArgs = { ...where, keyArn: keyFix.keyArn, principalArn: keyFix.principalArn };
+    actions.push({ label: 'Open key policy', target: commandUri(COMMAND_IDS.openKeyPolicy, args) });
+  }
+  const grant = report.fixes.find((f) => f.target === 'grant');
+  if (grant) actions.push({ label: 'Create grant', target: commandUri(COMMAND_IDS.createGrant, grant.args) });
+  const state = report.fixes.find((f) => f.target === 'key-state');
+  if (state?.action === 'enable-key' || state?.action === 'cancel-key-deletion') {
+    const args: ChangeKeyStateArgs = { profile: report.profile, keyArn: state.keyArn, action: state.action };
+    const label = state.action === 'enable-key' ? 'Enable key' : 'Cancel key deletion';
+    actions.push({ label, target: commandUri(COMMAND_IDS.changeKeyState, args) });
+  }
+  const group = { ...where, groupName: report.groupName };
+  actions.push({ label: 'Diagnose again', target: commandUri(COMMAND_IDS.diagnoseAutoScalingGroup, group) });
+  actions.push({ label: 'Check launch readiness', target: commandUri(COMMAND_IDS.checkLaunchReadiness, group) });
+  return actions;
+}
+
+/** A group's verdict in one line with names instead of ARNs. Plain text (escaped by the caller). */
+export function groupVerdictLine(report: GroupDiagnosisReport): string {
+  const parts = [`Auto Scaling group ${report.groupName}: ${report.verdict.title}`];
   const who = report.verdict.principalArn ?? report.principal?.arn;
   if (who) parts.push(`for ${principalName(who)}`);
   if (report.verdict.keyArn) parts.push(`on key ${keyName(report, report.verdict.keyArn)}`);

@@ -1,8 +1,15 @@
 // What a report says once something it diagnosed changed: a "What changed" section at its top,
 // with Diagnose again. No `vscode` import: the wording is tested in plain mocha.
-import type { DiagnosisReport } from '../../core/diagnosis/types';
+import type { DiagnosisReport, GroupDiagnosisReport } from '../../core/diagnosis/types';
 import { markdownCode, markdownText } from '../../core/diagnosis/escape';
-import { actionsMarkdown, reportActions, verdictLine, type KeyDefinitionLink } from './reportActions';
+import {
+  actionsMarkdown,
+  groupReportActions,
+  groupVerdictLine,
+  reportActions,
+  verdictLine,
+  type KeyDefinitionLink,
+} from './reportActions';
 
 /** A change made from the report (or seen after it), in words, with when it happened. */
 export interface ReportChange {
@@ -53,6 +60,31 @@ export function withChanges(
       ? markdown.replace(/^## Verdict: /m, '## Verdict before these changes: ')
       : markdown;
   // The section goes after the report's title and the context line below it.
+  const at = indexAfterHeader(body);
+  return `${body.slice(0, at)}${lines.join('\n')}\n${body.slice(at)}`;
+}
+
+/**
+ * A group report's Markdown as the view shows it: its verdict in one line and its actions
+ * (the first fix's action, Diagnose again, Check launch readiness) after the title.
+ */
+export function withGroupActions(report: GroupDiagnosisReport, markdown: string): string {
+  const lines = [`**${markdownText(groupVerdictLine(report))}**`, '', actionsMarkdown(groupReportActions(report)), ''];
+  const at = indexAfterHeader(markdown);
+  return `${markdown.slice(0, at)}${lines.join('\n')}\n${markdown.slice(at)}`;
+}
+
+/**
+ * A readiness page once something changed after it (a key policy saved, a key enabled): a
+ * "What changed" section before its reasons, and its headline marked as from before the
+ * change, since the prediction may no longer hold. Check again makes a new one.
+ */
+export function readinessWithChanges(markdown: string, changes: readonly ReportChange[]): string {
+  if (changes.length === 0) return markdown;
+  const lines = ['## What changed', ''];
+  for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);
+  lines.push('', 'The prediction below is from before these changes: use Check again.', '');
+  const body = markdown.replace(/^# Prediction: /m, '# Prediction before these changes: ');
   const at = indexAfterHeader(body);
   return `${body.slice(0, at)}${lines.join('\n')}\n${body.slice(at)}`;
 }

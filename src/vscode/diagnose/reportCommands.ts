@@ -13,16 +13,28 @@ import { withChanges } from './reportChange';
 import type { ReportView } from './reportView';
 import { escapeIcons, plainMessage } from '../markdown';
 
+/** The offer, after a key change, to predict the launch of the group whose fix it was. */
+const CHECK_READINESS = 'Check Launch Readiness';
+
 /**
  * After a key's policy or state changed: every report whose fix concerns the key says so on
  * top (its verdict may be out of date), and the person is offered to start the diagnosed
- * instance again (asking as whom) or to check the fix without starting anything.
+ * instance again (asking as whom) or to check the fix without starting anything; for a
+ * group's fix, to check its launch readiness.
  */
 export function afterKeyChange(reports: ReportView, keyArn: string, what: string): void {
   void reports.noteKeyChange(keyArn, what);
   const report = reports.latestForKey(keyArn);
-  const offer = report?.instance?.state === 'stopped' ? ['Start Instance Again…', 'Check the Fix'] : [];
+  // Without an instance to start, a group whose fix this was can be predicted again.
+  const group = report ? undefined : reports.latestGroupForKey(keyArn);
+  const offer =
+    report?.instance?.state === 'stopped' ? ['Start Instance Again…', 'Check the Fix'] : group ? [CHECK_READINESS] : [];
   void vscode.window.showInformationMessage(plainMessage(what), ...offer).then((pick) => {
+    if (pick === CHECK_READINESS && group) {
+      const args = { profile: group.profile, region: group.region, groupName: group.groupName };
+      void vscode.commands.executeCommand(COMMAND_IDS.checkLaunchReadiness, args);
+      return;
+    }
     if (!pick || !report) return;
     const target = {
       profile: report.profile,

@@ -1,16 +1,39 @@
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../../core/commandIds';
+import type { LaunchPrediction, LaunchSubject } from '../../core/diagnosis/predict';
+import { readinessMarkdown, subjectShortName } from '../../core/diagnosis/readinessText';
 import { REPORT_COMMANDS } from '../../core/diagnosis/render';
 import type { DiagnosisReport, GroupDiagnosisReport } from '../../core/diagnosis/types';
 import type { KeyDefinitionLink } from './reportActions';
-import { withChanges, type ReportChange } from './reportChange';
+import { readinessWithChanges, withChanges, withGroupActions, type ReportChange } from './reportChange';
 
-/** The report links may run exactly these commands and no others (Diagnose again is the view's own). */
+/**
+ * The report links may run exactly these commands and no others (Diagnose again and Check
+ * launch readiness are the view's own).
+ */
 const ALLOWED_COMMANDS = [
   ...Object.values(REPORT_COMMANDS),
   COMMAND_IDS.diagnoseStoppedInstance,
+  COMMAND_IDS.diagnoseAutoScalingGroup,
+  COMMAND_IDS.checkLaunchReadiness,
   COMMAND_IDS.fixInCode,
 ];
+
+/** A launch readiness prediction as the view holds it. */
+export interface RenderedReadiness {
+  profile: string;
+  region: string;
+  prediction: LaunchPrediction;
+  /** ISO 8601. */
+  predictedAt: string;
+  /** What changed since (a saved key policy, an enabled key); shown on top. */
+  changes: ReportChange[];
+}
+
+/** The view's key of a prediction: where, and the subject as it was asked. */
+function readinessKey(profile: string, region: string, subject: LaunchSubject): string {
+  return `readiness/${profile}/${region}/${JSON.stringify(subject)}`;
+}
 
 /** A report with its Markdown, rendered by the engine's bundle (with and without command links). */
 export interface RenderedReport {
@@ -44,6 +67,8 @@ export class ReportView implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   /** Latest report per Auto Scaling group. */
   private readonly groupReports = new Map<string, GroupDiagnosisReport>();
+  /** Latest launch readiness prediction per subject. */
+  private readonly predictions = new Map<string, RenderedReadiness>();
 
   /** `findDefinitions` names the workspace files defining the key a report's fix edits. */
   constructor(private readonly findDefinitions?: (report: DiagnosisReport) => Promise<readonly KeyDefinitionLink[]>) {}
@@ -70,8 +95,21 @@ export class ReportView implements vscode.Disposable {
     await this.render(rendered);
   }
 
-  /** Records a change to a key (saved policy, enabled, deletion cancelled) on every report whose fix concerns it. */
+  /**
+   * Records a change to a key (saved policy, enabled, deletion cancelled) on every report
+   * whose fix concerns it, and on every prediction that read the key.
+   */
   async noteKeyChange(keyArn: string, text: string): Promise<void> {
+    for (const rendered of this.predictions.values()) {
+      const { prediction } = rendered;
+      const concerns =
+        prediction.keys.some((k) => k.arn === keyArn) || prediction.fixes.some((f) => f.keyArn === keyArn);
+      if (!concerns) continue;
+      rendered.changes.push({ at: new Date().toISOString(), text });
+      // An open page is updated where it is; a closed one is not opened again for this.
+      if (this.panels.has(readinessKey(rendered.profile, rendered.region, prediction.subject)))
+        await this.renderReadiness(rendered, false);
+    }
     for (const rendered of this.reports.values()) {
       const concerns =
         rendered.report.fixes.some((f) => f.keyArn === keyArn) || rendered.report.verdict.keyArn === keyArn;
@@ -104,6 +142,11 @@ export class ReportView implements vscode.Disposable {
     return this.render(rendered);
   }
 
+  /** The latest group report whose fix concerns this key, to offer its launch readiness after a save. */
+  latestGroupForKey(keyArn: string): GroupDiagnosisReport | undefined {
+    return [...this.groupReports.values()].reverse().find((r) => r.fixes.some((f) => f.keyArn === keyArn));
+  }
+
   /** The latest report of an Auto Scaling group, for tests. */
   latestGroup(profile: string, region: string, groupName: string): GroupDiagnosisReport | undefined {
     return this.groupReports.get(`group/${profile}/${region}/${groupName}`);
@@ -118,10 +161,49 @@ export class ReportView implements vscode.Disposable {
     markdown: { linked: string; plain: string },
   ): Promise<vscode.WebviewPanel> {
     const key = `group/${report.profile}/${report.region}/${report.groupName}`;
+    // Re-inserting moves the key to the end, so "latest" lookups see insertion order as age.
+    this.groupReports.delete(key);
     this.groupReports.set(key, report);
     const panel = this.panel(key, `Diagnosis: Auto Scaling group ${report.groupName}`);
-    panel.webview.html = await this.html(panel.webview, markdown.linked);
+    panel.webview.html = await this.html(panel.webview, withGroupActions(report, markdown.linked));
     panel.reveal();
+    return panel;
+  }
+
+  /** The latest prediction for a subject, for tests. */
+  latestReadiness(profile: string, region: string, subject: LaunchSubject): RenderedReadiness | undefined {
+    return this.predictions.get(readinessKey(profile, region, subject));
+  }
+
+  /**
+   * Shows (or updates) a launch readiness prediction in the same view, titled as a
+   * prediction; its fixes carry the links a diagnosis report's have.
+   */
+  async showReadiness(
+    where: { profile: string; region: string },
+    prediction: LaunchPrediction,
+  ): Promise<vscode.WebviewPanel> {
+    const rendered: RenderedReadiness = {
+      ...where,
+      prediction,
+      predictedAt: new Date().toISOString(),
+      changes: [],
+    };
+    this.predictions.set(readinessKey(where.profile, where.region, prediction.subject), rendered);
+    return this.renderReadiness(rendered);
+  }
+
+  private async renderReadiness(rendered: RenderedReadiness, reveal = true): Promise<vscode.WebviewPanel> {
+    const { prediction, profile, region } = rendered;
+    const key = readinessKey(profile, region, prediction.subject);
+    const panel = this.panel(key, `Prediction: ${subjectShortName(prediction.subject)}`);
+    const markdown = readinessMarkdown(
+      prediction,
+      { profile, region, predictedAt: rendered.predictedAt },
+      { links: true },
+    );
+    panel.webview.html = await this.html(panel.webview, readinessWithChanges(markdown, rendered.changes));
+    if (reveal) panel.reveal();
     return panel;
   }
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GroupDiagnosisReport, KeyPolicyFix } from '../../../src/core/diagnosis';
+import type { GroupDiagnosisReport, KeyPolicyFix, LaunchPrediction } from '../../../src/core/diagnosis';
 import type { GroupNode, GroupsFolderNode } from '../../../src/vscode/explorer/groupNodes';
 import type { ExplorerNode, ProfileNode, RegionNode } from '../../../src/vscode/explorer/nodes';
 import { answeringConfirmations, eventually, extensionApi } from './support';
@@ -167,6 +167,53 @@ describe('Auto Scaling groups in the tree', function () {
     );
   });
 
+  /** The failing group's node, as the tree shows it now. */
+  async function groupNode(): Promise<GroupNode> {
+    const api = await extensionApi();
+    const children = await regionChildren();
+    const [group] = (await api.instances.getChildren(children[0])) as GroupNode[];
+    assert.ok(group, 'no failing group');
+    return group;
+  }
+
+  /** Check Launch Readiness on the group's node, as its context menu runs it. */
+  async function readinessFromTree(): Promise<LaunchPrediction> {
+    const prediction = await vscode.commands.executeCommand<LaunchPrediction | undefined>(
+      'ec2LaunchDoctor.checkLaunchReadiness',
+      await groupNode(),
+    );
+    assert.ok(prediction, 'no prediction');
+    assert.equal(prediction.kind, 'prediction');
+    assert.deepEqual(prediction.subject, { kind: 'auto-scaling-group', groupName: GROUP });
+    assert.equal(prediction.principal?.policyArn ?? prediction.principal?.arn, ROLE);
+    assert.equal(prediction.calls.byAction['cloudtrail:LookupEvents'], undefined, 'a prediction reads no CloudTrail');
+    const api = await extensionApi();
+    assert.equal(
+      api.reports.latestReadiness(PROFILE, REGION, prediction.subject)?.prediction,
+      prediction,
+      'the report view holds the prediction',
+    );
+    await eventually(
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Prediction: ${GROUP}`),
+      'the prediction tab to open',
+    );
+    return prediction;
+  }
+
+  it('predicts from the group node, before the fix, that its launch will fail, with the key policy fix', async () => {
+    const prediction = await readinessFromTree();
+    assert.equal(prediction.outcome, 'will-fail', `${prediction.reason} ${prediction.unread.join(' ')}`);
+    assert.equal(prediction.code, 'kms-create-grant-not-allowed');
+    assert.ok(
+      prediction.fixes.some((f) => f.target === 'key-policy'),
+      `fixes: ${prediction.fixes.map((f) => f.target).join(', ')}`,
+    );
+    assert.ok(
+      prediction.keys.length > 0 && prediction.keys.every((k) => k.state === 'Enabled'),
+      JSON.stringify(prediction.keys),
+    );
+  });
+
   it('applies the fix through Open key policy: the next diagnosis finds the key policy lets the role launch', async () => {
     const api = await extensionApi();
     const report = api.reports.latestGroup(PROFILE, REGION, GROUP);
@@ -212,6 +259,15 @@ describe('Auto Scaling groups in the tree', function () {
       !again.fixes.some((f) => f.target === 'key-policy' && f.keyArn === first.keyArn),
       `fixes: ${JSON.stringify(again.fixes)}`,
     );
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('predicts from the group node, after the key policy fix, that its launch will succeed', async () => {
+    const prediction = await readinessFromTree();
+    assert.equal(prediction.outcome, 'will-launch', `${prediction.reason} ${prediction.unread.join(' ')}`);
+    assert.equal(prediction.code, undefined);
+    assert.deepEqual(prediction.fixes, []);
+    assert.deepEqual(prediction.unread, []);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

@@ -1,7 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { iamPrincipalConsoleUrl } from '../../../src/core/console';
-import type { DiagnosisReport, Fix } from '../../../src/core/diagnosis/types';
-import { reportActions, verdictLine } from '../../../src/vscode/diagnose/reportActions';
+import type { DiagnosisReport, Fix, GroupDiagnosisReport } from '../../../src/core/diagnosis/types';
+import {
+  groupReportActions,
+  groupVerdictLine,
+  reportActions,
+  verdictLine,
+} from '../../../src/vscode/diagnose/reportActions';
 
 const KEY = 'arn:aws:kms:eu-west-1:111111111111:key/1a2b3c4d-0002-4abc-8def-000000000002';
 const ROLE = 'arn:aws:iam::111111111111:role/Operator';
@@ -93,6 +98,80 @@ describe('The one-line verdict', () => {
     assert.equal(
       verdictLine(bare),
       'app-1 (i-00de0000000000004): Missing kms:CreateGrant permission on key 1a2b3c4d-0002-4abc-8def-000000000002.',
+    );
+  });
+});
+
+describe('The actions at the top of an Auto Scaling group report', () => {
+  const SLR = 'arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling';
+  function groupReport(fixes: Fix[]): GroupDiagnosisReport {
+    return {
+      subject: 'auto-scaling-group',
+      groupName: 'eks-nodes-asg',
+      profile: 'dev-admin',
+      region: 'eu-west-1',
+      verdict: { code: 'kms-create-grant-not-allowed', title: 'Missing grant', keyArn: KEY, principalArn: SLR },
+      keys: [{ arn: KEY, keyId: 'k', aliases: ['alias/eks'] }],
+      fixes,
+    } as unknown as GroupDiagnosisReport;
+  }
+
+  it('opens the key policy of the fix, then diagnoses again and checks launch readiness, for the group', () => {
+    const fix: Fix = { target: 'key-policy', keyArn: KEY, principalArn: SLR, statement: {}, role: 'required' };
+    const actions = groupReportActions(groupReport([fix]));
+    assert.deepEqual(
+      actions.map((a) => a.label),
+      ['Open key policy', 'Diagnose again', 'Check launch readiness'],
+    );
+    assert.deepEqual(argsOf(actions[0].target), {
+      profile: 'dev-admin',
+      region: 'eu-west-1',
+      keyArn: KEY,
+      principalArn: SLR,
+    });
+    const group = { profile: 'dev-admin', region: 'eu-west-1', groupName: 'eks-nodes-asg' };
+    assert.match(actions[1].target, /^command:ec2LaunchDoctor\.diagnoseAutoScalingGroup\?/);
+    assert.deepEqual(argsOf(actions[1].target), group);
+    assert.match(actions[2].target, /^command:ec2LaunchDoctor\.checkLaunchReadiness\?/);
+    assert.deepEqual(argsOf(actions[2].target), group);
+  });
+
+  it('creates the grant of a grant fix, enables a disabled key, and always offers the two checks', () => {
+    const args = {
+      profile: 'dev-admin',
+      region: 'eu-west-1',
+      keyArn: KEY,
+      granteePrincipal: SLR,
+      operations: ['Decrypt'],
+    };
+    const grant: Fix = {
+      target: 'grant',
+      keyArn: KEY,
+      principalArn: SLR,
+      operations: ['Decrypt'],
+      account: '111111111111',
+      command: [],
+      args,
+      role: 'required',
+    };
+    const enable: Fix = { target: 'key-state', keyArn: KEY, action: 'enable-key', role: 'required' };
+    const actions = groupReportActions(groupReport([grant, enable]));
+    assert.deepEqual(
+      actions.map((a) => a.label),
+      ['Create grant', 'Enable key', 'Diagnose again', 'Check launch readiness'],
+    );
+    assert.deepEqual(argsOf(actions[0].target), args);
+    assert.deepEqual(argsOf(actions[1].target), { profile: 'dev-admin', keyArn: KEY, action: 'enable-key' });
+    assert.deepEqual(
+      groupReportActions(groupReport([])).map((a) => a.label),
+      ['Diagnose again', 'Check launch readiness'],
+    );
+  });
+
+  it('words the verdict with the group, the role and the key by name', () => {
+    assert.equal(
+      groupVerdictLine(groupReport([])),
+      'Auto Scaling group eks-nodes-asg: Missing grant for role AWSServiceRoleForAutoScaling on key alias/eks.',
     );
   });
 });

@@ -1,6 +1,11 @@
 import * as assert from 'node:assert/strict';
-import type { DiagnosisReport } from '../../../src/core/diagnosis/types';
-import { verdictChange, withChanges } from '../../../src/vscode/diagnose/reportChange';
+import type { DiagnosisReport, GroupDiagnosisReport } from '../../../src/core/diagnosis/types';
+import {
+  readinessWithChanges,
+  verdictChange,
+  withChanges,
+  withGroupActions,
+} from '../../../src/vscode/diagnose/reportChange';
 
 function report(code: string, title: string): DiagnosisReport {
   return {
@@ -66,5 +71,39 @@ describe('A report says what changed since it was made', () => {
     assert.match(plain, /## Verdict: /);
     // The brackets are escaped: the text cannot make a link.
     assert.ok(plain.includes('Started \\[as\\](command:evil)'), plain);
+  });
+});
+
+describe('A group report and a prediction in the report view', () => {
+  const GROUP_MARKDOWN =
+    '# Why Auto Scaling group `web` fails to launch\n\nProfile `p`.\n\n## Verdict: Missing grant\n\nbody\n';
+
+  it('gives a group report its verdict line and actions after the title, escaping the group name', () => {
+    const report = {
+      subject: 'auto-scaling-group',
+      groupName: 'web *[x](command:y)*',
+      profile: 'p',
+      region: 'r',
+      verdict: { code: 'kms-create-grant-not-allowed', title: 'Missing grant' },
+      keys: [],
+      fixes: [],
+    } as unknown as GroupDiagnosisReport;
+    const md = withGroupActions(report, GROUP_MARKDOWN);
+    const [before, after] = md.split('## Verdict: Missing grant');
+    assert.ok(before.startsWith('# Why Auto Scaling group `web` fails to launch\n\nProfile `p`.\n\n'), before);
+    assert.match(before, /\*\*Auto Scaling group web \\\*\\\[x\\\]\(command:y\)\\\*: Missing grant\.\*\*/);
+    assert.match(before, /\[Diagnose again\]\(command:ec2LaunchDoctor\.diagnoseAutoScalingGroup\?/);
+    assert.match(before, /\[Check launch readiness\]\(command:ec2LaunchDoctor\.checkLaunchReadiness\?/);
+    assert.equal(after, '\n\nbody\n');
+  });
+
+  it('marks a prediction made before a change as such, with the change on top', () => {
+    const page = '# Prediction: Auto Scaling group `web` will fail\n\nProfile `p`.\n\n## Why\n\nreason\n';
+    assert.equal(readinessWithChanges(page, []), page, 'unchanged without changes');
+    const md = readinessWithChanges(page, [{ at: '2024-10-04T18:06:36.000Z', text: 'Key policy of <k> saved.' }]);
+    assert.match(md, /^# Prediction before these changes: Auto Scaling group `web` will fail$/m);
+    assert.match(md, /## What changed\n\n- `18:06:36 UTC` Key policy of &lt;k&gt; saved\.\n/);
+    assert.ok(md.indexOf('## What changed') < md.indexOf('## Why'));
+    assert.match(md, /use Check again/);
   });
 });

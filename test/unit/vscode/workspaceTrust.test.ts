@@ -40,6 +40,8 @@ describe('commands in an untrusted workspace', () => {
     const callsAws: CommandName[] = [
       'diagnoseStoppedInstance',
       'diagnoseAutoScalingGroup',
+      // Reads key states, key policies and the IAM simulation.
+      'checkLaunchReadiness',
       'refresh',
       'startInstance',
       'stopInstance',
