@@ -29,6 +29,27 @@ const common = {
   legalComments: 'none',
 };
 
+/**
+ * Every module of the activation bundle imports `vscode` as a namespace, and esbuild wraps
+ * each such import of a CommonJS module in a copy of its exports: one copy of the whole
+ * API per importing module, made when the bundle loads (several milliseconds at
+ * activation). Resolving `vscode` to one ES module that re-exports it makes that copy once.
+ */
+const sharedVscode = {
+  name: 'shared-vscode',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, (args) =>
+      args.namespace === 'shared-vscode'
+        ? { path: 'vscode', external: true }
+        : { path: 'vscode', namespace: 'shared-vscode' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'shared-vscode' }, () => ({
+      contents: "export * from 'vscode';",
+      loader: 'js',
+    }));
+  },
+};
+
 const builds = [
   {
     ...common,
@@ -39,6 +60,7 @@ const builds = [
     // src/vscode/policy/policyBridge.ts, formatsBridge.ts). An external matches the import
     // text in every file, so these names must be imported nowhere else.
     external: ['vscode', './aws', './analyzer', './formats'],
+    plugins: [sharedVscode],
     metafile: true,
   },
   { ...common, entryPoints: { aws: 'src/aws/bundle.ts' }, outdir: 'dist', external: ['vscode'] },
@@ -91,7 +113,7 @@ const watchReporter = {
 
 if (watch) {
   const contexts = await Promise.all(
-    builds.map((options) => esbuild.context({ ...options, plugins: [watchReporter] })),
+    builds.map((options) => esbuild.context({ ...options, plugins: [...(options.plugins ?? []), watchReporter] })),
   );
   await Promise.all(contexts.map((ctx) => ctx.watch()));
 } else {

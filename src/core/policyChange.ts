@@ -1,4 +1,4 @@
-import { policyStatements } from './policy';
+import { policyStatements } from './policy/values';
 import { KEY_POLICY_SIZE_LIMIT_TEXT, utf8ByteLength } from './policy/limits';
 
 /**

@@ -5,7 +5,7 @@
 import { isAccountId, parsePrincipalArn } from '../arn';
 import { parseDocument, type DocumentKind, type ParsedDocument, type PolicyView } from './document';
 import { analysisFailedFinding, FINDING_SEVERITY, type Finding, type PolicyFix } from './findings';
-import { MAX_NESTING_DEPTH } from './limits';
+import { groupedCount, MAX_NESTING_DEPTH } from './limits';
 import { detectFormatting, type FormattingOptions } from './fixes';
 import { plannedPolicies, type PlannedPolicy } from './formats/terraformPlan';
 import { LocalEditor } from './localEdits';
@@ -96,8 +96,8 @@ export function shifted(result: AnalysisResult, by: number): AnalysisResult {
 
 function notAnalyzedReason(why: ParsedDocument['notAnalyzed'], options: AnalyzeOptions): string {
   if (why && 'length' in why) {
-    const limit = (options.maxLength ?? 0).toLocaleString('en-US');
-    return `it has ${why.length.toLocaleString('en-US')} characters, more than the ${limit} analyzed as you type; run "ec2-launch-doctor lint" on it.`;
+    const limit = groupedCount(options.maxLength ?? 0);
+    return `it has ${groupedCount(why.length)} characters, more than the ${limit} analyzed as you type; run "ec2-launch-doctor lint" on it.`;
   }
   return `it nests ${why?.depth ?? 'too many'} levels deep, more than the ${MAX_NESTING_DEPTH} levels the analyzer reads (no policy or template nests that deep).`;
 }

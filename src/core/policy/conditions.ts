@@ -9,12 +9,31 @@ import { matchArn, matchWildcard } from './match';
 export type ContextValue = string | string[] | boolean;
 export type ConditionContext = ReadonlyMap<string, ContextValue>;
 
+/**
+ * Condition key names lower-cased, by name as written. The analyzer builds a context for
+ * every request it evaluates, with the same few key names each time: lower-casing them
+ * anew was most of the work. Bounded, so that names from hostile input cannot grow it.
+ */
+const lowerCaseNames = new Map<string, string>();
+const LOWER_CASE_NAMES_LIMIT = 1000;
+
+function lowerCaseName(name: string): string {
+  let lower = lowerCaseNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerCaseNames.size >= LOWER_CASE_NAMES_LIMIT) lowerCaseNames.clear();
+    lowerCaseNames.set(name, lower);
+  }
+  return lower;
+}
+
 /** Lower-cases the context's keys once so each condition lookup is a single map hit. */
 export function normalizeContext(keys: Record<string, ContextValue>): Map<string, ContextValue> {
   const map = new Map<string, ContextValue>();
   if (keys && typeof keys === 'object') {
-    for (const [k, v] of Object.entries(keys)) {
-      if (typeof v === 'string' || typeof v === 'boolean' || Array.isArray(v)) map.set(k.toLowerCase(), v);
+    for (const k of Object.keys(keys)) {
+      const v = keys[k];
+      if (typeof v === 'string' || typeof v === 'boolean' || Array.isArray(v)) map.set(lowerCaseName(k), v);
     }
   }
   return map;

@@ -16,7 +16,7 @@ import { nodeValue } from './document';
 import { wordGrantVerdict, type GrantVerdictFacts } from './messages';
 import { accountOfArn, iamUniqueIdKind, isAccountId, parsePrincipalArn } from '../arn';
 import { matchWildcard } from './match';
-import { isRecord } from './values';
+import { isRecord, policyStatements, type RawStatement } from './values';
 
 export interface RequestContext {
   /** e.g. `kms:CreateGrant`. */
@@ -60,17 +60,7 @@ export interface PolicyEvaluation {
   iamDelegation: boolean;
 }
 
-/** One statement as found in the document, before validation. */
-export type RawStatement = Record<string, unknown>;
-
-/** The statements of a policy document: `Statement` may be an array or a single object. */
-export function policyStatements(policy: unknown): RawStatement[] {
-  if (!isRecord(policy)) return [];
-  const statement = policy.Statement;
-  if (Array.isArray(statement)) return statement.map((s) => (isRecord(s) ? s : {}));
-  if (isRecord(statement)) return [statement];
-  return [];
-}
+export { policyStatements, type RawStatement } from './values';
 
 /** A string or an array of strings; undefined when the element holds anything else. */
 export function stringList(value: unknown): string[] | undefined {
@@ -181,24 +171,27 @@ interface PrincipalIndex {
 
 function indexPrincipal(value: unknown): PrincipalIndex {
   const index: PrincipalIndex = { invalid: false, any: false, exact: new Set(), accounts: new Set(), roles: new Map() };
-  const invalid = (): PrincipalIndex => ({ ...index, invalid: true });
   if (value === '*') return { ...index, any: true };
-  if (!isRecord(value)) return invalid();
+  if (!isRecord(value)) return invalidIndex(index);
   const entries = Object.entries(value);
-  if (entries.length === 0) return invalid();
+  if (entries.length === 0) return invalidIndex(index);
   for (const [type, raw] of entries) {
     const list = stringList(raw);
-    if (!list) return invalid();
+    if (!list) return invalidIndex(index);
     if (list.length === 0) continue;
     if (type === 'AWS') {
       for (const entry of list) indexAwsEntry(index, entry);
     } else if (isExactPrincipalType(type)) {
       for (const entry of list) index.exact.add(entry);
     } else {
-      return invalid();
+      return invalidIndex(index);
     }
   }
   return index;
+}
+
+function invalidIndex(index: PrincipalIndex): PrincipalIndex {
+  return { ...index, invalid: true };
 }
 
 function indexAwsEntry(index: PrincipalIndex, entry: string): void {
@@ -227,34 +220,57 @@ function roleKey(partition: string, account: string, roleName: string): string {
   return `${partition}:${account}:${roleName}`;
 }
 
-/** The request as statement matching needs it, computed once per evaluation. */
-interface CallerFacts {
-  request: RequestContext;
+/** The request as statement matching needs it, computed once per evaluation (or once when prepared). */
+class CallerFacts {
   /**
    * The condition keys lower-cased, built on the first statement with a Condition that
    * gets that far: most statements of a large policy fail on action or principal first.
    */
-  context?: ConditionContext;
+  context: ConditionContext | undefined = undefined;
   /**
    * Whether to answer from the principal index: only for a policy compiled ahead (asked
    * again and again), and only when the request's ARN and account are strings (otherwise
    * only the entry-by-entry match gives the exact answer). A one-off evaluation scans.
    */
-  indexable: boolean;
+  readonly indexable: boolean;
   /** The role key of an assumed-role session, undefined for any other caller. */
-  sessionRoleKey?: string;
+  readonly sessionRoleKey: string | undefined;
   /** The caller is an account root: naming its account names the caller itself. */
-  root: boolean;
+  readonly root: boolean;
+
+  constructor(
+    readonly request: RequestContext,
+    reused: boolean,
+  ) {
+    const parsed = typeof request.principalArn === 'string' ? parsePrincipalArn(request.principalArn) : undefined;
+    this.root = parsed?.kind === 'root';
+    this.indexable = reused && typeof request.principalArn === 'string' && typeof request.principalAccount === 'string';
+    this.sessionRoleKey =
+      this.indexable && parsed?.kind === 'assumed-role'
+        ? roleKey(parsed.partition, parsed.account, parsed.roleName ?? '')
+        : undefined;
+  }
+}
+
+/**
+ * A request read once for many evaluations against compiled policies: its caller parsed
+ * and, on first need, its condition keys lower-cased. The analyzer puts each request to a
+ * policy several times (a statement first, then the whole policy); reading it each time
+ * cost more than the matching. The request must not change once prepared.
+ */
+export type PreparedRequest = CallerFacts;
+
+/** Prepares a request for `evaluatePolicy` and `statementMatch` on compiled policies. */
+export function prepareRequest(request: RequestContext): PreparedRequest {
+  return new CallerFacts(request, true);
+}
+
+function isPrepared(value: RequestContext | PreparedRequest): value is CallerFacts {
+  return value instanceof CallerFacts;
 }
 
 function callerFacts(request: RequestContext, reused: boolean): CallerFacts {
-  const parsed = typeof request.principalArn === 'string' ? parsePrincipalArn(request.principalArn) : undefined;
-  const root = parsed?.kind === 'root';
-  const indexable = reused && typeof request.principalArn === 'string' && typeof request.principalAccount === 'string';
-  if (!indexable) return { request, indexable, root };
-  const sessionRoleKey =
-    parsed?.kind === 'assumed-role' ? roleKey(parsed.partition, parsed.account, parsed.roleName ?? '') : undefined;
-  return { request, indexable, sessionRoleKey, root };
+  return new CallerFacts(request, reused);
 }
 
 /** Matches a statement's Principal/NotPrincipal (flags of `PrincipalMatch`). */
@@ -514,10 +530,19 @@ function asDocument(policy: unknown): unknown {
  * (Principal matters), `identity` an IAM policy (no Principal, Resource required).
  * Explicit Deny wins over Allow. Accepts a compiled policy too.
  */
-export function evaluatePolicy(policy: unknown, request: RequestContext, kind: PolicyKind): PolicyEvaluation {
+export function evaluatePolicy(
+  policy: unknown,
+  request: RequestContext | PreparedRequest,
+  kind: PolicyKind,
+): PolicyEvaluation {
   const reused = isCompiled(policy);
   const compiled = reused ? policy : compilePolicy(policy);
-  const caller = callerFacts(request, reused);
+  // A prepared request is for compiled policies; with a one-off policy it is read as any request.
+  const caller = isPrepared(request)
+    ? reused
+      ? request
+      : callerFacts(request.request, false)
+    : callerFacts(request, reused);
   const matched: MatchedStatement[] = [];
   let denied = false;
   let allowed = false;
@@ -557,12 +582,13 @@ function matchedStatement(
 export function statementMatch(
   policy: CompiledPolicy,
   index: number,
-  request: RequestContext,
+  request: RequestContext | PreparedRequest,
   kind: PolicyKind,
 ): MatchedStatement | undefined {
   const statement = policy.statementsByIndex.get(index);
   if (!statement) return undefined;
-  const result = statementApplies(statement, callerFacts(request, true), kind, policy.variables);
+  const caller = isPrepared(request) ? request : callerFacts(request, true);
+  const result = statementApplies(statement, caller, kind, policy.variables);
   return result.applies ? matchedStatement(statement, result.principalMatch) : undefined;
 }
 
@@ -690,38 +716,49 @@ export function createGrantVerdict(
 ): CreateGrantResult {
   const principal = request.principalArn;
   const matched = result.matched;
-  const decided = (verdict: CreateGrantVerdict, facts: GrantVerdictFacts): CreateGrantResult => ({
-    verdict,
-    reason: wordGrantVerdict(facts),
-    matched,
-  });
   if (result.decision === 'explicit-deny') {
-    return decided('denied', { cause: 'denied', principal, statements: matched.filter((m) => m.effect === 'Deny') });
+    return decided('denied', matched, {
+      cause: 'denied',
+      principal,
+      statements: matched.filter((m) => m.effect === 'Deny'),
+    });
   }
   const crossAccount =
     keyAccount !== undefined && request.principalAccount !== '' && keyAccount !== request.principalAccount;
   if (result.decision === 'allow') {
     const statements = matched.filter((m) => m.effect === 'Allow' && m.principalMatch === 'direct');
     if (crossAccount) {
-      return decided('relies-on-iam', {
+      return decided('relies-on-iam', matched, {
         cause: 'allowed-cross-account',
         principal,
         statements,
         callerAccount: request.principalAccount,
       });
     }
-    return decided('allowed', { cause: 'allowed', principal, statements });
+    return decided('allowed', matched, { cause: 'allowed', principal, statements });
   }
   if (result.iamDelegation) {
-    return decided('relies-on-iam', {
+    return decided('relies-on-iam', matched, {
       cause: 'account-delegation-only',
       principal,
       statements: matched.filter((m) => m.principalMatch === 'account'),
     });
   }
-  return decided('denied', {
+  return decided('denied', matched, {
     cause: 'nothing-allows',
     principal,
     viaService: String(request.conditionKeys['kms:ViaService']),
   });
+}
+
+/**
+ * A verdict with its reason worded. A function of its own, not a closure in
+ * `createGrantVerdict`: that runs for every principal of a policy.
+ */
+function decided(
+  verdict: CreateGrantVerdict,
+  matched: MatchedStatement[],
+  facts: GrantVerdictFacts,
+): CreateGrantResult {
+  return { verdict, reason: wordGrantVerdict(facts), matched };
 }

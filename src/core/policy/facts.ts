@@ -11,6 +11,7 @@ import {
   createGrantVerdict,
   ec2GrantRequest,
   evaluatePolicy,
+  prepareRequest,
   statementMatch,
   stringList,
   type CompiledPolicy,
@@ -18,6 +19,7 @@ import {
   type MatchedStatement,
   type PolicyEvaluation,
   type PolicyKind,
+  type PreparedRequest,
   type RequestContext,
 } from './evaluate';
 import { DELEGATION_SID, uniqueSid } from './fixes';
@@ -84,12 +86,17 @@ export class PolicyFacts {
   readonly keyAccount?: string;
   /** How `keyAccount` was found. */
   readonly keyAccountSource?: KeyAccountSource;
-  /** Evaluations by `variant kind`, then by candidate key. */
-  private readonly evaluations = new Map<string, Map<string, PolicyEvaluation>>();
+  /** Evaluations by kind, then variant, then candidate key. */
+  private readonly evaluations: Record<PolicyKind, Map<GrantRequestVariant, Map<string, PolicyEvaluation>>> = {
+    resource: new Map(),
+    identity: new Map(),
+  };
   /** `nextSid` answers, by base: finding one costs the number of Sids already numbered. */
   private readonly freeSids = new Map<string, string>();
-  /** Requests by variant, then by candidate key. */
-  private readonly requests = new Map<GrantRequestVariant, Map<string, RequestContext>>();
+  /** What each principal entry names, by entry: the rules ask about the same entries again and again. */
+  private readonly entries = new Map<string, EntryFacts>();
+  /** Requests by variant, then by candidate key, each prepared once for all its evaluations. */
+  private readonly requests = new Map<GrantRequestVariant, Map<string, PreparedRequest>>();
 
   constructor(
     readonly view: PolicyView,
@@ -122,9 +129,9 @@ export class PolicyFacts {
     for (const s of this.statements) {
       if (typeof s.value.Sid === 'string') this.sids.add(s.value.Sid);
       for (const entry of awsPrincipalEntries(s.value.Principal).concat(awsPrincipalEntries(s.value.NotPrincipal))) {
-        const account = principalEntryAccount(entry);
+        const { account, namesPrincipal } = this.entryFacts(entry);
         if (account) count(account);
-        if (entry !== '*' && !isAccountPrincipal(entry) && parsePrincipalArn(entry)) named.add(entry);
+        if (namesPrincipal) named.add(entry);
       }
       walkStrings(s.value.Condition, (v) => {
         if (isAccountId(v)) count(v);
@@ -146,6 +153,21 @@ export class PolicyFacts {
     this.anchor = propertyNode(view.node, 'Statement')?.children?.[0] ?? view.node;
   }
 
+  /** What a principal entry names: its account (as `principalEntryAccount`), and whether it is a principal ARN. */
+  private entryFacts(entry: string): EntryFacts {
+    let found = this.entries.get(entry);
+    if (!found) {
+      found = { account: principalEntryAccount(entry), namesPrincipal: namesPrincipal(entry) };
+      this.entries.set(entry, found);
+    }
+    return found;
+  }
+
+  /** Whether a principal entry names a principal by its ARN (not an account, not `"*"`). */
+  namesPrincipal(entry: string): boolean {
+    return this.entryFacts(entry).namesPrincipal;
+  }
+
   /** "Any principal of account X" for each account the policy names (or the placeholder). */
   accountMembers(): PrincipalCandidate[] {
     const accounts = this.accounts.length > 0 ? this.accounts : [PLACEHOLDER_ACCOUNT];
@@ -158,7 +180,7 @@ export class PolicyFacts {
     variant: GrantRequestVariant,
     kind: PolicyKind = 'resource',
   ): PolicyEvaluation {
-    const byCandidate = cacheIn(this.evaluations, `${variant} ${kind}`);
+    const byCandidate = cacheIn(this.evaluations[kind], variant);
     const key = candidateKey(candidate);
     let result = byCandidate.get(key);
     if (!result) {
@@ -172,7 +194,7 @@ export class PolicyFacts {
   createGrant(candidate: PrincipalCandidate): CreateGrantResult {
     return createGrantVerdict(
       this.evaluate(candidate, 'through-ec2'),
-      this.request(candidate, 'through-ec2'),
+      this.request(candidate, 'through-ec2').request,
       this.keyAccount,
     );
   }
@@ -187,12 +209,17 @@ export class PolicyFacts {
     return statementMatch(this.compiled, index, this.request(candidate, variant), kind);
   }
 
-  private request(candidate: PrincipalCandidate, variant: GrantRequestVariant): RequestContext {
+  private request(candidate: PrincipalCandidate, variant: GrantRequestVariant): PreparedRequest {
     const byCandidate = cacheIn(this.requests, variant);
     const key = candidateKey(candidate);
     let request = byCandidate.get(key);
     if (!request) {
-      request = grantRequest(callerArnOf(candidate), variant, this.region);
+      // The direct variants are EC2's request with other condition keys: built from it.
+      request = prepareRequest(
+        variant === 'through-ec2'
+          ? ec2GrantRequest(callerArnOf(candidate), { region: this.region })
+          : directGrantRequest(this.request(candidate, 'through-ec2').request, variant),
+      );
       byCandidate.set(key, request);
     }
     return request;
@@ -209,6 +236,16 @@ export class PolicyFacts {
   }
 }
 
+interface EntryFacts {
+  account: string | undefined;
+  namesPrincipal: boolean;
+}
+
+/** Whether a principal entry names a principal by its ARN (not an account, not `"*"`). */
+export function namesPrincipal(entry: string): boolean {
+  return entry !== '*' && !isAccountPrincipal(entry) && parsePrincipalArn(entry) !== undefined;
+}
+
 function cacheIn<K, V>(caches: Map<K, Map<string, V>>, key: K): Map<string, V> {
   let cache = caches.get(key);
   if (!cache) {
@@ -218,15 +255,20 @@ function cacheIn<K, V>(caches: Map<K, Map<string, V>>, key: K): Map<string, V> {
   return cache;
 }
 
-function grantRequest(callerArn: string, variant: GrantRequestVariant, region: string): RequestContext {
-  const request = ec2GrantRequest(callerArn, { region });
-  if (variant === 'through-ec2') return request;
-  const keys = { ...request.conditionKeys };
-  delete keys['kms:ViaService'];
+/**
+ * The principal calling CreateGrant itself: EC2's request without `kms:ViaService`,
+ * `aws:ViaAWSService` false, and the grant key false or absent. Built key by key rather than
+ * copied and deleted from: an object with deleted keys is slower to read for every statement.
+ */
+function directGrantRequest(ec2Request: RequestContext, variant: GrantRequestVariant): RequestContext {
+  const from = ec2Request.conditionKeys;
+  const keys: RequestContext['conditionKeys'] = {};
+  for (const name of Object.keys(from)) {
+    if (name !== 'kms:ViaService' && name !== GRANT_KEY) keys[name] = from[name];
+  }
   keys['aws:ViaAWSService'] = false;
   if (variant === 'direct-not-for-aws-resource') keys[GRANT_KEY] = false;
-  else delete keys[GRANT_KEY];
-  return { ...request, conditionKeys: keys };
+  return { ...ec2Request, conditionKeys: keys };
 }
 
 function walkStrings(value: unknown, visit: (s: string) => void, depth = 0): void {

@@ -3,12 +3,13 @@
  * for their encrypted volumes, who may create grants directly, and the policy's size.
  */
 import type { Node } from 'jsonc-parser';
-import { isAccountPrincipal, parsePrincipalArn } from '../arn';
+import { parsePrincipalArn } from '../arn';
 import {
   awsPrincipalEntries,
   createGrantDelegations,
   DIRECT_GRANT_VARIANTS,
   grantsAction,
+  namesPrincipal,
   type PolicyFacts,
   type StatementInfo,
 } from './facts';
@@ -78,15 +79,10 @@ export function isConsoleAdminStatement(s: StatementInfo): boolean {
   const v = s.value;
   if (v.Effect !== 'Allow' || 'Condition' in v || 'NotPrincipal' in v || !Array.isArray(v.Action)) return false;
   const entries = awsPrincipalEntries(v.Principal);
-  if (entries.length === 0 || !entries.every(isNamedPrincipal)) return false;
+  if (entries.length === 0 || !entries.every(namesPrincipal)) return false;
   const actions = new Set(v.Action.map((a) => (typeof a === 'string' ? a.toLowerCase() : '')));
   const known = (a: string): boolean => CONSOLE_ADMIN_WILDCARDS.includes(a) || CONSOLE_ADMIN_EXTRAS.has(a);
   return CONSOLE_ADMIN_WILDCARDS.every((a) => actions.has(a)) && [...actions].every(known);
-}
-
-/** A named principal ARN (not an account, not "*"), as a candidate. */
-function isNamedPrincipal(entry: string): boolean {
-  return entry !== '*' && !isAccountPrincipal(entry) && parsePrincipalArn(entry) !== undefined;
 }
 
 /** Deny statements blocking EC2's grant, with the principals they block. */
@@ -134,7 +130,7 @@ export function missingCreateGrantForUsers(facts: PolicyFacts): RuleFinding[] {
     if (!CRYPTO_ACTIONS.some((a) => grantsAction(s, a))) continue;
     const affected: string[] = [];
     for (const entry of awsPrincipalEntries(s.value.Principal)) {
-      if (!isNamedPrincipal(entry) || reported.has(entry)) continue;
+      if (!facts.namesPrincipal(entry) || reported.has(entry)) continue;
       if (facts.evaluate(arnPrincipal(entry), 'through-ec2').decision === 'implicit-deny') affected.push(entry);
     }
     if (affected.length === 0) continue;
@@ -180,7 +176,9 @@ export function unscopedCreateGrant(facts: PolicyFacts): RuleFinding[] {
     if ('NotPrincipal' in s.value) candidates = facts.accountMembers();
     else {
       const entries = awsPrincipalEntries(s.value.Principal);
-      candidates = entries.includes('*') ? facts.accountMembers() : entries.filter(isNamedPrincipal).map(arnPrincipal);
+      candidates = entries.includes('*')
+        ? facts.accountMembers()
+        : entries.filter((e) => facts.namesPrincipal(e)).map(arnPrincipal);
     }
     const flagged = candidates.filter((candidate) =>
       DIRECT_GRANT_VARIANTS.some((variant) => {

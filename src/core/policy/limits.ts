@@ -5,8 +5,18 @@
 /** KMS rejects a key policy larger than this many bytes (PutKeyPolicy, CreateKey). */
 export const KEY_POLICY_SIZE_LIMIT = 32_768;
 
+/**
+ * A count as people read it in English, digits grouped by commas: 32768 is "32,768", as
+ * `toLocaleString('en-US')` writes it. Not through Intl: its first use loads the locale data,
+ * tens of milliseconds, and the limit's text is built when the extension loads.
+ */
+export function groupedCount(count: number): string {
+  if (!Number.isSafeInteger(count) || count < 0) return count.toLocaleString('en-US');
+  return String(count).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
 /** The limit as people read it: "32,768". */
-export const KEY_POLICY_SIZE_LIMIT_TEXT = KEY_POLICY_SIZE_LIMIT.toLocaleString('en-US');
+export const KEY_POLICY_SIZE_LIMIT_TEXT = groupedCount(KEY_POLICY_SIZE_LIMIT);
 
 /**
  * The example account of the AWS documentation: stands for "the account" where a policy

@@ -6,7 +6,7 @@
 import type { UniqueIdKind } from '../arn';
 import type { CreateGrantVerdict } from './evaluate';
 import type { KeyAccountSource } from './facts';
-import { KEY_POLICY_SIZE_LIMIT_TEXT } from './limits';
+import { groupedCount, KEY_POLICY_SIZE_LIMIT_TEXT } from './limits';
 import { describeCandidate, type PrincipalCandidate } from './principals';
 
 /** A statement as people recognise it: its Sid, or its position. */
@@ -178,7 +178,7 @@ export function wordFinding(facts: FindingFacts): { message: string; details?: s
       );
     case 'policy-too-large':
       return {
-        message: `This key policy is ${facts.bytes.toLocaleString('en-US')} bytes; KMS rejects key policies over ${KEY_POLICY_SIZE_LIMIT_TEXT} bytes.`,
+        message: `This key policy is ${groupedCount(facts.bytes)} bytes; KMS rejects key policies over ${KEY_POLICY_SIZE_LIMIT_TEXT} bytes.`,
       };
     case 'orphaned-principal':
       return {

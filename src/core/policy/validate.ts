@@ -88,13 +88,15 @@ function checkPrincipal(node: Node, cfn: boolean, element: string, problems: Pro
   }
 }
 
+function isConditionScalar(n: Node, cfn: boolean): boolean {
+  return n.type === 'string' || n.type === 'boolean' || n.type === 'number' || isIntrinsic(n, cfn);
+}
+
 function checkConditionValue(node: Node, cfn: boolean, problems: Problem[]): void {
-  const scalar = (n: Node): boolean =>
-    n.type === 'string' || n.type === 'boolean' || n.type === 'number' || isIntrinsic(n, cfn);
-  if (scalar(node)) return;
+  if (isConditionScalar(node, cfn)) return;
   if (node.type === 'array') {
     for (const child of node.children ?? []) {
-      if (!scalar(child))
+      if (!isConditionScalar(child, cfn))
         problems.push({ node: child, message: 'Condition values must be strings, numbers or booleans.' });
     }
     return;

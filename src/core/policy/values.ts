@@ -5,6 +5,22 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** One statement as found in the document, before validation. */
+export type RawStatement = Record<string, unknown>;
+
+/**
+ * The statements of a policy document: `Statement` may be an array or a single object.
+ * Here, with no other dependency, so that the activation bundle can read statements without
+ * the analyzer's parser and tables.
+ */
+export function policyStatements(policy: unknown): RawStatement[] {
+  if (!isRecord(policy)) return [];
+  const statement = policy.Statement;
+  if (Array.isArray(statement)) return statement.map((s) => (isRecord(s) ? s : {}));
+  if (isRecord(statement)) return [statement];
+  return [];
+}
+
 /**
  * Replaces each `${...}` of `text` (the inner text runs to the first `}`) by what `replace`
  * returns for it; undefined leaves the `${` as written and goes on after it. Linear: the
