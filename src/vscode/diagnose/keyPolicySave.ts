@@ -1,6 +1,6 @@
 // Saving a key policy document to KMS, and where its backups go. No `vscode` import: the
 // order of the steps, the profile used and the folder names are tested in plain mocha.
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { parseKeyArn } from '../../core/arn';
 import { KEY_POLICY_SIZE_LIMIT, utf8ByteLength } from '../../core/policy/limits';
 import { summarizePolicyChange } from '../../core/policyChange';
@@ -125,5 +125,9 @@ export function backupFolderName(keyArn: string): string {
   if (key && safe.test(key.account) && safe.test(key.region) && safe.test(key.keyId)) {
     return `${key.account}-${key.region}-${key.keyId}`;
   }
+  // Loaded here, not at the top: node:crypto costs milliseconds at activation, and only an
+  // unusual key ARN ever needs this name.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof Crypto;
   return `key-${createHash('sha256').update(keyArn).digest('hex').slice(0, 32)}`;
 }
