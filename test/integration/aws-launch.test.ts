@@ -5,11 +5,7 @@
  * snapshot, and a snapshot shared from another account with that account's key.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
-  AwsSession,
   createDiagnosisPorts,
   describeImages,
   describeLaunchTemplateVersions,
@@ -18,25 +14,23 @@ import {
   groupsNeedingActivities,
   listAutoScalingGroups,
 } from '../../src/aws';
-import type { Outcome } from '../../src/core/model';
-import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
+import { loadScenario, type Scenario } from '../emulator';
+import {
+  ACCOUNT,
+  ADMIN,
+  GROUP,
+  KEY_ARN,
+  LAUNCH_TEMPLATE_ID,
+  REGION,
+  SLR_ARN,
+  useLaunchWorld,
+  value,
+} from './support/launchWorld';
 
-const REGION = 'us-west-2';
-const PROFILE = 'platform-admin';
-const ACCOUNT = '333333333333';
 const OTHER_ACCOUNT = '444444444444';
-const GROUP = 'eks-nodes-asg';
-const TEMPLATE_ID = 'lt-0a1b2c3d4e5f60001';
 const IMAGE = 'ami-0a1b2c3d4e5f60001';
-const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/5c466b7d-0001-4abc-8def-000000000001`;
 const SHARED_SNAPSHOT = 'snap-0f0e0d0c0b0a90001';
 const SHARED_KEY_ARN = `arn:aws:kms:${REGION}:${OTHER_ACCOUNT}:key/6d577c8e-0001-4abc-8def-000000000001`;
-const SLR = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-
-function value<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) assert.fail(`${outcome.error.kind}: ${outcome.error.message}`);
-  return outcome.value;
-}
 
 /** The Auto Scaling scenario, with a healthy second group and a snapshot another account shares. */
 function scenario(): Scenario {
@@ -48,7 +42,7 @@ function scenario(): Scenario {
     minSize: 1,
     maxSize: 2,
     desiredCapacity: 1,
-    launchTemplate: { id: TEMPLATE_ID, name: 'eks-nodes', version: '1' },
+    launchTemplate: { id: LAUNCH_TEMPLATE_ID, name: 'eks-nodes', version: '1' },
     instances: [{ instanceId: 'i-0aaaaaaaaaaaaaaa1', lifecycleState: 'InService' }],
   };
   const shared = {
@@ -72,32 +66,16 @@ function scenario(): Scenario {
 
 describe('launch sources against the emulator (real SDK over HTTP)', function () {
   this.timeout(30_000);
-  let home: string;
-  let emulator: Emulator;
-  let session: AwsSession;
-
-  before(async () => {
-    home = mkdtempSync(join(tmpdir(), 'eld-aws-launch-'));
-    const world = scenario();
-    emulator = await startEmulator({ scenario: world });
-    const files = writeAwsConfig(home, emulator, world);
-    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
-  });
-
-  after(async () => {
-    session?.dispose();
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const world = useLaunchWorld('aws-launch', scenario);
 
   it('lists the groups in one DescribeAutoScalingGroups, and only the failing one needs its activities', async () => {
-    emulator.resetCalls();
-    const groups = value(await listAutoScalingGroups(session, PROFILE, REGION));
-    assert.equal(emulator.callCount({ service: 'autoscaling', action: 'DescribeAutoScalingGroups' }), 1);
+    world.emulator.resetCalls();
+    const groups = value(await listAutoScalingGroups(world.session, ADMIN, REGION));
+    assert.equal(world.emulator.callCount({ service: 'autoscaling', action: 'DescribeAutoScalingGroups' }), 1);
     const failing = groups.find((g) => g.name === GROUP);
     assert.ok(failing, JSON.stringify(groups));
-    assert.deepEqual(failing.launchTemplate, { id: TEMPLATE_ID, name: 'eks-nodes', version: '$Default' });
-    assert.equal(failing.serviceLinkedRoleArn, SLR);
+    assert.deepEqual(failing.launchTemplate, { id: LAUNCH_TEMPLATE_ID, name: 'eks-nodes', version: '$Default' });
+    assert.equal(failing.serviceLinkedRoleArn, SLR_ARN);
     assert.equal(failing.desiredCapacity, 1);
     assert.equal(failing.inServiceCount, 0);
     assert.equal(failing.shortOfCapacity, true);
@@ -111,11 +89,11 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
       groupsNeedingActivities(groups).map((g) => g.name),
       [GROUP],
     );
-    const ports = createDiagnosisPorts(session, PROFILE, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     assert.ok(ports.listAutoScalingGroups);
-    emulator.resetCalls();
+    world.emulator.resetCalls();
     const named = value(await ports.listAutoScalingGroups({}, { groupNames: [GROUP] }));
-    assert.equal(emulator.callCount({ service: 'autoscaling', action: 'DescribeAutoScalingGroups' }), 1);
+    assert.equal(world.emulator.callCount({ service: 'autoscaling', action: 'DescribeAutoScalingGroups' }), 1);
     assert.deepEqual(
       named.map((g) => g.name),
       [GROUP],
@@ -124,9 +102,9 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
   });
 
   it('reads the failed launch activity with the instance it terminated (F7)', async () => {
-    emulator.resetCalls();
-    const activities = value(await describeScalingActivities(session, PROFILE, REGION, { groupNames: [GROUP] }));
-    assert.equal(emulator.callCount({ service: 'autoscaling', action: 'DescribeScalingActivities' }), 1);
+    world.emulator.resetCalls();
+    const activities = value(await describeScalingActivities(world.session, ADMIN, REGION, { groupNames: [GROUP] }));
+    assert.equal(world.emulator.callCount({ service: 'autoscaling', action: 'DescribeScalingActivities' }), 1);
     const [activity] = activities;
     assert.ok(activity);
     assert.equal(activity.failed, true);
@@ -138,7 +116,10 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
 
   it("reads the template's default version, whose volume names the key", async () => {
     const [version, ...more] = value(
-      await describeLaunchTemplateVersions(session, PROFILE, REGION, { id: TEMPLATE_ID, version: '$Default' }),
+      await describeLaunchTemplateVersions(world.session, ADMIN, REGION, {
+        id: LAUNCH_TEMPLATE_ID,
+        version: '$Default',
+      }),
     );
     assert.equal(more.length, 0);
     assert.ok(version);
@@ -150,7 +131,7 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
       [['/dev/xvda', true, KEY_ARN]],
     );
     const first = value(
-      await describeLaunchTemplateVersions(session, PROFILE, REGION, { name: 'eks-nodes', version: '1' }),
+      await describeLaunchTemplateVersions(world.session, ADMIN, REGION, { name: 'eks-nodes', version: '1' }),
     );
     assert.deepEqual(
       first.map((v) => [v.versionNumber, v.blockDevices[0]?.encrypted]),
@@ -159,14 +140,14 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
   });
 
   it('reads the AMI with its snapshot, and a snapshot shared from another account with its owner and key', async () => {
-    const [image] = value(await describeImages(session, PROFILE, REGION, [IMAGE]));
+    const [image] = value(await describeImages(world.session, ADMIN, REGION, [IMAGE]));
     assert.equal(image?.ownerId, ACCOUNT);
     assert.deepEqual(
       image?.blockDevices.map((d) => d.snapshotId),
       ['snap-0a1b2c3d4e5f60001'],
     );
     const snapshots = value(
-      await describeSnapshots(session, PROFILE, REGION, ['snap-0a1b2c3d4e5f60001', SHARED_SNAPSHOT]),
+      await describeSnapshots(world.session, ADMIN, REGION, ['snap-0a1b2c3d4e5f60001', SHARED_SNAPSHOT]),
     );
     const shared = snapshots.find((s) => s.snapshotId === SHARED_SNAPSHOT);
     assert.deepEqual(shared, {
@@ -181,13 +162,13 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
   });
 
   it('answers an unknown AMI as not-found', async () => {
-    const out = await describeImages(session, PROFILE, REGION, ['ami-0fffffffffffffff0']);
+    const out = await describeImages(world.session, ADMIN, REGION, ['ami-0fffffffffffffff0']);
     assert.ok(!out.ok && out.error.kind === 'not-found', JSON.stringify(out));
     assert.equal(!out.ok && out.error.code, 'InvalidAMIID.NotFound');
   });
 
   it('serves the same answers through the diagnosis ports, counting each request', async () => {
-    const ports = createDiagnosisPorts(session, PROFILE, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     assert.ok(
       ports.listAutoScalingGroups &&
         ports.describeScalingActivities &&
@@ -199,7 +180,7 @@ describe('launch sources against the emulator (real SDK over HTTP)', function ()
     const activities = value(
       await ports.describeScalingActivities({ groupNames: groupsNeedingActivities(groups).map((g) => g.name) }),
     );
-    const versions = value(await ports.describeLaunchTemplateVersions({ id: TEMPLATE_ID }));
+    const versions = value(await ports.describeLaunchTemplateVersions({ id: LAUNCH_TEMPLATE_ID }));
     const images = value(await ports.describeImages([IMAGE]));
     const snapshots = value(await ports.describeSnapshots([SHARED_SNAPSHOT]));
     assert.equal(activities[0]?.instanceIds[0], 'i-1234abcd1234abcd1');

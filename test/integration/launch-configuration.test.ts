@@ -8,17 +8,13 @@
  * gets no guess: the prediction is unknown and names the permission.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { AwsSession, createDiagnosisPorts } from '../../src/aws';
+import { createDiagnosisPorts } from '../../src/aws';
 import { describeLaunchConfigurations } from '../../src/aws/autoscaling';
 import { diagnoseAutoScalingGroup, predictLaunch, type KeyPolicyFix } from '../../src/core/diagnosis';
 import { SLR_ATTACH_SID, SLR_USE_SID } from '../../src/core/launch/serviceRoleFixes';
-import type { Outcome } from '../../src/core/model';
-import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
-import { scaleOutLaunchConfigurationGroup } from '../emulator/services/launchConfiguration';
+import { loadScenario } from '../emulator';
+import { scaleOutGroup } from '../emulator/services/ec2Run';
+import { applyKeyPolicyFixes, autoScalingRoleArn, useLaunchWorld, value } from './support/launchWorld';
 
 const REGION = 'us-west-2';
 const ACCOUNT = '555555555555';
@@ -28,42 +24,21 @@ const GROUP = 'legacy-nodes-asg';
 const CONFIGURATION = 'legacy-nodes-lc';
 const IMAGE = 'ami-0c1d2e3f4a5b60001';
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/7d1e9c2a-0001-4abc-8def-000000000001`;
-const SLR_ARN = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-
-function value<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) assert.fail(`${outcome.error.kind}: ${outcome.error.message}`);
-  return outcome.value;
-}
+const SLR_ARN = autoScalingRoleArn(ACCOUNT);
 
 describe('an Auto Scaling group on a launch configuration (real SDK over HTTP)', function () {
   this.timeout(60_000);
-  let home: string;
-  let emulator: Emulator;
-  let session: AwsSession;
-
-  before(async () => {
-    home = mkdtempSync(join(tmpdir(), 'eld-launch-configuration-'));
-    const world = { ...loadScenario('launch-configuration'), launchDelayMs: 0 } as Scenario;
-    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
-    const files = writeAwsConfig(home, emulator, world);
-    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
-  });
-
-  after(async () => {
-    session?.dispose();
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const world = useLaunchWorld('launch-configuration', () => loadScenario('launch-configuration'));
 
   const predictGroup = (profile: string): ReturnType<typeof predictLaunch> =>
     predictLaunch(
       { subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile, region: REGION },
-      createDiagnosisPorts(session, profile, REGION),
+      createDiagnosisPorts(world.session, profile, REGION),
     );
 
   it('reads the launch configuration: its AMI and block devices, Encrypted without a key, an unknown name left out', async () => {
     const found = value(
-      await describeLaunchConfigurations(session, ADMIN, REGION, [CONFIGURATION, 'no-such-configuration']),
+      await describeLaunchConfigurations(world.session, ADMIN, REGION, [CONFIGURATION, 'no-such-configuration']),
     );
     assert.deepEqual(found, [
       {
@@ -72,11 +47,11 @@ describe('an Auto Scaling group on a launch configuration (real SDK over HTTP)',
         blockDevices: [{ deviceName: '/dev/xvda', encrypted: true, volumeSizeGiB: 30, volumeType: 'gp3' }],
       },
     ]);
-    assert.equal(emulator.callCount({ service: 'autoscaling', action: 'DescribeLaunchConfigurations' }), 1);
+    assert.equal(world.emulator.callCount({ service: 'autoscaling', action: 'DescribeLaunchConfigurations' }), 1);
   });
 
   it("diagnoses the group from its configuration's AMI snapshot key: the role, the documented statements, no caveat about the configuration", async () => {
-    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: ADMIN, region: REGION }, ports);
     assert.equal(report.verdict.code, 'kms-create-grant-not-allowed', report.verdict.summary);
     assert.equal(report.verdict.keyArn, KEY_ARN);
@@ -113,7 +88,7 @@ describe('an Auto Scaling group on a launch configuration (real SDK over HTTP)',
     );
     const report = await diagnoseAutoScalingGroup(
       { groupName: GROUP, profile: AUDITOR, region: REGION },
-      createDiagnosisPorts(session, AUDITOR, REGION),
+      createDiagnosisPorts(world.session, AUDITOR, REGION),
     );
     assert.ok(
       report.verdict.caveats.some((c) => c.includes('autoscaling:DescribeLaunchConfigurations')),
@@ -130,42 +105,23 @@ describe('an Auto Scaling group on a launch configuration (real SDK over HTTP)',
       before.keys.some((k) => k.arn === KEY_ARN),
       JSON.stringify(before.keys),
     );
-    const [failed] = await scaleOutLaunchConfigurationGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    const [failed] = await scaleOutGroup(world.emulator.state, GROUP, ACCOUNT, REGION);
     assert.ok(failed, 'the group launches');
     assert.equal(failed.state, 'terminated', 'the launch fails before the fix');
 
     const report = await diagnoseAutoScalingGroup(
       { groupName: GROUP, profile: ADMIN, region: REGION },
-      createDiagnosisPorts(session, ADMIN, REGION),
+      createDiagnosisPorts(world.session, ADMIN, REGION),
     );
     assert.equal(report.group?.latestFailedActivity?.instanceIds[0], failed.id);
     const fixes = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
     assert.equal(fixes.length, 2, JSON.stringify(report.fixes));
 
-    const current = value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }),
-        'kms:GetKeyPolicy',
-      ),
-    );
-    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
-    policy.Statement.push(...fixes.map((f) => f.statement));
-    value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
-        'kms:PutKeyPolicy',
-      ),
-    );
+    await applyKeyPolicyFixes(world.session, ADMIN, KEY_ARN, fixes);
 
     const after = await predictGroup(ADMIN);
     assert.equal(after.outcome, 'will-launch', `${after.reason} ${after.unread.join(' ')}`);
-    const [next] = await scaleOutLaunchConfigurationGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    const [next] = await scaleOutGroup(world.emulator.state, GROUP, ACCOUNT, REGION);
     assert.equal(next?.state, 'running', 'the next launch succeeds');
   });
 });

@@ -5,13 +5,11 @@
  * predicted to fail and offers Diagnose; the prediction reads no CloudTrail and starts nothing.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AwsSession, createDiagnosisPorts } from '../../src/aws';
+import { createDiagnosisPorts } from '../../src/aws';
 import { predictLaunch } from '../../src/core/diagnosis';
 import { startQuestion } from '../../src/vscode/explorer/startReadiness';
-import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
+import { loadScenario } from '../emulator';
+import { useLaunchWorld } from './support/launchWorld';
 
 const REGION = 'eu-west-1';
 const PROFILE = 'dev-admin';
@@ -23,26 +21,10 @@ const QUESTION = {
 
 describe('launch readiness before Start (real SDK over HTTP)', function () {
   this.timeout(60_000);
-  let home: string;
-  let emulator: Emulator;
-  let session: AwsSession;
-
-  before(async () => {
-    home = mkdtempSync(join(tmpdir(), 'eld-readiness-'));
-    const world = { ...loadScenario('demo'), launchDelayMs: 0 } as Scenario;
-    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
-    const files = writeAwsConfig(home, emulator, world);
-    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
-  });
-
-  after(async () => {
-    session?.dispose();
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const world = useLaunchWorld('readiness', () => loadScenario('demo'));
 
   it('predicts that starting an instance on a disabled key fails, and the confirmation offers Diagnose with the reason', async () => {
-    const ports = createDiagnosisPorts(session, PROFILE, REGION);
+    const ports = createDiagnosisPorts(world.session, PROFILE, REGION);
     const prediction = await predictLaunch(
       { subject: { kind: 'stopped-instance', instanceId: DISABLED_KEY_INSTANCE }, profile: PROFILE, region: REGION },
       ports,
@@ -51,7 +33,7 @@ describe('launch readiness before Start (real SDK over HTTP)', function () {
     assert.equal(prediction.outcome, 'will-fail', `${prediction.reason} ${prediction.unread.join(' ')}`);
     assert.equal(prediction.code, 'kms-key-disabled');
     assert.equal(prediction.calls.byAction['cloudtrail:LookupEvents'], undefined, 'a prediction reads no CloudTrail');
-    assert.equal(emulator.state.instances.get(DISABLED_KEY_INSTANCE)?.state, 'stopped', 'nothing was started');
+    assert.equal(world.emulator.state.instances.get(DISABLED_KEY_INSTANCE)?.state, 'stopped', 'nothing was started');
 
     const asked = startQuestion(QUESTION, prediction);
     assert.equal(asked.kind, 'diagnose-instead');

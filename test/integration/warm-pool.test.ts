@@ -6,56 +6,31 @@
  * (Warmed:Stopped), and a scale-out starts that warmed instance as the role.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DescribeWarmPoolCommand, type DescribeWarmPoolAnswer } from '@aws-sdk/client-auto-scaling';
-import { GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { AwsSession, createDiagnosisPorts, describeInstancesById } from '../../src/aws';
+import { createDiagnosisPorts, describeInstancesById } from '../../src/aws';
 import { describeScalingActivities, groupsNeedingActivities, listAutoScalingGroups } from '../../src/aws/autoscaling';
 import { diagnoseAutoScalingGroup, diagnoseInstance, predictLaunch, type KeyPolicyFix } from '../../src/core/diagnosis';
-import type { Outcome } from '../../src/core/model';
-import { loadScenario, startEmulator, writeAwsConfig, type Emulator, type Scenario } from '../emulator';
+import { loadScenario } from '../emulator';
 import { fillWarmPool, scaleOutGroup } from '../emulator/services/ec2Run';
+import { applyKeyPolicyFixes, autoScalingRoleArn, useLaunchWorld, value } from './support/launchWorld';
 
 const REGION = 'us-west-2';
 const ACCOUNT = '444444444444';
 const ADMIN = 'web-admin';
 const GROUP = 'web-warm-asg';
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/7d3e9a51-0001-4abc-8def-000000000001`;
-const SLR_ARN = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+const SLR_ARN = autoScalingRoleArn(ACCOUNT);
 const SLR_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling`;
-
-function value<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok) assert.fail(`${outcome.error.kind}: ${outcome.error.message}`);
-  return outcome.value;
-}
 
 describe('an Auto Scaling group with a warm pool, diagnosed and fixed (real SDK over HTTP)', function () {
   this.timeout(60_000);
-  let home: string;
-  let emulator: Emulator;
-  let session: AwsSession;
+  const world = useLaunchWorld('warm-pool', () => loadScenario('warm-pool'));
   /** The instance the first launch into the warm pool left terminated. */
   let failedId: string;
 
-  before(async () => {
-    home = mkdtempSync(join(tmpdir(), 'eld-warm-pool-'));
-    const world = { ...loadScenario('warm-pool'), launchDelayMs: 0 } as Scenario;
-    emulator = await startEmulator({ scenario: world, launchDelayMs: 0 });
-    const files = writeAwsConfig(home, emulator, world);
-    session = new AwsSession({ configFile: files.configFile, credentialsFile: files.credentialsFile });
-  });
-
-  after(async () => {
-    session?.dispose();
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
-
   async function warmPool(): Promise<DescribeWarmPoolAnswer> {
     return value(
-      await session.send(
+      await world.session.send(
         'Auto Scaling',
         ADMIN,
         REGION,
@@ -66,33 +41,9 @@ describe('an Auto Scaling group with a warm pool, diagnosed and fixed (real SDK 
   }
 
   async function group() {
-    const found = value(await listAutoScalingGroups(session, ADMIN, REGION)).find((g) => g.name === GROUP);
+    const found = value(await listAutoScalingGroups(world.session, ADMIN, REGION)).find((g) => g.name === GROUP);
     assert.ok(found, `no group ${GROUP}`);
     return found;
-  }
-
-  /** Adds the fixes' statements to the key policy, as the editor does after the person confirms. */
-  async function applyKeyPolicyFixes(fixes: KeyPolicyFix[]): Promise<void> {
-    const current = value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new GetKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default' }),
-        'kms:GetKeyPolicy',
-      ),
-    );
-    const policy = JSON.parse(current.Policy ?? '{}') as { Statement: unknown[] };
-    policy.Statement.push(...fixes.map((f) => f.statement));
-    value(
-      await session.send(
-        'KMS',
-        ADMIN,
-        REGION,
-        new PutKeyPolicyCommand({ KeyId: KEY_ARN, PolicyName: 'default', Policy: JSON.stringify(policy) }),
-        'kms:PutKeyPolicy',
-      ),
-    );
   }
 
   it('an empty warm pool is a shortfall: the group needs its activities read though none of its capacity is missing', async () => {
@@ -111,16 +62,16 @@ describe('an Auto Scaling group with a warm pool, diagnosed and fixed (real SDK 
   });
 
   it('filling the warm pool fails at launch: terminated, no block devices, a Cancelled "into warm pool" activity', async () => {
-    const [failed] = await fillWarmPool(emulator.state, GROUP, ACCOUNT, REGION);
+    const [failed] = await fillWarmPool(world.emulator.state, GROUP, ACCOUNT, REGION);
     assert.ok(failed, 'one launch into the warm pool');
     failedId = failed.id;
-    const [seen] = value(await describeInstancesById(session, ADMIN, REGION, [failedId]));
+    const [seen] = value(await describeInstancesById(world.session, ADMIN, REGION, [failedId]));
     assert.equal(seen?.state, 'terminated');
     assert.deepEqual(seen?.blockDevices, [], 'EC2 lists no block devices for an instance terminated at launch');
     assert.equal(seen?.autoScalingGroupName, GROUP);
     assert.deepEqual((await warmPool()).Instances ?? [], [], 'a failed launch stays out of the pool');
     assert.equal((await group()).warmPoolShortfall, 1, 'still short');
-    const [latest] = value(await describeScalingActivities(session, ADMIN, REGION, { groupNames: [GROUP] }));
+    const [latest] = value(await describeScalingActivities(world.session, ADMIN, REGION, { groupNames: [GROUP] }));
     assert.ok(latest);
     assert.equal(latest.statusCode, 'Cancelled');
     assert.equal(latest.failed, true);
@@ -133,7 +84,7 @@ describe('an Auto Scaling group with a warm pool, diagnosed and fixed (real SDK 
   });
 
   it('the terminated warm-pool instance is diagnosed as a KMS launch failure of the role, not "not KMS"', async () => {
-    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     const report = await diagnoseInstance({ instanceId: failedId, profile: ADMIN, region: REGION }, ports);
     assert.doesNotMatch(report.verdict.summary, /No volume is encrypted/);
     assert.equal(report.principal?.policyArn, SLR_ARN, JSON.stringify(report.principal));
@@ -144,7 +95,7 @@ describe('an Auto Scaling group with a warm pool, diagnosed and fixed (real SDK 
   });
 
   it('the group diagnosis names the role and two key policy statements; applied, the pool fills and a scale-out starts the warmed instance', async () => {
-    const ports = createDiagnosisPorts(session, ADMIN, REGION);
+    const ports = createDiagnosisPorts(world.session, ADMIN, REGION);
     const before = await predictLaunch(
       { subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION },
       ports,
@@ -168,16 +119,16 @@ describe('an Auto Scaling group with a warm pool, diagnosed and fixed (real SDK 
     const fixes = report.fixes.filter((f): f is KeyPolicyFix => f.target === 'key-policy');
     assert.equal(fixes.length, 2);
 
-    await applyKeyPolicyFixes(fixes);
+    await applyKeyPolicyFixes(world.session, ADMIN, KEY_ARN, fixes);
     const after = await predictLaunch(
       { subject: { kind: 'auto-scaling-group', groupName: GROUP }, profile: ADMIN, region: REGION },
       ports,
     );
     assert.equal(after.outcome, 'will-launch', `${after.reason} ${after.unread.join(' ')}`);
 
-    const [warmed] = await fillWarmPool(emulator.state, GROUP, ACCOUNT, REGION);
+    const [warmed] = await fillWarmPool(world.emulator.state, GROUP, ACCOUNT, REGION);
     assert.ok(warmed, 'the pool is filled again');
-    const [stopped] = value(await describeInstancesById(session, ADMIN, REGION, [warmed.id]));
+    const [stopped] = value(await describeInstancesById(world.session, ADMIN, REGION, [warmed.id]));
     assert.equal(stopped?.state, 'stopped', 'stopped as soon as it finished launching');
     const pool = await warmPool();
     assert.deepEqual(
@@ -187,12 +138,12 @@ describe('an Auto Scaling group with a warm pool, diagnosed and fixed (real SDK 
     assert.equal((await group()).warmPoolShortfall, 0);
 
     // A scaling policy raises the desired capacity to 1: the warmed instance is taken first.
-    const scenarioGroup = emulator.state.scenario.autoScalingGroups?.find((g) => g.name === GROUP);
+    const scenarioGroup = world.emulator.state.scenario.autoScalingGroups?.find((g) => g.name === GROUP);
     assert.ok(scenarioGroup);
     scenarioGroup.desiredCapacity = 1;
-    const [started] = await scaleOutGroup(emulator.state, GROUP, ACCOUNT, REGION);
+    const [started] = await scaleOutGroup(world.emulator.state, GROUP, ACCOUNT, REGION);
     assert.equal(started?.id, warmed.id, 'the instance comes from the warm pool, not a new launch');
-    const [running] = value(await describeInstancesById(session, ADMIN, REGION, [warmed.id]));
+    const [running] = value(await describeInstancesById(world.session, ADMIN, REGION, [warmed.id]));
     assert.equal(running?.state, 'running');
     const now = await group();
     assert.deepEqual(now.instanceIds, [warmed.id]);
@@ -200,7 +151,7 @@ describe('an Auto Scaling group with a warm pool, diagnosed and fixed (real SDK 
     assert.equal(now.shortOfCapacity, false);
     assert.equal(now.warmPoolShortfall, 0, 'MaxGroupPreparedCapacity 1 is all in service');
     assert.deepEqual((await warmPool()).Instances ?? [], []);
-    const [latest] = value(await describeScalingActivities(session, ADMIN, REGION, { groupNames: [GROUP] }));
+    const [latest] = value(await describeScalingActivities(world.session, ADMIN, REGION, { groupNames: [GROUP] }));
     assert.equal(latest?.description, `Launching a new EC2 instance from warm pool: ${warmed.id}`);
     assert.equal(latest?.statusCode, 'Successful');
     const grants = value(

@@ -6,7 +6,8 @@
  * authorization engine decides both; a refusal ends the instance pending -> terminated with
  * an empty block device list, listed for about an hour, and the caller's trail holds the
  * denied KMS call (F3, F6). `launchInstances` is also how a service (Auto Scaling) launches,
- * with its own caller (`autoScalingCaller`): `scaleOutGroup` and `fillWarmPool` below.
+ * with its own caller (`autoScalingCaller`): `scaleOutGroup` and `fillWarmPool` below, from the
+ * group's launch template or its launch configuration (`launchConfigurationRequest`).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -26,6 +27,7 @@ import type { ScenarioAutoScalingGroup, ScenarioLaunchDevice, ScenarioStateReaso
 import type { Caller, InstanceRecord, VolumeRecord, World } from '../state';
 import { element, escapeXml, list, text } from '../xml';
 import { LAUNCH_FAILURE, respond } from './ec2';
+import { launchConfigurationRequest } from './launchConfiguration';
 import { drawFromWarmPool, enterWarmPool, warmPoolMembers, warmPoolTargetSize, whenSettled } from './warmPool';
 
 /** A KMS key EC2 could not use because of its state (src/aws-records.md Q2). */
@@ -581,8 +583,34 @@ function groupOf(world: World, groupName: string, account: string, region: strin
     (g) => g.name === groupName && g.account === account && g.region === region,
   );
   if (!group) throw new Error(`no Auto Scaling group ${groupName} in ${account}/${region}`);
-  if (!group.launchTemplate) throw new Error(`group ${groupName} has no launch template`);
+  if (!group.launchTemplate && !group.launchConfigurationName)
+    throw new Error(`group ${groupName} has neither a launch template nor a launch configuration`);
   return group;
+}
+
+/**
+ * The launch Auto Scaling asks of EC2 for `count` of a group's instances: from its launch
+ * template, or with its launch configuration's AMI, instance type and block devices in the
+ * request (a warm pool takes either: PutWarmPool refuses only a mixed instances policy or Spot
+ * requests, https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html),
+ * tagged with the group and invoked by the service.
+ */
+function groupLaunch(
+  world: World,
+  group: ScenarioAutoScalingGroup,
+  count: number,
+  onSettled: (instance: InstanceRecord) => void,
+): LaunchSpec {
+  const configuration = !group.launchTemplate && group.launchConfigurationName;
+  return {
+    account: group.account,
+    region: group.region,
+    count,
+    ...(configuration ? launchConfigurationRequest(world, group, configuration) : { template: group.launchTemplate }),
+    invokedBy: 'autoscaling.amazonaws.com',
+    tags: { 'aws:autoscaling:groupName': group.name },
+    onSettled,
+  };
 }
 
 /** The session a group acts as: its service-linked role's, a custom-suffix role's when it names one. */
@@ -633,9 +661,9 @@ function recordLaunch(
 /**
  * Auto Scaling raising a group to its desired capacity, as its service-linked role's session
  * (the group's own role when it names one): warmed instances first, started out of the warm
- * pool when they rest stopped, then one launch from the group's launch template for the rest,
- * tagged with the group; a scaling activity per instance. Refilling the pool afterwards is
- * `fillWarmPool`'s. Returns the instances taken from the pool, then those launched.
+ * pool when they rest stopped, then one launch for the rest (`groupLaunch`); a scaling
+ * activity per instance. Refilling the pool afterwards is `fillWarmPool`'s. Returns the
+ * instances taken from the pool, then those launched.
  */
 export async function scaleOutGroup(
   world: World,
@@ -657,15 +685,11 @@ export async function scaleOutGroup(
   const warmed = await drawFromWarmPool(world, group, caller, missing);
   for (const instance of warmed) whenSettled(world, instance, () => intoService('from-warm-pool')(instance));
   if (warmed.length === missing) return warmed;
-  const launched = await launchInstances(world, caller, {
-    account,
-    region,
-    count: missing - warmed.length,
-    template: group.launchTemplate,
-    invokedBy: 'autoscaling.amazonaws.com',
-    tags: { 'aws:autoscaling:groupName': group.name },
-    onSettled: intoService('group'),
-  });
+  const launched = await launchInstances(
+    world,
+    caller,
+    groupLaunch(world, group, missing - warmed.length, intoService('group')),
+  );
   return [...warmed, ...launched];
 }
 
@@ -701,15 +725,7 @@ export async function fillWarmPool(
     });
     entering.push(entry);
   };
-  const launched = await launchInstances(world, caller, {
-    account,
-    region,
-    count: target - size,
-    template: group.launchTemplate,
-    invokedBy: 'autoscaling.amazonaws.com',
-    tags: { 'aws:autoscaling:groupName': group.name },
-    onSettled: settled,
-  });
+  const launched = await launchInstances(world, caller, groupLaunch(world, group, target - size, settled));
   // Without a launch delay every launch has settled: wait for the pool to take them in.
   await Promise.all(entering);
   return launched;

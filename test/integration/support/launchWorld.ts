@@ -1,9 +1,10 @@
 /**
- * What the launch tests over the `autoscaling` scenario share: its account, admin, group, key
- * and service-linked role; an emulator started on a scenario with an AWS config for its
- * principals in a temporary home; the launches a caller makes through the real SDK; and the
- * key policy change the editor makes once the person confirms a fix. The checks stay in the
- * tests: nothing here asserts more than that an AWS call answered.
+ * What the integration tests over an emulator scenario share: an emulator started on the
+ * scenario with an AWS config for its principals in a temporary home; the names the
+ * `autoscaling` scenario gives its account, admin, group, key and service-linked role; the
+ * launches a caller makes through the real SDK; and the key policy change the editor makes once
+ * the person confirms a fix. The checks stay in the tests: nothing here asserts more than that
+ * an AWS call answered.
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,7 +33,12 @@ export const GROUP = 'eks-nodes-asg';
 /** The template the group launches, whose root volume is encrypted with KEY_ARN. */
 export const LAUNCH_TEMPLATE_ID = 'lt-0a1b2c3d4e5f60001';
 export const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/5c466b7d-0001-4abc-8def-000000000001`;
-export const SLR_ARN = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+export const SLR_ARN = autoScalingRoleArn(ACCOUNT);
+
+/** The ARN of Auto Scaling's service-linked role in `account`, the principal of a group's launches. */
+export function autoScalingRoleArn(account: string): string {
+  return `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+}
 
 /** The value of a call that must succeed; a failure fails the test with its kind and message. */
 export function value<T>(outcome: Outcome<T>): T {
@@ -122,8 +128,9 @@ export async function createFleet(
 }
 
 /**
- * Applies key policy fixes to the key's default policy as `profile`, as the editor does after
- * the person confirms them: GetKeyPolicy, the fixes' statements added at the end, PutKeyPolicy.
+ * Applies key policy fixes to the default policy of a key in REGION as `profile`, as the editor
+ * does after the person confirms them: GetKeyPolicy, the fixes' statements added at the end,
+ * PutKeyPolicy.
  */
 export async function applyKeyPolicyFixes(
   session: AwsSession,
