@@ -9,6 +9,7 @@ import {
   type LaunchTemplateSpecification,
   type WarmPoolConfiguration,
 } from '@aws-sdk/client-auto-scaling';
+import { isShortOfInstances } from '../core/explorer/groupSummary';
 import type {
   AutoScalingGroupSummary,
   LaunchBlockDevice,
@@ -77,7 +78,7 @@ export async function listAutoScalingGroups(
  * these keeps a region of many healthy groups at one request.
  */
 export function groupsNeedingActivities(groups: readonly AutoScalingGroupSummary[]): AutoScalingGroupSummary[] {
-  return groups.filter((group) => group.shortOfCapacity || (group.warmPoolShortfall ?? 0) > 0);
+  return groups.filter(isShortOfInstances);
 }
 
 /**

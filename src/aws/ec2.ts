@@ -464,10 +464,17 @@ export function mapSnapshot(snapshot: Snapshot): SnapshotInfo {
   return info;
 }
 
-/** A block device of a template or an AMI; instance store and `NoDevice` entries have no EBS part. */
+/**
+ * A block device of a template or an AMI; instance store and `NoDevice` entries have no EBS
+ * part. `NoDevice` is a string in both SDK shapes, and its presence is what counts: EC2 sends
+ * it empty (`<noDevice/>`, read as ""), and such an entry suppresses the AMI's device of that
+ * name (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_LaunchTemplateBlockDeviceMapping.html,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_BlockDeviceMapping.html).
+ */
 function mapLaunchDevice(mapping: BlockDeviceMapping | LaunchTemplateBlockDeviceMapping): LaunchBlockDevice {
   const device: LaunchBlockDevice = {};
   if (mapping.DeviceName) device.deviceName = mapping.DeviceName;
+  if (mapping.NoDevice !== undefined) device.noDevice = true;
   const ebs = mapping.Ebs;
   if (ebs?.SnapshotId) device.snapshotId = ebs.SnapshotId;
   if (ebs?.Encrypted !== undefined) device.encrypted = ebs.Encrypted;

@@ -178,6 +178,13 @@ SUCCESSES.push(
     ...ASG,
   },
   { service: 'ec2', action: 'DescribeLaunchTemplateVersions', params: { LaunchTemplateName: 'eks-nodes' }, ...ASG },
+  { service: 'ec2', action: 'DescribeLaunchTemplates', params: {}, ...ASG },
+  {
+    service: 'ec2',
+    action: 'DescribeLaunchTemplates',
+    params: { 'LaunchTemplateId.1': 'lt-0a1b2c3d4e5f60001', 'LaunchTemplateName.1': 'eks-nodes', MaxResults: '1' },
+    ...ASG,
+  },
   { service: 'ec2', action: 'DescribeImages', params: { 'ImageId.1': 'ami-0a1b2c3d4e5f60001' }, ...ASG },
   { service: 'ec2', action: 'DescribeSnapshots', params: { 'SnapshotId.1': 'snap-0a1b2c3d4e5f60001' }, ...ASG },
   { service: 'ec2', action: 'DescribeInstances', params: {}, ...ASG },
@@ -208,6 +215,15 @@ SUCCESSES.push(
   { service: 'autoscaling', action: 'DescribeWarmPool', params: { AutoScalingGroupName: 'web-warm-asg' }, ...WP },
   { service: 'autoscaling', action: 'DescribeAutoScalingGroups', params: {}, ...WP },
 );
+
+/** The autoscaling scenario with tags on its launch template, so that DescribeLaunchTemplates answers a tagSet. */
+function taggedTemplateScenario(): Scenario {
+  const scenario = loadScenario('autoscaling');
+  const template = scenario.launchTemplates?.[0];
+  assert.ok(template);
+  Object.assign(template, { tags: { team: 'platform', 'eks:cluster-name': 'prod' } });
+  return scenario;
+}
 
 /** The warm-pool scenario with one instance already warmed, so that DescribeWarmPool lists one. */
 function warmedPoolScenario(): Scenario {
@@ -264,6 +280,14 @@ const FAILURES: Call[] = [
     params: { LaunchTemplateId: 'lt-0000000000000dead' },
     ...ASG,
   },
+  {
+    service: 'ec2',
+    action: 'DescribeLaunchTemplates',
+    params: { 'LaunchTemplateId.1': 'lt-0000000000000dead' },
+    ...ASG,
+  },
+  { service: 'ec2', action: 'DescribeLaunchTemplates', params: { 'LaunchTemplateName.1': 'no-such-template' }, ...ASG },
+  { service: 'ec2', action: 'DescribeLaunchTemplates', params: { MaxResults: '201' }, ...ASG },
 ];
 
 describe('Emulator answers against the AWS service models', function () {
@@ -282,7 +306,7 @@ describe('Emulator answers against the AWS service models', function () {
           : demo;
   before(async () => {
     demo = await startEmulator({ scenario: 'demo', launchDelayMs: 0 });
-    asg = await startEmulator({ scenario: 'autoscaling' });
+    asg = await startEmulator({ scenario: taggedTemplateScenario() });
     lc = await startEmulator({ scenario: 'launch-configuration' });
     wp = await startEmulator({ scenario: warmedPoolScenario() });
   });
@@ -307,6 +331,13 @@ describe('Emulator answers against the AWS service models', function () {
       'kms:ListAliases',
       'kms:EnableKey',
       'kms:CancelKeyDeletion',
+    ])
+      assert.ok(served.has(op), op);
+    for (const op of [
+      'ec2:DescribeLaunchTemplates',
+      'ec2:DescribeLaunchTemplateVersions',
+      'ec2:DescribeImages',
+      'ec2:DescribeSnapshots',
     ])
       assert.ok(served.has(op), op);
     for (const op of [

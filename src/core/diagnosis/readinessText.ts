@@ -7,10 +7,9 @@
  */
 import { COMMAND_IDS } from '../commandIds';
 import type { LaunchTemplateRef } from '../model';
-import type { ChangeKeyStateArgs, CopyStatementArgs, OpenKeyPolicyArgs } from './commandArgs';
-import { inertJson, markdownCode, markdownFence, markdownText, oneLine } from './escape';
+import { inertJson, markdownCode, markdownText, oneLine } from './escape';
 import type { LaunchPrediction, LaunchSubject, PredictedOutcome } from './predict';
-import { commandUri, shellLine } from './render';
+import { commandUri, fixHeading, fixMarkdown, shellLine } from './render';
 import type { CallStats, Fix, PrincipalInfo, PrincipalSource } from './types';
 
 /**
@@ -218,51 +217,6 @@ function principalMarkdown(principal: PrincipalInfo | undefined): string[] {
   rows.push(['From', PRINCIPAL_SOURCE[principal.source] ?? principal.source]);
   if (principal.serviceLinked) rows.push(['Kind', 'service-linked role (its IAM policies cannot be edited)']);
   return ['| | |', '| --- | --- |', ...rows.map(([label, value]) => `| ${label} | ${markdownText(value)} |`)];
-}
-
-/** What a fix changes, each value shown by `value` (inline code in Markdown, plain in a terminal). */
-function fixHeading(fix: Fix, value: (text: string) => string): string {
-  const role = fix.role === 'alternative' ? ' (alternative)' : '';
-  switch (fix.target) {
-    case 'key-policy':
-      return `Add to the key policy of ${value(fix.keyArn)}${role}`;
-    case 'identity-policy':
-      return `Add to an IAM policy of ${value(fix.principalArn)} (for key ${value(fix.keyArn)})${role}`;
-    case 'key-state':
-      return `Change the state of key ${value(fix.keyArn)}: ${fix.action.replace(/-/g, ' ')}`;
-    case 'grant':
-      return `Create a grant on ${value(fix.keyArn)} for ${value(fix.principalArn)} from account ${value(fix.account)}${role}`;
-  }
-}
-
-/** One fix as the diagnosis report shows it, with the same command links (each asks before it writes). */
-function fixMarkdown(fix: Fix, where: { profile: string; region: string }, links: boolean): string[] {
-  const lines = [`### ${fixHeading(fix, markdownCode)}`, ''];
-  if (fix.note) lines.push(`> ${markdownText(fix.note)}`, '');
-  if (fix.target === 'key-state') {
-    if (links && (fix.action === 'enable-key' || fix.action === 'cancel-key-deletion')) {
-      const args: ChangeKeyStateArgs = { profile: where.profile, keyArn: fix.keyArn, action: fix.action };
-      const label = fix.action === 'enable-key' ? 'Enable key' : 'Cancel key deletion';
-      lines.push(`[${label}](${commandUri(COMMAND_IDS.changeKeyState, args)})`, '');
-    }
-    return lines;
-  }
-  if (fix.target === 'grant') {
-    lines.push(...markdownFence(oneLine(shellLine(fix.command)), 'sh'), '');
-    if (links) lines.push(`[Create grant](${commandUri(COMMAND_IDS.createGrant, fix.args)})`, '');
-    return lines;
-  }
-  lines.push(...markdownFence(inertJson(fix.statement, 2), 'json'), '');
-  if (!links) return lines;
-  const actions: string[] = [];
-  if (fix.target === 'key-policy') {
-    const args: OpenKeyPolicyArgs = { ...where, keyArn: fix.keyArn, principalArn: fix.principalArn };
-    actions.push(`[Open key policy](${commandUri(COMMAND_IDS.openKeyPolicy, args)})`);
-  }
-  const copy: CopyStatementArgs = { statement: fix.statement, target: fix.target };
-  actions.push(`[Copy statement](${commandUri(COMMAND_IDS.copyStatement, copy)})`);
-  lines.push(actions.join(' · '), '');
-  return lines;
 }
 
 function callsSentence(calls: CallStats): string {

@@ -45,8 +45,11 @@ const HEADING_LABEL: Partial<Record<StepId, Partial<Record<StepStatus, string>>>
   principal: { pass: 'FOUND', fail: 'FOUND, AND KMS REFUSED IT', error: 'UNKNOWN' },
 };
 
-/** What a fix changes, with each value shown by `value` (inline code in Markdown, plain in a terminal). */
-function fixHeading(fix: Fix, value: (text: string) => string): string {
+/**
+ * What a fix changes, with each value shown by `value` (inline code in Markdown, plain in a
+ * terminal). The diagnosis report and the readiness page word fixes alike.
+ */
+export function fixHeading(fix: Fix, value: (text: string) => string): string {
   const role = fix.role === 'alternative' ? ' (alternative)' : '';
   switch (fix.target) {
     case 'key-policy':
@@ -133,13 +136,16 @@ function verdictMarkdown(report: AnyReport): string[] {
   return lines;
 }
 
-/** One fix: where it goes, its note, its statement as JSON or its key state change, and its links. */
-function fixMarkdown(fix: Fix, report: AnyReport, links: boolean): string[] {
+/**
+ * One fix: where it goes, its note, its statement as JSON or its key state change, and its
+ * links (each command asks before it writes). `where` is the profile and region the links act in.
+ */
+export function fixMarkdown(fix: Fix, where: { profile: string; region: string }, links: boolean): string[] {
   const lines = [`### ${fixHeading(fix, markdownCode)}`, ''];
   if (fix.note) lines.push(`> ${markdownText(fix.note)}`, '');
   if (fix.target === 'key-state') {
     if (links && (fix.action === 'enable-key' || fix.action === 'cancel-key-deletion')) {
-      const args: ChangeKeyStateArgs = { profile: report.profile, keyArn: fix.keyArn, action: fix.action };
+      const args: ChangeKeyStateArgs = { profile: where.profile, keyArn: fix.keyArn, action: fix.action };
       const label = fix.action === 'enable-key' ? 'Enable key' : 'Cancel key deletion';
       lines.push(`[${label}](${commandUri(REPORT_COMMANDS.changeKeyState, args)})`, '');
     }
@@ -156,8 +162,8 @@ function fixMarkdown(fix: Fix, report: AnyReport, links: boolean): string[] {
   const actions: string[] = [];
   if (fix.target === 'key-policy') {
     const args: OpenKeyPolicyArgs = {
-      profile: report.profile,
-      region: report.region,
+      profile: where.profile,
+      region: where.region,
       keyArn: fix.keyArn,
       principalArn: fix.principalArn,
     };

@@ -49,6 +49,18 @@ export function failingGroups(
   return out.sort((a, b) => a.group.name.localeCompare(b.group.name));
 }
 
+/**
+ * A group with fewer instances than it should have: short of capacity (desired above in
+ * service), or a warm pool smaller than its expected size. Either is what a group failing to
+ * launch looks like, since a launch into the warm pool fails as any other; the pickers put
+ * these first and the AWS layer reads their scaling activities. Pure.
+ */
+export function isShortOfInstances(
+  group: Pick<AutoScalingGroupSummary, 'shortOfCapacity' | 'warmPoolShortfall'>,
+): boolean {
+  return group.shortOfCapacity || (group.warmPoolShortfall ?? 0) > 0;
+}
+
 /** How the group launches, in a few words: its launch template and version, or its launch configuration. */
 export function launchSourceLabel(group: AutoScalingGroupSummary): string | undefined {
   const template = group.launchTemplate ?? group.mixedInstancesTemplates[0];

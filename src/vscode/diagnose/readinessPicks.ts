@@ -4,6 +4,7 @@
 // values the command goes on with travel beside the label.
 import type { LaunchTemplateSummary } from '../../aws/ec2';
 import type { AutoScalingGroupSummary } from '../../core/model';
+import { isShortOfInstances } from '../../core/explorer/groupSummary';
 import { subjectOfArgs } from '../../core/diagnosis/readinessText';
 import type { LaunchSubject } from '../../core/diagnosis/predict';
 import type { LaunchTemplateRef } from '../../core/model';
@@ -103,15 +104,16 @@ export function noneItem(what: string): PickItem {
 export type ReadinessGroupItem = GroupPickItem & PickItem;
 
 /**
- * The groups, those short of capacity first (as Diagnose Auto Scaling Group lists them), under
- * a heading per part ("Short of capacity (n)", "Other groups (n)") when both exist.
+ * The groups, those short of instances (in service or in the warm pool) first, as Diagnose
+ * Auto Scaling Group lists them, under a heading per part ("Short of instances (n)", "Other
+ * groups (n)") when both exist.
  */
 export function readinessGroupItems(groups: readonly AutoScalingGroupSummary[]): ReadinessGroupItem[] {
   const items = groupPickItems(groups);
-  const short = new Set(groups.filter((g) => g.shortOfCapacity).map((g) => g.name));
+  const short = new Set(groups.filter(isShortOfInstances).map((g) => g.name));
   const first = items.filter((i) => short.has(i.groupName));
   const rest = items.filter((i) => !short.has(i.groupName));
   if (first.length === 0 || rest.length === 0) return items;
   const heading = (label: string): ReadinessGroupItem => ({ label, separator: true, pickable: false, groupName: '' });
-  return [heading(`Short of capacity (${first.length})`), ...first, heading(`Other groups (${rest.length})`), ...rest];
+  return [heading(`Short of instances (${first.length})`), ...first, heading(`Other groups (${rest.length})`), ...rest];
 }

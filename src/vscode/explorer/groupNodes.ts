@@ -1,7 +1,7 @@
 // The "Auto Scaling groups" part of a region: its nodes, their texts and their listing. No
 // `vscode` import (the nodes' items are built in groupItems.ts): the building and the escaping
 // are tested in plain mocha.
-import { failingGroups, type FailingGroup } from '../../core/explorer/groupSummary';
+import { failingGroups, isShortOfInstances, type FailingGroup } from '../../core/explorer/groupSummary';
 import type { AutoScalingGroupSummary, AwsFailure, Outcome, ScalingActivity } from '../../core/model';
 import { escapeIcons, escapeMarkdown } from '../markdown';
 import type { ErrorNode, MessageNode } from './nodes';
@@ -171,17 +171,24 @@ export interface GroupPickItem {
 }
 
 /**
- * One item per group, those short of capacity (the ones failing to launch, or busy) first
- * with a warning sign, then by name. Quick picks render `$(name)`: names are escaped.
+ * One item per group, those short of instances (in service or in the warm pool: the ones
+ * failing to launch, or busy) first with a warning sign, then by name. Quick picks render
+ * `$(name)`: names are escaped.
  */
 export function groupPickItems(groups: readonly AutoScalingGroupSummary[]): GroupPickItem[] {
   return [...groups]
-    .sort((a, b) => Number(b.shortOfCapacity) - Number(a.shortOfCapacity) || a.name.localeCompare(b.name))
+    .sort((a, b) => Number(isShortOfInstances(b)) - Number(isShortOfInstances(a)) || a.name.localeCompare(b.name))
     .map((g) => ({
-      label: `${g.shortOfCapacity ? '$(warning) ' : ''}${escapeIcons(g.name)}`,
-      description: `${g.inServiceCount}/${g.desiredCapacity} in service`,
+      label: `${isShortOfInstances(g) ? '$(warning) ' : ''}${escapeIcons(g.name)}`,
+      description: `${g.inServiceCount}/${g.desiredCapacity} in service${warmPoolNote(g)}`,
       groupName: g.name,
     }));
+}
+
+/** ", warm pool 2 short" when the warm pool lacks instances: why a group with all in service has a warning sign. */
+function warmPoolNote(group: AutoScalingGroupSummary): string {
+  const shortfall = group.warmPoolShortfall ?? 0;
+  return shortfall > 0 ? `, warm pool ${shortfall} short` : '';
 }
 
 /** The group a command argument names: a tree node, or `{ profile, region, groupName }` (from a link or a test). */

@@ -1,8 +1,9 @@
 /**
- * What EC2 launches from: launch template versions, AMIs and EBS snapshots, with the volumes
- * each would create (EC2 API reference: DescribeLaunchTemplateVersions, DescribeImages,
- * DescribeSnapshots). An AMI or snapshot is visible to its owner and to the accounts it is
- * shared with (launch / createVolume permissions); other ids are not found, as in EC2.
+ * What EC2 launches from: launch templates and their versions, AMIs and EBS snapshots, with
+ * the volumes each would create (EC2 API reference: DescribeLaunchTemplates,
+ * DescribeLaunchTemplateVersions, DescribeImages, DescribeSnapshots). An AMI or snapshot is
+ * visible to its owner and to the accounts it is shared with (launch / createVolume
+ * permissions); other ids are not found, as in EC2.
  */
 import { authorize, queryString, queryStrings, type CallContext, type Handler } from '../context';
 import { AwsError } from '../errors';
@@ -108,6 +109,83 @@ const describeLaunchTemplateVersions: Handler = async (ctx) => {
   return respond(ctx, list('launchTemplateVersionSet', 'item', xml) + text('nextToken', nextToken));
 };
 
+/**
+ * A template's tags (`tagSet`). Read structurally: the scenario type has no field for them yet,
+ * and a template without tags answers without a `tagSet`, as in the API reference's sample.
+ */
+function tagsOf(template: ScenarioLaunchTemplate): Record<string, string> {
+  return (template as ScenarioLaunchTemplate & { tags?: Record<string, string> }).tags ?? {};
+}
+
+/** EC2's launch template ids: `lt-` and 17 hexadecimal digits. */
+const TEMPLATE_ID = /^lt-[0-9a-f]{17}$/;
+
+/**
+ * The caller's templates in the region that `LaunchTemplateId.N` and `LaunchTemplateName.N`
+ * name (either list, or both: a template named by either is listed once), else all of them,
+ * in the scenario's order. Error codes from EC2's list of client error codes
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html), which the
+ * DescribeLaunchTemplates reference points to for its errors: a malformed id is
+ * InvalidLaunchTemplateId.Malformed, an unknown id InvalidLaunchTemplateId.NotFound, an unknown
+ * name InvalidLaunchTemplateName.NotFoundException. This model checks the ids first, and the
+ * malformed-id message is its own wording (the not-found ones are DescribeLaunchTemplateVersions').
+ */
+function namedTemplates(ctx: CallContext, ids: string[], names: string[]): ScenarioLaunchTemplate[] {
+  const malformed = ids.find((id) => !TEMPLATE_ID.test(id));
+  if (malformed !== undefined)
+    throw new AwsError(
+      'InvalidLaunchTemplateId.Malformed',
+      `The specified ID for the launch template (${malformed}) is not valid.`,
+    );
+  const mine = (ctx.world.scenario.launchTemplates ?? []).filter(
+    (t) => t.account === ctx.caller.account && t.region === ctx.region,
+  );
+  if (!ids.length && !names.length) return mine;
+  const missingId = ids.find((id) => !mine.some((t) => t.id === id));
+  if (missingId !== undefined)
+    throw new AwsError(
+      'InvalidLaunchTemplateId.NotFound',
+      `The specified launch template, with template ID ${missingId}, does not exist.`,
+    );
+  if (names.some((name) => !mine.some((t) => t.name === name)))
+    throw new AwsError(
+      'InvalidLaunchTemplateName.NotFoundException',
+      'At least one of the launch templates specified in the request does not exist.',
+    );
+  return mine.filter((t) => ids.includes(t.id) || names.includes(t.name));
+}
+
+/**
+ * DescribeLaunchTemplates (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplates.html):
+ * each template with its default and latest version numbers (API_LaunchTemplate), `MaxResults`
+ * 1 to 200 as the reference gives it, paged with `NextToken`. Filters are not modelled.
+ */
+const describeLaunchTemplates: Handler = async (ctx) => {
+  await authorize(ctx, { action: 'ec2:DescribeLaunchTemplates' });
+  const ids = queryStrings(ctx.query.LaunchTemplateId);
+  const names = queryStrings(ctx.query.LaunchTemplateName);
+  const templates = namedTemplates(ctx, ids, names);
+  const signature = JSON.stringify([ctx.caller.account, ctx.region, 'templates', ids, names]);
+  const { items, nextToken } = page(templates, ctx.query, signature, 1, 200);
+  const xml = items.map((t) => {
+    const numbers = t.versions.map((v) => v.versionNumber);
+    const latest = numbers.length ? Math.max(...numbers) : undefined;
+    const defaultVersion =
+      t.versions.find((v) => v.default)?.versionNumber ?? (numbers.length ? Math.min(...numbers) : undefined);
+    const tags = Object.entries(tagsOf(t)).map(([k, v]) => text('key', k) + text('value', v));
+    return (
+      text('launchTemplateId', t.id) +
+      text('launchTemplateName', t.name) +
+      text('createTime', '2024-01-15T09:00:00.000Z') +
+      text('createdBy', `arn:aws:iam::${t.account}:root`) +
+      text('defaultVersionNumber', defaultVersion) +
+      text('latestVersionNumber', latest) +
+      (tags.length ? list('tagSet', 'item', tags) : '')
+    );
+  });
+  return respond(ctx, list('launchTemplates', 'item', xml) + text('nextToken', nextToken));
+};
+
 const visibleTo = (account: string, owner: string, shared?: string[], isPublic?: boolean): boolean =>
   owner === account || isPublic === true || (shared ?? []).includes(account);
 
@@ -181,6 +259,7 @@ const describeSnapshots: Handler = async (ctx) => {
 
 /** EC2 launch-source operations by action name. */
 export const ec2LaunchHandlers: Record<string, Handler> = {
+  DescribeLaunchTemplates: describeLaunchTemplates,
   DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
   DescribeImages: describeImages,
   DescribeSnapshots: describeSnapshots,

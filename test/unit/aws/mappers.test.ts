@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { mapTrailEvent } from '../../../src/aws/cloudtrail';
-import { mapInstance, mapVolume } from '../../../src/aws/ec2';
+import { mapImage, mapInstance, mapLaunchTemplateVersion, mapVolume } from '../../../src/aws/ec2';
 import { mapEvaluation } from '../../../src/aws/iam';
 import { regionOfArn } from '../../../src/aws/index';
 import { mapKey } from '../../../src/aws/kms';
@@ -191,5 +191,42 @@ describe('mapVolume and mapEvaluation', () => {
   it('reads the region of an ARN', () => {
     assert.equal(regionOfArn('arn:aws:kms:ap-south-1:1:key/k'), 'ap-south-1');
     assert.equal(regionOfArn('k-1'), undefined);
+  });
+});
+
+describe('NoDevice in launch templates and AMIs', () => {
+  // EC2 answers `<noDevice/>`, which the SDK reads as the empty string: its presence is what counts.
+  it('marks a template mapping with NoDevice, so it suppresses the AMI device of that name', () => {
+    const version = mapLaunchTemplateVersion({
+      LaunchTemplateId: 'lt-0a1b2c3d4e5f60001',
+      VersionNumber: 2,
+      LaunchTemplateData: {
+        ImageId: 'ami-0a1b2c3d4e5f60001',
+        BlockDeviceMappings: [
+          { DeviceName: '/dev/sdb', NoDevice: '' },
+          { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, KmsKeyId: 'alias/ebs', VolumeSize: 20 } },
+        ],
+      },
+    });
+    assert.deepEqual(version.blockDevices, [
+      { deviceName: '/dev/sdb', noDevice: true },
+      { deviceName: '/dev/xvda', encrypted: true, kmsKeyId: 'alias/ebs', volumeSizeGiB: 20 },
+    ]);
+  });
+
+  it('marks an AMI mapping with NoDevice, and leaves the flag out where the mapping has none', () => {
+    const image = mapImage({
+      ImageId: 'ami-0a1b2c3d4e5f60001',
+      BlockDeviceMappings: [
+        { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-0a1b2c3d4e5f60001', Encrypted: true } },
+        { DeviceName: '/dev/sdc', NoDevice: '' },
+        { DeviceName: '/dev/sdd', VirtualName: 'ephemeral0' },
+      ],
+    });
+    assert.deepEqual(image.blockDevices, [
+      { deviceName: '/dev/xvda', snapshotId: 'snap-0a1b2c3d4e5f60001', encrypted: true },
+      { deviceName: '/dev/sdc', noDevice: true },
+      { deviceName: '/dev/sdd' },
+    ]);
   });
 });

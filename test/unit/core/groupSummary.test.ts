@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { failingGroups, launchSourceLabel, templateLabel } from '../../../src/core/explorer/groupSummary';
+import {
+  failingGroups,
+  isShortOfInstances,
+  launchSourceLabel,
+  templateLabel,
+} from '../../../src/core/explorer/groupSummary';
 import type { AutoScalingGroupSummary, ScalingActivity } from '../../../src/core/model';
 
 function group(name: string, overrides: Partial<AutoScalingGroupSummary> = {}): AutoScalingGroupSummary {
@@ -88,5 +93,19 @@ describe('failing Auto Scaling groups in the tree', () => {
     assert.equal(launchSourceLabel(group('a', { launchConfigurationName: 'old-lc' })), 'launch configuration old-lc');
     assert.equal(launchSourceLabel(group('a')), undefined);
     assert.equal(templateLabel({ id: 'lt-9' }), 'lt-9 version $Default');
+  });
+});
+
+describe('groups short of instances', () => {
+  it('counts a group short of capacity, or one whose warm pool lacks instances', () => {
+    const cases: [string, Partial<AutoScalingGroupSummary>, boolean][] = [
+      ['short of capacity, no warm pool', { shortOfCapacity: true }, true],
+      ['short of capacity, warm pool full', { shortOfCapacity: true, hasWarmPool: true, warmPoolShortfall: 0 }, true],
+      ['all in service, warm pool 1 short', { shortOfCapacity: false, hasWarmPool: true, warmPoolShortfall: 1 }, true],
+      ['all in service, warm pool full', { shortOfCapacity: false, hasWarmPool: true, warmPoolShortfall: 0 }, false],
+      ['all in service, no warm pool', { shortOfCapacity: false }, false],
+    ];
+    for (const [what, overrides, expected] of cases)
+      assert.equal(isShortOfInstances(group('g', overrides)), expected, what);
   });
 });

@@ -1,11 +1,10 @@
 /**
- * Check Launch Readiness without VS Code: what its argument names (tree nodes and links), the
- * items of its palette path, and the paged listing of launch templates that feeds them.
+ * Check Launch Readiness without VS Code: what its argument names (tree nodes and links) and
+ * the items of its palette path. The listing of launch templates that feeds them is tested
+ * with the AWS layer (test/unit/aws/launch-templates.test.ts).
  */
 import * as assert from 'node:assert/strict';
-import { describeLaunchTemplates, mapLaunchTemplate } from '../../../src/aws/ec2';
-import type { SdkCommand, SessionPort } from '../../../src/aws/session';
-import type { AutoScalingGroupSummary, Outcome } from '../../../src/core/model';
+import type { AutoScalingGroupSummary } from '../../../src/core/model';
 import type { GroupNode } from '../../../src/vscode/explorer/groupNodes';
 import {
   SUBJECT_KIND_ITEMS,
@@ -110,93 +109,16 @@ describe('Check Launch Readiness: its palette items', () => {
   });
 });
 
-describe('describeLaunchTemplates', () => {
-  /** A session answering DescribeLaunchTemplates with `pages`, recording the inputs. */
-  function pagedSession(pages: unknown[]): {
-    session: SessionPort;
-    inputs: Record<string, unknown>[];
-    actions: string[];
-  } {
-    const inputs: Record<string, unknown>[] = [];
-    const actions: string[] = [];
-    const session = {
-      send<Output>(
-        _service: string,
-        _profile: string,
-        _region: string,
-        command: SdkCommand<Output>,
-        action: string,
-      ): Promise<Outcome<Output>> {
-        inputs.push(command.input as Record<string, unknown>);
-        actions.push(action);
-        return Promise.resolve({ ok: true, value: pages[inputs.length - 1] as Output });
-      },
-    } as unknown as SessionPort;
-    return { session, inputs, actions };
-  }
-
-  it('reads every page, sending the NextToken back, and maps each template with its versions', async () => {
-    const { session, inputs, actions } = pagedSession([
-      {
-        LaunchTemplates: [
-          {
-            LaunchTemplateId: 'lt-0a1b2c3d4e5f60001',
-            LaunchTemplateName: 'eks-nodes',
-            DefaultVersionNumber: 2,
-            LatestVersionNumber: 3,
-          },
-        ],
-        NextToken: 't1',
-      },
-      { LaunchTemplates: [{ LaunchTemplateId: 'lt-0a1b2c3d4e5f60002' }, { LaunchTemplateName: 'no-id' }] },
-    ]);
-    const out = await describeLaunchTemplates(session, 'p', 'us-west-2');
-    assert.deepEqual(out, {
-      ok: true,
-      value: [
-        { id: 'lt-0a1b2c3d4e5f60001', name: 'eks-nodes', defaultVersion: 2, latestVersion: 3 },
-        { id: 'lt-0a1b2c3d4e5f60002' },
-      ],
-    });
-    assert.deepEqual(
-      inputs.map((i) => [i.MaxResults, i.NextToken]),
-      [
-        [200, undefined],
-        [200, 't1'],
-      ],
-    );
-    assert.deepEqual(actions, ['ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplates']);
-    assert.deepEqual(mapLaunchTemplate({}), [], 'a template without an id cannot be asked about');
-  });
-
-  it('hands a failed page on as the failure, not a partial list', async () => {
-    const failure = { kind: 'access-denied' as const, message: 'no', nextStep: 'allow ec2:DescribeLaunchTemplates' };
-    const calls: number[] = [];
-    const session = {
-      send: () => {
-        calls.push(1);
-        return Promise.resolve(
-          calls.length === 1
-            ? { ok: true, value: { LaunchTemplates: [{ LaunchTemplateId: 'lt-0a1b2c3d4e5f60001' }], NextToken: 't' } }
-            : { ok: false, error: failure },
-        );
-      },
-    } as unknown as SessionPort;
-    assert.deepEqual(await describeLaunchTemplates(session, 'p', 'r'), { ok: false, error: failure });
-    assert.equal(calls.length, 2);
-  });
-});
-
 describe('Check Launch Readiness: its group items', () => {
   const group = (name: string, shortOfCapacity: boolean) =>
     ({ name, shortOfCapacity, inServiceCount: 0, desiredCapacity: 1 }) as AutoScalingGroupSummary;
 
-  it('puts the groups short of capacity first, under headings when both parts exist', () => {
+  it('puts the groups short of instances first, under headings when both parts exist', () => {
     const items = readinessGroupItems([group('web', false), group('eks-nodes-asg', true), group('api', false)]);
     assert.deepEqual(
       items.map((i) => [i.label, i.separator === true, i.groupName]),
       [
-        ['Short of capacity (1)', true, ''],
+        ['Short of instances (1)', true, ''],
         ['$(warning) eks-nodes-asg', false, 'eks-nodes-asg'],
         ['Other groups (2)', true, ''],
         ['api', false, 'api'],
@@ -204,6 +126,25 @@ describe('Check Launch Readiness: its group items', () => {
       ],
     );
     assert.ok(items.filter((i) => i.separator).every((i) => i.pickable === false));
+  });
+
+  it('counts a group whose warm pool lacks instances as short, and says so beside it', () => {
+    const warm = {
+      ...group('warm-asg', false),
+      inServiceCount: 1,
+      warmPoolShortfall: 2,
+    } as AutoScalingGroupSummary;
+    const full = { ...group('full-asg', false), inServiceCount: 1, warmPoolShortfall: 0 } as AutoScalingGroupSummary;
+    const items = readinessGroupItems([full, warm]);
+    assert.deepEqual(
+      items.map((i) => [i.label, i.description, i.groupName]),
+      [
+        ['Short of instances (1)', undefined, ''],
+        ['$(warning) warm-asg', '1/1 in service, warm pool 2 short', 'warm-asg'],
+        ['Other groups (1)', undefined, ''],
+        ['full-asg', '1/1 in service', 'full-asg'],
+      ],
+    );
   });
 
   it('needs no heading for one part', () => {
