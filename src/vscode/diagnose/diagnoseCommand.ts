@@ -5,15 +5,9 @@ import type { AwsFacade } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
 import { instanceLabel, toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
 import { verdictChange } from './reportChange';
-import {
-  errorItems,
-  instanceItems,
-  profileItems,
-  regionItems,
-  typedInstanceItem,
-  type InstanceItem,
-} from './pickItems';
-import { pickStep, runPick, toQuickPickItem } from './quickPickSteps';
+import { errorItems, instanceItems, typedInstanceItem, type InstanceItem } from './pickItems';
+import { walkProfileAndRegion } from './palettePath';
+import { runPick, toQuickPickItem } from './quickPickSteps';
 import { plainMessage } from '../markdown';
 
 /**
@@ -80,54 +74,21 @@ export async function diagnoseAndShow(ctx: CommandContext, target: InstanceRef):
   }
 }
 
-/**
- * The palette path: profile, region, instance, each a step with a Back button (but the
- * first). Back returns to the step before with its list as it was.
- */
-async function pickInstance(
+/** The palette path: profile, region, instance, each a step with a Back button (but the first). */
+function pickInstance(
   aws: AwsFacade,
   countsOf: (profile: string) => ReadonlyMap<string, string>,
 ): Promise<InstanceRef | undefined> {
-  const profiles = await aws.profiles().catch((error: unknown) => {
-    void vscode.window.showErrorMessage(
-      plainMessage(`Could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`),
-    );
-    return undefined;
-  });
-  if (!profiles) return undefined;
-  if (profiles.length === 0) {
-    void vscode.window.showWarningMessage(
-      'No AWS profiles are configured. Add one to your AWS config file, or set ec2LaunchDoctor.sharedConfigFile.',
-    );
-    return undefined;
-  }
-  for (;;) {
-    const profile = await pickStep(
-      'Diagnose Stopped Instance (1/3): profile',
-      'The profile that sees the instance',
-      false,
-      async () => profileItems(profiles),
-    );
-    if (!profile || profile === 'back') return undefined;
-    const name = profile.chosen.profile;
-    const home = profiles.find((p) => p.name === name)?.region;
-    for (;;) {
-      const region = await pickStep('Diagnose Stopped Instance (2/3): region', `Regions of ${name}`, true, async () => {
-        const regions = await aws.regions(name);
-        if (regions.ok) return regionItems(regions.value, home, countsOf(name));
-        // The failure is an item of its own (a placeholder cuts it off); the home region stays pickable.
-        return [
-          ...errorItems('Could not list regions', regions.error).map((i) => ({ ...i, region: '' })),
-          ...(home ? regionItems([home], home) : []),
-        ];
-      });
-      if (!region) return undefined;
-      if (region === 'back') break;
-      const instance = await pickInstanceInRegion(aws, name, region.chosen.region);
-      if (!instance) return undefined;
-      if (instance !== 'back') return instance;
-    }
-  }
+  return walkProfileAndRegion(
+    aws,
+    {
+      title: 'Diagnose Stopped Instance',
+      steps: 3,
+      profilePlaceholder: 'The profile that sees the instance',
+      regionCounts: countsOf,
+    },
+    (profile, region) => pickInstanceInRegion(aws, profile, region),
+  );
 }
 
 /** Instances of the region, those stopped at launch first; an instance id may also be typed. */

@@ -2,13 +2,15 @@ import * as vscode from 'vscode';
 import type { GroupDiagnosisReport } from '../../core/diagnosis';
 import type { AwsFacade, GroupDiagnosisTarget } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
-import { groupPickItems, toGroupTarget } from '../explorer/groupNodes';
+import { toGroupTarget } from '../explorer/groupNodes';
 import { plainMessage } from '../markdown';
-import { profileItems, regionItems } from './pickItems';
+import { walkProfileAndRegion } from './palettePath';
+import { pickStep } from './quickPickSteps';
+import { groupStepItems, type ReadinessGroupItem } from './readinessPicks';
 
 /**
  * "EC2: Diagnose Auto Scaling Group". From the tree it diagnoses the clicked group; from the
- * palette it asks for a profile, a region and a group (those short of capacity first). The
+ * palette it asks for a profile, a region and a group (those short of instances first). The
  * engine runs under a cancellable progress notification naming each step; the group's
  * report opens in the report view when it is done.
  */
@@ -62,51 +64,23 @@ async function diagnoseGroupAndShow(
   }
 }
 
-/** The palette path: profile, region, group; a failure to list says what to do and ends the path. */
-async function pickGroup(aws: AwsFacade): Promise<GroupDiagnosisTarget | undefined> {
-  const profiles = await aws.profiles().catch((error: unknown) => {
-    void vscode.window.showErrorMessage(
-      plainMessage(`Could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`),
-    );
-    return undefined;
-  });
-  if (!profiles) return undefined;
-  if (profiles.length === 0) {
-    void vscode.window.showWarningMessage(
-      'No AWS profiles are configured. Add one to your AWS config file, or set ec2LaunchDoctor.sharedConfigFile.',
-    );
-    return undefined;
-  }
-  const profile = await vscode.window.showQuickPick(profileItems(profiles), {
-    title: 'Diagnose Auto Scaling Group (1/3): profile',
-    placeHolder: 'The profile that sees the group',
-  });
-  if (!profile) return undefined;
-  const home = profiles.find((p) => p.name === profile.profile)?.region;
-  const regions = await aws.regions(profile.profile);
-  if (!regions.ok)
-    void vscode.window.showWarningMessage(
-      plainMessage(`Could not list regions: ${regions.error.message} ${regions.error.nextStep}`),
-    );
-  const listed = regions.ok ? regions.value : home ? [home] : [];
-  const region = await vscode.window.showQuickPick(regionItems(listed, home), {
-    title: 'Diagnose Auto Scaling Group (2/3): region',
-  });
-  if (!region) return undefined;
-  const groups = aws.autoScalingGroups(profile.profile, region.region).then((result) => {
-    if (!result.ok) {
-      void vscode.window.showErrorMessage(
-        plainMessage(
-          `Could not list Auto Scaling groups in ${region.region}: ${result.error.message} ${result.error.nextStep}`,
-        ),
+/**
+ * The palette path: profile, region, group (those short of instances first, under their own
+ * heading), each a step with Back but the first; a listing that fails is an item saying what
+ * to do.
+ */
+function pickGroup(aws: AwsFacade): Promise<GroupDiagnosisTarget | undefined> {
+  return walkProfileAndRegion(
+    aws,
+    { title: 'Diagnose Auto Scaling Group', steps: 3, profilePlaceholder: 'The profile that sees the group' },
+    async (profile, region) => {
+      const group = await pickStep<ReadinessGroupItem>(
+        'Diagnose Auto Scaling Group (3/3): group',
+        `Auto Scaling groups of ${region}, those short of instances first`,
+        true,
+        () => groupStepItems(aws, profile, region),
       );
-      return [];
-    }
-    return groupPickItems(result.value);
-  });
-  const group = await vscode.window.showQuickPick(groups, {
-    title: 'Diagnose Auto Scaling Group (3/3): group',
-    placeHolder: `Auto Scaling groups of ${region.region}, those short of capacity first`,
-  });
-  return group ? { profile: profile.profile, region: region.region, groupName: group.groupName } : undefined;
+      return group === undefined || group === 'back' ? group : { profile, region, groupName: group.chosen.groupName };
+    },
+  );
 }

@@ -4,13 +4,14 @@ import { subjectName } from '../../core/diagnosis/readinessText';
 import type { AwsFacade, ReadinessTarget } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
 import { plainMessage } from '../markdown';
-import { errorItems, profileItems, regionItems } from './pickItems';
+import { errorItems } from './pickItems';
+import { walkProfileAndRegion } from './palettePath';
 import { pickStep } from './quickPickSteps';
 import {
   SUBJECT_KIND_ITEMS,
   launchTemplateItems,
   noneItem,
-  readinessGroupItems,
+  groupStepItems,
   toReadinessTarget,
   type ReadinessGroupItem,
   type SubjectKindItem,
@@ -75,43 +76,12 @@ const TITLE = 'Check Launch Readiness';
  * the first has Back, which returns to the step before with its list as it was. A listing that
  * fails shows as an item saying what to do.
  */
-async function pickReadinessTarget(aws: AwsFacade): Promise<ReadinessTarget | undefined> {
-  const profiles = await aws.profiles().catch((error: unknown) => {
-    void vscode.window.showErrorMessage(
-      plainMessage(`Could not read the AWS config files: ${error instanceof Error ? error.message : String(error)}`),
-    );
-    return undefined;
-  });
-  if (!profiles) return undefined;
-  if (profiles.length === 0) {
-    void vscode.window.showWarningMessage(
-      'No AWS profiles are configured. Add one to your AWS config file, or set ec2LaunchDoctor.sharedConfigFile.',
-    );
-    return undefined;
-  }
-  for (;;) {
-    const profile = await pickStep(`${TITLE} (1/4): profile`, 'The profile that sees what launches', false, async () =>
-      profileItems(profiles),
-    );
-    if (!profile || profile === 'back') return undefined;
-    const name = profile.chosen.profile;
-    const home = profiles.find((p) => p.name === name)?.region;
-    for (;;) {
-      const region = await pickStep(`${TITLE} (2/4): region`, `Regions of ${name}`, true, async () => {
-        const regions = await aws.regions(name);
-        if (regions.ok) return regionItems(regions.value, home);
-        return [
-          ...errorItems('Could not list regions', regions.error).map((i) => ({ ...i, region: '' })),
-          ...(home ? regionItems([home], home) : []),
-        ];
-      });
-      if (!region) return undefined;
-      if (region === 'back') break;
-      const target = await pickSubject(aws, name, region.chosen.region);
-      if (target === undefined) return undefined;
-      if (target !== 'back') return target;
-    }
-  }
+function pickReadinessTarget(aws: AwsFacade): Promise<ReadinessTarget | undefined> {
+  return walkProfileAndRegion(
+    aws,
+    { title: TITLE, steps: 4, profilePlaceholder: 'The profile that sees what launches' },
+    (profile, region) => pickSubject(aws, profile, region),
+  );
 }
 
 /** Steps 3 and 4: a group or a launch template, then which one; 'back' returns to the region. */
@@ -132,18 +102,9 @@ async function pickSubject(
     if (kind.chosen.kind === 'auto-scaling-group') {
       const group = await pickStep<ReadinessGroupItem>(
         `${TITLE} (4/4): Auto Scaling group`,
-        `Auto Scaling groups of ${region}, those short of capacity first`,
+        `Auto Scaling groups of ${region}, those short of instances first`,
         true,
-        async () => {
-          const groups = await aws.autoScalingGroups(profile, region);
-          if (!groups.ok)
-            return errorItems(`Could not list Auto Scaling groups in ${region}`, groups.error).map((i) => ({
-              ...i,
-              groupName: '',
-            }));
-          const items = readinessGroupItems(groups.value);
-          return items.length > 0 ? items : [{ ...noneItem(`No Auto Scaling groups in ${region}`), groupName: '' }];
-        },
+        () => groupStepItems(aws, profile, region),
       );
       if (!group) return undefined;
       if (group !== 'back')

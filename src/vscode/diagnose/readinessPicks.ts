@@ -8,10 +8,10 @@ import { isShortOfInstances } from '../../core/explorer/groupSummary';
 import { subjectOfArgs } from '../../core/diagnosis/readinessText';
 import type { LaunchSubject } from '../../core/diagnosis/predict';
 import type { LaunchTemplateRef } from '../../core/model';
-import type { ReadinessTarget } from '../awsBridge';
+import type { AwsFacade, ReadinessTarget } from '../awsBridge';
 import { groupPickItems, toGroupTarget, type GroupPickItem } from '../explorer/groupNodes';
 import { escapeIcons } from '../markdown';
-import type { PickItem } from './pickItems';
+import { errorItems, type PickItem } from './pickItems';
 
 /**
  * The target a command argument names: a group node or a stopped instance's node of the tree,
@@ -116,4 +116,24 @@ export function readinessGroupItems(groups: readonly AutoScalingGroupSummary[]):
   if (first.length === 0 || rest.length === 0) return items;
   const heading = (label: string): ReadinessGroupItem => ({ label, separator: true, pickable: false, groupName: '' });
   return [heading(`Short of instances (${first.length})`), ...first, heading(`Other groups (${rest.length})`), ...rest];
+}
+
+/**
+ * The group step's items, for Diagnose Auto Scaling Group and Check Launch Readiness alike: the
+ * region's groups under their headings, a failed listing as items saying what to do, or a line
+ * saying the region has none.
+ */
+export async function groupStepItems(
+  aws: Pick<AwsFacade, 'autoScalingGroups'>,
+  profile: string,
+  region: string,
+): Promise<ReadinessGroupItem[]> {
+  const groups = await aws.autoScalingGroups(profile, region);
+  if (!groups.ok)
+    return errorItems(`Could not list Auto Scaling groups in ${region}`, groups.error).map((i) => ({
+      ...i,
+      groupName: '',
+    }));
+  const items = readinessGroupItems(groups.value);
+  return items.length > 0 ? items : [{ ...noneItem(`No Auto Scaling groups in ${region}`), groupName: '' }];
 }

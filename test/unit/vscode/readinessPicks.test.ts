@@ -4,10 +4,11 @@
  * with the AWS layer (test/unit/aws/launch-templates.test.ts).
  */
 import * as assert from 'node:assert/strict';
-import type { AutoScalingGroupSummary } from '../../../src/core/model';
+import type { AutoScalingGroupSummary, Outcome } from '../../../src/core/model';
 import type { GroupNode } from '../../../src/vscode/explorer/groupNodes';
 import {
   SUBJECT_KIND_ITEMS,
+  groupStepItems,
   launchTemplateItems,
   readinessGroupItems,
   toReadinessTarget,
@@ -151,6 +152,63 @@ describe('Check Launch Readiness: its group items', () => {
     assert.deepEqual(
       readinessGroupItems([group('b', false), group('a', false)]).map((i) => i.groupName),
       ['a', 'b'],
+    );
+  });
+});
+
+describe('the group step of both group palette paths', () => {
+  const group = (name: string, shortOfCapacity: boolean) =>
+    ({ name, shortOfCapacity, inServiceCount: 0, desiredCapacity: 1 }) as AutoScalingGroupSummary;
+  const listing = (outcome: Outcome<AutoScalingGroupSummary[]>) => ({
+    autoScalingGroups: async (profile: string, region: string) => {
+      assert.deepEqual([profile, region], [WHERE.profile, WHERE.region]);
+      return outcome;
+    },
+  });
+
+  it('lists the groups under their headings', async () => {
+    const items = await groupStepItems(
+      listing({ ok: true, value: [group('web', false), group('eks-nodes-asg', true)] }),
+      WHERE.profile,
+      WHERE.region,
+    );
+    assert.deepEqual(
+      items.map((i) => i.groupName),
+      ['', 'eks-nodes-asg', '', 'web'],
+    );
+  });
+
+  it('says so when the region has none, as an item that cannot be chosen', async () => {
+    const items = await groupStepItems(listing({ ok: true, value: [] }), WHERE.profile, WHERE.region);
+    assert.deepEqual(
+      items.map((i) => [i.label, i.pickable, i.groupName]),
+      [['No Auto Scaling groups in us-west-2', false, '']],
+    );
+  });
+
+  it('turns a failed listing into items with what to do, none of them a group', async () => {
+    const error = {
+      kind: 'access-denied',
+      message: 'not allowed',
+      nextStep: 'Allow autoscaling:DescribeAutoScalingGroups.',
+    };
+    const items = await groupStepItems(
+      listing({ ok: false, error } as Outcome<AutoScalingGroupSummary[]>),
+      WHERE.profile,
+      WHERE.region,
+    );
+    assert.ok(items.length > 0);
+    assert.ok(
+      items.every((i) => i.pickable === false && i.groupName === ''),
+      JSON.stringify(items),
+    );
+    assert.match(
+      items.map((i) => `${i.label} ${i.detail ?? ''} ${i.description ?? ''}`).join(' '),
+      /Could not list Auto Scaling groups in us-west-2/,
+    );
+    assert.match(
+      items.map((i) => `${i.label} ${i.detail ?? ''} ${i.description ?? ''}`).join(' '),
+      /autoscaling:DescribeAutoScalingGroups/,
     );
   });
 });
