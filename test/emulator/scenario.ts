@@ -114,6 +114,11 @@ export interface ScenarioInstance {
   availabilityZone?: string;
   /** ISO 8601. */
   launchTime?: string;
+  /**
+   * When a terminated instance ended, ISO 8601 or `now-2h`. EC2 lists it for about an hour
+   * after (state.ts `TERMINATED_LISTED_MS`); absent, it counts as just terminated and is listed.
+   */
+  terminatedAt?: string;
   blockDevices: ScenarioBlockDevice[];
   instanceProfileArn?: string;
   tags?: Record<string, string>;
@@ -374,6 +379,8 @@ export function validateScenario(scenario: Scenario): void {
     place(`instance ${i.id}`, i.account, i.region);
     for (const b of i.blockDevices)
       if (!volumes.has(b.volumeId)) problems.push(`instance ${i.id}: unknown volume ${b.volumeId}`);
+    if (i.terminatedAt !== undefined && i.state !== 'terminated')
+      problems.push(`instance ${i.id}: terminatedAt on an instance that is ${i.state}`);
   }
   const snapshots = new Set((scenario.snapshots ?? []).map((x) => x.id));
   const devices = (what: string, list: ScenarioLaunchDevice[] = []): void => {

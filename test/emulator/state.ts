@@ -22,6 +22,26 @@ export interface InstanceRecord extends ScenarioInstance {
   ownerId: string;
 }
 
+/**
+ * How long EC2 keeps a terminated instance in DescribeInstances: "Recently terminated
+ * instances might appear in the returned results. This interval is usually less than one
+ * hour." (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html).
+ * Past it the instance is neither listed nor found by id: EC2 answers InvalidInstanceID.NotFound
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+ */
+export const TERMINATED_LISTED_MS = 60 * 60 * 1000;
+
+/**
+ * Whether DescribeInstances still shows the instance at `now` (epoch ms): any state but
+ * terminated, or terminated less than TERMINATED_LISTED_MS ago. A terminated instance with
+ * no termination time (a scenario's that gives none) counts as just terminated.
+ */
+export function isListed(instance: Pick<InstanceRecord, 'state' | 'terminatedAt'>, now = Date.now()): boolean {
+  if (instance.state !== 'terminated' || instance.terminatedAt === undefined) return true;
+  const ended = Date.parse(instance.terminatedAt);
+  return Number.isNaN(ended) || now - ended < TERMINATED_LISTED_MS;
+}
+
 export interface VolumeRecord extends ScenarioVolume {
   /** Always the key ARN when the scenario names a known key. */
   kmsKeyId?: string;
@@ -154,6 +174,8 @@ export class World {
         // EC2 sets LaunchTime at every start attempt, failed ones included; scenarios write
         // it relative (`now-3h`) so that it lines up with their CloudTrail events.
         ...(i.launchTime ? { launchTime: resolveEventTime(i.launchTime) } : {}),
+        // Written relative too (`now-2h`), so a scenario can hold an instance EC2 no longer lists.
+        ...(i.terminatedAt ? { terminatedAt: resolveEventTime(i.terminatedAt) } : {}),
         reservationId: 'r-' + i.id.replace(/^i-/, '').padStart(17, '0').slice(-17),
         ownerId: i.account,
       };
@@ -294,8 +316,21 @@ export class World {
       ?.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /** Every instance record of the account and region, those EC2 no longer lists included. */
   instancesIn(account: string, region: string): readonly InstanceRecord[] {
     return this.instancesByScope.get(scopeKey(account, region)) ?? [];
+  }
+
+  /** The instances DescribeInstances shows now (`isListed`), in id order. */
+  listedInstancesIn(account: string, region: string): InstanceRecord[] {
+    const now = Date.now();
+    return this.instancesIn(account, region).filter((i) => isListed(i, now));
+  }
+
+  /** The instance by id while EC2 still shows it; undefined for an unknown id or one terminated too long ago. */
+  listedInstance(id: string): InstanceRecord | undefined {
+    const record = this.instances.get(id);
+    return record && isListed(record) ? record : undefined;
   }
 
   volumesIn(account: string, region: string): readonly VolumeRecord[] {
@@ -342,7 +377,7 @@ export class World {
 
   /**
    * Stores a CloudTrail record under its recipient account and region. Scenario files may
-   * write `eventTime`, a session's `creationDate` (and instances their `launchTime`) as `now-3h` (s, m, h, d) so shipped
+   * write `eventTime`, a session's `creationDate` (and instances their `launchTime` and `terminatedAt`) as `now-3h` (s, m, h, d) so shipped
    * events stay inside the 90-day window.
    */
   recordTrailEvent(input: Record<string, unknown>): TrailRecord {

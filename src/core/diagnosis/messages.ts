@@ -35,6 +35,16 @@ export interface ProfileMessages {
   ): { reason: string; nextStep: string };
 }
 
+/**
+ * Why a real instance id may not be found, and the way on: EC2 lists a terminated instance only
+ * for a while after it ends ("usually less than one hour", DescribeInstances API reference,
+ * src/aws-records.md Q3), and an instance terminated at launch is most often a group's, whose
+ * diagnosis needs no instance (its keys come from the launch template or configuration, the
+ * AMI, the default EBS key and CloudTrail).
+ */
+export const TERMINATED_GONE =
+  'EC2 stops listing a terminated instance within about an hour after it ends: if an Auto Scaling group launched it, diagnose the group instead (EC2: Diagnose Auto Scaling Group, or ec2-launch-doctor diagnose --auto-scaling-group NAME).';
+
 /** AWS's denial tail when the resource's own policy (a key policy) is what lacks the Allow. */
 function deniedByResourcePolicy(message: string): boolean {
   return /because no resource-based policy allows/i.test(message);
@@ -62,7 +72,7 @@ export function messagesFor(profile: string): ProfileMessages {
     profileIdentityLabel: () => `Identity of profile ${quoted}`,
     assumedFromProfile: () => `the identity of profile ${quoted} (assumed: CloudTrail did not name who started it)`,
     instanceNotFound: (region) =>
-      `Check the instance id and the Region (${region}), and that profile ${quoted} is in the instance's account.`,
+      `Check the instance id and the Region (${region}), and that profile ${quoted} is in the instance's account. ${TERMINATED_GONE}`,
     crossAccountKeyPolicy: (keyAccount, profiles) =>
       profiles.length > 0
         ? `The key is in account ${keyAccount} and GetKeyPolicy does not work across accounts: allow kms:GetKeyPolicy on the key for profile ${profiles.map((p) => `"${p}"`).join(' or ')} of that account.`

@@ -49,6 +49,28 @@ function offsetOf(ctx: CallContext, scope: string): number {
 const nextToken = (offset: number, scope: string): string =>
   Buffer.from(JSON.stringify({ o: offset, s: scope })).toString('base64');
 
+/**
+ * One page of `items` as every Describe call here pages: MaxRecords (default `fallback`, at
+ * most `limit`) checked first, then NextToken, an offset tied to the request's `scope` so it
+ * cannot be replayed against another request. `nextTokenXml` is the answer's `NextToken`,
+ * empty on the last page.
+ */
+function pageOf<T>(
+  ctx: CallContext,
+  items: readonly T[],
+  scope: string,
+  fallback: number,
+  limit = 100,
+): { page: T[]; nextTokenXml: string } {
+  const max = maxRecordsOf(ctx, fallback, limit);
+  const offset = offsetOf(ctx, scope);
+  const end = offset + max;
+  return {
+    page: items.slice(offset, end),
+    nextTokenXml: end < items.length ? text('NextToken', nextToken(end, scope)) : '',
+  };
+}
+
 function templateXml(t: NonNullable<ScenarioAutoScalingGroup['launchTemplate']>): string {
   return element(
     'LaunchTemplate',
@@ -98,16 +120,12 @@ const describeAutoScalingGroups: Handler = async (ctx) => {
   await authorize(ctx, { action: 'autoscaling:DescribeAutoScalingGroups' });
   const names = new Set(queryStrings(ctx.query.AutoScalingGroupNames));
   const groups = groupsOf(ctx).filter((g) => !names.size || names.has(g.name));
-  const max = maxRecordsOf(ctx, 50);
   const scope = JSON.stringify([ctx.caller.account, ctx.region, [...names]]);
-  const offset = offsetOf(ctx, scope);
-  const page = groups.slice(offset, offset + max);
-  const more = offset + max < groups.length;
+  const { page, nextTokenXml } = pageOf(ctx, groups, scope, 50);
   return queryResponse(
     ctx,
     XML_NAMESPACES.autoscaling,
-    list('AutoScalingGroups', 'member', page.map(groupXml)) +
-      (more ? text('NextToken', nextToken(offset + max, scope)) : ''),
+    list('AutoScalingGroups', 'member', page.map(groupXml)) + nextTokenXml,
   );
 };
 
@@ -119,11 +137,8 @@ const describeScalingActivities: Handler = async (ctx) => {
     .filter((g) => name === undefined || g.name === name)
     .flatMap((g) => (g.activities ?? []).map((a) => ({ g, a })))
     .filter(({ a }) => !ids.size || ids.has(a.activityId));
-  const max = maxRecordsOf(ctx, 100);
   const scope = JSON.stringify([ctx.caller.account, ctx.region, name ?? null, [...ids]]);
-  const offset = offsetOf(ctx, scope);
-  const page = activities.slice(offset, offset + max);
-  const more = offset + max < activities.length;
+  const { page, nextTokenXml } = pageOf(ctx, activities, scope, 100);
   const items = page.map(
     ({ g, a }) =>
       text('ActivityId', a.activityId) +
@@ -138,11 +153,7 @@ const describeScalingActivities: Handler = async (ctx) => {
       text('Details', JSON.stringify({ 'Subnet ID': 'subnet-0example', 'Availability Zone': `${g.region}a` })) +
       text('AutoScalingGroupARN', groupArn(g)),
   );
-  return queryResponse(
-    ctx,
-    XML_NAMESPACES.autoscaling,
-    list('Activities', 'member', items) + (more ? text('NextToken', nextToken(offset + max, scope)) : ''),
-  );
+  return queryResponse(ctx, XML_NAMESPACES.autoscaling, list('Activities', 'member', items) + nextTokenXml);
 };
 
 /** `LaunchConfigurationNames` takes at most 50 names (API_DescribeLaunchConfigurations, Request Parameters). */
@@ -199,16 +210,12 @@ const describeLaunchConfigurations: Handler = async (ctx) => {
   const configurations = (ctx.world.scenario.launchConfigurations ?? []).filter(
     (c) => c.account === ctx.caller.account && c.region === ctx.region && (!wanted.size || wanted.has(c.name)),
   );
-  const max = maxRecordsOf(ctx, 50);
   const scope = JSON.stringify([ctx.caller.account, ctx.region, 'launch-configurations', [...wanted]]);
-  const offset = offsetOf(ctx, scope);
-  const page = configurations.slice(offset, offset + max);
-  const more = offset + max < configurations.length;
+  const { page, nextTokenXml } = pageOf(ctx, configurations, scope, 50);
   return queryResponse(
     ctx,
     XML_NAMESPACES.autoscaling,
-    list('LaunchConfigurations', 'member', page.map(launchConfigurationXml)) +
-      (more ? text('NextToken', nextToken(offset + max, scope)) : ''),
+    list('LaunchConfigurations', 'member', page.map(launchConfigurationXml)) + nextTokenXml,
   );
 };
 
@@ -228,11 +235,8 @@ const describeWarmPool: Handler = async (ctx) => {
   const group = groupsOf(ctx).find((g) => g.name === name);
   if (!group) throw new AwsError('ValidationError', `Group ${name} not found`);
   const members = warmPoolMembers(group);
-  const max = maxRecordsOf(ctx, 50, 50);
   const scope = JSON.stringify([ctx.caller.account, ctx.region, 'warm-pool', name]);
-  const offset = offsetOf(ctx, scope);
-  const page = members.slice(offset, offset + max);
-  const more = offset + max < members.length;
+  const { page, nextTokenXml } = pageOf(ctx, members, scope, 50, 50);
   const template = group.launchTemplate ? templateXml(group.launchTemplate) : '';
   return queryResponse(
     ctx,
@@ -243,7 +247,7 @@ const describeWarmPool: Handler = async (ctx) => {
         'member',
         page.map((i) => warmPoolInstanceXml(group, i, template)),
       ) +
-      (more ? text('NextToken', nextToken(offset + max, scope)) : ''),
+      nextTokenXml,
   );
 };
 

@@ -165,14 +165,17 @@ function notFound(kind: 'instance' | 'volume', missing: string[]): AwsError {
     : new AwsError('InvalidInstanceID.NotFound', `The instance ID '${missing[0]}' does not exist`);
 }
 
-/** The caller's instances named by `ids`, or InvalidInstanceID errors like EC2's. */
+/**
+ * The caller's instances named by `ids`, or InvalidInstanceID errors like EC2's; an instance
+ * terminated more than about an hour ago is not found either (state.ts `isListed`).
+ */
 function namedInstances(ctx: CallContext, ids: string[]): InstanceRecord[] {
   const malformed = ids.find((id) => !/^i-[0-9a-f]{8,17}$/.test(id));
   if (malformed !== undefined) throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${malformed}"`);
   const found: InstanceRecord[] = [];
   const missing: string[] = [];
   for (const id of ids) {
-    const i = ctx.world.instances.get(id);
+    const i = ctx.world.listedInstance(id);
     if (i && i.account === ctx.caller.account && i.region === ctx.region) found.push(i);
     else missing.push(id);
   }
@@ -212,7 +215,7 @@ const describeInstances: Handler = async (ctx) => {
   }
   const filters = filtersOf(ctx.query);
   const keep = instanceFilter(filters);
-  const source = ids.length ? namedInstances(ctx, ids) : ctx.world.instancesIn(ctx.caller.account, ctx.region);
+  const source = ids.length ? namedInstances(ctx, ids) : ctx.world.listedInstancesIn(ctx.caller.account, ctx.region);
   const matching = filters.length ? source.filter(keep) : source;
   const signature = JSON.stringify([ctx.caller.account, ctx.region, ids, filters]);
   const { items, nextToken } = page(matching, ctx.query, signature, 5, 1000);

@@ -4,8 +4,8 @@
  * principal, and an encrypted volume needs kms:GenerateDataKeyWithoutPlaintext for a new data
  * key and kms:CreateGrant for the instance (src/aws-records.md Q3, Q4). The emulator's
  * authorization engine decides both; a refusal ends the instance pending -> terminated with
- * an empty block device list, listed for about an hour, and the caller's trail holds the
- * denied KMS call (F3, F6). `launchInstances` is also how a service (Auto Scaling) launches,
+ * an empty block device list, listed for about an hour after (state.ts `TERMINATED_LISTED_MS`),
+ * and the caller's trail holds the denied KMS call (F3, F6). `launchInstances` is also how a service (Auto Scaling) launches,
  * with its own caller (`autoScalingCaller`): `scaleOutGroup` and `fillWarmPool` below, from the
  * group's launch template or its launch configuration (`launchConfigurationRequest`).
  */
@@ -335,7 +335,8 @@ async function settleLaunch(
     instance.state = 'terminated';
     instance.stateReason = { ...failure.reason };
     instance.stateTransitionReason = failure.reason.code;
-    // EC2 lists it for about an hour more; a test run is shorter, so it simply stays.
+    // EC2 lists it for about an hour more, then no longer knows it (state.ts `isListed`).
+    instance.terminatedAt = new Date().toISOString();
     return;
   }
   instance.state = 'running';
