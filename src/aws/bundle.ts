@@ -4,7 +4,6 @@
  * out of the bundle VS Code loads at activation.
  */
 export * from './index';
-export { describeLaunchTemplates, mapLaunchTemplate, type LaunchTemplateSummary } from './ec2';
 export {
   diagnoseAutoScalingGroup,
   diagnoseInstance,

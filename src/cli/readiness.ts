@@ -17,6 +17,7 @@ import {
   type PredictedOutcome,
 } from '../core/diagnosis';
 import { inertJson, oneLine } from '../core/diagnosis/escape';
+import { TERMINATED_GONE } from '../core/diagnosis/messages';
 import { isInstanceId } from '../core/ids';
 import type { AwsFailure } from '../core/model';
 import type { DiagnoseFormat, DiagnoseIo } from './diagnose';
@@ -223,7 +224,10 @@ async function checkSubject(
     }
     case 'stopped-instance': {
       const instance = await aws.describeInstance(session, profile, region, subject.instanceId);
-      return instance.ok ? undefined : failed(instance.error);
+      if (instance.ok) return undefined;
+      const message = failed(instance.error);
+      // An instance terminated at launch is gone within the hour: its group is what can be checked.
+      return message?.startsWith('not found') ? `${message} ${TERMINATED_GONE}` : message;
     }
   }
 }

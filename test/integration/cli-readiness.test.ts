@@ -237,6 +237,10 @@ describe('CLI readiness for a stopped instance (demo scenario)', function () {
     );
     assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /not found: instance i-0fffffffffffffff0 in eu-west-1/);
+    assert.match(
+      missing.stderr,
+      /within about an hour after it ends: if an Auto Scaling group launched it, diagnose the group/,
+    );
     const expired = await cli(
       ['readiness', '--profile', 'dev-expired', '--region', 'eu-west-1', '--instance-id', 'i-00de0000000000005'],
       f.env,
