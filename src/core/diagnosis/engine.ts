@@ -54,7 +54,8 @@ import { timelineOf } from './timeline';
 import { AWS_MANAGED_EBS_ALIAS } from '../launch/launchKeys';
 import { describeLaunch, launchSourceOf, type LaunchDescriptionStage } from './launchSources';
 import {
-  LAUNCH_KMS_EVENTS,
+  LAUNCH_LOOKUP_WAVES,
+  lookupInWaves,
   eventCaller,
   eventInstance,
   eventKeyRef,
@@ -342,7 +343,9 @@ async function volumesAndTrailRound(run: Run, instance: InstanceSummary): Promis
   // launch's other KMS calls may be the denied ones (F3), and its template and AMI say which
   // keys its volumes would have used. All of it runs beside the CreateGrant lookup.
   const atLaunch = volumeIds.length === 0;
-  const launchDenialP = atLaunch ? launchKmsDenials(run, lookup, instance.launchTime) : Promise.resolve([]);
+  const launchDenialP = atLaunch
+    ? launchKmsDenials(run, lookup, instance.launchTime, grantLookupP, failedGrantForInstance)
+    : Promise.resolve([]);
   const grantsP = Promise.all([grantLookupP, launchDenialP]).then(([grants, denials]): Outcome<TrailEvent[]> =>
     grants.ok ? { ok: true, value: [...grants.value, ...denials] } : grants,
   );
@@ -415,19 +418,26 @@ async function groupRoleOf(
 }
 
 /**
- * The launch's denied KMS calls besides CreateGrant, one lookup per event name, all at once.
- * They name no instance, so only those close to the launch time count (`nearLaunch`).
+ * The launch's denied KMS calls besides CreateGrant, one lookup per event name, in the waves of
+ * `LAUNCH_LOOKUP_WAVES` beside the CreateGrant lookup already under way: Decrypt and ReEncrypt
+ * are asked only when neither the grant lookup nor the data key's names the denial. They name no
+ * instance, so only those close to the launch time count (`nearLaunch`).
  */
 async function launchKmsDenials(
   run: Run,
   lookup: { startTime: Date; endTime: Date; maxResults: number },
   launchTime: string | undefined,
+  grantLookupP: Promise<Outcome<TrailEvent[]>>,
+  failedGrantForInstance: (event: TrailEvent) => boolean,
 ): Promise<TrailEvent[]> {
   const ofLaunch = (e: TrailEvent): boolean => isDeniedLaunchKmsCall(e) && nearLaunch(e, launchTime);
-  const outcomes = await Promise.all(
-    LAUNCH_KMS_EVENTS.map((eventName) =>
-      run.ports.lookupEvents({ eventName, ...lookup, stopWhen: ofLaunch }, run.call),
-    ),
+  const outcomes = await lookupInWaves(
+    LAUNCH_LOOKUP_WAVES,
+    (eventName) =>
+      eventName === 'CreateGrant'
+        ? grantLookupP
+        : run.ports.lookupEvents({ eventName, ...lookup, stopWhen: ofLaunch }, run.call),
+    (e) => failedGrantForInstance(e) || ofLaunch(e),
   );
   return outcomes.flatMap((o) => (o.ok ? o.value.filter(ofLaunch) : []));
 }

@@ -56,7 +56,8 @@ import type {
 } from './stages';
 import { iamStep, keyPolicyStep, keysStep, skippedStep } from './steps';
 import {
-  LAUNCH_KMS_EVENTS,
+  LAUNCH_LOOKUP_WAVES,
+  lookupInWaves,
   eventCaller,
   eventKeyRef,
   failedGrantEvents,
@@ -528,7 +529,7 @@ interface TrailStage {
 
 /**
  * The group role's failed KMS calls around the latest failed launch (or the last hour), one
- * lookup per event name, all at once.
+ * lookup per event name, in waves (`LAUNCH_LOOKUP_WAVES`) that stop once the role's denial is found.
  */
 async function trailOf(
   run: GroupRun,
@@ -558,9 +559,9 @@ async function trailOf(
       isPrincipalUnderTest(caller, principal)
     );
   };
-  const names = ['CreateGrant', ...LAUNCH_KMS_EVENTS];
-  const outcomes = await Promise.all(
-    names.map((eventName) =>
+  const outcomes = await lookupInWaves(
+    LAUNCH_LOOKUP_WAVES,
+    (eventName) =>
       run.ports.lookupEvents(
         {
           eventName,
@@ -571,7 +572,7 @@ async function trailOf(
         },
         run.call,
       ),
-    ),
+    byRole,
   );
   const failure = outcomes.find((o): o is { ok: false; error: AwsFailure } => !o.ok);
   const events = outcomes.flatMap((o) => (o.ok ? o.value : [])).filter(byRole);

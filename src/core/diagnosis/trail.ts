@@ -3,7 +3,7 @@
  * kind of denial KMS reported, and when the instance stopped (src/domain.md section 1).
  */
 import { keyToken } from '../arn';
-import type { KeyInfo, TrailEvent } from '../model';
+import type { KeyInfo, Outcome, TrailEvent } from '../model';
 
 /** The policy KMS's AccessDenied message names as the one that blocked the call. */
 export type DenyingPolicy =
@@ -244,6 +244,36 @@ export function isFailedGrant(event: TrailEvent): boolean {
  * ReEncrypt, before any grant (src/aws-records.md Q3, F3). Their CloudTrail event names.
  */
 export const LAUNCH_KMS_EVENTS: readonly string[] = ['GenerateDataKeyWithoutPlaintext', 'Decrypt', 'ReEncrypt'];
+
+/**
+ * The order in which a launch's failed KMS calls are looked up in CloudTrail, which allows two
+ * LookupEvents a second per account and Region (src/aws-records.md Q5): CreateGrant and
+ * GenerateDataKeyWithoutPlaintext first, the two most often denied (the grant for attaching, the
+ * data key of a new volume), then Decrypt and ReEncrypt only when neither names the denial.
+ * Asking all four at once would have the last two throttled and retried every time.
+ */
+export const LAUNCH_LOOKUP_WAVES: readonly (readonly string[])[] = [
+  ['CreateGrant', 'GenerateDataKeyWithoutPlaintext'],
+  ['Decrypt', 'ReEncrypt'],
+];
+
+/**
+ * Looks the waves' event names up, each wave at once, the next only while no event found so
+ * far is `found`. Returns every lookup's outcome, in the waves' order; a failed lookup does not
+ * stop the waves (the next may still find the denial).
+ */
+export async function lookupInWaves(
+  waves: readonly (readonly string[])[],
+  lookup: (eventName: string) => Promise<Outcome<TrailEvent[]>>,
+  found: (event: TrailEvent) => boolean,
+): Promise<Outcome<TrailEvent[]>[]> {
+  const outcomes: Outcome<TrailEvent[]>[] = [];
+  for (const wave of waves) {
+    outcomes.push(...(await Promise.all(wave.map(lookup))));
+    if (outcomes.some((o) => o.ok && o.value.some(found))) break;
+  }
+  return outcomes;
+}
 
 /** True for one of those calls that KMS denied (not a DryRun). */
 export function isDeniedLaunchKmsCall(event: TrailEvent): boolean {

@@ -121,6 +121,40 @@ describe('diagnoseAutoScalingGroup', () => {
     assert.ok(report.timeline.some((e) => e.label === 'GenerateDataKeyWithoutPlaintext denied'));
   });
 
+  it('looks up CreateGrant and the data key first, and stops there when they name the denial', async () => {
+    const ports = fakePorts(groupWorld());
+    await diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, { now: () => NOW });
+    assert.deepEqual(ports.lookupQueries.map((q) => q.eventName).sort(), [
+      'CreateGrant',
+      'GenerateDataKeyWithoutPlaintext',
+    ]);
+  });
+
+  it("asks for Decrypt and ReEncrypt when the first lookups name no denial, and finds the role's", async () => {
+    const decrypt: TrailEvent = {
+      ...F3_DENIED_DATA_KEY,
+      eventId: 'decrypt-denied-0001',
+      eventName: 'Decrypt',
+      eventTime: '2024-05-01T10:00:02Z',
+      errorMessage: F3_DENIED_DATA_KEY.errorMessage?.replace(/GenerateDataKeyWithoutPlaintext/g, 'Decrypt'),
+    };
+    const ports = fakePorts(groupWorld({ events: [decrypt] }));
+    const report = await diagnoseAutoScalingGroup({ groupName: GROUP, profile: 'dev', region: REGION }, ports, {
+      now: () => NOW,
+    });
+    assert.deepEqual(ports.lookupQueries.map((q) => q.eventName).sort(), [
+      'CreateGrant',
+      'Decrypt',
+      'GenerateDataKeyWithoutPlaintext',
+      'ReEncrypt',
+    ]);
+    assert.equal(report.verdict.code, 'kms-create-grant-not-allowed');
+    assert.ok(
+      report.timeline.some((e) => e.label === 'Decrypt denied'),
+      JSON.stringify(report.timeline.map((e) => e.label)),
+    );
+  });
+
   it('with 100 ms per call stays within 5 rounds', async () => {
     const report = await diagnose(groupWorld({ delayMs: 100 }));
     assert.ok(report.calls.rounds <= 5, `rounds ${report.calls.rounds}`);
