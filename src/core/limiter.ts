@@ -98,9 +98,10 @@ function normalise(limit: number): number {
 }
 
 /**
- * A minimum spacing between calls, for APIs with a per-second quota (CloudTrail
- * LookupEvents allows 2 per second per account and region). Each caller waits for its
- * own slot; the slots are handed out in call order.
+ * A per-second quota, for APIs such as CloudTrail LookupEvents ("limited to two per second, per
+ * account, per Region": src/aws-records.md Q5): at most `perSecond` calls start within any one
+ * second, so that many may start at once and the next waits until a second after the earliest
+ * of them. Each caller waits for its own slot; the slots are handed out in call order.
  */
 export interface RateGate {
   wait(signal?: AbortSignal): Promise<void>;
@@ -111,14 +112,16 @@ export function createRateGate(
   perSecond: number,
   clock: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<void> } = realClock,
 ): RateGate {
-  const spacing = 1000 / Math.max(perSecond, 0.001);
-  let nextSlot = 0;
+  const burst = normalise(perSecond);
+  // The start times of the last `burst` slots handed out, oldest first.
+  const slots: number[] = [];
   return {
     async wait(signal?: AbortSignal) {
       if (signal?.aborted) throw abortError(signal);
       const now = clock.now();
-      const slot = Math.max(now, nextSlot);
-      nextSlot = slot + spacing;
+      const slot = slots.length < burst ? now : Math.max(now, slots[slots.length - burst] + 1000);
+      slots.push(slot);
+      if (slots.length > burst) slots.shift();
       if (slot > now) await clock.sleep(slot - now, signal);
     },
   };

@@ -76,21 +76,54 @@ describe('createLimiter', () => {
 });
 
 describe('createRateGate', () => {
-  it('spaces calls by 1/rate seconds in call order', async () => {
-    let now = 1000;
-    const sleeps: number[] = [];
-    const gate = createRateGate(2, {
-      now: () => now,
+  /** A gate on a clock that moves only when told; sleeps are recorded, not waited. */
+  function gateAt(perSecond: number) {
+    const clock = { now: 1000, sleeps: [] as number[] };
+    const gate = createRateGate(perSecond, {
+      now: () => clock.now,
       sleep: async (ms) => {
-        sleeps.push(ms);
+        clock.sleeps.push(ms);
       },
     });
+    return { clock, gate };
+  }
+
+  it('lets as many calls as the quota start at once, and the next a second after the earliest', async () => {
+    const { clock, gate } = gateAt(2);
     await gate.wait();
     await gate.wait();
+    assert.deepEqual(clock.sleeps, []);
     await gate.wait();
-    assert.deepEqual(sleeps, [500, 1000]);
-    now = 5000;
     await gate.wait();
-    assert.deepEqual(sleeps, [500, 1000]);
+    assert.deepEqual(clock.sleeps, [1000, 1000]);
+    // The fifth call's window starts at the third call's slot (2000): its slot is 3000.
+    await gate.wait();
+    assert.deepEqual(clock.sleeps, [1000, 1000, 2000]);
+  });
+
+  it('never lets more than the quota start within one second, in call order', async () => {
+    const { clock, gate } = gateAt(2);
+    const starts: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      clock.sleeps.length = 0;
+      await gate.wait();
+      starts.push(clock.now + (clock.sleeps[0] ?? 0));
+      clock.now += 130;
+    }
+    for (let i = 2; i < starts.length; i++) assert.ok(starts[i] - starts[i - 2] >= 1000, `${starts}`);
+    assert.deepEqual(
+      [...starts].sort((a, b) => a - b),
+      starts,
+    );
+  });
+
+  it('waits for nothing once the quota has had its second', async () => {
+    const { clock, gate } = gateAt(2);
+    await gate.wait();
+    await gate.wait();
+    clock.now = 5000;
+    await gate.wait();
+    await gate.wait();
+    assert.deepEqual(clock.sleeps, []);
   });
 });
