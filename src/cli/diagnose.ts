@@ -13,6 +13,7 @@ import {
   renderText,
   type AnyReport,
 } from '../core/diagnosis';
+import { oneLine } from '../core/diagnosis/escape';
 import { isInstanceId } from '../core/ids';
 
 export interface DiagnoseIo {
@@ -126,7 +127,8 @@ export function parseDiagnoseArguments(
   try {
     ({ values } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
   } catch (error) {
-    return describeParseError(error, args);
+    // parseArgs quotes the offending argument: it may hold a line break or a terminal escape.
+    return oneLine(describeParseError(error, args));
   }
   if (values.help) return { help: true };
   for (const name of ['instance', 'auto-scaling-group', 'profile', 'region', 'format', 'timeout'] as const) {
@@ -136,7 +138,7 @@ export function parseDiagnoseArguments(
   const groupName = values['auto-scaling-group'];
   if (instanceId && groupName) return 'pass --instance or --auto-scaling-group, not both';
   if (!instanceId && !groupName) return '--instance is required (or --auto-scaling-group for a group)';
-  if (instanceId && !isInstanceId(instanceId)) return `not an instance id: ${instanceId}`;
+  if (instanceId && !isInstanceId(instanceId)) return `not an instance id: ${oneLine(instanceId)}`;
   // Auto Scaling group names are 1 to 255 characters; a control character is never one.
   if (
     groupName &&
@@ -155,7 +157,7 @@ export function parseDiagnoseArguments(
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
     if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS) {
-      return `--timeout expects seconds between 0 and ${MAX_TIMEOUT_SECONDS}, got "${values.timeout}"`;
+      return `--timeout expects seconds between 0 and ${MAX_TIMEOUT_SECONDS}, got "${oneLine(values.timeout)}"`;
     }
     parsed.timeoutSeconds = seconds;
   }
@@ -210,7 +212,7 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
   try {
     const profiles = await session.profiles().catch((error: unknown) => {
       io.stderr(
-        `cannot read the AWS config files: ${aws.redactSecrets(error instanceof Error ? error.message : String(error))}\n`,
+        `cannot read the AWS config files: ${oneLine(aws.redactSecrets(error instanceof Error ? error.message : String(error)))}\n`,
       );
       return undefined;
     });
@@ -220,13 +222,13 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
       // Without --profile the default was guessed: the profiles that exist are the way on.
       const names = profiles.map((p) => p.name);
       const known = names.length > 0 ? `; the profiles are: ${names.join(', ')} (pass --profile NAME)` : '';
-      io.stderr(`no profile named "${parsed.profile}" in the AWS config files${known}\n`);
+      io.stderr(`${oneLine(`no profile named "${parsed.profile}" in the AWS config files${known}`)}\n`);
       return 2;
     }
     const region = parsed.region ?? profile?.region;
     if (!region) {
       io.stderr(
-        `no region: pass --region, set AWS_REGION, or give profile "${parsed.profile}" a region\n${DIAGNOSE_USAGE}\n`,
+        `no region: pass --region, set AWS_REGION, or give profile "${oneLine(parsed.profile)}" a region\n${DIAGNOSE_USAGE}\n`,
       );
       return 2;
     }
@@ -250,7 +252,8 @@ export async function runDiagnose(args: string[], io: DiagnoseIo, aws: typeof Aw
           : renderText(report) + '\n';
     io.stdout(output);
     const exit = exitOf(report, parsed.profile);
-    if (exit.message) io.stderr(`${exit.message}\n`);
+    // The summary and next step may carry AWS's own message and the names the person gave.
+    if (exit.message) io.stderr(`${oneLine(exit.message)}\n`);
     return exit.code;
   } finally {
     session.dispose();

@@ -64,7 +64,8 @@ export interface AwsFacade {
   regions(profile: string): Promise<Outcome<string[]>>;
   /** Who a profile signs in as (STS GetCallerIdentity, asked once per session). */
   callerIdentity(profile: string): Promise<Outcome<CallerIdentity>>;
-  instances(profile: string, region: string): Promise<Outcome<InstanceSummary[]>>;
+  /** The instances of a region (paged DescribeInstances); `signal` stops the paging. */
+  instances(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<InstanceSummary[]>>;
   instancesById(profile: string, region: string, ids: string[]): Promise<Outcome<InstanceSummary[]>>;
   /** StartInstances or StopInstances. Callers confirm with the person first. */
   changeInstanceState(
@@ -98,8 +99,8 @@ export interface AwsFacade {
    * the profile's identity.
    */
   predictLaunch(target: ReadinessTarget, options: Pick<DiagnoseOptions, 'signal'>): Promise<LaunchPrediction>;
-  /** The launch templates of a region (paged DescribeLaunchTemplates), for the palette's pick. */
-  launchTemplates(profile: string, region: string): Promise<Outcome<LaunchTemplateSummary[]>>;
+  /** The launch templates of a region (paged DescribeLaunchTemplates), for the palette's pick; `signal` stops the paging. */
+  launchTemplates(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<LaunchTemplateSummary[]>>;
   /** Runs the diagnosis engine over the AWS ports of the target's profile and region. */
   diagnose(target: DiagnosisTarget, options: Pick<DiagnoseOptions, 'signal' | 'onStep'>): Promise<DiagnosisReport>;
   /** The Auto Scaling groups of a region (paged DescribeAutoScalingGroups), for the palette's pick. */
@@ -220,7 +221,7 @@ export class AwsBridge {
         const region = (await this.current.profile(profile).catch(() => undefined))?.region ?? this.aws.DEFAULT_REGION;
         return this.current.callerIdentity(profile, region);
       },
-      instances: (profile, region) => this.aws.listInstances(this.current, profile, region),
+      instances: (profile, region, signal) => this.aws.listInstances(this.current, profile, region, { signal }),
       instancesById: (profile, region, ids) => this.aws.describeInstancesById(this.current, profile, region, ids),
       changeInstanceState: (profile, region, instanceId, change) =>
         (change === 'start' ? this.aws.startInstance : this.aws.stopInstance)(
@@ -285,7 +286,8 @@ export class AwsBridge {
           options,
         );
       },
-      launchTemplates: (profile, region) => this.aws.describeLaunchTemplates(this.current, profile, region),
+      launchTemplates: (profile, region, signal) =>
+        this.aws.describeLaunchTemplates(this.current, profile, region, { signal }),
       diagnose: async (target, options) => {
         const session = this.current;
         const ports = this.aws.createDiagnosisPorts(session, target.profile, target.region);

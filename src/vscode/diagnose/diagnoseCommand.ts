@@ -4,6 +4,7 @@ import { isInstanceId } from '../../core/ids';
 import type { AwsFacade } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
 import { instanceLabel, toInstanceRef, type InstanceRef } from '../explorer/instanceCommands';
+import { withCancellation } from './cancellation';
 import { verdictChange } from './reportChange';
 import { errorItems, instanceItems, typedInstanceItem, type InstanceItem } from './pickItems';
 import { walkProfileAndRegion } from './palettePath';
@@ -40,19 +41,18 @@ export async function diagnoseAndShow(ctx: CommandContext, target: InstanceRef):
         title: `Diagnosing ${instanceLabel(target)}`,
         cancellable: true,
       },
-      (progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        return aws.diagnose(
-          { instanceId: target.instanceId, profile: target.profile, region: target.region },
-          {
-            signal: abort.signal,
-            onStep: (event) => {
-              if (event.phase === 'started') progress.report({ message: `${event.title}…` });
+      (progress, token) =>
+        withCancellation(token, (signal) =>
+          aws.diagnose(
+            { instanceId: target.instanceId, profile: target.profile, region: target.region },
+            {
+              signal,
+              onStep: (event) => {
+                if (event.phase === 'started') progress.report({ message: `${event.title}…` });
+              },
             },
-          },
-        );
-      },
+          ),
+        ),
     );
     log.info(
       `Diagnosis of ${target.instanceId} (${target.profile}/${target.region}): ${report.verdict.code}, ` +
@@ -105,7 +105,10 @@ async function pickInstanceInRegion(
   pick.busy = true;
   pick.matchOnDescription = true;
   let listed: Item[] = [];
-  void aws.instances(profile, region).then((result) => {
+  // Answering the step (a choice, Back, or the pick closed) stops a listing still paging.
+  const abort = new AbortController();
+  void aws.instances(profile, region, abort.signal).then((result) => {
+    if (abort.signal.aborted) return;
     pick.busy = false;
     const items = result.ok
       ? instanceItems(result.value)
@@ -125,6 +128,6 @@ async function pickInstanceInRegion(
     item.pickable === false || !item.instanceId
       ? 'stay'
       : { chosen: { profile, region, instanceId: item.instanceId, name: item.name } },
-  );
+  ).finally(() => abort.abort());
   return answer === 'back' || answer === undefined ? answer : answer.chosen;
 }

@@ -4,6 +4,7 @@ import type { AwsFacade, GroupDiagnosisTarget } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
 import { toGroupTarget } from '../explorer/groupNodes';
 import { plainMessage } from '../markdown';
+import { withCancellation } from './cancellation';
 import { walkProfileAndRegion } from './palettePath';
 import { pickStep } from './quickPickSteps';
 import { groupStepItems, type ReadinessGroupItem } from './readinessPicks';
@@ -35,16 +36,15 @@ async function diagnoseGroupAndShow(
         title: `Diagnosing Auto Scaling group ${target.groupName}`,
         cancellable: true,
       },
-      (progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        return aws.diagnoseGroup(target, {
-          signal: abort.signal,
-          onStep: (event) => {
-            if (event.phase === 'started') progress.report({ message: `${event.title}…` });
-          },
-        });
-      },
+      (progress, token) =>
+        withCancellation(token, (signal) =>
+          aws.diagnoseGroup(target, {
+            signal,
+            onStep: (event) => {
+              if (event.phase === 'started') progress.report({ message: `${event.title}…` });
+            },
+          }),
+        ),
     );
     log.info(
       `Diagnosis of Auto Scaling group ${target.groupName} (${target.profile}/${target.region}): ${report.verdict.code}, ` +

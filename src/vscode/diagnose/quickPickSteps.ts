@@ -7,12 +7,16 @@ import type { PickItem } from './pickItems';
 /** What one step of the palette path answers: a choice, Back, or nothing (the pick was closed). */
 export type StepAnswer<T> = { chosen: T } | 'back' | undefined;
 
-/** One step: a quick pick of the items `load` gives (busy until then), with Back when `back`. */
+/**
+ * One step: a quick pick of the items `load` gives (busy until then), with Back when `back`.
+ * `load`'s signal aborts once the step is answered (a choice, Back, or the pick closed): a
+ * listing still running then is of no use.
+ */
 export function pickStep<T extends PickItem>(
   title: string,
   placeholder: string,
   back: boolean,
-  load: () => Promise<T[]>,
+  load: (signal: AbortSignal) => Promise<T[]>,
 ): Promise<StepAnswer<T>> {
   type Item = vscode.QuickPickItem & T;
   const pick = vscode.window.createQuickPick<Item>();
@@ -20,14 +24,18 @@ export function pickStep<T extends PickItem>(
   pick.placeholder = placeholder;
   pick.buttons = back ? [vscode.QuickInputButtons.Back] : [];
   pick.busy = true;
-  void load().then(
+  const abort = new AbortController();
+  void load(abort.signal).then(
     (items) => {
+      if (abort.signal.aborted) return;
       pick.busy = false;
       pick.items = items.map(toQuickPickItem) as Item[];
     },
     () => (pick.busy = false),
   );
-  return runPick(pick, (item) => (item.pickable === false ? 'stay' : { chosen: item as T }));
+  return runPick(pick, (item) => (item.pickable === false ? 'stay' : { chosen: item as T })).finally(() =>
+    abort.abort(),
+  );
 }
 
 /** A pure item as VS Code takes it: a separator keeps only its label. */

@@ -4,6 +4,7 @@ import { subjectName } from '../../core/diagnosis/readinessText';
 import type { AwsFacade, ReadinessTarget } from '../awsBridge';
 import type { CommandContext } from '../commandContext';
 import { plainMessage } from '../markdown';
+import { withCancellation } from './cancellation';
 import { errorItems } from './pickItems';
 import { walkProfileAndRegion } from './palettePath';
 import { pickStep } from './quickPickSteps';
@@ -44,11 +45,7 @@ async function predictAndShow(ctx: CommandContext, target: ReadinessTarget): Pro
         title: plainMessage(`Prediction: will ${name} launch?`),
         cancellable: true,
       },
-      (_progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        return aws.predictLaunch(target, { signal: abort.signal });
-      },
+      (_progress, token) => withCancellation(token, (signal) => aws.predictLaunch(target, { signal })),
     );
     log.info(
       `Prediction for ${name} (${target.profile}/${target.region}): ${prediction.outcome}` +
@@ -115,8 +112,9 @@ async function pickSubject(
       `${TITLE} (4/4): launch template`,
       `Launch templates of ${region}: the default version, or the latest where it differs`,
       true,
-      async () => {
-        const templates = await aws.launchTemplates(profile, region);
+      async (signal) => {
+        // Closing the pick (or Back) stops the listing: it may take many pages.
+        const templates = await aws.launchTemplates(profile, region, signal);
         if (!templates.ok)
           return errorItems(`Could not list launch templates in ${region}`, templates.error).map((i) => ({
             ...i,

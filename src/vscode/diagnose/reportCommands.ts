@@ -8,41 +8,39 @@ import type {
   OpenKeyPolicyArgs,
 } from '../../core/diagnosis';
 import type { CommandContext } from '../commandContext';
+import { KEY_CHANGE_OFFER_LABELS, keyChangeOffers, pickedOffer } from './keyChangeOffers';
 import { KEY_POLICY_SCHEME } from './keyPolicyFs';
 import { withChanges } from './reportChange';
 import type { ReportView } from './reportView';
 import { escapeIcons, plainMessage } from '../markdown';
 
-/** The offer, after a key change, to predict the launch of the group whose fix it was. */
-const CHECK_READINESS = 'Check Launch Readiness';
-
 /**
  * After a key's policy or state changed: every report whose fix concerns the key says so on
  * top (its verdict may be out of date), and the person is offered to start the diagnosed
  * instance again (asking as whom) or to check the fix without starting anything; for a
- * group's fix, to check its launch readiness.
+ * group's fix, to check its launch readiness (keyChangeOffers decides which).
  */
 export function afterKeyChange(reports: ReportView, keyArn: string, what: string): void {
   void reports.noteKeyChange(keyArn, what);
   const report = reports.latestForKey(keyArn);
-  // Without an instance to start, a group whose fix this was can be predicted again.
-  const group = report ? undefined : reports.latestGroupForKey(keyArn);
-  const offer =
-    report?.instance?.state === 'stopped' ? ['Start Instance Again…', 'Check the Fix'] : group ? [CHECK_READINESS] : [];
-  void vscode.window.showInformationMessage(plainMessage(what), ...offer).then((pick) => {
-    if (pick === CHECK_READINESS && group) {
+  const group = reports.latestGroupForKey(keyArn);
+  const offers = keyChangeOffers({ instanceState: report?.instance?.state, groupReport: group !== undefined });
+  const labels = offers.map((offer) => KEY_CHANGE_OFFER_LABELS[offer]);
+  void vscode.window.showInformationMessage(plainMessage(what), ...labels).then((pick) => {
+    const offer = pickedOffer(pick);
+    if (offer === 'check-readiness' && group) {
       const args = { profile: group.profile, region: group.region, groupName: group.groupName };
       void vscode.commands.executeCommand(COMMAND_IDS.checkLaunchReadiness, args);
       return;
     }
-    if (!pick || !report) return;
+    if (!offer || !report) return;
     const target = {
       profile: report.profile,
       region: report.region,
       instanceId: report.instanceId,
       name: report.instance?.name,
     };
-    const command = pick === 'Check the Fix' ? COMMAND_IDS.diagnoseStoppedInstance : COMMAND_IDS.startInstance;
+    const command = offer === 'check-fix' ? COMMAND_IDS.diagnoseStoppedInstance : COMMAND_IDS.startInstance;
     void vscode.commands.executeCommand(command, target);
   });
 }

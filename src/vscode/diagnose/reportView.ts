@@ -4,6 +4,7 @@ import type { LaunchPrediction, LaunchSubject } from '../../core/diagnosis/predi
 import { readinessMarkdown, subjectShortName } from '../../core/diagnosis/readinessText';
 import { REPORT_COMMANDS } from '../../core/diagnosis/render';
 import type { DiagnosisReport, GroupDiagnosisReport } from '../../core/diagnosis/types';
+import { KEPT_REPORTS, dropOldest } from './keptReports';
 import type { KeyDefinitionLink } from './reportActions';
 import { readinessWithChanges, withChanges, withGroupActions, type ReportChange } from './reportChange';
 
@@ -62,12 +63,13 @@ export function reportTitle(report: Pick<DiagnosisReport, 'instanceId' | 'instan
  * are such links. The webview allows exactly those commands; Copy report gives the Markdown.
  */
 export class ReportView implements vscode.Disposable {
-  /** Latest report per instance; the newest is always last (see show()). */
+  /** Latest report per instance; the newest is always last (see show()). At most KEPT_REPORTS closed ones. */
   private readonly reports = new Map<string, RenderedReport>();
+  /** The open pages, by the key of what they show (the key of `reports`, `groupReports` or `predictions`). */
   private readonly panels = new Map<string, vscode.WebviewPanel>();
-  /** Latest report per Auto Scaling group. */
+  /** Latest report per Auto Scaling group, the newest last. At most KEPT_REPORTS closed ones. */
   private readonly groupReports = new Map<string, GroupDiagnosisReport>();
-  /** Latest launch readiness prediction per subject. */
+  /** Latest launch readiness prediction per subject, the newest last. At most KEPT_REPORTS closed ones. */
   private readonly predictions = new Map<string, RenderedReadiness>();
 
   /** `findDefinitions` names the workspace files defining the key a report's fix edits. */
@@ -139,6 +141,7 @@ export class ReportView implements vscode.Disposable {
       ...(definitions?.length ? { definitions } : {}),
     };
     this.reports.set(key, rendered);
+    this.keepLatest(this.reports);
     return this.render(rendered);
   }
 
@@ -164,6 +167,7 @@ export class ReportView implements vscode.Disposable {
     // Re-inserting moves the key to the end, so "latest" lookups see insertion order as age.
     this.groupReports.delete(key);
     this.groupReports.set(key, report);
+    this.keepLatest(this.groupReports);
     const panel = this.panel(key, `Diagnosis: Auto Scaling group ${report.groupName}`);
     panel.webview.html = await this.html(panel.webview, withGroupActions(report, markdown.linked));
     panel.reveal();
@@ -189,7 +193,11 @@ export class ReportView implements vscode.Disposable {
       predictedAt: new Date().toISOString(),
       changes: [],
     };
-    this.predictions.set(readinessKey(where.profile, where.region, prediction.subject), rendered);
+    const key = readinessKey(where.profile, where.region, prediction.subject);
+    // Re-inserting moves the key to the end, so the oldest prediction is the first dropped.
+    this.predictions.delete(key);
+    this.predictions.set(key, rendered);
+    this.keepLatest(this.predictions);
     return this.renderReadiness(rendered);
   }
 
@@ -217,6 +225,14 @@ export class ReportView implements vscode.Disposable {
     );
     panel.reveal();
     return panel;
+  }
+
+  /**
+   * Keeps the newest KEPT_REPORTS of `map` (the one just shown among them) and every one whose
+   * page is open: an open page is updated where it is when its key changes.
+   */
+  private keepLatest(map: Map<string, unknown>): void {
+    dropOldest(map, KEPT_REPORTS, (key) => this.panels.has(key));
   }
 
   /** The panel of a report key, created on first use, titled `title`. */

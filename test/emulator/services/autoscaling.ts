@@ -201,10 +201,13 @@ function launchConfigurationXml(c: ScenarioLaunchConfiguration): string {
 const describeLaunchConfigurations: Handler = async (ctx) => {
   await authorize(ctx, { action: 'autoscaling:DescribeLaunchConfigurations' });
   const names = queryStrings(ctx.query.LaunchConfigurationNames);
+  // The limit of 50 is the API reference's; the message is this model's own wording, UNCONFIRMED
+  // (no real record of it found): the shape of AWS's other validation errors in this file, with
+  // the list rendered as `[a, b]`, a guess.
   if (names.length > MAX_LAUNCH_CONFIGURATION_NAMES)
     throw new AwsError(
       'ValidationError',
-      `1 validation error detected: Value at 'launchConfigurationNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_LAUNCH_CONFIGURATION_NAMES}`,
+      `1 validation error detected: Value '[${names.join(', ')}]' at 'launchConfigurationNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_LAUNCH_CONFIGURATION_NAMES}`,
     );
   const wanted = new Set(names);
   const configurations = (ctx.world.scenario.launchConfigurations ?? []).filter(
@@ -233,6 +236,8 @@ const describeWarmPool: Handler = async (ctx) => {
       "1 validation error detected: Value null at 'autoScalingGroupName' failed to satisfy constraint: Member must not be null",
     );
   const group = groupsOf(ctx).find((g) => g.name === name);
+  // A group name not found is a ValidationError; the message is this model's own wording,
+  // UNCONFIRMED (not in the DescribeWarmPool reference; src/aws-records.md Q3a).
   if (!group) throw new AwsError('ValidationError', `Group ${name} not found`);
   const members = warmPoolMembers(group);
   const scope = JSON.stringify([ctx.caller.account, ctx.region, 'warm-pool', name]);
