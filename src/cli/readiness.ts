@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import type * as AwsModule from '../aws/bundle';
 import {
+  notStartable,
   predictLaunch,
   readinessJson,
   readinessMarkdown,
@@ -64,7 +65,8 @@ options:
 exit codes:
   ${EXIT.willLaunch}  prediction: will launch
   ${EXIT.willFail}  prediction: will fail (the output has the verdict code and the fix)
-  ${EXIT.usage}  usage error, missing or expired credentials, or a group, template or instance that does not exist
+  ${EXIT.usage}  usage error, missing or expired credentials, a group, template or instance that does not exist,
+     or an instance that is not stopped
   ${EXIT.unknown}  cannot tell: something that decides the launch could not be read (the output says what)
 `;
 
@@ -125,7 +127,8 @@ export function parseReadinessArguments(
   try {
     ({ values } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true }));
   } catch (error) {
-    return parseError(error);
+    // parseArgs quotes the offending argument: it may hold a line break or a terminal escape.
+    return oneLine(parseError(error));
   }
   if (values.help) return { help: true };
   const text = (name: keyof typeof OPTIONS): string | undefined =>
@@ -149,13 +152,13 @@ export function parseReadinessArguments(
   } else if (template !== undefined) {
     // Launch template names are 3 to 128 characters of letters, digits and ( ) . / _ -.
     if (!TEMPLATE_ID.test(template) && !/^[\w()./-]{3,128}$/.test(template))
-      return `not a launch template id or name: ${template}`;
+      return `not a launch template id or name: ${oneLine(template)}`;
     if (version !== undefined && !TEMPLATE_VERSION.test(version))
-      return `--version is a number, $Latest or $Default, got "${version}"`;
+      return `--version is a number, $Latest or $Default, got "${oneLine(version)}"`;
     const ref = TEMPLATE_ID.test(template) ? { id: template } : { name: template };
     subject = { kind: 'launch-template', template: { ...ref, version: version ?? '$Default' } };
   } else {
-    if (!instanceId || !isInstanceId(instanceId)) return `not an instance id: ${instanceId ?? ''}`;
+    if (!instanceId || !isInstanceId(instanceId)) return `not an instance id: ${oneLine(instanceId ?? '')}`;
     subject = { kind: 'stopped-instance', instanceId };
   }
   if (values.json && text('format') && text('format') !== 'json') return 'pass --json or --format, not both';
@@ -171,7 +174,7 @@ export function parseReadinessArguments(
   if (timeout !== undefined) {
     const seconds = Number(timeout);
     if (!/^\d+(\.\d+)?$/.test(timeout) || !(seconds > 0) || seconds > MAX_TIMEOUT_SECONDS)
-      return `--timeout expects seconds between 0 and ${MAX_TIMEOUT_SECONDS}, got "${timeout}"`;
+      return `--timeout expects seconds between 0 and ${MAX_TIMEOUT_SECONDS}, got "${oneLine(timeout)}"`;
     parsed.timeoutSeconds = seconds;
   }
   return parsed;
@@ -189,9 +192,10 @@ export type ReadinessAws = Pick<
 >;
 
 /**
- * Reads the subject once before predicting, so that a subject that does not exist, or
- * credentials that do not work, end as exit 2 with a clear message instead of a "cannot
- * tell". Any other failure is left to the prediction, which lists it as unread.
+ * Reads the subject once before predicting, so that a subject that does not exist, an
+ * instance that is not stopped (only a stopped one can be started), or credentials that do not
+ * work, end as exit 2 with a clear message instead of a "cannot tell". Any other failure is
+ * left to the prediction, which lists it as unread.
  */
 async function checkSubject(
   aws: ReadinessAws,
@@ -224,7 +228,8 @@ async function checkSubject(
     }
     case 'stopped-instance': {
       const instance = await aws.describeInstance(session, profile, region, subject.instanceId);
-      if (instance.ok) return undefined;
+      // Only a stopped instance can be started: any other state is the person's to change first.
+      if (instance.ok) return notStartable(instance.value);
       const message = failed(instance.error);
       // An instance terminated at launch is gone within the hour: its group is what can be checked.
       return message?.startsWith('not found') ? `${message} ${TERMINATED_GONE}` : message;
@@ -249,7 +254,7 @@ export async function runReadiness(args: string[], io: DiagnoseIo, aws: Readines
   try {
     const profiles = await session.profiles().catch((error: unknown) => {
       io.stderr(
-        `cannot read the AWS config files: ${aws.redactSecrets(error instanceof Error ? error.message : String(error))}\n`,
+        `cannot read the AWS config files: ${oneLine(aws.redactSecrets(error instanceof Error ? error.message : String(error)))}\n`,
       );
       return undefined;
     });
@@ -258,19 +263,20 @@ export async function runReadiness(args: string[], io: DiagnoseIo, aws: Readines
     if (!profile && !io.env.AWS_ACCESS_KEY_ID) {
       const names = profiles.map((p) => p.name);
       const known = names.length > 0 ? `; the profiles are: ${names.join(', ')} (pass --profile NAME)` : '';
-      io.stderr(`no profile named "${parsed.profile}" in the AWS config files${known}\n`);
+      io.stderr(`${oneLine(`no profile named "${parsed.profile}" in the AWS config files${known}`)}\n`);
       return EXIT.usage;
     }
     const region = parsed.region ?? profile?.region;
     if (!region) {
       io.stderr(
-        `no region: pass --region, set AWS_REGION, or give profile "${parsed.profile}" a region\n${READINESS_USAGE}\n`,
+        `no region: pass --region, set AWS_REGION, or give profile "${oneLine(parsed.profile)}" a region\n${READINESS_USAGE}\n`,
       );
       return EXIT.usage;
     }
     const refused = await checkSubject(aws, session, parsed, region);
     if (refused) {
-      io.stderr(`${refused}\n`);
+      // The names the person gave and AWS's own message: neither may drive the terminal.
+      io.stderr(`${oneLine(refused)}\n`);
       return EXIT.usage;
     }
     const profilesByAccount = await session.profilesByAccount();

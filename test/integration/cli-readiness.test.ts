@@ -128,6 +128,16 @@ describe('CLI readiness against the autoscaling scenario', function () {
     }
   });
 
+  it('exits 2 for an instance that is not stopped, naming its state: a terminated one points at its group', async () => {
+    f.emulator.resetCalls();
+    const run = await readiness(['--instance-id', 'i-1234abcd1234abcd1', '--json']);
+    assert.equal(run.code, 2, `${run.stderr}\n${run.stdout}`);
+    assert.match(run.stderr, /i-1234abcd1234abcd1 is terminated: a terminated instance cannot be started/);
+    assert.match(run.stderr, /Auto Scaling group eks-nodes-asg/);
+    assert.match(run.stderr, /readiness --auto-scaling-group/);
+    assert.equal(run.stdout, '', 'no prediction is printed');
+  });
+
   it('exits 2 on usage errors, naming the usage', async () => {
     const cases: [string[], RegExp][] = [
       [[], /name what launches: --auto-scaling-group, --launch-template or --instance-id/],
@@ -228,6 +238,17 @@ describe('CLI readiness for a stopped instance (demo scenario)', function () {
     assert.equal(json.outcome, 'will-fail', json.reason);
     assert.equal(json.code, 'kms-key-disabled');
     assert.equal(f.emulator.state.instances.get('i-00de0000000000005')?.state, 'stopped');
+  });
+
+  it('exits 2 for a running instance, naming its state, and starts or stops nothing', async () => {
+    const run = await cli(
+      ['readiness', '--profile', 'dev-admin', '--region', 'eu-west-1', '--instance-id', 'i-00de0000000000001'],
+      f.env,
+    );
+    assert.equal(run.code, 2, `${run.stderr}\n${run.stdout}`);
+    assert.match(run.stderr, /^i-00de0000000000001 is running: a prediction is for starting a stopped instance\./m);
+    assert.equal(run.stdout, '');
+    assert.equal(f.emulator.state.instances.get('i-00de0000000000001')?.state, 'running');
   });
 
   it('exits 2 for an instance that does not exist, and for expired credentials', async () => {

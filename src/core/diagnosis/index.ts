@@ -2,21 +2,20 @@
 export { diagnoseInstance, isAbortError, type DiagnoseOptions, type DiagnosisInput } from './engine';
 export { diagnoseAutoScalingGroup, type GroupDiagnosisInput } from './groupEngine';
 export {
+  notStartable,
   predictLaunch,
   type LaunchPrediction,
   type LaunchSubject,
   type PredictedOutcome,
   type PredictionInput,
 } from './predict';
+export { readinessArgsOf, subjectOfArgs, type ReadinessArgs } from './readinessArgs';
 export {
-  readinessArgsOf,
   readinessHeadline,
   readinessJson,
   readinessMarkdown,
   readinessText,
   subjectName,
-  subjectOfArgs,
-  type ReadinessArgs,
   type ReadinessContext,
   type ReadinessJson,
 } from './readinessText';

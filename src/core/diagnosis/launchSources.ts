@@ -84,8 +84,9 @@ export interface LaunchSource {
 
 /**
  * Reads the launch's template (or launch configuration) and AMI at once, then the snapshots
- * whose keys decide; with the EBS defaults, the keys of the launch. Two rounds at most; three
- * for a launch configuration without a given AMI, whose AMI only the configuration names.
+ * whose keys decide; with the EBS defaults, the keys of the launch. Two rounds at most when the
+ * AMI is given (an instance names its own); three when it is not (a template or a group before
+ * it launches), since only the template version or the launch configuration, once read, names it.
  */
 export async function describeLaunch(
   ports: DiagnosisPorts,
@@ -93,15 +94,14 @@ export async function describeLaunch(
   defaultsP: Promise<Outcome<EbsDefaults>>,
   call: CallOptions,
 ): Promise<LaunchDescriptionStage> {
+  const templateP = readTemplate(ports, source.launchTemplate, call);
   const configurationP = readLaunchConfiguration(ports, source.launchConfigurationName, call);
   const imageP = source.imageId
     ? readImage(ports, source.imageId, call)
-    : configurationP.then((c) => readImage(ports, c.ok ? c.value?.imageId : undefined, call));
-  const [template, configuration, image] = await Promise.all([
-    readTemplate(ports, source.launchTemplate, call),
-    configurationP,
-    imageP,
-  ]);
+    : Promise.all([templateP, configurationP]).then(([t, c]) =>
+        readImage(ports, (t.ok ? t.value?.imageId : undefined) ?? (c.ok ? c.value?.imageId : undefined), call),
+      );
+  const [template, configuration, image] = await Promise.all([templateP, configurationP, imageP]);
   const failures: LaunchDescriptionStage['failures'] = [];
   if (!template.ok) failures.push({ action: 'ec2:DescribeLaunchTemplateVersions', failure: template.error });
   if (!configuration.ok)

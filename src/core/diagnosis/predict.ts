@@ -9,7 +9,7 @@ import { keyToken, parseArn } from '../arn';
 import { defaultAutoScalingRoleArn } from '../launch/launchers';
 import { AWS_MANAGED_EBS_ALIAS, type LaunchKey } from '../launch/launchKeys';
 import { abortError } from '../limiter';
-import type { CallerIdentity, KeyInfo, LaunchTemplateRef, Outcome } from '../model';
+import type { CallerIdentity, InstanceSummary, KeyInfo, LaunchTemplateRef, Outcome } from '../model';
 import { DEFAULT_DEADLINE_MS, type DiagnoseOptions } from './engine';
 import { assessGrant } from './grantVerdict';
 import { instrumentPorts } from './instrument';
@@ -109,6 +109,8 @@ interface Subject {
   sources: KeySource[];
   principal: PrincipalInfo | undefined;
   unread: string[];
+  /** Why nothing can be predicted for this subject (an instance that is not stopped). */
+  refusal?: string;
 }
 
 async function predict(ctx: CheckContext, input: PredictionInput): Promise<Omit<LaunchPrediction, 'calls'>> {
@@ -121,6 +123,7 @@ async function predict(ctx: CheckContext, input: PredictionInput): Promise<Omit<
     subject: input.subject,
     ...(subject.principal ? { principal: subject.principal } : {}),
   };
+  if (subject.refusal) return { ...base, outcome: 'unknown', reason: subject.refusal, keys: [], unread: [], fixes: [] };
   if (!subject.principal) {
     return {
       ...base,
@@ -243,118 +246,183 @@ async function policyOf(
   return keyPolicyFromOutcome(ctx, key, await ctx.ports.getKeyPolicy(key, ctx.call), principal, caller);
 }
 
-async function subjectOf(
+/** The keys and the launching principal of the subject, by its kind. */
+function subjectOf(
   ctx: CheckContext,
   input: PredictionInput,
   callerP: Promise<Outcome<CallerIdentity>>,
 ): Promise<Subject> {
-  const { ports, call, say } = ctx;
-  const defaultsP = ports.getEbsDefaults(call);
-  const given = async (): Promise<PrincipalInfo | undefined> => {
-    if (input.launchingPrincipalArn) return principalFromArn(input.launchingPrincipalArn, 'caller-identity');
-    const caller = await callerP;
-    return caller.ok ? principalFromArn(caller.value.arn, 'caller-identity') : undefined;
-  };
-  const fromLaunch = (keys: LaunchKey[]): KeySource[] =>
-    keys.map((k) => ({
-      ref: k.ref,
-      volumeIds: [],
-      fromTrail: true,
-      origin: k.origin,
-      devices: k.devices,
-      createsVolumes: true,
-    }));
+  const defaultsP = ctx.ports.getEbsDefaults(ctx.call);
   const subject = input.subject;
   switch (subject.kind) {
-    case 'launch-template': {
-      const [launch, principal] = await Promise.all([
-        describeLaunch(
-          ports,
-          { launchTemplate: subject.template, ...(subject.imageId ? { imageId: subject.imageId } : {}) },
-          defaultsP,
-          call,
-        ),
-        given(),
-      ]);
-      const unread = launch.failures.map((f) => `Launch keys: ${say.permissionHint(f.failure, f.action)}`);
-      if (!ports.describeLaunchTemplateVersions) unread.push('Launch keys: the launch template cannot be read here.');
-      return { sources: fromLaunch(launch.keys), principal, unread };
-    }
-    case 'auto-scaling-group': {
-      const groups = ports.listAutoScalingGroups
-        ? await ports.listAutoScalingGroups(call, { groupNames: [subject.groupName] })
-        : undefined;
-      const group = groups?.ok ? groups.value.find((g) => g.name === subject.groupName) : undefined;
-      if (!group) {
-        const why = !groups
-          ? 'Auto Scaling groups cannot be read here.'
-          : !groups.ok
-            ? say.permissionHint(groups.error, 'autoscaling:DescribeAutoScalingGroups')
-            : `No Auto Scaling group named ${subject.groupName} in ${input.region}.`;
-        return { sources: [], principal: undefined, unread: [`Auto Scaling group: ${why}`] };
-      }
-      const caller = await callerP;
-      const roleArn =
-        group.serviceLinkedRoleArn ??
-        (caller.ok
-          ? defaultAutoScalingRoleArn(caller.value.account, parseArn(caller.value.arn)?.partition)
-          : undefined);
-      const refs = [...(group.launchTemplate ? [group.launchTemplate] : []), ...group.mixedInstancesTemplates];
-      const configurationName = group.launchConfigurationName;
-      const launches = await Promise.all([
-        ...refs.map((ref) => describeLaunch(ports, { launchTemplate: ref }, defaultsP, call)),
-        // A launch configuration describes the launch as a template does: its AMI and block devices.
-        ...(configurationName
-          ? [describeLaunch(ports, { launchConfigurationName: configurationName }, defaultsP, call)]
-          : []),
-      ]);
-      const unread = launches.flatMap((l) =>
-        l.failures.map((f) =>
-          f.action === 'autoscaling:DescribeLaunchConfigurations'
-            ? `Launch configuration ${configurationName ?? ''}: ${say.permissionHint(f.failure, f.action)}`
-            : `Launch keys: ${say.permissionHint(f.failure, f.action)}`,
-        ),
-      );
-      if (configurationName) {
-        const read = launches[launches.length - 1];
-        if (!ports.describeLaunchConfigurations)
-          unread.push(`Launch configuration ${configurationName}: its block devices are not read.`);
-        else if (read && !read.configuration && read.failures.length === 0)
-          unread.push(
-            `Launch configuration ${configurationName} is not listed by DescribeLaunchConfigurations: its block devices are not read.`,
-          );
-      }
-      const sources: KeySource[] = [];
-      for (const source of fromLaunch(launches.flatMap((l) => l.keys)))
-        if (!sources.some((s) => s.ref === source.ref)) sources.push(source);
-      return { sources, principal: roleArn ? principalFromArn(roleArn, 'auto-scaling-group') : undefined, unread };
-    }
-    case 'stopped-instance': {
-      const [instance, principal] = await Promise.all([ports.describeInstance(subject.instanceId, call), given()]);
-      if (!instance.ok)
-        return {
-          sources: [],
-          principal,
-          unread: [`Instance: ${say.permissionHint(instance.error, 'ec2:DescribeInstances')}`],
-        };
-      const volumeIds = instance.value.blockDevices.flatMap((b) => (b.volumeId ? [b.volumeId] : []));
-      const volumes =
-        volumeIds.length > 0 ? await ports.describeVolumes(volumeIds, call) : { ok: true as const, value: [] };
-      if (!volumes.ok)
-        return {
-          sources: [],
-          principal,
-          unread: [`Volumes: ${say.permissionHint(volumes.error, 'ec2:DescribeVolumes')}`],
-        };
-      const sources: KeySource[] = [];
-      for (const volume of volumes.value) {
-        if (!volume.encrypted) continue;
-        const ref = volume.kmsKeyId ?? AWS_MANAGED_EBS_ALIAS;
-        const existing = sources.find((s) => keyToken(s.ref) === keyToken(ref));
-        if (existing) existing.volumeIds.push(volume.id);
-        else sources.push({ ref, volumeIds: [volume.id], fromTrail: false });
-      }
-      return { sources, principal, unread: [] };
-    }
+    case 'launch-template':
+      return templateSubject(ctx, subject, givenPrincipal(input, callerP), defaultsP);
+    case 'auto-scaling-group':
+      return groupSubject(ctx, subject, input.region, callerP, defaultsP);
+    case 'stopped-instance':
+      return instanceSubject(ctx, subject, givenPrincipal(input, callerP));
   }
+}
+
+type EbsDefaultsRead = ReturnType<DiagnosisPorts['getEbsDefaults']>;
+
+/** Who launches a template or starts an instance: the principal given, else the profile's identity. */
+async function givenPrincipal(
+  input: PredictionInput,
+  callerP: Promise<Outcome<CallerIdentity>>,
+): Promise<PrincipalInfo | undefined> {
+  if (input.launchingPrincipalArn) return principalFromArn(input.launchingPrincipalArn, 'caller-identity');
+  const caller = await callerP;
+  return caller.ok ? principalFromArn(caller.value.arn, 'caller-identity') : undefined;
+}
+
+/** The keys a launch would create its volumes with, as key sources to check. */
+function fromLaunch(keys: LaunchKey[]): KeySource[] {
+  return keys.map((k) => ({
+    ref: k.ref,
+    volumeIds: [],
+    fromTrail: true,
+    origin: k.origin,
+    devices: k.devices,
+    createsVolumes: true,
+  }));
+}
+
+/** A launch template: its version's block devices and its AMI's snapshots (or the AMI given). */
+async function templateSubject(
+  ctx: CheckContext,
+  subject: Extract<LaunchSubject, { kind: 'launch-template' }>,
+  principalP: Promise<PrincipalInfo | undefined>,
+  defaultsP: EbsDefaultsRead,
+): Promise<Subject> {
+  const { ports, call, say } = ctx;
+  const [launch, principal] = await Promise.all([
+    describeLaunch(
+      ports,
+      { launchTemplate: subject.template, ...(subject.imageId ? { imageId: subject.imageId } : {}) },
+      defaultsP,
+      call,
+    ),
+    principalP,
+  ]);
+  const unread = launch.failures.map((f) => `Launch keys: ${say.permissionHint(f.failure, f.action)}`);
+  if (!ports.describeLaunchTemplateVersions) unread.push('Launch keys: the launch template cannot be read here.');
+  return { sources: fromLaunch(launch.keys), principal, unread };
+}
+
+/** An Auto Scaling group: its templates (or launch configuration) and their AMIs, launched as its role. */
+async function groupSubject(
+  ctx: CheckContext,
+  subject: Extract<LaunchSubject, { kind: 'auto-scaling-group' }>,
+  region: string,
+  callerP: Promise<Outcome<CallerIdentity>>,
+  defaultsP: EbsDefaultsRead,
+): Promise<Subject> {
+  const { ports, call, say } = ctx;
+  const groups = ports.listAutoScalingGroups
+    ? await ports.listAutoScalingGroups(call, { groupNames: [subject.groupName] })
+    : undefined;
+  const group = groups?.ok ? groups.value.find((g) => g.name === subject.groupName) : undefined;
+  if (!group) {
+    const why = !groups
+      ? 'Auto Scaling groups cannot be read here.'
+      : !groups.ok
+        ? say.permissionHint(groups.error, 'autoscaling:DescribeAutoScalingGroups')
+        : `No Auto Scaling group named ${subject.groupName} in ${region}.`;
+    return { sources: [], principal: undefined, unread: [`Auto Scaling group: ${why}`] };
+  }
+  const caller = await callerP;
+  const roleArn =
+    group.serviceLinkedRoleArn ??
+    (caller.ok ? defaultAutoScalingRoleArn(caller.value.account, parseArn(caller.value.arn)?.partition) : undefined);
+  const refs = [...(group.launchTemplate ? [group.launchTemplate] : []), ...group.mixedInstancesTemplates];
+  const configurationName = group.launchConfigurationName;
+  const launches = await Promise.all([
+    ...refs.map((ref) => describeLaunch(ports, { launchTemplate: ref }, defaultsP, call)),
+    // A launch configuration describes the launch as a template does: its AMI and block devices.
+    ...(configurationName
+      ? [describeLaunch(ports, { launchConfigurationName: configurationName }, defaultsP, call)]
+      : []),
+  ]);
+  const unread = launches.flatMap((l) =>
+    l.failures.map((f) =>
+      f.action === 'autoscaling:DescribeLaunchConfigurations'
+        ? `Launch configuration ${configurationName ?? ''}: ${say.permissionHint(f.failure, f.action)}`
+        : `Launch keys: ${say.permissionHint(f.failure, f.action)}`,
+    ),
+  );
+  if (configurationName) {
+    const read = launches[launches.length - 1];
+    if (!ports.describeLaunchConfigurations)
+      unread.push(`Launch configuration ${configurationName}: its block devices are not read.`);
+    else if (read && !read.configuration && read.failures.length === 0)
+      unread.push(
+        `Launch configuration ${configurationName} is not listed by DescribeLaunchConfigurations: its block devices are not read.`,
+      );
+  }
+  const sources: KeySource[] = [];
+  for (const source of fromLaunch(launches.flatMap((l) => l.keys)))
+    if (!sources.some((s) => s.ref === source.ref)) sources.push(source);
+  return { sources, principal: roleArn ? principalFromArn(roleArn, 'auto-scaling-group') : undefined, unread };
+}
+
+/** A stopped instance before Start: the keys of its encrypted volumes. */
+async function instanceSubject(
+  ctx: CheckContext,
+  subject: Extract<LaunchSubject, { kind: 'stopped-instance' }>,
+  principalP: Promise<PrincipalInfo | undefined>,
+): Promise<Subject> {
+  const { ports, call, say } = ctx;
+  const [instance, principal] = await Promise.all([ports.describeInstance(subject.instanceId, call), principalP]);
+  if (!instance.ok)
+    return {
+      sources: [],
+      principal,
+      unread: [`Instance: ${say.permissionHint(instance.error, 'ec2:DescribeInstances')}`],
+    };
+  const notStopped = notStartable(instance.value);
+  if (notStopped) return { sources: [], principal, unread: [], refusal: notStopped };
+  const volumeIds = instance.value.blockDevices.flatMap((b) => (b.volumeId ? [b.volumeId] : []));
+  const volumes =
+    volumeIds.length > 0 ? await ports.describeVolumes(volumeIds, call) : { ok: true as const, value: [] };
+  if (!volumes.ok)
+    return {
+      sources: [],
+      principal,
+      unread: [`Volumes: ${say.permissionHint(volumes.error, 'ec2:DescribeVolumes')}`],
+    };
+  const sources: KeySource[] = [];
+  for (const volume of volumes.value) {
+    if (!volume.encrypted) continue;
+    const ref = volume.kmsKeyId ?? AWS_MANAGED_EBS_ALIAS;
+    const existing = sources.find((s) => keyToken(s.ref) === keyToken(ref));
+    if (existing) existing.volumeIds.push(volume.id);
+    else sources.push({ ref, volumeIds: [volume.id], fromTrail: false });
+  }
+  return { sources, principal, unread: [] };
+}
+
+/** States whose instance can never be started again: its group, if it has one, is what launches next. */
+const GONE_STATES: ReadonlySet<string> = new Set(['shutting-down', 'terminated']);
+
+/**
+ * Why an instance cannot be the subject of a start prediction, or undefined when it is
+ * stopped. A prediction is for StartInstances, which EC2 accepts only for a stopped instance;
+ * a terminated one lists no volumes any more and would otherwise look like a launch with no
+ * key in the way.
+ */
+export function notStartable(
+  instance: Pick<InstanceSummary, 'id' | 'state' | 'autoScalingGroupName'>,
+): string | undefined {
+  if (instance.state === 'stopped') return undefined;
+  if (!GONE_STATES.has(instance.state))
+    return `${instance.id} is ${instance.state}: a prediction is for starting a stopped instance.`;
+  const group = instance.autoScalingGroupName;
+  return (
+    `${instance.id} is ${instance.state}: ${instance.state === 'terminated' ? 'a terminated instance' : 'an instance shutting down'} cannot be started. ` +
+    (group
+      ? `It was launched by Auto Scaling group ${group}: check that group's readiness instead`
+      : "If an Auto Scaling group launched it, check that group's readiness instead") +
+    ' (EC2: Check Launch Readiness, or ec2-launch-doctor readiness --auto-scaling-group NAME).'
+  );
 }

@@ -5,7 +5,7 @@
 import type { LaunchTemplateSummary } from '../../aws/ec2';
 import type { AutoScalingGroupSummary } from '../../core/model';
 import { isShortOfInstances } from '../../core/explorer/groupSummary';
-import { subjectOfArgs } from '../../core/diagnosis/readinessText';
+import { subjectOfArgs } from '../../core/diagnosis/readinessArgs';
 import type { LaunchSubject } from '../../core/diagnosis/predict';
 import type { LaunchTemplateRef } from '../../core/model';
 import type { AwsFacade, ReadinessTarget } from '../awsBridge';

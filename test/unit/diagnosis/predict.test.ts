@@ -4,6 +4,7 @@ import { predictLaunch, type PredictionInput } from '../../../src/core/diagnosis
 import { SLR_ATTACH_SID, SLR_USE_SID } from '../../../src/core/launch/serviceRoleFixes';
 import {
   ACCOUNT,
+  ADMIN_ONLY_POLICY,
   DELEGATING_POLICY,
   INSTANCE_ID,
   KEY_ARN,
@@ -11,6 +12,7 @@ import {
   USER_ARN,
   allowingPolicy,
   baseWorld,
+  failure,
   fakePorts,
   key,
   type World,
@@ -156,5 +158,110 @@ describe('predictLaunch', () => {
     );
     assert.equal(p.outcome, 'will-launch');
     assert.deepEqual(p.keys, []);
+  });
+});
+
+describe("predictLaunch: a template's AMI", () => {
+  const AMI = 'ami-0123456789abcdef0';
+  const SNAPSHOT = 'snap-0123456789abcdef0';
+
+  /** The template names no key: its AMI's root snapshot is encrypted with KEY_ARN, whose policy only administers. */
+  function amiWorld(overrides: Partial<World> = {}): World {
+    return templateWorld({
+      templates: [
+        {
+          templateId: 'lt-1',
+          versionNumber: 1,
+          defaultVersion: true,
+          imageId: AMI,
+          blockDevices: [{ deviceName: '/dev/xvda', volumeSizeGiB: 20 }],
+        },
+      ],
+      images: [{ imageId: AMI, blockDevices: [{ deviceName: '/dev/xvda', snapshotId: SNAPSHOT, encrypted: true }] }],
+      snapshots: [{ snapshotId: SNAPSHOT, encrypted: true, kmsKeyId: KEY_ARN }],
+      keyPolicies: { [KEY_ARN]: ADMIN_ONLY_POLICY },
+      ...overrides,
+    });
+  }
+
+  it('a launch template whose AMI snapshot is on a key that does not let the launcher create the grant: will-fail', async () => {
+    const ports = fakePorts(amiWorld());
+    const p = await predictLaunch(
+      { subject: { kind: 'launch-template', template: TEMPLATE }, profile: 'dev', region: REGION },
+      ports,
+    );
+    assert.equal(p.outcome, 'will-fail', p.reason);
+    assert.equal(p.code, 'kms-create-grant-not-allowed');
+    assert.deepEqual(
+      p.keys.map((k) => k.arn),
+      [KEY_ARN],
+    );
+    assert.equal(ports.log.filter((l) => l.startsWith('describeImages')).length, 1, ports.log.join('\n'));
+    assert.ok(ports.log.includes(`describeImages ${AMI}`), ports.log.join('\n'));
+    assert.ok(ports.log.includes(`describeSnapshots ${SNAPSHOT}`), ports.log.join('\n'));
+    // Template and AMI are read one after the other: one round more than with the AMI given.
+    assert.ok(p.calls.rounds <= 5, `rounds ${p.calls.rounds}`);
+  });
+
+  it('an Auto Scaling group on that template: will-fail for its role', async () => {
+    const p = await predict(amiWorld(), { subject: { kind: 'auto-scaling-group', groupName: 'web' } });
+    assert.equal(p.outcome, 'will-fail', p.reason);
+    assert.equal(p.code, 'kms-create-grant-not-allowed');
+    assert.equal(p.principal?.policyArn, SLR_ARN);
+    assert.deepEqual(
+      p.keys.map((k) => k.arn),
+      [KEY_ARN],
+    );
+  });
+
+  it("the template's AMI cannot be read: unknown, naming ec2:DescribeImages", async () => {
+    const world = amiWorld();
+    world.failures.describeImages = failure('access-denied', 'ec2:DescribeImages');
+    const p = await predict(world, { subject: { kind: 'launch-template', template: TEMPLATE } });
+    assert.equal(p.outcome, 'unknown', p.reason);
+    assert.ok(
+      p.unread.some((u) => /ec2:DescribeImages/.test(u)),
+      JSON.stringify(p.unread),
+    );
+  });
+
+  it('an AMI given with the template is read instead of the one the template names', async () => {
+    const ports = fakePorts(amiWorld());
+    const p = await predictLaunch(
+      {
+        subject: { kind: 'launch-template', template: TEMPLATE, imageId: 'ami-0fedcba9876543210' },
+        profile: 'dev',
+        region: REGION,
+      },
+      ports,
+    );
+    assert.ok(ports.log.includes('describeImages ami-0fedcba9876543210'), ports.log.join('\n'));
+    assert.ok(!ports.log.includes(`describeImages ${AMI}`), ports.log.join('\n'));
+    assert.equal(p.outcome, 'will-launch', p.reason);
+  });
+});
+
+describe('predictLaunch: an instance that is not stopped', () => {
+  it('a running instance: unknown, saying a prediction is for starting a stopped instance, and reads no volume', async () => {
+    const world = baseWorld();
+    world.instance = { ...world.instance, state: 'running' };
+    const ports = fakePorts(world);
+    const p = await predictLaunch(
+      { subject: { kind: 'stopped-instance', instanceId: INSTANCE_ID }, profile: 'dev', region: REGION },
+      ports,
+    );
+    assert.equal(p.outcome, 'unknown');
+    assert.equal(p.reason, `${INSTANCE_ID} is running: a prediction is for starting a stopped instance.`);
+    assert.deepEqual(p.keys, []);
+    assert.ok(!ports.log.some((l) => l.startsWith('describeVolumes')), ports.log.join('\n'));
+  });
+
+  it('a terminated instance with no block devices: unknown, not will-launch, pointing at its group', async () => {
+    const world = baseWorld({ volumes: [] });
+    world.instance = { ...world.instance, state: 'terminated', blockDevices: [], autoScalingGroupName: 'web' };
+    const p = await predict(world, { subject: { kind: 'stopped-instance', instanceId: INSTANCE_ID } });
+    assert.equal(p.outcome, 'unknown');
+    assert.match(p.reason, new RegExp(`^${INSTANCE_ID} is terminated: a terminated instance cannot be started`));
+    assert.match(p.reason, /Auto Scaling group web/);
   });
 });

@@ -1,15 +1,14 @@
 import * as assert from 'node:assert/strict';
 import type { LaunchPrediction } from '../../../src/core/diagnosis/predict';
+import { readinessArgsOf, subjectOfArgs } from '../../../src/core/diagnosis/readinessArgs';
 import {
   PREDICTION_NOTE,
   readinessActions,
-  readinessArgsOf,
   readinessHeadline,
   readinessJson,
   readinessMarkdown,
   readinessText,
   subjectName,
-  subjectOfArgs,
 } from '../../../src/core/diagnosis/readinessText';
 import type { Fix } from '../../../src/core/diagnosis/types';
 
