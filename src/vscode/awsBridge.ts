@@ -104,7 +104,7 @@ export interface AwsFacade {
   /** Runs the diagnosis engine over the AWS ports of the target's profile and region. */
   diagnose(target: DiagnosisTarget, options: Pick<DiagnoseOptions, 'signal' | 'onStep'>): Promise<DiagnosisReport>;
   /** The Auto Scaling groups of a region (paged DescribeAutoScalingGroups), for the palette's pick. */
-  autoScalingGroups(profile: string, region: string): Promise<Outcome<AutoScalingGroupSummary[]>>;
+  autoScalingGroups(profile: string, region: string, signal?: AbortSignal): Promise<Outcome<AutoScalingGroupSummary[]>>;
   /** Runs the group diagnosis engine over the AWS ports of the target's profile and region. */
   diagnoseGroup(
     target: GroupDiagnosisTarget,
@@ -294,7 +294,8 @@ export class AwsBridge {
         const profilesByAccount = await session.profilesByAccount();
         return this.aws.diagnoseInstance({ ...target, profilesByAccount }, ports, options);
       },
-      autoScalingGroups: (profile, region) => this.aws.listAutoScalingGroups(this.current, profile, region),
+      autoScalingGroups: (profile, region, signal) =>
+        this.aws.listAutoScalingGroups(this.current, profile, region, { signal }),
       diagnoseGroup: async (target, options) => {
         const session = this.current;
         const ports = this.aws.createDiagnosisPorts(session, target.profile, target.region);

@@ -78,7 +78,7 @@ function pickGroup(aws: AwsFacade): Promise<GroupDiagnosisTarget | undefined> {
         'Diagnose Auto Scaling Group (3/3): group',
         `Auto Scaling groups of ${region}, those short of instances first`,
         true,
-        () => groupStepItems(aws, profile, region),
+        (signal) => groupStepItems(aws, profile, region, signal),
       );
       return group === undefined || group === 'back' ? group : { profile, region, groupName: group.chosen.groupName };
     },

@@ -101,7 +101,7 @@ async function pickSubject(
         `${TITLE} (4/4): Auto Scaling group`,
         `Auto Scaling groups of ${region}, those short of instances first`,
         true,
-        () => groupStepItems(aws, profile, region),
+        (signal) => groupStepItems(aws, profile, region, signal),
       );
       if (!group) return undefined;
       if (group !== 'back')

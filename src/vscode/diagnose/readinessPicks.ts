@@ -121,14 +121,15 @@ export function readinessGroupItems(groups: readonly AutoScalingGroupSummary[]):
 /**
  * The group step's items, for Diagnose Auto Scaling Group and Check Launch Readiness alike: the
  * region's groups under their headings, a failed listing as items saying what to do, or a line
- * saying the region has none.
+ * saying the region has none. `signal` aborts the listing once the step is answered.
  */
 export async function groupStepItems(
   aws: Pick<AwsFacade, 'autoScalingGroups'>,
   profile: string,
   region: string,
+  signal?: AbortSignal,
 ): Promise<ReadinessGroupItem[]> {
-  const groups = await aws.autoScalingGroups(profile, region);
+  const groups = await aws.autoScalingGroups(profile, region, signal);
   if (!groups.ok)
     return errorItems(`Could not list Auto Scaling groups in ${region}`, groups.error).map((i) => ({
       ...i,

@@ -50,15 +50,8 @@ export function withChanges(
 ): string {
   const lines: string[] = [`**${markdownText(verdictLine(report))}**`, ''];
   if (options.links) lines.push(actionsMarkdown(reportActions(report, options.definitions)), '');
-  if (changes.length > 0) {
-    lines.push('## What changed', '');
-    for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);
-    lines.push('');
-  }
-  const body =
-    options.stale && changes.length > 0
-      ? markdown.replace(/^## Verdict: /m, '## Verdict before these changes: ')
-      : markdown;
+  lines.push(...changesSection(changes));
+  const body = options.stale && changes.length > 0 ? beforeTheChanges(markdown) : markdown;
   // The section goes after the report's title and the context line below it.
   const at = indexAfterHeader(body);
   return `${body.slice(0, at)}${lines.join('\n')}\n${body.slice(at)}`;
@@ -66,12 +59,19 @@ export function withChanges(
 
 /**
  * A group report's Markdown as the view shows it: its verdict in one line and its actions
- * (the first fix's action, Diagnose again, Check launch readiness) after the title.
+ * (the first fix's action, Diagnose again, Check launch readiness) after the title, then what
+ * changed since (a saved key policy, an enabled key), its verdict then marked as from before.
  */
-export function withGroupActions(report: GroupDiagnosisReport, markdown: string): string {
+export function withGroupActions(
+  report: GroupDiagnosisReport,
+  markdown: string,
+  changes: readonly ReportChange[] = [],
+): string {
   const lines = [`**${markdownText(groupVerdictLine(report))}**`, '', actionsMarkdown(groupReportActions(report)), ''];
-  const at = indexAfterHeader(markdown);
-  return `${markdown.slice(0, at)}${lines.join('\n')}\n${markdown.slice(at)}`;
+  lines.push(...changesSection(changes));
+  const body = changes.length > 0 ? beforeTheChanges(markdown) : markdown;
+  const at = indexAfterHeader(body);
+  return `${body.slice(0, at)}${lines.join('\n')}\n${body.slice(at)}`;
 }
 
 /**
@@ -81,12 +81,25 @@ export function withGroupActions(report: GroupDiagnosisReport, markdown: string)
  */
 export function readinessWithChanges(markdown: string, changes: readonly ReportChange[]): string {
   if (changes.length === 0) return markdown;
-  const lines = ['## What changed', ''];
-  for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);
-  lines.push('', 'The prediction below is from before these changes: use Check again.', '');
+  const lines = changesSection(changes);
+  lines.push('The prediction below is from before these changes: use Check again.', '');
   const body = markdown.replace(/^# Prediction: /m, '# Prediction before these changes: ');
   const at = indexAfterHeader(body);
   return `${body.slice(0, at)}${lines.join('\n')}\n${body.slice(at)}`;
+}
+
+/** "What changed": one line per change, with its time; nothing when there is none. */
+function changesSection(changes: readonly ReportChange[]): string[] {
+  if (changes.length === 0) return [];
+  const lines = ['## What changed', ''];
+  for (const change of changes) lines.push(`- ${markdownCode(timeOf(change.at))} ${markdownText(change.text)}`);
+  lines.push('');
+  return lines;
+}
+
+/** The report with its verdict heading marked as from before the changes. */
+function beforeTheChanges(markdown: string): string {
+  return markdown.replace(/^## Verdict: /m, '## Verdict before these changes: ');
 }
 
 /** The offset just past the report's title and the paragraph below it. */

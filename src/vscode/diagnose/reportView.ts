@@ -31,6 +31,16 @@ export interface RenderedReadiness {
   changes: ReportChange[];
 }
 
+/** The view's key of an instance's report. */
+function reportKey(report: Pick<DiagnosisReport, 'profile' | 'region' | 'instanceId'>): string {
+  return `${report.profile}/${report.region}/${report.instanceId}`;
+}
+
+/** The view's key of a group's report. */
+function groupKey(report: Pick<GroupDiagnosisReport, 'profile' | 'region' | 'groupName'>): string {
+  return `group/${report.profile}/${report.region}/${report.groupName}`;
+}
+
 /** The view's key of a prediction: where, and the subject as it was asked. */
 function readinessKey(profile: string, region: string, subject: LaunchSubject): string {
   return `readiness/${profile}/${region}/${JSON.stringify(subject)}`;
@@ -47,6 +57,13 @@ export interface RenderedReport {
   stale: boolean;
   /** The workspace files that define the key of a key policy fix: Fix in <file> comes first. */
   definitions?: readonly KeyDefinitionLink[];
+}
+
+/** A group report as the view keeps it: its linked Markdown and what changed since. */
+interface RenderedGroupReport {
+  report: GroupDiagnosisReport;
+  linked: string;
+  changes: ReportChange[];
 }
 
 /** The panel title: the instance's Name tag and id, or the id alone. */
@@ -68,7 +85,7 @@ export class ReportView implements vscode.Disposable {
   /** The open pages, by the key of what they show (the key of `reports`, `groupReports` or `predictions`). */
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   /** Latest report per Auto Scaling group, the newest last. At most KEPT_REPORTS closed ones. */
-  private readonly groupReports = new Map<string, GroupDiagnosisReport>();
+  private readonly groupReports = new Map<string, RenderedGroupReport>();
   /** Latest launch readiness prediction per subject, the newest last. At most KEPT_REPORTS closed ones. */
   private readonly predictions = new Map<string, RenderedReadiness>();
 
@@ -77,7 +94,7 @@ export class ReportView implements vscode.Disposable {
 
   /** The latest report for an instance, for Copy report and tests. */
   latest(profile: string, region: string, instanceId: string): RenderedReport | undefined {
-    return this.reports.get(`${profile}/${region}/${instanceId}`);
+    return this.reports.get(reportKey({ profile, region, instanceId }));
   }
 
   /** The latest report whose fix concerns this key, to offer "Start instance again" after a save. */
@@ -112,13 +129,23 @@ export class ReportView implements vscode.Disposable {
       if (this.panels.has(readinessKey(rendered.profile, rendered.region, prediction.subject)))
         await this.renderReadiness(rendered, false);
     }
-    for (const rendered of this.reports.values()) {
-      const concerns =
-        rendered.report.fixes.some((f) => f.keyArn === keyArn) || rendered.report.verdict.keyArn === keyArn;
-      if (!concerns) continue;
+    const concerned = [...this.reports.values()].filter(
+      ({ report }) => report.fixes.some((f) => f.keyArn === keyArn) || report.verdict.keyArn === keyArn,
+    );
+    // The latest such report opens with what changed (that is the page of the fix just made);
+    // older ones keep the change and are redrawn only where their page is open.
+    const latest = concerned.at(-1);
+    for (const rendered of concerned) {
       rendered.changes.push({ at: new Date().toISOString(), text });
       rendered.stale = true;
-      await this.render(rendered);
+      if (rendered === latest || this.panels.has(reportKey(rendered.report))) await this.render(rendered);
+    }
+    for (const rendered of this.groupReports.values()) {
+      const { report } = rendered;
+      const concerns = report.fixes.some((f) => f.keyArn === keyArn) || report.keys.some((k) => k.arn === keyArn);
+      if (!concerns) continue;
+      rendered.changes.push({ at: new Date().toISOString(), text });
+      if (this.panels.has(groupKey(report))) await this.renderGroup(rendered, false);
     }
   }
 
@@ -128,7 +155,7 @@ export class ReportView implements vscode.Disposable {
     markdown: { linked: string; plain: string },
     changes: ReportChange[] = [],
   ): Promise<vscode.WebviewPanel> {
-    const key = `${report.profile}/${report.region}/${report.instanceId}`;
+    const key = reportKey(report);
     // A failed workspace scan costs the Fix in <file> links, never the report.
     const definitions = await this.findDefinitions?.(report).catch(() => []);
     // Re-inserting moves the key to the end, so "latest" lookups see insertion order as age.
@@ -147,12 +174,20 @@ export class ReportView implements vscode.Disposable {
 
   /** The latest group report whose fix concerns this key, to offer its launch readiness after a save. */
   latestGroupForKey(keyArn: string): GroupDiagnosisReport | undefined {
-    return [...this.groupReports.values()].reverse().find((r) => r.fixes.some((f) => f.keyArn === keyArn));
+    return [...this.groupReports.values()]
+      .reverse()
+      .map((r) => r.report)
+      .find((r) => r.fixes.some((f) => f.keyArn === keyArn));
   }
 
   /** The latest report of an Auto Scaling group, for tests. */
   latestGroup(profile: string, region: string, groupName: string): GroupDiagnosisReport | undefined {
-    return this.groupReports.get(`group/${profile}/${region}/${groupName}`);
+    return this.groupReports.get(groupKey({ profile, region, groupName }))?.report;
+  }
+
+  /** What changed since the latest report of a group, for tests. */
+  groupChanges(profile: string, region: string, groupName: string): readonly ReportChange[] {
+    return this.groupReports.get(groupKey({ profile, region, groupName }))?.changes ?? [];
   }
 
   /**
@@ -163,14 +198,20 @@ export class ReportView implements vscode.Disposable {
     report: GroupDiagnosisReport,
     markdown: { linked: string; plain: string },
   ): Promise<vscode.WebviewPanel> {
-    const key = `group/${report.profile}/${report.region}/${report.groupName}`;
+    const key = groupKey(report);
+    const rendered: RenderedGroupReport = { report, linked: markdown.linked, changes: [] };
     // Re-inserting moves the key to the end, so "latest" lookups see insertion order as age.
     this.groupReports.delete(key);
-    this.groupReports.set(key, report);
+    this.groupReports.set(key, rendered);
     this.keepLatest(this.groupReports);
-    const panel = this.panel(key, `Diagnosis: Auto Scaling group ${report.groupName}`);
-    panel.webview.html = await this.html(panel.webview, withGroupActions(report, markdown.linked));
-    panel.reveal();
+    return this.renderGroup(rendered);
+  }
+
+  private async renderGroup(rendered: RenderedGroupReport, reveal = true): Promise<vscode.WebviewPanel> {
+    const { report } = rendered;
+    const panel = this.panel(groupKey(report), `Diagnosis: Auto Scaling group ${report.groupName}`);
+    panel.webview.html = await this.html(panel.webview, withGroupActions(report, rendered.linked, rendered.changes));
+    if (reveal) panel.reveal();
     return panel;
   }
 
@@ -217,7 +258,7 @@ export class ReportView implements vscode.Disposable {
 
   private async render(rendered: RenderedReport): Promise<vscode.WebviewPanel> {
     const { report } = rendered;
-    const panel = this.panel(`${report.profile}/${report.region}/${report.instanceId}`, reportTitle(report));
+    const panel = this.panel(reportKey(report), reportTitle(report));
     const options = { links: true, stale: rendered.stale, definitions: rendered.definitions };
     panel.webview.html = await this.html(
       panel.webview,

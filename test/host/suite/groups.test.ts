@@ -243,6 +243,17 @@ describe('Auto Scaling groups in the tree', function () {
     assert.ok(await vscode.workspace.applyEdit(edit));
     const saved = await answeringConfirmations('Save to AWS', () => document.save());
     assert.equal(saved, true, 'the policy is saved to AWS after confirming');
+    // The group's report and the prediction made before keep what changed, their verdicts marked as from before.
+    await eventually(
+      () => api.reports.groupChanges(PROFILE, REGION, GROUP).find((c) => c.text.includes(first.keyArn)),
+      "the save to reach the group's report",
+    );
+    assert.ok(
+      api.reports
+        .latestReadiness(PROFILE, REGION, { kind: 'auto-scaling-group', groupName: GROUP })
+        ?.changes.some((c) => c.text.includes(first.keyArn)),
+      'the prediction made before the fix says what changed',
+    );
 
     const again = await vscode.commands.executeCommand<GroupDiagnosisReport | undefined>(
       'ec2LaunchDoctor.diagnoseAutoScalingGroup',

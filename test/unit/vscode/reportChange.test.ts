@@ -97,6 +97,26 @@ describe('A group report and a prediction in the report view', () => {
     assert.equal(after, '\n\nbody\n');
   });
 
+  it('puts what changed on a group report after its actions, and marks its verdict as from before', () => {
+    const report = {
+      subject: 'auto-scaling-group',
+      groupName: 'web',
+      profile: 'p',
+      region: 'r',
+      verdict: { code: 'kms-create-grant-not-allowed', title: 'Missing grant' },
+      keys: [],
+      fixes: [],
+    } as unknown as GroupDiagnosisReport;
+    assert.doesNotMatch(withGroupActions(report, GROUP_MARKDOWN, []), /What changed|before these changes/);
+    const md = withGroupActions(report, GROUP_MARKDOWN, [
+      { at: '2024-10-04T18:06:36.000Z', text: 'Key policy of <k> saved.' },
+    ]);
+    assert.match(md, /^## Verdict before these changes: Missing grant$/m);
+    assert.match(md, /## What changed\n\n- `18:06:36 UTC` Key policy of &lt;k&gt; saved\.\n/);
+    assert.ok(md.indexOf('[Check launch readiness]') < md.indexOf('## What changed'));
+    assert.ok(md.indexOf('## What changed') < md.indexOf('## Verdict before these changes'));
+  });
+
   it('marks a prediction made before a change as such, with the change on top', () => {
     const page = '# Prediction: Auto Scaling group `web` will fail\n\nProfile `p`.\n\n## Why\n\nreason\n';
     assert.equal(readinessWithChanges(page, []), page, 'unchanged without changes');
