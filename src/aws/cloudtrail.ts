@@ -134,7 +134,11 @@ async function lookupPages(
   let nextToken: string | undefined;
   while (state.budget.pages > 0 && state.found.size < state.wanted) {
     // Waiting for the rate slot happens outside the concurrency limit, so paced lookups
-    // never hold a slot other regions could use.
+    // never hold a slot other regions could use. The gate counts the start when it opens;
+    // its window's margin covers the short way from there to the wire. Should the shared
+    // limit be full and hold lookups back until they leave together, CloudTrail throttles
+    // and the SDK's adaptive retry (unless attempts are set to 1) sends the extra one again
+    // later: a delay, not a failure.
     try {
       await state.gate.wait(options.signal);
     } catch (error) {
