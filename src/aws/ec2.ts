@@ -24,6 +24,7 @@ import {
   type Volume,
 } from '@aws-sdk/client-ec2';
 import type {
+  AwsErrorKind,
   ImageInfo,
   InstanceStateName,
   InstanceSummary,
@@ -288,9 +289,28 @@ const MAX_TEMPLATE_PAGES = 5;
 const IDS_PER_REQUEST = 100;
 
 /**
+ * The failures of a resolving read worth one more read without ResolveAlias: a refusal (the
+ * parameter's ssm:GetParameters, as far as the profile can tell) and an error AWS does not
+ * classify (a parameter that does not resolve). Throttling, timeouts, cancellations, missing
+ * templates and credentials would fail the same way again.
+ */
+const RETRY_UNRESOLVED: ReadonlySet<AwsErrorKind> = new Set(['access-denied', 'unknown']);
+/** A refusal that names the read itself: asking again without ResolveAlias would be refused too. */
+const READ_ITSELF_REFUSED = /\bec2:DescribeLaunchTemplateVersions\b/;
+
+/**
  * The versions of one launch template (by id, else name) that `ref.version` names, or the
  * default version when it names none, as Auto Scaling and RunInstances do. With the
  * volumes each would create: their snapshots, `Encrypted` and `KmsKeyId`.
+ *
+ * Asked with `ResolveAlias: true`, so a version whose `ImageId` is a Systems Manager parameter
+ * (`resolve:ssm:…`) comes back with the AMI id the parameter holds instead
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html).
+ * Resolving needs ssm:GetParameters on the parameter
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html);
+ * how EC2 refuses a caller without it is not documented (src/aws-records.md Q3), so a refused
+ * resolving read is asked again without ResolveAlias: the template is still read, and its
+ * `imageId` stays the parameter for the diagnosis to name.
  */
 export async function describeLaunchTemplateVersions(
   session: SessionPort,
@@ -300,6 +320,20 @@ export async function describeLaunchTemplateVersions(
   options: SignalOption = {},
 ): Promise<Outcome<LaunchTemplateVersionInfo[]>> {
   if (!ref.id && !ref.name) return { ok: true, value: [] };
+  const resolved = await readTemplateVersions(session, profile, region, ref, true, options);
+  if (resolved.ok || !RETRY_UNRESOLVED.has(resolved.error.kind) || READ_ITSELF_REFUSED.test(resolved.error.message))
+    return resolved;
+  return readTemplateVersions(session, profile, region, ref, false, options);
+}
+
+async function readTemplateVersions(
+  session: SessionPort,
+  profile: string,
+  region: string,
+  ref: LaunchTemplateRef,
+  resolveAlias: boolean,
+  options: SignalOption,
+): Promise<Outcome<LaunchTemplateVersionInfo[]>> {
   const versions: LaunchTemplateVersionInfo[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_TEMPLATE_PAGES; page++) {
@@ -309,6 +343,7 @@ export async function describeLaunchTemplateVersions(
       Versions: [ref.version ?? '$Default'],
       MaxResults: TEMPLATE_VERSIONS_PAGE_SIZE,
       NextToken: nextToken,
+      ...(resolveAlias ? { ResolveAlias: true } : {}),
     });
     const out = await session.send('EC2', profile, region, command, 'ec2:DescribeLaunchTemplateVersions', options);
     if (!out.ok) return out;

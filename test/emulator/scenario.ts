@@ -207,6 +207,7 @@ export interface ScenarioLaunchTemplateVersion {
   versionNumber: number;
   /** The template's default version (exactly one should be). */
   default?: boolean;
+  /** An AMI id, or a Systems Manager parameter `resolve:ssm:<name>` (see `ScenarioSsmParameter`). */
   imageId?: string;
   blockDevices?: ScenarioLaunchDevice[];
 }
@@ -217,6 +218,21 @@ export interface ScenarioLaunchTemplate {
   account: string;
   region: string;
   versions: ScenarioLaunchTemplateVersion[];
+}
+
+/**
+ * A Systems Manager parameter of data type `aws:ec2:image`: its value is an AMI id, and a launch
+ * template's `ImageId` may name it as `resolve:ssm:<name>`, resolved to the AMI at launch
+ * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html).
+ * One value per parameter: versions and labels (`resolve:ssm:<name>:<version>`) are not modelled.
+ */
+export interface ScenarioSsmParameter {
+  /** As written, e.g. `/golden/eks-node` (its ARN is `arn:aws:ssm:<region>:<account>:parameter/golden/eks-node`). */
+  name: string;
+  account: string;
+  region: string;
+  /** The AMI id it holds. */
+  value: string;
 }
 
 /**
@@ -302,6 +318,8 @@ export interface Scenario {
   snapshots?: ScenarioSnapshot[];
   images?: ScenarioImage[];
   launchTemplates?: ScenarioLaunchTemplate[];
+  /** Parameters a launch template's `imageId` may name (`resolve:ssm:<name>`). */
+  ssmParameters?: ScenarioSsmParameter[];
   launchConfigurations?: ScenarioLaunchConfiguration[];
   autoScalingGroups?: ScenarioAutoScalingGroup[];
 }
@@ -400,6 +418,7 @@ export function validateScenario(scenario: Scenario): void {
     place(`launch template ${t.id}`, t.account, t.region);
     for (const v of t.versions) devices(`launch template ${t.id} version ${v.versionNumber}`, v.blockDevices);
   }
+  for (const x of scenario.ssmParameters ?? []) place(`parameter ${x.name}`, x.account, x.region);
   const configurations = scenario.launchConfigurations ?? [];
   for (const c of configurations) {
     place(`launch configuration ${c.name}`, c.account, c.region);

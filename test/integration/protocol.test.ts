@@ -17,6 +17,8 @@ import type { ServiceName } from '../emulator/errors';
 import { checkAnswer, checkError, type OperationSchema } from '../emulator/modelCheck';
 
 const REGION = 'eu-west-1';
+/** The Systems Manager parameter a launch template version of the autoscaling scenario names as its AMI. */
+const SSM_PARAMETER = '/golden/eks-node';
 const DEV = '111111111111';
 const APP_KEY = `arn:aws:kms:${REGION}:${DEV}:key/1a2b3c4d-0001-4abc-8def-000000000001`;
 type QueryService = 'ec2' | 'sts' | 'iam' | 'autoscaling';
@@ -178,6 +180,19 @@ SUCCESSES.push(
     ...ASG,
   },
   { service: 'ec2', action: 'DescribeLaunchTemplateVersions', params: { LaunchTemplateName: 'eks-nodes' }, ...ASG },
+  // Version 3 names a Systems Manager parameter: as written, then resolved to the AMI.
+  {
+    service: 'ec2',
+    action: 'DescribeLaunchTemplateVersions',
+    params: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60001', 'LaunchTemplateVersion.1': '3' },
+    ...ASG,
+  },
+  {
+    service: 'ec2',
+    action: 'DescribeLaunchTemplateVersions',
+    params: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60001', 'LaunchTemplateVersion.1': '3', ResolveAlias: 'true' },
+    ...ASG,
+  },
   { service: 'ec2', action: 'DescribeLaunchTemplates', params: {}, ...ASG },
   {
     service: 'ec2',
@@ -217,11 +232,19 @@ SUCCESSES.push(
 );
 
 /** The autoscaling scenario with tags on its launch template, so that DescribeLaunchTemplates answers a tagSet. */
+/**
+ * The autoscaling scenario with its template tagged, and a version 3 whose AMI is the Systems
+ * Manager parameter `/golden/eks-node` (holding the scenario's AMI), so DescribeLaunchTemplateVersions
+ * answers with the parameter and, with ResolveAlias, with the AMI.
+ */
 function taggedTemplateScenario(): Scenario {
   const scenario = loadScenario('autoscaling');
   const template = scenario.launchTemplates?.[0];
-  assert.ok(template);
+  const image = scenario.images?.[0];
+  assert.ok(template && image);
   Object.assign(template, { tags: { team: 'platform', 'eks:cluster-name': 'prod' } });
+  template.versions.push({ versionNumber: 3, imageId: `resolve:ssm:${SSM_PARAMETER}` });
+  scenario.ssmParameters = [{ name: SSM_PARAMETER, account: '333333333333', region: 'us-west-2', value: image.id }];
   return scenario;
 }
 

@@ -40,7 +40,7 @@ import { DEFAULT_DEADLINE_MS, type DiagnoseOptions } from './engine';
 import { groupStep, launchStep, type GroupStage, type LaunchStage } from './groupSteps';
 import { instrumentPorts } from './instrument';
 import { iamStageOf, keyPolicyFromOutcome, keyPolicySkip, keyRecordOf, type CheckContext } from './keyChecks';
-import { readTemplate } from './launchSources';
+import { imageParameterOf, isAmiId, readTemplate, unreadImageLine } from './launchSources';
 import { messagesFor, type ProfileMessages } from './messages';
 import type { CallOptions, DiagnosisPorts } from './ports';
 import { isPrincipalUnderTest, principalFromArn, rolePathCaveat } from './principal';
@@ -449,7 +449,16 @@ async function launchOf(
   // Keys the templates name are described at once, a round before the snapshots answer.
   for (const info of infos)
     for (const device of info?.blockDevices ?? []) if (device.kmsKeyId) void keyRun.policy(device.kmsKeyId);
-  const imageIds = [...new Set(infos.flatMap((i) => (i?.imageId ? [i.imageId] : [])))];
+  // A template may still name a Systems Manager parameter (the profile could not resolve it):
+  // DescribeImages refuses anything but an AMI id, so that template's AMI is said unread instead.
+  const named = [...new Set(infos.flatMap((i) => (i?.imageId ? [i.imageId] : [])))];
+  if (ports.describeImages)
+    for (const id of named.filter((i) => !isAmiId(i)))
+      failures.push({
+        action: imageParameterOf(id) !== undefined ? 'ssm:GetParameters' : 'ec2:DescribeImages',
+        text: unreadImageLine(id, run.say),
+      });
+  const imageIds = named.filter(isAmiId);
   const images: Outcome<ImageInfo[]> =
     imageIds.length > 0 && ports.describeImages ? await ports.describeImages(imageIds, call) : { ok: true, value: [] };
   if (!images.ok)

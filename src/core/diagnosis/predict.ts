@@ -14,7 +14,7 @@ import { DEFAULT_DEADLINE_MS, type DiagnoseOptions } from './engine';
 import { assessGrant } from './grantVerdict';
 import { instrumentPorts } from './instrument';
 import { iamStageOf, keyPolicyFromOutcome, keyPolicySkip, keyRecordOf, type CheckContext } from './keyChecks';
-import { describeLaunch } from './launchSources';
+import { describeLaunch, launchFailureText } from './launchSources';
 import { messagesFor } from './messages';
 import type { DiagnosisPorts } from './ports';
 import { principalFromArn } from './principal';
@@ -305,7 +305,7 @@ async function templateSubject(
     ),
     principalP,
   ]);
-  const unread = launch.failures.map((f) => `Launch keys: ${say.permissionHint(f.failure, f.action)}`);
+  const unread = launch.failures.map((f) => `Launch keys: ${launchFailureText(f, say)}`);
   if (!ports.describeLaunchTemplateVersions) unread.push('Launch keys: the launch template cannot be read here.');
   return { sources: fromLaunch(launch.keys), principal, unread };
 }
@@ -348,7 +348,7 @@ async function groupSubject(
     l.failures.map((f) =>
       f.action === 'autoscaling:DescribeLaunchConfigurations'
         ? `Launch configuration ${configurationName ?? ''}: ${say.permissionHint(f.failure, f.action)}`
-        : `Launch keys: ${say.permissionHint(f.failure, f.action)}`,
+        : `Launch keys: ${launchFailureText(f, say)}`,
     ),
   );
   if (configurationName) {

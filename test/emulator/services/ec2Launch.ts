@@ -5,11 +5,77 @@
  * visible to its owner and to the accounts it is shared with (launch / createVolume
  * permissions); other ids are not found, as in EC2.
  */
+import { accessDenied } from '../authz/denials';
 import { authorize, queryString, queryStrings, type CallContext, type Handler } from '../context';
 import { AwsError } from '../errors';
-import type { ScenarioLaunchDevice, ScenarioLaunchTemplate, ScenarioLaunchTemplateVersion } from '../scenario';
+import type {
+  ScenarioLaunchDevice,
+  ScenarioLaunchTemplate,
+  ScenarioLaunchTemplateVersion,
+  ScenarioSsmParameter,
+} from '../scenario';
+import type { Caller, World } from '../state';
 import { element, list, text } from '../xml';
 import { page, respond } from './ec2';
+
+/**
+ * A launch template's `ImageId` may name a Systems Manager parameter instead of an AMI:
+ * `resolve:ssm:<name>` (or `resolve:ssm:<name>:<version>`), resolved to the AMI the parameter
+ * holds when the template is used; whoever uses the template needs ssm:GetParameters on the
+ * parameter (https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html,
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-systems-manager-parameter-to-find-AMI.html).
+ */
+const SSM_IMAGE_PREFIX = 'resolve:ssm:';
+
+/** The parameter `imageId` names, as its name and ARN, or undefined for an AMI id. A shared parameter is named by its ARN. */
+function parameterRef(imageId: string, account: string, region: string): { name: string; arn: string } | undefined {
+  if (!imageId.startsWith(SSM_IMAGE_PREFIX)) return undefined;
+  const ref = imageId.slice(SSM_IMAGE_PREFIX.length);
+  // Parameter names hold no colon: what follows the name (or the ARN's six parts) is a version or label.
+  if (ref.startsWith('arn:')) {
+    const arn = ref.split(':').slice(0, 6).join(':');
+    const name = arn.slice(arn.indexOf(':parameter') + ':parameter'.length);
+    return { name, arn };
+  }
+  const name = ref.split(':')[0] ?? ref;
+  return { name, arn: `arn:aws:ssm:${region}:${account}:parameter${name.startsWith('/') ? '' : '/'}${name}` };
+}
+
+function parameterOf(world: World, arn: string): ScenarioSsmParameter | undefined {
+  return (world.scenario.ssmParameters ?? []).find(
+    (p) => `arn:aws:ssm:${p.region}:${p.account}:parameter${p.name.startsWith('/') ? '' : '/'}${p.name}` === arn,
+  );
+}
+
+/**
+ * The AMI id a template's `imageId` stands for, as `caller` would have it resolved in `region`:
+ * the id itself for an AMI id; for a parameter, its value once ssm:GetParameters on it is allowed.
+ * The refusal is EC2's UnauthorizedOperation naming ssm:GetParameters and the parameter, and a
+ * parameter that does not exist is InvalidParameterValue: neither wording is documented (this
+ * model's, src/aws-records.md Q3).
+ */
+export async function resolveTemplateImage(
+  world: World,
+  caller: Caller,
+  region: string,
+  imageId: string,
+): Promise<string> {
+  const ref = parameterRef(imageId, caller.account, region);
+  if (!ref) return imageId;
+  const resourceAccount = ref.arn.split(':')[4] ?? caller.account;
+  const decision = await world.authorizer.decide({
+    caller,
+    action: 'ssm:GetParameters',
+    resource: ref.arn,
+    resourceAccount,
+    region,
+  });
+  if (!decision.allowed) throw accessDenied('ec2', caller.arn, 'ssm:GetParameters', ref.arn, decision.reason);
+  const parameter = parameterOf(world, ref.arn);
+  if (!parameter)
+    throw new AwsError('InvalidParameterValue', `The Systems Manager parameter ${ref.name} does not exist.`);
+  return parameter.value;
+}
 
 function keyArn(ctx: CallContext, ref: string | undefined, account: string, region: string): string | undefined {
   if (!ref) return undefined;
@@ -78,19 +144,32 @@ function selectVersions(template: ScenarioLaunchTemplate, asked: string[]): Scen
   });
 }
 
+/**
+ * DescribeLaunchTemplateVersions (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html):
+ * a version whose `ImageId` is a Systems Manager parameter answers with the parameter, or, with
+ * `ResolveAlias=true`, with the AMI id it holds (`resolveTemplateImage`, which needs the caller's
+ * ssm:GetParameters on it; a refusal refuses the whole call here, an UNCONFIRMED choice).
+ */
 const describeLaunchTemplateVersions: Handler = async (ctx) => {
   await authorize(ctx, { action: 'ec2:DescribeLaunchTemplateVersions' });
   const template = templateOf(ctx);
   const versions = selectVersions(template, queryStrings(ctx.query.LaunchTemplateVersion));
+  const resolveAlias = queryString(ctx.query.ResolveAlias) === 'true';
   const signature = JSON.stringify([
     ctx.caller.account,
     ctx.region,
     template.id,
     queryStrings(ctx.query.LaunchTemplateVersion),
+    resolveAlias,
   ]);
   const { items, nextToken } = page(versions, ctx.query, signature, 1, 200);
+  const imageIds = await Promise.all(
+    items.map((v) =>
+      v.imageId && resolveAlias ? resolveTemplateImage(ctx.world, ctx.caller, ctx.region, v.imageId) : v.imageId,
+    ),
+  );
   const xml = items.map(
-    (v) =>
+    (v, i) =>
       text('launchTemplateId', template.id) +
       text('launchTemplateName', template.name) +
       text('versionNumber', v.versionNumber) +
@@ -103,7 +182,7 @@ const describeLaunchTemplateVersions: Handler = async (ctx) => {
           'blockDeviceMappingSet',
           'item',
           (v.blockDevices ?? []).map((d) => launchDeviceXml(ctx, d, template.account, template.region, true)),
-        ) + text('imageId', v.imageId),
+        ) + text('imageId', imageIds[i]),
       ),
   );
   return respond(ctx, list('launchTemplateVersionSet', 'item', xml) + text('nextToken', nextToken));

@@ -27,6 +27,7 @@ import type { ScenarioAutoScalingGroup, ScenarioLaunchDevice, ScenarioStateReaso
 import type { Caller, InstanceRecord, VolumeRecord, World } from '../state';
 import { element, escapeXml, list, text } from '../xml';
 import { LAUNCH_FAILURE, respond } from './ec2';
+import { resolveTemplateImage } from './ec2Launch';
 import { launchConfigurationRequest } from './launchConfiguration';
 import { drawFromWarmPool, enterWarmPool, warmPoolMembers, warmPoolTargetSize, whenSettled } from './warmPool';
 
@@ -56,8 +57,10 @@ export interface LaunchSpec {
 }
 
 /**
- * The EC2 part of AutoScalingServiceRolePolicy, the role's own policy: it has no KMS action,
- * which is why a key policy must name the role
+ * The EC2 and Systems Manager parts of AutoScalingServiceRolePolicy, the role's own policy: it
+ * has no KMS action, which is why a key policy must name the role, and it allows
+ * ssm:GetParameters on every resource (statement `SystemsManagerParameterManagement`), so the
+ * group resolves a template's AMI parameter
  * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AutoScalingServiceRolePolicy.html).
  */
 const SERVICE_ROLE_EC2 = {
@@ -77,6 +80,7 @@ const SERVICE_ROLE_EC2 = {
       ],
       Resource: '*',
     },
+    { Sid: 'SystemsManagerParameterManagement', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: '*' },
   ],
 };
 
@@ -138,14 +142,21 @@ function templateDevices(
   };
 }
 
-/** The devices a launch creates: the AMI's, then the template's, then the request's, by device name. */
-function plannedDevices(
+/**
+ * The devices a launch creates: the AMI's, then the template's, then the request's, by device
+ * name. An AMI named as a Systems Manager parameter (`resolve:ssm:…`, in the template or the
+ * request) is resolved first, as the launching caller, who needs ssm:GetParameters on it
+ * (`resolveTemplateImage`; https://docs.aws.amazon.com/autoscaling/ec2/userguide/using-systems-manager-parameters.html).
+ */
+async function plannedDevices(
   world: World,
+  caller: Caller,
   spec: LaunchSpec,
-): { imageId: string; devices: ScenarioLaunchDevice[]; tags: Record<string, string> } {
+): Promise<{ imageId: string; devices: ScenarioLaunchDevice[]; tags: Record<string, string> }> {
   const fromTemplate = templateDevices(world, spec);
-  const imageId = spec.imageId ?? fromTemplate.imageId;
-  if (!imageId) throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
+  const named = spec.imageId ?? fromTemplate.imageId;
+  if (!named) throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
+  const imageId = await resolveTemplateImage(world, caller, spec.region, named);
   const image = (world.scenario.images ?? []).find(
     (i) =>
       i.id === imageId &&
@@ -347,7 +358,7 @@ async function settleLaunch(
  * world's launch delay (at once without one). Returns them in launch order.
  */
 export async function launchInstances(world: World, caller: Caller, spec: LaunchSpec): Promise<InstanceRecord[]> {
-  const { imageId, devices, tags } = plannedDevices(world, spec);
+  const { imageId, devices, tags } = await plannedDevices(world, caller, spec);
   const launchTime = new Date().toISOString().replace(/\.\d+Z$/, '.000Z');
   const reservationId = hexId('r');
   const launched: InstanceRecord[] = [];

@@ -257,6 +257,7 @@ describe('launch templates, AMIs and snapshots', () => {
       Versions: ['$Default'],
       MaxResults: 200,
       NextToken: undefined,
+      ResolveAlias: true,
     });
     assert.deepEqual(out.value, [
       {
