@@ -8,7 +8,6 @@
  */
 import * as assert from 'node:assert/strict';
 import { createDiagnosisPorts } from '../../src/aws';
-import { describeInstancesById } from '../../src/aws/ec2';
 import { predictLaunch } from '../../src/core/diagnosis';
 import { loadScenario, type Scenario } from '../emulator';
 import { scaleOutGroup } from '../emulator/services/ec2Run';
@@ -21,9 +20,8 @@ import {
   REGION,
   SLR_ARN,
   allowing,
-  runInstances,
+  launchFromTemplate,
   useLaunchWorld,
-  value,
 } from './support/launchWorld';
 
 const DEPLOYER = 'deployer';
@@ -107,14 +105,7 @@ describe("readiness reads the launch template's AMI (real SDK over HTTP)", funct
       [KEY_ARN],
     );
 
-    const out = await runInstances(world.session, DEPLOYER, {
-      LaunchTemplate: { LaunchTemplateId: LAUNCH_TEMPLATE_ID },
-      MinCount: 1,
-      MaxCount: 1,
-    });
-    const id = out.Instances?.[0]?.InstanceId;
-    assert.ok(id);
-    const [instance] = value(await describeInstancesById(world.session, ADMIN, REGION, [id]));
+    const { instance } = await launchFromTemplate(world.session, DEPLOYER);
     assert.equal(instance?.state, 'terminated', 'the emulator refuses it, as predicted');
   });
 
@@ -129,14 +120,7 @@ describe("readiness reads the launch template's AMI (real SDK over HTTP)", funct
       prediction.keys.map((k) => k.arn),
       [KEY_ARN],
     );
-    const out = await runInstances(world.session, ADMIN, {
-      LaunchTemplate: { LaunchTemplateId: LAUNCH_TEMPLATE_ID },
-      MinCount: 1,
-      MaxCount: 1,
-    });
-    const id = out.Instances?.[0]?.InstanceId;
-    assert.ok(id);
-    const [instance] = value(await describeInstancesById(world.session, ADMIN, REGION, [id]));
+    const { instance } = await launchFromTemplate(world.session, ADMIN);
     assert.equal(instance?.state, 'running');
   });
 });

@@ -10,7 +10,7 @@
 import * as assert from 'node:assert/strict';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { createDiagnosisPorts } from '../../src/aws';
-import { describeLaunchTemplateVersions, describeInstancesById } from '../../src/aws/ec2';
+import { describeLaunchTemplateVersions } from '../../src/aws/ec2';
 import { diagnoseAutoScalingGroup, predictLaunch } from '../../src/core/diagnosis';
 import { loadScenario, type Scenario } from '../emulator';
 import { scaleOutGroup } from '../emulator/services/ec2Run';
@@ -22,7 +22,7 @@ import {
   LAUNCH_TEMPLATE_ID,
   REGION,
   SLR_ARN,
-  runInstances,
+  launchFromTemplate,
   useLaunchWorld,
   value,
 } from './support/launchWorld';
@@ -127,15 +127,8 @@ describe('a launch template whose AMI is a Systems Manager parameter (real SDK o
   });
 
   it('RunInstances from the template resolves the parameter as the caller, too', async () => {
-    const out = await runInstances(world.session, ADMIN, {
-      LaunchTemplate: { LaunchTemplateId: LAUNCH_TEMPLATE_ID },
-      MinCount: 1,
-      MaxCount: 1,
-    });
-    const id = out.Instances?.[0]?.InstanceId;
-    assert.ok(id);
-    assert.equal(out.Instances?.[0]?.ImageId, imageId(), 'from the AMI the parameter holds');
-    const [instance] = value(await describeInstancesById(world.session, ADMIN, REGION, [id]));
+    const { output, instance } = await launchFromTemplate(world.session, ADMIN);
+    assert.equal(output.Instances?.[0]?.ImageId, imageId(), 'from the AMI the parameter holds');
     assert.equal(instance?.state, 'running', 'the administrator may use the key');
   });
 

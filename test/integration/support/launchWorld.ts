@@ -20,8 +20,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { AwsSession } from '../../../src/aws';
+import { describeInstancesById } from '../../../src/aws/ec2';
 import type { KeyPolicyFix } from '../../../src/core/diagnosis';
-import type { Outcome } from '../../../src/core/model';
+import type { InstanceSummary, Outcome } from '../../../src/core/model';
 import { startEmulator, writeAwsConfig, type Emulator, type NamedPolicy, type Scenario } from '../../emulator';
 
 // The names test/emulator/scenarios/autoscaling.json gives them.
@@ -116,6 +117,25 @@ export async function runInstances(
   input: RunInstancesCommandInput,
 ): Promise<RunInstancesCommandOutput> {
   return value(await session.send('EC2', profile, REGION, new RunInstancesCommand(input), 'ec2:RunInstances'));
+}
+
+/**
+ * One instance from the template LAUNCH_TEMPLATE_ID (its default version) by RunInstances as
+ * `profile`: what RunInstances answered, and the instance as the administrator then reads it. Whether
+ * it runs is the test's to check.
+ */
+export async function launchFromTemplate(
+  session: AwsSession,
+  profile: string,
+): Promise<{ output: RunInstancesCommandOutput; instance: InstanceSummary | undefined }> {
+  const output = await runInstances(session, profile, {
+    LaunchTemplate: { LaunchTemplateId: LAUNCH_TEMPLATE_ID },
+    MinCount: 1,
+    MaxCount: 1,
+  });
+  const id = output.Instances?.[0]?.InstanceId ?? assert.fail('RunInstances names the instance it launched');
+  const [instance] = value(await describeInstancesById(session, ADMIN, REGION, [id]));
+  return { output, instance };
 }
 
 /** CreateFleet as `profile` in REGION; the call itself must be accepted. */

@@ -136,6 +136,28 @@ export function startEvent(overrides: Partial<TrailEvent> = {}): TrailEvent {
   };
 }
 
+/**
+ * An Auto Scaling group one instance short, with no launch source: each test gives its template
+ * or launch configuration (or neither), and whatever else its case bends, in `overrides`.
+ */
+export function groupSummary(
+  name: string,
+  region: string,
+  overrides: Partial<AutoScalingGroupSummary> = {},
+): AutoScalingGroupSummary {
+  return {
+    name,
+    region,
+    mixedInstancesTemplates: [],
+    desiredCapacity: 1,
+    inServiceCount: 0,
+    instanceIds: [],
+    hasWarmPool: false,
+    shortOfCapacity: true,
+    ...overrides,
+  };
+}
+
 export type PortName = keyof DiagnosisPorts;
 
 export interface World {

@@ -16,7 +16,17 @@ import {
 import { terminationReasonOf } from '../../../src/core/diagnosis/groupEngine';
 import { SLR_ATTACH_SID, SLR_USE_SID } from '../../../src/core/launch/serviceRoleFixes';
 import type { AutoScalingGroupSummary, ScalingActivity, TrailEvent } from '../../../src/core/model';
-import { ACCOUNT, DELEGATING_POLICY, NOW, OTHER_ACCOUNT, baseWorld, fakePorts, key, type World } from './fakes';
+import {
+  ACCOUNT,
+  DELEGATING_POLICY,
+  NOW,
+  OTHER_ACCOUNT,
+  baseWorld,
+  fakePorts,
+  groupSummary,
+  key,
+  type World,
+} from './fakes';
 import { F3_DENIED_DATA_KEY } from './realRecords';
 
 const REGION = 'us-west-2';
@@ -44,18 +54,7 @@ const F7_ACTIVITY: ScalingActivity = {
 };
 
 function group(overrides: Partial<AutoScalingGroupSummary> = {}): AutoScalingGroupSummary {
-  return {
-    name: GROUP,
-    region: REGION,
-    launchTemplate: { id: TEMPLATE_ID, version: '$Latest' },
-    mixedInstancesTemplates: [],
-    desiredCapacity: 1,
-    inServiceCount: 0,
-    instanceIds: [],
-    hasWarmPool: false,
-    shortOfCapacity: true,
-    ...overrides,
-  };
+  return groupSummary(GROUP, REGION, { launchTemplate: { id: TEMPLATE_ID, version: '$Latest' }, ...overrides });
 }
 
 function groupWorld(overrides: Partial<World> = {}): World {

@@ -29,6 +29,7 @@ import {
   baseWorld,
   failure,
   fakePorts,
+  groupSummary,
   key,
   type World,
 } from './fakes';
@@ -129,18 +130,7 @@ describe('keys of a launch configuration', () => {
 });
 
 function lcGroup(overrides: Partial<AutoScalingGroupSummary> = {}): AutoScalingGroupSummary {
-  return {
-    name: GROUP,
-    region: REGION,
-    launchConfigurationName: CONFIGURATION,
-    mixedInstancesTemplates: [],
-    desiredCapacity: 1,
-    inServiceCount: 0,
-    instanceIds: [],
-    hasWarmPool: false,
-    shortOfCapacity: true,
-    ...overrides,
-  };
+  return groupSummary(GROUP, REGION, { launchConfigurationName: CONFIGURATION, ...overrides });
 }
 
 /** A group on a launch configuration whose AMI's root snapshot is encrypted with KEY_ARN. */

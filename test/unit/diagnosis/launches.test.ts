@@ -17,6 +17,7 @@ import {
   baseWorld,
   deniedGrant,
   fakePorts,
+  groupSummary,
   key,
   type World,
 } from './fakes';
@@ -220,19 +221,7 @@ describe("the group's role when CloudTrail names no one", () => {
     const report = await diagnose(
       groupLaunch({
         events: [],
-        groups: [
-          {
-            name: 'eks-new_nodegroup_1',
-            region: REGION,
-            serviceLinkedRoleArn: custom,
-            mixedInstancesTemplates: [],
-            desiredCapacity: 1,
-            inServiceCount: 0,
-            instanceIds: [],
-            hasWarmPool: false,
-            shortOfCapacity: true,
-          },
-        ],
+        groups: [groupSummary('eks-new_nodegroup_1', REGION, { serviceLinkedRoleArn: custom })],
       }),
     );
     assert.equal(report.principal?.source, 'auto-scaling-group');

@@ -14,6 +14,7 @@ import {
   baseWorld,
   failure,
   fakePorts,
+  groupSummary,
   key,
   type World,
 } from './fakes';
@@ -32,17 +33,12 @@ function templateWorld(overrides: Partial<World> = {}): World {
       },
     ],
     groups: [
-      {
-        name: 'web',
-        region: REGION,
+      groupSummary('web', REGION, {
         launchTemplate: TEMPLATE,
-        mixedInstancesTemplates: [],
         desiredCapacity: 2,
         inServiceCount: 2,
-        instanceIds: [],
-        hasWarmPool: false,
         shortOfCapacity: false,
-      },
+      }),
     ],
     ...overrides,
   });

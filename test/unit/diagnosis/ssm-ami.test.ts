@@ -8,8 +8,8 @@ import * as assert from 'node:assert/strict';
 import { diagnoseAutoScalingGroup, predictLaunch } from '../../../src/core/diagnosis';
 import { imageParameterOf, isAmiId, unreadImageLine } from '../../../src/core/diagnosis/launchSources';
 import { messagesFor } from '../../../src/core/diagnosis/messages';
-import type { AutoScalingGroupSummary, LaunchTemplateVersionInfo } from '../../../src/core/model';
-import { ADMIN_ONLY_POLICY, KEY_ARN, NOW, REGION, baseWorld, fakePorts, type World } from './fakes';
+import type { LaunchTemplateVersionInfo } from '../../../src/core/model';
+import { ADMIN_ONLY_POLICY, KEY_ARN, NOW, REGION, baseWorld, fakePorts, groupSummary, type World } from './fakes';
 
 const TEMPLATE_ID = 'lt-0abc1234def567890';
 const TEMPLATE = { id: TEMPLATE_ID, version: '$Default' };
@@ -27,17 +27,7 @@ function version(imageId: string): LaunchTemplateVersionInfo {
   };
 }
 
-const GROUP: AutoScalingGroupSummary = {
-  name: 'web',
-  region: REGION,
-  launchTemplate: TEMPLATE,
-  mixedInstancesTemplates: [],
-  desiredCapacity: 1,
-  inServiceCount: 0,
-  instanceIds: [],
-  hasWarmPool: false,
-  shortOfCapacity: true,
-};
+const GROUP = groupSummary('web', REGION, { launchTemplate: TEMPLATE });
 
 /** The template names `imageId`; the AMI it would resolve to has a root snapshot on KEY_ARN. */
 function world(imageId: string): World {

@@ -9,7 +9,7 @@ import { EXIT, exitOf } from '../../../src/cli/diagnose';
 import { diagnoseAutoScalingGroup, diagnoseInstance } from '../../../src/core/diagnosis';
 import { TERMINATED_GONE, messagesFor } from '../../../src/core/diagnosis/messages';
 import type { ScalingActivity } from '../../../src/core/model';
-import { ACCOUNT, DELEGATING_POLICY, NOW, baseWorld, failure, fakePorts, key } from './fakes';
+import { ACCOUNT, DELEGATING_POLICY, NOW, baseWorld, failure, fakePorts, groupSummary, key } from './fakes';
 import { F3_DENIED_DATA_KEY } from './realRecords';
 
 const REGION = 'us-west-2';
@@ -74,19 +74,7 @@ describe('an instance id EC2 no longer lists', () => {
       failures: { describeInstance: failure('not-found', 'ec2:DescribeInstances') },
       keys: [key({ arn: keyArn, keyId })],
       keyPolicies: { [keyArn]: DELEGATING_POLICY.replace(/eu-west-1/g, REGION) },
-      groups: [
-        {
-          name: 'nodes',
-          region: REGION,
-          launchTemplate: { id: templateId, version: '$Default' },
-          mixedInstancesTemplates: [],
-          desiredCapacity: 1,
-          inServiceCount: 0,
-          instanceIds: [],
-          hasWarmPool: false,
-          shortOfCapacity: true,
-        },
-      ],
+      groups: [groupSummary('nodes', REGION, { launchTemplate: { id: templateId, version: '$Default' } })],
       activities: [activity],
       templates: [
         {
