@@ -54,6 +54,8 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
 
   private profileNodes: Promise<ProfileNode[]> | undefined;
   private readonly listings = new Map<string, ProfileListing>();
+  /** Per profile, the region counts of its listing before the current one (see regionCounts). */
+  private readonly countsBefore = new Map<string, Map<string, string>>();
   /** Listings whose children VS Code has been given. */
   private readonly rendered = new WeakSet<ProfileListing>();
   private readonly polls = new Map<string, NodeJS.Timeout>();
@@ -121,9 +123,12 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
 
   /** The counts of the regions of a profile the tree has listed (none when it has not), for the Diagnose pick. */
   regionCounts(profile: string): Map<string, string> {
-    const counts = new Map<string, string>();
+    // While a profile is listed again (after a Start or a Refresh), a region still being listed
+    // keeps the counts of the listing before; one that answers or fails again gets its new state.
+    const counts = new Map(this.countsBefore.get(profile));
     for (const entry of this.listings.get(profile)?.regions() ?? []) {
       if (entry.state === 'listed') counts.set(entry.region, entry.node.counts);
+      else if (entry.state === 'failed') counts.delete(entry.region);
     }
     return counts;
   }
@@ -265,6 +270,7 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
         }
       });
     }
+    this.countsBefore.set(profile, this.regionCounts(profile));
     const listing = new ProfileListing(node, backend, {
       signal,
       deadlineMs: this.options.deadlineMs,
