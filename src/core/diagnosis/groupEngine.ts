@@ -40,7 +40,7 @@ import { DEFAULT_DEADLINE_MS, type DiagnoseOptions } from './engine';
 import { groupStep, launchStep, type GroupStage, type LaunchStage } from './groupSteps';
 import { instrumentPorts } from './instrument';
 import { iamStageOf, keyPolicyFromOutcome, keyPolicySkip, keyRecordOf, type CheckContext } from './keyChecks';
-import { imageParameterOf, isAmiId, readTemplate, unreadImageLine } from './launchSources';
+import { imageParameterOf, isAmiId, launchKeySources, readTemplate, unreadImageLine } from './launchSources';
 import { messagesFor, type ProfileMessages } from './messages';
 import type { CallOptions, DiagnosisPorts } from './ports';
 import { isPrincipalUnderTest, principalFromArn, rolePathCaveat } from './principal';
@@ -594,14 +594,7 @@ function keySourcesOf(
   events: TrailEvent[],
   principal: PrincipalInfo | undefined,
 ): KeySource[] {
-  const sources: KeySource[] = launchKeyList.map((k) => ({
-    ref: k.ref,
-    volumeIds: [],
-    fromTrail: true,
-    origin: k.origin,
-    devices: k.devices,
-    createsVolumes: true,
-  }));
+  const sources = launchKeySources(launchKeyList);
   if (!principal) return sources;
   for (const event of events) {
     const ref = eventKeyRef(event);

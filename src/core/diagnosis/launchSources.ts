@@ -24,7 +24,19 @@ import {
 } from '../launch/launchKeys';
 import type { ProfileMessages } from './messages';
 import type { CallOptions, DiagnosisPorts } from './ports';
-import type { EbsDefaults } from './stages';
+import type { EbsDefaults, KeySource } from './stages';
+
+/** The keys a launch would create its volumes with, as key sources to check (in the launch's order of evidence). */
+export function launchKeySources(keys: readonly LaunchKey[]): KeySource[] {
+  return keys.map((k) => ({
+    ref: k.ref,
+    volumeIds: [],
+    fromTrail: true,
+    origin: k.origin,
+    devices: k.devices,
+    createsVolumes: true,
+  }));
+}
 
 /**
  * What may be an AMI id: `ami-` and letters or digits (EC2's are hexadecimal). Anything else (a

@@ -7,14 +7,14 @@
  */
 import { keyToken, parseArn } from '../arn';
 import { defaultAutoScalingRoleArn } from '../launch/launchers';
-import { AWS_MANAGED_EBS_ALIAS, type LaunchKey } from '../launch/launchKeys';
+import { AWS_MANAGED_EBS_ALIAS } from '../launch/launchKeys';
 import { abortError } from '../limiter';
 import type { CallerIdentity, InstanceSummary, KeyInfo, LaunchTemplateRef, Outcome } from '../model';
 import { DEFAULT_DEADLINE_MS, type DiagnoseOptions } from './engine';
 import { assessGrant } from './grantVerdict';
 import { instrumentPorts } from './instrument';
 import { iamStageOf, keyPolicyFromOutcome, keyPolicySkip, keyRecordOf, type CheckContext } from './keyChecks';
-import { describeLaunch, launchFailureText } from './launchSources';
+import { describeLaunch, launchFailureText, launchKeySources } from './launchSources';
 import { messagesFor } from './messages';
 import type { DiagnosisPorts } from './ports';
 import { principalFromArn } from './principal';
@@ -276,18 +276,6 @@ async function givenPrincipal(
   return caller.ok ? principalFromArn(caller.value.arn, 'caller-identity') : undefined;
 }
 
-/** The keys a launch would create its volumes with, as key sources to check. */
-function fromLaunch(keys: LaunchKey[]): KeySource[] {
-  return keys.map((k) => ({
-    ref: k.ref,
-    volumeIds: [],
-    fromTrail: true,
-    origin: k.origin,
-    devices: k.devices,
-    createsVolumes: true,
-  }));
-}
-
 /** A launch template: its version's block devices and its AMI's snapshots (or the AMI given). */
 async function templateSubject(
   ctx: CheckContext,
@@ -307,7 +295,7 @@ async function templateSubject(
   ]);
   const unread = launch.failures.map((f) => `Launch keys: ${launchFailureText(f, say)}`);
   if (!ports.describeLaunchTemplateVersions) unread.push('Launch keys: the launch template cannot be read here.');
-  return { sources: fromLaunch(launch.keys), principal, unread };
+  return { sources: launchKeySources(launch.keys), principal, unread };
 }
 
 /** An Auto Scaling group: its templates (or launch configuration) and their AMIs, launched as its role. */
@@ -361,7 +349,7 @@ async function groupSubject(
       );
   }
   const sources: KeySource[] = [];
-  for (const source of fromLaunch(launches.flatMap((l) => l.keys)))
+  for (const source of launchKeySources(launches.flatMap((l) => l.keys)))
     if (!sources.some((s) => s.ref === source.ref)) sources.push(source);
   return { sources, principal: roleArn ? principalFromArn(roleArn, 'auto-scaling-group') : undefined, unread };
 }
