@@ -109,6 +109,8 @@ export class InstancesProvider implements vscode.TreeDataProvider<ExplorerNode>,
     for (const timer of this.polls.values()) clearTimeout(timer);
     this.polls.clear();
     this.profileNodes = undefined;
+    // The counts seen so far stay available to the Diagnose pick until the regions answer again.
+    for (const profile of this.listings.keys()) this.countsBefore.set(profile, this.regionCounts(profile));
     this.listings.clear();
     this.groupFolders.clear();
     // Listed again from scratch: a profile is marked again by what its regions now hold.
